@@ -1,0 +1,1 @@
+export { factId } from './fact-id.js';

@@ -1,0 +1,1 @@
+export { parseIpJson } from './ip-json.js';

@@ -1,0 +1,139 @@
+// BIRD 2 as Calico runs it: a static blackhole for the node's block, exported over an iBGP mesh
+// (or to/through a route reflector) and BGP routes programmed into the kernel as `proto bird`.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, sleep } from './exec.js';
+import { ASN, LAB_TIMERS, type Timers } from './plan.js';
+import { spawnInNamespace, stopNamed } from './processes.js';
+import { nodeDir } from './state.js';
+
+export interface BirdPeer {
+  ip: string;
+  /** this peer is our route reflector client (we are the reflector) */
+  rrClient?: boolean;
+}
+
+/** Calico's protocol names: `Mesh_<ip>` for full-mesh peers, `Node_<ip>` for reflector sessions. */
+export function birdProtocolName(peerIp: string, mesh: boolean): string {
+  return `${mesh ? 'Mesh' : 'Node'}_${peerIp.replace(/\./g, '_')}`;
+}
+
+export interface BirdConfigInput {
+  routerId: string;
+  block: string;
+  peers: BirdPeer[];
+  mesh: boolean;
+  isReflector: boolean;
+  timers: Timers;
+  logFile: string;
+}
+
+export function renderBirdConfig(c: BirdConfigInput): string {
+  const t = c.timers === 'lab'
+    ? `  hold time ${LAB_TIMERS.hold};\n  keepalive time ${LAB_TIMERS.keepalive};\n  connect retry time ${LAB_TIMERS.connectRetry};\n  error wait time 1, 10;\n`
+    : '';
+  // a reflector passes on what it learns; everyone else announces only its own block
+  const exportRule = c.isReflector ? 'export where source = RTS_BGP || proto = "static_block";' : 'export where proto = "static_block";';
+  const peers = c.peers
+    .map(
+      (p) =>
+        `protocol bgp ${birdProtocolName(p.ip, c.mesh)} from calico_peer {\n  neighbor ${p.ip} as ${ASN};\n${p.rrClient ? '  rr client;\n' : ''}}\n`,
+    )
+    .join('\n');
+  return `# written by the netatlas lab (Calico style)
+router id ${c.routerId};
+log "${c.logFile}" { info, remote, warning, error, auth, fatal, bug };
+
+protocol device { scan time 10; }
+
+# Like Calico: keep routes in the kernel if BIRD stops (persist), program learned routes.
+protocol kernel {
+  ipv4 {
+    import none;
+    export where source = RTS_BGP || proto = "static_block";
+  };
+  persist;
+  scan time 2;
+  merge paths on;
+}
+
+protocol static static_block {
+  ipv4;
+  route ${c.block} blackhole;
+}
+
+template bgp calico_peer {
+  local ${c.routerId} as ${ASN};
+  direct;
+${t}  ipv4 {
+    import all;
+    ${exportRule}
+    next hop self;
+    gateway direct;
+  };
+}
+
+${peers}`;
+}
+
+export function birdSocket(lab: string, node: string): string {
+  return join(nodeDir(lab, node), 'bird.ctl');
+}
+
+export function birdConfigPath(lab: string, node: string): string {
+  return join(nodeDir(lab, node), 'bird.conf');
+}
+
+export function writeBirdConfig(lab: string, node: string, input: Omit<BirdConfigInput, 'logFile'>): void {
+  writeFileSync(
+    birdConfigPath(lab, node),
+    renderBirdConfig({ ...input, logFile: join(nodeDir(lab, node), 'bird.log') }),
+  );
+}
+
+export async function startBird(lab: string, node: string, ns: string): Promise<void> {
+  const sock = birdSocket(lab, node);
+  spawnInNamespace(ns, 'bird', ['-f', '-c', birdConfigPath(lab, node), '-s', sock], join(nodeDir(lab, node), 'bird.out'));
+  // ready once the control socket answers
+  for (let i = 0; i < 100; i++) {
+    const r = await run('birdc', ['-s', sock, 'show', 'status'], { allowFail: true, timeoutMs: 2000 });
+    if (r.code === 0 && /Daemon is up and running/.test(r.stdout)) return;
+    await sleep(50);
+  }
+  throw new Error(`bird did not come up in ${ns} (see ${join(nodeDir(lab, node), 'bird.out')})`);
+}
+
+export async function reconfigureBird(lab: string, node: string): Promise<void> {
+  const r = await run('birdc', ['-s', birdSocket(lab, node), 'configure'], { timeoutMs: 10_000 });
+  if (!/Reconfigured|Reconfiguration in progress/.test(r.stdout)) {
+    throw new Error(`birdc configure on ${node}: ${r.stdout.trim()}`);
+  }
+}
+
+/** Graceful stop: BIRD closes its sessions with a Cease notification, so peers drop routes at once. */
+export async function stopBirdGracefully(lab: string, node: string, ns: string): Promise<void> {
+  await run('birdc', ['-s', birdSocket(lab, node), 'down'], { allowFail: true, timeoutMs: 10_000 });
+  await stopNamed(ns, 'bird', 'SIGTERM');
+}
+
+export interface BirdProtocolState {
+  name: string;
+  proto: string;
+  state: string;
+  info: string;
+}
+
+/** `birdc show protocols`, table form: enough to tell whether every BGP session is Established. */
+export async function birdProtocols(lab: string, node: string): Promise<BirdProtocolState[]> {
+  const r = await run('birdc', ['-s', birdSocket(lab, node), 'show', 'protocols'], { timeoutMs: 5000 });
+  const out: BirdProtocolState[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const tokens = line.trim().split(/\s+/);
+    const [name, proto, , state] = tokens;
+    if (!name || !proto || !state || name === 'Name' || name === 'BIRD' || tokens.length < 5) continue;
+    // "Since" is one or two tokens (time, or date and time) depending on BIRD's timeformat
+    const info = tokens.slice(4).filter((t) => !/^\d/.test(t)).join(' ');
+    out.push({ name, proto, state, info });
+  }
+  return out;
+}

@@ -1,0 +1,207 @@
+// npm run lab -- <command> [options]
+import {
+  addNode,
+  delRoute,
+  down,
+  failNode,
+  removeNode,
+  setMtu,
+  startBgp,
+  status,
+  stopBgp,
+  up,
+  type LabStatus,
+} from './lab.js';
+import { isStyle, LAB_TIMERS, STYLES, type Timers } from './plan.js';
+
+const USAGE = `netatlas lab: Kubernetes-style node networks built from network namespaces (needs root)
+
+usage: npm run lab -- <command> [--name LAB] [options]
+
+commands:
+  up --style ${STYLES.join('|')} --nodes N --pods K [--timers lab|default] [--route-reflector]
+                          build an N-node cluster with K pods per node and wait until it converges
+  add-node                add a node; every other node learns its routes
+  remove-node NODE        graceful: the node withdraws its routes, its ipset members go
+  fail-node NODE          abrupt: underlay link down, daemon killed; peers notice on the hold timer
+  stop-bgp NODE [--kill]  stop the node's BGP daemon (gracefully unless --kill)
+  start-bgp NODE          start it again
+  del-route NODE PREFIX   delete a route from the node's main table
+  set-mtu NODE IFACE MTU  change an interface's MTU on the node
+  status [--json]         nodes, namespaces, addresses, pod CIDRs, pods, BGP sessions, memory
+  down                    remove everything the lab made (idempotent)
+
+NODE is a node name (lab-node2), its short name (node2) or its index (2).
+--name LAB defaults to 'lab' (or $NETATLAS_LAB). Lab BGP timers: keepalive ${LAB_TIMERS.keepalive} s, hold ${LAB_TIMERS.hold} s;
+--timers default keeps the daemons' own.`;
+
+interface Args {
+  command: string;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const BOOLEAN_FLAGS = new Set(['json', 'kill', 'route-reflector', 'help']);
+
+export function parseArgs(argv: string[]): Args {
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a.startsWith('--')) {
+      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
+      if (v !== undefined) flags.set(k, v);
+      else if (BOOLEAN_FLAGS.has(k)) flags.set(k, true);
+      else {
+        const next = argv[i + 1];
+        if (next === undefined || next.startsWith('--')) throw new Error(`--${k} needs a value`);
+        flags.set(k, next);
+        i++;
+      }
+    } else if (a === '-h') flags.set('help', true);
+    else positional.push(a);
+  }
+  const [command = '', ...rest] = positional;
+  return { command, positional: rest, flags };
+}
+
+function str(args: Args, flag: string, fallback?: string): string {
+  const v = args.flags.get(flag);
+  if (typeof v === 'string') return v;
+  if (fallback !== undefined) return fallback;
+  throw new Error(`--${flag} is required`);
+}
+
+function int(args: Args, flag: string, fallback?: number): number {
+  const s = str(args, flag, fallback === undefined ? undefined : String(fallback));
+  const n = Number(s);
+  if (!Number.isInteger(n)) throw new Error(`--${flag} must be an integer, got '${s}'`);
+  return n;
+}
+
+function positional(args: Args, i: number, what: string): string {
+  const v = args.positional[i];
+  if (v === undefined) throw new Error(`${args.command} needs ${what}`);
+  return v;
+}
+
+const log = (msg: string) => process.stderr.write(`[lab] ${msg}\n`);
+
+function printStatus(s: LabStatus): void {
+  const lines = [
+    `lab ${s.name}: ${s.style}, ${s.nodes.length} nodes, timers ${s.timers}` +
+      (s.routeReflector ? `, route reflector ${s.routeReflector}` : ''),
+    `underlay: ${s.underlay.subnet} on ${s.underlay.bridge} in ${s.underlay.namespace}`,
+  ];
+  for (const n of s.nodes) {
+    const est = n.bgpSessions.filter((x) => x.state === 'established').length;
+    const bgp =
+      n.bgp === null
+        ? ''
+        : `  bgp ${n.bgp} (${n.bgpControl?.socket ?? n.bgpControl?.api ?? ''}) ${est}/${n.bgpSessions.length} established`;
+    lines.push(`  ${n.name.padEnd(14)} ${n.state.padEnd(6)} ns ${n.namespace}  ${n.underlayIp.padEnd(13)} pods ${n.podCidr}${bgp}`);
+    for (const p of n.pods) lines.push(`      ${p.name.padEnd(22)} ${p.ip.padEnd(13)} via ${p.hostVeth}`);
+  }
+  lines.push(`memory: ${s.memory.processes} processes, ${s.memory.processRssMb} MB RSS`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.flags.has('help') || args.command === '' || args.command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return args.command === '' && !args.flags.has('help') ? 2 : 0;
+  }
+  const lab = str(args, 'name', process.env['NETATLAS_LAB'] ?? 'lab');
+  switch (args.command) {
+    case 'up': {
+      const style = str(args, 'style');
+      if (!isStyle(style)) throw new Error(`--style must be one of ${STYLES.join(', ')}`);
+      const timers = str(args, 'timers', 'lab');
+      if (timers !== 'lab' && timers !== 'default') throw new Error('--timers must be lab or default');
+      const r = await up(
+        {
+          name: lab,
+          style,
+          nodes: int(args, 'nodes', 3),
+          pods: int(args, 'pods', 2),
+          timers: timers as Timers,
+          routeReflector: args.flags.has('route-reflector'),
+        },
+        log,
+      );
+      process.stdout.write(
+        `lab ${lab} up: ${r.state.nodes.length} ${style} nodes, ${r.state.nodes.length * r.state.podsPerNode} pods in ${r.seconds.toFixed(1)} s ` +
+          `(converged ${r.convergeSeconds.toFixed(1)} s after the last node was built)\n` +
+          `memory: ${r.memory.processes} lab processes using ${r.memory.processRssMb} MB RSS; ` +
+          (r.memAvailableDeltaMb >= 0
+            ? `system MemAvailable dropped by ${r.memAvailableDeltaMb} MB\n`
+            : `system MemAvailable rose meanwhile (other activity), so the kernel's share is not measured\n`),
+      );
+      return 0;
+    }
+    case 'add-node': {
+      const r = await addNode(lab, log);
+      process.stdout.write(`added ${r.node.name} (${r.node.underlayIp}, pods ${r.node.podCidr}) in ${r.seconds.toFixed(1)} s\n`);
+      return 0;
+    }
+    case 'remove-node': {
+      const node = positional(args, 0, 'a NODE');
+      const r = await removeNode(lab, node, log);
+      process.stdout.write(`removed ${node}; the cluster converged in ${r.seconds.toFixed(1)} s\n`);
+      return 0;
+    }
+    case 'fail-node': {
+      const n = await failNode(lab, positional(args, 0, 'a NODE'));
+      process.stdout.write(`${n.name} failed (underlay link down, daemon killed)\n`);
+      return 0;
+    }
+    case 'stop-bgp': {
+      const n = await stopBgp(lab, positional(args, 0, 'a NODE'), args.flags.has('kill'), log);
+      process.stdout.write(`BGP stopped on ${n.name}\n`);
+      return 0;
+    }
+    case 'start-bgp': {
+      const n = await startBgp(lab, positional(args, 0, 'a NODE'), log);
+      process.stdout.write(`BGP started on ${n.name}\n`);
+      return 0;
+    }
+    case 'del-route': {
+      await delRoute(lab, positional(args, 0, 'a NODE'), positional(args, 1, 'a PREFIX'));
+      return 0;
+    }
+    case 'set-mtu': {
+      const mtu = Number(positional(args, 2, 'an MTU'));
+      await setMtu(lab, positional(args, 0, 'a NODE'), positional(args, 1, 'an IFACE'), mtu);
+      return 0;
+    }
+    case 'status': {
+      const s = await status(lab);
+      if (args.flags.has('json')) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+      else printStatus(s);
+      return 0;
+    }
+    case 'down': {
+      const r = await down(lab);
+      process.stdout.write(
+        r.namespaces === 0
+          ? `lab ${lab} is not up: nothing to remove\n`
+          : `lab ${lab} down: ${r.namespaces} namespaces and ${r.processes} processes removed in ${r.seconds.toFixed(1)} s\n`,
+      );
+      return 0;
+    }
+    default:
+      throw new Error(`unknown command '${args.command}' (see npm run lab -- --help)`);
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /cli\.[tj]s$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      process.stderr.write(`netatlas lab: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,439 @@
+// The lab orchestrator: builds, changes and tears down a cluster of network namespaces.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inParallel, ipn, sleep } from './exec.js';
+import {
+  createNodeNamespace,
+  createUnderlay,
+  deleteNamespace,
+  listNamespaces,
+  podNamespacesOf,
+} from './netns.js';
+import {
+  checkLabName,
+  KUBE_ROUTER_ROUTE_PROTO,
+  LAB_TIMERS,
+  planNode,
+  resolveNodeName,
+  underlayNamespace,
+  type Style,
+  type Timers,
+} from './plan.js';
+import { namespacePids, processName, processRssKb, stopPids } from './processes.js';
+import {
+  findNode,
+  labDir,
+  loadState,
+  nodeDir,
+  removeLabDir,
+  requireState,
+  saveState,
+  type LabNode,
+  type LabState,
+} from './state.js';
+import { calico } from './styles/calico.js';
+import type { RequiredTool, StyleDriver } from './styles/driver.js';
+import { flannel } from './styles/flannel.js';
+import { kubeRouter } from './styles/kube-router.js';
+
+export const DRIVERS: Record<Style, StyleDriver> = { 'kube-router': kubeRouter, calico, flannel };
+
+export type Logger = (msg: string) => void;
+const quiet: Logger = () => undefined;
+
+const BASE_TOOLS: RequiredTool[] = [
+  { command: 'ip', debianPackage: 'iproute2' },
+  { command: 'bridge', debianPackage: 'iproute2' },
+  { command: 'sysctl', debianPackage: 'procps' },
+];
+
+function onPath(command: string): boolean {
+  for (const dir of (process.env['PATH'] ?? '').split(':').concat(['/usr/sbin', '/sbin'])) {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      /* next */
+    }
+  }
+  return false;
+}
+
+/** Stop at once, naming what is missing and how to install it. */
+export function preflight(style: Style | null): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error('the lab needs root (network namespaces, veth, bridges): run it as root, e.g. sudo npm run lab -- ...');
+  }
+  const tools = [...BASE_TOOLS, ...(style ? DRIVERS[style].tools : [])];
+  const missing = tools.filter((t) => !onPath(t.command));
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map((t) => t.debianPackage))];
+    throw new Error(
+      `missing ${missing.map((t) => `${t.command} (Debian package ${t.debianPackage})`).join(', ')}; ` +
+        `install with: apt-get install -y ${pkgs.join(' ')}`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- measurement
+
+function memAvailableKb(): number {
+  const m = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+export interface LabMemory {
+  processes: number;
+  processRssMb: number;
+}
+
+export async function labMemory(lab: string): Promise<LabMemory> {
+  const nss = (await listNamespaces()).filter((ns) => ns.startsWith(`${lab}-`));
+  const pids = new Set<number>();
+  for (const ns of nss) for (const pid of await namespacePids(ns)) pids.add(pid);
+  let kb = 0;
+  for (const pid of pids) kb += processRssKb(pid);
+  return { processes: pids.size, processRssMb: Math.round(kb / 102.4) / 10 };
+}
+
+// ---------------------------------------------------------------- convergence
+
+interface KernelRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string | number;
+  type?: string;
+}
+
+async function mainRoutes(ns: string): Promise<KernelRoute[]> {
+  const r = await ipn(ns, ['-j', 'route', 'show', 'table', 'main']);
+  return JSON.parse(r.stdout.trim() || '[]') as KernelRoute[];
+}
+
+/** The routes by which a node reaches other nodes' pods, as the style programs them. */
+export function podRoutesIn(style: Style, routes: KernelRoute[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of routes) {
+    const proto = String(r.protocol ?? '');
+    const isPodRoute =
+      style === 'kube-router'
+        ? proto === String(KUBE_ROUTER_ROUTE_PROTO)
+        : style === 'calico'
+          ? proto === 'bird' && r.type !== 'blackhole'
+          : r.dev === 'flannel.1';
+    if (isPodRoute) out.set(r.dst, r.gateway ?? r.dev ?? '');
+  }
+  return out;
+}
+
+/** A node that can converge: it is up and, in a BGP style, its daemon runs. */
+function convergent(state: LabState, n: LabNode): boolean {
+  return n.state === 'up' && (n.bgp === null || n.bgp === 'running');
+}
+
+async function nodeConverged(state: LabState, node: LabNode): Promise<boolean> {
+  const driver = DRIVERS[state.style];
+  const want = driver.podRoutes(state, node);
+  const have = podRoutesIn(state.style, await mainRoutes(node.namespace));
+  if (want.size !== have.size) return false;
+  for (const [dst, via] of want) if (have.get(dst) !== via) return false;
+  if (node.bgp === 'running') {
+    const peers = await driver.bgpPeers(state, node).catch(() => []);
+    const mustBeUp = new Set(
+      state.nodes.filter((o) => o.name !== node.name && convergent(state, o)).map((o) => o.underlayIp),
+    );
+    for (const p of peers) if (mustBeUp.has(p.peer) && p.state !== 'established') return false;
+  }
+  return true;
+}
+
+/** Wait until every live node holds exactly the pod routes the cluster implies. */
+export async function waitConverged(state: LabState, log: Logger, timeoutMs = 120_000): Promise<number> {
+  const start = Date.now();
+  const nodes = state.nodes.filter((n) => convergent(state, n));
+  let lastReport = 0;
+  for (;;) {
+    const done = new Set<string>();
+    await inParallel(nodes, 4, async (n) => {
+      if (await nodeConverged(state, n)) done.add(n.name);
+    });
+    if (done.size === nodes.length) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) {
+      const stuck = nodes.filter((n) => !done.has(n.name)).map((n) => n.name);
+      throw new Error(`not converged after ${timeoutMs / 1000} s: ${stuck.join(', ')}`);
+    }
+    if (Date.now() - lastReport > 3000) {
+      log(`waiting for routes and BGP sessions: ${done.size}/${nodes.length} nodes converged`);
+      lastReport = Date.now();
+    }
+    await sleep(250);
+  }
+}
+
+// ---------------------------------------------------------------- the route-sync agent
+
+async function startAgent(state: LabState): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const agent = join(self, '..', `agent${self.endsWith('.ts') ? '.ts' : '.js'}`);
+  const { openSync, closeSync } = await import('node:fs');
+  const fd = openSync(join(labDir(state.name), 'agent.log'), 'a');
+  // inside the underlay namespace, so `down` finds and stops it with everything else
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', underlayNamespace(state.name), process.execPath, ...process.execArgv, agent, state.name],
+    { detached: true, stdio: ['ignore', fd, fd], env: process.env },
+  );
+  child.unref();
+  closeSync(fd);
+}
+
+// ---------------------------------------------------------------- commands
+
+export interface UpOptions {
+  name: string;
+  style: Style;
+  nodes: number;
+  pods: number;
+  timers: Timers;
+  /** calico: make node 1 a route reflector instead of a full mesh */
+  routeReflector: boolean;
+}
+
+export interface UpResult {
+  state: LabState;
+  seconds: number;
+  convergeSeconds: number;
+  memory: LabMemory;
+  memAvailableDeltaMb: number;
+}
+
+function newNode(state: LabState, index: number): LabNode {
+  const plan = planNode(state.name, state.style, index, state.podsPerNode);
+  return { ...plan, state: 'up', bgp: state.style === 'flannel' ? null : 'running' };
+}
+
+async function buildNodes(state: LabState, nodes: LabNode[], log: Logger): Promise<void> {
+  const driver = DRIVERS[state.style];
+  let built = 0;
+  await inParallel(nodes, 4, async (node) => {
+    mkdirSync(nodeDir(state.name, node.name), { recursive: true });
+    await createNodeNamespace(state.name, node);
+    await driver.buildNode(state, node);
+    built++;
+    if (nodes.length > 1 && (built % 5 === 0 || built === nodes.length)) log(`built ${built}/${nodes.length} nodes`);
+  });
+}
+
+export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult> {
+  checkLabName(opts.name);
+  preflight(opts.style);
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1) throw new Error('--nodes must be a positive integer');
+  if (loadState(opts.name) || (await listNamespaces()).some((ns) => ns.startsWith(`${opts.name}-`))) {
+    throw new Error(`lab '${opts.name}' already exists: run 'npm run lab -- down --name ${opts.name}' first`);
+  }
+  const t0 = Date.now();
+  const memBefore = memAvailableKb();
+  const state: LabState = {
+    name: opts.name,
+    style: opts.style,
+    timers: opts.timers,
+    routeReflector: opts.style === 'calico' && opts.routeReflector ? 1 : null,
+    podsPerNode: opts.pods,
+    createdAt: new Date().toISOString(),
+    nextIndex: opts.nodes + 1,
+    nodes: [],
+  };
+  state.nodes = Array.from({ length: opts.nodes }, (_, i) => newNode(state, i + 1));
+  mkdirSync(labDir(opts.name), { recursive: true });
+  saveState(state);
+  try {
+    log(`lab '${opts.name}': ${opts.style}, ${opts.nodes} nodes x ${opts.pods} pods, ${opts.timers} timers`);
+    await createUnderlay(opts.name);
+    await buildNodes(state, state.nodes, log);
+    if (opts.style === 'kube-router') await startAgent(state);
+    const tc = Date.now();
+    await waitConverged(state, log);
+    const convergeSeconds = (Date.now() - tc) / 1000;
+    const memory = await labMemory(opts.name);
+    return {
+      state,
+      seconds: (Date.now() - t0) / 1000,
+      convergeSeconds,
+      memory,
+      memAvailableDeltaMb: Math.round((memBefore - memAvailableKb()) / 102.4) / 10,
+    };
+  } catch (err) {
+    log(`up failed: ${(err as Error).message}; removing the partial lab (state kept in ${labDir(opts.name)}/*.log is removed too)`);
+    await down(opts.name);
+    throw err;
+  }
+}
+
+export async function addNode(lab: string, log: Logger = quiet): Promise<{ node: LabNode; seconds: number }> {
+  const state = requireState(lab);
+  preflight(state.style);
+  const t0 = Date.now();
+  const node = newNode(state, state.nextIndex);
+  state.nextIndex += 1;
+  state.nodes.push(node);
+  saveState(state);
+  await buildNodes(state, [node], log);
+  await DRIVERS[state.style].syncCluster(state);
+  await waitConverged(state, log);
+  return { node, seconds: (Date.now() - t0) / 1000 };
+}
+
+export async function removeNode(lab: string, given: string, log: Logger = quiet): Promise<{ seconds: number }> {
+  const state = requireState(lab);
+  const node = findNode(state, resolveNodeName(lab, given));
+  const t0 = Date.now();
+  const driver = DRIVERS[state.style];
+  await driver.withdraw(state, node);
+  state.nodes = state.nodes.filter((n) => n.name !== node.name);
+  saveState(state);
+  await driver.syncCluster(state);
+  await destroyNode(node);
+  rmSync(nodeDir(lab, node.name), { recursive: true, force: true });
+  await waitConverged(state, log);
+  return { seconds: (Date.now() - t0) / 1000 };
+}
+
+async function destroyNode(node: LabNode): Promise<void> {
+  const all = await listNamespaces();
+  const nss = [...podNamespacesOf(node.namespace, all), node.namespace];
+  const pids = (await Promise.all(nss.map(namespacePids))).flat();
+  await stopPids(pids, 'SIGTERM', 3000);
+  for (const ns of nss) await deleteNamespace(ns);
+}
+
+/** Abrupt: the node's underlay port goes down and its daemon dies without a word to its peers. */
+export async function failNode(lab: string, given: string): Promise<LabNode> {
+  const state = requireState(lab);
+  const node = findNode(state, resolveNodeName(lab, given));
+  await ipn(underlayNamespace(lab), ['link', 'set', node.underlayPort, 'down']);
+  if (node.bgp === 'running') await DRIVERS[state.style].stopBgp(state, node, true);
+  node.state = 'failed';
+  if (node.bgp !== null) node.bgp = 'stopped';
+  saveState(state);
+  return node;
+}
+
+export async function stopBgp(lab: string, given: string, kill: boolean, log: Logger = quiet): Promise<LabNode> {
+  const state = requireState(lab);
+  const node = findNode(state, resolveNodeName(lab, given));
+  if (node.bgp === null) throw new Error(`the ${state.style} style runs no BGP daemon`);
+  if (node.state !== 'up') throw new Error(`${node.name} has failed; nothing to stop`);
+  await DRIVERS[state.style].stopBgp(state, node, kill);
+  node.bgp = 'stopped';
+  saveState(state);
+  if (!kill) await waitConverged(state, log);
+  return node;
+}
+
+export async function startBgp(lab: string, given: string, log: Logger = quiet): Promise<LabNode> {
+  const state = requireState(lab);
+  const node = findNode(state, resolveNodeName(lab, given));
+  if (node.bgp === null) throw new Error(`the ${state.style} style runs no BGP daemon`);
+  if (node.state !== 'up') throw new Error(`${node.name} has failed; it cannot run BGP`);
+  if (node.bgp === 'running') throw new Error(`BGP already runs on ${node.name}`);
+  await DRIVERS[state.style].startBgp(state, node);
+  node.bgp = 'running';
+  saveState(state);
+  await waitConverged(state, log);
+  return node;
+}
+
+export async function delRoute(lab: string, given: string, prefix: string): Promise<void> {
+  const state = requireState(lab);
+  const node = findNode(state, resolveNodeName(lab, given));
+  await ipn(node.namespace, ['route', 'del', prefix]);
+}
+
+export async function setMtu(lab: string, given: string, iface: string, mtu: number): Promise<void> {
+  const state = requireState(lab);
+  const node = findNode(state, resolveNodeName(lab, given));
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new Error(`invalid MTU '${mtu}'`);
+  await ipn(node.namespace, ['link', 'set', 'dev', iface, 'mtu', String(mtu)]);
+}
+
+export interface NodeStatus {
+  name: string;
+  namespace: string;
+  underlayIp: string;
+  podCidr: string;
+  state: string;
+  bgp: string | null;
+  bgpControl: { daemon: string; socket?: string; api?: string } | null;
+  bgpSessions: { peer: string; state: string }[];
+  pods: { name: string; namespace: string; ip: string; hostVeth: string }[];
+}
+
+export interface LabStatus {
+  name: string;
+  style: Style;
+  timers: Timers & string;
+  bgpTimers: typeof LAB_TIMERS | 'default';
+  routeReflector: string | null;
+  underlay: { namespace: string; bridge: string; gateway: string; subnet: string };
+  nodes: NodeStatus[];
+  memory: LabMemory;
+}
+
+export async function status(lab: string): Promise<LabStatus> {
+  const state = requireState(lab);
+  const driver = DRIVERS[state.style];
+  const nodes: NodeStatus[] = [];
+  for (const n of state.nodes) {
+    const sessions = n.bgp === 'running' ? await driver.bgpPeers(state, n).catch(() => []) : [];
+    nodes.push({
+      name: n.name,
+      namespace: n.namespace,
+      underlayIp: n.underlayIp,
+      podCidr: n.podCidr,
+      state: n.state,
+      bgp: n.bgp,
+      bgpControl: driver.bgpControl(state, n),
+      bgpSessions: sessions,
+      pods: n.pods.map((p) => ({ name: p.name, namespace: p.namespace, ip: p.ip, hostVeth: p.hostVeth })),
+    });
+  }
+  const rr = state.nodes.find((n) => n.index === state.routeReflector);
+  return {
+    name: state.name,
+    style: state.style,
+    timers: state.timers,
+    bgpTimers: state.timers === 'lab' ? LAB_TIMERS : 'default',
+    routeReflector: rr?.name ?? null,
+    underlay: { namespace: underlayNamespace(lab), bridge: 'br0', gateway: '172.20.0.1', subnet: '172.20.0.0/24' },
+    nodes,
+    memory: await labMemory(lab),
+  };
+}
+
+export interface DownResult {
+  namespaces: number;
+  processes: number;
+  seconds: number;
+}
+
+/** Idempotent: finds everything by the lab's prefix, so it also cleans a lab whose state is lost. */
+export async function down(lab: string): Promise<DownResult> {
+  checkLabName(lab);
+  const t0 = Date.now();
+  const nss = (await listNamespaces()).filter((ns) => ns.startsWith(`${lab}-`));
+  const pids = new Set<number>();
+  for (const ns of nss) for (const pid of await namespacePids(ns)) pids.add(pid);
+  // the agent first, so it does not restart monitors while daemons go away
+  const agentPids = [...pids].filter((p) => processName(p) === 'node');
+  await stopPids(agentPids, 'SIGTERM', 2000);
+  await stopPids([...pids], 'SIGTERM', 3000);
+  // pods, then nodes, then the underlay: deleting a namespace takes its veth ends with it
+  const order = (ns: string) => (ns.includes('-pod') ? 0 : ns === underlayNamespace(lab) ? 2 : 1);
+  const sorted = [...nss].sort((a, b) => order(a) - order(b));
+  await inParallel(sorted, 8, deleteNamespace);
+  removeLabDir(lab);
+  return { namespaces: nss.length, processes: pids.size, seconds: (Date.now() - t0) / 1000 };
+}

@@ -1,0 +1,98 @@
+// Namespaces and links common to every style: the underlay switch, node namespaces, pod namespaces.
+// Everything is created inside lab namespaces (`ip -n`), never in the root namespace.
+import { ipBatch, ipn, nsExec, run } from './exec.js';
+import { UNDERLAY_GATEWAY, UNDERLAY_PREFIX_LEN, underlayNamespace, type NodePlan, type PodPlan } from './plan.js';
+
+export async function listNamespaces(): Promise<string[]> {
+  const r = await run('ip', ['-j', 'netns', 'list'], { allowFail: true });
+  if (r.code !== 0 || r.stdout.trim() === '') return [];
+  return (JSON.parse(r.stdout) as { name: string }[]).map((n) => n.name);
+}
+
+export async function addNamespace(ns: string): Promise<void> {
+  await run('ip', ['netns', 'add', ns]);
+  await ipn(ns, ['link', 'set', 'lo', 'up']);
+}
+
+export async function deleteNamespace(ns: string): Promise<void> {
+  await run('ip', ['netns', 'del', ns], { allowFail: true });
+}
+
+export async function sysctl(ns: string, settings: Record<string, string | number>): Promise<void> {
+  const args = Object.entries(settings).map(([k, v]) => `${k}=${v}`);
+  if (args.length > 0) await nsExec(ns, 'sysctl', ['-q', '-w', ...args]);
+}
+
+/** The underlay: one bridge standing for the nodes' L2 network, with a gateway address nodes route to. */
+export async function createUnderlay(lab: string): Promise<void> {
+  const ns = underlayNamespace(lab);
+  await addNamespace(ns);
+  await ipBatch(ns, [
+    'link add br0 type bridge',
+    `addr add ${UNDERLAY_GATEWAY}/${UNDERLAY_PREFIX_LEN} dev br0`,
+    'link set br0 up',
+  ]);
+}
+
+/** A node namespace cabled to the underlay bridge through the veth pair `n<i>` <-> `eth0`. */
+export async function createNodeNamespace(lab: string, node: NodePlan): Promise<void> {
+  const u = underlayNamespace(lab);
+  await addNamespace(node.namespace);
+  await ipn(u, ['link', 'add', node.underlayPort, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.namespace]);
+  await ipBatch(u, [`link set ${node.underlayPort} master br0`, `link set ${node.underlayPort} up`]);
+  await ipBatch(node.namespace, [
+    `addr add ${node.underlayIp}/${UNDERLAY_PREFIX_LEN} dev eth0`,
+    'link set eth0 up',
+    `route add default via ${UNDERLAY_GATEWAY} dev eth0`,
+  ]);
+  await sysctl(node.namespace, {
+    'net.ipv4.ip_forward': 1,
+    'net.ipv4.conf.all.rp_filter': 0,
+    'net.ipv4.conf.default.rp_filter': 0,
+  });
+}
+
+export interface PodAttachment {
+  /** bridge styles: the bridge the host veth joins and the pod's gateway on it */
+  bridge?: { name: string; gateway: string; prefixLen: number };
+  /** calico: /32 pod address, gateway 169.254.1.1 answered by proxy ARP */
+  calico?: boolean;
+  mtu?: number;
+}
+
+export const CALICO_GATEWAY = '169.254.1.1';
+export const CALICO_HOST_MAC = 'ee:ee:ee:ee:ee:ee';
+
+/** A pod: its own namespace with `eth0`, joined to its node by a veth pair. */
+export async function createPod(node: NodePlan, pod: PodPlan, how: PodAttachment): Promise<void> {
+  await addNamespace(pod.namespace);
+  const mtu = how.mtu ? ['mtu', String(how.mtu)] : [];
+  await ipn(node.namespace, [
+    'link', 'add', pod.hostVeth, ...mtu, 'type', 'veth', 'peer', 'name', 'eth0', ...mtu, 'netns', pod.namespace,
+  ]);
+  if (how.calico) {
+    await ipBatch(pod.namespace, [
+      `addr add ${pod.ip}/32 dev eth0`,
+      'link set eth0 up',
+      `route add ${CALICO_GATEWAY} dev eth0 scope link`,
+      `route add default via ${CALICO_GATEWAY} dev eth0`,
+    ]);
+    await ipBatch(node.namespace, [
+      `link set ${pod.hostVeth} address ${CALICO_HOST_MAC}`,
+      `link set ${pod.hostVeth} up`,
+      `route add ${pod.ip}/32 dev ${pod.hostVeth} scope link`,
+    ]);
+  } else if (how.bridge) {
+    await ipBatch(pod.namespace, [
+      `addr add ${pod.ip}/${how.bridge.prefixLen} dev eth0`,
+      'link set eth0 up',
+      `route add default via ${how.bridge.gateway} dev eth0`,
+    ]);
+    await ipBatch(node.namespace, [`link set ${pod.hostVeth} master ${how.bridge.name}`, `link set ${pod.hostVeth} up`]);
+  }
+}
+
+/** Pod namespaces that belong to a node (they share the node's name as prefix). */
+export function podNamespacesOf(nodeNs: string, all: string[]): string[] {
+  return all.filter((ns) => ns.startsWith(`${nodeNs}-pod`));
+}

@@ -1,0 +1,72 @@
+// The lab's record of itself, kept on tmpfs under /run so a reboot cannot leave a stale lab behind.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NodePlan, Style, Timers } from './plan.js';
+
+export const LAB_ROOT = process.env['NETATLAS_LAB_DIR'] ?? '/run/netatlas-lab';
+
+export type NodeState = 'up' | 'failed';
+
+export interface LabNode extends NodePlan {
+  state: NodeState;
+  /** null for styles without a BGP daemon (flannel) */
+  bgp: 'running' | 'stopped' | null;
+}
+
+export interface LabState {
+  name: string;
+  style: Style;
+  timers: Timers;
+  /** calico: index of the node acting as route reflector, or null for a full mesh */
+  routeReflector: number | null;
+  podsPerNode: number;
+  createdAt: string;
+  nextIndex: number;
+  nodes: LabNode[];
+}
+
+export function labDir(lab: string): string {
+  return join(LAB_ROOT, lab);
+}
+
+export function nodeDir(lab: string, node: string): string {
+  return join(labDir(lab), node);
+}
+
+export function statePath(lab: string): string {
+  return join(labDir(lab), 'state.json');
+}
+
+export function loadState(lab: string): LabState | null {
+  const path = statePath(lab);
+  if (!existsSync(path)) return null;
+  return JSON.parse(readFileSync(path, 'utf8')) as LabState;
+}
+
+export function requireState(lab: string): LabState {
+  const state = loadState(lab);
+  if (!state) throw new Error(`no lab named '${lab}' is up (start one with: npm run lab -- up --name ${lab} ...)`);
+  return state;
+}
+
+/** Written atomically: the route-sync agent reads this file while the CLI changes it. */
+export function saveState(state: LabState): void {
+  mkdirSync(labDir(state.name), { recursive: true });
+  const path = statePath(state.name);
+  writeFileSync(`${path}.tmp`, JSON.stringify(state, null, 2));
+  renameSync(`${path}.tmp`, path);
+}
+
+export function removeLabDir(lab: string): void {
+  rmSync(labDir(lab), { recursive: true, force: true });
+}
+
+export function findNode(state: LabState, name: string): LabNode {
+  const node = state.nodes.find((n) => n.name === name);
+  if (!node) {
+    throw new Error(
+      `lab '${state.name}' has no node '${name}' (nodes: ${state.nodes.map((n) => n.name).join(', ') || 'none'})`,
+    );
+  }
+  return node;
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// Lab tests build real network namespaces and BGP daemons (root needed): one file at a time,
+// with long time-outs. defineConfig rather than defineProject because passWithNoTests is a
+// root-only option: it applies when this project runs alone (nx test lab) and is ignored
+// inside the root `vitest run`, where other projects always have tests.
+export default defineConfig({
+  resolve: { tsconfigPaths: true },
+  test: {
+    name: 'lab',
+    include: ['src/**/*.spec.ts'],
+    environment: 'node',
+    fileParallelism: false,
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    passWithNoTests: true,
+  },
+});
