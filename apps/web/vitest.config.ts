@@ -1,7 +1,8 @@
 import { defineProject } from 'vitest/config';
+import { workspaceAliases } from '../../vitest.aliases.js';
 
 export default defineProject({
-  resolve: { tsconfigPaths: true },
+  resolve: { alias: workspaceAliases },
   test: {
     name: 'web',
     include: ['src/**/*.spec.ts'],

@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { workspaceAliases } from '../../vitest.aliases.js';
 
 // Lab tests build real network namespaces and BGP daemons (root needed): one file at a time,
 // with long time-outs. defineConfig rather than defineProject because passWithNoTests is a
 // root-only option: it applies when this project runs alone (nx test lab) and is ignored
 // inside the root `vitest run`, where other projects always have tests.
 export default defineConfig({
-  resolve: { tsconfigPaths: true },
+  resolve: { alias: workspaceAliases },
   test: {
     name: 'lab',
     include: ['src/**/*.spec.ts'],

@@ -1,1 +1,1 @@
-export { factId } from './fact-id.js';
+export * from './delta.js';

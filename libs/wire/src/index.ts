@@ -1,2 +1,3 @@
-export { FACT_KINDS, FactKindSchema, FactSchema, FactValueSchema } from './fact.js';
-export type { Fact, FactKind, FactValue } from './fact.js';
+export * from './fact.js';
+export * from './keys.js';
+export * from './messages.js';
