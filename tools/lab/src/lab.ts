@@ -50,7 +50,7 @@ const BASE_TOOLS: RequiredTool[] = [
 ];
 
 function onPath(command: string): boolean {
-  for (const dir of (process.env['PATH'] ?? '').split(':').concat(['/usr/sbin', '/sbin'])) {
+  for (const dir of (process.env['PATH'] ?? '').split(':').filter(Boolean)) {
     try {
       accessSync(join(dir, command), constants.X_OK);
       return true;
