@@ -88,4 +88,9 @@ export default defineConfig(
       ],
     },
   },
+  {
+    // test-runner configs share the workspace's alias map from the root; they are not part of any project's code
+    files: ['**/vitest.config.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
 );

@@ -7,5 +7,9 @@ export default defineProject({
     name: 'collector',
     include: ['src/**/*.spec.ts'],
     environment: 'node',
+    // these tests run the real collector against real tools and lab namespaces
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    fileParallelism: false,
   },
 });

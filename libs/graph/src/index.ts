@@ -1,1 +1,2 @@
 export * from './delta.js';
+export * from './cni-style.js';

@@ -18,9 +18,9 @@ const route: RouteValue = {
 };
 
 describe('fact schemas', () => {
-  it('accepts a route built through makeFact, keyed by table, family, dst, tos and metric', () => {
+  it('accepts a route built through makeFact, keyed by table, family, dst, tos, metric and device', () => {
     const fact = makeFact('route', route);
-    expect(fact.key).toBe('main|inet|10.244.2.0/24|0|0');
+    expect(fact.key).toBe('main|inet|10.244.2.0/24|0|0|flannel.1');
     expect(FactSchema.parse(fact)).toEqual(fact);
   });
 

@@ -21,11 +21,16 @@ type KeyFns = { [K in FactKind]: (v: FactValueOf<K>) => string };
 export const FACT_KEYS: KeyFns = {
   link: (v: LinkValue) => v.ifname,
   addr: (v: AddrValue) => `${v.ifname}|${v.family}|${v.address}/${v.prefixLen}`,
-  /** the kernel's own identity of a route: table, family, destination, tos and metric */
-  route: (v: RouteValue) => `${v.table}|${v.family}|${v.dst}|${v.tos}|${v.metric}`,
+  /**
+   * Table, family, destination, tos and metric (DESIGN.md), plus the device: the kernel keeps
+   * routes that differ only in device apart (IPv6 fe80::/64 and ff00::/8 on every interface,
+   * Calico's per-veth routes, a subnet on two interfaces).
+   */
+  route: (v: RouteValue) => `${v.table}|${v.family}|${v.dst}|${v.tos}|${v.metric}|${v.dev ?? ''}`,
   neigh: (v: NeighValue) => `${v.dev}|${v.address}${v.proxy ? '|proxy' : ''}`,
   /** a vxlan device can reach one MAC through several VTEPs (flood lists), so dst is part of it */
-  fdb: (v: FdbValue) => `${v.dev}|${v.mac}|${v.vlan ?? ''}|${v.dst ?? ''}|${v.master === null ? 'self' : 'master'}`,
+  fdb: (v: FdbValue) =>
+    `${v.dev}|${v.mac}|${v.vlan ?? ''}|${v.dst ?? ''}|${v.vni ?? ''}|${v.port ?? ''}|${v.master === null ? 'self' : 'master'}`,
   ipset: (v: IpsetValue) => v.name,
   ipsetMember: (v: IpsetMemberValue) => `${v.set}|${v.element}`,
   bgpSession: (v: BgpSessionValue) => `${v.daemon}|${v.peerAddress}`,
