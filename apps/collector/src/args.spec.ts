@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_API_URL, parseCollectorArgs } from './args.js';
+import { parseCollectorArgs } from './args.js';
 
 describe('parseCollectorArgs', () => {
-  it('uses defaults with no arguments', () => {
-    const options = parseCollectorArgs([]);
-    expect(options).toMatchObject({ help: false, nodeName: undefined, netns: undefined });
-    expect(options.apiUrl.href).toBe(new URL(DEFAULT_API_URL).href);
+  it('uses defaults', () => {
+    const o = parseCollectorArgs(['--once']);
+    expect(o).toMatchObject({ mode: 'once', netns: undefined, nodeName: undefined, readers: undefined, timeoutMs: 5000 });
+    expect(o.pollSeconds).toEqual({ kernel: 30, bgp: 2, ipset: 5, ipvs: 10 });
+    expect(o.gobgpApi).toBe('127.0.0.1:50051');
+  });
+
+  it('reads every option', () => {
+    const o = parseCollectorArgs([
+      '--watch', '--netns', 'lab-node1', '--node-name=n1', '--readers', 'routes, bird', '--bird-socket', '/x.ctl',
+      '--gobgp-api', '127.0.0.1:50052', '--timeout', '200', '--debounce', '20', '--poll-bgp', '0.5',
+    ]);
+    expect(o).toMatchObject({
+      mode: 'watch', netns: 'lab-node1', nodeName: 'n1', readers: ['routes', 'bird'], birdSocket: '/x.ctl',
+      gobgpApi: '127.0.0.1:50052', timeoutMs: 200, debounceMs: 20,
+    });
+    expect(o.pollSeconds.bgp).toBe(0.5);
   });
 
   it('reads --help and -h', () => {
@@ -13,20 +26,14 @@ describe('parseCollectorArgs', () => {
     expect(parseCollectorArgs(['-h']).help).toBe(true);
   });
 
-  it('reads --api, --node and --netns in both spellings', () => {
-    const options = parseCollectorArgs(['--api', 'http://10.0.0.1:8080/', '--node=node-2', '--netns', 'lab-n2']);
-    expect(options.apiUrl.host).toBe('10.0.0.1:8080');
-    expect(options.nodeName).toBe('node-2');
-    expect(options.netns).toBe('lab-n2');
-  });
-
   it.each([
     [['--bogus'], /Unknown option/],
     [['extra'], /unexpected argument: extra/],
-    [['--api', 'not a url'], /--api is not a URL/],
-    [['--api', 'ftp://host/'], /--api must be an http\(s\) URL/],
-    [['--node='], /--node must not be empty/],
-    [['--node'], /argument missing/],
+    [['--once', '--watch'], /choose one/],
+    [['--netns', 'a b'], /not a namespace name/],
+    [['--node-name='], /--node-name must not be empty/],
+    [['--timeout', '-1'], /--timeout must be a positive number/],
+    [['--poll-bgp', 'soon'], /--poll-bgp must be a positive number/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseCollectorArgs(argv)).toThrow(message);
   });

@@ -1,25 +1,50 @@
 import { parseArgs } from 'node:util';
 
-export const USAGE = `Usage: netatlas-collector [options]
+export const USAGE = `Usage: npm run collector -- (--once | --watch) [options]
 
-Reads this node's network state (links, addresses, routes, neighbors, fdb,
-ipsets, BGP sessions) and streams it to the netatlas API.
+Reads a node's network state (links, addresses, routes, neighbors, bridge fdb,
+ipsets, BGP sessions from BIRD/GoBGP/FRR, IPVS services) as facts.
+
+Modes:
+  --once                 print one JSON snapshot {node, takenAt, facts, readers}
+  --watch                print the snapshot, then every delta as one JSON line
 
 Options:
-  --api <url>      API base URL (default: http://127.0.0.1:3000)
-  --node <name>    node name to report (default: the host name)
-  --netns <name>   read a network namespace through \`ip -n <name>\` (lab nodes)
-  -h, --help       show this help and exit
+  --netns <name>         read network namespace <name> (ip -n / ip netns exec), e.g. a lab node
+  --node-name <name>     node name to report (default: the netns name, else the host name)
+  --readers <a,b,...>    only these readers (links, addrs, routes, neighbors, fdb,
+                         ipsets, bird, gobgp, frr, ipvs; default: all)
+  --bird-socket <path>   BIRD control socket (default: /var/run/calico/bird.ctl,
+                         then /run/bird/bird.ctl)
+  --gobgp-api <h:p>      GoBGP API inside the node's namespace (default 127.0.0.1:50051)
+  --timeout <ms>         time-out of each tool run (default 5000)
+  --debounce <ms>        wait after a kernel event before re-reading (default 100)
+  --poll-kernel <s>      safety-net poll of the kernel tables (default 30)
+  --poll-bgp <s>         BGP sessions poll (default 2)
+  --poll-ipset <s>       ipset poll (default 5)
+  --poll-ipvs <s>        IPVS poll (default 10)
+  -h, --help             show this help and exit
 `;
 
 export interface CollectorOptions {
   help: boolean;
-  apiUrl: URL;
-  nodeName: string | undefined;
+  mode: 'once' | 'watch' | null;
   netns: string | undefined;
+  nodeName: string | undefined;
+  readers: string[] | undefined;
+  birdSocket: string | undefined;
+  gobgpApi: string;
+  timeoutMs: number;
+  debounceMs: number;
+  pollSeconds: { kernel: number; bgp: number; ipset: number; ipvs: number };
 }
 
-export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got '${value}'`);
+  return n;
+}
 
 /** Parses the collector's command line (without the node and script paths). Throws on bad input. */
 export function parseCollectorArgs(argv: readonly string[]): CollectorOptions {
@@ -28,34 +53,45 @@ export function parseCollectorArgs(argv: readonly string[]): CollectorOptions {
     strict: true,
     allowPositionals: true,
     options: {
-      api: { type: 'string' },
-      node: { type: 'string' },
+      once: { type: 'boolean' },
+      watch: { type: 'boolean' },
       netns: { type: 'string' },
+      'node-name': { type: 'string' },
+      readers: { type: 'string' },
+      'bird-socket': { type: 'string' },
+      'gobgp-api': { type: 'string' },
+      timeout: { type: 'string' },
+      debounce: { type: 'string' },
+      'poll-kernel': { type: 'string' },
+      'poll-bgp': { type: 'string' },
+      'poll-ipset': { type: 'string' },
+      'poll-ipvs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (positionals.length > 0) {
-    throw new Error(`unexpected argument: ${positionals[0]}`);
+  if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
+  if (values.once && values.watch) throw new Error('choose one of --once and --watch');
+  for (const name of ['netns', 'node-name', 'readers', 'bird-socket', 'gobgp-api'] as const) {
+    if (values[name] === '') throw new Error(`--${name} must not be empty`);
   }
-  const api = values.api ?? DEFAULT_API_URL;
-  let apiUrl: URL;
-  try {
-    apiUrl = new URL(api);
-  } catch {
-    throw new Error(`--api is not a URL: ${api}`);
-  }
-  if (apiUrl.protocol !== 'http:' && apiUrl.protocol !== 'https:') {
-    throw new Error(`--api must be an http(s) URL: ${api}`);
-  }
-  for (const name of ['node', 'netns'] as const) {
-    if (values[name] === '') {
-      throw new Error(`--${name} must not be empty`);
-    }
+  if (values.netns !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.netns)) {
+    throw new Error(`--netns '${values.netns}' is not a namespace name`);
   }
   return {
     help: values.help ?? false,
-    apiUrl,
-    nodeName: values.node,
+    mode: values.once ? 'once' : values.watch ? 'watch' : null,
     netns: values.netns,
+    nodeName: values['node-name'],
+    readers: values.readers?.split(',').map((s) => s.trim()).filter(Boolean),
+    birdSocket: values['bird-socket'],
+    gobgpApi: values['gobgp-api'] ?? '127.0.0.1:50051',
+    timeoutMs: positiveNumber('timeout', values.timeout, 5000),
+    debounceMs: positiveNumber('debounce', values.debounce, 100),
+    pollSeconds: {
+      kernel: positiveNumber('poll-kernel', values['poll-kernel'], 30),
+      bgp: positiveNumber('poll-bgp', values['poll-bgp'], 2),
+      ipset: positiveNumber('poll-ipset', values['poll-ipset'], 5),
+      ipvs: positiveNumber('poll-ipvs', values['poll-ipvs'], 10),
+    },
   };
 }

@@ -28,6 +28,9 @@ export interface BirdConfigInput {
   logFile: string;
 }
 
+// a reflector passes routes on with their next hop, so clients route straight to the announcing node
+const REFLECTOR_NEXT_HOP = '    # reflector: next hops are passed on unchanged\n';
+
 export function renderBirdConfig(c: BirdConfigInput): string {
   const t = c.timers === 'lab'
     ? `  hold time ${LAB_TIMERS.hold};\n  keepalive time ${LAB_TIMERS.keepalive};\n  connect retry time ${LAB_TIMERS.connectRetry};\n  error wait time 1, 10;\n`
@@ -68,8 +71,7 @@ template bgp calico_peer {
 ${t}  ipv4 {
     import all;
     ${exportRule}
-    next hop self;
-    gateway direct;
+${c.isReflector ? REFLECTOR_NEXT_HOP : '    next hop self;\n'}    gateway direct;
   };
 }
 

@@ -224,3 +224,32 @@ for (const style of ['kube-router', 'calico', 'flannel'] as Style[]) {
     });
   });
 }
+
+describe.skipIf(!runnable).sequential('calico lab with a route reflector (3 nodes x 1 pod)', () => {
+  const name = 'tcarr';
+  let s: LabStatus;
+
+  beforeAll(async () => {
+    await lab(['down', '--name', name]);
+    await lab(['up', '--name', name, '--style', 'calico', '--nodes', '3', '--pods', '1', '--route-reflector']);
+    s = await labStatus(name);
+  });
+
+  afterAll(async () => {
+    await lab(['down', '--name', name]);
+  });
+
+  test('node 1 reflects: clients peer only with it, yet every node routes to every block directly', async () => {
+    expect(s.routeReflector).toBe(`${name}-node1`);
+    const [rr, ...clients] = s.nodes as [NodeStatus, ...NodeStatus[]];
+    expect(await birdSessions(rr.bgpControl?.socket ?? '')).toEqual(
+      new Map(clients.map((c) => [c.underlayIp, 'established'])),
+    );
+    for (const c of clients) {
+      expect(await birdSessions(c.bgpControl?.socket ?? '')).toEqual(new Map([[rr.underlayIp, 'established']]));
+    }
+    // reflected routes keep the announcing node as next hop
+    await expectTables(s, () => s.nodes);
+    await expectPodMesh(s);
+  });
+});

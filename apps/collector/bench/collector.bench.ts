@@ -1,0 +1,148 @@
+// npm run bench:collector [-- --routes 10000 --neighbors 2000 --members 5000 --runs 5]
+// Builds a network namespace holding that many routes, neighbors and ipset members (root needed),
+// then measures the real collector on it: full snapshot time, time to turn 100 changes into a
+// delta, and the collector process's memory. Prints the figures; removes the namespace.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { diff, stateOf } from '@netatlas/graph';
+import { Collector } from '../src/collector.js';
+import { ALL_READERS } from '../src/readers/registry.js';
+import { SystemRunner } from '../src/runner.js';
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const ROUTES = flag('routes', 10_000);
+const NEIGHBORS = flag('neighbors', 2_000);
+const MEMBERS = flag('members', 5_000);
+const RUNS = flag('runs', 5);
+const NS = `nabench${process.pid % 10000}`;
+
+const ipBatch = (lines: string[]) => execFileSync('ip', ['-n', NS, '-batch', '-'], { input: lines.join('\n') + '\n' });
+const ipset = (lines: string[]) => execFileSync('ip', ['netns', 'exec', NS, 'ipset', 'restore'], { input: lines.join('\n') + '\n' });
+const addr = (i: number, base: number) => `10.${base + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+
+function setup(): void {
+  execFileSync('ip', ['netns', 'add', NS]);
+  ipBatch(['link set lo up', 'link add br0 type bridge', 'link set br0 up', 'addr add 10.0.0.1/16 dev br0']);
+  ipBatch(Array.from({ length: ROUTES }, (_, i) => `route add ${addr(i << 8, 100)}/24 via 10.0.0.2 dev br0 onlink`));
+  const states = ['permanent', 'stale', 'reachable', 'noarp'];
+  ipBatch(
+    Array.from({ length: NEIGHBORS }, (_, i) =>
+      `neigh add 10.0.${1 + (i >> 8)}.${i & 255} lladdr 02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')} dev br0 nud ${states[i % 4]}`,
+    ),
+  );
+  ipset(['create bench-members hash:ip family inet hashsize 4096 maxelem 65536', ...Array.from({ length: MEMBERS }, (_, i) => `add bench-members ${addr(i, 200)}`)]);
+}
+
+function teardown(): void {
+  try {
+    execFileSync('ip', ['netns', 'del', NS]);
+  } catch {
+    /* already gone */
+  }
+}
+
+function newCollector(): Collector {
+  return new Collector({ nodeName: NS, runner: new SystemRunner(NS), readers: ALL_READERS, options: { gobgpApi: '127.0.0.1:50051' }, timeoutMs: 10_000 });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+/** 100 changes: 40 routes change gateway, 20 routes added, 20 removed, 10 neighbors, 10 ipset members. */
+function change100(round: number): void {
+  const r: string[] = [];
+  for (let i = 0; i < 40; i++) r.push(`route replace ${addr((i + round * 40) << 8, 100)}/24 via 10.0.0.${3 + (round % 2)} dev br0 onlink`);
+  for (let i = 0; i < 20; i++) r.push(`route add ${addr((i + round * 20) << 8, 150)}/24 via 10.0.0.2 dev br0 onlink`);
+  for (let i = 0; i < 20; i++) r.push(`route del ${addr((ROUTES - 1 - i - round * 20) << 8, 100)}/24`);
+  for (let i = 0; i < 10; i++) r.push(`neigh replace 10.0.${1 + ((i + round * 10) >> 8)}.${(i + round * 10) & 255} lladdr 02:aa:00:00:00:${(round & 255).toString(16).padStart(2, '0')} dev br0 nud permanent`);
+  ipBatch(r);
+  ipset(Array.from({ length: 10 }, (_, i) => `del bench-members ${addr(i + round * 10, 200)}`));
+}
+
+async function collectorRss(): Promise<{ afterSnapshotMb: number; afterDeltasMb: number; eventToDeltaMs: number }> {
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', main, '--watch', '--netns', NS], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  let lines = 0;
+  let lastLineAt = 0;
+  let buf = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    const n = buf.split('\n').length - 1;
+    if (n > 0) {
+      lines += n;
+      lastLineAt = Date.now();
+      buf = buf.slice(buf.lastIndexOf('\n') + 1);
+    }
+  });
+  while (lines < 1) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 500));
+  const afterSnapshotMb = rss();
+  const before = lines;
+  const t0 = Date.now();
+  change100(RUNS + 2);
+  while (lines === before) await new Promise((r) => setTimeout(r, 5));
+  const eventToDeltaMs = lastLineAt - t0;
+  await new Promise((r) => setTimeout(r, 1500));
+  const afterDeltasMb = rss();
+  child.kill('SIGTERM');
+  return { afterSnapshotMb, afterDeltasMb, eventToDeltaMs };
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('bench:collector needs root (it builds a network namespace)');
+  teardown();
+  process.stderr.write(`building ${NS}: ${ROUTES} routes, ${NEIGHBORS} neighbors, ipset of ${MEMBERS} members\n`);
+  setup();
+  try {
+    const snapshots: number[] = [];
+    let facts = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const c = newCollector();
+      const t0 = performance.now();
+      await c.start();
+      snapshots.push(performance.now() - t0);
+      facts = c.snapshot().facts.length;
+    }
+    const c = newCollector();
+    await c.start();
+    const deltas: number[] = [];
+    const diffs: number[] = [];
+    let changes = 0;
+    for (let round = 0; round < RUNS; round++) {
+      const prev = stateOf(c.snapshot().facts);
+      change100(round);
+      const t0 = performance.now();
+      const d = await c.refresh(['routes', 'neighbors', 'ipsets']);
+      deltas.push(performance.now() - t0);
+      changes = d.upserts.length + d.deletes.length;
+      const next = stateOf(c.snapshot().facts);
+      const t1 = performance.now();
+      diff(prev, next);
+      diffs.push(performance.now() - t1);
+    }
+    const mem = await collectorRss();
+    const out = [
+      `collector benchmark: ${ROUTES} routes, ${NEIGHBORS} neighbors, ipset of ${MEMBERS} members (${facts} facts), ${RUNS} runs`,
+      `full snapshot (all readers, tools included):   median ${fmt(median(snapshots))}, min ${fmt(Math.min(...snapshots))}   target < 300 ms`,
+      `delta for 100 changes (re-read routes, neighbors, ipsets + diff): median ${fmt(median(deltas))}, min ${fmt(Math.min(...deltas))}   (${changes} fact changes)`,
+      `  of which the delta engine (diff of ${facts} facts): median ${fmt(median(diffs))}   target < 20 ms`,
+      `kernel change -> delta printed by --watch (debounce 100 ms included): ${mem.eventToDeltaMs} ms`,
+      `collector RSS (--watch process, via tsx): ${mem.afterSnapshotMb.toFixed(0)} MB after the snapshot, ${mem.afterDeltasMb.toFixed(0)} MB after deltas   target < 100 MB`,
+    ];
+    process.stdout.write(out.join('\n') + '\n');
+  } finally {
+    teardown();
+  }
+}
+
+main().catch((err: Error) => {
+  teardown();
+  process.stderr.write(`bench:collector: ${err.message}\n`);
+  process.exit(1);
+});

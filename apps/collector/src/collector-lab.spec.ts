@@ -1,0 +1,177 @@
+// `--once` on a lab node of each style against ground truth read independently with the tools
+// themselves (ip -j, bridge -j, ipset, birdc, gobgp): every object is there with the right
+// attributes, and nothing else.
+import type { Fact, FactOf, Snapshot } from '@netatlas/wire';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { inCI, lab, labMissing, labNodes, sh, type LabNodeStatus } from './testing/lab.js';
+import { collectOnce } from './testing/run-collector.js';
+
+const missing = labMissing();
+if (missing.length > 0 && inCI) {
+  test('lab prerequisites for the collector tests', () => {
+    throw new Error(`missing ${missing.join(', ')}`);
+  });
+}
+
+type J = Record<string, unknown> & { [k: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const ipj = async (ns: string, args: string[]): Promise<J[]> => JSON.parse((await sh('ip', ['-n', ns, '-j', ...args])) || '[]');
+const facts = <K extends Fact['kind']>(s: Snapshot, kind: K) => s.facts.filter((f): f is FactOf<K> => f.kind === kind);
+const normDst = (dst: string, family: string) => (dst === 'default' || dst.includes('/') ? dst : `${dst}/${family === 'inet' ? 32 : 128}`);
+
+interface Truth {
+  links: J[];
+  addrs: string[];
+  routes: Map<string, J>;
+  neighs: Map<string, J>;
+  fdb: string[];
+  ipsets: string[];
+  members: string[];
+  sessions: Map<string, string>;
+}
+
+async function groundTruth(style: string, node: LabNodeStatus): Promise<Truth> {
+  const ns = node.namespace;
+  const links = await ipj(ns, ['-d', 'link', 'show']);
+  const addrs = (await ipj(ns, ['addr', 'show'])).flatMap((l) =>
+    (l['addr_info'] as J[]).map((a) => `${l['ifname']}|${a['family']}|${a['local']}/${a['prefixlen']}`),
+  );
+  const routes = new Map<string, J>();
+  for (const fam of ['inet', 'inet6']) {
+    for (const r of await ipj(ns, [fam === 'inet' ? '-4' : '-6', 'route', 'show', 'table', 'all'])) {
+      routes.set(`${r['table'] ?? 'main'}|${fam}|${normDst(r['dst'], fam)}|${r['metric'] ?? 0}|${r['dev'] ?? ''}`, r);
+    }
+  }
+  const neighs = new Map<string, J>();
+  for (const n of await ipj(ns, ['neigh', 'show', 'nud', 'all'])) neighs.set(`${n['dev']}|${n['dst']}`, n);
+  for (const n of await ipj(ns, ['neigh', 'show', 'proxy'])) neighs.set(`${n['dev']}|${n['dst']}|proxy`, n);
+  const fdb = (JSON.parse(await sh('bridge', ['-n', ns, '-j', 'fdb', 'show'])) as J[]).map(
+    (e) => `${e['ifname']}|${e['mac']}|${e['dst'] ?? ''}`,
+  );
+  const save = await sh('ip', ['netns', 'exec', ns, 'ipset', 'save']);
+  const ipsets = save.split('\n').filter((l) => l.startsWith('create ')).map((l) => l.split(' ')[1] ?? '');
+  const members = save.split('\n').filter((l) => l.startsWith('add ')).map((l) => `${l.split(' ')[1]}|${l.split(' ')[2]}`);
+  const sessions = new Map<string, string>();
+  if (style === 'kube-router') {
+    const names = ['unknown', 'idle', 'connect', 'active', 'opensent', 'openconfirm', 'established'];
+    for (const n of JSON.parse(await sh('ip', ['netns', 'exec', ns, 'gobgp', 'neighbor', '-j'])) as J[]) {
+      const st = n['state']['session_state'];
+      sessions.set(`gobgp|${n['state']['neighbor_address']}`, typeof st === 'number' ? (names[st] ?? '?') : String(st).toLowerCase());
+    }
+  } else if (style === 'calico') {
+    const out = await sh('birdc', ['-s', node.bgpControl?.socket ?? '', 'show', 'protocols', 'all']);
+    for (const block of out.split(/\n(?=\S)/)) {
+      const addr = /Neighbor address:\s+(\S+)/.exec(block)?.[1];
+      const state = /BGP state:\s+(\S+)/.exec(block)?.[1];
+      if (addr && state) sessions.set(`bird|${addr}`, state.toLowerCase());
+    }
+  }
+  return { links, addrs, routes, neighs, fdb, ipsets, members, sessions };
+}
+
+for (const style of ['kube-router', 'calico', 'flannel']) {
+  const name = { 'kube-router': 'colkr', calico: 'colca', flannel: 'colfl' }[style] as string;
+
+  describe.skipIf(missing.length > 0)(`collector --once on a ${style} lab node`, () => {
+    let node: LabNodeStatus;
+    let before: Truth;
+    let after: Truth;
+    let snap: Snapshot;
+
+    beforeAll(async () => {
+      await lab(['down', '--name', name]);
+      await lab(['up', '--name', name, '--style', style, '--nodes', '3', '--pods', '2']);
+      const nodes = await labNodes(name);
+      node = nodes[0] as LabNodeStatus;
+      // fill the neighbor tables: pods talk across nodes
+      for (const other of nodes.slice(1)) {
+        await sh('ip', ['netns', 'exec', node.pods[0]!.namespace, 'ping', '-c', '1', '-W', '2', other.pods[0]!.ip]);
+      }
+      before = await groundTruth(style, node);
+      const args = ['--netns', node.namespace, '--node-name', node.name];
+      if (node.bgpControl?.socket) args.push('--bird-socket', node.bgpControl.socket);
+      snap = (await collectOnce(args)).snapshot;
+      after = await groundTruth(style, node);
+    });
+
+    afterAll(async () => {
+      await lab(['down', '--name', name]);
+    });
+
+    test('the snapshot names the node, detects the style and every kernel reader is ok', () => {
+      expect(snap.node).toBe(node.name);
+      const nodeFact = facts(snap, 'node')[0];
+      expect(nodeFact?.value.cniStyle).toBe(style);
+      for (const r of ['links', 'addrs', 'routes', 'neighbors', 'fdb', 'ipsets']) expect(snap.readers[r]?.status, r).toBe('ok');
+      expect(snap.readers[style === 'calico' ? 'bird' : 'gobgp']?.status).toBe(style === 'flannel' ? 'missing' : 'ok');
+    });
+
+    test('links: every interface with kind, mtu, mac, state and master', () => {
+      const got = new Map(facts(snap, 'link').map((f) => [f.key, f.value]));
+      expect([...got.keys()].sort()).toEqual(after.links.map((l) => l['ifname'] as string).sort());
+      for (const l of after.links) {
+        const v = got.get(l['ifname']);
+        const kind = l['linkinfo']?.['info_kind'] ?? (l['link_type'] === 'loopback' ? 'loopback' : 'device');
+        expect(v, l['ifname']).toMatchObject({ kind, mtu: l['mtu'], operstate: l['operstate'], master: l['master'] ?? null });
+        if (l['link_type'] === 'ether') expect(v?.mac).toBe(l['address']);
+        if (kind === 'veth' && l['link_netnsid'] !== undefined) expect(v?.linkNetnsId).toBe(l['link_netnsid']);
+      }
+    });
+
+    test('addresses: exactly the kernel\'s', () => {
+      expect(facts(snap, 'addr').map((f) => f.key).sort()).toEqual([...after.addrs].sort());
+    });
+
+    test('routes: every table, both families, with gateway, dev, protocol and type', () => {
+      const got = new Map(facts(snap, 'route').map((f) => [`${f.value.table}|${f.value.family}|${f.value.dst}|${f.value.metric}|${f.value.dev ?? ''}`, f.value]));
+      expect([...got.keys()].sort()).toEqual([...after.routes.keys()].sort());
+      for (const [k, r] of after.routes) {
+        const v = got.get(k);
+        expect(v, k).toMatchObject({
+          type: r['type'] ?? 'unicast',
+          gateway: r['gateway'] ?? null,
+          dev: r['dev'] ?? null,
+          protocol: String(r['protocol'] ?? 'boot'),
+        });
+        expect(v?.flags.includes('onlink'), k).toBe(((r['flags'] as string[] | undefined) ?? []).includes('onlink'));
+      }
+      expect(got.size).toBeGreaterThan(5);
+    });
+
+    test('neighbors: every entry with its link-layer address; static states exact', () => {
+      const got = new Map(facts(snap, 'neigh').map((f) => [f.key, f.value]));
+      // entries present in both independent readings must be reported; nothing reported may be unknown to both
+      for (const [k, n] of before.neighs) {
+        if (!after.neighs.has(k)) continue;
+        expect(got.has(k), k).toBe(true);
+        if (n['lladdr']) expect(got.get(k)?.lladdr).toBe(n['lladdr']);
+        const st = (n['state'] as string[] | undefined) ?? [];
+        if (st.includes('PERMANENT') || st.includes('NOARP')) expect(got.get(k)?.state).toEqual(st);
+      }
+      for (const k of got.keys()) expect(before.neighs.has(k) || after.neighs.has(k), k).toBe(true);
+      expect(got.size).toBeGreaterThan(0);
+    });
+
+    test('bridge fdb: every entry, vxlan remote VTEPs included', () => {
+      const got = facts(snap, 'fdb').map((f) => `${f.value.dev}|${f.value.mac}|${f.value.dst ?? ''}`);
+      expect([...new Set(got)].sort()).toEqual([...new Set(after.fdb)].sort());
+      if (style === 'flannel') expect(got.filter((g) => g.startsWith('flannel.1|') && !g.endsWith('|'))).toHaveLength(2);
+    });
+
+    test('ipsets: every set and member', () => {
+      expect(facts(snap, 'ipset').map((f) => f.key).sort()).toEqual([...after.ipsets].sort());
+      expect(facts(snap, 'ipsetMember').map((f) => f.key).sort()).toEqual([...after.members].sort());
+      if (style === 'kube-router') expect(after.members.length).toBeGreaterThan(10);
+    });
+
+    test('BGP sessions: every peer with its state', () => {
+      const got = new Map(facts(snap, 'bgpSession').map((f) => [f.key, f.value.state as string]));
+      expect(got).toEqual(after.sessions);
+      if (style !== 'flannel') {
+        expect(got.size).toBe(2);
+        for (const s of got.values()) expect(s).toBe('established');
+        for (const f of facts(snap, 'bgpSession')) expect(f.value).toMatchObject({ peerAs: 64512, localAs: 64512 });
+      }
+    });
+  });
+}

@@ -1,0 +1,81 @@
+// `--watch` on a lab node: a route change reaches stdout as a delta within 1 s; stopping a peer's
+// BGP daemon shows as a session state change within the BGP poll interval.
+import type { Fact } from '@netatlas/wire';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { inCI, lab, labMissing, labNodes, sh, type LabNodeStatus } from './testing/lab.js';
+import { startWatch, type WatchLine } from './testing/run-collector.js';
+
+const missing = labMissing();
+const BGP_POLL_S = 2;
+
+async function waitFor(lines: WatchLine[], what: string, timeoutMs: number, match: (l: WatchLine) => boolean): Promise<WatchLine> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = lines.find(match);
+    if (hit) return hit;
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; got ${lines.length} lines`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const upserts = (l: WatchLine) => (l.json['upserts'] as Fact[] | undefined) ?? [];
+const deletes = (l: WatchLine) => (l.json['deletes'] as { kind: string; key: string }[] | undefined) ?? [];
+
+for (const style of ['kube-router', 'calico']) {
+  const name = style === 'calico' ? 'colwca' : 'colwkr';
+  describe.skipIf(missing.length > 0 && !inCI)(`collector --watch on a ${style} lab node`, () => {
+    let nodes: LabNodeStatus[];
+    let watch: ReturnType<typeof startWatch>;
+
+    beforeAll(async () => {
+      await lab(['down', '--name', name]);
+      await lab(['up', '--name', name, '--style', style, '--nodes', '3', '--pods', '1']);
+      nodes = await labNodes(name);
+      const n1 = nodes[0]!;
+      const args = ['--netns', n1.namespace, '--poll-bgp', String(BGP_POLL_S)];
+      if (n1.bgpControl?.socket) args.push('--bird-socket', n1.bgpControl.socket);
+      watch = startWatch(args);
+      await waitFor(watch.lines, 'snapshot', 30_000, (l) => l.type === 'snapshot');
+    });
+
+    afterAll(async () => {
+      watch?.stop();
+      await lab(['down', '--name', name]);
+    });
+
+    test('a route added and deleted in the namespace arrives as deltas within 1 s', async () => {
+      const ns = nodes[0]!.namespace;
+      const key = 'main|inet|10.99.0.0/24|0|0|eth0';
+      let t0 = Date.now();
+      await sh('ip', ['-n', ns, 'route', 'add', '10.99.0.0/24', 'via', nodes[1]!.underlayIp]);
+      const added = await waitFor(watch.lines, 'route upsert', 5000, (l) => l.at >= t0 && upserts(l).some((f) => f.kind === 'route' && f.key === key));
+      expect(added.at - t0).toBeLessThan(1000);
+      expect(upserts(added).find((f) => f.key === key)?.value).toMatchObject({ gateway: nodes[1]!.underlayIp, dev: 'eth0' });
+      t0 = Date.now();
+      await sh('ip', ['-n', ns, 'route', 'del', '10.99.0.0/24']);
+      const gone = await waitFor(watch.lines, 'route delete', 5000, (l) => l.at >= t0 && deletes(l).some((d) => d.kind === 'route' && d.key === key));
+      expect(gone.at - t0).toBeLessThan(1000);
+    });
+
+    test('stop-bgp on a peer changes that session within the BGP poll interval; start-bgp restores it', async () => {
+      const peer = nodes[1]!;
+      const daemon = style === 'calico' ? 'bird' : 'gobgp';
+      const key = `${daemon}|${peer.underlayIp}`;
+      const t0 = Date.now();
+      await lab(['stop-bgp', '--name', name, peer.name]);
+      const tStopped = Date.now();
+      const down = await waitFor(watch.lines, 'session change', (BGP_POLL_S + 10) * 1000, (l) =>
+        l.at >= t0 && upserts(l).some((f) => f.kind === 'bgpSession' && f.key === key && (f.value as { state: string }).state !== 'established'),
+      );
+      // the daemon stopped somewhere inside the stop-bgp command; the poll sees it at the next tick
+      expect(down.at - tStopped).toBeLessThan(BGP_POLL_S * 1000 + 500);
+      // the peer's pod route left the kernel too, and that came as an event, not a poll
+      expect(watch.lines.some((l) => l.at >= t0 && deletes(l).some((d) => d.kind === 'route' && d.key.includes(peer.podCidr)))).toBe(true);
+      const t1 = Date.now();
+      await lab(['start-bgp', '--name', name, peer.name]);
+      await waitFor(watch.lines, 'session established', (BGP_POLL_S + 15) * 1000, (l) =>
+        l.at >= t1 && upserts(l).some((f) => f.kind === 'bgpSession' && f.key === key && (f.value as { state: string }).state === 'established'),
+      );
+    });
+  });
+}

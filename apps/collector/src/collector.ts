@@ -1,0 +1,160 @@
+// A node's current facts, kept per reader, and the deltas that keep them current.
+import { readFileSync } from 'node:fs';
+import { hostname, release } from 'node:os';
+import { ParseError } from '@netatlas/parsers';
+import { applyInPlace, detectCniStyle, diff, stateOf } from '@netatlas/graph';
+import {
+  factId,
+  makeFact,
+  type Delta,
+  type Fact,
+  type ReaderStatus,
+  type Snapshot,
+} from '@netatlas/wire';
+import type { Reader, ReaderOptions } from './readers/reader.js';
+import { SourceAbsentError } from './readers/reader.js';
+import { CommandFailedError, CommandTimeoutError, ToolMissingError, type Runner } from './runner.js';
+
+export interface CollectorConfig {
+  nodeName: string;
+  runner: Runner;
+  readers: readonly Reader[];
+  options: ReaderOptions;
+  /** per command */
+  timeoutMs: number;
+  now?: () => Date;
+  /** host facts; defaults read from this machine (a network namespace shares the host's kernel) */
+  host?: { hostname: string; kernel: string; bootId: string };
+}
+
+export interface ReaderRun {
+  reader: string;
+  ms: number;
+  status: ReaderStatus['status'];
+}
+
+function readBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** A failure becomes a status; the message keeps the tool's stderr and is stable across polls. */
+export function statusOf(err: unknown): ReaderStatus {
+  if (err instanceof ToolMissingError) return { status: 'missing', error: err.message };
+  if (err instanceof SourceAbsentError) return { status: 'missing', error: err.message };
+  if (err instanceof CommandTimeoutError) return { status: 'timeout', error: err.message };
+  if (err instanceof ParseError) return { status: 'unparseable', error: err.message };
+  if (err instanceof CommandFailedError) return { status: 'failed', error: err.message };
+  return { status: 'failed', error: err instanceof Error ? err.message : String(err) };
+}
+
+export class Collector {
+  /** the last facts each reader produced */
+  private readonly byReader = new Map<string, Map<string, Fact>>();
+  private readonly statuses = new Map<string, ReaderStatus>();
+  private readonly state = new Map<string, Fact>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly now: () => Date;
+  private readonly host: { hostname: string; kernel: string; bootId: string };
+  lastRuns: ReaderRun[] = [];
+
+  constructor(private readonly config: CollectorConfig) {
+    this.now = config.now ?? (() => new Date());
+    this.host = config.host ?? { hostname: hostname(), kernel: release(), bootId: readBootId() };
+    for (const r of config.readers) this.byReader.set(r.name, new Map());
+  }
+
+  get readers(): readonly Reader[] {
+    return this.config.readers;
+  }
+
+  /** Read every source once; the returned delta is against the empty state. */
+  start(): Promise<Delta> {
+    return this.refresh(this.config.readers.map((r) => r.name));
+  }
+
+  /**
+   * Re-read the named readers and return what changed. Refreshes run one at a time, so deltas
+   * leave in the order the state changed.
+   */
+  refresh(names: readonly string[]): Promise<Delta> {
+    const run = this.queue.then(() => this.doRefresh(names));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doRefresh(names: readonly string[]): Promise<Delta> {
+    const readers = this.config.readers.filter((r) => names.includes(r.name));
+    const ctx = { runner: this.config.runner, timeoutMs: this.config.timeoutMs, now: this.now, options: this.config.options };
+    const runs: ReaderRun[] = [];
+    const results = await Promise.all(
+      readers.map(async (r) => {
+        const t0 = performance.now();
+        let facts: Fact[] | null = null;
+        let status: ReaderStatus;
+        try {
+          facts = await r.read(ctx);
+          status = { status: 'ok', error: null };
+        } catch (err) {
+          status = statusOf(err);
+          // the source is not there: nothing of it exists. A failing source: keep what we knew.
+          if (status.status === 'missing') facts = [];
+        }
+        runs.push({ reader: r.name, ms: performance.now() - t0, status: status.status });
+        return { reader: r, facts, status };
+      }),
+    );
+    this.lastRuns = runs;
+    const upserts: Fact[] = [];
+    const deletes: Delta['deletes'] = [];
+    for (const { reader, facts, status } of results) {
+      this.statuses.set(reader.name, status);
+      if (facts === null) continue;
+      const next = stateOf(facts);
+      const d = diff(this.byReader.get(reader.name) ?? new Map(), next);
+      this.byReader.set(reader.name, next);
+      upserts.push(...d.upserts);
+      deletes.push(...d.deletes);
+    }
+    const delta: Delta = { upserts, deletes };
+    applyInPlace(this.state, delta);
+    const node = this.nodeFact();
+    const old = this.state.get(factId(node));
+    if (!old || JSON.stringify(old.value) !== JSON.stringify(node.value)) {
+      this.state.set(factId(node), node);
+      delta.upserts.push(node);
+    }
+    return delta;
+  }
+
+  private nodeFact(): Fact {
+    const readers: Record<string, ReaderStatus> = {};
+    for (const r of this.config.readers) readers[r.name] = this.statuses.get(r.name) ?? { status: 'failed', error: 'not read yet' };
+    const facts = [...this.state.values()].filter((f) => f.kind !== 'node');
+    return makeFact('node', {
+      hostname: this.host.hostname,
+      kernel: this.host.kernel,
+      bootId: this.host.bootId,
+      cniStyle: detectCniStyle(facts),
+      readers,
+    });
+  }
+
+  readerStatuses(): Record<string, ReaderStatus> {
+    return Object.fromEntries(this.config.readers.map((r) => [r.name, this.statuses.get(r.name) ?? { status: 'failed', error: 'not read yet' }]));
+  }
+
+  /** Every fact, sorted by id, with the readers' statuses. */
+  snapshot(): Snapshot {
+    const facts = [...this.state.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, f]) => f);
+    return { node: this.config.nodeName, takenAt: this.now().toISOString(), facts, readers: this.readerStatuses() };
+  }
+
+  /** The reader names whose facts a kernel event on `object` may have changed. */
+  readersTriggeredBy(object: string): string[] {
+    return this.config.readers.filter((r) => (r.triggers as readonly string[]).includes(object)).map((r) => r.name);
+  }
+}
