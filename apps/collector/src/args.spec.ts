@@ -32,7 +32,7 @@ describe('parseCollectorArgs', () => {
     [['--once', '--watch'], /choose one/],
     [['--netns', 'a b'], /not a namespace name/],
     [['--node-name='], /--node-name must not be empty/],
-    [['--timeout', '-1'], /--timeout must be a positive number/],
+    [['--timeout', '0'], /--timeout must be a positive number/],
     [['--poll-bgp', 'soon'], /--poll-bgp must be a positive number/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseCollectorArgs(argv)).toThrow(message);

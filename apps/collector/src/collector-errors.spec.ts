@@ -12,7 +12,7 @@ function shimDir(): { dir: string; socket: string } {
   symlinkSync('/usr/sbin/ip', join(dir, 'ip'));
   symlinkSync('/usr/sbin/bridge', join(dir, 'bridge'));
   // a tool that hangs, one that prints garbage, and gobgp/vtysh/ipvsadm simply absent
-  writeFileSync(join(dir, 'ipset'), '#!/bin/sh\nexec sleep 30\n');
+  writeFileSync(join(dir, 'ipset'), '#!/bin/sh\nexec /bin/sleep 30\n');
   writeFileSync(join(dir, 'birdc'), '#!/bin/sh\necho "BIRD 2.0.12 ready."\necho "%%% this is not a protocol table {{{"\necho "oops" >&2\nexit 0\n');
   chmodSync(join(dir, 'ipset'), 0o755);
   chmodSync(join(dir, 'birdc'), 0o755);

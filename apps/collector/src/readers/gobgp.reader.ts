@@ -13,7 +13,7 @@ export const gobgpReader: Reader = {
       return parseGobgpNeighbors(await runner.run('gobgp', ['-u', host, '-p', port, 'neighbor', '-j'], timeoutMs));
     } catch (err) {
       // the client is installed but no gobgpd listens: this node does not run GoBGP
-      if (err instanceof CommandFailedError && /connection refused|Unavailable|connect: /i.test(err.result.stderr + err.result.stdout)) {
+      if (err instanceof CommandFailedError && /connection refused|Unavailable|connect: |context deadline exceeded/i.test(err.result.stderr + err.result.stdout)) {
         throw new SourceAbsentError(`no GoBGP daemon answering at ${options.gobgpApi}`);
       }
       throw err;
