@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { ParseError } from '@netatlas/parsers';
-import { applyInPlace, detectCniStyle, diff, stateOf } from '@netatlas/graph';
+import { applyInPlace, detectCniStyle, jsonEqual, stateOf } from '@netatlas/graph';
 import {
   factId,
   makeFact,
@@ -10,7 +10,7 @@ import {
   type Fact,
   type ReaderStatus,
   type Snapshot,
-} from '@netatlas/wire';
+} from '@netatlas/wire/core';
 import type { Reader, ReaderOptions } from './readers/reader.js';
 import { SourceAbsentError } from './readers/reader.js';
 import { CommandFailedError, CommandTimeoutError, ToolMissingError, type Runner } from './runner.js';
@@ -51,15 +51,29 @@ export function statusOf(err: unknown): ReaderStatus {
   return { status: 'failed', error: err instanceof Error ? err.message : String(err) };
 }
 
+/** A reader's facts by id. */
+type ReaderFacts = Map<string, Fact>;
+
+/** The delta between two reads of one reader, added to `into`. */
+function diffReads(prev: ReaderFacts, next: ReaderFacts, into: Delta): void {
+  for (const [id, n] of next) {
+    const p = prev.get(id);
+    if (!p || !jsonEqual(p.value, n.value)) into.upserts.push(n);
+  }
+  for (const [id, p] of prev) if (!next.has(id)) into.deletes.push({ kind: p.kind, key: p.key });
+}
+
 export class Collector {
   /** the last facts each reader produced */
-  private readonly byReader = new Map<string, Map<string, Fact>>();
+  private readonly byReader = new Map<string, ReaderFacts>();
   private readonly statuses = new Map<string, ReaderStatus>();
   private readonly state = new Map<string, Fact>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly now: () => Date;
   private readonly host: { hostname: string; kernel: string; bootId: string };
   lastRuns: ReaderRun[] = [];
+  /** how long the last refresh spent computing its delta, tools and parsing excluded */
+  lastDeltaMs = 0;
 
   constructor(private readonly config: CollectorConfig) {
     this.now = config.now ?? (() => new Date());
@@ -108,18 +122,16 @@ export class Collector {
       }),
     );
     this.lastRuns = runs;
-    const upserts: Fact[] = [];
-    const deletes: Delta['deletes'] = [];
+    const t0 = performance.now();
+    const delta: Delta = { upserts: [], deletes: [] };
     for (const { reader, facts, status } of results) {
       this.statuses.set(reader.name, status);
       if (facts === null) continue;
       const next = stateOf(facts);
-      const d = diff(this.byReader.get(reader.name) ?? new Map(), next);
+      diffReads(this.byReader.get(reader.name) ?? new Map(), next, delta);
       this.byReader.set(reader.name, next);
-      upserts.push(...d.upserts);
-      deletes.push(...d.deletes);
     }
-    const delta: Delta = { upserts, deletes };
+    this.lastDeltaMs = performance.now() - t0;
     applyInPlace(this.state, delta);
     const node = this.nodeFact();
     const old = this.state.get(factId(node));

@@ -2,7 +2,7 @@
 // re-read of the tables they concern; every reader is also polled on its group's interval.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Delta } from '@netatlas/wire';
+import type { Delta } from '@netatlas/wire/core';
 import type { Collector } from './collector.js';
 import type { PollGroup } from './readers/reader.js';
 

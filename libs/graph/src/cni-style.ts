@@ -1,5 +1,5 @@
 // Which CNI a node runs, recognised from what it holds (DESIGN.md, "The networks it must understand").
-import type { CniStyle, Fact } from '@netatlas/wire';
+import type { CniStyle, Fact } from '@netatlas/wire/core';
 
 export function detectCniStyle(facts: Iterable<Fact>): CniStyle {
   let kubeRouter = 0;

@@ -1,5 +1,6 @@
 import { parseGobgpNeighbors } from '@netatlas/parsers';
 import { CommandFailedError } from '../runner.js';
+import { somethingListens } from './listening.js';
 import { SourceAbsentError, type Reader } from './reader.js';
 
 export const gobgpReader: Reader = {
@@ -9,6 +10,9 @@ export const gobgpReader: Reader = {
   triggers: [],
   async read({ runner, timeoutMs, options }) {
     const [host, port] = splitHostPort(options.gobgpApi);
+    if (!(await somethingListens(runner, Number(port), timeoutMs))) {
+      throw new SourceAbsentError(`no GoBGP daemon answering at ${options.gobgpApi}`);
+    }
     try {
       return parseGobgpNeighbors(await runner.run('gobgp', ['-u', host, '-p', port, 'neighbor', '-j'], timeoutMs));
     } catch (err) {

@@ -1,5 +1,5 @@
 // What every reader is: one source, the tool it runs, the pure parser it hands the output to.
-import type { Fact, FactKind } from '@netatlas/wire';
+import type { Fact, FactKind } from '@netatlas/wire/core';
 import type { Runner } from '../runner.js';
 
 export interface ReaderOptions {

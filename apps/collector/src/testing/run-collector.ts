@@ -2,7 +2,7 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Snapshot } from '@netatlas/wire';
+import type { Snapshot } from '@netatlas/wire/core';
 
 const exec = promisify(execFile);
 export const COLLECTOR_MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));

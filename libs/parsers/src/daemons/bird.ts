@@ -21,7 +21,7 @@
 //                     "Keepalive timer: 0.355/3" (the part before is a countdown, not state); null
 //                     while not established, when BIRD prints neither
 //   lastError         "Last error:", or null
-import { makeFact, type BgpSessionValue, type BgpState, type FactOf } from '@netatlas/wire';
+import { makeFact, type BgpSessionValue, type BgpState, type FactOf } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
 import { lines as splitLines, preview } from './util.js';
 

@@ -18,7 +18,7 @@
 //                     is converted to asplain
 //   name              "desc" (neighbor … description), or null
 //   localAddress, holdTime, keepalive, lastError: not in the summary (null)
-import { makeFact, type BgpSessionValue, type BgpState, type FactOf } from '@netatlas/wire';
+import { makeFact, type BgpSessionValue, type BgpState, type FactOf } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
 import { describe, epochSecondsToIso, isRecord, jsonInt, parseJsonOutput } from './util.js';
 

@@ -16,7 +16,7 @@
 //                     otherwise the configured timers.config.hold_time / keepalive_interval (the
 //                     state values are left over from the last session)
 //   name              conf.description, or null; lastError: GoBGP does not report one (null)
-import { makeFact, type BgpSessionValue, type BgpState, type FactOf } from '@netatlas/wire';
+import { makeFact, type BgpSessionValue, type BgpState, type FactOf } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
 import { describe, epochSecondsToIso, isRecord, jsonInt, parseJsonOutput } from './util.js';
 

@@ -18,7 +18,7 @@
 // Not in the schema (yet): a member's `nomatch` flag is kept by suffixing the element
 // (`10.0.0.0/24 nomatch`, as ipset itself writes it), and skbinfo values (skbmark, skbprio,
 // skbqueue) are dropped.
-import { makeFact, type Fact, type IpsetMemberValue, type IpsetValue } from '@netatlas/wire';
+import { makeFact, type Fact, type IpsetMemberValue, type IpsetValue } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
 import { lines as splitLines, preview } from './util.js';
 

@@ -10,7 +10,7 @@
 // flags: `ops` (one-packet scheduling), scheduler flags as ipvsadm names them (sh-fallback,
 // sh-port, flag-3, …), and, for persistent services, a persistence netmask other than the
 // default as `mask=255.255.255.0` (IPv6: `mask=64`) and a persistence engine as `pe=sip`.
-import { makeFact, type FactOf, type IpvsServiceValue } from '@netatlas/wire';
+import { makeFact, type FactOf, type IpvsServiceValue } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
 import { canonicalIpv6, isIpv4, lines as splitLines, preview } from './util.js';
 

@@ -1,5 +1,5 @@
 // `ip -json addr show` → addr facts.
-import { makeFact, type AddrValue, type FactOf } from '@netatlas/wire';
+import { makeFact, type AddrValue, type FactOf } from '@netatlas/wire/core';
 import { readEntries, type Entry } from './entry.js';
 
 export const ADDRS_SOURCE = 'ip -json addr show';

@@ -1,5 +1,5 @@
 // `bridge -json fdb show` → fdb facts.
-import { makeFact, type FactOf, type FdbValue } from '@netatlas/wire';
+import { makeFact, type FactOf, type FdbValue } from '@netatlas/wire/core';
 import { readEntries, type Entry } from './entry.js';
 
 export const FDB_SOURCE = 'bridge -json fdb show';

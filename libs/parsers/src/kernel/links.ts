@@ -1,5 +1,5 @@
 // `ip -json -details link show` → link facts.
-import { makeFact, type FactOf, type LinkValue } from '@netatlas/wire';
+import { makeFact, type FactOf, type LinkValue } from '@netatlas/wire/core';
 import { readEntries, type Entry } from './entry.js';
 
 export const LINKS_SOURCE = 'ip -json -details link show';

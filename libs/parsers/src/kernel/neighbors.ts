@@ -1,5 +1,5 @@
 // `ip -json neigh show` and `ip -json neigh show proxy` → neigh facts.
-import { makeFact, type FactOf, type NeighValue } from '@netatlas/wire';
+import { makeFact, type FactOf, type NeighValue } from '@netatlas/wire/core';
 import { readEntries, type Entry } from './entry.js';
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;

@@ -3,7 +3,7 @@
 // iproute2 leaves out what is at its default, so absent fields are filled in with the kernel's
 // defaults: table main, type unicast, protocol boot, scope global, metric 0, tos 0. Volatile fields
 // (expires, cache, used) and ones the model does not hold (pref, metrics, encap, nhid) are dropped.
-import { makeFact, type FactOf, type Nexthop, type RouteValue } from '@netatlas/wire';
+import { makeFact, type FactOf, type Nexthop, type RouteValue } from '@netatlas/wire/core';
 import { readEntries, type Entry } from './entry.js';
 
 export type RouteFamily = 'inet' | 'inet6';

@@ -1,0 +1,3 @@
+export * from './keys.js';
+export type * from './fact.js';
+export type * from './messages.js';

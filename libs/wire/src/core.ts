@@ -1,0 +1,6 @@
+// The fact model without its runtime schemas: types, keys and makeFact. Parsers, the delta engine
+// and the collector import this entry, so the node agent never loads zod (~20 MB of RSS); the API
+// and the browser validate with the schemas from the main entry.
+export * from './keys.js';
+export type * from './fact.js';
+export type * from './messages.js';

@@ -1,0 +1,189 @@
+// The fact model: a node's network state as a set of {kind, key, value}. `key` is the object's
+// stable identity within the node (DESIGN.md step 3), so a changed attribute is an update of the
+// same key, never a delete plus an add. Values hold state, not counters or countdowns: a fact
+// changes only when the network does.
+import { z } from 'zod';
+const str = z.string();
+const nstr = z.string().nullable();
+const nint = z.number().int().nullable();
+export const FAMILIES = ['inet', 'inet6'];
+export const FamilySchema = z.enum(FAMILIES);
+// ------------------------------------------------------------------ link
+export const LinkValueSchema = z.strictObject({
+    ifname: str,
+    ifindex: z.number().int(),
+    /** veth, bridge, vxlan, ipip, dummy, tun, loopback, device (no link kind: a physical NIC), … */
+    kind: str,
+    mtu: z.number().int(),
+    mac: nstr,
+    operstate: str,
+    flags: z.array(str),
+    /** the bridge (or bond) this link is enslaved to */
+    master: nstr,
+    /** veth peer or lower device by name, when it is in the same namespace (`link`) */
+    link: nstr,
+    /** veth/vxlan/ipip: ifindex of the peer or lower device (`link_index`), and its netns id */
+    linkIndex: nint,
+    linkNetnsId: nint,
+    vxlan: z
+        .strictObject({ id: z.number().int(), local: nstr, remote: nstr, port: nint, dev: nstr, learning: z.boolean() })
+        .nullable(),
+    ipip: z.strictObject({ local: nstr, remote: nstr }).nullable(),
+});
+// ------------------------------------------------------------------ addr
+export const AddrValueSchema = z.strictObject({
+    ifname: str,
+    family: FamilySchema,
+    address: str,
+    prefixLen: z.number().int(),
+    scope: str,
+    broadcast: nstr,
+    label: nstr,
+    /** deprecated, tentative, noprefixroute, … (dynamic lifetimes are not state and are left out) */
+    flags: z.array(str),
+});
+// ------------------------------------------------------------------ route
+export const NexthopSchema = z.strictObject({
+    gateway: nstr,
+    dev: nstr,
+    weight: nint,
+    flags: z.array(str),
+});
+export const RouteValueSchema = z.strictObject({
+    table: str,
+    family: FamilySchema,
+    /** `default` or a prefix with its length (`10.0.0.1/32`, never a bare address) */
+    dst: str,
+    /** unicast, blackhole, unreachable, prohibit, local, broadcast, multicast, throw, … */
+    type: str,
+    protocol: str,
+    scope: str,
+    gateway: nstr,
+    dev: nstr,
+    prefsrc: nstr,
+    metric: z.number().int(),
+    tos: z.number().int(),
+    /** onlink, linkdown, … */
+    flags: z.array(str),
+    /** multipath routes: one entry per nexthop; [] for single-path routes */
+    nexthops: z.array(NexthopSchema),
+});
+// ------------------------------------------------------------------ neigh
+export const NeighValueSchema = z.strictObject({
+    dev: str,
+    family: FamilySchema,
+    address: str,
+    lladdr: nstr,
+    /** REACHABLE, STALE, DELAY, PROBE, FAILED, INCOMPLETE, PERMANENT, NOARP, NONE (possibly several) */
+    state: z.array(str),
+    router: z.boolean(),
+    /** a proxy ARP/NDP entry (`ip neigh show proxy`) */
+    proxy: z.boolean(),
+});
+// ------------------------------------------------------------------ fdb
+export const FdbValueSchema = z.strictObject({
+    dev: str,
+    mac: str,
+    master: nstr,
+    vlan: nint,
+    /** vxlan: the remote VTEP this MAC is reached through */
+    dst: nstr,
+    vni: nint,
+    port: nint,
+    /** permanent, static, or null for learned (dynamic) entries */
+    state: nstr,
+    /** self, master, extern_learn, offload, … */
+    flags: z.array(str),
+});
+// ------------------------------------------------------------------ ipset
+export const IpsetValueSchema = z.strictObject({
+    name: str,
+    /** hash:ip, hash:net, hash:ip,port, list:set, … */
+    type: str,
+    family: z.enum(['inet', 'inet6']).nullable(),
+    /** creation options: hashsize, maxelem, timeout, counters, comment, … (as ipset prints them) */
+    header: z.record(str, z.union([str, z.number(), z.boolean()])),
+});
+export const IpsetMemberValueSchema = z.strictObject({
+    set: str,
+    element: str,
+    /** 0 = never expires; a member that expires carries the set's timeout, not its countdown */
+    timeout: nint,
+    comment: nstr,
+});
+// ------------------------------------------------------------------ bgpSession
+export const BGP_DAEMONS = ['bird', 'gobgp', 'frr'];
+export const BGP_STATES = ['idle', 'connect', 'active', 'opensent', 'openconfirm', 'established'];
+export const BgpStateSchema = z.enum(BGP_STATES);
+export const BgpSessionValueSchema = z.strictObject({
+    daemon: z.enum(BGP_DAEMONS),
+    /** the daemon's name for the session (BIRD protocol name, FRR/GoBGP peer description) */
+    name: nstr,
+    peerAddress: str,
+    peerAs: nint,
+    localAddress: nstr,
+    localAs: nint,
+    state: BgpStateSchema,
+    /** when the session entered its current state (ISO 8601), if the daemon says */
+    since: nstr,
+    prefixesReceived: nint,
+    prefixesAccepted: nint,
+    prefixesSent: nint,
+    lastError: nstr,
+    holdTime: nint,
+    keepalive: nint,
+});
+// ------------------------------------------------------------------ ipvsService
+export const IpvsRealServerSchema = z.strictObject({
+    address: str,
+    port: z.number().int(),
+    /** masq, route (direct routing), tunnel, local */
+    forward: str,
+    weight: z.number().int(),
+});
+export const IpvsServiceValueSchema = z.strictObject({
+    protocol: z.enum(['tcp', 'udp', 'sctp', 'fwmark']),
+    address: nstr,
+    port: nint,
+    fwmark: nint,
+    scheduler: str,
+    flags: z.array(str),
+    /** persistence timeout in seconds, null when not persistent */
+    persistent: nint,
+    realServers: z.array(IpvsRealServerSchema),
+});
+// ------------------------------------------------------------------ node
+export const READER_STATUSES = ['ok', 'missing', 'failed', 'unparseable', 'timeout', 'disabled'];
+export const ReaderStatusSchema = z.strictObject({
+    status: z.enum(READER_STATUSES),
+    /** what went wrong, with the tool's stderr where there is one */
+    error: nstr,
+});
+export const CNI_STYLES = ['kube-router', 'calico', 'flannel', 'unknown'];
+export const CniStyleSchema = z.enum(CNI_STYLES);
+export const NodeValueSchema = z.strictObject({
+    hostname: str,
+    kernel: str,
+    bootId: str,
+    cniStyle: CniStyleSchema,
+    readers: z.record(str, ReaderStatusSchema),
+});
+// ------------------------------------------------------------------ the union
+const keySchema = z.string().min(1).max(512);
+export const FactSchema = z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('link'), key: keySchema, value: LinkValueSchema }),
+    z.strictObject({ kind: z.literal('addr'), key: keySchema, value: AddrValueSchema }),
+    z.strictObject({ kind: z.literal('route'), key: keySchema, value: RouteValueSchema }),
+    z.strictObject({ kind: z.literal('neigh'), key: keySchema, value: NeighValueSchema }),
+    z.strictObject({ kind: z.literal('fdb'), key: keySchema, value: FdbValueSchema }),
+    z.strictObject({ kind: z.literal('ipset'), key: keySchema, value: IpsetValueSchema }),
+    z.strictObject({ kind: z.literal('ipsetMember'), key: keySchema, value: IpsetMemberValueSchema }),
+    z.strictObject({ kind: z.literal('bgpSession'), key: keySchema, value: BgpSessionValueSchema }),
+    z.strictObject({ kind: z.literal('ipvsService'), key: keySchema, value: IpvsServiceValueSchema }),
+    z.strictObject({ kind: z.literal('node'), key: keySchema, value: NodeValueSchema }),
+]);
+export const FACT_KINDS = [
+    'link', 'addr', 'route', 'neigh', 'fdb', 'ipset', 'ipsetMember', 'bgpSession', 'ipvsService', 'node',
+];
+export const FactKindSchema = z.enum(FACT_KINDS);
+//# sourceMappingURL=fact.js.map

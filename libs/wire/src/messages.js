@@ -1,0 +1,16 @@
+// What the collector produces: snapshots and deltas of a node's facts.
+import { z } from 'zod';
+import { FactKindSchema, FactSchema, ReaderStatusSchema } from './fact.js';
+export const FactRefSchema = z.strictObject({ kind: FactKindSchema, key: z.string().min(1).max(512) });
+export const DeltaSchema = z.strictObject({
+    upserts: z.array(FactSchema),
+    deletes: z.array(FactRefSchema),
+});
+/** `netatlas-collector --once`: one node's whole state. */
+export const SnapshotSchema = z.strictObject({
+    node: z.string().min(1),
+    takenAt: z.iso.datetime(),
+    facts: z.array(FactSchema),
+    readers: z.record(z.string(), ReaderStatusSchema),
+});
+//# sourceMappingURL=messages.js.map
