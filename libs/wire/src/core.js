@@ -1,5 +1,0 @@
-// The fact model without its runtime schemas: types, keys and makeFact. Parsers, the delta engine
-// and the collector import this entry, so the node agent never loads zod (~20 MB of RSS); the API
-// and the browser validate with the schemas from the main entry.
-export * from './keys.js';
-//# sourceMappingURL=core.js.map
