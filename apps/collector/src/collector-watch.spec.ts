@@ -1,9 +1,10 @@
 // `--watch` on a lab node: a route change reaches stdout as a delta within 1 s; stopping a peer's
 // BGP daemon shows as a session state change within the BGP poll interval.
-import type { Fact } from '@netatlas/wire';
+import { apply, stateOf } from '@netatlas/graph';
+import type { Delta, Fact, Snapshot } from '@netatlas/wire';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { inCI, lab, labMissing, labNodes, sh, type LabNodeStatus } from './testing/lab.js';
-import { startWatch, type WatchLine } from './testing/run-collector.js';
+import { collectOnce, startWatch, type WatchLine } from './testing/run-collector.js';
 
 const missing = labMissing();
 const BGP_POLL_S = 2;
@@ -76,6 +77,32 @@ for (const style of ['kube-router', 'calico']) {
       await waitFor(watch.lines, 'session established', (BGP_POLL_S + 15) * 1000, (l) =>
         l.at >= t1 && upserts(l).some((f) => f.kind === 'bgpSession' && f.key === key && (f.value as { state: string }).state === 'established'),
       );
+    });
+
+    test('snapshot + every delta since equals a fresh snapshot (events applied as facts lose nothing)', async () => {
+      const ns = nodes[0]!.namespace;
+      // churn through the event path: adds, a replace, deletes, a neighbor
+      const via = nodes[1]!.underlayIp;
+      for (let i = 0; i < 20; i++) await sh('ip', ['-n', ns, 'route', 'add', `10.98.${i}.0/24`, 'via', via]);
+      await sh('ip', ['-n', ns, 'route', 'replace', '10.98.3.0/24', 'via', nodes[2]!.underlayIp]);
+      for (let i = 10; i < 20; i++) await sh('ip', ['-n', ns, 'route', 'del', `10.98.${i}.0/24`]);
+      await sh('ip', ['-n', ns, 'neigh', 'add', '172.20.0.250', 'lladdr', '02:00:00:00:00:fa', 'dev', 'eth0', 'nud', 'permanent']);
+      await new Promise((r) => setTimeout(r, 1500));
+      const first = watch.lines.find((l) => l.type === 'snapshot')!.json as unknown as Snapshot;
+      let state = stateOf(first.facts);
+      for (const l of watch.lines.filter((x) => x.type === 'delta')) state = apply(state, l.json as unknown as Delta);
+      const args = ['--netns', ns];
+      if (nodes[0]!.bgpControl?.socket) args.push('--bird-socket', nodes[0]!.bgpControl.socket);
+      const fresh = stateOf((await collectOnce(args)).snapshot.facts);
+      for (const kind of ['link', 'addr', 'route', 'fdb', 'ipset', 'ipsetMember'] as const) {
+        const pick = (m: Map<string, Fact>) => [...m.values()].filter((f) => f.kind === kind).sort((a, b) => (a.key < b.key ? -1 : 1));
+        expect(pick(state), kind).toEqual(pick(fresh));
+      }
+      const neigh = (m: Map<string, Fact>) =>
+        [...m.values()].filter((f) => f.kind === 'neigh').map((f) => `${f.key} ${(f.value as { lladdr: string | null }).lladdr}`).sort();
+      expect(neigh(state)).toEqual(neigh(fresh));
+      expect([...state.keys()]).toContain('route|main|inet|10.98.3.0/24|0|0|eth0');
+      expect([...state.keys()]).not.toContain('route|main|inet|10.98.15.0/24|0|0|eth0');
     });
   });
 }

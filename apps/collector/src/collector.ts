@@ -1,7 +1,7 @@
 // A node's current facts, kept per reader, and the deltas that keep them current.
 import { readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
-import { ParseError } from '@netatlas/parsers';
+import { ParseError, type MonitorEvent } from '@netatlas/parsers';
 import { applyInPlace, detectCniStyle, jsonEqual, stateOf } from '@netatlas/graph';
 import {
   factId,
@@ -51,6 +51,9 @@ export function statusOf(err: unknown): ReaderStatus {
   return { status: 'failed', error: err instanceof Error ? err.message : String(err) };
 }
 
+/** Which reader owns the facts a kernel event carries. */
+const EVENT_READER: Partial<Record<Fact['kind'], string>> = { route: 'routes', neigh: 'neighbors' };
+
 /** A reader's facts by id. */
 type ReaderFacts = Map<string, Fact>;
 
@@ -94,13 +97,14 @@ export class Collector {
    * Re-read the named readers and return what changed. Refreshes run one at a time, so deltas
    * leave in the order the state changed.
    */
-  refresh(names: readonly string[]): Promise<Delta> {
-    const run = this.queue.then(() => this.doRefresh(names));
+  refresh(names: readonly string[], events: readonly MonitorEvent[] = []): Promise<Delta> {
+    const run = this.queue.then(() => this.doRefresh(names, events));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async doRefresh(names: readonly string[]): Promise<Delta> {
+  private async doRefresh(requested: readonly string[], events: readonly MonitorEvent[]): Promise<Delta> {
+    const names = [...new Set([...requested, ...this.eventsNeedingReread(events)])];
     const readers = this.config.readers.filter((r) => names.includes(r.name));
     const ctx = { runner: this.config.runner, timeoutMs: this.config.timeoutMs, now: this.now, options: this.config.options };
     const runs: ReaderRun[] = [];
@@ -131,6 +135,7 @@ export class Collector {
       diffReads(this.byReader.get(reader.name) ?? new Map(), next, delta);
       this.byReader.set(reader.name, next);
     }
+    this.applyEvents(events, names, delta);
     this.lastDeltaMs = performance.now() - t0;
     applyInPlace(this.state, delta);
     const node = this.nodeFact();
@@ -140,6 +145,60 @@ export class Collector {
       delta.upserts.push(node);
     }
     return delta;
+  }
+
+  /**
+   * Kernel events applied as facts, in the order they happened: a delta costs the events, not a
+   * re-read of the table. Readers re-read in the same refresh already hold the newer truth.
+   */
+  /**
+   * The kernel does not announce everything: a route moved to another device (replace) leaves no
+   * deletion of the old one, and removing one next hop of an IPv6 multipath route is announced as
+   * a deletion of a single-path route. Either shows as an event that does not fit what is held;
+   * then the table is re-read instead.
+   */
+  private eventsNeedingReread(events: readonly MonitorEvent[]): string[] {
+    const out = new Set<string>();
+    for (const ev of events) {
+      const reader = EVENT_READER[ev.fact.kind];
+      const held = reader ? this.byReader.get(reader) : undefined;
+      if (!reader || !held) continue;
+      const id = factId(ev.fact);
+      if (ev.op === 'delete' && !held.has(id)) out.add(reader);
+      if (ev.op === 'upsert' && ev.fact.kind === 'route' && !held.has(id)) {
+        const sansDev = id.slice(0, id.lastIndexOf('|') + 1);
+        for (const other of held.keys()) {
+          if (other.startsWith(sansDev) && other.indexOf('|', sansDev.length) === -1) {
+            out.add(reader);
+            break;
+          }
+        }
+      }
+    }
+    return [...out];
+  }
+
+  private applyEvents(events: readonly MonitorEvent[], reread: readonly string[], delta: Delta): void {
+    // several events may touch one object (added then deleted): only the net change leaves
+    const touched = new Map<string, { held: ReaderFacts; before: Fact | undefined }>();
+    for (const ev of events) {
+      const reader = EVENT_READER[ev.fact.kind];
+      if (!reader || reread.includes(reader)) continue;
+      const held = this.byReader.get(reader);
+      if (!held) continue; // reader not enabled
+      const id = factId(ev.fact);
+      if (!touched.has(id)) touched.set(id, { held, before: held.get(id) });
+      if (ev.op === 'delete') held.delete(id);
+      else held.set(id, ev.fact);
+    }
+    for (const [id, { held, before }] of touched) {
+      const after = held.get(id);
+      if (!after) {
+        if (before) delta.deletes.push({ kind: before.kind, key: before.key });
+      } else if (!before || !jsonEqual(before.value, after.value)) {
+        delta.upserts.push(after);
+      }
+    }
   }
 
   private nodeFact(): Fact {

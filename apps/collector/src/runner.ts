@@ -44,6 +44,8 @@ export interface Runner {
   run(tool: string, args: string[], timeoutMs: number): Promise<string>;
   /** Read a file as this node sees it (for /proc files that differ per namespace). */
   readFile(path: string, timeoutMs: number): Promise<string>;
+  /** Whether `tool` is installed (looked up on PATH). */
+  available(tool: string): boolean;
   /** Where the runner reads from, e.g. `netns lab-node1` or `host`. */
   readonly where: string;
 }
@@ -79,6 +81,10 @@ export class SystemRunner implements Runner {
       throw new ToolMissingError(tool);
     }
     return path;
+  }
+
+  available(tool: string): boolean {
+    return findOnPath(tool) !== null;
   }
 
   /** `ip` and `bridge` take `-n NS`; anything else runs under `ip netns exec NS`. */

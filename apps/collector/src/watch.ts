@@ -2,6 +2,7 @@
 // re-read of the tables they concern; every reader is also polled on its group's interval.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { parseMonitorEvent, type MonitorEvent } from '@netatlas/parsers';
 import type { Delta } from '@netatlas/wire/core';
 import type { Collector } from './collector.js';
 import type { PollGroup } from './readers/reader.js';
@@ -24,10 +25,12 @@ export function monitorObject(line: string): string | null {
 
 export class Watcher {
   private readonly pending = new Set<string>();
+  /** route and neighbor events (labelled line + continuation lines) waiting for the next flush */
+  private events: string[][] = [];
   private readonly triggers = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
-  private readonly monitors = new Map<string, ChildProcess>();
+  private readonly monitors = new Set<ChildProcess>();
   private stopped = false;
 
   constructor(
@@ -38,10 +41,16 @@ export class Watcher {
   start(): void {
     const kernelReaders = this.collector.readers.filter((r) => r.triggers.length > 0);
     if (kernelReaders.some((r) => r.triggers.some((t) => t !== 'fdb'))) {
-      this.startMonitor('ip', ['monitor', 'label', 'link', 'address', 'route', 'neigh'], (line) => monitorObject(line));
+      this.startMonitor('ip', ['monitor', 'label', 'link', 'address', 'route'], this.ipLineHandler());
+      // neighbors per family: without -4/-6, `ip monitor neigh` also prints bridge fdb entries,
+      // and a vxlan fdb entry with a remote reads exactly like a neighbor
+      this.startMonitor('ip', ['-4', 'monitor', 'label', 'neigh'], this.ipLineHandler());
+      this.startMonitor('ip', ['-6', 'monitor', 'label', 'neigh'], this.ipLineHandler());
     }
     if (kernelReaders.some((r) => r.triggers.includes('fdb'))) {
-      this.startMonitor('bridge', ['monitor', 'fdb'], (line) => (line.trim() ? 'fdb' : null));
+      this.startMonitor('bridge', ['monitor', 'fdb'], (line) => {
+        if (line.trim()) this.schedule(this.collector.readersTriggeredBy('fdb'), 'fdb', this.opts.debounceMs);
+      });
     }
     const groups = new Set(this.collector.readers.map((r) => r.pollGroup));
     for (const group of groups) {
@@ -54,35 +63,59 @@ export class Watcher {
     this.stopped = true;
     for (const i of this.intervals) clearInterval(i);
     if (this.timer) clearTimeout(this.timer);
-    for (const m of this.monitors.values()) m.kill();
+    for (const m of this.monitors) m.kill();
   }
 
-  private startMonitor(tool: string, args: string[], classify: (line: string) => string | null, attempt = 0): void {
+  /**
+   * Route and neighbor events are kept to be applied as facts; link and address events trigger
+   * re-reads. Each monitor stream gets its own handler, so continuation lines stay with their event.
+   */
+  private ipLineHandler(): (line: string) => void {
+    let current: string[] | null = null;
+    return (line) => {
+      const object = monitorObject(line);
+      if (object === null) {
+        // a continuation line (multipath nexthops, link details) belongs to the event before it
+        if (/^\s/.test(line) && current) current.push(line);
+        return;
+      }
+      if (object === 'route' || object === 'neigh') {
+        current = [line];
+        this.events.push(current);
+        this.schedule([], object, this.opts.debounceMs);
+      } else {
+        current = null;
+        this.schedule(this.collector.readersTriggeredBy(object), object, this.opts.debounceMs);
+      }
+    };
+  }
+
+  private startMonitor(tool: string, args: string[], onLine: (line: string) => void, attempt = 0): void {
     const argv = this.opts.netns ? ['-n', this.opts.netns, ...args] : args;
     const child = spawn(tool, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.monitors.set(tool, child);
+    this.monitors.add(child);
     let sawOutput = false;
     createInterface({ input: child.stdout! }).on('line', (line) => {
       sawOutput = true;
-      const object = classify(line);
-      if (object) this.schedule(this.collector.readersTriggeredBy(object), object, this.opts.debounceMs);
+      onLine(line);
     });
     child.on('error', (err) => this.opts.onLog(`${tool} monitor: ${err.message}`));
     child.on('exit', (code) => {
+      this.monitors.delete(child);
       if (this.stopped) return;
       // events may have been missed: re-read what this monitor covers, then start it again
       const delay = Math.min(30_000, 1000 * 2 ** (sawOutput ? 0 : attempt));
-      this.opts.onLog(`${tool} monitor exited (${code}); restarting in ${delay / 1000} s`);
-      const covered = tool === 'bridge' ? ['fdb'] : ['link', 'address', 'route', 'neigh'];
+      this.opts.onLog(`${tool} ${args.join(' ')} exited (${code}); restarting in ${delay / 1000} s`);
+      const covered = tool === 'bridge' ? ['fdb'] : args.includes('neigh') ? ['neigh'] : ['link', 'address', 'route'];
       this.schedule([...new Set(covered.flatMap((o) => this.collector.readersTriggeredBy(o)))], `${tool}-monitor-restart`, 0);
       setTimeout(() => {
-        if (!this.stopped) this.startMonitor(tool, args, classify, sawOutput ? 0 : attempt + 1);
+        if (!this.stopped) this.startMonitor(tool, args, onLine, sawOutput ? 0 : attempt + 1);
       }, delay);
     });
   }
 
   private schedule(names: readonly string[], trigger: string, delayMs: number): void {
-    if (names.length === 0) return;
+    if (names.length === 0 && this.events.length === 0) return;
     for (const n of names) this.pending.add(n);
     this.triggers.add(trigger);
     if (this.timer && delayMs > 0) return;
@@ -92,11 +125,20 @@ export class Watcher {
 
   private flush(): void {
     this.timer = null;
-    const names = [...this.pending];
+    const names = new Set(this.pending);
     const trigger = [...this.triggers].join(',');
+    const raw = this.events;
+    this.events = [];
     this.pending.clear();
     this.triggers.clear();
-    this.collector.refresh(names).then(
+    const events: MonitorEvent[] = [];
+    for (const lines of raw) {
+      const ev = parseMonitorEvent(lines);
+      if (ev) events.push(ev);
+      // an event the parser cannot turn into an exact fact: re-read its table instead
+      else for (const n of this.collector.readersTriggeredBy(monitorObject(lines[0] ?? '') ?? '')) names.add(n);
+    }
+    this.collector.refresh([...names], events).then(
       (delta) => {
         if (delta.upserts.length > 0 || delta.deletes.length > 0) this.opts.onDelta(delta, trigger);
       },

@@ -1,5 +1,5 @@
 import { parseGobgpNeighbors } from '@netatlas/parsers';
-import { CommandFailedError } from '../runner.js';
+import { CommandFailedError, ToolMissingError } from '../runner.js';
 import { somethingListens } from './listening.js';
 import { SourceAbsentError, type Reader } from './reader.js';
 
@@ -10,6 +10,7 @@ export const gobgpReader: Reader = {
   triggers: [],
   async read({ runner, timeoutMs, options }) {
     const [host, port] = splitHostPort(options.gobgpApi);
+    if (!runner.available('gobgp')) throw new ToolMissingError('gobgp');
     if (!(await somethingListens(runner, Number(port), timeoutMs))) {
       throw new SourceAbsentError(`no GoBGP daemon answering at ${options.gobgpApi}`);
     }

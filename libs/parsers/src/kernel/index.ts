@@ -4,3 +4,4 @@ export { parseAddrs } from './addrs.js';
 export { parseRoutes, type RouteFamily } from './routes.js';
 export { parseNeighbors } from './neighbors.js';
 export { parseFdb } from './fdb.js';
+export { parseMonitorEvent, type MonitorEvent } from './monitor.js';
