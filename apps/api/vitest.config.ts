@@ -7,5 +7,6 @@ export default defineProject({
     name: 'api',
     include: ['src/**/*.spec.ts'],
     environment: 'node',
+    globalSetup: ['./vitest.global-setup.ts'],
   },
 });
