@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { ParseError, type MonitorEvent } from '@netatlas/parsers';
-import { applyInPlace, detectCniStyle, jsonEqual, stateOf } from '@netatlas/graph';
+import { detectCniStyle, jsonEqual, stateOf } from '@netatlas/graph';
 import {
   factId,
   makeFact,
@@ -70,7 +70,8 @@ export class Collector {
   /** the last facts each reader produced */
   private readonly byReader = new Map<string, ReaderFacts>();
   private readonly statuses = new Map<string, ReaderStatus>();
-  private readonly state = new Map<string, Fact>();
+  /** the node fact last reported; every other fact lives in `byReader` */
+  private node: Fact | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly now: () => Date;
   private readonly host: { hostname: string; kernel: string; bootId: string };
@@ -137,11 +138,9 @@ export class Collector {
     }
     this.applyEvents(events, names, delta);
     this.lastDeltaMs = performance.now() - t0;
-    applyInPlace(this.state, delta);
     const node = this.nodeFact();
-    const old = this.state.get(factId(node));
-    if (!old || JSON.stringify(old.value) !== JSON.stringify(node.value)) {
-      this.state.set(factId(node), node);
+    if (!this.node || !jsonEqual(this.node.value, node.value)) {
+      this.node = node;
       delta.upserts.push(node);
     }
     return delta;
@@ -204,12 +203,11 @@ export class Collector {
   private nodeFact(): Fact {
     const readers: Record<string, ReaderStatus> = {};
     for (const r of this.config.readers) readers[r.name] = this.statuses.get(r.name) ?? { status: 'failed', error: 'not read yet' };
-    const facts = [...this.state.values()].filter((f) => f.kind !== 'node');
     return makeFact('node', {
       hostname: this.host.hostname,
       kernel: this.host.kernel,
       bootId: this.host.bootId,
-      cniStyle: detectCniStyle(facts),
+      cniStyle: detectCniStyle(this.facts()),
       readers,
     });
   }
@@ -219,8 +217,14 @@ export class Collector {
   }
 
   /** Every fact, sorted by id, with the readers' statuses. */
+  /** Every reader's facts (the node fact aside). */
+  private *facts(): Iterable<Fact> {
+    for (const held of this.byReader.values()) yield* held.values();
+  }
+
   snapshot(): Snapshot {
-    const facts = [...this.state.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, f]) => f);
+    const all = [...this.facts(), ...(this.node ? [this.node] : [])];
+    const facts = all.map((f) => [factId(f), f] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, f]) => f);
     return { node: this.config.nodeName, takenAt: this.now().toISOString(), facts, readers: this.readerStatuses() };
   }
 

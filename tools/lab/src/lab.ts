@@ -1,5 +1,4 @@
 // The lab orchestrator: builds, changes and tears down a cluster of network namespaces.
-import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +20,7 @@ import {
   type Style,
   type Timers,
 } from './plan.js';
-import { namespacePids, processName, processRssKb, stopPids } from './processes.js';
+import { namespacePids, processName, processRssKb, spawnInNamespace, stopPids } from './processes.js';
 import {
   findNode,
   labDir,
@@ -175,19 +174,16 @@ export async function waitConverged(state: LabState, log: Logger, timeoutMs = 12
 
 // ---------------------------------------------------------------- the route-sync agent
 
-async function startAgent(state: LabState): Promise<void> {
+function startAgent(state: LabState): void {
   const self = fileURLToPath(import.meta.url);
   const agent = join(self, '..', `agent${self.endsWith('.ts') ? '.ts' : '.js'}`);
-  const { openSync, closeSync } = await import('node:fs');
-  const fd = openSync(join(labDir(state.name), 'agent.log'), 'a');
   // inside the underlay namespace, so `down` finds and stops it with everything else
-  const child = spawn(
-    'ip',
-    ['netns', 'exec', underlayNamespace(state.name), process.execPath, ...process.execArgv, agent, state.name],
-    { detached: true, stdio: ['ignore', fd, fd], env: process.env },
+  spawnInNamespace(
+    underlayNamespace(state.name),
+    process.execPath,
+    [...process.execArgv, agent, state.name],
+    join(labDir(state.name), 'agent.log'),
   );
-  child.unref();
-  closeSync(fd);
 }
 
 // ---------------------------------------------------------------- commands
@@ -253,7 +249,7 @@ export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult
     log(`lab '${opts.name}': ${opts.style}, ${opts.nodes} nodes x ${opts.pods} pods, ${opts.timers} timers`);
     await createUnderlay(opts.name);
     await buildNodes(state, state.nodes, log);
-    if (opts.style === 'kube-router') await startAgent(state);
+    if (opts.style === 'kube-router') startAgent(state);
     const tc = Date.now();
     await waitConverged(state, log);
     const convergeSeconds = (Date.now() - tc) / 1000;

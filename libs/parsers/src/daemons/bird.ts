@@ -23,20 +23,15 @@
 //   lastError         "Last error:", or null
 import { makeFact, type BgpSessionValue, type BgpState, type FactOf } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
-import { lines as splitLines, preview } from './util.js';
+import { lines as splitLines, preview, STANDARD_BGP_STATES } from './util.js';
 
 const SOURCE = 'birdc show protocols all';
 
 /** BIRD's bgp_state_dsc(): the FSM state names, plus Down (protocol down) and Passive. */
 const BIRD_BGP_STATES: Readonly<Record<string, BgpState>> = {
+  ...STANDARD_BGP_STATES,
   down: 'idle',
-  idle: 'idle',
-  connect: 'connect',
-  active: 'active',
   passive: 'active',
-  opensent: 'opensent',
-  openconfirm: 'openconfirm',
-  established: 'established',
   close: 'idle',
 };
 

@@ -4,21 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { FactSchema } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  parseBirdProtocols,
-  parseFrrBgpSummary,
-  parseGobgpNeighbors,
-  parseIpsetSave,
-  parseIpvsadm,
-  parseProcIpVs,
-} from './index.js';
+import { parseCapture, type CaptureParser } from './capture.js';
 
 const dir = new URL('./fixtures/', import.meta.url);
 
 interface Capture {
   case: string;
   file: string;
-  parser: 'bird' | 'gobgp' | 'frr' | 'ipset' | 'ipvsadm' | 'proc-ip-vs';
+  parser: CaptureParser;
   capturedAt: string;
   timeZone: string;
   handwritten?: boolean;
@@ -34,20 +27,7 @@ afterAll(() => {
 function parse(c: Capture, text: string): unknown[] {
   // BIRD prints local times: read them in the time zone they were captured in
   process.env['TZ'] = c.timeZone;
-  switch (c.parser) {
-    case 'bird':
-      return parseBirdProtocols(text, new Date(c.capturedAt));
-    case 'gobgp':
-      return parseGobgpNeighbors(text);
-    case 'frr':
-      return parseFrrBgpSummary(text);
-    case 'ipset':
-      return parseIpsetSave(text);
-    case 'ipvsadm':
-      return parseIpvsadm(text);
-    case 'proc-ip-vs':
-      return parseProcIpVs(text, { hz: 250 });
-  }
+  return parseCapture(c.parser, text, c.capturedAt);
 }
 
 describe('daemon fixtures', () => {

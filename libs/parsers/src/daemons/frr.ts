@@ -20,20 +20,11 @@
 //   localAddress, holdTime, keepalive, lastError: not in the summary (null)
 import { makeFact, type BgpSessionValue, type BgpState, type FactOf } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
-import { describe, epochSecondsToIso, isRecord, jsonInt, parseJsonOutput } from './util.js';
+import { describe, epochSecondsToIso, isRecord, jsonInt, parseJsonOutput, STANDARD_BGP_STATES } from './util.js';
 
 const SOURCE = "vtysh -c 'show bgp summary json'";
 
-const FRR_STATES: Readonly<Record<string, BgpState>> = {
-  idle: 'idle',
-  connect: 'connect',
-  active: 'active',
-  opensent: 'opensent',
-  openconfirm: 'openconfirm',
-  established: 'established',
-  clearing: 'idle',
-  deleted: 'idle',
-};
+const FRR_STATES: Readonly<Record<string, BgpState>> = { ...STANDARD_BGP_STATES, clearing: 'idle', deleted: 'idle' };
 
 type Obj = Record<string, unknown>;
 

@@ -18,20 +18,12 @@
 //   name              conf.description, or null; lastError: GoBGP does not report one (null)
 import { makeFact, type BgpSessionValue, type BgpState, type FactOf } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
-import { describe, epochSecondsToIso, isRecord, jsonInt, parseJsonOutput } from './util.js';
+import { describe, epochSecondsToIso, isRecord, jsonInt, parseJsonOutput, STANDARD_BGP_STATES } from './util.js';
 
 const SOURCE = 'gobgp neighbor -j';
 
 const STATE_BY_NUMBER: readonly BgpState[] = ['idle', 'idle', 'connect', 'active', 'opensent', 'openconfirm', 'established'];
-const STATE_BY_NAME: Readonly<Record<string, BgpState>> = {
-  unknown: 'idle',
-  idle: 'idle',
-  connect: 'connect',
-  active: 'active',
-  opensent: 'opensent',
-  openconfirm: 'openconfirm',
-  established: 'established',
-};
+const STATE_BY_NAME: Readonly<Record<string, BgpState>> = { ...STANDARD_BGP_STATES, unknown: 'idle' };
 
 type Obj = Record<string, unknown>;
 

@@ -1,4 +1,5 @@
 // Helpers shared by the daemon parsers (BGP daemons, ipset, IPVS). Pure: no Node built-ins.
+import type { BgpState } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
 
 /** The start of a tool's output on one line, quoted, for error messages. */
@@ -105,3 +106,13 @@ export function epochSecondsToIso(seconds: number | null): string | null {
   if (seconds === null || seconds <= 0) return null;
   return new Date(seconds * 1000).toISOString();
 }
+
+/** The standard BGP FSM states by their lower-case names; each daemon adds its own extra names. */
+export const STANDARD_BGP_STATES: Readonly<Record<string, BgpState>> = {
+  idle: 'idle',
+  connect: 'connect',
+  active: 'active',
+  opensent: 'opensent',
+  openconfirm: 'openconfirm',
+  established: 'established',
+};
