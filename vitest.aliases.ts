@@ -10,4 +10,6 @@ export const workspaceAliases = {
   '@netatlas/wire': lib('wire'),
   '@netatlas/parsers': lib('parsers'),
   '@netatlas/graph': lib('graph'),
+  // test support only: specs and testing/ folders (eslint allows it nowhere else)
+  '@netatlas/lab-testing': fileURLToPath(new URL('./tools/lab/src/testing/index.ts', import.meta.url)),
 };

@@ -1,2 +1,4 @@
 export * from './delta.js';
 export * from './cni-style.js';
+export * from './topology.js';
+export { parseIp, type Ip } from './topology-ip.js';

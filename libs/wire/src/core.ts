@@ -4,3 +4,5 @@
 export * from './keys.js';
 export type * from './fact.js';
 export type * from './messages.js';
+export * from './protocol.js';
+export type * from './topology.js';

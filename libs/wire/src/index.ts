@@ -1,3 +1,6 @@
 export * from './fact.js';
 export * from './keys.js';
 export * from './messages.js';
+export * from './protocol.js';
+export * from './protocol-schemas.js';
+export type * from './topology.js';

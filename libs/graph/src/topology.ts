@@ -1,0 +1,722 @@
+// The topology (DESIGN.md "Data flow" step 6), derived from every node's current facts: hosts, their
+// bridges, tunnels, pod veths and pods, the underlay subnets they share, BGP peerings with their
+// state, VXLAN tunnels to remote VTEPs, and node-to-node route edges (host A routes host B's pod
+// CIDR via B, or, flagged, via someone else). Pure and deterministic: ids name kernel objects, not
+// their state, and the output is sorted by id, so equal inputs give equal output whatever the order
+// of the facts. Shared by the API (live patches) and the web app (history, what-if).
+//
+// Cost: one pass over each host's facts into per-host indexes, a map from address to owning host
+// and one from pod CIDR to host; a route is matched by masking its destination at each pod-CIDR
+// prefix length that exists (two or three lengths in practice), never by scanning hosts.
+import type {
+  AddrValue,
+  BgpEdgeData,
+  BgpSessionValue,
+  CniStyle,
+  Fact,
+  FdbValue,
+  HostData,
+  LinkValue,
+  NeighValue,
+  NodeValue,
+  RouteEdgeData,
+  RouteValue,
+  TopoEdge,
+  TopoNode,
+  Topology,
+  TopologyPatch,
+} from '@netatlas/wire/core';
+import { detectCniStyle } from './cni-style.js';
+import { jsonEqual } from './delta.js';
+import {
+  formatIp,
+  formatPrefix,
+  ipKey,
+  isGroupMac,
+  isUnicastGlobal,
+  addrKey,
+  v4Number,
+  v4PrefixKey,
+  mask,
+  maxLen,
+  parseIp,
+  parsePrefix,
+  prefixKey,
+  type Ip,
+  type IpKey,
+  type Prefix,
+} from './topology-ip.js';
+
+export type TopologyInput = ReadonlyMap<string, Iterable<Fact>> | Readonly<Record<string, readonly Fact[]>>;
+
+export interface DeriveTopologyOptions {
+  /**
+   * Pod CIDRs by node name (Kubernetes `Node.spec.podCIDRs`). A node named here takes these instead
+   * of the ones detected from its devices and routes.
+   */
+  podCidrs?: ReadonlyMap<string, readonly string[]> | Readonly<Record<string, readonly string[]>>;
+}
+
+/** Link kinds drawn as tunnels. */
+export const TUNNEL_KINDS: ReadonlySet<string> = new Set([
+  'vxlan', 'ipip', 'sit', 'ip6tnl', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'geneve', 'wireguard', 'vti', 'vti6', 'erspan',
+]);
+
+/** Bridges that hold pods by name, even before their first pod (kube-router, the bridge CNI plugin / flannel). */
+const POD_BRIDGE_NAMES: ReadonlySet<string> = new Set(['kube-bridge', 'cni0']);
+
+// ------------------------------------------------------------------ ids
+
+export const hostId = (node: string): string => `host:${node}`;
+export const bridgeId = (node: string, ifname: string): string => `bridge:${node}/${ifname}`;
+export const tunnelId = (node: string, ifname: string): string => `tunnel:${node}/${ifname}`;
+export const vethId = (node: string, ifname: string): string => `veth:${node}/${ifname}`;
+export const podId = (node: string, vethIfname: string): string => `pod:${node}/${vethIfname}`;
+export const subnetId = (cidr: string): string => `subnet:${cidr}`;
+export const externalId = (ip: string): string => `external:${ip}`;
+export const vtepId = (ip: string): string => `vtep:${ip}`;
+export const edgeId = (type: TopoEdge['type'], source: string, target: string, qualifier?: string): string =>
+  `${type}:${source}->${target}${qualifier === undefined ? '' : `#${qualifier}`}`;
+
+// ------------------------------------------------------------------ per-host indexes
+
+interface AddrInfo {
+  ifname: string;
+  ip: Ip;
+  len: number;
+  /** `ip/len` as the kernel printed it */
+  text: string;
+}
+
+interface Host {
+  name: string;
+  id: string;
+  facts: Fact[];
+  node: NodeValue | null;
+  links: Map<string, LinkValue>;
+  addrs: AddrValue[];
+  routes: RouteValue[];
+  neighs: NeighValue[];
+  fdb: FdbValue[];
+  sessions: BgpSessionValue[];
+  // derived
+  style: CniStyle;
+  /** global unicast addresses, by interface */
+  globalAddrs: Map<string, AddrInfo[]>;
+  localMacs: Set<string>;
+  ports: Map<string, LinkValue[]>;
+  podBridges: Set<string>;
+  podVeths: LinkValue[];
+  tunnels: LinkValue[];
+  podCidrs: Prefix[];
+  underlay: AddrInfo[];
+  /** usable neighbors by device, then by address key or by lladdr */
+  neighByAddr: Map<string, Map<IpKey, NeighValue>>;
+  neighByMac: Map<string, Map<string, NeighValue[]>>;
+  /** usable neighbors (resolved, not proxy entries) by device */
+  neighByDev: Map<string, NeighValue[]>;
+  fdbByDev: Map<string, FdbValue[]>;
+}
+
+const AMBIGUOUS = '\u0000ambiguous';
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+function sorted(xs: Iterable<string>): string[] {
+  if (Array.isArray(xs) && xs.length <= 1) return xs.slice() as string[];
+  return [...new Set(xs)].sort(cmp);
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const xs = m.get(k);
+  if (xs) xs.push(v);
+  else m.set(k, [v]);
+}
+
+function inner<K, V>(m: Map<string, Map<K, V>>, k: string): Map<K, V> {
+  let x = m.get(k);
+  if (!x) m.set(k, (x = new Map()));
+  return x;
+}
+
+function usableNeigh(n: NeighValue): boolean {
+  if (n.proxy || n.lladdr === null) return false;
+  for (const s of n.state) if (s === 'FAILED' || s === 'INCOMPLETE' || s === 'NOARP') return false;
+  return true;
+}
+
+function entries<V>(m: ReadonlyMap<string, V> | Readonly<Record<string, V>>): [string, V][] {
+  return m instanceof Map ? [...(m as ReadonlyMap<string, V>).entries()] : Object.entries(m as Record<string, V>);
+}
+
+function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride: readonly string[] | undefined): Host {
+  const h: Host = {
+    name,
+    id: hostId(name),
+    facts: [],
+    node: null,
+    links: new Map(),
+    addrs: [],
+    routes: [],
+    neighs: [],
+    fdb: [],
+    sessions: [],
+    style: 'unknown',
+    globalAddrs: new Map(),
+    localMacs: new Set(),
+    ports: new Map(),
+    podBridges: new Set(),
+    podVeths: [],
+    tunnels: [],
+    podCidrs: [],
+    underlay: [],
+    neighByAddr: new Map(),
+    neighByMac: new Map(),
+    neighByDev: new Map(),
+    fdbByDev: new Map(),
+  };
+  for (const f of facts) {
+    h.facts.push(f);
+    switch (f.kind) {
+      case 'link':
+        h.links.set(f.value.ifname, f.value);
+        break;
+      case 'addr':
+        h.addrs.push(f.value);
+        break;
+      case 'route':
+        if (f.value.table !== 'local') h.routes.push(f.value);
+        break;
+      case 'neigh':
+        h.neighs.push(f.value);
+        break;
+      case 'fdb':
+        h.fdb.push(f.value);
+        break;
+      case 'bgpSession':
+        h.sessions.push(f.value);
+        break;
+      case 'node':
+        h.node = f.value;
+        break;
+      default:
+        break;
+    }
+  }
+  // links in name order: every list derived from them comes out sorted (ids end in the ifname)
+  h.links = new Map([...h.links.entries()].sort((x, y) => cmp(x[0], y[0])));
+  h.style = h.node && h.node.cniStyle !== 'unknown' ? h.node.cniStyle : detectCniStyle(h.facts);
+
+  for (const a of h.addrs) {
+    if (a.scope === 'host' || a.scope === 'link') continue;
+    const ip = parseIp(a.address);
+    if (!ip || !isUnicastGlobal(ip)) continue;
+    push(h.globalAddrs, a.ifname, { ifname: a.ifname, ip, len: a.prefixLen, text: `${a.address}/${a.prefixLen}` });
+  }
+  for (const l of h.links.values()) {
+    if (l.mac) h.localMacs.add(l.mac);
+    if (l.master !== null) push(h.ports, l.master, l);
+    if (TUNNEL_KINDS.has(l.kind)) h.tunnels.push(l);
+  }
+  // a pod's host-side veth: its peer lives in another namespace and it holds no address of its own
+  // (the lab's eth0 is a veth to the underlay namespace too, but it carries the node IP)
+  for (const l of h.links.values()) {
+    if (l.kind === 'veth' && l.linkNetnsId !== null && !h.globalAddrs.has(l.ifname)) h.podVeths.push(l);
+  }
+  const podVethNames = new Set(h.podVeths.map((l) => l.ifname));
+  for (const l of h.links.values()) {
+    if (l.kind !== 'bridge') continue;
+    if (POD_BRIDGE_NAMES.has(l.ifname) || (h.ports.get(l.ifname) ?? []).some((p) => podVethNames.has(p.ifname))) {
+      h.podBridges.add(l.ifname);
+    }
+  }
+
+  // pod CIDRs
+  const cidrs = new Map<IpKey, Prefix>();
+  const addCidr = (p: Prefix | null) => {
+    if (p && p.len < maxLen(p.ip)) cidrs.set(prefixKey(p.ip, p.len), { ip: mask(p.ip, p.len), len: p.len });
+  };
+  if (podCidrOverride) {
+    for (const c of podCidrOverride) addCidr(parsePrefix(c, c.includes(':') ? 'inet6' : 'inet'));
+  } else if (h.style === 'calico') {
+    // BIRD installs the node's own IPAM blocks as blackholes; prefer those when other blackholes exist
+    const blackholes = h.routes.filter((r) => r.type === 'blackhole' && r.dst !== 'default');
+    const bird = blackholes.filter((r) => r.protocol === 'bird');
+    for (const r of bird.length > 0 ? bird : blackholes) addCidr(parsePrefix(r.dst, r.family));
+  } else {
+    for (const br of h.podBridges) for (const a of h.globalAddrs.get(br) ?? []) addCidr({ ip: a.ip, len: a.len });
+  }
+  h.podCidrs = [...cidrs.values()].sort((a, b) => cmp(formatPrefix(a.ip, a.len), formatPrefix(b.ip, b.len)));
+
+  // underlay: addresses on the interfaces that lead off the node (not pods, tunnels, dummies,
+  // loopback, or bridges that only hold veths, such as docker0)
+  for (const [ifname, addrs] of h.globalAddrs) {
+    const l = h.links.get(ifname);
+    if (!l || l.kind === 'loopback' || l.kind === 'dummy' || TUNNEL_KINDS.has(l.kind)) continue;
+    if (podVethNames.has(ifname) || h.podBridges.has(ifname)) continue;
+    if (l.kind === 'bridge' && (h.ports.get(ifname) ?? []).every((p) => p.kind === 'veth')) continue;
+    for (const a of addrs) if (!inCidrs(a.ip, h.podCidrs)) h.underlay.push(a);
+  }
+
+  for (const n of h.neighs) {
+    if (!usableNeigh(n)) continue;
+    const k = addrKey(n.address);
+    if (k !== null) inner(h.neighByAddr, n.dev).set(k, n);
+    push(inner(h.neighByMac, n.dev), n.lladdr ?? '', n);
+    push(h.neighByDev, n.dev, n);
+  }
+  for (const e of h.fdb) push(h.fdbByDev, e.dev, e);
+  return h;
+}
+
+function inCidrs(ip: Ip, cidrs: readonly Prefix[]): boolean {
+  for (const c of cidrs) if (c.ip.v === ip.v && prefixKey(ip, c.len) === prefixKey(c.ip, c.len)) return true;
+  return false;
+}
+
+/** The host that alone holds an address (given parsed, or as text), else null. */
+const ownerOf = (owners: ReadonlyMap<IpKey, string>, ip: Ip | string | null): string | null => {
+  if (ip === null) return null;
+  const k = typeof ip === 'string' ? addrKey(ip) : ipKey(ip);
+  const o = k === null ? undefined : owners.get(k);
+  return o === undefined || o === AMBIGUOUS ? null : o;
+};
+
+// ------------------------------------------------------------------ the derivation
+
+export function deriveTopology(input: TopologyInput, options: DeriveTopologyOptions = {}): Topology {
+  const overrides = new Map(options.podCidrs ? entries(options.podCidrs) : []);
+  const hosts = entries<Iterable<Fact>>(input as ReadonlyMap<string, Iterable<Fact>>)
+    .sort((a, b) => cmp(a[0], b[0]))
+    .map(([name, facts]) => indexHost(name, facts, overrides.get(name)));
+
+  // one list per type: ids start with the type, and hosts are visited in order, so the lists put
+  // together are long sorted runs and the final (Tim)sort is close to linear
+  const nodeLists = new Map<string, TopoNode[]>();
+  const edgeLists = new Map<string, TopoEdge[]>();
+  const addNode = (n: TopoNode) => push(nodeLists, n.type, n);
+  const addEdge = (e: TopoEdge) => push(edgeLists, e.type, e);
+  const hostIds = new Map(hosts.map((h) => [h.name, h.id]));
+  const hostRank = new Map(hosts.map((h, i) => [h.name, i]));
+  const idOfHost = (name: string) => hostIds.get(name) ?? hostId(name);
+
+  // who owns an address, and whose pod CIDR a prefix is (an address or CIDR claimed by two hosts,
+  // such as kube-router's service IPs on every node, names nobody)
+  const addrOwner = new Map<IpKey, string>();
+  const cidrOwner = new Map<IpKey, string>();
+  const cidrLens = { 4: new Set<number>(), 6: new Set<number>() };
+  const claim = (m: Map<IpKey, string>, k: IpKey, host: string) => {
+    const o = m.get(k);
+    m.set(k, o === undefined || o === host ? host : AMBIGUOUS);
+  };
+  for (const h of hosts) {
+    for (const addrs of h.globalAddrs.values()) for (const a of addrs) claim(addrOwner, ipKey(a.ip), h.name);
+    for (const c of h.podCidrs) {
+      claim(cidrOwner, prefixKey(c.ip, c.len), h.name);
+      cidrLens[c.ip.v].add(c.len);
+    }
+  }
+  const lensDesc = { 4: [...cidrLens[4]].sort((a, b) => b - a), 6: [...cidrLens[6]].sort((a, b) => b - a) };
+  /** the host whose pod CIDR most specifically contains `dst` (null: none, or claimed by several) */
+  const cidrHost = (dst: string, family: 'inet' | 'inet6'): string | null => {
+    let o: string | undefined;
+    const slash = dst.indexOf('/');
+    const n = family === 'inet' && slash > 0 ? v4Number(dst, 0, slash) : -1;
+    if (n >= 0) {
+      // IPv4, the common case, without allocating
+      let plen = 0;
+      for (let i = slash + 1; i < dst.length; i++) {
+        const c = dst.charCodeAt(i);
+        if (c < 48 || c > 57) return null;
+        plen = plen * 10 + c - 48;
+      }
+      for (const len of lensDesc[4]) if (len <= plen && (o = cidrOwner.get(v4PrefixKey(n, len))) !== undefined) break;
+    } else {
+      const p = parsePrefix(dst, family);
+      if (!p) return null;
+      for (const len of lensDesc[p.ip.v]) if (len <= p.len && (o = cidrOwner.get(prefixKey(p.ip, len))) !== undefined) break;
+    }
+    return o === undefined || o === AMBIGUOUS ? null : o;
+  };
+
+  // externals and VTEPs can be reached from several hosts: collect, then emit once
+  const externals = new Map<string, { address: string; roles: Set<string>; asns: Set<number>; seenBy: Set<string> }>();
+  const external = (address: string, role: string, by: string, asn: number | null = null): string => {
+    const ip = parseIp(address);
+    const text = ip ? formatIp(ip) : address;
+    let x = externals.get(text);
+    if (!x) externals.set(text, (x = { address: text, roles: new Set(), asns: new Set(), seenBy: new Set() }));
+    x.roles.add(role);
+    x.seenBy.add(by);
+    if (asn !== null) x.asns.add(asn);
+    return externalId(text);
+  };
+  const vteps = new Map<string, Set<string>>();
+  const vtep = (address: string, by: string): string => {
+    const ip = parseIp(address);
+    const text = ip ? formatIp(ip) : address;
+    const seen = vteps.get(text) ?? new Set<string>();
+    vteps.set(text, seen.add(by));
+    return vtepId(text);
+  };
+  const subnets = new Map<string, { family: string; hosts: Set<string> }>();
+
+  for (const h of hosts) {
+    const hostData: HostData & Record<string, unknown> = {
+      cniStyle: h.style,
+      hostname: h.node?.hostname ?? null,
+      kernel: h.node?.kernel ?? null,
+      nodeIps: sorted(h.underlay.map((a) => a.text)),
+      podCidrs: h.podCidrs.map((c) => formatPrefix(c.ip, c.len)),
+    };
+    addNode({ id: h.id, type: 'host', host: null, parent: null, label: h.name, data: hostData });
+
+    // bridges and tunnels
+    const attributed = new Map<string, Set<string>>(); // bridge -> pod IPs found behind its ports
+    const bridgeNodes = new Map<string, TopoNode>();
+    for (const l of h.links.values()) {
+      if (l.kind !== 'bridge') continue;
+      const bridgeNode: TopoNode = {
+        id: bridgeId(h.name, l.ifname),
+        type: 'bridge',
+        host: h.name,
+        parent: h.id,
+        label: l.ifname,
+        data: {
+          ifname: l.ifname,
+          mtu: l.mtu,
+          mac: l.mac,
+          operstate: l.operstate,
+          addresses: sorted((h.globalAddrs.get(l.ifname) ?? []).map((a) => a.text)),
+          podBridge: h.podBridges.has(l.ifname),
+          ports: sorted((h.ports.get(l.ifname) ?? []).map((p) => p.ifname)),
+        },
+      };
+      bridgeNodes.set(l.ifname, bridgeNode);
+      addNode(bridgeNode);
+    }
+    for (const l of h.tunnels) {
+      addNode({
+        id: tunnelId(h.name, l.ifname),
+        type: 'tunnel',
+        host: h.name,
+        parent: h.id,
+        label: l.ifname,
+        data: {
+          ifname: l.ifname,
+          kind: l.kind,
+          mtu: l.mtu,
+          mac: l.mac,
+          operstate: l.operstate,
+          addresses: sorted((h.globalAddrs.get(l.ifname) ?? []).map((a) => a.text)),
+          vni: l.vxlan?.id ?? null,
+          local: l.vxlan?.local ?? l.ipip?.local ?? null,
+          remote: l.vxlan?.remote ?? l.ipip?.remote ?? null,
+          port: l.vxlan?.port ?? null,
+          dev: l.vxlan?.dev ?? null,
+        },
+      });
+    }
+
+    // veths and their pods
+    const hostRoutesByDev = new Map<string, string[]>();
+    for (const r of h.routes) {
+      if (r.type !== 'unicast' || r.gateway !== null || r.dev === null || r.nexthops.length > 0) continue;
+      const p = parsePrefix(r.dst, r.family);
+      if (p && p.len === maxLen(p.ip)) push(hostRoutesByDev, r.dev, formatIp(p.ip));
+    }
+    /** a neighbor's address as a pod IP: global unicast, in the pod CIDR (when there is one), canonical text */
+    const podIp = (address: string): string | null => {
+      const ip = parseIp(address);
+      if (!ip || !isUnicastGlobal(ip)) return null;
+      if (h.podCidrs.length > 0 && !inCidrs(ip, h.podCidrs)) return null;
+      return ip.v === 4 ? address : formatIp(ip); // v4Number admits only canonical dotted quads
+    };
+    const add = (xs: string[], x: string) => {
+      if (!xs.includes(x)) xs.push(x);
+    };
+    for (const v of h.podVeths) {
+      // small arrays rather than sets: a pod has one or two of each, and there are thousands of pods
+      const ips: string[] = [];
+      const sources: string[] = [];
+      const macs: string[] = [];
+      for (const ip of hostRoutesByDev.get(v.ifname) ?? []) {
+        add(ips, ip);
+        add(sources, 'route');
+      }
+      const bridge = v.master !== null && h.links.get(v.master)?.kind === 'bridge' ? v.master : null;
+      // the pod's MAC: what the bridge learned behind this port (not our own, not a group address)
+      for (const e of h.fdbByDev.get(v.ifname) ?? []) {
+        if (e.master === null || e.state === 'permanent' || e.dst !== null || isGroupMac(e.mac) || h.localMacs.has(e.mac)) continue;
+        add(macs, e.mac);
+      }
+      if (bridge !== null) {
+        const byMac = h.neighByMac.get(bridge);
+        for (const mac of macs) {
+          for (const n of byMac?.get(mac) ?? []) {
+            const ip = podIp(n.address);
+            if (ip === null) continue;
+            add(ips, ip);
+            add(sources, 'fdb+neighbor');
+            let seen = attributed.get(bridge);
+            if (!seen) attributed.set(bridge, (seen = new Set()));
+            seen.add(ip);
+          }
+        }
+      }
+      // neighbors on the veth itself (routed pods: Calico's cali*), also telling the pod's MAC
+      for (const n of h.neighByDev.get(v.ifname) ?? []) {
+        const ip = podIp(n.address);
+        if (ip === null) continue;
+        add(ips, ip);
+        if (n.lladdr) add(macs, n.lladdr);
+        add(sources, 'neighbor');
+      }
+      const vid = vethId(h.name, v.ifname);
+      const pid = podId(h.name, v.ifname);
+      const ipList = ips.length > 1 ? ips.sort(cmp) : ips;
+      addNode({
+        id: vid,
+        type: 'veth',
+        host: h.name,
+        parent: bridge ? bridgeId(h.name, bridge) : h.id,
+        label: v.ifname,
+        data: { ifname: v.ifname, mtu: v.mtu, mac: v.mac, operstate: v.operstate, master: v.master, linkNetnsId: v.linkNetnsId, peerIfindex: v.linkIndex },
+      });
+      addNode({
+        id: pid,
+        type: 'pod',
+        host: h.name,
+        parent: vid,
+        label: ipList[0] ?? v.ifname,
+        data: { ips: ipList, macs: macs.sort(cmp), veth: v.ifname, bridge, ipSources: sources.sort(cmp) },
+      });
+      addEdge({ id: edgeId('veth', vid, pid), type: 'veth', source: vid, target: pid, data: { netnsId: v.linkNetnsId, peerIfindex: v.linkIndex } });
+    }
+    // addresses in the pod CIDR the bridge has seen but no port explains (a learned MAC aged out, or a gone pod)
+    for (const br of h.podBridges) {
+      const node = bridgeNodes.get(br);
+      if (!node) continue;
+      const loose = new Set<string>();
+      for (const n of h.neighByDev.get(br) ?? []) {
+        const ip = podIp(n.address);
+        if (ip !== null && !attributed.get(br)?.has(ip) && ownerOf(addrOwner, ip) !== h.name) loose.add(ip);
+      }
+      node.data['unattributedIps'] = sorted(loose);
+    }
+
+    // underlay subnets: a star per subnet, not an edge per pair of hosts
+    const bySubnet = new Map<string, AddrInfo[]>();
+    for (const a of h.underlay) if (a.len < maxLen(a.ip)) push(bySubnet, formatPrefix(a.ip, a.len), a);
+    for (const [cidr, addrs] of bySubnet) {
+      const s = subnets.get(cidr) ?? { family: addrs[0]?.ip.v === 6 ? 'inet6' : 'inet', hosts: new Set<string>() };
+      subnets.set(cidr, s);
+      s.hosts.add(h.name);
+      const sid = subnetId(cidr);
+      addEdge({
+        id: edgeId('underlay', h.id, sid),
+        type: 'underlay',
+        source: h.id,
+        target: sid,
+        data: { subnet: cidr, ifnames: sorted(addrs.map((a) => a.ifname)), addresses: sorted(addrs.map((a) => a.text)) },
+      });
+    }
+  }
+
+  // BGP sessions, tunnels to remote VTEPs and route edges need every host's addresses
+  const tunnelByLocal = new Map<string, string>();
+  for (const h of hosts) {
+    for (const t of h.tunnels) {
+      const local = parseIp(t.vxlan?.local ?? t.ipip?.local ?? '');
+      if (local) tunnelByLocal.set(`${t.kind}|${t.vxlan?.id ?? ''}|${ipKey(local)}`, tunnelId(h.name, t.ifname));
+    }
+  }
+
+  for (const h of hosts) {
+    for (const s of h.sessions) {
+      const owner = ownerOf(addrOwner, parseIp(s.peerAddress));
+      const target = owner !== null ? idOfHost(owner) : external(s.peerAddress, 'bgp-peer', h.name, s.peerAs);
+      const data: BgpEdgeData & Record<string, unknown> = {
+        daemon: s.daemon,
+        name: s.name,
+        state: s.state,
+        peerAddress: s.peerAddress,
+        peerAs: s.peerAs,
+        localAddress: s.localAddress,
+        localAs: s.localAs,
+        since: s.since,
+        prefixes: { received: s.prefixesReceived, accepted: s.prefixesAccepted, sent: s.prefixesSent },
+        lastError: s.lastError,
+      };
+      addEdge({ id: edgeId('bgp', h.id, target, `${s.daemon}|${s.peerAddress}`), type: 'bgp', source: h.id, target, data });
+    }
+
+    // tunnels: VXLAN fdb entries towards remote VTEPs, and point-to-point tunnels' remote ends
+    for (const t of h.tunnels) {
+      const tid = tunnelId(h.name, t.ifname);
+      const local = parseIp(t.vxlan?.local ?? t.ipip?.local ?? '');
+      const remotes = new Map<string, { dst: string; macs: Set<string> }>();
+      const addRemote = (dst: string, mac: string | null) => {
+        const ip = parseIp(dst);
+        if (!ip || !isUnicastGlobal(ip) || (local && ipKey(local) === ipKey(ip))) return;
+        const text = formatIp(ip);
+        const r = remotes.get(text) ?? { dst: text, macs: new Set<string>() };
+        remotes.set(text, r);
+        if (mac !== null && mac !== '00:00:00:00:00:00') r.macs.add(mac);
+      };
+      for (const e of h.fdbByDev.get(t.ifname) ?? []) if (e.dst !== null) addRemote(e.dst, e.mac);
+      const p2p = t.vxlan?.remote ?? t.ipip?.remote ?? null;
+      if (p2p !== null) addRemote(p2p, null);
+      for (const r of remotes.values()) {
+        const ip = parseIp(r.dst);
+        const owner = ownerOf(addrOwner, ip);
+        const target = owner !== null ? idOfHost(owner) : vtep(r.dst, h.name);
+        addEdge({
+          id: edgeId('tunnel', tid, target, r.dst),
+          type: 'tunnel',
+          source: tid,
+          target,
+          data: {
+            dst: r.dst,
+            macs: sorted(r.macs),
+            vni: t.vxlan?.id ?? null,
+            port: t.vxlan?.port ?? null,
+            remoteHost: owner,
+            remoteTunnel: ip ? (tunnelByLocal.get(`${t.kind}|${t.vxlan?.id ?? ''}|${ipKey(ip)}`) ?? null) : null,
+          },
+        });
+      }
+    }
+
+    // node-to-node routes: a route into another host's pod CIDR, one edge per nexthop. Collected by
+    // target host (in host order), so that they reach the final sort as sorted runs
+    const byTarget: TopoEdge[][] = [];
+    const otherTargets: TopoEdge[] = [];
+    for (const r of h.routes) {
+      if (r.type !== 'unicast') continue;
+      const dstHost = cidrHost(r.dst, r.family);
+      if (dstHost === null || dstHost === h.name) continue;
+      const hops = r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev, weight: null, flags: [] }];
+      for (const nh of hops) {
+        const gw = nh.gateway === null ? null : addrKey(nh.gateway);
+        const devLink = nh.dev === null ? undefined : h.links.get(nh.dev);
+        let via: string | null = null;
+        let nextHopHost: string | null = null;
+        if (gw !== null && devLink?.kind === 'vxlan') {
+          // where the kernel really sends it: the gateway's MAC (neighbor), then that MAC's VTEP (fdb)
+          const mac = h.neighByAddr.get(devLink.ifname)?.get(gw)?.lladdr ?? null;
+          const dsts = mac === null ? [] : (h.fdbByDev.get(devLink.ifname) ?? []).filter((e) => e.mac === mac && e.dst !== null);
+          const dst = sorted(dsts.map((e) => e.dst ?? ''))[0];
+          if (dst !== undefined) {
+            const dstIp = parseIp(dst);
+            via = dstIp ? formatIp(dstIp) : dst;
+            nextHopHost = ownerOf(addrOwner, dst);
+          }
+        }
+        if (via === null) {
+          if (gw !== null) nextHopHost = ownerOf(addrOwner, nh.gateway);
+          else nextHopHost = ownerOf(addrOwner, devLink?.vxlan?.remote ?? devLink?.ipip?.remote ?? null);
+        }
+        const target =
+          nextHopHost !== null
+            ? idOfHost(nextHopHost)
+            : via !== null
+              ? vtep(via, h.name)
+              : nh.gateway !== null
+                ? external(nh.gateway, 'next-hop', h.name)
+                : idOfHost(dstHost);
+        const data: RouteEdgeData & Record<string, unknown> = {
+          table: r.table,
+          dst: r.dst,
+          gateway: nh.gateway,
+          dev: nh.dev,
+          protocol: r.protocol,
+          metric: r.metric,
+          dstHost,
+          nextHopHost,
+          vtep: via,
+          nextHopMismatch: nextHopHost !== dstHost,
+        };
+        if (r.nexthops.length > 0) data.weight = nh.weight;
+        let q = `${r.table}|${r.dst}|${nh.gateway ?? '-'}|${nh.dev ?? '-'}`;
+        if (r.metric !== 0) q += `|metric ${r.metric}`;
+        if (r.tos !== 0) q += `|tos ${r.tos}`;
+        const e: TopoEdge = { id: edgeId('route', h.id, target, q), type: 'route', source: h.id, target, data };
+        const rank = nextHopHost === null ? undefined : hostRank.get(nextHopHost);
+        if (rank === undefined) otherTargets.push(e);
+        else (byTarget[rank] ??= []).push(e);
+      }
+    }
+    for (const es of byTarget) {
+      if (!es) continue;
+      if (es.length > 1) es.sort(byId);
+      for (const e of es) addEdge(e);
+    }
+    for (const e of otherTargets) addEdge(e);
+  }
+
+  for (const [cidr, s] of subnets) {
+    addNode({ id: subnetId(cidr), type: 'subnet', host: null, parent: null, label: cidr, data: { cidr, family: s.family, hosts: sorted(s.hosts) } });
+  }
+  for (const x of externals.values()) {
+    const asns = [...x.asns].sort((a, b) => a - b);
+    addNode({
+      id: externalId(x.address),
+      type: 'external',
+      host: null,
+      parent: null,
+      label: asns.length > 0 ? `${x.address} (AS ${asns.join(', ')})` : x.address,
+      data: { address: x.address, roles: sorted(x.roles), asns, seenBy: sorted(x.seenBy) },
+    });
+  }
+  for (const [address, seenBy] of vteps) {
+    addNode({ id: vtepId(address), type: 'vtep', host: null, parent: null, label: address, data: { address, seenBy: sorted(seenBy) } });
+  }
+
+  // ids are unique by construction (each element comes from one fact, link, pair or address); a
+  // duplicate would keep the last one (the sort is stable)
+  const finish = <T extends { id: string }>(lists: Map<string, T[]>): T[] => {
+    const xs = [...lists.keys()].sort(cmp).flatMap((k) => lists.get(k) ?? []);
+    xs.sort(byId);
+    return xs.filter((x, i) => xs[i + 1]?.id !== x.id);
+  };
+  return { nodes: finish(nodeLists), edges: finish(edgeLists) };
+}
+
+// ------------------------------------------------------------------ patches
+
+/** What turns `before` into `after`: changed or new elements (whole), and removed ids; sorted by id. */
+export function diffTopology(before: Topology, after: Topology): TopologyPatch {
+  const nodes = diffById(before.nodes, after.nodes);
+  const edges = diffById(before.edges, after.edges);
+  return { upsertNodes: nodes.upserts, removeNodes: nodes.removes, upsertEdges: edges.upserts, removeEdges: edges.removes };
+}
+
+function diffById<T extends { id: string }>(before: readonly T[], after: readonly T[]): { upserts: T[]; removes: string[] } {
+  const old = new Map(before.map((x) => [x.id, x]));
+  const upserts: T[] = [];
+  const seen = new Set<string>();
+  for (const x of after) {
+    seen.add(x.id);
+    const o = old.get(x.id);
+    if (!o || !jsonEqual(o, x)) upserts.push(x);
+  }
+  const removes = before.filter((x) => !seen.has(x.id)).map((x) => x.id);
+  return { upserts: upserts.sort(byId), removes: sorted(removes) };
+}
+
+/** A new topology: `t` with `p` applied (removals first, then upserts), sorted by id. */
+export function applyTopologyPatch(t: Topology, p: TopologyPatch): Topology {
+  return { nodes: applyById(t.nodes, p.removeNodes, p.upsertNodes), edges: applyById(t.edges, p.removeEdges, p.upsertEdges) };
+}
+
+function applyById<T extends { id: string }>(xs: readonly T[], removes: readonly string[], upserts: readonly T[]): T[] {
+  const m = new Map(xs.map((x) => [x.id, x]));
+  for (const id of removes) m.delete(id);
+  for (const x of upserts) m.set(x.id, x);
+  return [...m.values()].sort(byId);
+}
+
+export function isEmptyTopologyPatch(p: TopologyPatch): boolean {
+  return p.upsertNodes.length === 0 && p.removeNodes.length === 0 && p.upsertEdges.length === 0 && p.removeEdges.length === 0;
+}

@@ -1,0 +1,60 @@
+// Runtime schemas for every message the API receives (protocol.ts holds the types). The API
+// validates at its boundary with these and nothing else.
+import { z } from 'zod';
+import { FactKindSchema, FactSchema, ReaderStatusSchema } from './fact.js';
+import { FactRefSchema } from './messages.js';
+import { PROTOCOL_VERSION } from './protocol.js';
+
+/** A Kubernetes node name, a hostname, or a lab namespace name. */
+export const NodeNameSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'a node name is letters, digits, ".", "_" and "-"');
+
+const epoch = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const readers = z.record(z.string().max(64), ReaderStatusSchema);
+
+export const HelloSchema = z.strictObject({
+  protocol: z.literal(PROTOCOL_VERSION),
+  node: NodeNameSchema,
+  bootId: z.string().max(64),
+  epoch,
+  version: z.string().max(64),
+  readers,
+});
+
+export const SnapshotMessageSchema = z.strictObject({
+  epoch,
+  seq,
+  takenAt: z.iso.datetime({ offset: true }),
+  facts: z.array(FactSchema),
+  readers,
+});
+
+export const DeltaMessageSchema = z.strictObject({
+  epoch,
+  seq,
+  takenAt: z.iso.datetime({ offset: true }),
+  upserts: z.array(FactSchema),
+  deletes: z.array(FactRefSchema),
+});
+
+export const HeartbeatSchema = z.strictObject({ epoch, seq: z.number().int().min(0) });
+
+export const LiveSubscriptionSchema = z.strictObject({
+  kinds: z.array(FactKindSchema).optional(),
+  nodes: z.array(NodeNameSchema).optional(),
+  topology: z.boolean().optional(),
+});
+
+/** "facts[3].value.mtu: expected number" — the first few problems, with where they are. */
+export function describeZodError(error: z.ZodError, limit = 5): string {
+  const parts = error.issues.slice(0, limit).map((issue) => {
+    const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const more = error.issues.length > limit ? ` (and ${error.issues.length - limit} more)` : '';
+  return parts.join('; ') + more;
+}

@@ -1,0 +1,181 @@
+// The wire protocol between collectors, the API and browsers (DESIGN.md step 4 and 8): namespaces,
+// event maps and message types. No runtime schemas here, so the collector can import it without
+// zod; the API validates every incoming message with protocol-schemas.ts.
+import type { CniStyle, Fact, FactKind, ReaderStatus } from './fact.js';
+import type { FactRef } from './messages.js';
+import type { TopologyPatch } from './topology.js';
+
+export const PROTOCOL_VERSION = 1;
+/** socket.io namespace for collectors (token required) */
+export const INGEST_NAMESPACE = '/ingest';
+/** socket.io namespace for browsers */
+export const LIVE_NAMESPACE = '/live';
+
+/** Whatever uniquely orders a collector's messages: a process run (epoch) and a counter in it. */
+export interface StreamPosition {
+  /** the collector process's start time in ms since 1970: a restarted collector has a larger one */
+  epoch: number;
+  /** 1 for the first message after hello, +1 for each snapshot or delta */
+  seq: number;
+}
+
+export interface Hello {
+  protocol: typeof PROTOCOL_VERSION;
+  /** the node's name (Kubernetes node name, or hostname, or --node-name) */
+  node: string;
+  bootId: string;
+  epoch: number;
+  /** the collector's version */
+  version: string;
+  readers: Record<string, ReaderStatus>;
+}
+
+export type HelloAck =
+  | {
+      ok: true;
+      /** the last message of this node the API committed, whatever collector process sent it */
+      acked: StreamPosition | null;
+      /** send a heartbeat at least this often */
+      heartbeatMs: number;
+      /** messages larger than this (JSON bytes) are rejected */
+      maxMessageBytes: number;
+    }
+  | IngestRejection;
+
+/** A full state: sent after every hello, and whenever the collector cannot send a delta. */
+export interface SnapshotMessage extends StreamPosition {
+  takenAt: string;
+  facts: Fact[];
+  readers: Record<string, ReaderStatus>;
+}
+
+/** What changed since the previous message of the same epoch. */
+export interface DeltaMessage extends StreamPosition {
+  takenAt: string;
+  upserts: Fact[];
+  deletes: FactRef[];
+}
+
+/** "still here": the last seq sent. */
+export interface Heartbeat {
+  epoch: number;
+  seq: number;
+}
+
+export type IngestErrorCode =
+  /** the message does not match the schema (the error says where) */
+  | 'invalid'
+  /** larger than maxMessageBytes */
+  | 'too-large'
+  /** a delta whose seq does not follow the last one applied: send a snapshot */
+  | 'out-of-order'
+  /** snapshot or delta before hello */
+  | 'no-hello'
+  /** the database is unavailable: send the same message again later */
+  | 'unavailable'
+  /** the API failed for another reason (its log says why); a snapshot may get past it */
+  | 'internal';
+
+export interface IngestRejection {
+  ok: false;
+  code: IngestErrorCode;
+  error: string;
+  /** true when the same message may succeed later */
+  retry: boolean;
+}
+
+export type IngestAck =
+  | {
+      ok: true;
+      epoch: number;
+      seq: number;
+      /** true when this (epoch, seq) had been applied before: nothing was applied again */
+      duplicate: boolean;
+      /** the moment the changes were recorded at (null for a duplicate) */
+      at: string | null;
+      /** how many fact versions changed */
+      changes: number;
+    }
+  | IngestRejection;
+
+/** Sent on the collector's socket whenever a message is rejected, besides the negative ack. */
+export interface IngestErrorEvent {
+  event: string;
+  epoch: number | null;
+  seq: number | null;
+  code: IngestErrorCode;
+  error: string;
+}
+
+export interface IngestClientToServer {
+  hello(message: Hello, ack: (reply: HelloAck) => void): void;
+  snapshot(message: SnapshotMessage, ack: (reply: IngestAck) => void): void;
+  delta(message: DeltaMessage, ack: (reply: IngestAck) => void): void;
+  heartbeat(message: Heartbeat): void;
+}
+
+export interface IngestServerToClient {
+  ingestError(event: IngestErrorEvent): void;
+}
+
+// ------------------------------------------------------------------ live (browsers)
+
+export type ChangeOp = 'add' | 'change' | 'remove';
+
+/** One version change of one fact, as stored: `before` is null for add, `after` null for remove. */
+export interface FactChange {
+  node: string;
+  kind: FactKind;
+  key: string;
+  at: string;
+  op: ChangeOp;
+  before: Fact['value'] | null;
+  after: Fact['value'] | null;
+}
+
+export const NODE_STATUSES = ['pending', 'connected', 'disconnected', 'lost', 'left'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+export const NODE_EVENT_TYPES = [
+  'first_seen', 'connected', 'disconnected', 'lost', 'resynced', 'gap', 'k8s_added', 'k8s_deleted',
+] as const;
+export type NodeEventType = (typeof NODE_EVENT_TYPES)[number];
+
+export interface NodeEvent {
+  id: string;
+  node: string;
+  type: NodeEventType;
+  at: string;
+  detail: Record<string, unknown>;
+}
+
+export interface NodeSummary {
+  name: string;
+  status: NodeStatus;
+  firstSeen: string;
+  lastSeen: string;
+  cniStyle: CniStyle | null;
+  readers: Record<string, ReaderStatus>;
+}
+
+export interface LiveSubscription {
+  /** only changes of these kinds (default: all) */
+  kinds?: FactKind[];
+  /** only changes of these nodes (default: all) */
+  nodes?: string[];
+  /** receive topology patches (default true) */
+  topology?: boolean;
+}
+
+export interface LiveClientToServer {
+  subscribe(subscription: LiveSubscription, ack: (reply: { ok: true; serverTime: string } | { ok: false; error: string }) => void): void;
+}
+
+export interface LiveServerToClient {
+  /** fact changes committed in the last batch interval, in commit order */
+  changes(batch: { at: string; changes: FactChange[] }): void;
+  /** how the derived topology changed in the last batch interval */
+  topology(patch: TopologyPatch): void;
+  /** node lifecycle events and status changes */
+  nodeEvent(event: NodeEvent & { status: NodeStatus }): void;
+}

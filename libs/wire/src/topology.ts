@@ -1,0 +1,105 @@
+// The derived topology (DESIGN.md step 6): what libs/graph computes from facts and the web draws.
+// Types only; the derivation lives in libs/graph/src/topology.ts.
+//
+// Ids are stable across derivations (they name the kernel object, never an attribute that changes
+// with state), so a patch updates an element in place instead of removing and re-adding it:
+//
+//   host:<node>                  a cluster node
+//   bridge:<node>/<ifname>       a Linux bridge (kube-bridge, cni0, docker0, …)
+//   tunnel:<node>/<ifname>       vxlan, ipip, gre, … (flannel.1, tunl0, vxlan.calico)
+//   veth:<node>/<ifname>         the host side of a pod's veth pair
+//   pod:<node>/<veth ifname>     the pod behind it (its IPs are data: they are learned, and may come later)
+//   subnet:<cidr>                an underlay L2 subnet shared by hosts (a star, not N² edges)
+//   external:<ip>                a BGP peer or a route's next hop that is no known host
+//   vtep:<ip>                    a VXLAN endpoint that is no known host
+//
+// Edges: `<type>:<source>-><target>`, plus `#<qualifier>` where several can join the same pair.
+
+export type TopoNodeType = 'host' | 'bridge' | 'tunnel' | 'veth' | 'pod' | 'vtep' | 'subnet' | 'external';
+export type TopoEdgeType = 'veth' | 'underlay' | 'bgp' | 'route' | 'tunnel';
+
+export interface TopoNode {
+  /** stable: see the id formats above */
+  id: string;
+  type: TopoNodeType;
+  /** the host (cluster node name) this element belongs to; null for hosts, subnets, externals and VTEPs */
+  host: string | null;
+  /** the element it sits in, for the hierarchical layout (host → bridge/tunnel → veth → pod) */
+  parent: string | null;
+  label: string;
+  data: Record<string, unknown>;
+}
+
+export interface TopoEdge {
+  /** stable: `<type>:<source>-><target>` (with `#<qualifier>` where several can exist) */
+  id: string;
+  type: TopoEdgeType;
+  source: string;
+  target: string;
+  data: Record<string, unknown>;
+}
+
+/** Nodes and edges, each sorted by id: equal inputs give equal (deep-equal, JSON-identical) output. */
+export interface Topology {
+  nodes: TopoNode[];
+  edges: TopoEdge[];
+}
+
+/** What turns one topology into another: removals by id, then upserts (whole elements). */
+export interface TopologyPatch {
+  upsertNodes: TopoNode[];
+  removeNodes: string[];
+  upsertEdges: TopoEdge[];
+  removeEdges: string[];
+}
+
+// ------------------------------------------------------------------ the data of each element
+
+/** `data` of a `host` node */
+export interface HostData {
+  cniStyle: string;
+  hostname: string | null;
+  kernel: string | null;
+  /** global addresses on the underlay interfaces, `ip/len` */
+  nodeIps: string[];
+  /** the node's pod CIDRs: its pod bridge's prefix (kube-router, flannel) or its blackhole blocks (calico) */
+  podCidrs: string[];
+}
+
+/** `data` of a `route` edge: one per route (and per nexthop of a multipath route) */
+export interface RouteEdgeData {
+  table: string;
+  dst: string;
+  gateway: string | null;
+  dev: string | null;
+  protocol: string;
+  metric: number;
+  /** the host whose pod CIDR the route covers */
+  dstHost: string;
+  /**
+   * the host the next hop leads to: the gateway's owner, the VTEP's owner (vxlan), or a
+   * point-to-point tunnel's remote end; null when it is no known host (the edge then goes to an
+   * `external:`/`vtep:` node, or, for a device route that leads nowhere known, to the dstHost)
+   */
+  nextHopHost: string | null;
+  /** vxlan next hops: the VTEP the gateway's MAC is reached through (neighbor + fdb) */
+  vtep: string | null;
+  /** the next hop is not the host that owns the destination */
+  nextHopMismatch: boolean;
+  /** multipath routes only: this nexthop's weight */
+  weight?: number | null;
+}
+
+/** `data` of a `bgp` edge: one per session, from the host that reports it */
+export interface BgpEdgeData {
+  daemon: string;
+  name: string | null;
+  state: string;
+  peerAddress: string;
+  peerAs: number | null;
+  localAddress: string | null;
+  localAs: number | null;
+  since: string | null;
+  prefixes: { received: number | null; accepted: number | null; sent: number | null };
+  lastError: string | null;
+}
