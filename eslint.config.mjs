@@ -16,6 +16,24 @@ const nodeBuiltins = [...new Set(builtinModules.map((name) => name.replace(/^nod
 // Server-side packages that must never reach the browser bundle or the shared libs.
 const serverOnlyPackages = ['@nestjs/*', '@prisma/*', 'prisma', 'express', 'socket.io', '@kubernetes/*', 'pg'];
 
+// Where a project may sit in the graph.
+const boundaries = {
+  enforceBuildableLibDependency: false,
+  banTransitiveDependencies: true,
+  allow: [],
+  depConstraints: [
+    // Where a project may sit in the graph.
+    { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: serverOnlyPackages },
+    { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: serverOnlyPackages },
+    { sourceTag: 'scope:node', onlyDependOnLibsWithTags: ['scope:shared'] },
+    { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared'] },
+    // Libraries never depend on apps or tools (Nx also forbids importing an app outright).
+    { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+  ],
+};
+
 export default defineConfig(
   globalIgnores(['**/dist/', '**/node_modules/', '**/.nx/', '**/coverage/', '**/tmp/', 'apps/api/src/generated/']),
   js.configs.recommended,
@@ -32,25 +50,7 @@ export default defineConfig(
     files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
     plugins: { '@nx': nx },
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          banTransitiveDependencies: true,
-          allow: [],
-          depConstraints: [
-            // Where a project may sit in the graph.
-            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: serverOnlyPackages },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: serverOnlyPackages },
-            { sourceTag: 'scope:node', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared'] },
-            // Libraries never depend on apps or tools (Nx also forbids importing an app outright).
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries],
     },
   },
   {
@@ -87,6 +87,11 @@ export default defineConfig(
         { patterns: [{ group: nodeBuiltins, message: 'the web app runs in the browser: no Node built-ins.' }] },
       ],
     },
+  },
+  {
+    // Tests (and their support folders) may drive the lab and read its ground truth.
+    files: ['**/*.spec.ts', 'apps/*/src/testing/**/*.ts', 'apps/*/bench/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@netatlas/lab-testing'] }] },
   },
   {
     // test-runner configs share the workspace's alias map from the root; they are not part of any project's code

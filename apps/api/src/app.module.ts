@@ -1,19 +1,70 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+// The API's modules, one per capability. Configuration, the database and the version are made
+// before Nest starts (start.ts) and provided globally by CoreModule.
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { API_CONFIG, DATABASE } from './app-tokens.js';
 import { APP_VERSION } from './app-version.js';
+import type { ApiConfig } from './config.js';
+import type { Database } from './db/database.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
+import { FactWriter } from './history/fact-writer.js';
+import { HistoryReader } from './history/history-reader.js';
+import { DocsController } from './http/docs.controller.js';
+import { HistoryController } from './http/history.controller.js';
+import { IngestGateway } from './ingest/ingest.gateway.js';
+import { IngestService } from './ingest/ingest.service.js';
+import { LiveHub } from './live/live-hub.js';
+import { LiveGateway } from './live/live.gateway.js';
+import { SocketServer } from './realtime/socket-server.js';
+import { RetentionService } from './retention/retention.service.js';
 
 export interface AppModuleOptions {
   version: string;
+  config: ApiConfig;
+  database: Database;
 }
+
+@Module({ providers: [SocketServer], exports: [SocketServer] })
+class RealtimeModule {}
+
+@Module({
+  providers: [
+    { provide: FactWriter, useFactory: (db: Database) => new FactWriter(db.pool), inject: [DATABASE] },
+    { provide: HistoryReader, useFactory: (db: Database) => new HistoryReader(db.pool), inject: [DATABASE] },
+  ],
+  controllers: [HistoryController],
+  exports: [FactWriter, HistoryReader],
+})
+class HistoryModule {}
+
+@Module({ imports: [HistoryModule, RealtimeModule], providers: [LiveHub, LiveGateway], exports: [LiveHub] })
+class LiveModule {}
+
+@Module({ imports: [HistoryModule, LiveModule, RealtimeModule], providers: [IngestService, IngestGateway], exports: [IngestService] })
+export class IngestModule {}
+
+@Module({ providers: [HealthService], controllers: [HealthController, DocsController] })
+class HealthModule {}
+
+@Module({ providers: [RetentionService], exports: [RetentionService] })
+class RetentionModule {}
 
 @Module({})
 export class AppModule {
   static register(options: AppModuleOptions): DynamicModule {
+    @Global()
+    @Module({
+      providers: [
+        { provide: APP_VERSION, useValue: options.version },
+        { provide: API_CONFIG, useValue: options.config },
+        { provide: DATABASE, useValue: options.database },
+      ],
+      exports: [APP_VERSION, API_CONFIG, DATABASE],
+    })
+    class CoreModule {}
     return {
       module: AppModule,
-      controllers: [HealthController],
-      providers: [{ provide: APP_VERSION, useValue: options.version }, HealthService],
+      imports: [CoreModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule],
     };
   }
 }

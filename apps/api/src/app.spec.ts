@@ -1,30 +1,71 @@
-import type { INestApplication } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from './app.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from './testing/api.js';
+import { setupOnce } from './testing/setup.js';
 
 describe('api over HTTP', () => {
-  let app: INestApplication;
-  let baseUrl: string;
+  let t: TestApi;
 
-  beforeAll(async () => {
-    app = await createApp({ version: '1.2.3-test', logger: false });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
+  setupOnce(async () => {
+    t = await startTestApi('app');
   });
 
   afterAll(async () => {
-    await app?.close();
+    await t?.close();
   });
 
-  it('GET /api/health answers ok with the version', async () => {
-    const response = await fetch(`${baseUrl}/api/health`);
+  it('GET /api/health answers ok with the version and the database', async () => {
+    const response = await fetch(`${t.url}/api/health`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await response.json()).toEqual({ status: 'ok', version: '1.2.3-test' });
+    const body = (await response.json()) as { database: { latencyMs: number } };
+    expect(body).toMatchObject({ status: 'ok', version: 'test', database: { ok: true, embedded: false, error: null } });
+    expect(body.database.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
   it('answers 404 outside the /api prefix', async () => {
-    const response = await fetch(`${baseUrl}/health`);
+    const response = await fetch(`${t.url}/health`);
     expect(response.status).toBe(404);
+  });
+
+  it('listens on loopback only by default', () => {
+    expect(t.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const doc = await t.get<{ openapi: string; paths: Record<string, { get: { parameters: Array<{ name: string; required: boolean }> } }> }>(
+      '/api/docs/openapi.json',
+    );
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    for (const path of ['/api/nodes', '/api/nodes/{name}/facts', '/api/state', '/api/changes', '/api/diff', '/api/events', '/api/topology']) {
+      expect(doc.body.paths, path).toHaveProperty([path]);
+    }
+    const changes = doc.body.paths['/api/changes']!.get.parameters;
+    expect(changes.find((p) => p.name === 'from')).toMatchObject({ required: true });
+    expect(changes.find((p) => p.name === 'kind')).toMatchObject({ required: false });
+    const page = await fetch(`${t.url}/api/docs`);
+    expect(await page.text()).toContain('swagger-ui-bundle.js');
+    const asset = await fetch(`${t.url}/api/docs/assets/swagger-ui-bundle.js`);
+    expect(asset.status).toBe(200);
+  });
+
+  it.each([
+    ['/api/changes', 'from: '],
+    ['/api/changes?from=yesterday', 'from: must be an ISO 8601'],
+    ['/api/diff?from=2026-11-23T00:00:00Z&bogus=1', 'unknown parameter(s): bogus'],
+    ['/api/state?kind=route,nope', 'kind: '],
+    ['/api/changes?from=2026-11-23T00:00:00Z&limit=0', 'limit: '],
+    ['/api/changes?from=2026-11-23T00:00:00Z&after=xyz', 'after: not a cursor'],
+    ['/api/topology?at=2026-13-45T00:00:00Z', 'at: '],
+  ])('GET %s is a 400 that names the problem', async (path, message) => {
+    const response = await t.get<{ message: string; statusCode: number }>(path);
+    expect(response.status).toBe(400);
+    expect(response.body.message).toContain(message);
+  });
+
+  it('GET /api/nodes/:name/facts of an unknown node is a 404', async () => {
+    const response = await t.get<{ message: string }>('/api/nodes/nosuchnode/facts');
+    expect(response.status).toBe(404);
+    expect(response.body.message).toContain('nosuchnode');
   });
 });

@@ -1,21 +1,32 @@
 import 'reflect-metadata';
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { defaultVersion } from './app-version.js';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createRequire } from 'node:module';
 import { AppModule } from './app.module.js';
+import type { ApiConfig } from './config.js';
+import type { Database } from './db/database.js';
 
 export interface CreateAppOptions {
-  version?: string;
+  version: string;
+  config: ApiConfig;
+  database: Database;
   /** Nest logger levels, or false to silence it (tests). */
   logger?: LogLevel[] | false;
 }
 
-/** Builds the API application (routes under /api) without listening. */
-export async function createApp(options: CreateAppOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.register({ version: options.version ?? defaultVersion() }), {
-    logger: options.logger ?? ['log', 'warn', 'error'],
-  });
+/** Builds the API application (routes under /api, socket.io on the same server) without listening. */
+export async function createApp(options: CreateAppOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register({ version: options.version, config: options.config, database: options.database }),
+    { logger: options.logger ?? ['log', 'warn', 'error'] },
+  );
   app.setGlobalPrefix('api');
   app.enableShutdownHooks();
+  app.disable('x-powered-by');
+  // Swagger UI's static files for /api/docs
+  const swaggerUi = createRequire(import.meta.url)('swagger-ui-dist') as { getAbsoluteFSPath(): string };
+  app.useStaticAssets(swaggerUi.getAbsoluteFSPath(), { prefix: '/api/docs/assets/', index: false });
+  if (options.config.webDir) app.useStaticAssets(options.config.webDir, { index: 'index.html' });
   return app;
 }

@@ -1,12 +1,34 @@
-import { createApp } from './app.js';
+// netatlas API: `npm run api`. Configured by environment variables (README "Configuration").
+import { loadConfig, type ApiConfig } from './config.js';
+import { startApi } from './start.js';
 
-const port = Number(process.env['PORT'] ?? 3000);
-const host = process.env['HOST'] ?? '127.0.0.1';
-
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  throw new Error(`PORT must be an integer from 0 to 65535, got ${process.env['PORT']}`);
+let config: ApiConfig;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`netatlas-api: ${(error as Error).message}\n`);
+  process.exit(2);
 }
 
-const app = await createApp();
-await app.listen(port, host);
-console.log(`netatlas api listening on ${await app.getUrl()}`);
+try {
+  const api = await startApi(config);
+  process.stderr.write(`netatlas-api: listening on ${api.url} (REST under /api, docs at ${api.url}/api/docs)\n`);
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`netatlas-api: ${signal}: stopping\n`);
+      api.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`netatlas-api: error while stopping: ${(error as Error).message}\n`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+} catch (error) {
+  process.stderr.write(`netatlas-api: cannot start: ${(error as Error).message}\n`);
+  process.exit(1);
+}

@@ -29,10 +29,16 @@ export function createDatabase(options: DatabaseOptions): Database {
     connectionString: options.url,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'netatlas-api',
+    // JIT compilation costs more than it saves on these short index-driven queries (measured:
+    // 0.9 s of a 12.7 s diff over a busy hour)
+    options: '-c jit=off',
   });
   // An idle client losing its connection (server restart) emits 'error' on the pool; without a
   // listener that would crash the process. The next query gets a fresh connection.
   pool.on('error', () => undefined);
+  // A checked-out client whose server goes away emits 'error' too, with no pool listener attached
+  // then: the query in flight is rejected anyway, so keep the event from crashing the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {

@@ -5,12 +5,29 @@
 // `npm run db:migrate` beside a running API, apply each file exactly once.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
-/** prisma/migrations at the repository root, from src/db (tsx, vitest) and from dist/apps/api/db alike. */
-export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../../prisma/migrations/', import.meta.url));
+/**
+ * prisma/migrations: NETATLAS_MIGRATIONS_DIR, else the nearest `prisma/migrations` above this file
+ * (the repository root from src/db under tsx or vitest, and from the bundle in dist/apps/api), else
+ * `migrations` beside the bundle (the container image copies it there).
+ */
+export const DEFAULT_MIGRATIONS_DIR = findMigrationsDir();
+
+function findMigrationsDir(): string {
+  const configured = process.env['NETATLAS_MIGRATIONS_DIR'];
+  if (configured) return configured;
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'prisma', 'migrations');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  return join(here, 'migrations');
+}
 
 /** The table that records applied migrations (Prisma's own is `_prisma_migrations`; this is not it). */
 export const MIGRATIONS_TABLE = 'netatlas_migrations';

@@ -1,12 +1,22 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { type Health, HealthService } from './health.service.js';
 
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: HealthService) {}
+  constructor(@Inject(HealthService) private readonly health: HealthService) {}
 
+  /** Liveness: answers while the process runs, and says whether the database answers. */
   @Get()
-  get(): Health {
+  get(): Promise<Health> {
     return this.health.check();
+  }
+
+  /** Readiness: 503 while the database does not answer. */
+  @Get('ready')
+  @HttpCode(200)
+  async ready(): Promise<Health> {
+    const health = await this.health.check();
+    if (!health.database.ok) throw new ServiceUnavailableException(health);
+    return health;
   }
 }

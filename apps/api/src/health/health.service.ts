@@ -1,16 +1,40 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { API_CONFIG, DATABASE } from '../app-tokens.js';
 import { APP_VERSION } from '../app-version.js';
+import type { ApiConfig } from '../config.js';
+import type { Database } from '../db/database.js';
 
 export interface Health {
-  status: 'ok';
+  /** degraded: the API runs but cannot reach its database */
+  status: 'ok' | 'degraded';
   version: string;
+  database: { ok: boolean; latencyMs: number | null; error: string | null; embedded: boolean };
 }
 
 @Injectable()
 export class HealthService {
-  constructor(@Inject(APP_VERSION) private readonly version: string) {}
+  constructor(
+    @Inject(APP_VERSION) private readonly version: string,
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
 
-  check(): Health {
-    return { status: 'ok', version: this.version };
+  async check(): Promise<Health> {
+    const t0 = performance.now();
+    const embedded = this.config.databaseUrl === null;
+    try {
+      await withTimeout(this.db.pool.query('SELECT 1'), 2000);
+      return { status: 'ok', version: this.version, database: { ok: true, latencyMs: Math.round((performance.now() - t0) * 10) / 10, error: null, embedded } };
+    } catch (error) {
+      return { status: 'degraded', version: this.version, database: { ok: false, latencyMs: null, error: (error as Error).message, embedded } };
+    }
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

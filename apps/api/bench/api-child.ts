@@ -1,0 +1,71 @@
+// The API under bench, in its own process (so the simulated collectors do not share its event
+// loop): the real startApi with the configuration from the environment, as main.ts does, with
+// Nest's logger at warn/error only. Spawned by api-process.ts through an IPC channel, on which it
+// answers { type: 'stats' } with its event-loop delay, CPU, memory and database-pool figures since
+// the previous answer.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadConfig } from '../src/config.js';
+import { startApi } from '../src/start.js';
+
+export interface ChildStats {
+  type: 'stats';
+  /** event-loop delay since the last stats, ms */
+  loopP50: number;
+  loopP99: number;
+  loopMax: number;
+  /** CPU seconds (user + system) since the last stats */
+  cpuS: number;
+  rssMb: number;
+  maxRssMb: number;
+  heapUsedMb: number;
+  /** database pool: most clients waiting for a connection at once since the last stats */
+  poolWaitingMax: number;
+  poolTotal: number;
+}
+
+const api = await startApi(loadConfig(), { logger: ['warn', 'error'], log: () => undefined, version: 'bench' });
+const pool = api.database.pool;
+const RESOLUTION_MS = 5;
+const loop = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+loop.enable();
+let waitingMax = 0;
+const sampler = setInterval(() => (waitingMax = Math.max(waitingMax, pool.waitingCount)), 20);
+sampler.unref();
+let cpu = process.cpuUsage();
+
+process.on('message', (message: { type?: string }) => {
+  if (message?.type !== 'stats') return;
+  const used = process.cpuUsage(cpu);
+  cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
+  const stats: ChildStats = {
+    type: 'stats',
+    // the histogram holds whole timer intervals: less the resolution, the lag
+    loopP50: Math.max(0, loop.percentile(50) / 1e6 - RESOLUTION_MS),
+    loopP99: Math.max(0, loop.percentile(99) / 1e6 - RESOLUTION_MS),
+    loopMax: Math.max(0, loop.max / 1e6 - RESOLUTION_MS),
+    cpuS: (used.user + used.system) / 1e6,
+    rssMb: memory.rss / 1048576,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    heapUsedMb: memory.heapUsed / 1048576,
+    poolWaitingMax: waitingMax,
+    poolTotal: pool.totalCount,
+  };
+  loop.reset();
+  waitingMax = 0;
+  process.send?.(stats);
+});
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  api.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('disconnect', stop);
+process.stdout.write(`LISTENING ${api.url}\n`);

@@ -1,0 +1,723 @@
+// npm run bench:api [-- --nodes 200 --churn-seconds 60 --rate 2000 --keep --database-url URL]
+//
+// Drives N simulated kube-router collectors over real socket.io into the real API (its own child
+// process, see api-child.ts) and the real PostgreSQL, then prints figures against the targets:
+//   1. a fresh database on the test server (or --database-url), the API started on it
+//   2. N collectors connect (websocket, token) and say hello; every node sends its snapshot
+//      (~1100 facts, fleet.ts); heartbeats every heartbeatMs from then on, as the collector does
+//   3. an hour of synthetic history inserted with SQL before the snapshots (history.ts)
+//   4. churn at --rate changes/s over the fleet, deltas pipelined per node (no waiting for acks),
+//      with a browser on /live subscribed with {topology: false}, then again with {topology: true}:
+//      committed changes/s, delta send→ack and send→browser latencies, rejections (none allowed)
+//   5. REST queries over the history: state and a node's facts at a moment of the churn, diffs and
+//      the change feed over the churn and over the synthetic hour
+//   6. storage: facts bytes per stored change, rows, database size
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import {
+  INGEST_NAMESPACE,
+  LIVE_NAMESPACE,
+  PROTOCOL_VERSION,
+  type IngestAck,
+  type IngestClientToServer,
+  type IngestServerToClient,
+  type LiveClientToServer,
+  type LiveServerToClient,
+} from '@netatlas/wire';
+import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
+import { createTestDatabase, type TestDatabase } from '../src/testing/postgres.js';
+import { startApiProcess, type ApiProcess } from './api-process.js';
+import type { ChildStats } from './api-child.js';
+import { READERS, SimNode } from './fleet.js';
+import { insertSyntheticHour, type HistoryResult } from './history.js';
+import { cpuOfPids, int, machineCpu, mb, ms, pSummary, quantile, secs, summarize, table, type Summary } from './stats.js';
+
+// ------------------------------------------------------------------ options
+
+const { values: args } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '200' },
+    'churn-seconds': { type: 'string', default: '60' },
+    rate: { type: 'string', default: '2000' },
+    'topology-seconds': { type: 'string' },
+    'history-minutes': { type: 'string', default: '60' },
+    'history-rate': { type: 'string' },
+    'max-ops': { type: 'string', default: '4' },
+    'snapshot-concurrency': { type: 'string', default: '0' },
+    'query-runs': { type: 'string', default: '3' },
+    'no-heartbeats': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  process.stdout.write(`npm run bench:api -- [options]
+  --nodes N                 simulated collectors (200)
+  --churn-seconds S         churn with a {topology:false} browser (60)
+  --topology-seconds T      then churn with a {topology:true} browser (default S; 0 skips)
+  --rate R                  fact changes per second over the whole fleet (2000)
+  --max-ops K               1..K realistic changes per delta (4; a pod counts 5 facts)
+  --history-minutes M       synthetic history before the snapshots (60; 0 skips)
+  --history-rate R          its changes per second (default --rate)
+  --snapshot-concurrency C  snapshots in flight at once (0 = every node at once, as after an API restart)
+  --query-runs Q            runs of each REST query (3)
+  --no-heartbeats           collectors send no heartbeats (they do every heartbeatMs by default)
+  --keep                    keep the fresh database
+  --database-url URL        use this database instead of a fresh one (never dropped)
+`);
+  process.exit(0);
+}
+
+function positive(name: string, raw: string | undefined, fallback: number, allowZero = false): number {
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${raw}`);
+  return n;
+}
+
+const NODES = Math.floor(positive('nodes', args.nodes, 200));
+const CHURN_S = positive('churn-seconds', args['churn-seconds'], 60, true);
+const TOPOLOGY_S = positive('topology-seconds', args['topology-seconds'], CHURN_S, true);
+const RATE = positive('rate', args.rate, 2000);
+const HISTORY_MIN = positive('history-minutes', args['history-minutes'], 60, true);
+const HISTORY_RATE = positive('history-rate', args['history-rate'], RATE, true);
+const MAX_OPS = Math.max(1, Math.floor(positive('max-ops', args['max-ops'], 4)));
+const SNAPSHOT_CONCURRENCY = Math.floor(positive('snapshot-concurrency', args['snapshot-concurrency'], 0, true)) || NODES;
+const QUERY_RUNS = Math.max(1, Math.floor(positive('query-runs', args['query-runs'], 3)));
+const TOKEN = 'bench-token-0123456789abcdef';
+/** most deltas awaiting an ack before the bench stops offering more (the API is then far behind) */
+const MAX_IN_FLIGHT = 200_000;
+
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const started = now();
+const stamp = () => `[${((now() - started) / 1000).toFixed(1).padStart(6)} s]`;
+const phase = (name: string) => log(`\n${stamp()} == ${name}`);
+
+let failure: Error | null = null;
+const fail = (error: Error) => {
+  failure ??= error;
+};
+const check = () => {
+  if (failure) throw failure;
+};
+
+// ------------------------------------------------------------------ collectors
+
+type IngestSocket = Socket<IngestServerToClient, IngestClientToServer>;
+type LiveSocket = Socket<LiveServerToClient, LiveClientToServer>;
+
+interface Collector {
+  node: SimNode;
+  socket: IngestSocket;
+  epoch: number;
+  heartbeat: NodeJS.Timeout | null;
+  heartbeatMs: number;
+}
+
+async function connectCollector(url: string, node: SimNode): Promise<Collector> {
+  const socket: IngestSocket = io(`${url}${INGEST_NAMESPACE}`, {
+    auth: { token: TOKEN },
+    reconnection: false,
+    transports: ['websocket'],
+    forceNew: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (error) => reject(new Error(`${node.name}: cannot connect: ${error.message}`)));
+  });
+  const epoch = Date.now();
+  const collector: Collector = { node, socket, epoch, heartbeat: null, heartbeatMs: 5000 };
+  socket.on('ingestError', (e) => fail(new Error(`${node.name}: ingestError on ${e.event} (epoch ${e.epoch}, seq ${e.seq}): ${e.code}: ${e.error}`)));
+  socket.on('disconnect', (reason) => {
+    if (!closing) fail(new Error(`${node.name}: disconnected (${reason})`));
+  });
+  const hello = await socket.timeout(120_000).emitWithAck('hello', {
+    protocol: PROTOCOL_VERSION,
+    node: node.name,
+    bootId: `bench-boot-${node.index}`,
+    epoch,
+    version: 'bench',
+    readers: READERS,
+  });
+  if (!hello.ok) throw new Error(`${node.name}: hello rejected: ${hello.code}: ${hello.error}`);
+  collector.heartbeatMs = hello.heartbeatMs;
+  return collector;
+}
+
+function startHeartbeats(collector: Collector): void {
+  const beat = () => collector.socket.emit('heartbeat', { epoch: collector.epoch, seq: collector.node.seq });
+  // first beat at a random point of the period, as collectors start at different moments
+  const first = setTimeout(() => {
+    beat();
+    collector.heartbeat = setInterval(beat, collector.heartbeatMs);
+  }, Math.random() * collector.heartbeatMs);
+  collector.heartbeat = first;
+}
+
+async function inPool<T>(items: readonly T[], concurrency: number, run: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      check();
+      const i = next++;
+      await run(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+interface HerdResult {
+  fleetMs: number;
+  per: Summary;
+  changes: number;
+  usage: Usage;
+}
+
+/** Every collector sends a snapshot of its whole state (SNAPSHOT_CONCURRENCY at a time). */
+async function snapshotHerd(api: ApiProcess, title: string): Promise<HerdResult> {
+  phase(title);
+  const latencies: number[] = [];
+  let changes = 0;
+  let firstSend = NaN;
+  let lastAck = NaN;
+  const { usage } = await measureUsage(api, () =>
+    inPool(collectors, SNAPSHOT_CONCURRENCY, async (c) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      const facts = c.node.facts();
+      const seq = ++c.node.seq;
+      const t = now();
+      if (Number.isNaN(firstSend)) firstSend = t;
+      const ack = await c.socket.timeout(1_200_000).emitWithAck('snapshot', { epoch: c.epoch, seq, takenAt: new Date().toISOString(), facts, readers: READERS });
+      if (!ack.ok) throw new Error(`${c.node.name}: snapshot rejected: ${ack.code}: ${ack.error}`);
+      lastAck = now();
+      latencies.push(lastAck - t);
+      changes += ack.changes;
+      if (latencies.length % 200 === 0) log(`${stamp()}   ${latencies.length} snapshots acknowledged`);
+    }),
+  );
+  const out = { fleetMs: lastAck - firstSend, per: summarize(latencies), changes, usage };
+  log(`${stamp()}   ${collectors.length} snapshots in ${ms(out.fleetMs)} (first send → last ack), ${int(changes)} fact changes; per snapshot ${pSummary(out.per)}`);
+  logUsage(usage);
+  return out;
+}
+
+// ------------------------------------------------------------------ live (browser) client
+
+class LiveRecorder {
+  /** node NUL at → when the first change of that commit arrived */
+  readonly arrivals = new Map<string, number>();
+  received = 0;
+  batches = 0;
+  topologyPatches = 0;
+  readonly topologyAt: number[] = [];
+
+  constructor(readonly socket: LiveSocket) {
+    socket.on('changes', (batch) => {
+      const t = now();
+      this.batches += 1;
+      for (const c of batch.changes) {
+        this.received += 1;
+        const k = `${c.node}\u0000${c.at}`;
+        if (!this.arrivals.has(k)) this.arrivals.set(k, t);
+      }
+    });
+    socket.on('topology', () => {
+      this.topologyPatches += 1;
+      this.topologyAt.push(now());
+    });
+  }
+
+  static async connect(url: string, topology: boolean): Promise<LiveRecorder> {
+    const socket: LiveSocket = io(`${url}${LIVE_NAMESPACE}`, { reconnection: false, transports: ['websocket'], forceNew: true });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const recorder = new LiveRecorder(socket);
+    const reply = await socket.timeout(30_000).emitWithAck('subscribe', { topology });
+    if (!reply.ok) throw new Error(`live subscribe refused: ${reply.error}`);
+    return recorder;
+  }
+}
+
+// ------------------------------------------------------------------ churn
+
+interface SentDelta {
+  node: number;
+  sentAt: number;
+  ackAt: number;
+  at: string | null;
+  changes: number;
+}
+
+interface ChurnResult {
+  label: string;
+  seconds: number;
+  startedAt: Date;
+  endedAt: Date;
+  offeredChanges: number;
+  deltas: number;
+  ackedDeltas: number;
+  committedChanges: number;
+  /** committed changes per second, from the first send to the last ack */
+  committedRate: number;
+  drainMs: number;
+  ack: Summary;
+  browser: Summary;
+  browserMissing: number;
+  browserReceived: number;
+  topologyPatches: number;
+  topologyGap: Summary;
+  throttled: boolean;
+  usage: Usage;
+  /** WAL written by the whole server during the phase (other databases included), and checkpoints */
+  walBytes: number;
+  checkpoints: number;
+}
+
+interface Usage {
+  api: ChildStats;
+  benchLoopP99: number;
+  benchLoopMax: number;
+  /** CPU seconds: the API process, the database's backends, the bench, everything else on the machine */
+  cpu: { api: number; postgres: number; bench: number; other: number; wall: number };
+}
+
+/** The server processes of the bench's database (the API's pool and the bench's own connections). */
+async function backendPids(): Promise<number[]> {
+  const { rows } = await monitor!.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  return rows.map((r) => r.pid);
+}
+
+/** The server's WAL position (bytes) and checkpoints so far. */
+async function walPosition(): Promise<{ bytes: number; checkpoints: number }> {
+  const { rows } = await monitor!.query<{ bytes: string; checkpoints: string }>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS bytes, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) AS checkpoints`,
+  );
+  return { bytes: Number(rows[0]!.bytes), checkpoints: Number(rows[0]!.checkpoints) };
+}
+
+async function measureUsage<T>(api: ApiProcess, run: () => Promise<T>): Promise<{ result: T; usage: Usage }> {
+  await api.stats(); // resets the child's counters
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const pg0 = cpuOfPids(await backendPids());
+  const bench0 = process.cpuUsage();
+  const machine0 = machineCpu();
+  const t0 = now();
+  const result = await run();
+  const wall = (now() - t0) / 1000;
+  const bench = process.cpuUsage(bench0);
+  const machine1 = machineCpu();
+  const pg1 = cpuOfPids(new Set([...pg0.keys(), ...(await backendPids())]));
+  let postgres = 0;
+  for (const [pid, cpu] of pg1) postgres += cpu - (pg0.get(pid) ?? 0);
+  loop.disable();
+  const stats = await api.stats();
+  const benchCpu = (bench.user + bench.system) / 1e6;
+  const busy = machine1.busy - machine0.busy;
+  return {
+    result,
+    usage: {
+      api: stats,
+      benchLoopP99: Math.max(0, loop.percentile(99) / 1e6 - 5),
+      benchLoopMax: Math.max(0, loop.max / 1e6 - 5),
+      cpu: { api: stats.cpuS, postgres, bench: benchCpu, other: Math.max(0, busy - stats.cpuS - postgres - benchCpu), wall },
+    },
+  };
+}
+
+async function churn(api: ApiProcess, collectors: Collector[], label: string, seconds: number, topology: boolean): Promise<ChurnResult> {
+  phase(`churn: ${label} — ${RATE} changes/s for ${seconds} s, 1..${MAX_OPS} changes per delta, browser on /live with {topology: ${topology}}`);
+  const live = await LiveRecorder.connect(api.url, topology);
+  if (topology) await sleep(2000); // the hub loads its copy of the current topology facts from the database
+  const sent: SentDelta[] = [];
+  let offered = 0;
+  let acked = 0;
+  let committed = 0;
+  let lastAck = 0;
+  let throttled = false;
+  let recent: number[] = [];
+  const wal0 = await walPosition();
+  const startedAt = new Date();
+  const { result, usage } = await measureUsage(api, async () => {
+    const t0 = now();
+    let nextReport = t0 + 5000;
+    while (now() - t0 < seconds * 1000) {
+      check();
+      const due = (RATE * (now() - t0)) / 1000;
+      while (offered < due) {
+        if (sent.length - acked > MAX_IN_FLIGHT) {
+          throttled = true;
+          break;
+        }
+        const c = collectors[Math.floor(Math.random() * collectors.length)]!;
+        const body = c.node.nextDelta(1 + Math.floor(Math.random() * MAX_OPS));
+        const n = body.upserts.length + body.deletes.length;
+        if (n === 0) continue;
+        const seq = ++c.node.seq;
+        const record: SentDelta = { node: c.node.index, sentAt: now(), ackAt: NaN, at: null, changes: 0 };
+        sent.push(record);
+        offered += n;
+        c.socket.emit('delta', { epoch: c.epoch, seq, takenAt: new Date().toISOString(), ...body }, (reply: IngestAck) => {
+          if (!reply.ok) return fail(new Error(`${c.node.name}: delta seq ${seq} rejected: ${reply.code}: ${reply.error}`));
+          record.ackAt = lastAck = now();
+          recent.push(record.ackAt - record.sentAt);
+          record.at = reply.at;
+          record.changes = reply.changes;
+          acked += 1;
+          committed += reply.changes;
+          if (reply.changes !== n) fail(new Error(`${c.node.name}: delta seq ${seq} had ${n} changes, the API committed ${reply.changes}`));
+        });
+      }
+      if (now() >= nextReport) {
+        nextReport += 5000;
+        log(
+          `${stamp()}   ${Math.round((now() - t0) / 1000)} s: offered ${int(offered)}, committed ${int(committed)} (${int(sent.length - acked)} deltas awaiting ack), browser got ${int(live.received)}; send→ack p99 of the last 5 s ${ms(quantile(recent, 0.99))}`,
+        );
+        recent = [];
+      }
+      await sleep(5);
+    }
+    const stopAt = now();
+    const deadline = stopAt + 600_000;
+    while (acked < sent.length && now() < deadline) {
+      check();
+      await sleep(20);
+    }
+    if (acked < sent.length) throw new Error(`${sent.length - acked} deltas still unacknowledged 10 minutes after the churn stopped`);
+    const drainMs = now() - stopAt;
+    // the last batch reaches the browser after the hub's batch interval
+    const liveDeadline = now() + 10_000;
+    while (live.received < committed && now() < liveDeadline) await sleep(20);
+    return { drainMs, firstSend: t0 };
+  });
+  const endedAt = new Date();
+  live.socket.close();
+  const wal1 = await walPosition();
+  const ackLat: number[] = [];
+  const browserLat: number[] = [];
+  let missing = 0;
+  for (const d of sent) {
+    ackLat.push(d.ackAt - d.sentAt);
+    const arrived = live.arrivals.get(`${collectors[d.node]!.node.name}\u0000${d.at}`);
+    if (arrived === undefined) missing += 1;
+    else browserLat.push(arrived - d.sentAt);
+  }
+  const gaps = live.topologyAt.slice(1).map((t, i) => t - live.topologyAt[i]!);
+  const out: ChurnResult = {
+    label,
+    seconds,
+    startedAt,
+    endedAt,
+    offeredChanges: offered,
+    deltas: sent.length,
+    ackedDeltas: acked,
+    committedChanges: committed,
+    committedRate: committed / ((lastAck - result.firstSend) / 1000),
+    drainMs: result.drainMs,
+    ack: summarize(ackLat),
+    browser: summarize(browserLat),
+    browserMissing: missing,
+    browserReceived: live.received,
+    topologyPatches: live.topologyPatches,
+    topologyGap: summarize(gaps),
+    throttled,
+    usage,
+    walBytes: wal1.bytes - wal0.bytes,
+    checkpoints: wal1.checkpoints - wal0.checkpoints,
+  };
+  log(`${stamp()}   committed ${int(committed)} changes in ${int(acked)} deltas (${int(out.committedRate)}/s), drained ${ms(out.drainMs)} after the stop`);
+  log(`${stamp()}   send→ack ${pSummary(out.ack)}; send→browser ${pSummary(out.browser)}; browser got ${int(live.received)} changes, ${missing} commits never seen`);
+  log(`${stamp()}   WAL ${mb(out.walBytes)} (${int(out.walBytes / Math.max(1, committed))} bytes per change, whole server), ${out.checkpoints} checkpoint(s) during the phase`);
+  if (topology) log(`${stamp()}   ${live.topologyPatches} topology patches, ${pSummary(out.topologyGap)} apart`);
+  logUsage(usage);
+  return out;
+}
+
+function logUsage(u: Usage): void {
+  const c = u.cpu;
+  log(
+    `${stamp()}   CPU over ${c.wall.toFixed(1)} s (2 cores = ${(2 * c.wall).toFixed(0)} s): API ${c.api.toFixed(1)} s, Postgres backends ${c.postgres.toFixed(1)} s, bench ${c.bench.toFixed(1)} s, anything else ${c.other.toFixed(1)} s (Postgres background work, other programs)`,
+  );
+  log(
+    `${stamp()}   API event loop lag p99 ${ms(u.api.loopP99)} max ${ms(u.api.loopMax)}; pool waiters max ${u.api.poolWaitingMax} (pool ${u.api.poolTotal}); API RSS ${u.api.rssMb.toFixed(0)} MB (peak ${u.api.maxRssMb.toFixed(0)}); bench loop lag p99 ${ms(u.benchLoopP99)} max ${ms(u.benchLoopMax)}`,
+  );
+}
+
+// ------------------------------------------------------------------ REST queries
+
+interface QueryResult {
+  name: string;
+  path: string;
+  first: number;
+  median: number;
+  rows: number;
+  bytes: number;
+}
+
+/** GET until the last byte; rows = facts/changes/diff entries (occurrences of "key":" — no fact value has a key field). */
+async function timedGet(url: string): Promise<{ ms: number; bytes: number; rows: number }> {
+  const t0 = now();
+  const response = await fetch(url);
+  if (!response.body) throw new Error(`GET ${url}: no body`);
+  const needle = Buffer.from('"key":"');
+  let rows = 0;
+  let bytes = 0;
+  let carry = Buffer.alloc(0);
+  const small: Buffer[] = [];
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    bytes += buf.length;
+    if (response.status !== 200 && bytes < 100_000) small.push(Buffer.from(buf));
+    const scan = carry.length ? Buffer.concat([carry, buf]) : buf;
+    for (let i = scan.indexOf(needle); i >= 0; i = scan.indexOf(needle, i + needle.length)) rows += 1;
+    carry = Buffer.from(scan.subarray(Math.max(0, scan.length - needle.length + 1)));
+  }
+  const elapsed = now() - t0;
+  if (response.status !== 200) throw new Error(`GET ${url}: ${response.status} ${Buffer.concat(small).toString('utf8').slice(0, 2000)}`);
+  return { ms: elapsed, bytes, rows };
+}
+
+async function query(api: ApiProcess, name: string, path: string): Promise<QueryResult> {
+  const times: number[] = [];
+  let last = { ms: 0, bytes: 0, rows: 0 };
+  for (let r = 0; r < QUERY_RUNS; r++) {
+    last = await timedGet(`${api.url}${path}`);
+    times.push(last.ms);
+  }
+  const result = { name, path, first: times[0]!, median: quantile(times, 0.5), rows: last.rows, bytes: last.bytes };
+  log(`${stamp()}   ${name}: first ${ms(result.first)}, median ${ms(result.median)} of ${QUERY_RUNS}; ${int(result.rows)} rows, ${mb(result.bytes)}   GET ${path}`);
+  return result;
+}
+
+// ------------------------------------------------------------------ storage
+
+interface Storage {
+  total: number;
+  heap: number;
+  indexes: number;
+  rows: number;
+  dead: number;
+  database: number;
+}
+
+async function storage(url: string): Promise<Storage> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ total: string; heap: string; indexes: string; rows: string; dead: string | null; database: string }>(
+      `SELECT pg_total_relation_size('facts') AS total, pg_relation_size('facts') AS heap, pg_indexes_size('facts') AS indexes,
+              (SELECT count(*) FROM facts) AS rows, (SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'facts') AS dead,
+              pg_database_size(current_database()) AS database`,
+    );
+    const r = rows[0]!;
+    return { total: Number(r.total), heap: Number(r.heap), indexes: Number(r.indexes), rows: Number(r.rows), dead: Number(r.dead ?? 0), database: Number(r.database) };
+  } finally {
+    await client.end();
+  }
+}
+
+async function indexSizes(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; size: string }>(
+      `SELECT indexrelname AS name, pg_relation_size(indexrelid) AS size FROM pg_stat_user_indexes WHERE relname = 'facts' ORDER BY 2 DESC`,
+    );
+    return rows.map((r) => `${r.name} ${mb(Number(r.size))}`).join(', ');
+  } finally {
+    await client.end();
+  }
+}
+
+// ------------------------------------------------------------------ main
+
+let closing = false;
+/** one connection of the bench's own for monitoring */
+let monitor: pg.Client | null = null;
+let database: TestDatabase | null = null;
+let api: ApiProcess | null = null;
+const collectors: Collector[] = [];
+
+async function main(): Promise<void> {
+  log(
+    `netatlas API bench: ${NODES} nodes, churn ${RATE} changes/s for ${CHURN_S} s with {topology:false}` +
+      (TOPOLOGY_S > 0 ? ` + ${TOPOLOGY_S} s with {topology:true}` : '') +
+      (HISTORY_MIN > 0 ? `, ${HISTORY_MIN} min of synthetic history at ${HISTORY_RATE} changes/s` : ''),
+  );
+  phase('database and API');
+  let url: string;
+  if (args['database-url']) {
+    url = args['database-url'];
+    log(`  using the existing database ${url.replace(/:[^:@/]*@/, ':***@')} (not dropped)`);
+  } else {
+    database = await createTestDatabase('bench');
+    url = database.url;
+    log(`  fresh database ${database.name}${args.keep ? ' (kept: --keep)' : ' (dropped at the end)'}`);
+  }
+  api = await startApiProcess({
+    DATABASE_URL: url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NETATLAS_TOKEN: TOKEN,
+    NETATLAS_LOST_AFTER_S: '86400',
+    NETATLAS_RETENTION_DAYS: '0',
+  });
+  log(`  API in a child process (pid ${api.pid}, ${api.url}), so the ${NODES} simulated collectors and the browser do not share its event loop; logger at warn/error`);
+  monitor = new pg.Client({ connectionString: url });
+  await monitor.connect();
+  const fleet = Array.from({ length: NODES }, (_, i) => new SimNode(i, NODES));
+  const existing = await storage(url);
+
+  phase(`connect + hello: ${NODES} collectors (websocket, token)`);
+  const tConnect = now();
+  await inPool(fleet, 50, async (node) => {
+    collectors[node.index] = await connectCollector(api!.url, node);
+    if ((node.index + 1) % 200 === 0) log(`${stamp()}   ${node.index + 1} connected`);
+  });
+  const connectMs = now() - tConnect;
+  log(`${stamp()}   ${NODES} connected and greeted in ${ms(connectMs)}`);
+
+  const sample = fleet[0]!.facts();
+  const snapshotBytes = Buffer.byteLength(JSON.stringify(sample));
+  const snapshot = await snapshotHerd(
+    api,
+    `snapshots into the empty database: ${NODES} x ~${sample.length} facts (${mb(snapshotBytes)} of JSON each), ${SNAPSHOT_CONCURRENCY === NODES ? 'all at once' : `${SNAPSHOT_CONCURRENCY} at a time`}`,
+  );
+  if (!args['no-heartbeats']) {
+    for (const c of collectors) startHeartbeats(c);
+    log(`  heartbeats: every ${collectors[0]!.heartbeatMs} ms per collector from now on`);
+  }
+
+  let history: HistoryResult | null = null;
+  if (HISTORY_MIN > 0 && HISTORY_RATE > 0) {
+    phase(`synthetic history: ${HISTORY_MIN} min at ${HISTORY_RATE} changes/s before the snapshots (SQL)`);
+    if (existing.rows > 0) {
+      log(`  skipped: the database already held ${int(existing.rows)} fact versions, whose history would overlap`);
+    } else {
+      history = await insertSyntheticHour(url, fleet, { minutes: HISTORY_MIN, rate: HISTORY_RATE, log });
+      log(
+        `${stamp()}   ${int(history.rows)} rows, ${int(history.changes)} changes from ${history.hourStart.toISOString()} to ${history.hourEnd.toISOString()} in ${secs(history.ms)}`,
+      );
+    }
+  }
+  // every collector sends its snapshot again, as after an API restart: nothing changed since
+  const resync = await snapshotHerd(api, `resync snapshots into the populated database (as after an API restart), ${SNAPSHOT_CONCURRENCY === NODES ? 'all at once' : `${SNAPSHOT_CONCURRENCY} at a time`}`);
+  if (resync.changes !== 0) throw new Error(`the resync snapshots changed ${resync.changes} facts: the synthetic history does not end in the fleet's state`);
+
+  const before = await storage(url);
+  log(`\n  facts before the churn: ${int(before.rows)} rows, ${mb(before.total)} with indexes`);
+  const churns: ChurnResult[] = [];
+  if (CHURN_S > 0) churns.push(await churn(api, collectors, 'topology:false', CHURN_S, false));
+  if (TOPOLOGY_S > 0) churns.push(await churn(api, collectors, 'topology:true', TOPOLOGY_S, true));
+  const after = await storage(url);
+  const churnChanges = churns.reduce((s, c) => s + c.committedChanges, 0);
+
+  phase(`REST queries (${QUERY_RUNS} runs each, timed to the last byte)`);
+  const queries: QueryResult[] = [];
+  const node0 = fleet[0]!.name;
+  const first = churns[0];
+  const lastChurn = churns.at(-1);
+  if (first && lastChurn) {
+    const mid = new Date((first.startedAt.getTime() + first.endedAt.getTime()) / 2).toISOString();
+    const from = first.startedAt.toISOString();
+    const to = lastChurn.endedAt.toISOString();
+    queries.push(await query(api, 'state at mid-churn (all nodes)', `/api/state?at=${mid}`));
+    queries.push(await query(api, 'state at mid-churn, topology kinds', `/api/state?at=${mid}&kind=link,addr,route,neigh,fdb,bgpSession,node`));
+    queries.push(await query(api, 'one node facts at mid-churn', `/api/nodes/${node0}/facts?at=${mid}`));
+    queries.push(await query(api, 'diff over the churn', `/api/diff?from=${from}&to=${to}`));
+    queries.push(await query(api, 'changes first page over the churn', `/api/changes?from=${from}&to=${to}&limit=1000`));
+  }
+  if (history) {
+    const from = history.hourStart.toISOString();
+    const to = history.hourEnd.toISOString();
+    queries.push(await query(api, `diff over the ${HISTORY_MIN} min history`, `/api/diff?from=${from}&to=${to}`));
+    queries.push(await query(api, `diff over the history, one node`, `/api/diff?from=${from}&to=${to}&node=${node0}`));
+    queries.push(await query(api, `changes first page over the history`, `/api/changes?from=${from}&to=${to}&limit=1000`));
+    queries.push(await query(api, 'state at mid-history (all nodes)', `/api/state?at=${new Date((history.hourStart.getTime() + history.hourEnd.getTime()) / 2).toISOString()}`));
+  }
+  queries.push(await query(api, 'state now (all nodes)', `/api/state`));
+
+  phase('storage');
+  const final = await storage(url);
+  const bytesPerChange = churnChanges ? (after.total - before.total) / churnChanges : NaN;
+  log(`  facts: ${int(final.rows)} rows, heap ${mb(final.heap)}, indexes ${mb(final.indexes)}, total ${mb(final.total)}; dead tuples ${int(final.dead)}; database ${mb(final.database)}`);
+  log(`  indexes: ${await indexSizes(url)}`);
+  log(`  over the churn: +${mb(after.total - before.total)} for ${int(churnChanges)} changes = ${int(bytesPerChange)} bytes per change (heap +${mb(after.heap - before.heap)}, indexes +${mb(after.indexes - before.indexes)})`);
+
+  // ---------------------------------------------------------------- the table
+  const verdict = (value: number, limit: number) => (Number.isFinite(value) ? (value < limit ? 'ok' : 'MISSED') : '');
+  const rows: string[][] = [['figure', 'value', 'target', '']];
+  rows.push(['API', `child process, ${NODES} nodes, ~${sample.length} facts/node`, '', '']);
+  rows.push(['connect + hello, whole fleet', ms(connectMs), '', '']);
+  rows.push(['snapshot ingest, whole fleet, empty database', `${secs(snapshot.fleetMs)} (${int(snapshot.changes)} facts, ${int(snapshot.changes / (snapshot.fleetMs / 1000))}/s)`, '', '']);
+  rows.push(['  per snapshot send→ack', `p50 ${ms(snapshot.per.p50)} / p99 ${ms(snapshot.per.p99)}`, '', '']);
+  rows.push(['resync snapshots, whole fleet, nothing changed', secs(resync.fleetMs), '', '']);
+  rows.push(['  per snapshot send→ack', `p50 ${ms(resync.per.p50)} / p99 ${ms(resync.per.p99)}`, '', '']);
+  for (const c of churns) {
+    rows.push([`churn {${c.label}}: committed changes/s`, `${int(c.committedRate)} of ${int(RATE)} offered${c.throttled ? ' (throttled: API far behind)' : ''}`, '', '']);
+    rows.push(['  changes / deltas committed, rejected', `${int(c.committedChanges)} / ${int(c.ackedDeltas)}, 0 rejected`, '', '']);
+    rows.push(['  delta send→ack', `p50 ${ms(c.ack.p50)} / p99 ${ms(c.ack.p99)} / max ${ms(c.ack.max)}`, '', '']);
+    rows.push(['  delta send→browser', `p50 ${ms(c.browser.p50)} / p99 ${ms(c.browser.p99)} / max ${ms(c.browser.max)}`, 'p99 < 500 ms', verdict(c.browser.p99, 500)]);
+    rows.push(['  commits never seen by the browser', int(c.browserMissing), '0', c.browserMissing === 0 ? 'ok' : 'MISSED']);
+    rows.push(['  API event loop lag p99 / max', `${ms(c.usage.api.loopP99)} / ${ms(c.usage.api.loopMax)}`, '', '']);
+    rows.push(['  WAL per committed change (whole server)', `${int(c.walBytes / Math.max(1, c.committedChanges))} B; ${c.checkpoints} checkpoint(s)`, '', '']);
+    if (c.label === 'topology:true') rows.push(['  topology patches (gap p50)', `${c.topologyPatches} (${ms(c.topologyGap.p50)})`, '', '']);
+  }
+  for (const q of queries) {
+    const target = q.name === 'state at mid-churn (all nodes)' ? 500 : q.name.startsWith(`diff over the ${HISTORY_MIN} min`) && HISTORY_MIN === 60 ? 1000 : NaN;
+    rows.push([
+      `GET ${q.name}`,
+      `${ms(q.median)} (first ${ms(q.first)}; ${int(q.rows)} rows, ${mb(q.bytes)})`,
+      Number.isFinite(target) ? `< ${ms(target)}` : '',
+      Number.isFinite(target) ? verdict(q.median, target) : '',
+    ]);
+  }
+  rows.push(['facts bytes per stored change (churn)', `${int(bytesPerChange)} B`, '', '']);
+  rows.push(['facts rows / facts size / database size', `${int(final.rows)} / ${mb(final.total)} / ${mb(final.database)}`, '', '']);
+  log(`\n${stamp()} == figures (${NODES} nodes)\n${table(rows)}`);
+}
+
+async function cleanup(): Promise<void> {
+  closing = true;
+  for (const c of collectors) {
+    if (!c) continue;
+    if (c.heartbeat) {
+      clearTimeout(c.heartbeat);
+      clearInterval(c.heartbeat);
+    }
+    c.socket.close();
+  }
+  if (api) {
+    if (failure || !api.alive()) {
+      const err = api.stderr().trim();
+      if (err) log(`\nAPI stderr (last lines):\n${err.split('\n').slice(-30).join('\n')}`);
+    }
+    await api.stop();
+  }
+  await monitor?.end().catch(() => undefined);
+  if (database && !args.keep) await database.drop().catch((error: unknown) => log(`could not drop ${database!.name}: ${(error as Error).message}`));
+}
+
+process.on('SIGINT', () => {
+  if (failure) process.exit(130); // a second ^C: no cleanup
+  fail(new Error('interrupted'));
+});
+let code = 0;
+try {
+  await main();
+  check();
+} catch (error) {
+  code = 1;
+  process.stderr.write(`\nbench failed: ${(failure ?? (error as Error)).message}\n`);
+} finally {
+  await cleanup();
+  const kept = database as TestDatabase | null; // assigned in main()
+  log(`\n${stamp()} done${kept && args.keep ? `; database kept: ${kept.url}` : ''}`);
+}
+process.exit(code);

@@ -1,0 +1,71 @@
+// The API's configuration, all from environment variables (README "Configuration"). Every value is
+// checked at start, so a typo stops the API with a message instead of misbehaving later.
+
+export interface ApiConfig {
+  /** unset: an embedded Postgres under `dataDir` */
+  databaseUrl: string | null;
+  /** the folder for the embedded Postgres (and anything else kept on disk) */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** the collectors' token; unset: collectors cannot connect (the API says so at start) */
+  token: string | null;
+  /** a collector silent for this long is marked lost */
+  lostAfterMs: number;
+  /** how often collectors are asked to send a heartbeat */
+  heartbeatMs: number;
+  /** history older than this is deleted (0: kept forever); current state is never deleted */
+  retentionDays: number;
+  /** a collector message larger than this (bytes of JSON) is rejected */
+  maxMessageBytes: number;
+  /** browsers receive changes batched over this interval */
+  liveBatchMs: number;
+  /** the built web app to serve at / (null: none) */
+  webDir: string | null;
+}
+
+export const CONFIG_DEFAULTS = {
+  dataDir: 'data',
+  host: '127.0.0.1',
+  port: 3000,
+  lostAfterS: 30,
+  heartbeatS: 5,
+  retentionDays: 30,
+  maxMessageMb: 32,
+  liveBatchMs: 100,
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function number(env: Env, name: string, fallback: number, check: (n: number) => boolean, what: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || !check(n)) throw new Error(`${name} must be ${what}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function loadConfig(env: Env = process.env): ApiConfig {
+  const port = number(env, 'PORT', CONFIG_DEFAULTS.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer from 0 to 65535');
+  const lostAfterS = number(env, 'NETATLAS_LOST_AFTER_S', CONFIG_DEFAULTS.lostAfterS, (n) => n > 0, 'a positive number of seconds');
+  const heartbeatS = number(env, 'NETATLAS_HEARTBEAT_S', CONFIG_DEFAULTS.heartbeatS, (n) => n > 0, 'a positive number of seconds');
+  if (heartbeatS * 2 > lostAfterS) {
+    throw new Error(`NETATLAS_LOST_AFTER_S (${lostAfterS}) must be at least twice NETATLAS_HEARTBEAT_S (${heartbeatS})`);
+  }
+  const token = env['NETATLAS_TOKEN'] || null;
+  if (token !== null && token.length < 16) throw new Error('NETATLAS_TOKEN must be at least 16 characters');
+  return {
+    databaseUrl: env['DATABASE_URL'] || null,
+    dataDir: env['NETATLAS_DATA_DIR'] || CONFIG_DEFAULTS.dataDir,
+    host: env['HOST'] || CONFIG_DEFAULTS.host,
+    port,
+    token,
+    lostAfterMs: lostAfterS * 1000,
+    heartbeatMs: heartbeatS * 1000,
+    retentionDays: number(env, 'NETATLAS_RETENTION_DAYS', CONFIG_DEFAULTS.retentionDays, (n) => n >= 0, 'a number of days (0 keeps everything)'),
+    maxMessageBytes:
+      number(env, 'NETATLAS_MAX_MESSAGE_MB', CONFIG_DEFAULTS.maxMessageMb, (n) => n > 0 && n <= 1024, 'a size in MB from 1 to 1024') * 1024 * 1024,
+    liveBatchMs: number(env, 'NETATLAS_LIVE_BATCH_MS', CONFIG_DEFAULTS.liveBatchMs, (n) => Number.isInteger(n) && n >= 10 && n <= 5000, 'an integer from 10 to 5000'),
+    webDir: env['NETATLAS_WEB_DIR'] || null,
+  };
+}

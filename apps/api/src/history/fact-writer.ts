@@ -1,0 +1,300 @@
+// Writes collector messages into the history (DESIGN.md step 5): one transaction per message, with
+// the node's stream position checked and advanced under a row lock, so a message is applied once
+// and entirely or not at all. A changed fact closes its current version and opens the next one at
+// the same instant; a deleted fact only closes it.
+import type { CniStyle, DeltaMessage, FactChange, FactKind, FactRef, NodeEvent, NodeStatus, ReaderStatus, SnapshotMessage } from '@netatlas/wire';
+import type { Fact } from '@netatlas/wire';
+import type pg from 'pg';
+import { nodeEventOf, type NodeEventRow } from './rows.js';
+
+export type IngestOutcome =
+  | { kind: 'applied'; at: Date; changes: FactChange[]; events: NodeEvent[] }
+  | { kind: 'duplicate' }
+  | { kind: 'out-of-order'; expected: string };
+
+export interface NodeRow {
+  id: number;
+  name: string;
+  status: NodeStatus;
+  acked_epoch: string | null;
+  acked_seq: string | null;
+  last_seen: Date;
+}
+
+interface ClosedRow {
+  kind: FactKind;
+  key: string;
+  value: Fact['value'];
+}
+
+/** Postgres keeps microseconds; the API stamps whole milliseconds, strictly increasing per node. */
+function nextInstant(lastSeen: Date): Date {
+  return new Date(Math.max(Date.now(), lastSeen.getTime() + 1));
+}
+
+export class FactWriter {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Records a hello: creates the node on first sight, marks it connected. Returns the last
+   * committed stream position, or an error message when the hello goes back in time.
+   */
+  async hello(
+    name: string,
+    hello: { epoch: number; bootId: string; readers: Record<string, ReaderStatus> },
+  ): Promise<{ node: NodeRow; events: NodeEvent[]; error: string | null }> {
+    return this.transaction(async (client) => {
+      const events: NodeEventRow[] = [];
+      let node = await this.lockNode(client, name);
+      if (!node) {
+        const { rows } = await client.query<NodeRow>(
+          `INSERT INTO nodes (name, status, boot_id, reader_status) VALUES ($1, 'connected', $2, $3)
+           ON CONFLICT (name) DO NOTHING RETURNING id, name, status, acked_epoch, acked_seq, last_seen`,
+          [name, hello.bootId, JSON.stringify(hello.readers)],
+        );
+        if (rows[0]) events.push(await this.event(client, rows[0].id, 'first_seen', {}));
+        node = await this.lockNode(client, name);
+        if (!node) throw new Error(`node ${name} vanished while being created`);
+      }
+      if (node.acked_epoch !== null && hello.epoch < Number(node.acked_epoch)) {
+        return {
+          node,
+          events: [],
+          error:
+            `epoch ${hello.epoch} is older than the last stream of node ${name} (epoch ${node.acked_epoch}): ` +
+            'another collector runs with the same node name, or this host’s clock went back',
+        };
+      }
+      const { rows } = await client.query<NodeRow>(
+        `UPDATE nodes SET status = 'connected', last_seen = greatest(now(), last_seen), boot_id = $2, reader_status = $3
+         WHERE id = $1 RETURNING id, name, status, acked_epoch, acked_seq, last_seen`,
+        [node.id, hello.bootId, JSON.stringify(hello.readers)],
+      );
+      events.push(await this.event(client, node.id, 'connected', { epoch: hello.epoch, bootId: hello.bootId }));
+      return { node: rows[0] ?? node, events: events.map((e) => nodeEventOf(e, name)), error: null };
+    });
+  }
+
+  /** Applies a snapshot: the node's whole state, recorded as changes against what was held. */
+  applySnapshot(name: string, message: SnapshotMessage, cniStyle: CniStyle): Promise<IngestOutcome> {
+    return this.apply(name, message, async (client, node, at) => {
+      const changes = await this.write(client, node.id, at, message.facts, [], true);
+      const events: NodeEventRow[] = [];
+      if (node.acked_epoch !== null) {
+        // a resync: whatever changed since the last acknowledged message happened at some moment in
+        // between that nobody saw; record the window as a gap when anything did change.
+        const previous = { epoch: Number(node.acked_epoch), seq: Number(node.acked_seq) };
+        events.push(await this.event(client, node.id, 'resynced', { epoch: message.epoch, seq: message.seq, previous, changes: changes.length }, at));
+        if (changes.length > 0) {
+          events.push(
+            await this.event(client, node.id, 'gap', { from: node.last_seen.toISOString(), to: at.toISOString(), changes: changes.length }, at),
+          );
+        }
+      }
+      await client.query(`UPDATE nodes SET reader_status = $2, cni_style = $3 WHERE id = $1`, [
+        node.id,
+        JSON.stringify(message.readers),
+        cniStyle,
+      ]);
+      return { changes, events };
+    });
+  }
+
+  /** Applies a delta; it must follow the last applied message of the same epoch. The CNI style is
+   * detected from snapshots (whole states) only. */
+  applyDelta(name: string, message: DeltaMessage): Promise<IngestOutcome> {
+    return this.apply(name, message, async (client, node, at) => {
+      const changes = await this.write(client, node.id, at, message.upserts, message.deletes, false);
+      return { changes, events: [] };
+    });
+  }
+
+  /** A heartbeat: the node is alive (and connected again if it had been marked lost). */
+  async touch(name: string): Promise<{ revived: NodeEvent | null }> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<{ id: number; was: NodeStatus }>(
+        `UPDATE nodes n SET last_seen = greatest(now(), n.last_seen), status = 'connected'
+         FROM (SELECT id, status AS was FROM nodes WHERE name = $1 FOR UPDATE) old
+         WHERE n.id = old.id RETURNING n.id, old.was`,
+        [name],
+      );
+      const row = rows[0];
+      if (!row || row.was === 'connected') return { revived: null };
+      const event = await this.event(client, row.id, 'connected', { after: row.was });
+      return { revived: nodeEventOf(event, name) };
+    });
+  }
+
+  /** The collector's connection closed. */
+  async disconnected(name: string, reason: string): Promise<NodeEvent | null> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<{ id: number }>(
+        `UPDATE nodes SET status = 'disconnected' WHERE name = $1 AND status = 'connected' RETURNING id`,
+        [name],
+      );
+      if (!rows[0]) return null;
+      return nodeEventOf(await this.event(client, rows[0].id, 'disconnected', { reason }), name);
+    });
+  }
+
+  /** Marks lost every connected or disconnected node not heard from since `before`, but `heard`. */
+  async markLost(before: Date, heard: readonly string[] = []): Promise<NodeEvent[]> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<{ id: number; name: string; last_seen: Date }>(
+        `UPDATE nodes SET status = 'lost' WHERE status IN ('connected', 'disconnected') AND last_seen < $1 AND name <> ALL($2::text[])
+         RETURNING id, name, last_seen`,
+        [before, heard],
+      );
+      const events: NodeEvent[] = [];
+      for (const row of rows) {
+        events.push(nodeEventOf(await this.event(client, row.id, 'lost', { lastSeen: row.last_seen.toISOString() }), row.name));
+      }
+      return events;
+    });
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async apply(
+    name: string,
+    message: { epoch: number; seq: number },
+    write: (client: pg.PoolClient, node: NodeRow, at: Date) => Promise<{ changes: FactChange[]; events: NodeEventRow[] }>,
+  ): Promise<IngestOutcome> {
+    return this.transaction(async (client) => {
+      const node = await this.lockNode(client, name);
+      if (!node) throw new Error(`node ${name} is unknown: hello first`);
+      const ackedEpoch = node.acked_epoch === null ? null : Number(node.acked_epoch);
+      const ackedSeq = node.acked_seq === null ? null : Number(node.acked_seq);
+      if (ackedEpoch !== null && ackedSeq !== null) {
+        if (message.epoch < ackedEpoch || (message.epoch === ackedEpoch && message.seq <= ackedSeq)) return { kind: 'duplicate' };
+      }
+      const isDelta = 'upserts' in message;
+      if (isDelta && (ackedEpoch !== message.epoch || ackedSeq !== message.seq - 1)) {
+        return {
+          kind: 'out-of-order',
+          expected:
+            ackedEpoch === message.epoch
+              ? `seq ${(ackedSeq ?? 0) + 1} of epoch ${message.epoch}`
+              : `a snapshot (nothing of epoch ${message.epoch} was applied yet)`,
+        };
+      }
+      const at = nextInstant(node.last_seen);
+      const { changes, events } = await write(client, node, at);
+      await client.query(
+        `UPDATE nodes SET acked_epoch = $2, acked_seq = $3, last_seen = $4, status = 'connected' WHERE id = $1`,
+        [node.id, message.epoch, message.seq, at],
+      );
+      return { kind: 'applied', at, changes: changes.map((c) => ({ ...c, node: name })), events: events.map((e) => nodeEventOf(e, name)) };
+    });
+  }
+
+  /**
+   * Closes the current versions that an upsert changes or a delete removes (and, for a snapshot,
+   * every current fact not in it), then opens a version for every upsert without a current one.
+   */
+  private async write(
+    client: pg.PoolClient,
+    nodeId: number,
+    at: Date,
+    upserts: readonly Fact[],
+    deletes: readonly FactRef[],
+    snapshot: boolean,
+  ): Promise<FactChange[]> {
+    const kinds: string[] = [];
+    const keys: string[] = [];
+    const values: (string | null)[] = [];
+    for (const f of upserts) {
+      kinds.push(f.kind);
+      keys.push(f.key);
+      values.push(JSON.stringify(f.value));
+    }
+    for (const d of deletes) {
+      kinds.push(d.kind);
+      keys.push(d.key);
+      values.push(null);
+    }
+    const closed = await client.query<ClosedRow>(
+      `UPDATE facts f SET valid_to = $5
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, key, value)
+       WHERE f.node_id = $1 AND f.valid_to IS NULL AND f.kind = u.kind AND f.key = u.key
+         AND (u.value IS NULL OR f.value <> u.value::jsonb)
+       RETURNING f.kind, f.key, f.value`,
+      [nodeId, kinds, keys, values, at],
+    );
+    let gone: ClosedRow[] = [];
+    if (snapshot) {
+      const result = await client.query<ClosedRow>(
+        `UPDATE facts f SET valid_to = $4
+         WHERE f.node_id = $1 AND f.valid_to IS NULL
+           AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS u(kind, key) WHERE u.kind = f.kind AND u.key = f.key)
+         RETURNING f.kind, f.key, f.value`,
+        [nodeId, kinds, keys, at],
+      );
+      gone = result.rows;
+    }
+    const upsertCount = upserts.length;
+    const opened = await client.query<ClosedRow>(
+      `INSERT INTO facts (node_id, kind, key, value, valid_from)
+       SELECT $1, u.kind, u.key, u.value::jsonb, $5
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, key, value)
+       WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.node_id = $1 AND f.valid_to IS NULL AND f.kind = u.kind AND f.key = u.key)
+       RETURNING kind, key, value`,
+      [nodeId, kinds.slice(0, upsertCount), keys.slice(0, upsertCount), values.slice(0, upsertCount), at],
+    );
+    const iso = at.toISOString();
+    const before = new Map<string, ClosedRow>();
+    for (const row of [...closed.rows, ...gone]) before.set(`${row.kind}\u0000${row.key}`, row);
+    const changes: FactChange[] = [];
+    for (const row of opened.rows) {
+      const id = `${row.kind}\u0000${row.key}`;
+      const prev = before.get(id);
+      before.delete(id);
+      changes.push({ node: '', kind: row.kind, key: row.key, at: iso, op: prev ? 'change' : 'add', before: prev?.value ?? null, after: row.value });
+    }
+    for (const row of before.values()) {
+      changes.push({ node: '', kind: row.kind, key: row.key, at: iso, op: 'remove', before: row.value, after: null });
+    }
+    return changes;
+  }
+
+  private async lockNode(client: pg.PoolClient, name: string): Promise<NodeRow | null> {
+    const { rows } = await client.query<NodeRow>(
+      `SELECT id, name, status, acked_epoch, acked_seq, last_seen FROM nodes WHERE name = $1 FOR UPDATE`,
+      [name],
+    );
+    return rows[0] ?? null;
+  }
+
+  private async event(
+    client: pg.PoolClient,
+    nodeId: number,
+    type: NodeEvent['type'],
+    detail: Record<string, unknown>,
+    at?: Date,
+  ): Promise<NodeEventRow> {
+    const { rows } = await client.query<NodeEventRow>(
+      `INSERT INTO node_events (node_id, type, at, detail) VALUES ($1, $2, coalesce($3, now()), $4)
+       RETURNING id, type, at, detail`,
+      [nodeId, type, at ?? null, JSON.stringify(detail)],
+    );
+    return rows[0]!;
+  }
+
+  private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await run(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// REST over the history: nodes, a node's facts, the whole state, changes, diffs, lifecycle events
+// and the derived topology, each now or at a past moment.
+import { Controller, Get, Inject, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { deriveTopology } from '@netatlas/graph';
+import { NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
+import { HistoryReader, type ChangeCursor, type StateDiff } from '../history/history-reader.js';
+import { TOPOLOGY_KINDS } from '../live/live-hub.js';
+import {
+  ChangesQuerySchema,
+  decodeCursor,
+  DiffQuerySchema,
+  encodeCursor,
+  EventsQuerySchema,
+  FactsQuerySchema,
+  parseQuery,
+  StateQuerySchema,
+  TopologyQuerySchema,
+} from './query.js';
+
+/** The part of Express' response that streaming needs (the API runs on @nestjs/platform-express). */
+interface RawResponse {
+  status(code: number): RawResponse;
+  type(contentType: string): RawResponse;
+  write(chunk: string): boolean;
+  end(chunk?: string): void;
+}
+
+const isCursor = (v: unknown): v is ChangeCursor =>
+  typeof v === 'object' &&
+  v !== null &&
+  ['at', 'kind', 'key'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string') &&
+  Number.isInteger((v as Record<string, unknown>)['nodeId']) &&
+  !Number.isNaN(Date.parse((v as ChangeCursor).at));
+
+@Controller()
+export class HistoryController {
+  constructor(@Inject(HistoryReader) private readonly history: HistoryReader) {}
+
+  @Get('nodes')
+  async nodes(): Promise<{ nodes: NodeSummary[] }> {
+    return { nodes: await this.history.nodes() };
+  }
+
+  @Get('nodes/:name/facts')
+  async nodeFacts(@Param('name') name: string, @Query() query: unknown): Promise<{ node: string; at: string | null; facts: Fact[] }> {
+    const q = parseQuery(FactsQuerySchema, query);
+    const parsedName = NodeNameSchema.safeParse(name);
+    if (!parsedName.success || !(await this.history.nodeExists(name))) throw new NotFoundException(`no node named ${JSON.stringify(name)}`);
+    const facts = await this.history.nodeFacts(name, q.at ?? null, q.kind ?? null);
+    return { node: name, at: q.at?.toISOString() ?? null, facts };
+  }
+
+  @Get('state')
+  async state(@Query() query: unknown, @Res() res: RawResponse): Promise<void> {
+    const q = parseQuery(StateQuerySchema, query);
+    // { at, nodes: { <name>: Fact[] } }, written node by node from the JSON Postgres builds
+    const nodes = await this.history.stateJson(q.at ?? null, q.kind ?? null);
+    res.status(200).type('application/json');
+    res.write(`{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`);
+    nodes.forEach(({ node, facts }, i) => res.write(`${i ? ',' : ''}${JSON.stringify(node)}:${facts}`));
+    res.end('}}');
+  }
+
+  @Get('changes')
+  async changes(@Query() query: unknown): Promise<{ from: string; to: string; changes: FactChange[]; next: string | null }> {
+    const q = parseQuery(ChangesQuerySchema, query);
+    const to = q.to ?? new Date();
+    const after = q.after === undefined ? undefined : decodeCursor(q.after, isCursor);
+    const page = await this.history.changes({ from: q.from, to, node: q.node, kind: q.kind, limit: q.limit, after });
+    return { from: q.from.toISOString(), to: to.toISOString(), changes: page.changes, next: page.next && encodeCursor(page.next) };
+  }
+
+  @Get('diff')
+  async diff(@Query() query: unknown): Promise<{ from: string; to: string; nodes: StateDiff }> {
+    const q = parseQuery(DiffQuerySchema, query);
+    const to = q.to ?? new Date();
+    return { from: q.from.toISOString(), to: to.toISOString(), nodes: await this.history.diff(q.from, to, q.node) };
+  }
+
+  @Get('events')
+  async events(@Query() query: unknown): Promise<{ from: string; to: string; events: NodeEvent[] }> {
+    const q = parseQuery(EventsQuerySchema, query);
+    const to = q.to ?? new Date();
+    const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
+    return { from: from.toISOString(), to: to.toISOString(), events: await this.history.events(from, to, q.node) };
+  }
+
+  @Get('topology')
+  async topology(@Query() query: unknown): Promise<{ at: string | null } & Topology> {
+    const q = parseQuery(TopologyQuerySchema, query);
+    const state = await this.history.state(q.at ?? null, TOPOLOGY_KINDS);
+    return { at: q.at?.toISOString() ?? null, ...deriveTopology(state) };
+  }
+}

@@ -1,0 +1,239 @@
+// The collectors' side of the API: every message is validated against the shared schemas, then
+// applied in one transaction by the FactWriter, and acknowledged only after commit. Messages of one
+// connection are handled strictly in order; a node has one live connection (a newer hello wins).
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { detectCniStyle } from '@netatlas/graph';
+import {
+  DeltaMessageSchema,
+  describeZodError,
+  HeartbeatSchema,
+  HelloSchema,
+  SnapshotMessageSchema,
+  factId,
+  type Fact,
+  type FactRef,
+  type HelloAck,
+  type IngestAck,
+  type IngestErrorCode,
+  type IngestRejection,
+} from '@netatlas/wire';
+import type { z } from 'zod';
+import { API_CONFIG } from '../app-tokens.js';
+import type { ApiConfig } from '../config.js';
+import { FactWriter, type IngestOutcome } from '../history/fact-writer.js';
+import { LiveHub } from '../live/live-hub.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+
+/** What the service keeps per collector connection. */
+export interface IngestSession {
+  readonly id: string;
+  node: string | null;
+  epoch: number | null;
+  /** messages of this connection, one at a time */
+  queue: Promise<unknown>;
+  /** size of the last raw packet received (the gateway reads it when the event arrives) */
+  lastPacketBytes: number;
+  /** closes the connection (used when a newer connection takes the node over) */
+  close(reason: string): void;
+}
+
+export class IngestError extends Error {
+  constructor(
+    readonly code: IngestErrorCode,
+    message: string,
+    readonly retry = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface IngestStats {
+  messages: number;
+  changes: number;
+  rejected: number;
+  duplicates: number;
+}
+
+@Injectable()
+export class IngestService implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('ingest');
+  /** node name → its live connection */
+  private readonly active = new Map<string, IngestSession>();
+  /** node → when this API last heard from it (kept in memory, so a database outage is not a silence) */
+  private readonly heard = new Map<string, number>();
+  private watchdog: NodeJS.Timeout | null = null;
+  readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, duplicates: 0 };
+
+  constructor(
+    @Inject(FactWriter) private readonly writer: FactWriter,
+    @Inject(LiveHub) private readonly live: LiveHub,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const every = Math.max(250, Math.min(5000, this.config.lostAfterMs / 4));
+    this.watchdog = setInterval(() => void this.markLost(), every);
+    this.watchdog.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+  }
+
+  /** Runs `handle` after the connection's earlier messages; rejections become negative acks. */
+  enqueue<T>(session: IngestSession, event: string, handle: () => Promise<T>): Promise<T | IngestRejection> {
+    if (session.node) this.heard.set(session.node, Date.now());
+    const run = session.queue.then(handle).catch((error: unknown) => this.reject(session, event, error));
+    session.queue = run;
+    return run;
+  }
+
+  async hello(session: IngestSession, raw: unknown): Promise<HelloAck> {
+    const hello = this.parse(HelloSchema, raw);
+    const result = await this.writer.hello(hello.node, hello);
+    if (result.error) throw new IngestError('invalid', result.error);
+    const previous = this.active.get(hello.node);
+    if (previous && previous !== session) previous.close(`a newer connection of node ${hello.node} took over`);
+    this.active.set(hello.node, session);
+    session.node = hello.node;
+    session.epoch = hello.epoch;
+    this.heard.set(hello.node, Date.now());
+    for (const event of result.events) this.live.nodeEvent(event, 'connected');
+    this.log.log(`node ${hello.node} connected (epoch ${hello.epoch}, collector ${hello.version})`);
+    const acked =
+      result.node.acked_epoch === null ? null : { epoch: Number(result.node.acked_epoch), seq: Number(result.node.acked_seq) };
+    return { ok: true, acked, heartbeatMs: this.config.heartbeatMs, maxMessageBytes: this.config.maxMessageBytes };
+  }
+
+  async snapshot(session: IngestSession, raw: unknown, bytes = 0): Promise<IngestAck> {
+    const node = this.requireHello(session);
+    this.checkSize(bytes);
+    const message = this.parse(SnapshotMessageSchema, raw);
+    this.checkEpoch(session, message.epoch);
+    const duplicate = firstDuplicate(message.facts);
+    if (duplicate) throw new IngestError('invalid', `facts[${duplicate.index}] repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)}`);
+    const outcome = await this.writer.applySnapshot(node, message, detectCniStyle(message.facts));
+    return this.finish(node, message, outcome);
+  }
+
+  async delta(session: IngestSession, raw: unknown, bytes = 0): Promise<IngestAck> {
+    const node = this.requireHello(session);
+    this.checkSize(bytes);
+    const message = this.parse(DeltaMessageSchema, raw);
+    this.checkEpoch(session, message.epoch);
+    const duplicate = firstDuplicate([...message.upserts, ...message.deletes]);
+    if (duplicate) {
+      const where = duplicate.index < message.upserts.length ? `upserts[${duplicate.index}]` : `deletes[${duplicate.index - message.upserts.length}]`;
+      throw new IngestError('invalid', `${where} repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)} (one change per fact per delta)`);
+    }
+    const outcome = await this.writer.applyDelta(node, message);
+    return this.finish(node, message, outcome);
+  }
+
+  async heartbeat(session: IngestSession, raw: unknown): Promise<void> {
+    const node = this.requireHello(session);
+    this.parse(HeartbeatSchema, raw);
+    const { revived } = await this.writer.touch(node);
+    if (revived) this.live.nodeEvent(revived, 'connected');
+  }
+
+  async disconnected(session: IngestSession, reason: string): Promise<void> {
+    const node = session.node;
+    if (!node || this.active.get(node) !== session) return;
+    this.active.delete(node);
+    this.log.log(`node ${node} disconnected (${reason})`);
+    try {
+      const event = await this.writer.disconnected(node, reason);
+      if (event) this.live.nodeEvent(event, 'disconnected');
+    } catch (error) {
+      this.log.warn(`could not record that node ${node} disconnected: ${(error as Error).message}`);
+    }
+  }
+
+  /** The nodes with a live collector connection. */
+  connectedNodes(): string[] {
+    return [...this.active.keys()];
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private finish(node: string, message: { epoch: number; seq: number }, outcome: IngestOutcome): IngestAck {
+    this.stats.messages += 1;
+    switch (outcome.kind) {
+      case 'duplicate':
+        this.stats.duplicates += 1;
+        return { ok: true, epoch: message.epoch, seq: message.seq, duplicate: true, at: null, changes: 0 };
+      case 'out-of-order':
+        throw new IngestError('out-of-order', `seq ${message.seq} of epoch ${message.epoch} does not follow the last applied message: expected ${outcome.expected}`);
+      case 'applied':
+        this.stats.changes += outcome.changes.length;
+        for (const event of outcome.events) this.live.nodeEvent(event, 'connected');
+        this.live.changes(outcome.changes);
+        return { ok: true, epoch: message.epoch, seq: message.seq, duplicate: false, at: outcome.at.toISOString(), changes: outcome.changes.length };
+    }
+  }
+
+  private reject(session: IngestSession, event: string, error: unknown): IngestRejection {
+    this.stats.rejected += 1;
+    let rejection: IngestRejection;
+    if (error instanceof IngestError) {
+      rejection = { ok: false, code: error.code, error: error.message, retry: error.retry };
+    } else if (isDatabaseUnavailable(error)) {
+      rejection = { ok: false, code: 'unavailable', error: `the database is unavailable (${(error as Error).message}); send it again later`, retry: true };
+    } else {
+      this.log.error(`${event} from ${session.node ?? session.id} failed: ${(error as Error)?.stack ?? String(error)}`);
+      rejection = { ok: false, code: 'internal', error: `the API failed to apply the ${event}: ${(error as Error)?.message ?? String(error)}`, retry: false };
+    }
+    if (rejection.code !== 'unavailable') {
+      this.log.warn(`rejected ${event} from ${session.node ?? session.id}: ${rejection.code}: ${rejection.error}`);
+    }
+    return rejection;
+  }
+
+  private parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+    const result = schema.safeParse(raw);
+    if (!result.success) throw new IngestError('invalid', describeZodError(result.error));
+    return result.data;
+  }
+
+  private requireHello(session: IngestSession): string {
+    if (!session.node) throw new IngestError('no-hello', 'say hello first');
+    return session.node;
+  }
+
+  private checkSize(bytes: number): void {
+    if (bytes > this.config.maxMessageBytes) {
+      throw new IngestError('too-large', `the message is ${bytes} bytes; the limit is ${this.config.maxMessageBytes} (NETATLAS_MAX_MESSAGE_MB)`);
+    }
+  }
+
+  private checkEpoch(session: IngestSession, epoch: number): void {
+    if (epoch !== session.epoch) throw new IngestError('invalid', `epoch ${epoch} is not the epoch of this connection's hello (${session.epoch})`);
+  }
+
+  private async markLost(): Promise<void> {
+    try {
+      const cutoff = Date.now() - this.config.lostAfterMs;
+      const recent = [...this.heard].filter(([, at]) => at >= cutoff).map(([node]) => node);
+      for (const [node, at] of this.heard) if (at < cutoff) this.heard.delete(node);
+      const events = await this.writer.markLost(new Date(cutoff), recent);
+      for (const event of events) {
+        this.log.warn(`node ${event.node} lost: no message since ${String(event.detail['lastSeen'])}`);
+        this.live.nodeEvent(event, 'lost');
+      }
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) this.log.error(`lost-node check failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+function firstDuplicate(refs: readonly (Fact | FactRef)[]): { index: number; kind: string; key: string } | null {
+  const seen = new Set<string>();
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    const id = factId(ref);
+    if (seen.has(id)) return { index: i, kind: ref.kind, key: ref.key };
+    seen.add(id);
+  }
+  return null;
+}

@@ -1,0 +1,159 @@
+// Fans committed changes out to browsers (DESIGN.md step 8): changes and node events are gathered
+// and sent every batch interval, filtered by each subscriber's subscription; topology patches are
+// derived in a worker thread from its copy of the current topology-relevant facts, kept only while
+// someone subscribes to them.
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  type FactChange,
+  type FactKind,
+  type LiveServerToClient,
+  type LiveSubscription,
+  type NodeEvent,
+  type NodeStatus,
+} from '@netatlas/wire';
+import { API_CONFIG } from '../app-tokens.js';
+import type { ApiConfig } from '../config.js';
+import { HistoryReader } from '../history/history-reader.js';
+import { TopologyTracker } from './topology-tracker.js';
+
+/** The kinds the topology is derived from (ipsets and IPVS services do not draw). */
+export const TOPOLOGY_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'node'];
+
+export interface LiveSubscriber {
+  readonly id: string;
+  subscription: LiveSubscription;
+  emit<E extends keyof LiveServerToClient>(event: E, ...args: Parameters<LiveServerToClient[E]>): void;
+}
+
+@Injectable()
+export class LiveHub implements OnModuleDestroy {
+  private readonly log = new Logger('live');
+  private readonly subscribers = new Map<string, LiveSubscriber>();
+  private pendingChanges: FactChange[] = [];
+  private pendingEvents: Array<NodeEvent & { status: NodeStatus }> = [];
+  private timer: NodeJS.Timeout | null = null;
+  /** the topology in its worker, while anyone wants topology patches */
+  private tracker: TopologyTracker | null = null;
+  private loading: Promise<void> | null = null;
+  private topologyDirty = false;
+  /** changes that arrived while the current state was being loaded for the tracker */
+  private heldWhileLoading: FactChange[] = [];
+
+  constructor(
+    @Inject(HistoryReader) private readonly history: HistoryReader,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  onModuleDestroy(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.tracker?.close();
+    this.tracker = null;
+  }
+
+  subscribe(subscriber: LiveSubscriber): void {
+    this.subscribers.set(subscriber.id, subscriber);
+    if (subscriber.subscription.topology !== false) this.ensureTopology();
+  }
+
+  unsubscribe(id: string): void {
+    this.subscribers.delete(id);
+    if (![...this.subscribers.values()].some((s) => s.subscription.topology !== false)) {
+      this.tracker?.close();
+      this.tracker = null;
+    }
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Committed changes, in commit order. */
+  changes(changes: readonly FactChange[]): void {
+    if (changes.length === 0) return;
+    if (this.loading) this.heldWhileLoading.push(...changes);
+    else if (this.tracker) this.forward(changes);
+    if (this.subscribers.size === 0) return;
+    for (const c of changes) this.pendingChanges.push(c);
+    this.schedule();
+  }
+
+  nodeEvent(event: NodeEvent, status: NodeStatus): void {
+    if (this.subscribers.size === 0) return;
+    this.pendingEvents.push({ ...event, status });
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush();
+    }, this.config.liveBatchMs);
+    this.timer.unref?.();
+  }
+
+  private flush(): void {
+    const changes = this.pendingChanges;
+    const events = this.pendingEvents;
+    this.pendingChanges = [];
+    this.pendingEvents = [];
+    const at = new Date().toISOString();
+    for (const s of this.subscribers.values()) {
+      for (const event of events) s.emit('nodeEvent', event);
+      const mine = filterChanges(changes, s.subscription);
+      if (mine.length) s.emit('changes', { at, changes: mine });
+    }
+    if (this.topologyDirty) this.flushTopology();
+  }
+
+  private flushTopology(): void {
+    if (!this.tracker) return;
+    this.topologyDirty = false;
+    this.tracker.derive();
+  }
+
+  private ensureTopology(): void {
+    if (this.tracker || this.loading) return;
+    this.heldWhileLoading = [];
+    this.loading = this.history
+      .state(null, TOPOLOGY_KINDS)
+      .then((state) => {
+        this.tracker = new TopologyTracker(
+          state,
+          (patch) => {
+            for (const s of this.subscribers.values()) if (s.subscription.topology !== false) s.emit('topology', patch);
+          },
+          (error) => {
+            this.log.error(`topology worker failed: ${error.message}; patches are off until the next subscriber`);
+            this.tracker?.close();
+            this.tracker = null;
+          },
+        );
+        this.forward(this.heldWhileLoading);
+        this.heldWhileLoading = [];
+      })
+      .catch((error: unknown) => {
+        this.log.warn(`cannot load the current topology: ${(error as Error).message}; patches are off until the next subscriber`);
+      })
+      .finally(() => {
+        this.loading = null;
+      });
+  }
+
+  /** Topology-relevant changes go to the worker's copy. */
+  private forward(changes: readonly FactChange[]): void {
+    if (!this.tracker) return;
+    const relevant = changes.filter((c) => TOPOLOGY_KINDS.includes(c.kind));
+    if (!relevant.length) return;
+    this.tracker.changes(relevant);
+    this.topologyDirty = true;
+    if (this.subscribers.size) this.schedule();
+  }
+}
+
+function filterChanges(changes: readonly FactChange[], subscription: LiveSubscription): FactChange[] {
+  const { kinds, nodes } = subscription;
+  if (!kinds && !nodes) return changes as FactChange[];
+  return changes.filter((c) => (!kinds || kinds.includes(c.kind)) && (!nodes || nodes.includes(c.node)));
+}

@@ -1,0 +1,38 @@
+// The browsers' socket.io namespace: a browser subscribes (what kinds, which nodes, topology or
+// not) and then receives the LiveHub's batches.
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import {
+  describeZodError,
+  LIVE_NAMESPACE,
+  LiveSubscriptionSchema,
+  type LiveClientToServer,
+  type LiveServerToClient,
+} from '@netatlas/wire';
+import type { Namespace } from 'socket.io';
+import { SocketServer } from '../realtime/socket-server.js';
+import { LiveHub } from './live-hub.js';
+
+@Injectable()
+export class LiveGateway implements OnModuleInit {
+  constructor(
+    @Inject(SocketServer) private readonly sockets: SocketServer,
+    @Inject(LiveHub) private readonly hub: LiveHub,
+  ) {}
+
+  onModuleInit(): void {
+    const namespace = this.sockets.io.of(LIVE_NAMESPACE) as Namespace<LiveClientToServer, LiveServerToClient>;
+    namespace.on('connection', (socket) => {
+      socket.on('subscribe', (raw, ack) => {
+        const parsed = LiveSubscriptionSchema.safeParse(raw ?? {});
+        const reply = parsed.success
+          ? ({ ok: true, serverTime: new Date().toISOString() } as const)
+          : ({ ok: false, error: `invalid subscription: ${describeZodError(parsed.error)}` } as const);
+        if (parsed.success) {
+          this.hub.subscribe({ id: socket.id, subscription: parsed.data, emit: (event, ...args) => socket.emit(event, ...args) });
+        }
+        if (typeof ack === 'function') ack(reply);
+      });
+      socket.on('disconnect', () => this.hub.unsubscribe(socket.id));
+    });
+  }
+}

@@ -1,0 +1,90 @@
+// The live topology, derived in a worker thread (topology-worker.ts) from a copy of the current
+// facts that the worker keeps: the API's thread only forwards changes and asks for a patch.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Fact, FactChange, TopologyPatch } from '@netatlas/wire';
+import type { FromWorker, ToWorker } from './topology-worker.js';
+
+/**
+ * The bundle (dist/apps/api) carries topology-worker.js beside main.js. From source (tsx, vitest)
+ * the worker is TypeScript: a small bootstrap registers tsx in the worker first (a worker does not
+ * inherit the parent's --import).
+ */
+function startWorker(): Worker {
+  const js = new URL('./topology-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  const ts = new URL('./topology-worker.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts)}); });`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+export class TopologyTracker {
+  private readonly worker: Worker;
+  private deriving = false;
+  private again = false;
+  private closed = false;
+  /** no derivation starts before this (ms since epoch) */
+  private notBefore = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** how long the last derivation took in the worker */
+  lastMs = 0;
+
+  constructor(
+    state: Map<string, Fact[]>,
+    private readonly onPatch: (patch: TopologyPatch) => void,
+    private readonly onError: (error: Error) => void,
+  ) {
+    this.worker = startWorker();
+    this.worker.unref();
+    this.worker.on('message', (message: FromWorker) => {
+      if (message.type !== 'patch') return;
+      this.lastMs = message.ms;
+      this.deriving = false;
+      // the worker shares 2 cores with ingest and Postgres: idle 4x as long as a derivation took
+      this.notBefore = Date.now() + 4 * message.ms;
+      if (message.patch) this.onPatch(message.patch);
+      if (this.again) {
+        this.again = false;
+        this.derive();
+      }
+    });
+    this.worker.on('error', (error) => {
+      if (!this.closed) this.onError(error);
+    });
+    this.post({ type: 'load', state: [...state] });
+  }
+
+  changes(changes: FactChange[]): void {
+    if (changes.length) this.post({ type: 'changes', changes });
+  }
+
+  /** Asks for a patch; while one is being derived, one more follows it (never a queue). */
+  derive(): void {
+    if (this.deriving || this.timer) {
+      this.again ||= this.deriving;
+      return;
+    }
+    const wait = this.notBefore - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.derive();
+      }, wait);
+      this.timer.unref();
+      return;
+    }
+    this.deriving = true;
+    this.post({ type: 'derive' });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    void this.worker.terminate();
+  }
+
+  private post(message: ToWorker): void {
+    if (!this.closed) this.worker.postMessage(message);
+  }
+}

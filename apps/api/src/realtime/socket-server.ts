@@ -1,0 +1,44 @@
+// One socket.io server on the API's HTTP server (same port as REST), shared by the collectors'
+// namespace and the browsers' namespace.
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import { API_CONFIG } from '../app-tokens.js';
+import type { ApiConfig } from '../config.js';
+
+@Injectable()
+export class SocketServer implements OnModuleInit, BeforeApplicationShutdown {
+  private server: Server | null = null;
+
+  constructor(
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  get io(): Server {
+    if (!this.server) throw new Error('the socket.io server is not attached yet');
+    return this.server;
+  }
+
+  onModuleInit(): void {
+    const http = this.adapterHost.httpAdapter.getHttpServer() as HttpServer;
+    this.server = new Server(http, {
+      serveClient: false,
+      // Messages up to the limit get a clear rejection from the ingest service; far beyond it the
+      // transport itself closes the connection rather than buffer without bound.
+      maxHttpBufferSize: this.config.maxMessageBytes * 2 + 1024 * 1024,
+      // browsers load the app from this same origin; no cross-origin access
+      cors: undefined,
+      pingInterval: 10_000,
+      pingTimeout: 10_000,
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    // Before Nest closes the HTTP server, which would wait for these connections to end.
+    // Not io.close(): that closes the HTTP server too, which Nest does itself.
+    this.server?.disconnectSockets(true);
+    this.server?.engine.close();
+  }
+}
