@@ -151,8 +151,7 @@ async function main(): Promise<void> {
       onDelta: (d) => seen.push({ at: performance.now(), ms: c.lastDeltaMs, changes: d.upserts.length + d.deletes.length }),
       onLog: (m) => process.stderr.write(`${m}\n`),
     });
-    watcher.start();
-    await sleep(500);
+    await watcher.start();
     const eventDelta: number[] = [];
     const eventEndToEnd: number[] = [];
     let eventChanges = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCollectorArgs } from './args.js';
+import { parseCollectorArgs, USAGE } from './args.js';
 
 describe('parseCollectorArgs', () => {
   it('uses defaults', () => {
@@ -7,6 +7,7 @@ describe('parseCollectorArgs', () => {
     expect(o).toMatchObject({ mode: 'once', netns: undefined, nodeName: undefined, readers: undefined, timeoutMs: 5000 });
     expect(o.pollSeconds).toEqual({ kernel: 30, bgp: 2, ipset: 5, ipvs: 10 });
     expect(o.gobgpApi).toBe('127.0.0.1:50051');
+    expect(o).toMatchObject({ api: undefined, token: undefined });
   });
 
   it('reads every option', () => {
@@ -19,6 +20,38 @@ describe('parseCollectorArgs', () => {
       gobgpApi: '127.0.0.1:50052', timeoutMs: 200, debounceMs: 20,
     });
     expect(o.pollSeconds.bgp).toBe(0.5);
+  });
+
+  it('reads --api: stream mode, token from NETATLAS_TOKEN, --token overrides', () => {
+    const env = { NETATLAS_TOKEN: 'from-env' };
+    expect(parseCollectorArgs(['--api', 'http://api:3000'], env)).toMatchObject({ mode: 'watch', api: 'http://api:3000', token: 'from-env' });
+    expect(parseCollectorArgs(['--api=https://api.example/', '--watch', '--token', 't1'], env)).toMatchObject({
+      mode: 'watch',
+      api: 'https://api.example',
+      token: 't1',
+    });
+    expect(parseCollectorArgs(['--api', 'http://127.0.0.1:3000', '--token=t2'], {})).toMatchObject({ token: 't2' });
+    // without --api the token in the environment is not used, and not an error
+    expect(parseCollectorArgs(['--watch'], env)).toMatchObject({ mode: 'watch', api: undefined, token: undefined });
+  });
+
+  it.each([
+    [['--api', 'http://api:3000', '--once'], {}, /--api .*cannot be combined with --once/],
+    [['--api', 'http://api:3000'], {}, /NETATLAS_TOKEN/],
+    [['--api', 'http://api:3000'], { NETATLAS_TOKEN: '' }, /NETATLAS_TOKEN/],
+    [['--api', 'api:3000', '--token', 't'], {}, /must be an http:\/\/ or https:\/\/ URL/],
+    [['--api', 'not a url', '--token', 't'], {}, /is not a URL/],
+    [['--api', 'http://api:3000/ingest', '--token', 't'], {}, /base URL .* without a path/],
+    [['--api=', '--token', 't'], {}, /--api must not be empty/],
+    [['--api', 'http://api:3000', '--token='], {}, /--token must not be empty/],
+    [['--watch', '--token', 't'], {}, /--token only applies with --api/],
+  ])('rejects %j (env %j)', (argv, env, message) => {
+    expect(() => parseCollectorArgs(argv, env)).toThrow(message);
+  });
+
+  it('describes --api and --token in the usage', () => {
+    expect(USAGE).toMatch(/--api <url>/);
+    expect(USAGE).toMatch(/--token <token>.*NETATLAS_TOKEN/);
   });
 
   it('reads --help and -h', () => {

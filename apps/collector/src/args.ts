@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const USAGE = `Usage: npm run collector -- (--once | --watch) [options]
+export const USAGE = `Usage: npm run collector -- (--once | --watch | --api <url>) [options]
 
 Reads a node's network state (links, addresses, routes, neighbors, bridge fdb,
 ipsets, BGP sessions from BIRD/GoBGP/FRR, IPVS services) as facts.
@@ -8,6 +8,11 @@ ipsets, BGP sessions from BIRD/GoBGP/FRR, IPVS services) as facts.
 Modes:
   --once                 print one JSON snapshot {node, takenAt, facts, readers}
   --watch                print the snapshot, then every delta as one JSON line
+  --api <url>            stream the snapshot and deltas to the netatlas API at <url>
+                         (its base URL, e.g. http://netatlas-api:3000) instead of
+                         printing them; keeps reconnecting. Implies --watch.
+  --token <token>        the API token (default: the NETATLAS_TOKEN environment
+                         variable, which keeps it out of the process list)
 
 Options:
   --netns <name>         read network namespace <name> (ip -n / ip netns exec), e.g. a lab node
@@ -29,6 +34,10 @@ Options:
 export interface CollectorOptions {
   help: boolean;
   mode: 'once' | 'watch' | null;
+  /** stream to this API (its base URL, without a trailing slash); implies mode 'watch' */
+  api: string | undefined;
+  /** the API token (--token, else NETATLAS_TOKEN); set whenever `api` is */
+  token: string | undefined;
   netns: string | undefined;
   nodeName: string | undefined;
   readers: string[] | undefined;
@@ -46,8 +55,26 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
   return n;
 }
 
-/** Parses the collector's command line (without the node and script paths). Throws on bad input. */
-export function parseCollectorArgs(argv: readonly string[]): CollectorOptions {
+/** `http(s)://host[:port]`, without a path: the client adds the /ingest namespace itself. */
+function apiUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`--api '${value}' is not a URL (expected e.g. http://netatlas-api:3000)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--api '${value}' must be an http:// or https:// URL`);
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new Error(`--api '${value}' must be the API's base URL (scheme://host:port), without a path, query or credentials`);
+  }
+  return url.origin;
+}
+
+/**
+ * Parses the collector's command line (without the node and script paths). Throws on bad input.
+ * `env` supplies NETATLAS_TOKEN.
+ */
+export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CollectorOptions {
   const { values, positionals } = parseArgs({
     args: [...argv],
     strict: true,
@@ -55,6 +82,8 @@ export function parseCollectorArgs(argv: readonly string[]): CollectorOptions {
     options: {
       once: { type: 'boolean' },
       watch: { type: 'boolean' },
+      api: { type: 'string' },
+      token: { type: 'string' },
       netns: { type: 'string' },
       'node-name': { type: 'string' },
       readers: { type: 'string' },
@@ -71,15 +100,27 @@ export function parseCollectorArgs(argv: readonly string[]): CollectorOptions {
   });
   if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
   if (values.once && values.watch) throw new Error('choose one of --once and --watch');
-  for (const name of ['netns', 'node-name', 'readers', 'bird-socket', 'gobgp-api'] as const) {
+  for (const name of ['netns', 'node-name', 'readers', 'bird-socket', 'gobgp-api', 'api', 'token'] as const) {
     if (values[name] === '') throw new Error(`--${name} must not be empty`);
   }
   if (values.netns !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.netns)) {
     throw new Error(`--netns '${values.netns}' is not a namespace name`);
   }
+  let api: string | undefined;
+  let token: string | undefined;
+  if (values.api !== undefined) {
+    if (values.once) throw new Error('--api streams continuously: it cannot be combined with --once');
+    api = apiUrl(values.api);
+    token = values.token ?? (env['NETATLAS_TOKEN'] || undefined);
+    if (token === undefined) throw new Error('--api needs a token: set NETATLAS_TOKEN (or pass --token)');
+  } else if (values.token !== undefined) {
+    throw new Error('--token only applies with --api');
+  }
   return {
     help: values.help ?? false,
-    mode: values.once ? 'once' : values.watch ? 'watch' : null,
+    mode: values.once ? 'once' : values.watch || api !== undefined ? 'watch' : null,
+    api,
+    token,
     netns: values.netns,
     nodeName: values['node-name'],
     readers: values.readers?.split(',').map((s) => s.trim()).filter(Boolean),

@@ -1,11 +1,15 @@
-// netatlas collector: reads a node's network state and prints it (`--once`) or keeps it current
-// and prints deltas (`--watch`).
+// netatlas collector: reads a node's network state and prints it (`--once`), keeps it current
+// and prints deltas (`--watch`), or streams both to the API (`--api`).
 import { hostname } from 'node:os';
 import { parseCollectorArgs, USAGE, type CollectorOptions } from './args.js';
 import { Collector } from './collector.js';
 import { selectReaders } from './readers/registry.js';
 import { SystemRunner } from './runner.js';
+import { StreamClient } from './stream/stream-client.js';
 import { Watcher } from './watch.js';
+
+/** how long a stopping collector waits for the API to ack what it sent */
+const CLOSE_DRAIN_MS = 2000;
 
 function log(message: string): void {
   process.stderr.write(`netatlas-collector: ${message}\n`);
@@ -19,6 +23,50 @@ export function buildCollector(options: CollectorOptions): Collector {
     options: { birdSocket: options.birdSocket, gobgpApi: options.gobgpApi },
     timeoutMs: options.timeoutMs,
   });
+}
+
+/** The version to report: NETATLAS_VERSION, else the npm package version when run through npm, else 0.0.0-dev. */
+function collectorVersion(env: NodeJS.ProcessEnv = process.env): string {
+  return env['NETATLAS_VERSION'] || env['npm_package_version'] || '0.0.0-dev';
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
+  });
+}
+
+/** `--api`: the snapshot and the Watcher's deltas go to the API instead of stdout. */
+async function stream(options: CollectorOptions & { api: string; token: string }, collector: Collector): Promise<number> {
+  const snapshot = collector.snapshot();
+  const nodeFact = snapshot.facts.find((f) => f.kind === 'node');
+  const bootId = nodeFact?.kind === 'node' ? nodeFact.value.bootId : 'unknown';
+  const client = new StreamClient({
+    url: options.api,
+    token: options.token,
+    node: snapshot.node,
+    bootId,
+    version: collectorVersion(),
+    snapshot: () => collector.snapshot(),
+    readers: () => collector.readerStatuses(),
+    log,
+  });
+  const watcher = new Watcher(collector, {
+    netns: options.netns,
+    debounceMs: options.debounceMs,
+    pollSeconds: options.pollSeconds,
+    onDelta: (delta) => client.pushDelta(delta, new Date().toISOString()),
+    onLog: log,
+  });
+  await watcher.start();
+  log(`streaming node ${snapshot.node} to ${client.url} (epoch ${client.epoch})`);
+  client.start();
+  const sig = await untilSignal();
+  watcher.stop();
+  await client.close(CLOSE_DRAIN_MS);
+  const c = client.counters;
+  log(`${sig}: stopped (sent ${c.sent}, acked ${c.acked}, snapshots ${c.snapshots}, retries ${c.retries}, dropped deltas ${c.dropped})`);
+  return 0;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -49,7 +97,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(JSON.stringify(collector.snapshot()) + '\n');
     return 0;
   }
-  process.stdout.write(JSON.stringify({ type: 'snapshot', ...collector.snapshot() }) + '\n');
+  if (options.api !== undefined && options.token !== undefined) {
+    return stream({ ...options, api: options.api, token: options.token }, collector);
+  }
   let seq = 0;
   const watcher = new Watcher(collector, {
     netns: options.netns,
@@ -61,10 +111,10 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     onLog: log,
   });
-  watcher.start();
-  await new Promise<void>((resolve) => {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
-  });
+  // the snapshot follows the monitors' subscription, so no change falls between the two
+  await watcher.start();
+  process.stdout.write(JSON.stringify({ type: 'snapshot', ...collector.snapshot() }) + '\n');
+  await untilSignal();
   watcher.stop();
   return 0;
 }
@@ -72,7 +122,9 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    if (code !== 0 || process.argv.includes('--watch')) process.exit(code);
+    // watching and streaming leave monitors and sockets behind: exit instead of waiting for them
+    const continuous = process.argv.some((a) => a === '--watch' || a === '--api' || a.startsWith('--api='));
+    if (code !== 0 || continuous) process.exit(code);
   },
   (err: Error) => {
     log(`fatal: ${err.stack ?? err.message}`);

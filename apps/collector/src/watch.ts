@@ -1,6 +1,7 @@
 // Keeps a Collector current: kernel events (`ip monitor`, `bridge monitor fdb`) trigger a debounced
 // re-read of the tables they concern; every reader is also polled on its group's interval.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseMonitorEvent, type MonitorEvent } from '@netatlas/parsers';
 import type { Delta } from '@netatlas/wire/core';
@@ -23,6 +24,23 @@ export function monitorObject(line: string): string | null {
   return m ? (LABELS[`[${m[1]}]`] ?? null) : null;
 }
 
+/** How long to wait for a monitor to join its netlink groups before going on without knowing. */
+const SUBSCRIBE_TIMEOUT_MS = 3000;
+
+/**
+ * True once process `pid` holds a NETLINK_ROUTE socket bound to at least one multicast group: from
+ * then on the kernel queues every event for it. `/proc/<pid>/net/netlink` lists the sockets of the
+ * process's own network namespace, where `ip -n NS monitor` has switched before opening its socket;
+ * the first socket a process autobinds gets its pid as port id.
+ */
+export function netlinkSubscribed(procNetNetlink: string, pid: number): boolean {
+  for (const line of procNetNetlink.split('\n').slice(1)) {
+    const [, eth, portId, groups] = line.trim().split(/\s+/);
+    if (eth === '0' && portId === String(pid) && groups !== undefined && /[1-9a-f]/i.test(groups)) return true;
+  }
+  return false;
+}
+
 export class Watcher {
   private readonly pending = new Set<string>();
   /** route and neighbor events (labelled line + continuation lines) waiting for the next flush */
@@ -32,31 +50,45 @@ export class Watcher {
   private readonly intervals: NodeJS.Timeout[] = [];
   private readonly monitors = new Set<ChildProcess>();
   private stopped = false;
+  /** deltas before start() resolves are folded into the snapshot the caller takes afterwards */
+  private started = false;
 
   constructor(
     private readonly collector: Collector,
     private readonly opts: WatchOptions,
   ) {}
 
-  start(): void {
+  /**
+   * Starts the monitors and the polls, waits until the monitors are subscribed, then re-reads the
+   * kernel tables once, so that nothing changed between the caller's first read and the
+   * subscriptions goes unseen. Take the snapshot after this resolves: deltas before it are not
+   * reported, since the snapshot holds them.
+   */
+  async start(): Promise<void> {
     const kernelReaders = this.collector.readers.filter((r) => r.triggers.length > 0);
+    const subscribed: Promise<boolean>[] = [];
     if (kernelReaders.some((r) => r.triggers.some((t) => t !== 'fdb'))) {
-      this.startMonitor('ip', ['monitor', 'label', 'link', 'address', 'route'], this.ipLineHandler());
+      subscribed.push(this.startMonitor('ip', ['monitor', 'label', 'link', 'address', 'route'], this.ipLineHandler()));
       // neighbors per family: without -4/-6, `ip monitor neigh` also prints bridge fdb entries,
       // and a vxlan fdb entry with a remote reads exactly like a neighbor
-      this.startMonitor('ip', ['-4', 'monitor', 'label', 'neigh'], this.ipLineHandler());
-      this.startMonitor('ip', ['-6', 'monitor', 'label', 'neigh'], this.ipLineHandler());
+      subscribed.push(this.startMonitor('ip', ['-4', 'monitor', 'label', 'neigh'], this.ipLineHandler()));
+      subscribed.push(this.startMonitor('ip', ['-6', 'monitor', 'label', 'neigh'], this.ipLineHandler()));
     }
     if (kernelReaders.some((r) => r.triggers.includes('fdb'))) {
-      this.startMonitor('bridge', ['monitor', 'fdb'], (line) => {
-        if (line.trim()) this.schedule(this.collector.readersTriggeredBy('fdb'), 'fdb', this.opts.debounceMs);
-      });
+      subscribed.push(
+        this.startMonitor('bridge', ['monitor', 'fdb'], (line) => {
+          if (line.trim()) this.schedule(this.collector.readersTriggeredBy('fdb'), 'fdb', this.opts.debounceMs);
+        }),
+      );
     }
     const groups = new Set(this.collector.readers.map((r) => r.pollGroup));
     for (const group of groups) {
       const names = this.collector.readers.filter((r) => r.pollGroup === group).map((r) => r.name);
       this.intervals.push(setInterval(() => this.schedule(names, `poll:${group}`, 0), this.opts.pollSeconds[group] * 1000));
     }
+    await Promise.all(subscribed);
+    if (kernelReaders.length > 0) await this.collector.refresh(kernelReaders.map((r) => r.name)).catch(() => undefined);
+    this.started = true;
   }
 
   stop(): void {
@@ -90,28 +122,50 @@ export class Watcher {
     };
   }
 
-  private startMonitor(tool: string, args: string[], onLine: (line: string) => void, attempt = 0): void {
+  /** Resolves true once the monitor is subscribed, false if it could not be told or it died. */
+  private startMonitor(tool: string, args: string[], onLine: (line: string) => void, attempt = 0): Promise<boolean> {
     const argv = this.opts.netns ? ['-n', this.opts.netns, ...args] : args;
     const child = spawn(tool, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.monitors.add(child);
     let sawOutput = false;
+    let exited = false;
     createInterface({ input: child.stdout! }).on('line', (line) => {
       sawOutput = true;
       onLine(line);
     });
     child.on('error', (err) => this.opts.onLog(`${tool} monitor: ${err.message}`));
     child.on('exit', (code) => {
+      exited = true;
       this.monitors.delete(child);
       if (this.stopped) return;
-      // events may have been missed: re-read what this monitor covers, then start it again
+      // events may have been missed: start it again, then re-read what this monitor covers
       const delay = Math.min(30_000, 1000 * 2 ** (sawOutput ? 0 : attempt));
       this.opts.onLog(`${tool} ${args.join(' ')} exited (${code}); restarting in ${delay / 1000} s`);
       const covered = tool === 'bridge' ? ['fdb'] : args.includes('neigh') ? ['neigh'] : ['link', 'address', 'route'];
-      this.schedule([...new Set(covered.flatMap((o) => this.collector.readersTriggeredBy(o)))], `${tool}-monitor-restart`, 0);
+      const readers = [...new Set(covered.flatMap((o) => this.collector.readersTriggeredBy(o)))];
+      this.schedule(readers, `${tool}-monitor-restart`, 0);
       setTimeout(() => {
-        if (!this.stopped) this.startMonitor(tool, args, onLine, sawOutput ? 0 : attempt + 1);
+        if (this.stopped) return;
+        void this.startMonitor(tool, args, onLine, sawOutput ? 0 : attempt + 1).then((ok) => {
+          if (ok) this.schedule(readers, `${tool}-monitor-restart`, 0);
+        });
       }, delay);
     });
+    return this.whenSubscribed(child, `${tool} ${args.join(' ')}`, () => exited);
+  }
+
+  private async whenSubscribed(child: ChildProcess, what: string, exited: () => boolean): Promise<boolean> {
+    const deadline = Date.now() + SUBSCRIBE_TIMEOUT_MS;
+    while (!exited() && !this.stopped && child.pid !== undefined) {
+      const table = await readFile(`/proc/${child.pid}/net/netlink`, 'utf8').catch(() => '');
+      if (netlinkSubscribed(table, child.pid)) return true;
+      if (Date.now() > deadline) {
+        this.opts.onLog(`${what}: not seen subscribing within ${SUBSCRIBE_TIMEOUT_MS} ms; going on`);
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return false;
   }
 
   private schedule(names: readonly string[], trigger: string, delayMs: number): void {
@@ -140,7 +194,7 @@ export class Watcher {
     }
     this.collector.refresh([...names], events).then(
       (delta) => {
-        if (delta.upserts.length > 0 || delta.deletes.length > 0) this.opts.onDelta(delta, trigger);
+        if (this.started && delta.upserts.length > 0 || delta.deletes.length > 0) this.opts.onDelta(delta, trigger);
       },
       (err: Error) => this.opts.onLog(`refresh failed: ${err.message}`),
     );

@@ -1,0 +1,55 @@
+// Exponential back-off with jitter, for reconnecting to the API and for resending after the API
+// said it is unavailable.
+
+export interface BackoffOptions {
+  /** the first delay (default 500 ms) */
+  initialMs?: number;
+  /** the largest delay (default 10 s) */
+  maxMs?: number;
+  /** growth per attempt (default 2) */
+  factor?: number;
+  /** each delay is moved by up to ± this share of itself (default 0.5; 0 for none) */
+  jitter?: number;
+  random?: () => number;
+}
+
+export class Backoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  private readonly factor: number;
+  private readonly jitter: number;
+  private readonly random: () => number;
+  /** delays handed out since the last reset */
+  attempts = 0;
+
+  constructor(options: BackoffOptions = {}) {
+    this.initialMs = options.initialMs ?? 500;
+    this.maxMs = Math.max(this.initialMs, options.maxMs ?? 10_000);
+    this.factor = options.factor ?? 2;
+    this.jitter = Math.min(1, Math.max(0, options.jitter ?? 0.5));
+    this.random = options.random ?? Math.random;
+    if (!(this.initialMs >= 0) || !(this.factor >= 1)) throw new Error('back-off: initialMs must be >= 0 and factor >= 1');
+  }
+
+  /** The next delay: initial, then growing by `factor` up to `maxMs`, each with jitter. */
+  next(): number {
+    const base = Math.min(this.maxMs, this.initialMs * this.factor ** this.attempts);
+    this.attempts += 1;
+    return this.jittered(base);
+  }
+
+  /** The largest delay, with jitter (for failures that will not go away soon). */
+  max(): number {
+    this.attempts += 1;
+    return this.jittered(this.maxMs);
+  }
+
+  reset(): void {
+    this.attempts = 0;
+  }
+
+  private jittered(base: number): number {
+    const spread = base * this.jitter * (2 * this.random() - 1);
+    return Math.round(Math.min(this.maxMs, Math.max(0, base + spread)));
+  }
+}

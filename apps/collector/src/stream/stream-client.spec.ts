@@ -1,0 +1,340 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { factId, makeFact, type Delta, type Fact } from '@netatlas/wire/core';
+import { StreamClient, type StreamClientOptions } from './stream-client.js';
+import { ScriptedApi, waitFor } from './testing-server.js';
+
+const EPOCH = 1_700_000_000_000;
+
+/** A node whose state the tests change, as the Collector would. */
+class FakeNode {
+  readonly facts = new Map<string, Fact>();
+  constructor(initial = 2) {
+    for (let i = 0; i < initial; i++) this.add(i);
+  }
+
+  member(i: number): Fact {
+    return makeFact('ipsetMember', { set: 'pods', element: `10.0.0.${i}`, timeout: null, comment: null });
+  }
+
+  add(...ids: number[]): Delta {
+    const upserts = ids.map((i) => this.member(i));
+    for (const f of upserts) this.facts.set(factId(f), f);
+    return { upserts, deletes: [] };
+  }
+
+  remove(i: number): Delta {
+    const f = this.member(i);
+    this.facts.delete(factId(f));
+    return { upserts: [], deletes: [{ kind: f.kind, key: f.key }] };
+  }
+
+  snapshot = () => ({ facts: [...this.facts.values()], readers: { ipsets: { status: 'ok' as const, error: null } } });
+}
+
+const apis: ScriptedApi[] = [];
+const clients: StreamClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(apis.splice(0).map((a) => a.close()));
+});
+
+async function startApi(options: Parameters<typeof ScriptedApi.start>[0] = {}): Promise<ScriptedApi> {
+  const api = await ScriptedApi.start({ token: 'secret', ...options });
+  apis.push(api);
+  return api;
+}
+
+function startClient(url: string, node: FakeNode, over: Partial<StreamClientOptions> = {}): { client: StreamClient; logs: string[] } {
+  const logs: string[] = [];
+  const client = new StreamClient({
+    url,
+    token: 'secret',
+    node: 'node1',
+    bootId: 'boot-1',
+    version: '1.2.3-test',
+    epoch: EPOCH,
+    snapshot: node.snapshot,
+    log: (m) => logs.push(m),
+    backoff: { initialMs: 20, maxMs: 100, jitter: 0 },
+    ...over,
+  });
+  clients.push(client);
+  client.start();
+  return { client, logs };
+}
+
+/** streaming, and the first snapshot acked */
+async function streaming(client: StreamClient, seq = 1): Promise<void> {
+  await waitFor(() => client.state === 'streaming' && (client.lastAcked?.seq ?? 0) >= seq, `streaming with seq ${seq} acked`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const stateOf = (facts: Iterable<Fact>) => new Map([...facts].map((f) => [factId(f), f]));
+
+/** a port nothing listens on (for now) */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('StreamClient', () => {
+  it('sends its token in auth; an unauthorized connect error is logged once and retried at the max back-off', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client, logs } = startClient(api.url, node, { token: 'wrong', backoff: { initialMs: 5, maxMs: 60, jitter: 0 } });
+    await waitFor(() => api.attempts.length >= 4, 'four connection attempts');
+    expect(api.attempts.every((a) => a.token === 'wrong')).toBe(true);
+    const gaps = api.attempts.slice(1).map((a, i) => a.at - api.attempts[i]!.at);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(50);
+    const refused = logs.filter((l) => /refused the token/.test(l));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatch(/unauthorized: invalid token.*NETATLAS_TOKEN/);
+    expect(client.state).not.toBe('streaming');
+    expect(api.of('hello')).toHaveLength(0);
+
+    const good = startClient(api.url, node);
+    await streaming(good.client);
+    expect(api.attempts.at(-1)!.token).toBe('secret');
+  });
+
+  it('says hello, sends a snapshot, then deltas with consecutive seqs in the same epoch', async () => {
+    const api = await startApi();
+    const node = new FakeNode(2);
+    const { client, logs } = startClient(api.url, node);
+    await streaming(client);
+    client.pushDelta(node.add(3));
+    client.pushDelta(node.remove(0));
+    client.pushDelta(node.add(4, 5));
+    client.pushDelta({ upserts: [], deletes: [] }); // nothing: not sent
+    await streaming(client, 4);
+
+    expect(api.of('hello').map((h) => h.message)).toEqual([
+      { protocol: 1, node: 'node1', bootId: 'boot-1', epoch: EPOCH, version: '1.2.3-test', readers: { ipsets: { status: 'ok', error: null } } },
+    ]);
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'delta:3', 'delta:4']);
+    for (const r of api.received) if (r.event !== 'hello') expect(r.message.epoch).toBe(EPOCH);
+    expect(api.of('snapshot')[0]!.message.facts.map((f) => f.key)).toEqual(['pods|10.0.0.0', 'pods|10.0.0.1']);
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+    expect(client.lastAcked).toEqual({ epoch: EPOCH, seq: 4 });
+    expect(client.unackedCount).toBe(0);
+    expect(client.counters).toMatchObject({ sent: 4, acked: 4, snapshots: 1, retries: 0, dropped: 0, connects: 1 });
+    expect(logs).toContain(`connected to ${api.url}/ingest as node1 (epoch ${EPOCH})`);
+  });
+
+  it('pipelines deltas without waiting for acks and clears them from the buffer as acks arrive', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    api.holding = true;
+    client.pushDelta(node.add(10));
+    client.pushDelta(node.add(11));
+    client.pushDelta(node.add(12));
+    await waitFor(() => api.sequence().includes('delta:4'), 'all three deltas, unacked');
+    expect(client.unackedCount).toBe(3);
+    expect(client.lastAcked?.seq).toBe(1);
+    api.release();
+    await waitFor(() => client.unackedCount === 0, 'acks');
+    expect(client.lastAcked).toEqual({ epoch: EPOCH, seq: 4 });
+  });
+
+  it('replaces the deltas with one snapshot when the unacked buffer would exceed maxUnacked', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client, logs } = startClient(api.url, node, { maxUnacked: 3 });
+    await streaming(client);
+    api.holding = true;
+    for (const i of [10, 11, 12]) client.pushDelta(node.add(i)); // seq 2-4, in flight
+    client.pushDelta(node.add(13)); // over the bound: the three are dropped, a snapshot is due
+    client.pushDelta(node.remove(10)); // covered by the coming snapshot
+    await waitFor(() => api.sequence().length === 4, 'the three deltas');
+    await sleep(50);
+    // nothing more while the API catches up
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'delta:3', 'delta:4']);
+    expect(client.counters.dropped).toBe(5);
+    api.release();
+    await streaming(client, 5);
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'delta:3', 'delta:4', 'snapshot:5']);
+    expect(api.of('snapshot')[1]!.message.facts).toEqual(node.snapshot().facts);
+    client.pushDelta(node.add(14));
+    await streaming(client, 6);
+    expect(api.sequence().at(-1)).toBe('delta:6');
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+    expect(client.counters.snapshots).toBe(2);
+    expect(logs.some((l) => /the API is behind: 3 messages.*sending a snapshot instead/.test(l))).toBe(true);
+  });
+
+  it('sends a snapshot instead of a delta with more facts than maxUnackedFacts', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client } = startClient(api.url, node, { maxUnackedFacts: 5 });
+    await streaming(client);
+    client.pushDelta(node.add(20, 21, 22));
+    client.pushDelta(node.add(23, 24, 25)); // 6 facts unacked: over
+    await waitFor(() => api.facts.size === node.facts.size && client.unackedCount === 0, 'the state applied');
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'snapshot:3']);
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+  });
+
+  it('on unavailable resends the same messages, with the same seqs, after a growing back-off', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client, logs } = startClient(api.url, node, { backoff: { initialMs: 60, maxMs: 1000, jitter: 0 } });
+    await streaming(client);
+    // round 1: both rejected. Round 2: seq 2 rejected, 3 and 4 out of order because of it (which
+    // is no reason for a snapshot). Round 3: all applied.
+    api.script.push('unavailable', 'unavailable', 'unavailable');
+    client.pushDelta(node.add(30));
+    client.pushDelta(node.remove(0));
+    await waitFor(() => client.counters.rejected === 2, 'the first rejections');
+    client.pushDelta(node.add(31)); // held back until the resend, then seq 4 right after it
+    await streaming(client, 4);
+
+    expect(api.sequence()).toEqual([
+      'snapshot:1',
+      'delta:2', 'delta:3',
+      'delta:2', 'delta:3', 'delta:4',
+      'delta:2', 'delta:3', 'delta:4',
+    ]);
+    const twos = api.of('delta').filter((d) => d.message.seq === 2);
+    expect(twos[1]!.message).toEqual(twos[0]!.message);
+    expect(twos[2]!.message).toEqual(twos[0]!.message);
+    expect(twos[1]!.at - twos[0]!.at).toBeGreaterThanOrEqual(55);
+    expect(twos[2]!.at - twos[1]!.at).toBeGreaterThanOrEqual(115);
+    expect(client.counters).toMatchObject({ retries: 5, rejected: 5, snapshots: 1, dropped: 0 });
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+    expect(logs.some((l) => /unavailable \(scripted unavailable\); resending 2 messages \(seq 2-3\) in 0\.06s/.test(l))).toBe(true);
+    expect(logs.some((l) => /the API rejected delta seq 2: unavailable: scripted unavailable/.test(l))).toBe(true);
+  });
+
+  it('on out-of-order sends a snapshot with the next seq', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client, logs } = startClient(api.url, node);
+    await streaming(client);
+    api.script.push('out-of-order');
+    client.pushDelta(node.add(40));
+    await streaming(client, 3);
+    client.pushDelta(node.add(41));
+    await streaming(client, 4);
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'snapshot:3', 'delta:4']);
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+    expect(logs.some((l) => /delta seq 2 is out of order.*sending a snapshot$/.test(l))).toBe(true);
+  });
+
+  it('on too-large logs the limit and retries a snapshot with back-off', async () => {
+    const api = await startApi({ maxMessageBytes: 4096 });
+    const node = new FakeNode();
+    const { client, logs } = startClient(api.url, node, { backoff: { initialMs: 40, maxMs: 1000, jitter: 0 } });
+    await streaming(client);
+    api.script.push('too-large', 'too-large');
+    client.pushDelta(node.add(50));
+    await waitFor(() => client.counters.rejected === 1, 'the delta rejected');
+    client.pushDelta(node.add(51)); // a snapshot is due: not sent
+    await streaming(client, 4);
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'snapshot:3', 'snapshot:4']);
+    const snaps = api.of('snapshot');
+    expect(snaps[2]!.at - snaps[1]!.at).toBeGreaterThanOrEqual(75);
+    expect(logs.some((l) => /delta seq 2 as too large .*limit 4096 bytes.*sending a snapshot in 0\.04s/.test(l))).toBe(true);
+    expect(logs.some((l) => /snapshot seq 3 as too large .*this node's state exceeds the API's limit \(maxMessageBytes 4096 bytes\); retrying a snapshot in 0\.08s/.test(l))).toBe(true);
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+  });
+
+  it('on no-hello says hello again and sends a snapshot', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    api.script.push('no-hello');
+    client.pushDelta(node.add(60));
+    await streaming(client, 3);
+    const hellos = api.of('hello');
+    expect(hellos).toHaveLength(2);
+    expect(hellos[1]!.socket).toBe(hellos[0]!.socket);
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'snapshot:3']);
+  });
+
+  it('after an API restart reconnects, says hello and sends a snapshot with a higher seq in the same epoch', async () => {
+    const first = await startApi();
+    const node = new FakeNode();
+    const { client, logs } = startClient(first.url, node);
+    await streaming(client);
+    client.pushDelta(node.add(70));
+    client.pushDelta(node.add(71));
+    await streaming(client, 3);
+    first.holding = true;
+    client.pushDelta(node.add(72)); // seq 4: sent, never acked
+    await waitFor(() => first.sequence().includes('delta:4'), 'delta 4');
+
+    await first.close();
+    apis.splice(apis.indexOf(first), 1);
+    await waitFor(() => client.state !== 'streaming', 'the disconnection');
+    expect(logs.some((l) => /^disconnected: transport close, retrying in 0\.02s \(1 unacked messages: a snapshot follows\)$/.test(l))).toBe(true);
+    client.pushDelta(node.add(73)); // while disconnected: not sent, not kept
+
+    const second = await startApi({ port: first.port, acked: first.acked, facts: first.facts });
+    await streaming(client, 5);
+    expect(second.of('hello').map((h) => h.message.epoch)).toEqual([EPOCH]);
+    expect(second.sequence()).toEqual(['snapshot:5']);
+    expect(second.facts).toEqual(stateOf(node.facts.values()));
+    expect(client.counters).toMatchObject({ connects: 2, snapshots: 2, dropped: 2 });
+    expect(logs.filter((l) => l.startsWith('connected to'))).toHaveLength(2);
+    expect(logs.at(-1)).toMatch(/connected to .*; 2 deltas from while disconnected are covered by the snapshot/);
+  });
+
+  it('does not send deltas pushed while disconnected: the first snapshot holds them', async () => {
+    const port = await freePort();
+    const node = new FakeNode();
+    const { client, logs } = startClient(`http://127.0.0.1:${port}`, node);
+    await waitFor(() => logs.some((l) => l.startsWith('cannot connect to')), 'a failed attempt');
+    client.pushDelta(node.add(80));
+    client.pushDelta(node.remove(0));
+    expect(client.counters.dropped).toBe(2);
+    const api = await startApi({ port });
+    await streaming(client);
+    await sleep(30);
+    expect(api.sequence()).toEqual(['snapshot:1']);
+    expect(api.of('snapshot')[0]!.message.facts.map((f) => f.key)).toEqual(['pods|10.0.0.1', 'pods|10.0.0.80']);
+    expect(logs.filter((l) => l.startsWith('cannot connect to'))).toHaveLength(1);
+  });
+
+  it('sends a heartbeat with the last seq sent every heartbeatMs', async () => {
+    const api = await startApi({ heartbeatMs: 40 });
+    const node = new FakeNode();
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    await sleep(250);
+    const beats = api.of('heartbeat');
+    expect(beats.length).toBeGreaterThanOrEqual(4);
+    expect(beats.length).toBeLessThanOrEqual(7);
+    for (let i = 1; i < beats.length; i++) expect(beats[i]!.at - beats[i - 1]!.at).toBeGreaterThanOrEqual(30);
+    expect(beats.map((b) => b.message)).toContainEqual({ epoch: EPOCH, seq: 1 });
+    client.pushDelta(node.add(90));
+    await streaming(client, 2);
+    const n = api.of('heartbeat').length;
+    await waitFor(() => api.of('heartbeat').length > n, 'the next heartbeat');
+    expect(api.of('heartbeat').at(-1)!.message).toEqual({ epoch: EPOCH, seq: 2 });
+  });
+
+  it('close() waits for the unacked messages to be acked, then disconnects', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    api.holding = true;
+    client.pushDelta(node.add(95));
+    await waitFor(() => api.sequence().includes('delta:2'), 'delta 2');
+    setTimeout(() => api.release(), 30);
+    await client.close(2000);
+    expect(client.state).toBe('closed');
+    expect(client.lastAcked?.seq).toBe(2);
+    client.pushDelta(node.add(96)); // ignored after close
+    expect(client.counters.dropped).toBe(0);
+  });
+});

@@ -1,0 +1,611 @@
+// Streams a node's state to the API over socket.io (DESIGN.md "Data flow" step 4, the protocol in
+// libs/wire/src/protocol.ts): hello, a snapshot, then deltas numbered (epoch, seq), pipelined and
+// kept until the API acks them after commit.
+//
+//   disconnected --timer--> connecting --hello ack--> streaming --socket lost--> disconnected
+//                                ^                        |
+//                                +------- no-hello -------+
+//
+// While streaming, every message gets the next seq of the epoch (never reused, also across
+// reconnects) and stays in `unacked` until an ok ack for it (or a later seq) arrives. A rejection
+// stops new sends until every in-flight message has its reply, then: `unavailable` resends the
+// unacked messages with their seqs after a back-off (later rejections in the same round are its
+// consequence); `out-of-order`, `invalid` and `too-large` drop the buffered deltas and send a
+// snapshot (which holds their effect); `no-hello` redoes the hello. A buffer over its bounds, and a disconnection, also drop the deltas: a snapshot follows.
+import { io, type Socket } from 'socket.io-client';
+import {
+  INGEST_NAMESPACE,
+  PROTOCOL_VERSION,
+  type Delta,
+  type DeltaMessage,
+  type Fact,
+  type Hello,
+  type HelloAck,
+  type IngestAck,
+  type IngestClientToServer,
+  type IngestErrorCode,
+  type IngestErrorEvent,
+  type IngestServerToClient,
+  type ReaderStatus,
+  type SnapshotMessage,
+  type StreamPosition,
+} from '@netatlas/wire/core';
+import { Backoff, type BackoffOptions } from './backoff.js';
+
+type IngestSocket = Socket<IngestServerToClient, IngestClientToServer>;
+
+/** This process's epoch: its start time. A restarted collector has a larger one. */
+export const PROCESS_EPOCH = Date.now();
+
+export type StreamState = 'connecting' | 'streaming' | 'disconnected' | 'closed';
+
+export interface StreamSnapshot {
+  facts: Fact[];
+  readers: Record<string, ReaderStatus>;
+  takenAt?: string;
+}
+
+export interface StreamClientOptions {
+  /** the API's base URL, e.g. http://netatlas-api:3000 (the client connects to its /ingest namespace) */
+  url: string;
+  token: string;
+  node: string;
+  bootId: string;
+  /** the collector's version, for hello */
+  version: string;
+  /** default: this process's start time */
+  epoch?: number;
+  /** the node's whole current state (Collector.snapshot()) */
+  snapshot: () => StreamSnapshot;
+  /** the readers' statuses for hello (default: snapshot().readers) */
+  readers?: () => Record<string, ReaderStatus>;
+  log?: (message: string) => void;
+  onState?: (state: StreamState) => void;
+  /** reconnection and resend back-off (default 500 ms doubling to 10 s, jitter 0.5) */
+  backoff?: BackoffOptions;
+  /** at most this many messages waiting for their ack (default 256); more: a snapshot instead */
+  maxUnacked?: number;
+  /** at most this many facts in deltas waiting for their ack (default 100,000) */
+  maxUnackedFacts?: number;
+  /** no reply to hello in this long: reconnect (default 10 s) */
+  helloTimeoutMs?: number;
+  /** no ack for a snapshot or delta in this long: reconnect (default 60 s) */
+  ackTimeoutMs?: number;
+  /** the transport must open within this long (default 10 s) */
+  connectTimeoutMs?: number;
+}
+
+export interface StreamCounters {
+  /** snapshots and deltas emitted, resends included */
+  sent: number;
+  /** ok acks (duplicates included) */
+  acked: number;
+  /** snapshots sent (resends not counted) */
+  snapshots: number;
+  /** messages resent after `unavailable` */
+  retries: number;
+  /** negative acks */
+  rejected: number;
+  /** deltas given up on (not sent, or no longer kept for a resend): a snapshot carries their effect */
+  dropped: number;
+  heartbeats: number;
+  /** hello acks received */
+  connects: number;
+}
+
+type Outgoing =
+  | { type: 'snapshot'; message: SnapshotMessage; facts: 0 }
+  | { type: 'delta'; message: DeltaMessage; facts: number };
+
+interface Queued {
+  delta: Delta;
+  takenAt: string;
+  facts: number;
+}
+
+interface Trouble {
+  type: Outgoing['type'];
+  seq: number;
+  code: IngestErrorCode;
+  error: string;
+}
+
+/** 20 -> "0.02s", 1500 -> "1.5s", 10000 -> "10s" */
+function secs(ms: number): string {
+  return `${ms >= 10_000 ? Math.round(ms / 1000) : Number((ms / 1000).toFixed(2))}s`;
+}
+
+/** Logs a line per key at most once per window; the next one says how many were left out. */
+class LimitedLog {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+  constructor(
+    private readonly log: (message: string) => void,
+    private readonly windowMs = 30_000,
+  ) {}
+
+  write(key: string, message: string): void {
+    const now = Date.now();
+    const seen = this.last.get(key);
+    if (seen && now - seen.at < this.windowMs) {
+      seen.suppressed += 1;
+      return;
+    }
+    const more = seen?.suppressed ? ` (${seen.suppressed} similar left out)` : '';
+    this.last.set(key, { at: now, suppressed: 0 });
+    this.log(message + more);
+  }
+}
+
+export class StreamClient {
+  readonly epoch: number;
+  readonly url: string;
+  readonly counters: StreamCounters = { sent: 0, acked: 0, snapshots: 0, retries: 0, rejected: 0, dropped: 0, heartbeats: 0, connects: 0 };
+  /** the last message of this epoch the API acked */
+  lastAcked: StreamPosition | null = null;
+  /** what the API announced in its last hello ack */
+  limits: { heartbeatMs: number; maxMessageBytes: number } | null = null;
+
+  private _state: StreamState = 'disconnected';
+  private socket: IngestSocket | null = null;
+  private started = false;
+  private draining = false;
+  private readonly connectBackoff: Backoff;
+  private readonly streamBackoff: Backoff;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private nextSeq = 1;
+  /** sent, waiting for an ok ack, in seq order */
+  private unacked: Outgoing[] = [];
+  /** deltas held back while a rejection is being dealt with */
+  private queued: Queued[] = [];
+  private bufferedFacts = 0;
+  /** messages emitted on this connection without a reply yet */
+  private inFlight = 0;
+  /** rejections since the last time every in-flight message had its reply */
+  private trouble: Trouble[] = [];
+  private snapshotNeeded = false;
+  /** deltas not sent while there was no connection (for the log) */
+  private missed = 0;
+  private lastConnectError: string | null = null;
+  private unauthorizedLogged = false;
+  private drainWaiters: (() => void)[] = [];
+  private readonly log: (message: string) => void;
+  private readonly limited: LimitedLog;
+  private readonly maxUnacked: number;
+  private readonly maxUnackedFacts: number;
+
+  constructor(private readonly opts: StreamClientOptions) {
+    this.epoch = opts.epoch ?? PROCESS_EPOCH;
+    this.url = opts.url.replace(/\/+$/, '') + INGEST_NAMESPACE;
+    this.connectBackoff = new Backoff(opts.backoff);
+    this.streamBackoff = new Backoff(opts.backoff);
+    this.maxUnacked = opts.maxUnacked ?? 256;
+    this.maxUnackedFacts = opts.maxUnackedFacts ?? 100_000;
+    this.log = opts.log ?? (() => undefined);
+    this.limited = new LimitedLog(this.log);
+  }
+
+  get state(): StreamState {
+    return this._state;
+  }
+
+  /** messages sent and not acked yet */
+  get unackedCount(): number {
+    return this.unacked.length;
+  }
+
+  /** the seq of the last message sent in this epoch (0 before the first) */
+  get lastSent(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** Connect (and keep reconnecting until close()). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.open();
+  }
+
+  /**
+   * A delta from the Watcher. While streaming it is sent at once with the next seq; while not
+   * connected it is only counted (the snapshot after the next hello holds its effect).
+   */
+  pushDelta(delta: Delta, takenAt: string = new Date().toISOString()): void {
+    if (this._state === 'closed' || this.draining) return;
+    const facts = delta.upserts.length + delta.deletes.length;
+    if (facts === 0) return;
+    if (this._state !== 'streaming') {
+      this.counters.dropped += 1;
+      this.missed += 1;
+      return;
+    }
+    if (this.snapshotNeeded) {
+      this.counters.dropped += 1;
+      return;
+    }
+    if (this.unacked.length + this.queued.length + 1 > this.maxUnacked || this.bufferedFacts + facts > this.maxUnackedFacts) {
+      this.counters.dropped += 1;
+      this.limited.write(
+        'overflow',
+        `the API is behind: ${this.unacked.length + this.queued.length} messages with ${this.bufferedFacts} facts unacked ` +
+          `(limits ${this.maxUnacked} / ${this.maxUnackedFacts}); sending a snapshot instead of the deltas`,
+      );
+      this.needSnapshot();
+      this.pump();
+      return;
+    }
+    const item: Queued = { delta, takenAt, facts };
+    if (this.retryTimer !== null || this.trouble.length > 0) {
+      this.queued.push(item);
+      this.bufferedFacts += facts;
+      return;
+    }
+    this.sendDelta(item);
+  }
+
+  /**
+   * Stop: wait up to `drainMs` for the unacked messages' acks, then disconnect. Deltas pushed
+   * meanwhile are ignored.
+   */
+  async close(drainMs = 0): Promise<void> {
+    if (this._state === 'closed') return;
+    this.draining = true;
+    if (drainMs > 0 && this._state === 'streaming' && this.unacked.length > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainMs);
+        this.drainWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.teardown();
+    this.setState('closed');
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private setState(state: StreamState): void {
+    if (this._state === state) return;
+    this._state = state;
+    this.opts.onState?.(state);
+  }
+
+  /** A fresh socket (and manager) per attempt: nothing of a previous connection is ever re-sent. */
+  private open(): void {
+    this.reconnectTimer = null;
+    if (this.draining) return;
+    this.setState('connecting');
+    const socket: IngestSocket = io(this.url, {
+      auth: { token: this.opts.token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      timeout: this.opts.connectTimeoutMs ?? 10_000,
+    });
+    this.socket = socket;
+    socket.on('connect', () => {
+      if (this.socket === socket) this.hello(socket, false);
+    });
+    socket.on('connect_error', (err) => {
+      if (this.socket === socket) this.onConnectError(err);
+    });
+    socket.on('disconnect', (reason) => {
+      if (this.socket === socket) this.reconnect(`disconnected: ${reason}`);
+    });
+    socket.on('ingestError', (event) => {
+      if (this.socket === socket) this.onIngestError(event);
+    });
+  }
+
+  private hello(socket: IngestSocket, again: boolean): void {
+    const hello: Hello = {
+      protocol: PROTOCOL_VERSION,
+      node: this.opts.node,
+      bootId: this.opts.bootId,
+      epoch: this.epoch,
+      version: this.opts.version,
+      readers: this.opts.readers ? this.opts.readers() : this.opts.snapshot().readers,
+    };
+    const timeoutMs = this.opts.helloTimeoutMs ?? 10_000;
+    socket.timeout(timeoutMs).emit('hello', hello, (err: Error | null, reply: HelloAck) => {
+      if (this.socket !== socket) return;
+      if (err) return this.reconnect(`no reply to hello within ${secs(timeoutMs)}`);
+      if (reply?.ok !== true) return this.reconnect(`hello rejected (${reply?.code ?? 'no reply'}): ${reply?.error ?? ''}`);
+      this.onHelloAck(reply, again);
+    });
+  }
+
+  private onHelloAck(reply: Extract<HelloAck, { ok: true }>, again: boolean): void {
+    this.connectBackoff.reset();
+    this.lastConnectError = null;
+    this.unauthorizedLogged = false;
+    this.counters.connects += 1;
+    this.limits = { heartbeatMs: reply.heartbeatMs, maxMessageBytes: reply.maxMessageBytes };
+    const acked = reply.acked;
+    if (acked && acked.epoch > this.epoch) {
+      this.limited.write(
+        'newer-epoch',
+        `the API already holds messages for node ${this.opts.node} from a newer collector run (epoch ${acked.epoch} > ours ${this.epoch}): ` +
+          'is another collector running with this node name, or did the clock go back?',
+      );
+    }
+    if (acked && acked.epoch === this.epoch) {
+      // never reuse a seq the API holds, whoever sent it
+      if (acked.seq >= this.nextSeq) this.nextSeq = acked.seq + 1;
+      if (!this.lastAcked || acked.seq > this.lastAcked.seq) this.lastAcked = { epoch: acked.epoch, seq: acked.seq };
+    }
+    const missed = this.missed;
+    this.missed = 0;
+    this.log(
+      again
+        ? `said hello again to ${this.url} (the API had no session for this connection)`
+        : `connected to ${this.url} as ${this.opts.node} (epoch ${this.epoch})` +
+            (missed > 0 ? `; ${missed} deltas from while disconnected are covered by the snapshot` : ''),
+    );
+    this.setState('streaming');
+    this.startHeartbeat(reply.heartbeatMs);
+    this.needSnapshot();
+    this.pump();
+  }
+
+  private onConnectError(err: Error): void {
+    const message = err.message;
+    let delay: number;
+    if (/^unauthorized/i.test(message)) {
+      // the token will not become valid by itself: retry slowly until an operator fixes it
+      delay = this.connectBackoff.max();
+      if (!this.unauthorizedLogged) {
+        this.unauthorizedLogged = true;
+        this.log(
+          `the API at ${this.url} refused the token (${message}); check --token / NETATLAS_TOKEN. ` +
+            `Retrying every ${secs(this.connectBackoff.maxMs)}`,
+        );
+      }
+    } else {
+      delay = this.connectBackoff.next();
+      if (message !== this.lastConnectError) this.log(`cannot connect to ${this.url}: ${message}, retrying in ${secs(delay)}`);
+    }
+    this.lastConnectError = message;
+    this.teardown();
+    this.scheduleReconnect(delay);
+  }
+
+  /** Drop the connection (lost, or no longer trusted) and connect again after a back-off. */
+  private reconnect(reason: string): void {
+    const delay = this.connectBackoff.next();
+    const lost = this.unacked.length;
+    this.log(`${reason}, retrying in ${secs(delay)}` + (lost > 0 ? ` (${lost} unacked messages: a snapshot follows)` : ''));
+    this.teardown();
+    this.scheduleReconnect(delay);
+  }
+
+  private scheduleReconnect(delay: number): void {
+    this.setState('disconnected');
+    if (this.draining) return;
+    this.reconnectTimer = setTimeout(() => this.open(), delay);
+  }
+
+  /** Forget the socket and everything tied to it; the buffered deltas go (a snapshot follows). */
+  private teardown(): void {
+    this.stopHeartbeat();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.off();
+      socket.disconnect();
+    }
+    const deltas = this.dropBuffered();
+    this.missed += deltas;
+    this.inFlight = 0;
+    this.trouble = [];
+    this.snapshotNeeded = false;
+    this.resolveDrain();
+  }
+
+  private startHeartbeat(heartbeatMs: number): void {
+    this.stopHeartbeat();
+    const every = Number.isFinite(heartbeatMs) && heartbeatMs > 0 ? heartbeatMs : 15_000;
+    this.heartbeatTimer = setInterval(() => {
+      const socket = this.socket;
+      if (this._state !== 'streaming' || !socket?.connected) return;
+      socket.emit('heartbeat', { epoch: this.epoch, seq: this.lastSent });
+      this.counters.heartbeats += 1;
+    }, every);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  private onIngestError(event: IngestErrorEvent): void {
+    const at = event.seq != null ? ` seq ${event.seq}` : '';
+    this.limited.write(`ingestError:${event.code}`, `the API rejected ${event.event}${at}: ${event.code}: ${event.error}`);
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** Drop every buffered delta (sent or not) and count them; returns how many. */
+  private dropBuffered(): number {
+    const deltas = this.unacked.filter((m) => m.type === 'delta').length + this.queued.length;
+    this.counters.dropped += deltas;
+    this.unacked = [];
+    this.queued = [];
+    this.bufferedFacts = 0;
+    return deltas;
+  }
+
+  private needSnapshot(): void {
+    this.dropBuffered();
+    this.snapshotNeeded = true;
+  }
+
+  /** Send what may be sent now. */
+  private pump(): void {
+    if (this._state !== 'streaming' || this.retryTimer !== null || this.trouble.length > 0) return;
+    if (this.snapshotNeeded) {
+      // after the in-flight messages' replies: a slow API is not sent more while it catches up
+      if (this.inFlight === 0) this.sendSnapshot();
+      return;
+    }
+    const queued = this.queued;
+    this.queued = [];
+    for (const item of queued) {
+      this.bufferedFacts -= item.facts;
+      this.sendDelta(item);
+    }
+  }
+
+  private sendSnapshot(): void {
+    let snap: StreamSnapshot;
+    try {
+      snap = this.opts.snapshot();
+    } catch (error) {
+      const delay = this.streamBackoff.next();
+      this.log(`taking the snapshot failed: ${error instanceof Error ? error.message : String(error)}; retrying in ${secs(delay)}`);
+      this.later(delay, () => this.pump());
+      return;
+    }
+    this.snapshotNeeded = false;
+    const message: SnapshotMessage = {
+      epoch: this.epoch,
+      seq: this.nextSeq++,
+      takenAt: snap.takenAt ?? new Date().toISOString(),
+      facts: snap.facts,
+      readers: snap.readers,
+    };
+    const out: Outgoing = { type: 'snapshot', message, facts: 0 };
+    this.unacked.push(out);
+    this.counters.snapshots += 1;
+    this.emit(out);
+  }
+
+  private sendDelta(item: Queued): void {
+    const message: DeltaMessage = {
+      epoch: this.epoch,
+      seq: this.nextSeq++,
+      takenAt: item.takenAt,
+      upserts: item.delta.upserts,
+      deletes: item.delta.deletes,
+    };
+    this.unacked.push({ type: 'delta', message, facts: item.facts });
+    this.bufferedFacts += item.facts;
+    this.emit(this.unacked[this.unacked.length - 1]!);
+  }
+
+  private emit(out: Outgoing): void {
+    const socket = this.socket;
+    if (!socket) return;
+    const timeoutMs = this.opts.ackTimeoutMs ?? 60_000;
+    const onReply = (err: Error | null, reply: IngestAck): void => {
+      if (this.socket !== socket) return;
+      if (err) return this.reconnect(`no ack for ${out.type} seq ${out.message.seq} within ${secs(timeoutMs)}`);
+      this.onReply(out, reply);
+    };
+    this.inFlight += 1;
+    this.counters.sent += 1;
+    if (out.type === 'snapshot') socket.timeout(timeoutMs).emit('snapshot', out.message, onReply);
+    else socket.timeout(timeoutMs).emit('delta', out.message, onReply);
+  }
+
+  /** Replies come in send order (the API handles one socket's messages in order). */
+  private onReply(out: Outgoing, reply: IngestAck): void {
+    this.inFlight -= 1;
+    const seq = out.message.seq;
+    if (reply?.ok === true) {
+      this.counters.acked += 1;
+      this.streamBackoff.reset();
+      if (!this.lastAcked || this.lastAcked.epoch !== this.epoch || seq > this.lastAcked.seq) this.lastAcked = { epoch: this.epoch, seq };
+      // an ok ack covers everything before it: the API applies a delta only right after its predecessor
+      while (this.unacked.length > 0 && this.unacked[0]!.message.seq <= seq) this.bufferedFacts -= this.unacked.shift()!.facts;
+      if (this.unacked.length === 0) this.resolveDrain();
+    } else {
+      this.counters.rejected += 1;
+      this.trouble.push({ type: out.type, seq, code: reply?.code ?? 'invalid', error: reply?.error ?? 'malformed reply' });
+    }
+    if (this.inFlight === 0) this.settle();
+  }
+
+  /** Every in-flight message has its reply: deal with the rejections among them, if any. */
+  private settle(): void {
+    const trouble = this.trouble;
+    if (trouble.length === 0) return this.pump();
+    this.trouble = [];
+    const codes = new Set(trouble.map((t) => t.code));
+    const first = trouble[0]!;
+    const what = (t: Trouble) => `${t.type} seq ${t.seq}`;
+    if (codes.has('no-hello')) {
+      this.dropBuffered();
+      this.log(`the API has no hello for this connection (${first.error}); saying hello again`);
+      this.stopHeartbeat();
+      this.setState('connecting');
+      if (this.socket) this.hello(this.socket, true);
+      return;
+    }
+    // too large or invalid: the same message would fail again. Out of order first: the API lost
+    // track. Out of order after an `unavailable`: only because the message before it failed.
+    const fatal = trouble.find((t) => t.code === 'too-large') ?? trouble.find((t) => t.code === 'invalid');
+    if (fatal || first.code === 'out-of-order') {
+      this.needSnapshot();
+      // out of order alone: a snapshot at once (the first time); the rest would fail the same way again
+      const immediate = !fatal && this.streamBackoff.attempts === 0;
+      const delay = immediate ? 0 : this.streamBackoff.next();
+      if (immediate) this.streamBackoff.attempts += 1;
+      let message: string;
+      if (fatal?.code === 'too-large') {
+        const limit = this.limits ? `${this.limits.maxMessageBytes} bytes` : 'unknown';
+        message =
+          fatal.type === 'snapshot'
+            ? `the API rejected ${what(fatal)} as too large (${fatal.error}): this node's state exceeds the API's limit ` +
+              `(maxMessageBytes ${limit}); retrying a snapshot in ${secs(delay)}`
+            : `the API rejected ${what(fatal)} as too large (${fatal.error}; limit ${limit}); sending a snapshot in ${secs(delay)}`;
+      } else if (fatal) {
+        message = `the API rejected ${what(fatal)} as invalid: ${fatal.error}; sending a snapshot in ${secs(delay)}`;
+      } else {
+        const ooo = trouble.find((t) => t.code === 'out-of-order')!;
+        message = `the API says ${what(ooo)} is out of order (${ooo.error}); sending a snapshot` + (delay > 0 ? ` in ${secs(delay)}` : '');
+      }
+      this.limited.write(`settle:${fatal?.code ?? 'out-of-order'}:${fatal?.type ?? ''}`, message);
+      this.later(delay, () => this.pump());
+      return;
+    }
+    // unavailable: the same messages again later (the API drops what it already applied)
+    if (this.unacked.length === 0) return this.pump();
+    const delay = this.streamBackoff.next();
+    const from = this.unacked[0]!.message.seq;
+    const to = this.unacked[this.unacked.length - 1]!.message.seq;
+    this.limited.write(
+      'settle:unavailable',
+      `the API is unavailable (${first.error}); resending ${this.unacked.length} messages (seq ${from}-${to}) in ${secs(delay)}`,
+    );
+    this.later(delay, () => this.resend());
+  }
+
+  private later(delay: number, fn: () => void): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this._state === 'streaming') fn();
+    }, delay);
+  }
+
+  private resend(): void {
+    for (const out of this.unacked) {
+      this.counters.retries += 1;
+      this.emit(out);
+    }
+    this.pump();
+  }
+
+  private resolveDrain(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}
