@@ -1,14 +1,16 @@
-import type { Fact } from '@netatlas/wire';
-import { summarizeFacts } from './fact-summary.js';
+// netatlas web: REST and live clients, the live store, and the app shell.
+import { LiveClient } from './api/live-client.js';
+import { RestClient } from './api/rest-client.js';
+import { App } from './shell/app.js';
+import { LiveStore } from './state/live-store.js';
+import './styles.css';
 
-// Filled from the API's live stream once the socket.io client lands.
-const facts: Fact[] = [];
-
+const apiUrl = (import.meta.env['VITE_NETATLAS_API_URL'] as string | undefined) ?? '';
+const rest = new RestClient({ baseUrl: apiUrl });
+const live = new LiveClient({ url: apiUrl, subscription: { topology: true } });
+const store = new LiveStore(rest, live);
 const root = document.querySelector<HTMLElement>('#app');
 if (root) {
-  const title = document.createElement('h1');
-  title.textContent = 'netatlas';
-  const status = document.createElement('p');
-  status.textContent = `Waiting for the API: ${summarizeFacts(facts)}.`;
-  root.replaceChildren(title, status);
+  new App(root, rest, live, store);
+  live.start();
 }

@@ -1,0 +1,343 @@
+// The topology's layout: a pure, deterministic, hierarchical placement in world units.
+//
+// - Hosts sit on a grid of equal cells, first filled in name order (node2 before node10). Given the
+//   previous layout, a host keeps its cell; a new host takes the lowest free cell and a removed
+//   one leaves a hole, so adding or removing an element never moves another host. Only when the
+//   hosts outgrow the grid (more than cols² of them) is the grid rebuilt.
+// - Inside its fixed-size box a host has a header, a row of chips for its tunnels (and any other
+//   device), then one band per bridge (the bridge as the band's header, its veths under it), then
+//   a band for veths that hang off the host directly (Calico's cali*). Each veth gets a square slot
+//   with the veth on top and its pod under it; the slot size is the largest that fits every band
+//   in the box, so a host with more pods draws them smaller rather than growing into its neighbours.
+// - Subnets sit in a row above the grid, externals and VTEPs in a column to its left; each keeps
+//   its place in that row or column the same way hosts keep their cells.
+// - With `dirtyHosts`, hosts not in it keep their previous HostLayout object as is: a live patch
+//   costs the hosts it touches.
+import type { TopoNode, Topology } from '@netatlas/wire/core';
+import { naturalCompare } from '../../addresses/ip.js';
+import type { TopologyMaps } from '../../state/topology-maps.js';
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export const HOST_W = 300;
+export const HOST_H = 220;
+export const GAP_X = 70;
+export const GAP_Y = 70;
+export const CELL_W = HOST_W + GAP_X;
+export const CELL_H = HOST_H + GAP_Y;
+export const PAD = 8;
+export const HEADER_H = 30;
+export const CHIP_H = 18;
+export const CHIP_GAP = 4;
+export const BAND_GAP = 6;
+export const MAX_SLOT = 76;
+export const SUBNET_W = 220;
+export const SUBNET_H = 36;
+export const OUTER_W = 220;
+export const OUTER_H = 32;
+export const OUTER_GAP = 14;
+/** the row of subnets sits this far above the grid, the column of externals this far to its left */
+export const OUTER_MARGIN = 90;
+
+export interface HostBand {
+  /** the bridge heading the band, or null for veths directly on the host */
+  bridge: string | null;
+  /** the band's area (header included) */
+  rect: Rect;
+}
+
+export interface HostLayout {
+  name: string;
+  slot: number;
+  box: Rect;
+  /** every element of the host but the host itself: chips, bridges, veths, pods */
+  items: Map<string, Rect>;
+  bands: HostBand[];
+  /** the side of a veth+pod slot (world units): how big pods draw */
+  unit: number;
+  counts: { pods: number; veths: number; bridges: number; tunnels: number; other: number };
+}
+
+export interface TopologyLayout {
+  cols: number;
+  hostSlots: Map<string, number>;
+  hosts: Map<string, HostLayout>;
+  /** slot in the subnet row (subnets) or in the outer column (externals, VTEPs, anything else) */
+  outerSlots: Map<string, number>;
+  outer: Map<string, Rect>;
+}
+
+export interface HostEntry {
+  /** the `host` node itself (null while only its members are known) */
+  node: TopoNode | null;
+  /** its bridges, tunnels, veths and pods by id */
+  members: ReadonlyMap<string, TopoNode>;
+}
+
+export interface LayoutInput {
+  hosts: ReadonlyMap<string, HostEntry>;
+  /** subnets, externals, VTEPs: everything that belongs to no host */
+  outer: ReadonlyMap<string, TopoNode>;
+}
+
+export interface LayoutOptions {
+  previous?: TopologyLayout;
+  /** with `previous`: the hosts whose elements changed; the others keep their layout objects */
+  dirtyHosts?: ReadonlySet<string>;
+}
+
+/** The host name of a `host:<name>` id. */
+export const hostNameOf = (n: TopoNode): string | null => (n.type === 'host' ? n.id.slice('host:'.length) : n.host);
+
+/** Groups nodes by host (a host's own node included) and sets the others apart. */
+export function layoutInput(nodes: Iterable<TopoNode>): LayoutInput {
+  const hosts = new Map<string, { node: TopoNode | null; members: Map<string, TopoNode> }>();
+  const outer = new Map<string, TopoNode>();
+  for (const n of nodes) {
+    const h = hostNameOf(n);
+    if (h === null) {
+      outer.set(n.id, n);
+      continue;
+    }
+    let e = hosts.get(h);
+    if (!e) hosts.set(h, (e = { node: null, members: new Map() }));
+    if (n.type === 'host') e.node = n;
+    else e.members.set(n.id, n);
+  }
+  return { hosts, outer };
+}
+
+function isInput(t: Topology | TopologyMaps | LayoutInput): t is LayoutInput {
+  return 'outer' in t;
+}
+
+/** `n ≤ 4`: one row; more: about 16:9 on screen. */
+export function gridColumns(hostCount: number): number {
+  if (hostCount <= 4) return Math.max(1, hostCount);
+  return Math.ceil(Math.sqrt((hostCount * CELL_H * 16) / (CELL_W * 9)));
+}
+
+/**
+ * Slots for ids: those in `previous` keep theirs, the others take the lowest free slots in the
+ * given order. Without `previous`, slot = position in the order.
+ */
+export function assignSlots(ids: readonly string[], previous?: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  const taken = new Set<number>();
+  if (previous) {
+    for (const id of ids) {
+      const s = previous.get(id);
+      if (s !== undefined) {
+        out.set(id, s);
+        taken.add(s);
+      }
+    }
+  }
+  let next = 0;
+  for (const id of ids) {
+    if (out.has(id)) continue;
+    while (taken.has(next)) next++;
+    out.set(id, next);
+    taken.add(next);
+  }
+  return out;
+}
+
+export function layoutTopology(t: Topology | TopologyMaps | LayoutInput, options: LayoutOptions = {}): TopologyLayout {
+  const input = isInput(t) ? t : layoutInput(Array.isArray(t.nodes) ? t.nodes : (t.nodes as Map<string, TopoNode>).values());
+  const names = [...input.hosts.keys()].sort(naturalCompare);
+  let previous = options.previous;
+  let cols = previous?.cols ?? gridColumns(names.length);
+  if (previous && (previous.hostSlots.size === 0 || names.length > cols * cols)) {
+    // an empty or outgrown grid is rebuilt from scratch
+    previous = undefined;
+    cols = gridColumns(names.length);
+  }
+  const hostSlots = assignSlots(names, previous?.hostSlots);
+  const hosts = new Map<string, HostLayout>();
+  for (const name of names) {
+    const slot = hostSlots.get(name) ?? 0;
+    const before = previous?.hosts.get(name);
+    if (before && options.dirtyHosts && !options.dirtyHosts.has(name) && before.slot === slot) {
+      hosts.set(name, before);
+      continue;
+    }
+    const entry = input.hosts.get(name);
+    const box = { x: (slot % cols) * CELL_W, y: Math.floor(slot / cols) * CELL_H, w: HOST_W, h: HOST_H };
+    hosts.set(name, layoutHost(name, slot, box, entry?.members ?? new Map()));
+  }
+
+  const outerIds = [...input.outer.keys()].sort(naturalCompare);
+  const subnets = outerIds.filter((id) => input.outer.get(id)?.type === 'subnet');
+  const others = outerIds.filter((id) => input.outer.get(id)?.type !== 'subnet');
+  const subnetSlots = assignSlots(subnets, previous?.outerSlots);
+  const otherSlots = assignSlots(others, previous?.outerSlots);
+  const outerSlots = new Map([...subnetSlots, ...otherSlots]);
+  const outer = new Map<string, Rect>();
+  for (const [id, s] of subnetSlots) outer.set(id, { x: s * (SUBNET_W + OUTER_GAP), y: -OUTER_MARGIN - SUBNET_H, w: SUBNET_W, h: SUBNET_H });
+  for (const [id, s] of otherSlots) outer.set(id, { x: -OUTER_MARGIN - OUTER_W, y: s * (OUTER_H + OUTER_GAP), w: OUTER_W, h: OUTER_H });
+  return { cols, hostSlots, hosts, outerSlots, outer };
+}
+
+const byLabel = (a: TopoNode, b: TopoNode): number => naturalCompare(a.label, b.label) || naturalCompare(a.id, b.id);
+
+/** One host's interior (see the file comment). Depends on nothing but the host's own elements. */
+export function layoutHost(name: string, slot: number, box: Rect, members: ReadonlyMap<string, TopoNode>): HostLayout {
+  const items = new Map<string, Rect>();
+  const bridges: TopoNode[] = [];
+  const chips: TopoNode[] = [];
+  const veths: TopoNode[] = [];
+  const pods: TopoNode[] = [];
+  for (const n of members.values()) {
+    if (n.type === 'bridge') bridges.push(n);
+    else if (n.type === 'veth') veths.push(n);
+    else if (n.type === 'pod') pods.push(n);
+    else chips.push(n);
+  }
+  bridges.sort(byLabel);
+  chips.sort((a, b) => (a.type === b.type ? byLabel(a, b) : a.type === 'tunnel' ? -1 : b.type === 'tunnel' ? 1 : naturalCompare(a.type, b.type)));
+  veths.sort(byLabel);
+  pods.sort(byLabel);
+
+  const innerX = box.x + PAD;
+  const innerW = box.w - 2 * PAD;
+  let y = box.y + HEADER_H;
+
+  // tunnels and other devices: one row of chips
+  if (chips.length > 0) {
+    const w = Math.min(120, (innerW - (chips.length - 1) * CHIP_GAP) / chips.length);
+    chips.forEach((c, i) => items.set(c.id, { x: innerX + i * (w + CHIP_GAP), y, w, h: CHIP_H }));
+    y += CHIP_H + BAND_GAP;
+  }
+
+  // slots: veths by the bridge they hang off, then veths on the host itself; pods under their veth
+  const podsByVeth = new Map<string, TopoNode[]>();
+  const vethIds = new Set(veths.map((v) => v.id));
+  const loosePods: TopoNode[] = [];
+  for (const p of pods) {
+    if (p.parent !== null && vethIds.has(p.parent)) {
+      const list = podsByVeth.get(p.parent);
+      if (list) list.push(p);
+      else podsByVeth.set(p.parent, [p]);
+    } else loosePods.push(p);
+  }
+  const bridgeIds = new Set(bridges.map((b) => b.id));
+  const groups: { bridge: TopoNode | null; slots: { veth: TopoNode | null; pods: TopoNode[] }[] }[] = bridges.map((b) => ({ bridge: b, slots: [] }));
+  const direct: { veth: TopoNode | null; pods: TopoNode[] }[] = [];
+  const groupOf = new Map(bridges.map((b, i) => [b.id, groups[i]!]));
+  for (const v of veths) {
+    const slotItem = { veth: v, pods: podsByVeth.get(v.id) ?? [] };
+    const g = v.parent !== null && bridgeIds.has(v.parent) ? groupOf.get(v.parent) : undefined;
+    if (g) g.slots.push(slotItem);
+    else direct.push(slotItem);
+  }
+  for (const p of loosePods) direct.push({ veth: null, pods: [p] });
+  if (direct.length > 0) groups.push({ bridge: null, slots: direct });
+
+  const headers = groups.filter((g) => g.bridge !== null).length;
+  const availH = box.y + box.h - PAD - y - headers * (CHIP_H + 2) - Math.max(0, groups.length - 1) * BAND_GAP;
+  const { unit, cols } = fitSlots(
+    groups.map((g) => g.slots.length),
+    innerW,
+    availH,
+  );
+
+  const bands: HostBand[] = [];
+  for (const g of groups) {
+    const top = y;
+    if (g.bridge) {
+      items.set(g.bridge.id, { x: innerX, y, w: innerW, h: CHIP_H });
+      y += CHIP_H + 2;
+    }
+    const rows = Math.ceil(g.slots.length / cols);
+    g.slots.forEach((s, i) => {
+      const sx = innerX + (i % cols) * unit;
+      const sy = y + Math.floor(i / cols) * unit;
+      const inner = unit * 0.88;
+      if (s.veth) items.set(s.veth.id, { x: sx, y: sy, w: inner, h: inner * 0.3 });
+      const podTop = s.veth ? sy + inner * 0.38 : sy;
+      const podH = s.veth ? inner * 0.62 : inner;
+      const n = s.pods.length;
+      s.pods.forEach((p, j) => items.set(p.id, { x: sx + (j * inner) / n, y: podTop, w: inner / n, h: podH }));
+    });
+    y += rows * unit;
+    bands.push({ bridge: g.bridge?.id ?? null, rect: { x: innerX, y: top, w: innerW, h: y - top } });
+    y += BAND_GAP;
+  }
+
+  return {
+    name,
+    slot,
+    box,
+    items,
+    bands,
+    unit,
+    counts: {
+      pods: pods.length,
+      veths: veths.length,
+      bridges: bridges.length,
+      tunnels: chips.filter((c) => c.type === 'tunnel').length,
+      other: chips.filter((c) => c.type !== 'tunnel').length,
+    },
+  };
+}
+
+/**
+ * The largest square slot (at most MAX_SLOT) and the column count with which bands of the given
+ * sizes fit `width` × `height`.
+ */
+export function fitSlots(bandSizes: readonly number[], width: number, height: number): { unit: number; cols: number } {
+  const most = Math.max(0, ...bandSizes);
+  if (most === 0) return { unit: MAX_SLOT, cols: Math.max(1, Math.floor(width / MAX_SLOT)) };
+  let best = { unit: 0, cols: 1 };
+  for (let cols = 1; cols <= most; cols++) {
+    const rows = bandSizes.reduce((sum, n) => sum + Math.ceil(n / cols), 0);
+    const unit = Math.min(MAX_SLOT, width / cols, Math.max(0, height) / rows);
+    if (unit > best.unit) best = { unit, cols };
+    if (width / cols < best.unit) break;
+  }
+  // use the full width when the slots are capped
+  const cols = Math.max(best.cols, Math.floor(width / best.unit));
+  return { unit: best.unit, cols: Number.isFinite(cols) && cols > 0 ? cols : 1 };
+}
+
+/** Where an element is drawn (its host's box for a host), or undefined when it is not laid out. */
+export function rectOf(layout: TopologyLayout, n: TopoNode): Rect | undefined {
+  if (n.type === 'host') return layout.hosts.get(n.id.slice('host:'.length))?.box;
+  if (n.host !== null) return layout.hosts.get(n.host)?.items.get(n.id);
+  return layout.outer.get(n.id);
+}
+
+/** The host whose cell holds a world point (ignoring the gaps between boxes). */
+export function hostAt(layout: TopologyLayout, slotToHost: ReadonlyMap<number, string>, x: number, y: number): string | null {
+  if (x < 0 || y < 0) return null;
+  const col = Math.floor(x / CELL_W);
+  if (col >= layout.cols) return null;
+  const slot = Math.floor(y / CELL_H) * layout.cols + col;
+  const name = slotToHost.get(slot);
+  if (name === undefined) return null;
+  const b = layout.hosts.get(name)?.box;
+  return b && x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h ? name : null;
+}
+
+/** The box around every host and outer element. */
+export function layoutBounds(layout: TopologyLayout): Rect {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  const add = (r: Rect) => {
+    x0 = Math.min(x0, r.x);
+    y0 = Math.min(y0, r.y);
+    x1 = Math.max(x1, r.x + r.w);
+    y1 = Math.max(y1, r.y + r.h);
+  };
+  for (const h of layout.hosts.values()) add(h.box);
+  for (const r of layout.outer.values()) add(r);
+  return Number.isFinite(x0) ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : { x: 0, y: 0, w: HOST_W, h: HOST_H };
+}

@@ -1,0 +1,65 @@
+// Semantic zoom: what to draw of a host and of the edges at a given zoom scale. Pure, so the
+// thresholds are tested apart from the canvas.
+import { HOST_W, type HostLayout } from './layout.js';
+
+export type HostDetail = 'collapsed' | 'pods' | 'labels';
+
+/** A host narrower than this on screen (px) collapses to one box with counts. */
+export const COLLAPSE_BELOW_PX = 130;
+/** Pods get their labels once their slot is this big on screen (px). */
+export const LABELS_FROM_PX = 34;
+
+export function hostDetail(scale: number, host: Pick<HostLayout, 'unit'>): HostDetail {
+  if (HOST_W * scale < COLLAPSE_BELOW_PX) return 'collapsed';
+  return host.unit * scale >= LABELS_FROM_PX ? 'labels' : 'pods';
+}
+
+/** The zoom scale below which every host is collapsed. */
+export const COLLAPSE_SCALE = COLLAPSE_BELOW_PX / HOST_W;
+
+/**
+ * Which edges are drawn. Problems always are (a BGP session not established, a route whose next
+ * hop is not the host owning the prefix); healthy BGP and route edges are drawn for every host only
+ * while the graph is small enough to read, otherwise only for the hosts in focus (hovered, selected,
+ * found by a search).
+ */
+export interface EdgePolicy {
+  /** draw all healthy BGP edges up to this many hosts */
+  allBgpUpTo: number;
+  /** draw all healthy route edges up to this many hosts */
+  allRoutesUpTo: number;
+  /** draw every underlay star edge up to this many hosts */
+  allUnderlayUpTo: number;
+  /**
+   * draw every problem edge while there are at most this many; beyond, a problem is shown by its
+   * hosts' red borders and counts, and its edges only for the hosts in focus (one node down in a
+   * 200-node mesh is 398 red arcs: noise, not news)
+   */
+  problemEdgesUpTo: number;
+}
+
+export const DEFAULT_EDGE_POLICY: EdgePolicy = { allBgpUpTo: 40, allRoutesUpTo: 24, allUnderlayUpTo: 40, problemEdgesUpTo: 60 };
+
+export type EdgeDraw = 'all' | 'focus';
+
+export function edgeDrawModes(
+  hostCount: number,
+  problemCount = 0,
+  policy: EdgePolicy = DEFAULT_EDGE_POLICY,
+): { bgp: EdgeDraw; route: EdgeDraw; underlay: EdgeDraw; problems: EdgeDraw } {
+  return {
+    bgp: hostCount <= policy.allBgpUpTo ? 'all' : 'focus',
+    route: hostCount <= policy.allRoutesUpTo ? 'all' : 'focus',
+    underlay: hostCount <= policy.allUnderlayUpTo ? 'all' : 'focus',
+    problems: problemCount <= policy.problemEdgesUpTo ? 'all' : 'focus',
+  };
+}
+
+export type BgpColour = 'established' | 'pending' | 'down';
+
+/** established: green; on the way up (connect, opensent, openconfirm): amber; idle, active or unknown: red. */
+export function bgpColourClass(state: unknown): BgpColour {
+  if (state === 'established') return 'established';
+  if (state === 'connect' || state === 'opensent' || state === 'openconfirm') return 'pending';
+  return 'down';
+}

@@ -1,0 +1,410 @@
+// Draws the topology scene on a 2D canvas (the only DOM-facing code of the topology besides the
+// view). World coordinates come from the layout; the zoom transform maps them to the screen. Only
+// what is on screen is drawn, hosts at the level of detail their on-screen size allows, and edges
+// in one path per colour, so 200 hosts × 50 pods pan and zoom smoothly.
+import type { NodeStatus, TopoEdge, TopoNode } from '@netatlas/wire/core';
+import { hostAt, type Rect } from './layout.js';
+import { bgpColourClass, edgeDrawModes, hostDetail, type BgpColour } from './level-of-detail.js';
+import { BGP_COLOURS, cniColour, COLOURS } from './palette.js';
+import type { TopologyScene } from './scene.js';
+
+export interface ZoomTransformLike {
+  k: number;
+  x: number;
+  y: number;
+}
+
+export interface PaintInput {
+  scene: TopologyScene;
+  transform: ZoomTransformLike;
+  width: number;
+  height: number;
+  dpr: number;
+  hover: string | null;
+  selected: string | null;
+  matches: ReadonlySet<string>;
+  /** hosts whose healthy edges are drawn even in a big cluster (hovered, selected, found) */
+  focusHosts: ReadonlySet<string>;
+  /** live node status by host name (empty when showing the past) */
+  status: ReadonlyMap<string, NodeStatus>;
+}
+
+export interface PaintStats {
+  hostsDrawn: number;
+  edgesDrawn: number;
+  ms: number;
+}
+
+interface EdgeLists {
+  version: number;
+  underlay: TopoEdge[];
+  bgp: TopoEdge[];
+  route: TopoEdge[];
+  tunnel: TopoEdge[];
+  veth: TopoEdge[];
+  /** BGP sessions not established, routes via the wrong host */
+  problems: TopoEdge[];
+}
+
+const edgeCache = new WeakMap<TopologyScene, EdgeLists>();
+
+function edgeLists(scene: TopologyScene): EdgeLists {
+  const cached = edgeCache.get(scene);
+  if (cached && cached.version === scene.version) return cached;
+  const lists: EdgeLists = { version: scene.version, underlay: [], bgp: [], route: [], tunnel: [], veth: [], problems: [] };
+  for (const e of scene.maps.edges.values()) {
+    switch (e.type) {
+      case 'underlay':
+        lists.underlay.push(e);
+        break;
+      case 'bgp':
+        lists.bgp.push(e);
+        if (e.data['state'] !== 'established') lists.problems.push(e);
+        break;
+      case 'route':
+        lists.route.push(e);
+        if (e.data['nextHopMismatch'] === true) lists.problems.push(e);
+        break;
+      case 'tunnel':
+        lists.tunnel.push(e);
+        break;
+      case 'veth':
+        lists.veth.push(e);
+        break;
+    }
+  }
+  edgeCache.set(scene, lists);
+  return lists;
+}
+
+const center = (r: Rect): [number, number] => [r.x + r.w / 2, r.y + r.h / 2];
+
+function intersects(r: Rect, x0: number, y0: number, x1: number, y1: number): boolean {
+  return r.x <= x1 && r.x + r.w >= x0 && r.y <= y1 && r.y + r.h >= y0;
+}
+
+export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput): PaintStats {
+  const started = performance.now();
+  const { scene, transform: t, width, height, dpr } = input;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = COLOURS.background;
+  ctx.fillRect(0, 0, width, height);
+  ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
+  const x0 = -t.x / t.k;
+  const y0 = -t.y / t.k;
+  const x1 = (width - t.x) / t.k;
+  const y1 = (height - t.y) / t.k;
+  const px = 1 / t.k; // one screen pixel in world units
+  const stats: PaintStats = { hostsDrawn: 0, edgesDrawn: 0, ms: 0 };
+
+  const hostCount = scene.layout.hosts.size;
+  const lists = edgeLists(scene);
+  const modes = edgeDrawModes(hostCount, lists.problems.length);
+  const hidden = (id: string) => scene.isHidden(scene.hostOf(id));
+  const mark = (id: string) => scene.marks.get(id);
+
+  // ---------------------------------------------------------------- edges, under the boxes
+  /** Healthy edges of the hosts in focus (from the scene's per-host index) plus every problem edge. */
+  const focusAndProblems = (type: 'bgp' | 'route'): TopoEdge[] => {
+    const out = new Map<string, TopoEdge>();
+    for (const h of input.focusHosts) for (const e of scene.edgesTouching(h, type)) out.set(e.id, e);
+    if (modes.problems === 'all') for (const e of lists.problems) if (e.type === type) out.set(e.id, e);
+    return [...out.values()];
+  };
+
+  /** Where an edge meets an element: a host at the middle of its top side (its node IP), anything else at its centre. */
+  const anchor = (id: string): [number, number] | null => {
+    const r = scene.rectOf(id);
+    if (!r) return null;
+    return id.startsWith('host:') ? [r.x + r.w / 2, r.y] : [r.x + r.w / 2, r.y + r.h / 2];
+  };
+
+  /**
+   * Edges as arcs rising above the hosts they join: A→B and B→A at two heights, so both directions
+   * of a session (or route) stay visible, each in its own colour.
+   */
+  const strokeCurves = (edges: readonly TopoEdge[], colour: string, widthPx: number, bend: number, dash: number[] = [], alpha = 1) => {
+    if (edges.length === 0) return;
+    ctx.beginPath();
+    let n = 0;
+    for (const e of edges) {
+      if (hidden(e.source) || hidden(e.target)) continue;
+      const a = anchor(e.source);
+      const b = anchor(e.target);
+      if (!a || !b) continue;
+      const [ax, ay] = a;
+      const [bx, by] = b;
+      const len = Math.hypot(bx - ax, by - ay) || 1;
+      const rise = len * bend + (e.source < e.target ? 14 : 30);
+      const cx = (ax + bx) / 2;
+      const cy = Math.min(ay, by) - rise;
+      if (Math.max(ax, bx) < x0 || Math.min(ax, bx) > x1 || Math.max(ay, by) < y0 || cy > y1) continue;
+      ctx.moveTo(ax, ay);
+      ctx.quadraticCurveTo(cx, cy, bx, by);
+      n++;
+    }
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = widthPx * px;
+    ctx.globalAlpha = alpha;
+    ctx.setLineDash(dash.map((d) => d * px));
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.globalAlpha = 1;
+    stats.edgesDrawn += n;
+  };
+
+  const byMark = (edges: readonly TopoEdge[], draw: (es: TopoEdge[], colourOverride: string | null, dash: number[]) => void) => {
+    const plain: TopoEdge[] = [];
+    const marked = new Map<string, TopoEdge[]>();
+    for (const e of edges) {
+      const m = mark(e.id);
+      if (!m) plain.push(e);
+      else (marked.get(m) ?? marked.set(m, []).get(m)!).push(e);
+    }
+    draw(plain, null, []);
+    for (const [m, es] of marked) draw(es, COLOURS[m as 'added' | 'removed' | 'changed'], m === 'removed' ? [6, 4] : []);
+  };
+
+  // underlay stars: faint, straight
+  ctx.beginPath();
+  const underlay = modes.underlay === 'all' ? lists.underlay : [...input.focusHosts].flatMap((h) => scene.edgesTouching(h, 'underlay'));
+  for (const e of underlay) {
+    if (hidden(e.source)) continue;
+    const a = scene.rectOf(e.source);
+    const b = scene.rectOf(e.target);
+    if (!a || !b) continue;
+    const [ax, ay] = center(a);
+    const bx = Math.min(Math.max(ax, b.x + 10), b.x + b.w - 10);
+    const by = b.y + b.h;
+    if (Math.max(ax, bx) < x0 || Math.min(ax, bx) > x1 || Math.max(ay, by) < y0 || Math.min(ay, by) > y1) continue;
+    ctx.moveTo(ax, a.y);
+    ctx.lineTo(bx, by);
+    stats.edgesDrawn++;
+  }
+  ctx.strokeStyle = COLOURS.underlay;
+  ctx.lineWidth = px;
+  ctx.stroke();
+
+  // ---------------------------------------------------------------- outer elements
+  for (const [id, r] of scene.layout.outer) {
+    if (!intersects(r, x0, y0, x1, y1)) continue;
+    const n = scene.maps.nodes.get(id);
+    if (!n) continue;
+    ctx.fillStyle = n.type === 'subnet' ? COLOURS.subnet : COLOURS.external;
+    roundRect(ctx, r, 6);
+    ctx.fill();
+    ctx.fillStyle = n.type === 'subnet' ? COLOURS.hostHeader : COLOURS.externalText;
+    text(ctx, `${n.type === 'subnet' ? 'subnet' : n.type} ${n.label}`, r.x + 8, r.y + r.h / 2, Math.max(12, 10 * px), r.w - 16);
+    outline(ctx, input, id, r, px);
+  }
+
+  // ---------------------------------------------------------------- hosts
+  for (const [name, hl] of scene.layout.hosts) {
+    const box = hl.box;
+    if (!intersects(box, x0, y0, x1, y1)) continue;
+    stats.hostsDrawn++;
+    const entry = scene.hostEntry(name);
+    const hostNode = entry?.node ?? null;
+    const hid = `host:${name}`;
+    const st = scene.stats.get(name);
+    const status = input.status.get(name);
+    const detail = hostDetail(t.k, hl);
+    const removed = mark(hid) === 'removed';
+    ctx.globalAlpha = removed ? 0.45 : 1;
+
+    ctx.fillStyle = COLOURS.hostFill;
+    roundRect(ctx, box, 8);
+    ctx.fill();
+    let border: string = COLOURS.hostStroke;
+    if (status === 'lost') border = COLOURS.statusLost;
+    else if (status === 'disconnected' || status === 'pending') border = COLOURS.statusDisconnected;
+    else if (st && st.bgpDown > 0) border = BGP_COLOURS.down;
+    else if (st && st.routeMismatch > 0) border = COLOURS.routeMismatch;
+    ctx.strokeStyle = border;
+    ctx.lineWidth = (border === COLOURS.hostStroke ? 1 : 2) * px;
+    ctx.setLineDash(status === 'lost' || status === 'disconnected' ? [6 * px, 4 * px] : []);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    // CNI accent bar
+    ctx.fillStyle = cniColour(String(hostNode?.data['cniStyle'] ?? 'unknown'));
+    ctx.fillRect(box.x, box.y + 4, 4, box.h - 8);
+
+    const screenW = box.w * t.k;
+    if (detail === 'collapsed') {
+      if (screenW >= 36) {
+        const f = Math.min(box.h / 5, (screenW >= 90 ? 13 : 10) * px);
+        ctx.fillStyle = COLOURS.hostHeader;
+        text(ctx, name, box.x + 12, box.y + box.h * 0.3, f * 1.2, box.w - 20, 'bold');
+        if (st) {
+          ctx.fillStyle = COLOURS.hostMuted;
+          text(ctx, `${st.pods} pods`, box.x + 12, box.y + box.h * 0.55, f, box.w - 20);
+          ctx.fillStyle = st.bgpTotal === 0 ? COLOURS.hostMuted : st.bgpEstablished === st.bgpTotal ? BGP_COLOURS.established : BGP_COLOURS.down;
+          if (st.bgpTotal > 0) text(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, box.x + 12, box.y + box.h * 0.78, f, box.w - 20);
+        }
+      }
+    } else {
+      drawHostInterior(ctx, input, name, detail === 'labels', px);
+    }
+    ctx.globalAlpha = 1;
+    outline(ctx, input, hid, box, px);
+  }
+
+  // ---------------------------------------------------------------- BGP, route and tunnel edges, over the boxes
+  const routes = modes.route === 'all' ? lists.route : focusAndProblems('route');
+  byMark(routes, (es, colour, dash) => {
+    strokeCurves(es.filter((e) => e.data['nextHopMismatch'] !== true), colour ?? COLOURS.route, 1.2, 0.3, dash, colour ? 1 : 0.55);
+    strokeCurves(es.filter((e) => e.data['nextHopMismatch'] === true), colour ?? COLOURS.routeMismatch, 2, 0.3, dash.length ? dash : [5, 3]);
+  });
+
+  const bgp = modes.bgp === 'all' ? lists.bgp : focusAndProblems('bgp');
+  byMark(bgp, (es, colour, dash) => {
+    const buckets: Record<BgpColour, TopoEdge[]> = { established: [], pending: [], down: [] };
+    for (const e of es) buckets[bgpColourClass(e.data['state'])].push(e);
+    for (const c of ['established', 'pending', 'down'] as const) strokeCurves(buckets[c], colour ?? BGP_COLOURS[c], c === 'established' ? 1.8 : 2.6, 0.15, dash, colour || c !== 'established' ? 1 : 0.8);
+  });
+
+  byMark(lists.tunnel, (es, colour, dash) => strokeCurves(es, colour ?? COLOURS.tunnelEdge, 1.2, 0.22, dash.length ? dash : [4, 3]));
+
+  stats.ms = performance.now() - started;
+  return stats;
+}
+
+function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name: string, labels: boolean, px: number): void {
+  const { scene } = input;
+  const hl = scene.layout.hosts.get(name)!;
+  const entry = scene.hostEntry(name);
+  const box = hl.box;
+  const hostNode = entry?.node ?? null;
+  const st = scene.stats.get(name);
+  // header: name, style, node IP, BGP
+  ctx.fillStyle = COLOURS.hostHeader;
+  const headerFont = Math.max(13, 10 * px);
+  text(ctx, name, box.x + 12, box.y + 11, headerFont, box.w * 0.55, 'bold');
+  ctx.fillStyle = COLOURS.hostMuted;
+  const nodeIps = Array.isArray(hostNode?.data['nodeIps']) ? (hostNode.data['nodeIps'] as string[]).join(' ') : '';
+  const sub = [String(hostNode?.data['cniStyle'] ?? ''), nodeIps].filter(Boolean).join(' · ');
+  text(ctx, sub, box.x + 12, box.y + 23, Math.max(9, 8 * px), box.w - 24);
+  if (st && st.bgpTotal > 0) {
+    ctx.fillStyle = st.bgpEstablished === st.bgpTotal ? BGP_COLOURS.established : BGP_COLOURS.down;
+    textRight(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, box.x + box.w - 8, box.y + 11, Math.max(10, 9 * px));
+  }
+  if (!entry) return;
+  const mark = (id: string) => scene.marks.get(id);
+  for (const band of hl.bands) {
+    if (band.bridge === null) continue;
+    const r = hl.items.get(band.bridge);
+    const n = entry.members.get(band.bridge);
+    if (!r || !n) continue;
+    ctx.fillStyle = COLOURS.bridge;
+    roundRect(ctx, r, 3);
+    ctx.fill();
+    ctx.fillStyle = COLOURS.bridgeText;
+    const cidrs = Array.isArray(hostNode?.data['podCidrs']) ? ` ${(hostNode.data['podCidrs'] as string[]).join(' ')}` : '';
+    text(ctx, `${n.label}${cidrs}`, r.x + 6, r.y + r.h / 2, Math.min(r.h * 0.7, Math.max(10, 9 * px)), r.w - 12);
+    outline(ctx, input, n.id, r, px);
+  }
+  for (const n of entry.members.values()) {
+    const r = hl.items.get(n.id);
+    if (!r || n.type === 'bridge') continue;
+    const m = mark(n.id);
+    ctx.globalAlpha = m === 'removed' ? 0.4 : 1;
+    switch (n.type) {
+      case 'veth':
+        ctx.fillStyle = n.data['operstate'] === 'DOWN' ? BGP_COLOURS.down : COLOURS.veth;
+        ctx.fillRect(r.x, r.y, r.w, r.h);
+        break;
+      case 'pod':
+        ctx.fillStyle = COLOURS.pod;
+        roundRect(ctx, r, Math.min(4, r.w / 4));
+        ctx.fill();
+        if (labels) {
+          ctx.fillStyle = COLOURS.podText;
+          // the pod's IP (its last octet when narrow), or the end of its veth's name before an IP is known
+          const label = n.label;
+          const isIp = /^[\d.]+$|:/.test(label);
+          const screenW = r.w / px;
+          const shown = screenW > label.length * 6.5 ? label : isIp && label.includes('.') ? `.${label.split('.').pop()}` : `…${label.slice(-5)}`;
+          text(ctx, shown, r.x + 2, r.y + r.h / 2, Math.min(r.h * 0.45, (r.w - 4) / (shown.length * 0.62)), r.w - 4);
+        }
+        break;
+      default: {
+        ctx.fillStyle = n.type === 'tunnel' ? COLOURS.tunnel : COLOURS.chip;
+        roundRect(ctx, r, 3);
+        ctx.fill();
+        ctx.fillStyle = n.type === 'tunnel' ? COLOURS.tunnelText : COLOURS.hostHeader;
+        text(ctx, n.label, r.x + 4, r.y + r.h / 2, Math.min(r.h * 0.7, Math.max(10, 9 * px)), r.w - 8);
+      }
+    }
+    ctx.globalAlpha = 1;
+    outline(ctx, input, n.id, r, px);
+  }
+}
+
+/** Selection, hover, search and compare outlines. */
+function outline(ctx: CanvasRenderingContext2D, input: PaintInput, id: string, r: Rect, px: number): void {
+  const m = input.scene.marks.get(id);
+  let colour: string | null = null;
+  let w = 2;
+  if (input.selected === id) {
+    colour = COLOURS.selected;
+    w = 3;
+  } else if (input.matches.has(id)) {
+    colour = COLOURS.match;
+    w = 3;
+  } else if (input.hover === id) colour = COLOURS.hover;
+  else if (m) colour = COLOURS[m];
+  if (colour === null) return;
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = w * px;
+  ctx.setLineDash(m === 'removed' && colour === COLOURS.removed ? [5 * px, 3 * px] : []);
+  ctx.strokeRect(r.x - w * px, r.y - w * px, r.w + 2 * w * px, r.h + 2 * w * px);
+  ctx.setLineDash([]);
+}
+
+function roundRect(ctx: CanvasRenderingContext2D, r: Rect, radius: number): void {
+  ctx.beginPath();
+  if (typeof ctx.roundRect === 'function') ctx.roundRect(r.x, r.y, r.w, r.h, Math.min(radius, r.w / 2, r.h / 2));
+  else ctx.rect(r.x, r.y, r.w, r.h);
+}
+
+function text(ctx: CanvasRenderingContext2D, s: string, x: number, y: number, size: number, maxWidth: number, weight = 'normal'): void {
+  if (size <= 0 || maxWidth <= 0) return;
+  ctx.font = `${weight} ${size}px system-ui, sans-serif`;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  ctx.fillText(s, x, y, maxWidth);
+}
+
+function textRight(ctx: CanvasRenderingContext2D, s: string, x: number, y: number, size: number): void {
+  ctx.font = `${size}px system-ui, sans-serif`;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'right';
+  ctx.fillText(s, x, y);
+  ctx.textAlign = 'left';
+}
+
+/** The element under a world point: the smallest one of the host there, else an outer element. */
+export function hitTest(scene: TopologyScene, x: number, y: number, scale: number): TopoNode | null {
+  for (const [id, r] of scene.layout.outer) if (x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h) return scene.maps.nodes.get(id) ?? null;
+  const host = hostAt(scene.layout, scene.slotToHost, x, y);
+  if (host === null) return null;
+  const hl = scene.layout.hosts.get(host)!;
+  const entry = scene.hostEntry(host);
+  if (hostDetail(scale, hl) !== 'collapsed' && entry) {
+    let best: TopoNode | null = null;
+    let bestArea = Infinity;
+    for (const [id, r] of hl.items) {
+      if (x < r.x || x > r.x + r.w || y < r.y || y > r.y + r.h) continue;
+      const area = r.w * r.h;
+      if (area < bestArea) {
+        const n = entry.members.get(id);
+        if (n) {
+          best = n;
+          bestArea = area;
+        }
+      }
+    }
+    if (best) return best;
+  }
+  return entry?.node ?? { id: `host:${host}`, type: 'host', host: null, parent: null, label: host, data: {} };
+}

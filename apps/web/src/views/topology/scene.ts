@@ -1,0 +1,274 @@
+// The topology view's model: the topology (as maps), its elements grouped by host, the layout,
+// per-host counts for collapsed boxes, compare marks and hidden hosts. No DOM: the canvas painter
+// and the table read it, tests drive it. A patch relays out only the hosts it touches.
+import type { TopoEdge, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
+import { applyPatchToMaps, diffTopologyMaps, emptyTopologyMaps, topologyMaps, type TopologyMaps } from '../../state/topology-maps.js';
+import { hostNameOf, layoutTopology, type HostEntry, type LayoutInput, type Rect, type TopologyLayout } from './layout.js';
+import { bgpColourClass } from './level-of-detail.js';
+
+export type Mark = 'added' | 'removed' | 'changed';
+
+export interface HostStats {
+  pods: number;
+  bgpTotal: number;
+  bgpEstablished: number;
+  /** sessions neither established nor on their way up */
+  bgpDown: number;
+  routes: number;
+  /** routes whose next hop is not the host that owns the prefix */
+  routeMismatch: number;
+}
+
+export interface TopologySummary {
+  hosts: number;
+  pods: number;
+  bgpSessions: number;
+  bgpEstablished: number;
+  routes: number;
+}
+
+const hostFromId = (id: string): string | null => (id.startsWith('host:') ? id.slice(5) : null);
+
+/** Both topologies in one, each element marked added, removed or changed from `from` to `to`. */
+export function compareTopologies(from: TopologyMaps, to: TopologyMaps): { union: TopologyMaps; marks: Map<string, Mark> } {
+  const union: TopologyMaps = { nodes: new Map(to.nodes), edges: new Map(to.edges) };
+  const marks = new Map<string, Mark>();
+  const patch = diffTopologyMaps(from, to);
+  for (const n of patch.upsertNodes) marks.set(n.id, from.nodes.has(n.id) ? 'changed' : 'added');
+  for (const e of patch.upsertEdges) marks.set(e.id, from.edges.has(e.id) ? 'changed' : 'added');
+  for (const id of patch.removeNodes) {
+    union.nodes.set(id, from.nodes.get(id)!);
+    marks.set(id, 'removed');
+  }
+  for (const id of patch.removeEdges) {
+    union.edges.set(id, from.edges.get(id)!);
+    marks.set(id, 'removed');
+  }
+  return { union, marks };
+}
+
+export class TopologyScene {
+  readonly maps: TopologyMaps = emptyTopologyMaps();
+  private readonly hostIndex = new Map<string, { node: TopoNode | null; members: Map<string, TopoNode> }>();
+  private readonly outerNodes = new Map<string, TopoNode>();
+  /** host name → ids of the edges that start at it or at one of its elements */
+  private readonly edgesFrom = new Map<string, Set<string>>();
+  /** host name → ids of the edges that end at it or at one of its elements */
+  private readonly edgesTo = new Map<string, Set<string>>();
+  layout: TopologyLayout = layoutTopology({ hosts: new Map(), outer: new Map() });
+  readonly stats = new Map<string, HostStats>();
+  slotToHost = new Map<number, string>();
+  marks = new Map<string, Mark>();
+  private hidden = new Set<string>();
+  /** bumped on every change: painters cache by it */
+  version = 0;
+
+  /** Applies a patch: only the hosts it touches are laid out again. */
+  applyPatch(patch: TopologyPatch): { dirtyHosts: Set<string> } {
+    const dirtyLayout = new Set<string>();
+    const dirtyStats = new Set<string>();
+    let outerChanged = false;
+    const touchNode = (n: TopoNode) => {
+      const h = hostNameOf(n);
+      if (h === null) outerChanged = true;
+      else {
+        dirtyLayout.add(h);
+        dirtyStats.add(h);
+      }
+    };
+    for (const id of patch.removeNodes) {
+      const n = this.maps.nodes.get(id);
+      if (n) {
+        touchNode(n);
+        this.unindexNode(n);
+      }
+    }
+    for (const id of patch.removeEdges) {
+      const e = this.maps.edges.get(id);
+      if (e) {
+        const h = this.edgeHost(e);
+        if (h !== null) {
+          this.edgesFrom.get(h)?.delete(id);
+          dirtyStats.add(h);
+        }
+        const t = this.hostOf(e.target);
+        if (t !== null) this.edgesTo.get(t)?.delete(id);
+      }
+    }
+    for (const n of patch.upsertNodes) {
+      const old = this.maps.nodes.get(n.id);
+      if (old) this.unindexNode(old);
+      touchNode(n);
+    }
+    applyPatchToMaps(this.maps, patch);
+    for (const n of patch.upsertNodes) this.indexNode(n);
+    for (const e of patch.upsertEdges) {
+      const t = this.hostOf(e.target);
+      if (t !== null) {
+        let to = this.edgesTo.get(t);
+        if (!to) this.edgesTo.set(t, (to = new Set()));
+        to.add(e.id);
+      }
+      const h = this.edgeHost(e);
+      if (h === null) continue;
+      let set = this.edgesFrom.get(h);
+      if (!set) this.edgesFrom.set(h, (set = new Set()));
+      set.add(e.id);
+      dirtyStats.add(h);
+    }
+    for (const h of dirtyLayout) {
+      const entry = this.hostIndex.get(h);
+      if (entry && entry.node === null && entry.members.size === 0) this.hostIndex.delete(h);
+    }
+    if (dirtyLayout.size > 0 || outerChanged) this.relayout(dirtyLayout);
+    for (const h of dirtyStats) this.computeStats(h);
+    this.version++;
+    return { dirtyHosts: dirtyLayout };
+  }
+
+  /** Shows another topology: applied as the difference from the current one, so unchanged hosts stay put. */
+  setTopology(t: Topology | TopologyMaps, marks: Map<string, Mark> = new Map()): TopologyPatch {
+    const target = Array.isArray(t.nodes) ? topologyMaps(t as Topology) : (t as TopologyMaps);
+    const patch = diffTopologyMaps(this.maps, target);
+    this.marks = marks;
+    this.applyPatch(patch);
+    return patch;
+  }
+
+  /** Hosts left out of the picture (nodes that left the cluster); their cells stay free. */
+  setHidden(names: Iterable<string>): void {
+    const next = new Set(names);
+    const changed = new Set([...next].filter((n) => !this.hidden.has(n)).concat([...this.hidden].filter((n) => !next.has(n))));
+    if (changed.size === 0) return;
+    this.hidden = next;
+    this.relayout(changed);
+    this.version++;
+  }
+
+  isHidden(host: string | null): boolean {
+    return host !== null && this.hidden.has(host);
+  }
+
+  /** Lays out again: the given hosts, or (no argument) everything from scratch, compacting holes. */
+  relayout(dirtyHosts?: ReadonlySet<string>): void {
+    const hosts = new Map<string, HostEntry>();
+    for (const [name, entry] of this.hostIndex) if (!this.hidden.has(name)) hosts.set(name, entry);
+    const input: LayoutInput = { hosts, outer: this.outerNodes };
+    this.layout = dirtyHosts ? layoutTopology(input, { previous: this.layout, dirtyHosts }) : layoutTopology(input);
+    this.slotToHost = new Map([...this.layout.hostSlots].map(([name, slot]) => [slot, name]));
+    if (!dirtyHosts) this.version++;
+  }
+
+  hostEntry(name: string): HostEntry | undefined {
+    return this.hostIndex.get(name);
+  }
+
+  /** Where an element is drawn, or undefined (hidden, or not laid out). */
+  rectOf(id: string): Rect | undefined {
+    const h = hostFromId(id);
+    if (h !== null) return this.layout.hosts.get(h)?.box;
+    const n = this.maps.nodes.get(id);
+    if (!n) return undefined;
+    if (n.host !== null) return this.layout.hosts.get(n.host)?.items.get(id);
+    return this.layout.outer.get(id);
+  }
+
+  /** The host an element belongs to (a host's own name for a host). */
+  hostOf(id: string): string | null {
+    const h = hostFromId(id);
+    if (h !== null) return h;
+    return this.maps.nodes.get(id)?.host ?? null;
+  }
+
+  /** The ids of edges that start at a host or its elements. */
+  edgesOfHost(name: string): ReadonlySet<string> {
+    return this.edgesFrom.get(name) ?? new Set();
+  }
+
+  /** The edges of a given type that start or end at a host (or its elements). */
+  edgesTouching(name: string, type: TopoEdge['type']): TopoEdge[] {
+    const out: TopoEdge[] = [];
+    const seen = new Set<string>();
+    for (const set of [this.edgesFrom.get(name), this.edgesTo.get(name)]) {
+      for (const id of set ?? []) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const e = this.maps.edges.get(id);
+        if (e && e.type === type) out.push(e);
+      }
+    }
+    return out;
+  }
+
+  /** What is drawn: hosts not hidden, elements not marked removed. */
+  summary(): TopologySummary {
+    const s: TopologySummary = { hosts: 0, pods: 0, bgpSessions: 0, bgpEstablished: 0, routes: 0 };
+    for (const [name, entry] of this.hostIndex) {
+      if (this.hidden.has(name) || (entry.node && this.marks.get(entry.node.id) === 'removed')) continue;
+      s.hosts++;
+      for (const n of entry.members.values()) if (n.type === 'pod' && this.marks.get(n.id) !== 'removed') s.pods++;
+      for (const id of this.edgesFrom.get(name) ?? []) {
+        if (this.marks.get(id) === 'removed') continue;
+        const e = this.maps.edges.get(id);
+        if (!e) continue;
+        if (e.type === 'bgp') {
+          s.bgpSessions++;
+          if (e.data['state'] === 'established') s.bgpEstablished++;
+        } else if (e.type === 'route') s.routes++;
+      }
+    }
+    return s;
+  }
+
+  private indexNode(n: TopoNode): void {
+    const h = hostNameOf(n);
+    if (h === null) {
+      this.outerNodes.set(n.id, n);
+      return;
+    }
+    let e = this.hostIndex.get(h);
+    if (!e) this.hostIndex.set(h, (e = { node: null, members: new Map() }));
+    if (n.type === 'host') e.node = n;
+    else e.members.set(n.id, n);
+  }
+
+  private unindexNode(n: TopoNode): void {
+    const h = hostNameOf(n);
+    if (h === null) {
+      this.outerNodes.delete(n.id);
+      return;
+    }
+    const e = this.hostIndex.get(h);
+    if (!e) return;
+    if (n.type === 'host') e.node = null;
+    else e.members.delete(n.id);
+  }
+
+  private edgeHost(e: TopoEdge): string | null {
+    return hostFromId(e.source) ?? this.maps.nodes.get(e.source)?.host ?? null;
+  }
+
+  private computeStats(name: string): void {
+    const entry = this.hostIndex.get(name);
+    if (!entry) {
+      this.stats.delete(name);
+      return;
+    }
+    const s: HostStats = { pods: 0, bgpTotal: 0, bgpEstablished: 0, bgpDown: 0, routes: 0, routeMismatch: 0 };
+    for (const n of entry.members.values()) if (n.type === 'pod') s.pods++;
+    for (const id of this.edgesFrom.get(name) ?? []) {
+      const e = this.maps.edges.get(id);
+      if (!e) continue;
+      if (e.type === 'bgp') {
+        s.bgpTotal++;
+        const c = bgpColourClass(e.data['state']);
+        if (c === 'established') s.bgpEstablished++;
+        else if (c === 'down') s.bgpDown++;
+      } else if (e.type === 'route') {
+        s.routes++;
+        if (e.data['nextHopMismatch'] === true) s.routeMismatch++;
+      }
+    }
+    this.stats.set(name, s);
+  }
+}

@@ -1,0 +1,524 @@
+// The topology view: canvas with zoom and pan (d3-zoom), semantic zoom, hover and click, search,
+// a table toggle, and the time control (live patches, a past moment, or a compare of two).
+import type { NodeStatus, TopoNode, TopologyPatch } from '@netatlas/wire/core';
+import { select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3';
+import { formatAge, formatDateTime } from '../../format/time.js';
+import { withParams, type AppRoute } from '../../state/route.js';
+import { sameTime, type TimeSelection } from '../../state/time-control.js';
+import { topologyMaps } from '../../state/topology-maps.js';
+import { syntheticTopology } from '../../testing/synthetic-topology.js';
+import { debounce, errorBox, fill, h, perFrame } from '../../ui/dom.js';
+import type { View, ViewContext } from '../view.js';
+import { layoutBounds, type Rect } from './layout.js';
+import { bgpColourClass } from './level-of-detail.js';
+import { hitTest, paintTopology, type PaintStats } from './painter.js';
+import { BGP_COLOURS, COLOURS } from './palette.js';
+import { compareTopologies, TopologyScene } from './scene.js';
+import { searchTopology, type SearchResult } from './search.js';
+import { topologyTables } from './topology-table.js';
+
+const EMPTY_SEARCH: SearchResult = { query: '', kind: 'empty', ids: [], hosts: new Set(), truncated: false };
+
+export class TopologyView implements View {
+  readonly element: HTMLElement;
+  private readonly scene = new TopologyScene();
+  private readonly canvas = h('canvas', { class: 'topology-canvas', 'data-testid': 'topology-canvas', tabindex: 0, 'aria-label': 'cluster topology' });
+  private readonly ctx2d: CanvasRenderingContext2D;
+  private readonly canvasWrap: HTMLElement;
+  private readonly tooltip = h('div', { class: 'tooltip', hidden: true });
+  private readonly summaryEl = h('span', { class: 'summary', 'data-testid': 'topology-summary' });
+  private readonly hostList = h('ul', { class: 'sr-only', 'data-testid': 'topology-hosts' });
+  private readonly details = h('aside', { class: 'details', 'data-testid': 'topology-details', hidden: true });
+  private readonly tableWrap = h('div', { class: 'topology-tables', hidden: true });
+  private readonly status = h('div', { class: 'view-status' });
+  private readonly searchInput: HTMLInputElement;
+  private readonly matchCount = h('span', { class: 'muted match-count' });
+  private readonly tableToggle: HTMLButtonElement;
+  private readonly departedToggle: HTMLInputElement;
+  private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
+  private transform: ZoomTransform = zoomIdentity;
+  private userMoved = false;
+  private pendingSearchZoom = false;
+  private route: AppRoute;
+  private shownTime: TimeSelection | null = null;
+  private loadToken = 0;
+  private search: SearchResult = EMPTY_SEARCH;
+  private hover: string | null = null;
+  private size = { width: 0, height: 0 };
+  private lastPaint: PaintStats | null = null;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly resizeObserver: ResizeObserver;
+  private readonly requestDraw = perFrame(() => this.draw());
+  private readonly refreshPanels = perFrame(() => this.updatePanels());
+  private readonly refreshTables = debounce(() => this.updateTables(), 250);
+  private readonly searchLater = debounce(() => this.runSearch(true), 350);
+
+  constructor(
+    private readonly ctx: ViewContext,
+    route: AppRoute,
+  ) {
+    this.route = route;
+    this.searchInput = h('input', {
+      type: 'search',
+      class: 'search',
+      placeholder: 'Search node, pod, IP or prefix',
+      'aria-label': 'search the topology',
+      'data-testid': 'topology-search',
+      value: route.params.get('q') ?? '',
+      oninput: () => {
+        this.runSearch(false);
+        this.searchLater();
+      },
+      onkeydown: (e: KeyboardEvent) => {
+        if (e.key === 'Enter') this.runSearch(true);
+        if (e.key === 'Escape') {
+          this.searchInput.value = '';
+          this.runSearch(false);
+        }
+      },
+    });
+    this.tableToggle = h('button', { type: 'button', 'data-testid': 'topology-table-toggle', 'aria-pressed': 'false', onclick: () => this.setParam('table', this.route.params.get('table') === '1' ? null : '1') }, 'Table');
+    this.departedToggle = h('input', { type: 'checkbox', 'data-testid': 'topology-show-departed', onchange: () => this.setParam('departed', this.departedToggle.checked ? '1' : null) });
+    const ctx2d = this.canvas.getContext('2d', { alpha: false });
+    if (!ctx2d) throw new Error('no 2D canvas');
+    this.ctx2d = ctx2d;
+    this.canvasWrap = h('div', { class: 'canvas-wrap' }, this.canvas, this.tooltip, this.hostList);
+    this.element = h(
+      'section',
+      { class: 'view topology-view', 'data-testid': 'view-topology' },
+      h(
+        'div',
+        { class: 'toolbar' },
+        this.searchInput,
+        this.matchCount,
+        this.tableToggle,
+        h('button', { type: 'button', title: 'fit the whole cluster on screen', onclick: () => this.fit(true) }, 'Fit'),
+        h('button', { type: 'button', title: 'lay out again from scratch, in name order (closes holes left by removed hosts)', onclick: () => this.relayout() }, 'Re-layout'),
+        h('label', { class: 'check', title: 'nodes whose status is "left"' }, this.departedToggle, ' show departed nodes'),
+        h('span', { class: 'spacer' }),
+        this.summaryEl,
+      ),
+      this.status,
+      h('div', { class: 'topology-body' }, this.canvasWrap, this.tableWrap, this.details),
+      legend(),
+    );
+
+    this.zoomBehavior = zoom<HTMLCanvasElement, unknown>()
+      .scaleExtent([0.02, 12])
+      .on('zoom', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+        this.transform = event.transform;
+        if (event.sourceEvent) this.userMoved = true;
+        this.requestDraw();
+      });
+    select(this.canvas).call(this.zoomBehavior).on('dblclick.zoom', null);
+    this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
+    this.canvas.addEventListener('mouseleave', () => {
+      this.hover = null;
+      this.tooltip.hidden = true;
+      this.requestDraw();
+    });
+    this.canvas.addEventListener('click', (e) => this.onClick(e));
+    this.canvas.addEventListener('dblclick', (e) => {
+      const n = this.pick(e);
+      const host = n ? this.scene.hostOf(n.id) : null;
+      if (host) this.ctx.navigate({ view: 'nodes', node: host, time: this.route.time, params: new Map() });
+    });
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(this.canvasWrap);
+
+    const { store } = ctx;
+    this.unsubscribe.push(
+      store.on('topology', (patch) => this.onLivePatch(patch)),
+      store.on('nodes', () => {
+        this.updateHidden();
+        this.refreshPanels();
+        this.requestDraw();
+      }),
+    );
+    this.update(route);
+  }
+
+  update(route: AppRoute): void {
+    const previous = this.route;
+    this.route = route;
+    const table = route.params.get('table') === '1';
+    this.tableToggle.setAttribute('aria-pressed', String(table));
+    this.tableToggle.classList.toggle('active', table);
+    this.canvasWrap.hidden = table;
+    this.tableWrap.hidden = !table;
+    this.departedToggle.checked = route.params.get('departed') === '1';
+    const q = route.params.get('q') ?? '';
+    if (this.searchInput.value !== q && document.activeElement !== this.searchInput) this.searchInput.value = q;
+    const synthetic = route.params.get('synthetic') ?? null;
+    if (this.shownTime === null || !sameTime(this.shownTime, route.time) || synthetic !== (previous.params.get('synthetic') ?? null)) void this.load();
+    this.updateHidden();
+    // a search from a link (or the back button) frames its matches, once there is something to frame
+    if (q !== '' && (previous === route || (previous.params.get('q') ?? '') !== q)) this.pendingSearchZoom = true;
+    this.runSearch(this.takeSearchZoom());
+    this.refreshPanels();
+    if (table) this.updateTables();
+    this.requestDraw();
+  }
+
+  destroy(): void {
+    for (const u of this.unsubscribe) u();
+    this.resizeObserver.disconnect();
+    this.loadToken++;
+  }
+
+  // ---------------------------------------------------------------- data
+
+  private async load(): Promise<void> {
+    const time = this.route.time;
+    this.shownTime = time;
+    const token = ++this.loadToken;
+    const synthetic = /^(\d+)x(\d+)$/.exec(this.route.params.get('synthetic') ?? '');
+    if (synthetic) {
+      // a generated cluster, for measuring the canvas without a real one
+      const started = performance.now();
+      this.scene.setTopology(syntheticTopology({ hosts: Number(synthetic[1]), podsPerHost: Number(synthetic[2]) }));
+      this.fill(`synthetic ${synthetic[1]} × ${synthetic[2]} topology (layout ${Math.round(performance.now() - started)} ms)`);
+      return;
+    }
+    if (time.mode === 'live') {
+      this.scene.setTopology(this.ctx.store.topology);
+      this.fill(this.ctx.store.ready ? '' : 'waiting for the API…');
+      return;
+    }
+    fill(this.status, h('span', { class: 'muted' }, 'loading…'));
+    try {
+      if (time.mode === 'at') {
+        const t = await this.ctx.rest.topology({ at: time.at });
+        if (token !== this.loadToken) return;
+        this.scene.setTopology(t);
+        this.fill(`the network at ${formatDateTime(time.at)} UTC`);
+      } else {
+        const [from, to] = await Promise.all([this.ctx.rest.topology({ at: time.from }), this.ctx.rest.topology({ at: time.to })]);
+        if (token !== this.loadToken) return;
+        const { union, marks } = compareTopologies(topologyMaps(from), topologyMaps(to));
+        this.scene.setTopology(union, marks);
+        const counts = { added: 0, removed: 0, changed: 0 };
+        for (const m of marks.values()) counts[m]++;
+        this.fill(`changes from ${formatDateTime(time.from)} to ${formatDateTime(time.to)} UTC: ${counts.added} added, ${counts.removed} removed, ${counts.changed} changed`);
+      }
+    } catch (error) {
+      if (token !== this.loadToken) return;
+      fill(this.status, errorBox(`cannot load the topology: ${(error as Error).message}`));
+    }
+  }
+
+  private fill(message: string): void {
+    fill(this.status, message ? h('span', { class: 'muted' }, message) : null);
+    this.afterChange();
+  }
+
+  private onLivePatch(patch: TopologyPatch): void {
+    if (this.route.time.mode !== 'live' || this.route.params.has('synthetic')) return;
+    this.scene.applyPatch(patch);
+    if (this.ctx.store.ready) fill(this.status);
+    this.afterChange();
+  }
+
+  private takeSearchZoom(): boolean {
+    if (!this.pendingSearchZoom || this.scene.layout.hosts.size === 0 || this.size.width === 0) return false;
+    this.pendingSearchZoom = false;
+    return true;
+  }
+
+  private afterChange(): void {
+    if (!this.userMoved && this.scene.layout.hosts.size > 0) this.fit(false);
+    this.runSearch(this.takeSearchZoom());
+    this.requestDraw();
+    this.refreshPanels();
+    if (!this.tableWrap.hidden) this.refreshTables();
+  }
+
+  /** Live: nodes that left are not drawn unless asked for. The past is drawn as it was. */
+  private updateHidden(): void {
+    const hide: string[] = [];
+    if (this.route.time.mode === 'live' && this.route.params.get('departed') !== '1') {
+      for (const [name, n] of this.ctx.store.nodes) if (n.status === 'left') hide.push(name);
+    }
+    this.scene.setHidden(hide);
+  }
+
+  private liveStatus(): Map<string, NodeStatus> {
+    if (this.route.time.mode !== 'live') return new Map();
+    return new Map([...this.ctx.store.nodes].map(([name, n]) => [name, n.status]));
+  }
+
+  // ---------------------------------------------------------------- drawing
+
+  private resize(): void {
+    const r = this.canvasWrap.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return;
+    const dpr = window.devicePixelRatio || 1;
+    this.size = { width: r.width, height: r.height };
+    this.canvas.width = Math.round(r.width * dpr);
+    this.canvas.height = Math.round(r.height * dpr);
+    this.canvas.style.width = `${r.width}px`;
+    this.canvas.style.height = `${r.height}px`;
+    if (!this.userMoved) this.fit(false);
+    if (this.takeSearchZoom()) this.runSearch(true);
+    this.requestDraw();
+  }
+
+  private draw(): void {
+    if (this.size.width === 0) return;
+    const focus = new Set(this.search.hosts);
+    for (const id of [this.hover, this.route.params.get('sel') ?? null]) {
+      const host = id === null ? null : this.scene.hostOf(id);
+      if (host !== null) focus.add(host);
+    }
+    this.lastPaint = paintTopology(this.ctx2d, {
+      scene: this.scene,
+      transform: this.transform,
+      width: this.size.width,
+      height: this.size.height,
+      dpr: window.devicePixelRatio || 1,
+      hover: this.hover,
+      selected: this.route.params.get('sel') ?? null,
+      matches: new Set(this.search.ids),
+      focusHosts: focus,
+      status: this.liveStatus(),
+    });
+    this.canvas.dataset['drawMs'] = this.lastPaint.ms.toFixed(1);
+    this.canvas.dataset['hostsDrawn'] = String(this.lastPaint.hostsDrawn);
+    this.canvas.dataset['scale'] = this.transform.k.toFixed(3);
+  }
+
+  /** Zooms to a world rectangle (animated when asked). */
+  private zoomTo(r: Rect, animate: boolean, maxScale = 2.5): void {
+    const { width, height } = this.size;
+    if (width === 0 || r.w <= 0 || r.h <= 0) return;
+    const margin = 40;
+    const k = Math.min(maxScale, (width - 2 * margin) / r.w, (height - 2 * margin) / r.h);
+    const t = zoomIdentity.translate(width / 2 - k * (r.x + r.w / 2), height / 2 - k * (r.y + r.h / 2)).scale(k);
+    const sel = select(this.canvas);
+    if (animate) sel.transition().duration(450).call(this.zoomBehavior.transform, t);
+    else sel.call(this.zoomBehavior.transform, t);
+  }
+
+  private fit(animate: boolean): void {
+    if (animate) this.userMoved = false;
+    this.zoomTo(layoutBounds(this.scene.layout), animate, 1.6);
+  }
+
+  private relayout(): void {
+    this.scene.relayout();
+    this.fit(true);
+    this.requestDraw();
+  }
+
+  // ---------------------------------------------------------------- search, hover, selection
+
+  private runSearch(zoomToMatches: boolean): void {
+    const q = this.searchInput.value;
+    if (zoomToMatches && (this.route.params.get('q') ?? '') !== q.trim()) this.setParam('q', q.trim() || null);
+    this.search = searchTopology(this.scene.maps.nodes.values(), q);
+    this.matchCount.textContent = this.search.kind === 'empty' ? '' : `${this.search.ids.length}${this.search.truncated ? '+' : ''} match${this.search.ids.length === 1 ? '' : 'es'} in ${this.search.hosts.size} host${this.search.hosts.size === 1 ? '' : 's'}`;
+    this.matchCount.dataset['matches'] = String(this.search.ids.length);
+    if (zoomToMatches && this.search.ids.length > 0) {
+      // a few matches: frame them; many: frame their hosts
+      const rects = (this.search.ids.length <= 20 ? this.search.ids : [...this.search.hosts].map((h) => `host:${h}`))
+        .map((id) => this.scene.rectOf(id))
+        .filter((r): r is Rect => r !== undefined);
+      if (rects.length > 0) {
+        const x0 = Math.min(...rects.map((r) => r.x));
+        const y0 = Math.min(...rects.map((r) => r.y));
+        const x1 = Math.max(...rects.map((r) => r.x + r.w));
+        const y1 = Math.max(...rects.map((r) => r.y + r.h));
+        this.userMoved = true;
+        this.zoomTo({ x: x0 - 20, y: y0 - 20, w: x1 - x0 + 40, h: y1 - y0 + 40 }, true);
+      }
+    }
+    this.requestDraw();
+    if (!this.tableWrap.hidden) this.refreshTables();
+  }
+
+  private pick(e: MouseEvent): TopoNode | null {
+    const r = this.canvas.getBoundingClientRect();
+    const [x, y] = this.transform.invert([e.clientX - r.left, e.clientY - r.top]);
+    return hitTest(this.scene, x, y, this.transform.k);
+  }
+
+  private onHover(e: MouseEvent): void {
+    const n = this.pick(e);
+    const id = n?.id ?? null;
+    if (id !== this.hover) {
+      this.hover = id;
+      this.requestDraw();
+    }
+    if (!n) {
+      this.tooltip.hidden = true;
+      this.canvas.style.cursor = '';
+      return;
+    }
+    this.canvas.style.cursor = 'pointer';
+    fill(this.tooltip, ...tooltipLines(n, this.scene));
+    const r = this.canvasWrap.getBoundingClientRect();
+    this.tooltip.style.left = `${Math.min(e.clientX - r.left + 14, r.width - 260)}px`;
+    this.tooltip.style.top = `${e.clientY - r.top + 14}px`;
+    this.tooltip.hidden = false;
+  }
+
+  private onClick(e: MouseEvent): void {
+    const n = this.pick(e);
+    this.setParam('sel', n?.id ?? null);
+  }
+
+  private setParam(key: string, value: string | null): void {
+    this.ctx.navigate(withParams(this.route, { [key]: value }), true);
+  }
+
+  // ---------------------------------------------------------------- panels
+
+  private updatePanels(): void {
+    const s = this.scene.summary();
+    const el = this.summaryEl;
+    el.dataset['hosts'] = String(s.hosts);
+    el.dataset['pods'] = String(s.pods);
+    el.dataset['bgpEstablished'] = String(s.bgpEstablished);
+    el.dataset['bgpSessions'] = String(s.bgpSessions);
+    el.dataset['routes'] = String(s.routes);
+    el.textContent = `${s.hosts} hosts · ${s.pods} pods · BGP ${s.bgpEstablished}/${s.bgpSessions} established · ${s.routes} node routes`;
+
+    // the hosts drawn, for screen readers and tests (the canvas itself has no DOM)
+    if (this.canvasWrap.hidden) this.hostList.replaceChildren();
+    else {
+      const items: HTMLElement[] = [];
+      for (const name of [...this.scene.layout.hosts.keys()].sort()) {
+        const st = this.scene.stats.get(name);
+        items.push(
+          h(
+            'li',
+            { 'data-testid': `host-${name}`, 'data-pods': st?.pods ?? 0, 'data-bgp-established': st?.bgpEstablished ?? 0, 'data-mark': this.scene.marks.get(`host:${name}`) ?? null },
+            `${name}: ${st?.pods ?? 0} pods, BGP ${st?.bgpEstablished ?? 0}/${st?.bgpTotal ?? 0}`,
+          ),
+        );
+      }
+      this.hostList.replaceChildren(...items);
+    }
+
+    const sel = this.route.params.get('sel') ?? null;
+    const node = sel === null ? undefined : (this.scene.maps.nodes.get(sel) ?? (sel.startsWith('host:') ? undefined : undefined));
+    if (!node) {
+      this.details.hidden = true;
+      return;
+    }
+    this.details.hidden = false;
+    fill(this.details, ...detailsOf(node, this.scene, this.ctx, this.route, () => this.setParam('sel', null)));
+  }
+
+  private updateTables(): void {
+    if (this.tableWrap.hidden) return;
+    fill(this.tableWrap, topologyTables(this.scene, this.search, this.liveStatus(), (name) => this.ctx.navigate({ view: 'nodes', node: name, time: this.route.time, params: new Map() })));
+  }
+}
+
+// ---------------------------------------------------------------- small pieces
+
+function legend(): HTMLElement {
+  const item = (colour: string, label: string, line = false) =>
+    h('span', { class: 'legend-item' }, h('span', { class: line ? 'swatch line' : 'swatch', style: `background:${colour}` }), label);
+  return h(
+    'div',
+    { class: 'legend' },
+    item(COLOURS.bridge, 'bridge'),
+    item(COLOURS.tunnel, 'tunnel'),
+    item(COLOURS.veth, 'veth'),
+    item(COLOURS.pod, 'pod'),
+    item(BGP_COLOURS.established, 'BGP established', true),
+    item(BGP_COLOURS.pending, 'BGP connecting', true),
+    item(BGP_COLOURS.down, 'BGP down', true),
+    item(COLOURS.route, 'route to a node', true),
+    item(COLOURS.routeMismatch, 'route via another node', true),
+    item(COLOURS.tunnelEdge, 'vxlan tunnel', true),
+    item(COLOURS.underlay, 'underlay', true),
+    h('span', { class: 'muted' }, 'scroll to zoom · drag to pan · click to select · double-click a host for its detail'),
+  );
+}
+
+const str = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+function tooltipLines(n: TopoNode, scene: TopologyScene): (HTMLElement | string)[] {
+  const lines: (HTMLElement | string)[] = [h('strong', null, `${n.type} ${n.label}`)];
+  const d = n.data;
+  switch (n.type) {
+    case 'host': {
+      const st = scene.stats.get(n.label);
+      lines.push(h('div', null, `${str(d['cniStyle'])} · ${str(d['nodeIps'])}`), h('div', null, `pod CIDR ${str(d['podCidrs'])}`));
+      if (st) lines.push(h('div', null, `${st.pods} pods · BGP ${st.bgpEstablished}/${st.bgpTotal} · ${st.routes} routes`));
+      break;
+    }
+    case 'pod':
+      lines.push(h('div', null, `IPs ${str(d['ips'])}`), h('div', null, `veth ${str(d['veth'])} on ${n.host ?? ''}`));
+      break;
+    case 'veth':
+      lines.push(h('div', null, `mtu ${str(d['mtu'])} · ${str(d['operstate'])}`));
+      break;
+    default:
+      if (n.host) lines.push(h('div', null, `on ${n.host}`));
+  }
+  return lines;
+}
+
+function detailsOf(n: TopoNode, scene: TopologyScene, ctx: ViewContext, route: AppRoute, close: () => void): HTMLElement[] {
+  const out: HTMLElement[] = [
+    h('div', { class: 'details-head' }, h('h3', null, `${n.type} ${n.label}`), h('button', { type: 'button', class: 'close', 'aria-label': 'close', onclick: close }, '×')),
+  ];
+  const host = scene.hostOf(n.id);
+  if (host) {
+    out.push(
+      h(
+        'p',
+        null,
+        h('a', { href: `#/nodes/${encodeURIComponent(host)}`, onclick: (e: MouseEvent) => (e.preventDefault(), ctx.navigate({ view: 'nodes', node: host, time: route.time, params: new Map() })) }, `Open node detail of ${host} →`),
+      ),
+    );
+  }
+  const mark = scene.marks.get(n.id);
+  if (mark) out.push(h('p', { class: `mark-${mark}` }, `${mark} in the compared range`));
+  const dl = h('dl');
+  for (const [k, v] of Object.entries(n.data)) {
+    if (v === null || (Array.isArray(v) && v.length === 0)) continue;
+    dl.append(h('dt', null, k), h('dd', null, str(v)));
+  }
+  out.push(dl);
+  if (n.type === 'host' && host) {
+    const status = ctx.store.nodes.get(host);
+    if (status && route.time.mode === 'live') out.push(h('p', null, `collector ${status.status}, last seen ${formatAge(status.lastSeen, new Date())}`));
+    const sessions = [...scene.edgesOfHost(host)].map((id) => scene.maps.edges.get(id)).filter((e) => e?.type === 'bgp');
+    if (sessions.length > 0) {
+      out.push(h('h4', null, 'BGP sessions'));
+      out.push(
+        h(
+          'ul',
+          { class: 'plain' },
+          ...sessions.map((e) =>
+            h(
+              'li',
+              null,
+              h('span', { class: 'dot', style: `background:${BGP_COLOURS[bgpColourClass(e!.data['state'])]}` }),
+              ` ${str(e!.data['peerAddress'])} (${scene.hostOf(e!.target) ?? 'external'}) ${str(e!.data['state'])} · ${str(e!.data['daemon'])}`,
+            ),
+          ),
+        ),
+      );
+    }
+    const routes = [...scene.edgesOfHost(host)].map((id) => scene.maps.edges.get(id)).filter((e) => e?.type === 'route');
+    if (routes.length > 0) {
+      out.push(h('h4', null, 'Routes to other nodes'));
+      out.push(
+        h(
+          'ul',
+          { class: 'plain mono' },
+          ...routes
+            .slice(0, 300)
+            .map((e) => h('li', { class: e!.data['nextHopMismatch'] === true ? 'warn' : null }, `${str(e!.data['dst'])} via ${str(e!.data['gateway']) || str(e!.data['dev'])} → ${str(e!.data['dstHost'])}`)),
+        ),
+      );
+    }
+  }
+  return out;
+}
