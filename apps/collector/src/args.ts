@@ -15,7 +15,9 @@ Modes:
                          variable, which keeps it out of the process list)
 
 Options:
-  --netns <name>         read network namespace <name> (ip -n / ip netns exec), e.g. a lab node
+  --netns <name>         read network namespace <name> (ip -n / ip netns exec), e.g. a lab node;
+                         when the namespace is deleted the node has left: the collector
+                         tells the API (or prints a "leave" line) and exits
   --node-name <name>     node name to report (default: the netns name, else the host name)
   --readers <a,b,...>    only these readers (links, addrs, routes, neighbors, fdb,
                          ipsets, bird, gobgp, frr, ipvs; default: all)

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { parseCollectorArgs, USAGE, type CollectorOptions } from './args.js';
 import { Collector } from './collector.js';
+import { watchNamespace } from './netns-watch.js';
 import { selectReaders } from './readers/registry.js';
 import { SystemRunner } from './runner.js';
 import { StreamClient } from './stream/stream-client.js';
@@ -10,6 +11,8 @@ import { Watcher } from './watch.js';
 
 /** how long a stopping collector waits for the API to ack what it sent */
 const CLOSE_DRAIN_MS = 2000;
+/** how long a collector whose node is gone tries to tell the API */
+const LEAVE_TIMEOUT_MS = 10_000;
 
 function log(message: string): void {
   process.stderr.write(`netatlas-collector: ${message}\n`);
@@ -34,6 +37,19 @@ function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
   });
+}
+
+/** A stop signal, or (with --netns) the node leaving: its namespace deleted. */
+async function untilStopOrLeave(netns: string | undefined): Promise<{ signal: NodeJS.Signals } | { left: string }> {
+  const namespace = netns === undefined ? null : watchNamespace(netns);
+  try {
+    return await Promise.race([
+      untilSignal().then((signal) => ({ signal })),
+      ...(namespace ? [namespace.gone.then((left) => ({ left }))] : []),
+    ]);
+  } finally {
+    namespace?.stop();
+  }
 }
 
 /** `--api`: the snapshot and the Watcher's deltas go to the API instead of stdout. */
@@ -61,11 +77,19 @@ async function stream(options: CollectorOptions & { api: string; token: string }
   await watcher.start();
   log(`streaming node ${snapshot.node} to ${client.url} (epoch ${client.epoch})`);
   client.start();
-  const sig = await untilSignal();
+  const end = await untilStopOrLeave(options.netns);
   watcher.stop();
-  await client.close(CLOSE_DRAIN_MS);
+  let how: string;
+  if ('left' in end) {
+    log(`${end.left}: node ${snapshot.node} left; telling the API`);
+    const told = await client.leave(end.left, LEAVE_TIMEOUT_MS);
+    how = told ? 'left' : 'left (the API was not told)';
+  } else {
+    await client.close(CLOSE_DRAIN_MS);
+    how = `${end.signal}: stopped`;
+  }
   const c = client.counters;
-  log(`${sig}: stopped (sent ${c.sent}, acked ${c.acked}, snapshots ${c.snapshots}, retries ${c.retries}, dropped deltas ${c.dropped})`);
+  log(`${how} (sent ${c.sent}, acked ${c.acked}, snapshots ${c.snapshots}, retries ${c.retries}, dropped deltas ${c.dropped})`);
   return 0;
 }
 
@@ -114,8 +138,12 @@ async function main(argv: readonly string[]): Promise<number> {
   // the snapshot follows the monitors' subscription, so no change falls between the two
   await watcher.start();
   process.stdout.write(JSON.stringify({ type: 'snapshot', ...collector.snapshot() }) + '\n');
-  await untilSignal();
+  const end = await untilStopOrLeave(options.netns);
   watcher.stop();
+  if ('left' in end) {
+    process.stdout.write(JSON.stringify({ type: 'leave', takenAt: new Date().toISOString(), reason: end.left }) + '\n');
+    log(`${end.left}: node left`);
+  }
   return 0;
 }
 

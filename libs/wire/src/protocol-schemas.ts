@@ -41,6 +41,13 @@ export const DeltaMessageSchema = z.strictObject({
   deletes: z.array(FactRefSchema),
 });
 
+export const LeaveMessageSchema = z.strictObject({
+  epoch,
+  seq,
+  takenAt: z.iso.datetime({ offset: true }),
+  reason: z.string().min(1).max(256),
+});
+
 export const HeartbeatSchema = z.strictObject({ epoch, seq: z.number().int().min(0) });
 
 export const LiveSubscriptionSchema = z.strictObject({

@@ -56,6 +56,17 @@ export interface DeltaMessage extends StreamPosition {
   deletes: FactRef[];
 }
 
+/**
+ * The node leaves the cluster for good: everything it held ends at this message, and its status
+ * becomes `left` until a collector says hello for it again. A collector sends it when it knows the
+ * node is gone (its network namespace was deleted) or when told to (`--leave-on-exit`); a plain
+ * stop is a disconnect, not a leave.
+ */
+export interface LeaveMessage extends StreamPosition {
+  takenAt: string;
+  reason: string;
+}
+
 /** "still here": the last seq sent. */
 export interface Heartbeat {
   epoch: number;
@@ -111,6 +122,7 @@ export interface IngestClientToServer {
   hello(message: Hello, ack: (reply: HelloAck) => void): void;
   snapshot(message: SnapshotMessage, ack: (reply: IngestAck) => void): void;
   delta(message: DeltaMessage, ack: (reply: IngestAck) => void): void;
+  leave(message: LeaveMessage, ack: (reply: IngestAck) => void): void;
   heartbeat(message: Heartbeat): void;
 }
 
@@ -137,7 +149,7 @@ export const NODE_STATUSES = ['pending', 'connected', 'disconnected', 'lost', 'l
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 export const NODE_EVENT_TYPES = [
-  'first_seen', 'connected', 'disconnected', 'lost', 'resynced', 'gap', 'k8s_added', 'k8s_deleted',
+  'first_seen', 'connected', 'disconnected', 'lost', 'resynced', 'gap', 'k8s_added', 'k8s_deleted', 'left',
 ] as const;
 export type NodeEventType = (typeof NODE_EVENT_TYPES)[number];
 

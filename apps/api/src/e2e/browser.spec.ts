@@ -1,9 +1,11 @@
 // The web app in a real browser (Debian's Chromium through playwright-core) against the real API,
-// Postgres and a 3-node kube-router lab with a collector per node. Screenshots are saved under
-// tmp/screenshots/ for the README.
+// Postgres and a 3-node kube-router lab with a collector per node. Screenshots of every view are
+// saved under tmp/screenshots/, or under $NETATLAS_SCREENSHOTS (`npm run screenshots` refreshes the
+// README's, in docs/screenshots/).
 import { inCI, lab, labPrerequisites, labStatus, type LabStatus } from '@netatlas/lab-testing';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,8 @@ import { setupOnce } from '../testing/setup.js';
 const LAB = 'tbrw';
 const CHROMIUM = process.env['NETATLAS_CHROMIUM'] ?? '/usr/bin/chromium';
 const WEB_DIR = fileURLToPath(new URL('../../../../dist/apps/web', import.meta.url));
-const SHOTS = fileURLToPath(new URL('../../../../tmp/screenshots', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const SHOTS = resolve(ROOT, process.env['NETATLAS_SCREENSHOTS'] || 'tmp/screenshots');
 const missing = [...labPrerequisites()];
 if (!existsSync(CHROMIUM)) missing.push(`chromium at ${CHROMIUM} (Debian package chromium)`);
 if (!existsSync(`${WEB_DIR}/index.html`)) missing.push(`the built web app in ${WEB_DIR} (npx nx build web)`);
@@ -24,6 +27,8 @@ describe.skipIf(missing.length > 0 && !inCI)('the web app in Chromium on a kube-
   let status: LabStatus;
   let browser: Browser;
   let page: Page;
+  /** a moment before remove-node, for the time-travel test */
+  let beforeRemoval = '';
   const collectors: CollectorProcess[] = [];
 
   setupOnce(async () => {
@@ -85,22 +90,80 @@ describe.skipIf(missing.length > 0 && !inCI)('the web app in Chromium on a kube-
     await expect.poll(() => cell.getAttribute('data-state'), { timeout: 30_000, interval: 200 }).toBe('established');
   });
 
-  it('remove-node: the Changes view lists the removed routes on each remaining node, without a reload', async () => {
+  it('remove-node: the node leaves the live topology, and the Changes view lists the removed routes on each remaining node, without a reload', async () => {
     const [n1, n2, n3] = status.nodes as [LabStatus['nodes'][0], LabStatus['nodes'][0], LabStatus['nodes'][0]];
-    await page.goto(`${t.url}/#/changes`);
+    const changes = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await changes.goto(`${t.url}/#/changes`);
+    await page.goto(`${t.url}/#/topology`);
+    const summary = page.getByTestId('topology-summary');
+    await expect.poll(() => summary.getAttribute('data-hosts'), { timeout: 20_000 }).toBe('3');
     // apart from the route changes of the previous test (the view groups changes less than 5 s apart)
-    await page.waitForTimeout(6000);
-    await collectors[2]!.stop();
+    await changes.waitForTimeout(6000);
+    beforeRemoval = new Date().toISOString();
+    // n3's collector sees the namespace go and tells the API that the node left
     await lab(['remove-node', '--name', LAB, n3.namespace]);
     try {
+      await expect.poll(() => page.getByTestId(`host-${n3.namespace}`).count(), { timeout: 15_000, interval: 100 }).toBe(0);
+      expect(await summary.getAttribute('data-hosts')).toBe('2');
+      expect(await summary.getAttribute('data-pods')).toBe('4');
       for (const node of [n1, n2]) {
-        const diff = page.getByTestId(`route-diff-${node.namespace}`);
+        const diff = changes.getByTestId(`route-diff-${node.namespace}`);
         await expect
           .poll(async () => ((await diff.count()) ? await diff.locator('.line[data-sign="-"]').allTextContents() : []), { timeout: 20_000, interval: 250 })
           .toEqual(expect.arrayContaining([expect.stringContaining(n3.podCidr)]));
       }
+      // the leave itself is on the timeline; choosing it shows the diff it caused on the others
+      const leave = changes.locator(`[data-testid="change-item"][data-type="left"][data-node="${n3.namespace}"]`);
+      await expect.poll(() => leave.count(), { timeout: 15_000 }).toBe(1);
+      const leaveId = await leave.getAttribute('data-id');
+      await leave.click();
+      await expect.poll(() => changes.getByTestId('route-diff').getAttribute('data-item'), { timeout: 10_000 }).toBe(leaveId);
+      for (const node of [n1, n2]) {
+        const diff = changes.getByTestId(`route-diff-${node.namespace}`);
+        await expect
+          .poll(async () => ((await diff.count()) ? await diff.locator('.line[data-sign="-"]').allTextContents() : []), { timeout: 10_000, interval: 250 })
+          .toEqual(expect.arrayContaining([expect.stringContaining(n3.podCidr)]));
+        // only what the leave caused: nothing was added on the others
+        expect(await diff.getAttribute('data-added')).toBe('0');
+      }
+      expect(await changes.getByTestId(`route-diff-${n3.namespace}`).count()).toBe(0);
     } finally {
-      await page.screenshot({ path: `${SHOTS}/changes.png` });
+      await page.screenshot({ path: `${SHOTS}/topology-after-remove.png` });
+      await changes.screenshot({ path: `${SHOTS}/changes.png` });
+      await changes.close();
     }
+  });
+
+  it('moving the time control to before the removal shows the node and its routes again; Live returns to now', async () => {
+    const [n1, , n3] = status.nodes as [LabStatus['nodes'][0], LabStatus['nodes'][0], LabStatus['nodes'][0]];
+    expect(beforeRemoval).not.toBe('');
+    const summary = page.getByTestId('topology-summary');
+    await page.getByTestId('time-at').fill(beforeRemoval);
+    await page.getByTestId('time-at').press('Enter');
+    await expect.poll(() => page.getByTestId(`host-${n3.namespace}`).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await summary.getAttribute('data-hosts')).toBe('3');
+    expect(await page.getByTestId('time-live').getAttribute('data-state')).not.toBe('on');
+    await page.screenshot({ path: `${SHOTS}/time-travel.png` });
+    // the route to n3's pods on n1, as it was; gone now
+    const routeToN3 = () => page.locator(`[data-testid="table-route"] [data-key*="|${n3.podCidr}|"]`).count();
+    await page.goto(`${t.url}/#/nodes/${n1.namespace}?at=${beforeRemoval}`);
+    await expect.poll(routeToN3, { timeout: 10_000 }).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/node-detail.png` });
+    // live: the route is gone (the table may still show it, marked as recently removed)
+    await page.getByTestId('time-live').click();
+    const current = () => page.locator(`[data-testid="table-route"] [data-key*="|${n3.podCidr}|"]:not([data-mark="removed"])`).count();
+    await expect.poll(current, { timeout: 10_000 }).toBe(0);
+    await page.goto(`${t.url}/#/topology`);
+    await expect.poll(() => summary.getAttribute('data-hosts'), { timeout: 10_000 }).toBe('2');
+  });
+
+  it('the table view and the node list show the same cluster', async () => {
+    await page.goto(`${t.url}/#/topology?table=1`);
+    await expect.poll(() => page.locator('[data-testid^="host-"]').count(), { timeout: 10_000 }).toBe(2);
+    await page.screenshot({ path: `${SHOTS}/topology-table.png` });
+    await page.goto(`${t.url}/#/nodes`);
+    const [, , n3] = status.nodes as [LabStatus['nodes'][0], LabStatus['nodes'][0], LabStatus['nodes'][0]];
+    await expect.poll(() => page.getByTestId(`node-row-${n3.namespace}`).getAttribute('data-status'), { timeout: 10_000 }).toBe('left');
+    await page.screenshot({ path: `${SHOTS}/nodes.png` });
   });
 });

@@ -175,8 +175,9 @@ describe.skipIf(missing.length > 0 && !inCI)('API end to end on a kube-router la
     const before = { [n1]: await groundTruth(n1), [n2]: await groundTruth(n2) };
     const tBefore = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 20));
-    // Kubernetes takes the node's collector away with the node
-    await stopCollector(n3);
+    // the node's collector sees its namespace go, tells the API the node left, and exits
+    const n3Collector = collectors.get(n3)!;
+    const n3Exit = new Promise<number | null>((resolve) => n3Collector.child.once('exit', (code) => resolve(code)));
     await lab(['remove-node', '--name', LAB, n3]);
     await converged([n1, n2]);
     const after = { [n1]: await groundTruth(n1), [n2]: await groundTruth(n2) };
@@ -194,8 +195,17 @@ describe.skipIf(missing.length > 0 && !inCI)('API end to end on a kube-router la
       // and the routes as they were, read back from the history
       expect((await apiTruth(node, tBefore)).routes).toEqual(before[node]!.routes);
     }
-    await expect.poll(() => nodeStatus(n3), { timeout: 10_000 }).toMatch(/^(lost|left)$/);
-    // browsers were told: the route edges from the remaining hosts to n3's pods went away
+    await expect.poll(() => nodeStatus(n3), { timeout: 10_000 }).toBe('left');
+    expect(await n3Exit, n3Collector.stderr.join('')).toBe(0);
+    expect(n3Collector.stderr.join('')).toMatch(/network namespace \S+ was deleted: node \S+ left/);
+    collectors.delete(n3);
+    const events = await get<{ events: Array<{ node: string; type: string }> }>(`/api/events?from=${encodeURIComponent(tBefore)}&node=${n3}`);
+    expect(events.events.map((e) => e.type)).toContain('left');
+    // the node's own facts ended with it: nothing current, everything still there at tBefore
+    expect(await get<{ facts: Fact[] }>(`/api/nodes/${n3}/facts`)).toMatchObject({ facts: [] });
+    expect((await get<{ facts: Fact[] }>(`/api/nodes/${n3}/facts?kind=route&at=${encodeURIComponent(tBefore)}`)).facts.length).toBeGreaterThan(0);
+    // browsers were told: the host and the route edges from the remaining hosts to n3's pods went away
+    await expect.poll(() => patches.flatMap((p) => p.removeNodes), { timeout: 5000 }).toContain(`host:${n3}`);
     const removed = patches.flatMap((p) => p.removeEdges);
     for (const node of [n1, n2]) expect(removed.some((id) => id.startsWith(`route:host:${node}->host:${n3}`))).toBe(true);
   });

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
 
 export type IngestOutcome =
-  | { kind: 'applied'; at: Date; changes: FactChange[]; events: NodeEvent[] }
+  | { kind: 'applied'; at: Date; changes: FactChange[]; events: NodeEvent[]; status: NodeStatus }
   | { kind: 'duplicate' }
   | { kind: 'out-of-order'; expected: string };
 
@@ -109,6 +109,18 @@ export class FactWriter {
     });
   }
 
+  /**
+   * The node leaves: every current fact of it ends now (recorded as removals), its status becomes
+   * `left` and a `left` event is recorded. Ordered like a delta: it must follow the last message.
+   */
+  leave(name: string, message: { epoch: number; seq: number; reason: string }): Promise<IngestOutcome> {
+    return this.apply(name, message, async (client, node, at) => {
+      const changes = await this.write(client, node.id, at, [], [], true);
+      const event = await this.event(client, node.id, 'left', { reason: message.reason, facts: changes.length }, at);
+      return { changes, events: [event], status: 'left' };
+    });
+  }
+
   /** A heartbeat: the node is alive (and connected again if it had been marked lost). */
   async touch(name: string): Promise<{ revived: NodeEvent | null }> {
     return this.transaction(async (client) => {
@@ -158,7 +170,7 @@ export class FactWriter {
   private async apply(
     name: string,
     message: { epoch: number; seq: number },
-    write: (client: pg.PoolClient, node: NodeRow, at: Date) => Promise<{ changes: FactChange[]; events: NodeEventRow[] }>,
+    write: (client: pg.PoolClient, node: NodeRow, at: Date) => Promise<{ changes: FactChange[]; events: NodeEventRow[]; status?: NodeStatus }>,
   ): Promise<IngestOutcome> {
     return this.transaction(async (client) => {
       const node = await this.lockNode(client, name);
@@ -168,7 +180,8 @@ export class FactWriter {
       if (ackedEpoch !== null && ackedSeq !== null) {
         if (message.epoch < ackedEpoch || (message.epoch === ackedEpoch && message.seq <= ackedSeq)) return { kind: 'duplicate' };
       }
-      const isDelta = 'upserts' in message;
+      // deltas and leaves continue the stream; a snapshot may start anywhere
+      const isDelta = !('facts' in message);
       if (isDelta && (ackedEpoch !== message.epoch || ackedSeq !== message.seq - 1)) {
         return {
           kind: 'out-of-order',
@@ -179,12 +192,18 @@ export class FactWriter {
         };
       }
       const at = nextInstant(node.last_seen);
-      const { changes, events } = await write(client, node, at);
+      const { changes, events, status = 'connected' } = await write(client, node, at);
       await client.query(
-        `UPDATE nodes SET acked_epoch = $2, acked_seq = $3, last_seen = $4, status = 'connected' WHERE id = $1`,
-        [node.id, message.epoch, message.seq, at],
+        `UPDATE nodes SET acked_epoch = $2, acked_seq = $3, last_seen = $4, status = $5 WHERE id = $1`,
+        [node.id, message.epoch, message.seq, at, status],
       );
-      return { kind: 'applied', at, changes: changes.map((c) => ({ ...c, node: name })), events: events.map((e) => nodeEventOf(e, name)) };
+      return {
+        kind: 'applied',
+        at,
+        changes: changes.map((c) => ({ ...c, node: name })),
+        events: events.map((e) => nodeEventOf(e, name)),
+        status,
+      };
     });
   }
 

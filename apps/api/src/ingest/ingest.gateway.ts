@@ -48,6 +48,7 @@ export class IngestGateway implements OnModuleInit {
       id: socket.id,
       node: null,
       epoch: null,
+      left: false,
       queue: Promise.resolve(),
       lastPacketBytes: 0,
       close: (reason) => {
@@ -80,6 +81,7 @@ export class IngestGateway implements OnModuleInit {
     socket.on('hello', (raw, ack) => handle('hello', raw, ack, () => this.ingest.hello(session, raw)));
     socket.on('snapshot', (raw, ack) => handle('snapshot', raw, ack, (bytes) => this.ingest.snapshot(session, raw, bytes)));
     socket.on('delta', (raw, ack) => handle('delta', raw, ack, (bytes) => this.ingest.delta(session, raw, bytes)));
+    socket.on('leave', (raw, ack) => handle('leave', raw, ack, () => this.ingest.leave(session, raw)));
     socket.on('heartbeat', (raw) => handle('heartbeat', raw, undefined, () => this.ingest.heartbeat(session, raw)));
     socket.on('disconnect', (reason) => {
       void session.queue.finally(() => this.ingest.disconnected(session, reason));

@@ -8,6 +8,7 @@ import {
   describeZodError,
   HeartbeatSchema,
   HelloSchema,
+  LeaveMessageSchema,
   SnapshotMessageSchema,
   factId,
   type Fact,
@@ -29,6 +30,8 @@ export interface IngestSession {
   readonly id: string;
   node: string | null;
   epoch: number | null;
+  /** the node left through this connection: nothing more is taken from it */
+  left: boolean;
   /** messages of this connection, one at a time */
   queue: Promise<unknown>;
   /** size of the last raw packet received (the gateway reads it when the event arrives) */
@@ -97,6 +100,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.active.set(hello.node, session);
     session.node = hello.node;
     session.epoch = hello.epoch;
+    session.left = false;
     this.heard.set(hello.node, Date.now());
     for (const event of result.events) this.live.nodeEvent(event, 'connected');
     this.log.log(`node ${hello.node} connected (epoch ${hello.epoch}, collector ${hello.version})`);
@@ -108,6 +112,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   async snapshot(session: IngestSession, raw: unknown, bytes = 0): Promise<IngestAck> {
     const node = this.requireHello(session);
     this.checkSize(bytes);
+    if (session.left) throw new IngestError('invalid', `node ${node} has left through this connection; say hello again to rejoin`);
     const message = this.parse(SnapshotMessageSchema, raw);
     this.checkEpoch(session, message.epoch);
     const duplicate = firstDuplicate(message.facts);
@@ -119,6 +124,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   async delta(session: IngestSession, raw: unknown, bytes = 0): Promise<IngestAck> {
     const node = this.requireHello(session);
     this.checkSize(bytes);
+    if (session.left) throw new IngestError('invalid', `node ${node} has left through this connection; say hello again to rejoin`);
     const message = this.parse(DeltaMessageSchema, raw);
     this.checkEpoch(session, message.epoch);
     const duplicate = firstDuplicate([...message.upserts, ...message.deletes]);
@@ -130,8 +136,24 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     return this.finish(node, message, outcome);
   }
 
+  /** The node leaves for good: its facts end and its status becomes `left` (LeaveMessage). */
+  async leave(session: IngestSession, raw: unknown): Promise<IngestAck> {
+    const node = this.requireHello(session);
+    const message = this.parse(LeaveMessageSchema, raw);
+    this.checkEpoch(session, message.epoch);
+    const outcome = await this.writer.leave(node, message);
+    const ack = this.finish(node, message, outcome);
+    if (outcome.kind === 'applied') {
+      session.left = true;
+      this.heard.delete(node);
+      this.log.log(`node ${node} left (${message.reason}); ${outcome.changes.length} facts ended`);
+    }
+    return ack;
+  }
+
   async heartbeat(session: IngestSession, raw: unknown): Promise<void> {
     const node = this.requireHello(session);
+    if (session.left) return;
     this.parse(HeartbeatSchema, raw);
     const { revived } = await this.writer.touch(node);
     if (revived) this.live.nodeEvent(revived, 'connected');
@@ -167,7 +189,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         throw new IngestError('out-of-order', `seq ${message.seq} of epoch ${message.epoch} does not follow the last applied message: expected ${outcome.expected}`);
       case 'applied':
         this.stats.changes += outcome.changes.length;
-        for (const event of outcome.events) this.live.nodeEvent(event, 'connected');
+        for (const event of outcome.events) this.live.nodeEvent(event, outcome.status);
         this.live.changes(outcome.changes);
         return { ok: true, epoch: message.epoch, seq: message.seq, duplicate: false, at: outcome.at.toISOString(), changes: outcome.changes.length };
     }

@@ -55,6 +55,38 @@ describe('ingest', () => {
     expect(nodes.find((n) => n.name === 'n1')).toMatchObject({ status: 'connected' });
   });
 
+  it('a leave ends every fact of the node, marks it left, refuses more of the stream, and a new hello rejoins it', async () => {
+    const live = await connectLive(t.url, { nodes: ['nleave'], topology: false });
+    open.push(live);
+    const events: Array<{ type: string; status: string }> = [];
+    live.on('nodeEvent', (e) => events.push(e));
+    const c = await collector('nleave');
+    const facts = [route('10.7.0.0/24'), route('10.7.1.0/24'), neigh('172.20.0.70', 'aa:bb:cc:00:00:70')];
+    const snap = await c.snapshot(facts);
+    expect(await c.raw('leave', { epoch: c.epoch, seq: 2, takenAt: new Date().toISOString(), reason: '' })).toMatchObject({ ok: false, code: 'invalid' });
+    const ack = await c.leave('namespace removed');
+    expect(ack).toMatchObject({ ok: true, seq: 2, duplicate: false, changes: 3 });
+    const at = (ack as { at: string }).at;
+    expect(await factsOf('nleave')).toEqual([]);
+    // the moment before the leave still holds everything
+    expect(sortFacts(await factsOf('nleave', `?at=${new Date(Date.parse(at) - 1).toISOString()}`))).toEqual(sortFacts(facts));
+    expect(Date.parse(at)).toBeGreaterThan(Date.parse((snap as { at: string }).at));
+    const node = (await t.get<{ nodes: Array<{ name: string; status: string }> }>('/api/nodes')).body.nodes.find((n) => n.name === 'nleave');
+    expect(node?.status).toBe('left');
+    const recorded = (await t.get<{ events: Array<{ type: string; detail: Record<string, unknown> }> }>(`/api/events?node=nleave`)).body.events;
+    expect(recorded.find((e) => e.type === 'left')?.detail).toEqual({ reason: 'namespace removed', facts: 3 });
+    await expect.poll(() => events.find((e) => e.type === 'left')).toMatchObject({ status: 'left' });
+    // nothing more through this connection, and a disconnect does not turn `left` into `disconnected`
+    expect(await c.delta([route('10.7.2.0/24')], [])).toMatchObject({ ok: false, code: 'invalid' });
+    c.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await t.get<{ nodes: Array<{ name: string; status: string }> }>('/api/nodes')).body.nodes.find((n) => n.name === 'nleave')?.status).toBe('left');
+    // a collector for the node again: connected, and its snapshot brings the facts back
+    const again = await collector('nleave');
+    expect(await again.snapshot(facts)).toMatchObject({ ok: true, changes: 3 });
+    expect((await t.get<{ nodes: Array<{ name: string; status: string }> }>('/api/nodes')).body.nodes.find((n) => n.name === 'nleave')?.status).toBe('connected');
+  });
+
   it('acknowledges a repeated or old (epoch, seq) without applying it again', async () => {
     const c = await collector('n2');
     await c.snapshot([route('10.0.0.0/24')]);

@@ -38,6 +38,8 @@ parentPort?.on('message', (message: ToWorker) => {
         if (!byId) facts.set(c.node, (byId = new Map()));
         if (c.after === null) byId.delete(factId(c));
         else byId.set(factId(c), { kind: c.kind, key: c.key, value: c.after } as Fact);
+        // a node whose facts all ended (it left) is no longer a host of the topology
+        if (byId.size === 0) facts.delete(c.node);
       }
       break;
     case 'derive': {

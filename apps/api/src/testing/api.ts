@@ -134,8 +134,12 @@ export class FakeCollector {
     return this.socket.timeout(30_000).emitWithAck('delta', { epoch: this.epoch, seq, takenAt: new Date().toISOString(), upserts, deletes });
   }
 
+  leave(reason: string, seq = ++this.seq): Promise<IngestAck> {
+    return this.socket.timeout(30_000).emitWithAck('leave', { epoch: this.epoch, seq, takenAt: new Date().toISOString(), reason });
+  }
+
   /** Sends anything as `event` (for malformed-message tests). */
-  raw(event: 'hello' | 'snapshot' | 'delta', message: unknown): Promise<unknown> {
+  raw(event: 'hello' | 'snapshot' | 'delta' | 'leave', message: unknown): Promise<unknown> {
     return (this.socket.timeout(10_000) as unknown as { emitWithAck(e: string, m: unknown): Promise<unknown> }).emitWithAck(event, message);
   }
 

@@ -337,4 +337,46 @@ describe('StreamClient', () => {
     client.pushDelta(node.add(96)); // ignored after close
     expect(client.counters.dropped).toBe(0);
   });
+
+  it('leave() waits for the unacked deltas, sends the leave as the next seq, and closes once it is acked', async () => {
+    const api = await startApi();
+    const node = new FakeNode(3);
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    api.holding = true;
+    client.pushDelta(node.add(90));
+    await waitFor(() => api.sequence().includes('delta:2'), 'delta 2');
+    setTimeout(() => api.release(), 50);
+    expect(await client.leave('namespace removed', 3000)).toBe(true);
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'leave:3']);
+    expect(api.of('leave')[0]?.message).toMatchObject({ epoch: EPOCH, seq: 3, reason: 'namespace removed' });
+    expect(api.facts.size).toBe(0);
+    expect(client.state).toBe('closed');
+    client.pushDelta(node.add(91)); // nothing after the leave
+    expect(api.sequence()).toHaveLength(3);
+  });
+
+  it('leave() after an out-of-order rejection resends a snapshot first, then the leave', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    // the API lost track of this stream (as after a restore): the leave does not follow its last message
+    api.acked = { epoch: EPOCH, seq: 0 };
+    expect(await client.leave('namespace removed', 3000)).toBe(true);
+    expect(api.sequence()).toEqual(['snapshot:1', 'leave:2', 'snapshot:3', 'leave:4']);
+  });
+
+  it('leave() gives up after its timeout when the API cannot be reached', async () => {
+    const api = await startApi();
+    const node = new FakeNode();
+    const { client, logs } = startClient(api.url, node);
+    await streaming(client);
+    await api.close();
+    const t0 = Date.now();
+    expect(await client.leave('namespace removed', 400)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(logs.some((l) => l.includes('could not tell'))).toBe(true);
+    expect(client.state).toBe('closed');
+  });
 });

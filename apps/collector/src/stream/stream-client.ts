@@ -26,6 +26,7 @@ import {
   type IngestErrorCode,
   type IngestErrorEvent,
   type IngestServerToClient,
+  type LeaveMessage,
   type ReaderStatus,
   type SnapshotMessage,
   type StreamPosition,
@@ -149,6 +150,8 @@ export class StreamClient {
   private socket: IngestSocket | null = null;
   private started = false;
   private draining = false;
+  /** leave() was called: no more deltas */
+  private leaving = false;
   private readonly connectBackoff: Backoff;
   private readonly streamBackoff: Backoff;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -212,7 +215,7 @@ export class StreamClient {
    * connected it is only counted (the snapshot after the next hello holds its effect).
    */
   pushDelta(delta: Delta, takenAt: string = new Date().toISOString()): void {
-    if (this._state === 'closed' || this.draining) return;
+    if (this._state === 'closed' || this.draining || this.leaving) return;
     const facts = delta.upserts.length + delta.deletes.length;
     if (facts === 0) return;
     if (this._state !== 'streaming') {
@@ -242,6 +245,55 @@ export class StreamClient {
       return;
     }
     this.sendDelta(item);
+  }
+
+  /**
+   * The node leaves for good (LeaveMessage): once everything sent is acked, send the leave as the
+   * stream's next message, wait for its ack, then close. Reconnects meanwhile as usual, for at most
+   * `timeoutMs`. Resolves true when the API recorded the leave.
+   */
+  async leave(reason: string, timeoutMs = 10_000): Promise<boolean> {
+    if (this._state === 'closed') return false;
+    this.leaving = true;
+    const deadline = Date.now() + timeoutMs;
+    let recorded = false;
+    while (!recorded && Date.now() < deadline) {
+      const socket = this.socket;
+      const settled = this.unacked.length === 0 && this.queued.length === 0 && this.inFlight === 0 && !this.snapshotNeeded && this.retryTimer === null;
+      if (this._state !== 'streaming' || !socket?.connected || !settled) {
+        await new Promise((r) => setTimeout(r, 25));
+        continue;
+      }
+      const message: LeaveMessage = { epoch: this.epoch, seq: this.nextSeq++, takenAt: new Date().toISOString(), reason };
+      this.counters.sent += 1;
+      const reply = await socket
+        .timeout(Math.max(1, deadline - Date.now()))
+        .emitWithAck('leave', message)
+        .catch(() => null);
+      if (reply?.ok && reply.duplicate) {
+        // the API already held this seq from someone else: its state is not ours; resync, then leave
+        this.log(`the API took the leave (seq ${message.seq}) for a duplicate; sending a snapshot first`);
+        if (this.socket === socket) {
+          this.needSnapshot();
+          this.pump();
+        }
+      } else if (reply?.ok) {
+        recorded = true;
+        this.counters.acked += 1;
+        this.lastAcked = { epoch: this.epoch, seq: message.seq };
+      } else if (reply) {
+        this.counters.rejected += 1;
+        this.log(`leave rejected (${reply.code}): ${reply.error}`);
+        // the API does not hold what we sent before: a snapshot first, then the leave again
+        if (reply.code === 'out-of-order' && this.socket === socket) {
+          this.needSnapshot();
+          this.pump();
+        } else if (!reply.retry) break;
+      }
+    }
+    if (!recorded) this.log(`could not tell ${this.url} that node ${this.opts.node} left (${reason})`);
+    await this.close();
+    return recorded;
   }
 
   /**

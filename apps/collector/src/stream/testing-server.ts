@@ -15,6 +15,7 @@ import {
   type IngestClientToServer,
   type IngestErrorCode,
   type IngestServerToClient,
+  type LeaveMessage,
   type SnapshotMessage,
   type StreamPosition,
 } from '@netatlas/wire/core';
@@ -32,6 +33,7 @@ export type Received =
   | { event: 'hello'; message: Hello; at: number; socket: string }
   | { event: 'snapshot'; message: SnapshotMessage; at: number; socket: string }
   | { event: 'delta'; message: DeltaMessage; at: number; socket: string }
+  | { event: 'leave'; message: LeaveMessage; at: number; socket: string }
   | { event: 'heartbeat'; message: Heartbeat; at: number; socket: string };
 
 export interface ScriptedApiOptions {
@@ -92,9 +94,11 @@ export class ScriptedApi {
     return this.received.filter((r): r is Extract<Received, { event: E }> => r.event === event);
   }
 
-  /** snapshots and deltas as `snapshot:seq` / `delta:seq`, in arrival order */
+  /** snapshots, deltas and leaves as `snapshot:seq` / `delta:seq` / `leave:seq`, in arrival order */
   sequence(): string[] {
-    return this.received.filter((r) => r.event === 'snapshot' || r.event === 'delta').map((r) => `${r.event}:${r.message.seq}`);
+    return this.received
+      .filter((r) => r.event === 'snapshot' || r.event === 'delta' || r.event === 'leave')
+      .map((r) => `${r.event}:${(r.message as StreamPosition).seq}`);
   }
 
   release(): void {
@@ -128,7 +132,7 @@ export class ScriptedApi {
         ack({ ok: true, acked: this.acked, heartbeatMs: this.options.heartbeatMs ?? 60_000, maxMessageBytes: this.options.maxMessageBytes ?? 1e6 });
       });
       socket.on('heartbeat', (message) => record({ event: 'heartbeat', message, at: Date.now(), socket: socket.id }));
-      const handle = (event: 'snapshot' | 'delta', message: SnapshotMessage | DeltaMessage, ack: (reply: IngestAck) => void) => {
+      const handle = (event: 'snapshot' | 'delta' | 'leave', message: SnapshotMessage | DeltaMessage | LeaveMessage, ack: (reply: IngestAck) => void) => {
         record({ event, message, at: Date.now(), socket: socket.id } as Received);
         const reply = this.apply(hello, event, message);
         if (!reply.ok) socket.emit('ingestError', { event, epoch: message.epoch, seq: message.seq, code: reply.code, error: reply.error });
@@ -137,10 +141,11 @@ export class ScriptedApi {
       };
       socket.on('snapshot', (message, ack) => handle('snapshot', message, ack));
       socket.on('delta', (message, ack) => handle('delta', message, ack));
+      socket.on('leave', (message, ack) => handle('leave', message, ack));
     });
   }
 
-  private apply(hello: Hello | null, event: 'snapshot' | 'delta', m: SnapshotMessage | DeltaMessage): IngestAck {
+  private apply(hello: Hello | null, event: 'snapshot' | 'delta' | 'leave', m: SnapshotMessage | DeltaMessage | LeaveMessage): IngestAck {
     const scripted = this.script.shift();
     if (scripted) return { ok: false, code: scripted, error: `scripted ${scripted}`, retry: scripted === 'unavailable' };
     if (!hello) return { ok: false, code: 'no-hello', error: 'say hello first', retry: false };
@@ -154,7 +159,13 @@ export class ScriptedApi {
       this.facts = next;
     } else {
       if (!last || last.epoch !== m.epoch || m.seq !== last.seq + 1) {
-        return { ok: false, code: 'out-of-order', error: `delta seq ${m.seq} does not follow ${last ? `${last.epoch}/${last.seq}` : 'nothing'}`, retry: false };
+        return { ok: false, code: 'out-of-order', error: `${event} seq ${m.seq} does not follow ${last ? `${last.epoch}/${last.seq}` : 'nothing'}`, retry: false };
+      }
+      if (event === 'leave') {
+        changes = this.facts.size;
+        this.facts = new Map();
+        this.acked = { epoch: m.epoch, seq: m.seq };
+        return { ok: true, epoch: m.epoch, seq: m.seq, duplicate: false, at: new Date().toISOString(), changes };
       }
       const d = m as DeltaMessage;
       for (const r of d.deletes) changes += this.facts.delete(`${r.kind}|${r.key}`) ? 1 : 0;

@@ -246,6 +246,8 @@ export class ChangesView implements View {
         t0: window.t0,
       });
       const total = clusterConvergenceMs(diffs);
+      // which selection the diff on screen is for (tests wait for it)
+      this.detail.dataset['item'] = item?.id ?? 'range';
       fill(
         this.detail,
         head,

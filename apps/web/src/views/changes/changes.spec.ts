@@ -124,11 +124,33 @@ describe('event windows', () => {
     expect(ev.kind === 'event' && ev.role).toBe('leave');
     const now = new Date('2026-11-23T15:04:30Z');
     const w = selectionWindow(ev, routeBursts(changes), { now });
-    expect(w.from.toISOString()).toBe('2026-11-23T15:03:50.000Z');
+    // from the withdrawal that led up to the leave
+    expect(w.from.toISOString()).toBe('2026-11-23T15:04:19.207Z');
     expect(w.to).toEqual(now);
     expect(w.t0.toISOString()).toBe('2026-11-23T15:04:19.208Z');
     const later = selectionWindow(ev, routeBursts(changes), { now: new Date('2026-11-23T18:00:00Z') });
     expect(later.to.toISOString()).toBe('2026-11-23T15:05:50.000Z');
+  });
+
+  it('reaches back over the bursts leading up to it, not over earlier unrelated ones', () => {
+    const history = [
+      // a join 25 s before: not the leave's doing
+      routeChange('node1', '2026-11-23T15:03:55.000Z', 'add', null, route({})),
+      // a stop and start of BGP 12 and 8 s before: a chain of its own, more than 5 s before the withdrawal
+      routeChange('node1', '2026-11-23T15:04:08.000Z', 'remove', route({ dst: '10.5.0.0/24' }), null),
+      routeChange('node1', '2026-11-23T15:04:12.500Z', 'add', null, route({ dst: '10.5.0.0/24' })),
+      ...changes,
+    ];
+    const bursts = routeBursts(history);
+    const ev = buildTimeline([leave], history).find((i) => i.kind === 'event')!;
+    const w = selectionWindow(ev, bursts, { now: new Date('2026-11-23T18:00:00Z') });
+    expect(w.from.toISOString()).toBe('2026-11-23T15:04:19.207Z');
+    // the withdrawal came in steps less than 5 s apart: all of them belong to the leave
+    const stepwise = [routeChange('node1', '2026-11-23T15:04:15.000Z', 'remove', route({ dst: '10.6.0.0/24' }), null), ...changes];
+    expect(selectionWindow(ev, routeBursts(stepwise, 1000), { now: new Date('2026-11-23T18:00:00Z') }).from.toISOString()).toBe('2026-11-23T15:04:14.999Z');
+    // nothing before the event: the window starts at it
+    const none = buildTimeline([leave], []).find((i) => i.kind === 'event')!;
+    expect(selectionWindow(none, [], { now: new Date('2026-11-23T18:00:00Z') }).from.toISOString()).toBe('2026-11-23T15:04:19.999Z');
   });
 
   it('stretches to the end of a burst that starts inside it', () => {

@@ -4,7 +4,7 @@ import type { FactChange, NodeEvent, NodeEventType, RouteValue } from '@netatlas
 import { naturalCompare } from '../../addresses/ip.js';
 
 export const JOIN_TYPES: ReadonlySet<NodeEventType> = new Set(['first_seen', 'connected', 'k8s_added']);
-export const LEAVE_TYPES: ReadonlySet<NodeEventType> = new Set(['disconnected', 'lost', 'k8s_deleted']);
+export const LEAVE_TYPES: ReadonlySet<NodeEventType> = new Set(['disconnected', 'lost', 'k8s_deleted', 'left']);
 
 export interface EventItem {
   kind: 'event';
@@ -93,6 +93,8 @@ export interface DiffWindow {
 export interface WindowOptions {
   /** how far before an event its routes may change (a graceful leave withdraws first) */
   beforeMs?: number;
+  /** route bursts before an event belong to it while each is at most this far from the next */
+  chainGapMs?: number;
   /** how long after an event its routes may still change */
   afterMs?: number;
   now: Date;
@@ -102,9 +104,12 @@ export const EVENT_BEFORE_MS = 30_000;
 export const EVENT_AFTER_MS = 90_000;
 
 /**
- * The window an item's route diff covers. An event: from `beforeMs` before it to `afterMs` after
- * (stretched to the end of a burst that starts inside), never past now. A burst: its first change
- * to its last, a millisecond either side (the diff is over (from, to]).
+ * The window an item's route diff covers. An event: from the first of the route bursts that lead
+ * up to it (each within `chainGapMs` of the next, the last within it of the event: a graceful leave
+ * withdraws first), at most `beforeMs` back, to `afterMs` after it (stretched to the end of a burst
+ * that starts inside), never past now. Earlier, unrelated changes stay out, so they do not cancel
+ * or add to what the event caused. A burst: its first change to its last, a millisecond either
+ * side (the diff is over (from, to]).
  */
 export function selectionWindow(item: TimelineItem, bursts: readonly RouteBurstItem[], o: WindowOptions): DiffWindow {
   const now = o.now.getTime();
@@ -113,7 +118,16 @@ export function selectionWindow(item: TimelineItem, bursts: readonly RouteBurstI
     return { from: new Date(first - 1), to: new Date(Math.min(now, Date.parse(item.until) + 1)), t0: new Date(first) };
   }
   const at = Date.parse(item.at);
-  const from = at - (o.beforeMs ?? EVENT_BEFORE_MS);
+  const earliest = at - (o.beforeMs ?? EVENT_BEFORE_MS);
+  const gap = o.chainGapMs ?? BURST_GAP_MS;
+  let from = at - 1;
+  for (const b of [...bursts].sort((x, y) => Date.parse(y.at) - Date.parse(x.at))) {
+    const start = Date.parse(b.at);
+    const end = Date.parse(b.until);
+    if (start > at) continue;
+    if (start < earliest || end < from + 1 - gap) break;
+    from = Math.min(from, start - 1);
+  }
   let to = at + (o.afterMs ?? EVENT_AFTER_MS);
   let firstChange = Infinity;
   for (const b of bursts) {
@@ -151,6 +165,7 @@ export function describeItem(item: TimelineItem): string {
     gap: 'gap in its history',
     k8s_added: 'added to Kubernetes',
     k8s_deleted: 'deleted from Kubernetes',
+    left: 'left the cluster',
   };
   return `${item.node} ${words[item.type] ?? item.type}`;
 }
