@@ -23,6 +23,9 @@ interface RawResponse {
   type(contentType: string): RawResponse;
   write(chunk: string): boolean;
   end(chunk?: string): void;
+  once(event: 'drain' | 'close', listener: () => void): void;
+  destroy(error?: Error): void;
+  readonly destroyed: boolean;
 }
 
 const isCursor = (v: unknown): v is ChangeCursor =>
@@ -53,11 +56,33 @@ export class HistoryController {
   @Get('state')
   async state(@Query() query: unknown, @Res() res: RawResponse): Promise<void> {
     const q = parseQuery(StateQuerySchema, query);
-    // { at, nodes: { <name>: Fact[] } }, written node by node from the JSON Postgres builds
-    const nodes = await this.history.stateJson(q.at ?? null, q.kind ?? null);
-    res.status(200).type('application/json');
-    res.write(`{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`);
-    nodes.forEach(({ node, facts }, i) => res.write(`${i ? ',' : ''}${JSON.stringify(node)}:${facts}`));
+    // { at, nodes: { <name>: Fact[] } }, written node by node from the JSON Postgres builds, as it
+    // comes. The status goes out with the first node, so an error before it is still a clean 5xx;
+    // an error after it cuts the response short, which no client can take for a whole answer.
+    let started = false;
+    const begin = () => {
+      res.status(200).type('application/json');
+      res.write(`{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`);
+      started = true;
+    };
+    let first = true;
+    try {
+      await this.history.streamState(q.at ?? null, q.kind ?? null, async (node, facts) => {
+        if (res.destroyed) throw new Error('the client went away');
+        if (!started) begin();
+        const more = res.write(`${first ? '' : ','}${JSON.stringify(node)}:${facts}`);
+        first = false;
+        if (!more) await new Promise<void>((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
+      });
+    } catch (error) {
+      if (!started) throw error;
+      res.destroy(error as Error);
+      return;
+    }
+    if (!started) begin();
     res.end('}}');
   }
 

@@ -1,0 +1,96 @@
+// The streamed state against the real Postgres: chunks built on two connections come out in name
+// order, equal the one-query state at any moment, and are one consistent moment even while the
+// facts change underneath.
+import type { Fact } from '@netatlas/wire';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrate } from '../db/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { route } from '../testing/facts.js';
+import { setupOnce } from '../testing/setup.js';
+import { HistoryReader } from './history-reader.js';
+import { streamStateJson } from './state-stream.js';
+
+const NODES = 11;
+
+describe('streamStateJson', () => {
+  let database: TestDatabase;
+  let pool: pg.Pool;
+  let reader: HistoryReader;
+  const t1 = new Date('2026-11-23T10:00:00Z');
+  const t2 = new Date('2026-11-23T11:00:00Z');
+
+  setupOnce(async () => {
+    database = await createTestDatabase('statestream');
+    await migrate(database.url);
+    pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    reader = new HistoryReader(pool);
+    // node-00 … node-10 (node-07 has no facts at all); every node has routes from t1, some end at t2
+    for (let i = 0; i < NODES; i++) {
+      const { rows } = await pool.query<{ id: number }>(`INSERT INTO nodes (name) VALUES ($1) RETURNING id`, [`node-${String(i).padStart(2, '0')}`]);
+      if (i === 7) continue;
+      for (let r = 0; r < 5; r++) {
+        const f = route(`10.${i}.${r}.0/24`);
+        const ends = r < 2 ? t2 : null;
+        await pool.query(`INSERT INTO facts (node_id, kind, key, value, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          rows[0]!.id, f.kind, f.key, JSON.stringify(f.value), t1, ends,
+        ]);
+      }
+    }
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await database?.drop();
+  });
+
+  const collect = async (at: Date | null, options: Parameters<typeof streamStateJson>[4], during?: (node: string) => Promise<void>) => {
+    const out: Array<[string, Fact[]]> = [];
+    await streamStateJson(pool, at, null, async (node, facts) => {
+      out.push([node, JSON.parse(facts) as Fact[]]);
+      await during?.(node);
+    }, options);
+    return out;
+  };
+
+  it('equals the one-query state now and at past moments, in name order, whatever the chunking', async () => {
+    for (const at of [null, new Date(t1.getTime() + 1000), new Date(t2.getTime() + 1000), new Date(t1.getTime() - 1000)]) {
+      const expected = [...(await reader.state(at))];
+      for (const options of [{ chunkNodes: 1, parallel: 2 }, { chunkNodes: 3, parallel: 3 }, { chunkNodes: 100, parallel: 1 }, { chunkNodes: 1, parallel: 2, ahead: 1 }]) {
+        expect(await collect(at, options), `${at?.toISOString() ?? 'now'} ${JSON.stringify(options)}`).toEqual(expected);
+      }
+    }
+    expect((await collect(null, { chunkNodes: 2 })).map(([n]) => n)).not.toContain('node-07');
+  });
+
+  it('is one moment: a change committed while the stream is being written is not in it', async () => {
+    const before = await collect(null, { chunkNodes: 1, parallel: 2 });
+    const first = before[0]![0];
+    const extra = route('10.250.0.0/24');
+    let wrote = false;
+    // at most 2 chunks ahead of the writer: the later nodes are read after the change
+    const during = await collect(null, { chunkNodes: 1, parallel: 2, ahead: 2 }, async (node) => {
+      if (wrote) return;
+      wrote = true;
+      // after the first node is out: every other node loses its facts and gets one new one
+      await pool.query(`UPDATE facts SET valid_to = now() WHERE valid_to IS NULL AND node_id <> (SELECT id FROM nodes WHERE name = $1)`, [first]);
+      await pool.query(`INSERT INTO facts (node_id, kind, key, value, valid_from) SELECT id, $2, $3, $4, now() FROM nodes WHERE name <> $1`, [
+        first, extra.kind, extra.key, JSON.stringify(extra.value),
+      ]);
+      expect(node).toBe(first);
+    });
+    expect(during).toEqual(before);
+    const after = await collect(null, { chunkNodes: 1, parallel: 2 });
+    expect(after.slice(1).every(([, facts]) => facts.length === 1 && facts[0]!.key === extra.key)).toBe(true);
+    expect(after).toHaveLength(NODES);
+  });
+
+  it('a failing query rejects the stream and returns its connections', async () => {
+    await expect(
+      streamStateJson(pool, null, null, () => {
+        throw new Error('the client went away');
+      }, { chunkNodes: 1, parallel: 2 }),
+    ).rejects.toThrow('the client went away');
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+  });
+});
