@@ -13,6 +13,7 @@ import { DocsController } from './http/docs.controller.js';
 import { HistoryController } from './http/history.controller.js';
 import { IngestGateway } from './ingest/ingest.gateway.js';
 import { IngestService } from './ingest/ingest.service.js';
+import { KubeModule } from './kube/kube.module.js';
 import { LiveHub } from './live/live-hub.js';
 import { LiveGateway } from './live/live.gateway.js';
 import { SocketServer } from './realtime/socket-server.js';
@@ -64,7 +65,7 @@ export class AppModule {
     class CoreModule {}
     return {
       module: AppModule,
-      imports: [CoreModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule],
+      imports: [CoreModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(LiveModule)],
     };
   }
 }

@@ -1,5 +1,9 @@
 // The API's configuration, all from environment variables (README "Configuration"). Every value is
 // checked at start, so a typo stops the API with a message instead of misbehaving later.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { buildKubeConfig } from './kube/kube-client.js';
+import type { KubeMode } from './kube/kube-types.js';
 
 export interface ApiConfig {
   /** unset: an embedded Postgres under `dataDir` */
@@ -22,7 +26,13 @@ export interface ApiConfig {
   liveBatchMs: number;
   /** the built web app to serve at / (null: none) */
   webDir: string | null;
+  /** where the Kubernetes API is (NETATLAS_KUBERNETES, `auto` resolved): off, in-cluster, or a kubeconfig */
+  kubernetes: KubeMode;
+  /** kubeconfig mode: the kubeconfig file, or a KUBECONFIG list of files (null in the other modes) */
+  kubeconfig: string | null;
 }
+
+export const KUBERNETES_MODES = ['auto', 'off', 'in-cluster', 'kubeconfig'] as const;
 
 export const CONFIG_DEFAULTS = {
   dataDir: 'data',
@@ -36,6 +46,34 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * NETATLAS_KUBERNETES: `auto` (the default) is in-cluster inside a pod (KUBERNETES_SERVICE_HOST is
+ * set), else the KUBECONFIG file(s) when KUBECONFIG is set, else off. `kubeconfig` reads KUBECONFIG,
+ * or ~/.kube/config.
+ */
+function kubernetes(env: Env): { kubernetes: KubeMode; kubeconfig: string | null } {
+  const raw = (env['NETATLAS_KUBERNETES'] ?? '').trim();
+  const asked = raw === '' ? 'auto' : raw;
+  if (!(KUBERNETES_MODES as readonly string[]).includes(asked)) {
+    throw new Error(`NETATLAS_KUBERNETES must be one of ${KUBERNETES_MODES.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  const host = env['KUBERNETES_SERVICE_HOST'] || null;
+  const port = env['KUBERNETES_SERVICE_PORT'] || null;
+  const kubeconfigEnv = env['KUBECONFIG'] || null;
+  const mode: KubeMode = asked === 'auto' ? (host ? 'in-cluster' : kubeconfigEnv ? 'kubeconfig' : 'off') : (asked as KubeMode);
+  if (mode === 'in-cluster' && (!host || !port)) {
+    throw new Error(
+      `NETATLAS_KUBERNETES=${asked} ${asked === 'auto' ? 'found KUBERNETES_SERVICE_HOST but' : 'needs KUBERNETES_SERVICE_HOST and'} ` +
+        'KUBERNETES_SERVICE_PORT (Kubernetes sets both in every pod); set NETATLAS_KUBERNETES=off or kubeconfig outside a cluster',
+    );
+  }
+  if (mode !== 'kubeconfig') return { kubernetes: mode, kubeconfig: null };
+  const settings = { kubernetes: mode, kubeconfig: kubeconfigEnv ?? join(env['HOME'] || homedir(), '.kube', 'config') };
+  // a missing or unreadable kubeconfig stops the API here, before anything starts
+  buildKubeConfig(settings);
+  return settings;
+}
 
 function number(env: Env, name: string, fallback: number, check: (n: number) => boolean, what: string): number {
   const raw = env[name];
@@ -67,5 +105,6 @@ export function loadConfig(env: Env = process.env): ApiConfig {
       number(env, 'NETATLAS_MAX_MESSAGE_MB', CONFIG_DEFAULTS.maxMessageMb, (n) => n > 0 && n <= 1024, 'a size in MB from 1 to 1024') * 1024 * 1024,
     liveBatchMs: number(env, 'NETATLAS_LIVE_BATCH_MS', CONFIG_DEFAULTS.liveBatchMs, (n) => Number.isInteger(n) && n >= 10 && n <= 5000, 'an integer from 10 to 5000'),
     webDir: env['NETATLAS_WEB_DIR'] || null,
+    ...kubernetes(env),
   };
 }

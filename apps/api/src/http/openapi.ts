@@ -38,6 +38,11 @@ const ROUTES: Route[] = [
   { path: '/api/diff', summary: 'The net difference between the states at two moments, per node and kind', query: DiffQuerySchema },
   { path: '/api/events', summary: 'Node lifecycle events in [from, to]', query: EventsQuerySchema },
   { path: '/api/topology', summary: 'The topology derived from the facts now, or at a past moment', query: TopologyQuerySchema },
+  {
+    path: '/api/kubernetes',
+    summary:
+      'The Kubernetes connection (mode off, in-cluster or kubeconfig; server; synced; error) and what the API holds of Nodes (name, InternalIPs, podCIDRs, Ready, labels) and Pods (namespace, name, IPs, node, phase)',
+  },
 ];
 
 export function openApiDocument(version: string): Record<string, unknown> {

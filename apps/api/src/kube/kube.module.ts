@@ -1,0 +1,35 @@
+// Kubernetes awareness (DESIGN.md "Kubernetes"): the Node and Pod informers (KubeWatcher, global so
+// that any module can match collector nodes and pod IPs), node lifecycle events in the history, and
+// GET /api/kubernetes. With NETATLAS_KUBERNETES resolving to off, nothing connects anywhere.
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { API_CONFIG, DATABASE } from '../app-tokens.js';
+import type { ApiConfig } from '../config.js';
+import type { Database } from '../db/database.js';
+import { LiveHub } from '../live/live-hub.js';
+import { KubeEventWriter } from './kube-event-writer.js';
+import { KubeNodeEvents } from './kube-node-events.js';
+import { KubeWatcher } from './kube-watcher.js';
+import { KubeController } from './kube.controller.js';
+
+@Module({})
+export class KubeModule {
+  /** `live`: the module that provides LiveHub (node events go to browsers through it). */
+  static register(live: Type<unknown>): DynamicModule {
+    return {
+      module: KubeModule,
+      global: true,
+      imports: [live],
+      providers: [
+        { provide: KubeWatcher, useFactory: (config: ApiConfig) => new KubeWatcher(config), inject: [API_CONFIG] },
+        { provide: KubeEventWriter, useFactory: (db: Database) => new KubeEventWriter(db.pool), inject: [DATABASE] },
+        {
+          provide: KubeNodeEvents,
+          useFactory: (watcher: KubeWatcher, writer: KubeEventWriter, hub: LiveHub) => new KubeNodeEvents(watcher, writer, hub),
+          inject: [KubeWatcher, KubeEventWriter, LiveHub],
+        },
+      ],
+      controllers: [KubeController],
+      exports: [KubeWatcher],
+    };
+  }
+}
