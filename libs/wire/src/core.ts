@@ -6,3 +6,5 @@ export type * from './fact.js';
 export type * from './messages.js';
 export * from './protocol.js';
 export type * from './topology.js';
+export * from './checks.js';
+export * from './alerts.js';

@@ -4,3 +4,5 @@ export * from './messages.js';
 export * from './protocol.js';
 export * from './protocol-schemas.js';
 export type * from './topology.js';
+export * from './checks.js';
+export * from './alerts.js';

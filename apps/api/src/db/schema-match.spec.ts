@@ -106,7 +106,7 @@ describe('schema.prisma and the migrated database', () => {
       change: 'an enum value the database lacks',
       from: /k8s_deleted\n/,
       to: 'k8s_deleted\n  rebooted\n',
-      expected: [/^enum node_event_type: values \(.*k8s_deleted\) in the database, \(.*k8s_deleted, rebooted\) in the schema$/],
+      expected: [/^enum node_event_type: values \(.*k8s_deleted, left\) in the database, \(.*k8s_deleted, rebooted, left\) in the schema$/],
     },
   ])('differ when the schema has $change', async ({ from, to, expected }) => {
     const diffs = await compareSchemaWithDatabase(client, await schemaCopy(from, to));
