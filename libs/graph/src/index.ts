@@ -1,4 +1,5 @@
 export * from './delta.js';
 export * from './cni-style.js';
 export * from './topology.js';
+export * from './checks.js';
 export { parseIp, type Ip } from './topology-ip.js';

@@ -16,8 +16,11 @@ import type {
   Fact,
   FdbValue,
   HostData,
+  IpsetMemberValue,
+  IpsetValue,
   LinkValue,
   NeighValue,
+  Nexthop,
   NodeValue,
   RouteEdgeData,
   RouteValue,
@@ -36,7 +39,6 @@ import {
   isUnicastGlobal,
   addrKey,
   v4Number,
-  v4PrefixKey,
   mask,
   maxLen,
   parseIp,
@@ -80,7 +82,7 @@ export const edgeId = (type: TopoEdge['type'], source: string, target: string, q
 
 // ------------------------------------------------------------------ per-host indexes
 
-interface AddrInfo {
+export interface AddrInfo {
   ifname: string;
   ip: Ip;
   len: number;
@@ -88,17 +90,24 @@ interface AddrInfo {
   text: string;
 }
 
-interface Host {
+/**
+ * One host's facts indexed once, for the topology and the expected-state checks (checks.ts): its
+ * style, addresses, pod CIDRs, underlay, pod veths, tunnels, and its neighbor and fdb tables.
+ */
+export interface Host {
   name: string;
   id: string;
   facts: Fact[];
   node: NodeValue | null;
   links: Map<string, LinkValue>;
   addrs: AddrValue[];
+  /** every route but those of the `local` table */
   routes: RouteValue[];
   neighs: NeighValue[];
   fdb: FdbValue[];
   sessions: BgpSessionValue[];
+  ipsets: IpsetValue[];
+  ipsetMembers: IpsetMemberValue[];
   // derived
   style: CniStyle;
   /** global unicast addresses, by interface */
@@ -108,7 +117,9 @@ interface Host {
   podBridges: Set<string>;
   podVeths: LinkValue[];
   tunnels: LinkValue[];
+  /** pod CIDRs: the override when one was given, else what the host's devices and routes announce */
   podCidrs: Prefix[];
+  /** global addresses on the interfaces that lead off the node (the node IPs) */
   underlay: AddrInfo[];
   /** usable neighbors by device, then by address key or by lladdr */
   neighByAddr: Map<string, Map<IpKey, NeighValue>>;
@@ -149,7 +160,8 @@ function entries<V>(m: ReadonlyMap<string, V> | Readonly<Record<string, V>>): [s
   return m instanceof Map ? [...(m as ReadonlyMap<string, V>).entries()] : Object.entries(m as Record<string, V>);
 }
 
-function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride: readonly string[] | undefined): Host {
+/** Index one host's facts. `podCidrOverride` (Kubernetes' podCIDRs) replaces the detected pod CIDRs. */
+export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?: readonly string[]): Host {
   const h: Host = {
     name,
     id: hostId(name),
@@ -161,6 +173,8 @@ function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride: readonl
     neighs: [],
     fdb: [],
     sessions: [],
+    ipsets: [],
+    ipsetMembers: [],
     style: 'unknown',
     globalAddrs: new Map(),
     localMacs: new Set(),
@@ -195,6 +209,12 @@ function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride: readonl
         break;
       case 'bgpSession':
         h.sessions.push(f.value);
+        break;
+      case 'ipset':
+        h.ipsets.push(f.value);
+        break;
+      case 'ipsetMember':
+        h.ipsetMembers.push(f.value);
         break;
       case 'node':
         h.node = f.value;
@@ -269,26 +289,196 @@ function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride: readonl
   return h;
 }
 
+/** Every host of the input, indexed, in name order; `podCidrs` as in DeriveTopologyOptions. */
+export function indexHosts(input: TopologyInput, podCidrs?: DeriveTopologyOptions['podCidrs']): Host[] {
+  const overrides = new Map(podCidrs ? entries(podCidrs) : []);
+  return entries<Iterable<Fact>>(input as ReadonlyMap<string, Iterable<Fact>>)
+    .sort((a, b) => cmp(a[0], b[0]))
+    .map(([name, facts]) => indexHost(name, facts, overrides.get(name)));
+}
+
 function inCidrs(ip: Ip, cidrs: readonly Prefix[]): boolean {
   for (const c of cidrs) if (c.ip.v === ip.v && prefixKey(ip, c.len) === prefixKey(c.ip, c.len)) return true;
   return false;
 }
 
+// ------------------------------------------------------------------ who owns what
+
+/**
+ * Record `host` as the owner of `k`; a key claimed by two hosts (kube-router's service IPs on every
+ * node, a CIDR two nodes announce) names nobody.
+ */
+export function claimOwner(m: Map<IpKey, string>, k: IpKey, host: string): void {
+  const o = m.get(k);
+  m.set(k, o === undefined || o === host ? host : AMBIGUOUS);
+}
+
+/** Who holds each global address, over the given hosts (addresses held by several name nobody). */
+export function addressOwners(hosts: Iterable<Host>, into: Map<IpKey, string> = new Map()): Map<IpKey, string> {
+  for (const h of hosts) for (const addrs of h.globalAddrs.values()) for (const a of addrs) claimOwner(into, ipKey(a.ip), h.name);
+  return into;
+}
+
 /** The host that alone holds an address (given parsed, or as text), else null. */
-const ownerOf = (owners: ReadonlyMap<IpKey, string>, ip: Ip | string | null): string | null => {
+export const ownerOf = (owners: ReadonlyMap<IpKey, string>, ip: Ip | string | null): string | null => {
   if (ip === null) return null;
   const k = typeof ip === 'string' ? addrKey(ip) : ipKey(ip);
   const o = k === null ? undefined : owners.get(k);
   return o === undefined || o === AMBIGUOUS ? null : o;
 };
 
+/**
+ * Values keyed by prefix, answering "the most specific prefix that contains this one" with one map
+ * lookup per prefix length present (a handful in practice), never a scan. IPv4 networks are kept
+ * per length under `network >>> (32 - len)`, small integers that need no allocation.
+ */
+export class PrefixTable<V> {
+  private readonly v4: (Map<number, V> | undefined)[] = [];
+  private readonly v6 = new Map<IpKey, V>();
+  private readonly lens = { 4: new Set<number>(), 6: new Set<number>() };
+  private desc: { 4: number[]; 6: number[] } | null = null;
+
+  set(p: Prefix, value: V): void {
+    if (p.ip.v === 4) this.set4(p.ip.n, p.len, value);
+    else {
+      this.v6.set(prefixKey(p.ip, p.len), value);
+      this.addLen(6, p.len);
+    }
+  }
+
+  /** the value stored at exactly this prefix */
+  get(p: Prefix): V | undefined {
+    return p.ip.v === 4 ? this.v4[p.len]?.get(v4Net(p.ip.n, p.len)) : this.v6.get(prefixKey(p.ip, p.len));
+  }
+
+  /**
+   * `set` for a destination as the kernel prints it (IPv4 without allocating), unless `keep` says
+   * the value already there stays; false when the destination does not parse
+   */
+  setText(dst: string, family: 'inet' | 'inet6', value: V, keep?: (existing: V) => boolean): boolean {
+    const slash = dst.indexOf('/');
+    const n = family === 'inet' && slash > 0 ? v4Number(dst, 0, slash) : -1;
+    const len = n < 0 ? -1 : prefixLenOf(dst, slash);
+    if (len < 0) {
+      const p = parsePrefix(dst, family);
+      if (!p) return false;
+      const old = keep ? this.get(p) : undefined;
+      if (old === undefined || !keep?.(old)) this.set(p, value);
+      return true;
+    }
+    const old = keep ? this.v4[len]?.get(v4Net(n, len)) : undefined;
+    if (old === undefined || !keep?.(old)) this.set4(n, len, value);
+    return true;
+  }
+
+  private set4(n: number, len: number, value: V): void {
+    let m = this.v4[len];
+    if (!m) this.v4[len] = m = new Map();
+    m.set(v4Net(n, len), value);
+    this.addLen(4, len);
+  }
+
+  private addLen(v: 4 | 6, len: number): void {
+    if (this.lens[v].has(len)) return;
+    this.lens[v].add(len);
+    this.desc = null;
+  }
+
+  private lengths(): { 4: number[]; 6: number[] } {
+    return (this.desc ??= { 4: [...this.lens[4]].sort((a, b) => b - a), 6: [...this.lens[6]].sort((a, b) => b - a) });
+  }
+
+  /** the value of the most specific stored prefix that contains `p`, no shorter than `minLen` */
+  match(p: Prefix, minLen = 0): V | undefined {
+    if (p.ip.v === 4) return this.match4(p.ip.n, p.len, minLen);
+    for (const len of this.lengths()[6]) {
+      if (len > p.len) continue;
+      if (len < minLen) break;
+      const v = this.v6.get(prefixKey(p.ip, len));
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  /** `match` for a destination as the kernel prints it (`10.0.0.0/24`); IPv4 without allocating */
+  matchText(dst: string, family: 'inet' | 'inet6', minLen = 0): V | undefined {
+    const slash = dst.indexOf('/');
+    const n = family === 'inet' && slash > 0 ? v4Number(dst, 0, slash) : -1;
+    const len = n < 0 ? -1 : prefixLenOf(dst, slash);
+    if (len >= 0) return this.match4(n, len, minLen);
+    const p = parsePrefix(dst, family);
+    return p ? this.match(p, minLen) : undefined;
+  }
+
+  private match4(n: number, plen: number, minLen: number): V | undefined {
+    for (const len of this.lengths()[4]) {
+      if (len > plen) continue;
+      if (len < minLen) break;
+      const v = this.v4[len]?.get(v4Net(n, len));
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+}
+
+/** The network bits of an IPv4 address at `len`, as a small integer (`>>> 32` would shift by 0). */
+const v4Net = (n: number, len: number): number => (len === 0 ? 0 : n >>> (32 - len));
+
+/** The prefix length after the slash at `slash` (0..32), -1 when there is none or it is not one. */
+function prefixLenOf(dst: string, slash: number): number {
+  if (slash + 1 >= dst.length) return -1;
+  let plen = 0;
+  for (let i = slash + 1; i < dst.length; i++) {
+    const c = dst.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    plen = plen * 10 + c - 48;
+    if (plen > 32) return -1;
+  }
+  return plen;
+}
+
+// ------------------------------------------------------------------ where a next hop leads
+
+export interface ResolvedNexthop {
+  /** the VTEP (underlay address) a vxlan next hop is sent to: its gateway's MAC (neighbor), then that MAC's fdb entry */
+  vtep: string | null;
+  /** the host the packets are handed to: the VTEP's owner, else the gateway's, else a point-to-point tunnel's remote end's */
+  host: string | null;
+  /** why the kernel cannot send through a vxlan next hop: no usable neighbor for the gateway, or no fdb entry for its MAC */
+  problem: 'no-neighbor' | 'no-fdb' | null;
+}
+
+/**
+ * Where a route's next hop really leads on host `h`. Through a vxlan device: the gateway's neighbor
+ * entry gives a MAC and the MAC's fdb entry the remote VTEP (flannel's `via 10.244.N.0 dev flannel.1
+ * onlink`); through a point-to-point tunnel without gateway: the tunnel's remote end; otherwise the
+ * gateway's owner.
+ */
+export function resolveNexthop(h: Host, nh: Pick<Nexthop, 'gateway' | 'dev'>, owners: ReadonlyMap<IpKey, string>): ResolvedNexthop {
+  const gw = nh.gateway === null ? null : addrKey(nh.gateway);
+  const devLink = nh.dev === null ? undefined : h.links.get(nh.dev);
+  let problem: ResolvedNexthop['problem'] = null;
+  if (gw !== null && devLink?.kind === 'vxlan') {
+    // where the kernel really sends it: the gateway's MAC (neighbor), then that MAC's VTEP (fdb)
+    const mac = h.neighByAddr.get(devLink.ifname)?.get(gw)?.lladdr ?? null;
+    const dsts = mac === null ? [] : (h.fdbByDev.get(devLink.ifname) ?? []).filter((e) => e.mac === mac && e.dst !== null);
+    const dst = sorted(dsts.map((e) => e.dst ?? ''))[0];
+    if (dst !== undefined) {
+      const dstIp = parseIp(dst);
+      return { vtep: dstIp ? formatIp(dstIp) : dst, host: ownerOf(owners, dst), problem: null };
+    }
+    // unless the device floods what it cannot place (a remote, or all-zero fdb entries), nothing is sent
+    const flood = devLink.vxlan?.remote != null || (h.fdbByDev.get(devLink.ifname) ?? []).some((e) => e.mac === '00:00:00:00:00:00' && e.dst !== null);
+    if (!flood) problem = mac === null ? 'no-neighbor' : 'no-fdb';
+  }
+  const host = gw !== null ? ownerOf(owners, nh.gateway) : ownerOf(owners, devLink?.vxlan?.remote ?? devLink?.ipip?.remote ?? null);
+  return { vtep: null, host, problem };
+}
+
 // ------------------------------------------------------------------ the derivation
 
 export function deriveTopology(input: TopologyInput, options: DeriveTopologyOptions = {}): Topology {
-  const overrides = new Map(options.podCidrs ? entries(options.podCidrs) : []);
-  const hosts = entries<Iterable<Fact>>(input as ReadonlyMap<string, Iterable<Fact>>)
-    .sort((a, b) => cmp(a[0], b[0]))
-    .map(([name, facts]) => indexHost(name, facts, overrides.get(name)));
+  const hosts = indexHosts(input, options.podCidrs);
 
   // one list per type: ids start with the type, and hosts are visited in order, so the lists put
   // together are long sorted runs and the final (Tim)sort is close to linear
@@ -302,40 +492,17 @@ export function deriveTopology(input: TopologyInput, options: DeriveTopologyOpti
 
   // who owns an address, and whose pod CIDR a prefix is (an address or CIDR claimed by two hosts,
   // such as kube-router's service IPs on every node, names nobody)
-  const addrOwner = new Map<IpKey, string>();
-  const cidrOwner = new Map<IpKey, string>();
-  const cidrLens = { 4: new Set<number>(), 6: new Set<number>() };
-  const claim = (m: Map<IpKey, string>, k: IpKey, host: string) => {
-    const o = m.get(k);
-    m.set(k, o === undefined || o === host ? host : AMBIGUOUS);
-  };
+  const addrOwner = addressOwners(hosts);
+  const cidrOwner = new PrefixTable<string>();
   for (const h of hosts) {
-    for (const addrs of h.globalAddrs.values()) for (const a of addrs) claim(addrOwner, ipKey(a.ip), h.name);
     for (const c of h.podCidrs) {
-      claim(cidrOwner, prefixKey(c.ip, c.len), h.name);
-      cidrLens[c.ip.v].add(c.len);
+      const o = cidrOwner.get(c);
+      cidrOwner.set(c, o === undefined || o === h.name ? h.name : AMBIGUOUS);
     }
   }
-  const lensDesc = { 4: [...cidrLens[4]].sort((a, b) => b - a), 6: [...cidrLens[6]].sort((a, b) => b - a) };
   /** the host whose pod CIDR most specifically contains `dst` (null: none, or claimed by several) */
   const cidrHost = (dst: string, family: 'inet' | 'inet6'): string | null => {
-    let o: string | undefined;
-    const slash = dst.indexOf('/');
-    const n = family === 'inet' && slash > 0 ? v4Number(dst, 0, slash) : -1;
-    if (n >= 0) {
-      // IPv4, the common case, without allocating
-      let plen = 0;
-      for (let i = slash + 1; i < dst.length; i++) {
-        const c = dst.charCodeAt(i);
-        if (c < 48 || c > 57) return null;
-        plen = plen * 10 + c - 48;
-      }
-      for (const len of lensDesc[4]) if (len <= plen && (o = cidrOwner.get(v4PrefixKey(n, len))) !== undefined) break;
-    } else {
-      const p = parsePrefix(dst, family);
-      if (!p) return null;
-      for (const len of lensDesc[p.ip.v]) if (len <= p.len && (o = cidrOwner.get(prefixKey(p.ip, len))) !== undefined) break;
-    }
+    const o = cidrOwner.matchText(dst, family);
     return o === undefined || o === AMBIGUOUS ? null : o;
   };
 
@@ -598,25 +765,7 @@ export function deriveTopology(input: TopologyInput, options: DeriveTopologyOpti
       if (dstHost === null || dstHost === h.name) continue;
       const hops = r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev, weight: null, flags: [] }];
       for (const nh of hops) {
-        const gw = nh.gateway === null ? null : addrKey(nh.gateway);
-        const devLink = nh.dev === null ? undefined : h.links.get(nh.dev);
-        let via: string | null = null;
-        let nextHopHost: string | null = null;
-        if (gw !== null && devLink?.kind === 'vxlan') {
-          // where the kernel really sends it: the gateway's MAC (neighbor), then that MAC's VTEP (fdb)
-          const mac = h.neighByAddr.get(devLink.ifname)?.get(gw)?.lladdr ?? null;
-          const dsts = mac === null ? [] : (h.fdbByDev.get(devLink.ifname) ?? []).filter((e) => e.mac === mac && e.dst !== null);
-          const dst = sorted(dsts.map((e) => e.dst ?? ''))[0];
-          if (dst !== undefined) {
-            const dstIp = parseIp(dst);
-            via = dstIp ? formatIp(dstIp) : dst;
-            nextHopHost = ownerOf(addrOwner, dst);
-          }
-        }
-        if (via === null) {
-          if (gw !== null) nextHopHost = ownerOf(addrOwner, nh.gateway);
-          else nextHopHost = ownerOf(addrOwner, devLink?.vxlan?.remote ?? devLink?.ipip?.remote ?? null);
-        }
+        const { vtep: via, host: nextHopHost } = resolveNexthop(h, nh, addrOwner);
         const target =
           nextHopHost !== null
             ? idOfHost(nextHopHost)

@@ -1,0 +1,563 @@
+// Expected state and findings on REAL node state. Healthy labs of each style (the topology fixtures,
+// `npm run fixtures:topology`) give no finding; labs broken with the lab's own commands (`npm run
+// fixtures:checks`: del-route, stop-bgp, remove-node, a wrong ipset member, MTUs, on kube-router,
+// flannel and calico) give exactly the findings the fault explains. Then the same real states edited
+// where the lab cannot go (wrong gateways, missing neighbor or fdb entries), small hand-built
+// states for the awkward cases (covering routes, multipath, onlink via a VTEP, blackholes, Kubernetes
+// podCIDRs and matching), and a 200-node run.
+import { makeFact, type Fact, type FactOf, type Finding, type NeighValue, type RouteValue } from '@netatlas/wire';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkNodes, evaluateChecks, expectedNodes, type KubernetesNodeInfo } from './checks.js';
+
+type State = Record<string, Fact[]>;
+type Style = 'kube-router' | 'calico' | 'flannel';
+interface LabNode {
+  name: string;
+  underlayIp: string;
+  podCidr: string;
+  pods: { ip: string; hostVeth: string }[];
+}
+interface ChecksFixture {
+  commands: string[];
+  fault: Record<string, unknown>;
+  lab: { style: Style; nodes: LabNode[] };
+  before?: State;
+  after: State;
+}
+
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as T;
+const topology = (style: Style): { state: State; lab: LabNode[] } => ({
+  state: readJson<State>(`./fixtures/topology/${style}.json`),
+  lab: readJson<{ status: { nodes: LabNode[] } }>(`./fixtures/topology/${style}.lab.json`).status.nodes,
+});
+const scenario = (id: string): ChecksFixture & { n: [LabNode, LabNode, LabNode] } => {
+  const fx = readJson<ChecksFixture>(`./fixtures/checks/${id}.json`);
+  return { ...fx, n: fx.lab.nodes as [LabNode, LabNode, LabNode] };
+};
+
+/** [type, node, peer, subject] of each finding: what a test says in one line */
+const brief = (fs: readonly Finding[]) => fs.map((f) => [f.type, f.node, f.peer, f.subject]);
+const kubeOf = (lab: readonly LabNode[], rename: (n: LabNode, i: number) => string = (n) => n.name): KubernetesNodeInfo[] =>
+  lab.map((n, i) => ({ name: rename(n, i), addresses: [n.underlayIp], podCidrs: [n.podCidr] }));
+
+/** A copy of a state with one node's facts rewritten. */
+function edit(state: State, node: string, fn: (facts: Fact[]) => Fact[]): State {
+  const out = structuredClone(state);
+  out[node] = fn(out[node] ?? []);
+  return out;
+}
+const isMainRoute = (f: Fact, dst: string): f is FactOf<'route'> => f.kind === 'route' && f.value.table === 'main' && f.value.dst === dst;
+/** Replace the main-table route to `dst` (its value, and so its key). */
+const withRoute = (facts: Fact[], dst: string, change: (r: RouteValue) => RouteValue): Fact[] =>
+  facts.map((f) => (isMainRoute(f, dst) ? makeFact('route', change(f.value)) : f));
+
+// ------------------------------------------------------------------ healthy labs
+
+describe.each(['kube-router', 'calico', 'flannel'] as const)('a healthy %s lab', (style) => {
+  const { state, lab } = topology(style);
+
+  it('expects each node as it announces itself: node IP, pod CIDR, VTEP', () => {
+    expect(expectedNodes(state)).toEqual(
+      lab.map((n) => ({
+        name: n.name,
+        kubernetesName: null,
+        collected: true,
+        addresses: [n.underlayIp],
+        podCidrs: [n.podCidr],
+        vtep: style === 'flannel' ? n.underlayIp : null,
+        source: 'announced',
+      })),
+    );
+  });
+
+  it('gives no finding, with or without Kubernetes', () => {
+    expect(checkNodes(state)).toEqual([]);
+    expect(checkNodes(state, { kubernetes: kubeOf(lab) })).toEqual([]);
+    expect(checkNodes(state, { live: lab.map((n) => n.name) })).toEqual([]);
+  });
+
+  it('Kubernetes nodes named otherwise are matched by InternalIP and keep the collectors names', () => {
+    const kubernetes = kubeOf(lab, (_, i) => `k8s-${i + 1}`);
+    const nodes = expectedNodes(state, { kubernetes });
+    expect(nodes.map((n) => [n.name, n.kubernetesName, n.collected, n.addresses, n.podCidrs])).toEqual(
+      lab.map((n, i) => [n.name, `k8s-${i + 1}`, true, [n.underlayIp], [n.podCidr]]),
+    );
+    // Calico's IPAM ignores Node.spec.podCIDRs: its blocks are what is routed
+    expect(nodes.map((n) => n.source)).toEqual(lab.map(() => (style === 'calico' ? 'announced' : 'kubernetes')));
+    expect(checkNodes(state, { kubernetes })).toEqual([]);
+    // `live` may name nodes by their Kubernetes names
+    expect(checkNodes(state, { kubernetes, live: kubernetes.map((k) => k.name) })).toEqual([]);
+  });
+
+  it('is deterministic: fact order, node order and input form do not matter', () => {
+    const shuffled = new Map(
+      Object.entries(state)
+        .reverse()
+        .map(([k, facts]) => [k, [...facts].reverse()] as const),
+    );
+    const [a, b] = lab as [LabNode, LabNode];
+    const broken = edit(state, a.name, (fs) => fs.filter((f) => !isMainRoute(f, b.podCidr)));
+    const brokenShuffled = new Map([...shuffled].map(([k]) => [k, [...(broken[k] ?? [])].reverse()] as const));
+    expect(JSON.stringify(checkNodes(brokenShuffled))).toBe(JSON.stringify(checkNodes(broken)));
+    expect(evaluateChecks(shuffled)).toEqual({ nodes: expectedNodes(state), findings: [] });
+  });
+
+  it('a route via another node is route-wrong-nexthop; an extra covering route towards the right node is fine', () => {
+    const [a, b, c] = lab as [LabNode, LabNode, LabNode];
+    const broken =
+      style === 'flannel'
+        ? // b's VTEP MAC now forwarded to c's underlay address: b's pods are sent to c
+          edit(state, a.name, (fs) => fs.map((f) => (f.kind === 'fdb' && f.value.dev === 'flannel.1' && f.value.dst === b.underlayIp ? makeFact('fdb', { ...f.value, dst: c.underlayIp }) : f)))
+        : edit(state, a.name, (fs) => withRoute(fs, b.podCidr, (r) => ({ ...r, gateway: c.underlayIp })));
+    const found = checkNodes(broken);
+    expect(brief(found)).toEqual([['route-wrong-nexthop', a.name, b.name, b.podCidr]]);
+    expect(found[0]?.actual).toMatchObject({ dst: b.podCidr, nexthops: [{ node: c.name, problem: null }] });
+    expect(found[0]?.expected).toEqual({ dst: b.podCidr, via: [b.underlayIp], vtep: style === 'flannel' ? b.underlayIp : null });
+    expect(found[0]?.message).toContain(`not towards ${b.name}`);
+  });
+});
+
+// ------------------------------------------------------------------ faulty labs
+
+describe('faults captured from real labs', () => {
+  it('kube-router, del-route on node1: exactly one route-missing, node1 -> node2', () => {
+    const { after, n, fault } = scenario('kube-router-del-route');
+    const [n1, n2] = n;
+    expect(fault).toEqual({ node: n1.name, deleted: n2.podCidr });
+    const found = checkNodes(after);
+    expect(brief(found)).toEqual([['route-missing', n1.name, n2.name, n2.podCidr]]);
+    expect(found[0]).toMatchObject({
+      key: `route-missing|${n1.name}|${n2.name}|${n2.podCidr}`,
+      message: `${n1.name} has no route to ${n2.podCidr} (${n2.name}'s pods)`,
+      expected: { dst: n2.podCidr, via: [n2.underlayIp], vtep: null },
+      // all it has is the default route, which does not count
+      actual: { dst: 'default', note: 'only the default route', nexthops: [{ gateway: '172.20.0.1', node: null }] },
+    });
+    expect(checkNodes(after, { kubernetes: kubeOf(n) })).toEqual(found);
+  });
+
+  it('kube-router, del-route: a covering route counts when it leads to the right node, not otherwise', () => {
+    const { after, n } = scenario('kube-router-del-route');
+    const [n1, n2, n3] = n;
+    const aggregate = (gateway: string) =>
+      edit(after, n1.name, (fs) => [
+        ...fs,
+        makeFact('route', { table: 'main', family: 'inet', dst: '10.233.0.0/16', type: 'unicast', protocol: 'static', scope: 'global', gateway, dev: 'eth0', prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [] }),
+      ]);
+    expect(checkNodes(aggregate(n2.underlayIp))).toEqual([]);
+    const found = checkNodes(aggregate(n3.underlayIp));
+    expect(brief(found)).toEqual([['route-missing', n1.name, n2.name, n2.podCidr]]);
+    expect(found[0]?.actual).toMatchObject({ dst: '10.233.0.0/16', nexthops: [{ gateway: n3.underlayIp, node: n3.name }] });
+    expect(found[0]?.message).toContain('10.233.0.0/16 covers it');
+  });
+
+  it('kube-router, stop-bgp on node2: the others lose their route to its pods (node2 keeps its kernel routes)', () => {
+    const { after, n } = scenario('kube-router-stop-bgp');
+    const [n1, n2, n3] = n;
+    // the lab's route agent, like kube-router, leaves a node's kernel routes alone when its GoBGP
+    // stops: node2 still routes the others' pods, and the findings say just that
+    expect(after[n2.name]?.some((f) => isMainRoute(f, n1.podCidr))).toBe(true);
+    expect(brief(checkNodes(after))).toEqual([
+      ['route-missing', n1.name, n2.name, n2.podCidr],
+      ['route-missing', n3.name, n2.name, n2.podCidr],
+    ]);
+  });
+
+  describe('kube-router, remove-node node3', () => {
+    const { before, after, n } = scenario('kube-router-remove-node');
+    const [n1, n2, n3] = n;
+    const pre = before as State;
+
+    it('healthy before, and the remaining nodes, after, give no finding with node3 gone', () => {
+      expect(checkNodes(pre)).toEqual([]);
+      expect(Object.keys(after).sort()).toEqual([n1.name, n2.name]);
+      expect(checkNodes(after)).toEqual([]);
+      // with node3's last facts still in the state but node3 no longer live: the same
+      expect(checkNodes({ ...after, [n3.name]: pre[n3.name] ?? [] }, { live: [n1.name, n2.name] })).toEqual([]);
+    });
+
+    it("the pre-removal state checked with node3 no longer live: route-stale and ipset-extra, node3's", () => {
+      const found = checkNodes(pre, { live: [n1.name, n2.name] });
+      expect(brief(found)).toEqual([
+        ['ipset-extra', n1.name, n3.name, `kube-router-node-ips ${n3.underlayIp}`],
+        ['ipset-extra', n1.name, n3.name, `kube-router-pod-subnets ${n3.podCidr}`],
+        ['ipset-extra', n2.name, n3.name, `kube-router-node-ips ${n3.underlayIp}`],
+        ['ipset-extra', n2.name, n3.name, `kube-router-pod-subnets ${n3.podCidr}`],
+        ['route-stale', n1.name, n3.name, n3.podCidr],
+        ['route-stale', n2.name, n3.name, n3.podCidr],
+      ]);
+      const stale = found.find((f) => f.type === 'route-stale');
+      expect(stale?.message).toBe(`${n1.name} still routes ${n3.podCidr} via ${n3.underlayIp} dev eth0 (${n3.name}): the pods of ${n3.name}, which is no longer in the cluster`);
+      expect(stale?.actual).toMatchObject({ table: 'main', dst: n3.podCidr, protocol: '17', nexthops: [{ gateway: n3.underlayIp, node: n3.name }] });
+      // Kubernetes without node3 says the same
+      expect(checkNodes(pre, { kubernetes: kubeOf([n1, n2]) })).toEqual(found);
+    });
+
+    it("a remaining node's pre-removal state next to the others' current one: stale, even with node3's facts gone", () => {
+      const found = checkNodes({ [n1.name]: pre[n1.name] ?? [], [n2.name]: after[n2.name] ?? [] });
+      expect(brief(found)).toEqual([
+        ['ipset-extra', n1.name, null, `kube-router-node-ips ${n3.underlayIp}`],
+        ['ipset-extra', n1.name, null, `kube-router-pod-subnets ${n3.podCidr}`],
+        // nobody knows whose 10.233.3.0/24 was, but it is a route into the pods' address space that no node holds
+        ['route-stale', n1.name, null, n3.podCidr],
+      ]);
+      expect(found.at(-1)?.message).toContain('a pod CIDR no node of the cluster holds');
+    });
+  });
+
+  it('kube-router, a member added by hand to kube-router-pod-subnets: ipset-extra; one removed: ipset-missing', () => {
+    const { after, n, commands } = scenario('kube-router-ipset-extra');
+    const [n1, , n3] = n;
+    expect(commands.at(-1)).toBe(`ip netns exec ${n1.name} ipset add kube-router-pod-subnets 10.99.0.0/24`);
+    const found = checkNodes(after);
+    expect(brief(found)).toEqual([['ipset-extra', n1.name, null, 'kube-router-pod-subnets 10.99.0.0/24']]);
+    expect(found[0]).toMatchObject({ expected: null, actual: { set: 'kube-router-pod-subnets', member: '10.99.0.0/24' } });
+    const lacking = edit(after, n1.name, (fs) => fs.filter((f) => !(f.kind === 'ipsetMember' && f.value.element === n3.podCidr)));
+    expect(brief(checkNodes(lacking))).toEqual([
+      ['ipset-extra', n1.name, null, 'kube-router-pod-subnets 10.99.0.0/24'],
+      ['ipset-missing', n1.name, n3.name, `kube-router-pod-subnets ${n3.podCidr}`],
+    ]);
+  });
+
+  describe('flannel', () => {
+    const { after, n, fault } = scenario('flannel-mtu');
+    const [n1, n2, n3] = n;
+    const veth1 = n1.pods[0]?.hostVeth ?? '';
+    const veth2 = n2.pods[0]?.hostVeth ?? '';
+
+    it("MTUs: node1's pod veth at 1500 over vxlan, node2's underlay lowered to 1400 under its flannel.1 and pods", () => {
+      expect(fault).toEqual({ [n1.name]: { [veth1]: 1500 }, [n2.name]: { eth0: 1400 } });
+      const found = checkNodes(after);
+      expect(brief(found)).toEqual([
+        ['mtu-mismatch', n1.name, null, veth1],
+        ['mtu-mismatch', n2.name, null, 'flannel.1'],
+        ['mtu-mismatch', n2.name, null, veth2],
+      ]);
+      const [pod1, tunnel2, pod2] = found;
+      expect(pod1).toMatchObject({
+        expected: { maxMtu: 1450, tunnel: { ifname: 'flannel.1', mtu: 1450 }, encapsulation: 'vxlan', overhead: 50 },
+        actual: { ifname: veth1, mtu: 1500 },
+        message: `${n1.name}: pod interface ${veth1} has MTU 1500, more than the 1450 flannel.1, the vxlan tunnel that carries its pods' traffic, allows`,
+      });
+      expect(tunnel2).toMatchObject({ expected: { maxMtu: 1350, lower: { ifname: 'eth0', mtu: 1400 }, encapsulation: 'vxlan', overhead: 50 }, actual: { ifname: 'flannel.1', mtu: 1450 } });
+      expect(pod2).toMatchObject({ expected: { maxMtu: 1350 }, actual: { ifname: veth2, mtu: 1450 } });
+      // routes are untouched by MTUs
+      expect(found.some((f) => f.type.startsWith('route'))).toBe(false);
+    });
+
+    it('onlink via the VTEP: a missing neighbor or fdb entry breaks the route (route-wrong-nexthop)', () => {
+      const vtepGw = n3.podCidr.replace(/\/24$/, ''); // 10.244.3.0, node3's flannel.1 address
+      const noNeigh = edit(after, n1.name, (fs) => fs.filter((f) => !(f.kind === 'neigh' && f.value.dev === 'flannel.1' && f.value.address === vtepGw)));
+      const a = checkNodes(noNeigh).filter((f) => f.type !== 'mtu-mismatch');
+      expect(brief(a)).toEqual([['route-wrong-nexthop', n1.name, n3.name, n3.podCidr]]);
+      expect(a[0]?.actual).toMatchObject({ nexthops: [{ gateway: vtepGw, dev: 'flannel.1', problem: 'no-neighbor' }] });
+      expect(a[0]?.message).toContain('which has no neighbor entry for it');
+      const noFdb = edit(after, n1.name, (fs) => fs.filter((f) => !(f.kind === 'fdb' && f.value.dev === 'flannel.1' && f.value.dst === n3.underlayIp)));
+      const b = checkNodes(noFdb).filter((f) => f.type !== 'mtu-mismatch');
+      expect(brief(b)).toEqual([['route-wrong-nexthop', n1.name, n3.name, n3.podCidr]]);
+      expect(b[0]?.actual).toMatchObject({ nexthops: [{ problem: 'no-fdb' }] });
+    });
+  });
+
+  describe('calico', () => {
+    const { after, n, fault } = scenario('calico-del-route');
+    const [n1, n2, n3] = n;
+
+    it("del-route on node1 (before BIRD's next kernel scan puts it back): exactly one route-missing", () => {
+      expect(fault).toMatchObject({ node: n1.name, deleted: n2.podCidr });
+      expect(brief(checkNodes(after))).toEqual([['route-missing', n1.name, n2.name, n2.podCidr]]);
+    });
+
+    it("each node's own block as a BIRD blackhole is no finding; a blackhole for another node's block is", () => {
+      for (const x of n) {
+        const own = after[x.name]?.find((f) => isMainRoute(f, x.podCidr));
+        expect(own?.value).toMatchObject({ type: 'blackhole', protocol: 'bird' });
+      }
+      // (a blackhole `proto bird` would be node3 claiming the block, as Calico's nodes claim theirs)
+      const blackholed = edit(after, n3.name, (fs) => withRoute(fs, n2.podCidr, (r) => ({ ...r, type: 'blackhole', protocol: 'static', gateway: null, dev: null })));
+      const found = checkNodes(blackholed);
+      expect(brief(found)).toEqual([
+        ['route-missing', n1.name, n2.name, n2.podCidr],
+        ['route-wrong-nexthop', n3.name, n2.name, n2.podCidr],
+      ]);
+      expect(found[1]?.message).toBe(`${n3.name} routes ${n2.podCidr} (${n2.name}'s pods) as blackhole, not towards ${n2.name}`);
+    });
+  });
+});
+
+// ------------------------------------------------------------------ hand-built
+
+describe('hand-built states', () => {
+  const base = { ifindex: 1, mtu: 1500, mac: null, operstate: 'UP', flags: [], master: null, link: null, linkIndex: null, linkNetnsId: null, vxlan: null, ipip: null };
+  const link = (ifname: string, kind: string, extra: Partial<FactOf<'link'>['value']> = {}): Fact => makeFact('link', { ...base, ifname, kind, ...extra });
+  const addr = (ifname: string, address: string, prefixLen: number): Fact =>
+    makeFact('addr', { ifname, family: address.includes(':') ? 'inet6' : 'inet', address, prefixLen, scope: 'global', broadcast: null, label: null, flags: [] });
+  const route = (dst: string, gateway: string | null, dev: string | null, extra: Partial<RouteValue> = {}): Fact =>
+    makeFact('route', {
+      table: 'main', family: dst.includes(':') ? 'inet6' : 'inet', dst, type: 'unicast', protocol: '17', scope: gateway ? 'global' : 'link',
+      gateway, dev, prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [], ...extra,
+    });
+  const neigh = (dev: string, address: string, lladdr: string, extra: Partial<NeighValue> = {}): Fact =>
+    makeFact('neigh', { dev, family: 'inet', address, lladdr, state: ['PERMANENT'], router: false, proxy: false, ...extra });
+  const fdb = (dev: string, mac: string, dst: string): Fact => makeFact('fdb', { dev, mac, master: null, vlan: null, dst, vni: null, port: null, state: 'permanent', flags: ['self'] });
+  const ip = (i: number) => `192.168.0.${i}`;
+  const cidr = (i: number) => `10.233.${i}.0/24`;
+
+  /** A kube-router-style node i: eth0 192.168.0.i, kube-bridge 10.233.i.1/24, one pod veth, routes to `peers` via their IPs. */
+  const kr = (i: number, peers: number[], extra: Fact[] = []): Fact[] => [
+    link('eth0', 'device'),
+    link('kube-bridge', 'bridge'),
+    link(`veth${i}`, 'veth', { master: 'kube-bridge', linkNetnsId: 0 }),
+    addr('eth0', ip(i), 24),
+    addr('kube-bridge', `10.233.${i}.1`, 24),
+    route(cidr(i), null, 'kube-bridge', { protocol: 'kernel' }),
+    route('default', '192.168.0.254', 'eth0', { protocol: 'boot' }),
+    ...peers.map((p) => route(cidr(p), ip(p), 'eth0')),
+    ...extra,
+  ];
+  const without = (facts: Fact[], dst: string): Fact[] => facts.filter((f) => !isMainRoute(f, dst));
+
+  it('a default route does not count; a covering route does when it leads to the right node', () => {
+    const state = { a: without(kr(1, [2, 3]), cidr(2)), b: kr(2, [1, 3]), c: kr(3, [1, 2]) };
+    expect(brief(checkNodes(state))).toEqual([['route-missing', 'a', 'b', cidr(2)]]);
+    // 10.233.2.0/23 covers b's 10.233.2.0/24 (and c's 10.233.3.0/24, which a routes more specifically)
+    state.a.push(route('10.233.2.0/23', ip(2), 'eth0', { protocol: 'static' }));
+    expect(checkNodes(state)).toEqual([]);
+  });
+
+  it('multipath: every next hop must lead to the node', () => {
+    const multipath = (hops: [string, string][]) =>
+      route(cidr(2), null, null, { nexthops: hops.map(([gateway, dev]) => ({ gateway, dev, weight: 1, flags: [] })) });
+    // b has two underlay addresses, one per NIC; a spreads b's pods over both
+    const b = [...kr(2, [1, 3]), link('eth1', 'device'), addr('eth1', '192.168.1.2', 24)];
+    const good = { a: [...without(kr(1, [3]), cidr(2)), link('eth1', 'device'), multipath([[ip(2), 'eth0'], ['192.168.1.2', 'eth1']])], b, c: kr(3, [1, 2]) };
+    expect(checkNodes(good)).toEqual([]);
+    const bad = { ...good, a: [...kr(1, [3]), multipath([[ip(2), 'eth0'], [ip(3), 'eth0']])] };
+    const found = checkNodes(bad);
+    expect(brief(found)).toEqual([['route-wrong-nexthop', 'a', 'b', cidr(2)]]);
+    expect(found[0]?.actual).toMatchObject({ nexthops: [{ gateway: ip(2), node: 'b' }, { gateway: ip(3), node: 'c' }] });
+    expect(found[0]?.message).toBe(`a routes ${cidr(2)} (b's pods) via ${ip(2)} dev eth0 (b) and via ${ip(3)} dev eth0 (c), not towards b`);
+  });
+
+  it('the lowest metric wins among routes to the same prefix', () => {
+    const state = { a: [...without(kr(1, [3]), cidr(2)), route(cidr(2), ip(2), 'eth0', { metric: 100 }), route(cidr(2), ip(3), 'eth0', { metric: 50 })], b: kr(2, [1, 3]), c: kr(3, [1, 2]) };
+    expect(brief(checkNodes(state))).toEqual([['route-wrong-nexthop', 'a', 'b', cidr(2)]]);
+  });
+
+  it('flannel: onlink via the peer VTEP address, the neighbor giving its MAC and the fdb entry its underlay address', () => {
+    const mac = (i: number) => `0e:00:00:00:00:0${i}`;
+    const fl = (i: number, peers: number[], vtepOf: (p: number) => number = (p) => p): Fact[] => [
+      link('eth0', 'device'),
+      link('cni0', 'bridge', { mtu: 1450 }),
+      link('flannel.1', 'vxlan', { mtu: 1450, vxlan: { id: 1, local: ip(i), remote: null, port: 8472, dev: 'eth0', learning: false } }),
+      link(`veth${i}`, 'veth', { master: 'cni0', linkNetnsId: 0, mtu: 1450 }),
+      addr('eth0', ip(i), 24),
+      addr('cni0', `10.244.${i}.1`, 24),
+      addr('flannel.1', `10.244.${i}.0`, 32),
+      ...peers.flatMap((p) => [
+        route(`10.244.${p}.0/24`, `10.244.${p}.0`, 'flannel.1', { protocol: 'boot', flags: ['onlink'] }),
+        neigh('flannel.1', `10.244.${p}.0`, mac(p)),
+        fdb('flannel.1', mac(p), ip(vtepOf(p))),
+      ]),
+    ];
+    const state = { a: fl(1, [2, 3]), b: fl(2, [1, 3]), c: fl(3, [1, 2]) };
+    expect(expectedNodes(state).map((n) => [n.name, n.vtep, n.podCidrs])).toEqual([
+      ['a', ip(1), ['10.244.1.0/24']],
+      ['b', ip(2), ['10.244.2.0/24']],
+      ['c', ip(3), ['10.244.3.0/24']],
+    ]);
+    expect(checkNodes(state)).toEqual([]);
+    // a's fdb sends b's VTEP MAC to c
+    const found = checkNodes({ ...state, a: fl(1, [2, 3], (p) => (p === 2 ? 3 : p)) });
+    expect(brief(found)).toEqual([['route-wrong-nexthop', 'a', 'b', '10.244.2.0/24']]);
+    expect(found[0]?.actual).toMatchObject({ nexthops: [{ gateway: '10.244.2.0', dev: 'flannel.1', vtep: ip(3), node: 'c', problem: null }] });
+    expect(found[0]?.expected).toEqual({ dst: '10.244.2.0/24', via: [ip(2)], vtep: ip(2) });
+  });
+
+  it("Calico: the node's own blocks as blackholes are its own, not findings", () => {
+    const ca = (i: number, peers: number[]): Fact[] => [
+      link('eth0', 'device'),
+      link(`cali${i}`, 'veth', { linkNetnsId: 0 }),
+      addr('eth0', ip(i), 24),
+      route(`10.48.${i}.0/26`, null, null, { type: 'blackhole', protocol: 'bird' }),
+      route(`10.48.${i}.1/32`, null, `cali${i}`, { protocol: 'boot' }),
+      ...peers.map((p) => route(`10.48.${p}.0/26`, ip(p), 'eth0', { protocol: 'bird' })),
+    ];
+    const state = { a: ca(1, [2]), b: ca(2, [1]) };
+    expect(expectedNodes(state).map((n) => n.podCidrs)).toEqual([['10.48.1.0/26'], ['10.48.2.0/26']]);
+    expect(checkNodes(state)).toEqual([]);
+  });
+
+  describe('Kubernetes', () => {
+    const kube = (name: string, i: number, podCidrs = [cidr(i)]): KubernetesNodeInfo => ({ name, addresses: [ip(i)], podCidrs });
+
+    it("Node.spec.podCIDRs override what a node announces", () => {
+      const state = { a: kr(1, [2]), b: kr(2, [1]) };
+      const kubernetes = [kube('a', 1), kube('b', 2, ['10.200.2.0/24'])];
+      expect(expectedNodes(state, { kubernetes }).map((n) => [n.name, n.podCidrs, n.source])).toEqual([
+        ['a', [cidr(1)], 'kubernetes'],
+        ['b', ['10.200.2.0/24'], 'kubernetes'],
+      ]);
+      // a routes b's bridge subnet, but Kubernetes gave b another CIDR: that one is missing, and the
+      // route a has is into the pods' address space (10.0.0.0/8 here) for a CIDR no node holds
+      expect(brief(checkNodes(state, { kubernetes }))).toEqual([
+        ['route-missing', 'a', 'b', '10.200.2.0/24'],
+        ['route-stale', 'a', null, cidr(2)],
+      ]);
+      // a Kubernetes node without podCIDRs falls back to what its node announces
+      expect(expectedNodes(state, { kubernetes: [kube('a', 1), kube('b', 2, [])] })[1]).toMatchObject({ podCidrs: [cidr(2)], source: 'announced' });
+    });
+
+    it('matching by InternalIP; a node without a collector is still routed to; a collector node Kubernetes lacks is no longer in the cluster', () => {
+      // collectors a, b, x; Kubernetes nodes node-1 (a, by IP), b (by name), node-3 (no collector)
+      const state = { a: kr(1, [2, 3, 9]), b: kr(2, [1]), x: kr(9, [1, 2]) };
+      const kubernetes = [kube('node-1', 1), kube('b', 2), kube('node-3', 3)];
+      expect(expectedNodes(state, { kubernetes }).map((n) => [n.name, n.kubernetesName, n.collected, n.podCidrs])).toEqual([
+        ['a', 'node-1', true, [cidr(1)]],
+        ['b', 'b', true, [cidr(2)]],
+        ['node-3', 'node-3', false, [cidr(3)]],
+      ]);
+      expect(brief(checkNodes(state, { kubernetes }))).toEqual([
+        ['route-missing', 'b', 'node-3', cidr(3)], // b has no route to the uncollected node's pods
+        ['route-stale', 'a', 'x', cidr(9)], // x is no Kubernetes node: a's route to its pods is stale
+      ]);
+      // node-3 not live: nothing to route to it, and a's route to it is stale too
+      expect(brief(checkNodes(state, { kubernetes, live: ['node-1', 'b'] }))).toEqual([
+        ['route-stale', 'a', 'node-3', cidr(3)],
+        ['route-stale', 'a', 'x', cidr(9)],
+      ]);
+    });
+  });
+
+  it('stale routes: into the pod address space, to another machine; not aggregates, local routes or other networks', () => {
+    const state = {
+      a: [
+        ...kr(1, [2]),
+        route('10.233.7.0/24', '192.168.0.7', 'eth0'), // a node that is gone, unknown to us
+        route('10.233.0.0/16', '192.168.0.254', 'eth0', { protocol: 'static' }), // an aggregate over live CIDRs
+        route('10.233.8.0/24', null, 'kube-bridge', { protocol: 'kernel' }), // local, not towards another machine
+        route('172.30.0.0/16', '192.168.0.7', 'eth0', { protocol: 'static' }), // outside the pods' space
+      ],
+      b: kr(2, [1]),
+    };
+    const found = checkNodes(state);
+    expect(brief(found)).toEqual([['route-stale', 'a', null, '10.233.7.0/24']]);
+    expect(found[0]?.actual).toMatchObject({ dst: '10.233.7.0/24', nexthops: [{ gateway: '192.168.0.7', node: null }] });
+  });
+
+  it('IPv6 pod CIDRs and routes', () => {
+    const v6 = (i: number, peer: number): Fact[] => [
+      link('eth0', 'device'),
+      link('kube-bridge', 'bridge'),
+      addr('eth0', `2001:db8::${i}`, 64),
+      addr('kube-bridge', `fd00:10:233:${i}::1`, 64),
+      route(`fd00:10:233:${peer}::/64`, `2001:db8::${peer}`, 'eth0', { protocol: 'bgp', metric: 1024 }),
+    ];
+    expect(checkNodes({ a: v6(1, 2), b: v6(2, 1) })).toEqual([]);
+    expect(brief(checkNodes({ a: v6(1, 2), b: v6(2, 2).filter((f) => f.kind !== 'route') }))).toEqual([['route-missing', 'b', 'a', 'fd00:10:233:1::/64']]);
+  });
+
+  it('MTUs: without encapsulation pods must fit the underlay; an ipip tunnel takes 20 bytes', () => {
+    const narrow = (facts: Fact[]) => facts.map((f) => (f.kind === 'link' && f.value.ifname === 'eth0' ? makeFact('link', { ...f.value, mtu: 1400 }) : f));
+    expect(checkNodes({ a: kr(1, [2]), b: kr(2, [1]) })).toEqual([]);
+    const found = checkNodes({ a: narrow(kr(1, [2])), b: kr(2, [1]) });
+    expect(brief(found)).toEqual([['mtu-mismatch', 'a', null, 'veth1']]);
+    expect(found[0]?.expected).toEqual({ maxMtu: 1400, underlay: { ifname: 'eth0', mtu: 1400 }, encapsulation: null, overhead: 0 });
+    // Calico in IPIP mode: routes via tunl0 onlink; pods must leave room for the 20-byte outer header
+    const ipip = (i: number, peer: number, tunlMtu: number, podMtu: number): Fact[] => [
+      link('eth0', 'device'),
+      link('tunl0', 'ipip', { mtu: tunlMtu, ipip: { local: null, remote: null } }),
+      link(`cali${i}`, 'veth', { linkNetnsId: 0, mtu: podMtu }),
+      addr('eth0', ip(i), 24),
+      route(`10.48.${i}.0/26`, null, null, { type: 'blackhole', protocol: 'bird' }),
+      route(`10.48.${peer}.0/26`, ip(peer), 'tunl0', { protocol: 'bird', flags: ['onlink'] }),
+    ];
+    expect(checkNodes({ a: ipip(1, 2, 1480, 1480), b: ipip(2, 1, 1480, 1480) })).toEqual([]);
+    expect(brief(checkNodes({ a: ipip(1, 2, 1500, 1480), b: ipip(2, 1, 1480, 1500) }))).toEqual([
+      ['mtu-mismatch', 'a', null, 'tunl0'],
+      ['mtu-mismatch', 'b', null, 'cali2'],
+    ]);
+  });
+
+  it('findings come sorted by key, keys unique and of the documented form', () => {
+    const state = { a: without(kr(1, []), cidr(2)), b: without(kr(2, []), cidr(1)), c: kr(3, [1, 2]) };
+    const found = checkNodes(state);
+    const keys = found.map((f) => f.key);
+    expect(keys).toEqual([...keys].sort());
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const f of found) expect(f.key).toBe(`${f.type}|${f.node}|${f.peer ?? ''}|${f.subject}`);
+    expect(keys).toEqual([
+      `route-missing|a|b|${cidr(2)}`,
+      `route-missing|a|c|${cidr(3)}`,
+      `route-missing|b|a|${cidr(1)}`,
+      `route-missing|b|c|${cidr(3)}`,
+    ]);
+  });
+});
+
+// ------------------------------------------------------------------ 200 nodes
+
+/** A kube-router-like cluster: every node routes every other's pod CIDR, fills its ipsets, and has filler routes up to `routes`. */
+function syntheticCluster(nodes: number, routes: number, pods: number): Map<string, Fact[]> {
+  const ipOf = (i: number) => `172.16.${i >> 8}.${i & 255}`;
+  const cidrOf = (i: number) => `10.${100 + (i >> 8)}.${i & 255}.0/24`;
+  const base = { ifindex: 1, mtu: 1500, operstate: 'UP', flags: [], link: null, linkIndex: null, vxlan: null, ipip: null, mac: null };
+  const rt = (dst: string, gateway: string | null, dev: string, protocol = '17'): Fact =>
+    makeFact('route', { table: 'main', family: 'inet', dst, type: 'unicast', protocol, scope: 'global', gateway, dev, prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [] });
+  const out = new Map<string, Fact[]>();
+  for (let i = 0; i < nodes; i++) {
+    const facts: Fact[] = [
+      makeFact('link', { ...base, ifname: 'eth0', kind: 'device', master: null, linkNetnsId: null }),
+      makeFact('link', { ...base, ifname: 'kube-bridge', kind: 'bridge', master: null, linkNetnsId: null }),
+      makeFact('addr', { ifname: 'eth0', family: 'inet', address: ipOf(i), prefixLen: 16, scope: 'global', broadcast: null, label: null, flags: [] }),
+      makeFact('addr', { ifname: 'kube-bridge', family: 'inet', address: cidrOf(i).replace('.0/24', '.1'), prefixLen: 24, scope: 'global', broadcast: null, label: null, flags: [] }),
+      makeFact('ipset', { name: 'kube-router-pod-subnets', type: 'hash:net', family: 'inet', header: {} }),
+      makeFact('ipset', { name: 'kube-router-node-ips', type: 'hash:ip', family: 'inet', header: {} }),
+      rt(cidrOf(i), null, 'kube-bridge', 'kernel'),
+      rt('default', '172.16.255.254', 'eth0', 'boot'),
+    ];
+    for (let j = 0; j < nodes; j++) {
+      if (j !== i) facts.push(rt(cidrOf(j), ipOf(j), 'eth0'));
+      facts.push(makeFact('ipsetMember', { set: 'kube-router-pod-subnets', element: cidrOf(j), timeout: 0, comment: null }));
+      facts.push(makeFact('ipsetMember', { set: 'kube-router-node-ips', element: ipOf(j), timeout: 0, comment: null }));
+    }
+    for (let r = nodes + 1; r < routes; r++) facts.push(rt(`192.168.${r >> 8}.${r & 255}/32`, '172.16.255.1', 'eth0', 'static'));
+    for (let k = 0; k < pods; k++) facts.push(makeFact('link', { ...base, ifname: `veth${i}p${k}`, kind: 'veth', master: 'kube-bridge', linkNetnsId: k }));
+    out.set(`node${i}`, facts);
+  }
+  return out;
+}
+
+describe('scale', () => {
+  it('200 nodes × 300 routes (and ipsets of 200 members)', () => {
+    const cluster = syntheticCluster(200, 300, 20);
+    const facts = [...cluster.values()].reduce((s, f) => s + f.length, 0);
+    for (let i = 0; i < 3; i++) checkNodes(cluster); // warm-up (JIT)
+    const times: number[] = [];
+    let found: Finding[] = [];
+    for (let i = 0; i < 9; i++) {
+      const t0 = performance.now();
+      found = checkNodes(cluster);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`checkNodes: 200 nodes, ${facts} facts, ${200 * 199} node pairs; median ${times[4]?.toFixed(1)} ms (min ${times[0]?.toFixed(1)}, max ${times[8]?.toFixed(1)})`);
+    expect(found).toEqual([]);
+    expect(times[4]).toBeLessThan(1000); // generous: a loaded machine may be slow, never wrong
+    // and at that size the faults are still found, exactly: a route deleted on node0, node9 gone
+    const node0 = cluster.get('node0') ?? [];
+    cluster.set('node0', node0.filter((f) => !isMainRoute(f, '10.100.7.0/24')));
+    const others = [...cluster.keys()].filter((n) => n !== 'node9');
+    const want = [
+      ['route-missing', 'node0', 'node7', '10.100.7.0/24'],
+      ...others.flatMap((n) => [
+        ['ipset-extra', n, 'node9', 'kube-router-node-ips 172.16.0.9'],
+        ['ipset-extra', n, 'node9', 'kube-router-pod-subnets 10.100.9.0/24'],
+        ['route-stale', n, 'node9', '10.100.9.0/24'],
+      ]),
+    ];
+    const byKey = (x: (string | null)[], y: (string | null)[]) => (x.join('|') < y.join('|') ? -1 : 1);
+    expect(brief(checkNodes(cluster, { live: others }))).toEqual(want.sort(byKey));
+  }, 60_000);
+});
