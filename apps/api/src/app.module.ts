@@ -13,9 +13,12 @@ import { DocsController } from './http/docs.controller.js';
 import { HistoryController } from './http/history.controller.js';
 import { IngestGateway } from './ingest/ingest.gateway.js';
 import { IngestService } from './ingest/ingest.service.js';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { KubeModule } from './kube/kube.module.js';
 import { LiveHub } from './live/live-hub.js';
 import { LiveGateway } from './live/live.gateway.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { NotifyModule } from './notify/notify.module.js';
 import { SocketServer } from './realtime/socket-server.js';
 import { RetentionService } from './retention/retention.service.js';
 
@@ -65,7 +68,9 @@ export class AppModule {
     class CoreModule {}
     return {
       module: AppModule,
-      imports: [CoreModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(LiveModule)],
+      imports: [CoreModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(LiveModule),
+        AlertsModule.register([HistoryModule, LiveModule]),
+        NotifyModule, MetricsModule.register(IngestModule)],
     };
   }
 }

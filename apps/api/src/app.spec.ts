@@ -37,7 +37,7 @@ describe('api over HTTP', () => {
     );
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    for (const path of ['/api/nodes', '/api/nodes/{name}/facts', '/api/state', '/api/changes', '/api/diff', '/api/events', '/api/topology']) {
+    for (const path of ['/api/nodes', '/api/nodes/{name}/facts', '/api/state', '/api/changes', '/api/diff', '/api/events', '/api/topology', '/api/checks', '/api/alerts']) {
       expect(doc.body.paths, path).toHaveProperty([path]);
     }
     const changes = doc.body.paths['/api/changes']!.get.parameters;
@@ -57,6 +57,9 @@ describe('api over HTTP', () => {
     ['/api/changes?from=2026-11-23T00:00:00Z&limit=0', 'limit: '],
     ['/api/changes?from=2026-11-23T00:00:00Z&after=xyz', 'after: not a cursor'],
     ['/api/topology?at=2026-13-45T00:00:00Z', 'at: '],
+    ['/api/alerts?state=burning', 'state: '],
+    ['/api/alerts?rule=Nope', 'rule: '],
+    ['/api/checks?at=soon', 'at: '],
   ])('GET %s is a 400 that names the problem', async (path, message) => {
     const response = await t.get<{ message: string; statusCode: number }>(path);
     expect(response.status).toBe(400);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { LogLevel } from '@nestjs/common';
+import { type LogLevel, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createRequire } from 'node:module';
@@ -15,13 +15,14 @@ export interface CreateAppOptions {
   logger?: LogLevel[] | false;
 }
 
-/** Builds the API application (routes under /api, socket.io on the same server) without listening. */
+/** Builds the API application (routes under /api but /metrics, socket.io on the same server) without listening. */
 export async function createApp(options: CreateAppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({ version: options.version, config: options.config, database: options.database }),
     { logger: options.logger ?? ['log', 'warn', 'error'] },
   );
-  app.setGlobalPrefix('api');
+  // GET /metrics stays at the root, where Prometheus scrapes by default
+  app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   // Swagger UI's static files for /api/docs

@@ -1,11 +1,15 @@
 // The API's configuration, all from environment variables (README "Configuration"). Every value is
 // checked at start, so a typo stops the API with a message instead of misbehaving later.
+import { loadAlertConfig, type AlertConfig } from './alerts/alert-config.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildKubeConfig } from './kube/kube-client.js';
+import { loadNotifyConfig, type NotifyConfig } from './notify/notify-config.js';
 import type { KubeMode } from './kube/kube-types.js';
 
 export interface ApiConfig {
+  /** alert rules: evaluation interval, `for` durations (alerts/alert-config.ts) */
+  alerts: AlertConfig;
   /** unset: an embedded Postgres under `dataDir` */
   databaseUrl: string | null;
   /** the folder for the embedded Postgres (and anything else kept on disk) */
@@ -30,6 +34,8 @@ export interface ApiConfig {
   kubernetes: KubeMode;
   /** kubeconfig mode: the kubeconfig file, or a KUBECONFIG list of files (null in the other modes) */
   kubeconfig: string | null;
+  /** webhook receivers, links and retry back-off for notifications (notify/notify-config.ts) */
+  notify: NotifyConfig;
 }
 
 export const KUBERNETES_MODES = ['auto', 'off', 'in-cluster', 'kubeconfig'] as const;
@@ -106,5 +112,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     liveBatchMs: number(env, 'NETATLAS_LIVE_BATCH_MS', CONFIG_DEFAULTS.liveBatchMs, (n) => Number.isInteger(n) && n >= 10 && n <= 5000, 'an integer from 10 to 5000'),
     webDir: env['NETATLAS_WEB_DIR'] || null,
     ...kubernetes(env),
+    alerts: loadAlertConfig(env),
+    notify: loadNotifyConfig(env, { host: env['HOST'] || CONFIG_DEFAULTS.host, port }),
   };
 }

@@ -80,6 +80,22 @@ describe.each(['kube-router', 'calico', 'flannel'] as const)('deriveTopology on 
     expect(edgesOf(t, 'veth')).toHaveLength(6);
   });
 
+  it('pods carry their Kubernetes names when the pods by IP are given, and nothing else changes', () => {
+    const pods = new Map(lab.flatMap((n) => n.pods.map((p) => [p.ip, { namespace: 'default', name: p.name }] as const)));
+    // one IP nobody has: ignored
+    pods.set('10.255.255.1', { namespace: 'default', name: 'ghost' });
+    const named = deriveTopology(fx, { pods });
+    for (const n of lab) {
+      for (const p of n.pods) {
+        const pod = node(named, `pod:${n.name}/${p.hostVeth}`)!;
+        expect(pod.label).toBe(`default/${p.name}`);
+        expect(pod.data['k8s']).toEqual({ namespace: 'default', name: p.name });
+      }
+    }
+    expect(named.nodes.map((x) => x.id)).toEqual(t.nodes.map((x) => x.id));
+    expect(named.edges).toEqual(t.edges);
+  });
+
   it('bridges and tunnels', () => {
     const bridge = { 'kube-router': 'kube-bridge', flannel: 'cni0', calico: null }[style];
     for (const n of lab) {

@@ -57,6 +57,16 @@ export interface DeriveTopologyOptions {
    * of the ones detected from its devices and routes.
    */
   podCidrs?: ReadonlyMap<string, readonly string[]> | Readonly<Record<string, readonly string[]>>;
+  /**
+   * Kubernetes pods by pod IP: a pod seen with one of these addresses is labelled `namespace/name`
+   * and carries `data.k8s` (only for "now": a past moment's pods may have had other IPs).
+   */
+  pods?: ReadonlyMap<string, PodName>;
+}
+
+export interface PodName {
+  namespace: string;
+  name: string;
 }
 
 /** Link kinds drawn as tunnels. */
@@ -642,6 +652,7 @@ export function deriveTopology(input: TopologyInput, options: DeriveTopologyOpti
       const vid = vethId(h.name, v.ifname);
       const pid = podId(h.name, v.ifname);
       const ipList = ips.length > 1 ? ips.sort(cmp) : ips;
+      const k8s = options.pods ? ipList.map((ip) => options.pods!.get(ip)).find((p) => p !== undefined) : undefined;
       addNode({
         id: vid,
         type: 'veth',
@@ -655,8 +666,8 @@ export function deriveTopology(input: TopologyInput, options: DeriveTopologyOpti
         type: 'pod',
         host: h.name,
         parent: vid,
-        label: ipList[0] ?? v.ifname,
-        data: { ips: ipList, macs: macs.sort(cmp), veth: v.ifname, bridge, ipSources: sources.sort(cmp) },
+        label: k8s ? `${k8s.namespace}/${k8s.name}` : (ipList[0] ?? v.ifname),
+        data: { ips: ipList, macs: macs.sort(cmp), veth: v.ifname, bridge, ipSources: sources.sort(cmp), ...(k8s ? { k8s } : {}) },
       });
       addEdge({ id: edgeId('veth', vid, pid), type: 'veth', source: vid, target: pid, data: { netnsId: v.linkNetnsId, peerIfindex: v.linkIndex } });
     }

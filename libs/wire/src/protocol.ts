@@ -3,6 +3,7 @@
 // zod; the API validates every incoming message with protocol-schemas.ts.
 import type { CniStyle, Fact, FactKind, ReaderStatus } from './fact.js';
 import type { FactRef } from './messages.js';
+import type { AlertTransition } from './alerts.js';
 import type { TopologyPatch } from './topology.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -190,4 +191,6 @@ export interface LiveServerToClient {
   topology(patch: TopologyPatch): void;
   /** node lifecycle events and status changes */
   nodeEvent(event: NodeEvent & { status: NodeStatus }): void;
+  /** alerts that changed state (pending, firing, resolved), as they are decided */
+  alerts(batch: { at: string; transitions: AlertTransition[] }): void;
 }

@@ -1,9 +1,10 @@
 // REST over the history: nodes, a node's facts, the whole state, changes, diffs, lifecycle events
 // and the derived topology, each now or at a past moment.
-import { Controller, Get, Inject, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res } from '@nestjs/common';
 import { deriveTopology } from '@netatlas/graph';
 import { NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
 import { HistoryReader, type ChangeCursor, type StateDiff } from '../history/history-reader.js';
+import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TOPOLOGY_KINDS } from '../live/live-hub.js';
 import {
   ChangesQuerySchema,
@@ -37,7 +38,10 @@ const isCursor = (v: unknown): v is ChangeCursor =>
 
 @Controller()
 export class HistoryController {
-  constructor(@Inject(HistoryReader) private readonly history: HistoryReader) {}
+  constructor(
+    @Inject(HistoryReader) private readonly history: HistoryReader,
+    @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
+  ) {}
 
   @Get('nodes')
   async nodes(): Promise<{ nodes: NodeSummary[] }> {
@@ -114,6 +118,8 @@ export class HistoryController {
   async topology(@Query() query: unknown): Promise<{ at: string | null } & Topology> {
     const q = parseQuery(TopologyQuerySchema, query);
     const state = await this.history.state(q.at ?? null, TOPOLOGY_KINDS);
-    return { at: q.at?.toISOString() ?? null, ...deriveTopology(state) };
+    // pods are named from Kubernetes for "now" only: at a past moment an IP may have been another pod's
+    const pods = !q.at && this.kube && this.kube.mode !== 'off' ? this.kube.podNamesByIp() : undefined;
+    return { at: q.at?.toISOString() ?? null, ...deriveTopology(state, { pods }) };
   }
 }

@@ -2,7 +2,9 @@
 // documentation cannot drift from what the endpoints accept.
 import { z } from 'zod';
 import {
+  AlertsQuerySchema,
   ChangesQuerySchema,
+  ChecksQuerySchema,
   DiffQuerySchema,
   EventsQuerySchema,
   FactsQuerySchema,
@@ -38,6 +40,16 @@ const ROUTES: Route[] = [
   { path: '/api/diff', summary: 'The net difference between the states at two moments, per node and kind', query: DiffQuerySchema },
   { path: '/api/events', summary: 'Node lifecycle events in [from, to]', query: EventsQuerySchema },
   { path: '/api/topology', summary: 'The topology derived from the facts now, or at a past moment', query: TopologyQuerySchema },
+  {
+    path: '/api/checks',
+    summary: 'Expected state and its findings now or at a moment: missing, stale and wrong-next-hop routes, kube-router ipset drift, MTU mismatches',
+    query: ChecksQuerySchema,
+  },
+  {
+    path: '/api/alerts',
+    summary: 'Alerts open at some moment of [from, to] (pending, firing, resolved), newest first, with their root cause',
+    query: AlertsQuerySchema,
+  },
   {
     path: '/api/kubernetes',
     summary:

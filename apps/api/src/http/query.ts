@@ -1,7 +1,7 @@
 // Query-string parsing for the REST endpoints: one zod schema per endpoint (also the source of the
 // OpenAPI document), and a 400 that says which parameter is wrong and why.
 import { BadRequestException } from '@nestjs/common';
-import { FactKindSchema, NodeNameSchema } from '@netatlas/wire';
+import { ALERT_RULES, ALERT_STATES, FactKindSchema, NodeNameSchema } from '@netatlas/wire';
 import { z } from 'zod';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
@@ -46,6 +46,17 @@ export const EventsQuerySchema = z.strictObject({
   from: instant.optional().describe('default: 24 hours before `to`'),
   to: instant.optional().describe('default: now'),
   node: NodeNameSchema.optional(),
+});
+
+export const ChecksQuerySchema = z.strictObject({ at: instant.optional().describe('a past moment (default: now, with Kubernetes when watched)') });
+
+export const AlertsQuerySchema = z.strictObject({
+  state: z.enum(ALERT_STATES).optional().describe('only alerts in this state now'),
+  from: instant.optional().describe('alerts open at some moment after this (default: 24 hours before `to`)'),
+  to: instant.optional().describe('default: now'),
+  rule: z.enum(ALERT_RULES).optional(),
+  node: NodeNameSchema.optional().describe('alerts about this node (as `node` or `peer`)'),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
 
 export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {

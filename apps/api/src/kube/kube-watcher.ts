@@ -192,6 +192,20 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
    * The pod that has this IP (host-network pods, whose IP is their node's, are not counted). When a
    * finished pod still holds an IP that a newer pod got, the running or pending one wins.
    */
+  /** Every pod IP (host-network pods left out) with its pod's namespace and name: running pods win. */
+  podNamesByIp(): Map<string, { namespace: string; name: string }> {
+    const out = new Map<string, { namespace: string; name: string; running: boolean }>();
+    for (const p of this.pods()) {
+      if (p.hostNetwork) continue;
+      const running = p.phase === 'Running';
+      for (const ip of new Set([p.ip, ...p.ips].filter(Boolean))) {
+        const seen = out.get(ip);
+        if (!seen || (running && !seen.running)) out.set(ip, { namespace: p.namespace, name: p.name, running });
+      }
+    }
+    return new Map([...out].map(([ip, { namespace, name }]) => [ip, { namespace, name }]));
+  }
+
   podByIp(ip: string): KubePod | null {
     const keys = this.podsByIp.get(bareIp(ip));
     if (!keys || !this.podStream) return null;

@@ -2,8 +2,9 @@
 // and sent every batch interval, filtered by each subscriber's subscription; topology patches are
 // derived in a worker thread from its copy of the current topology-relevant facts, kept only while
 // someone subscribes to them.
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
+  type AlertTransition,
   type FactChange,
   type FactKind,
   type LiveServerToClient,
@@ -14,6 +15,7 @@ import {
 import { API_CONFIG } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
 import { HistoryReader } from '../history/history-reader.js';
+import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TopologyTracker } from './topology-tracker.js';
 
 /** The kinds the topology is derived from (ipsets and IPVS services do not draw). */
@@ -26,7 +28,7 @@ export interface LiveSubscriber {
 }
 
 @Injectable()
-export class LiveHub implements OnModuleDestroy {
+export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('live');
   private readonly subscribers = new Map<string, LiveSubscriber>();
   private pendingChanges: FactChange[] = [];
@@ -38,15 +40,41 @@ export class LiveHub implements OnModuleDestroy {
   private topologyDirty = false;
   /** changes that arrived while the current state was being loaded for the tracker */
   private heldWhileLoading: FactChange[] = [];
+  /** in-process listeners (the alerts engine), called with every commit, subscribers or not */
+  private readonly changeListeners: Array<(changes: readonly FactChange[]) => void> = [];
+  private readonly eventListeners: Array<(event: NodeEvent, status: NodeStatus) => void> = [];
 
   constructor(
     @Inject(HistoryReader) private readonly history: HistoryReader,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
   ) {}
+
+  onModuleInit(): void {
+    // pods come and go: the topology's pod labels follow (at most once per batch interval)
+    this.kube?.onPod(() => {
+      if (this.podsTimer) return;
+      this.podsTimer = setTimeout(() => {
+        this.podsTimer = null;
+        this.sendPods();
+      }, this.config.liveBatchMs);
+      this.podsTimer.unref();
+    });
+  }
+
+  private podsTimer: NodeJS.Timeout | null = null;
+
+  private sendPods(): void {
+    if (!this.tracker || !this.kube || this.kube.mode === 'off') return;
+    this.tracker.pods([...this.kube.podNamesByIp()]);
+    this.topologyDirty = true;
+    if (this.subscribers.size) this.schedule();
+  }
 
   onModuleDestroy(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.podsTimer) clearTimeout(this.podsTimer);
     this.tracker?.close();
     this.tracker = null;
   }
@@ -68,9 +96,27 @@ export class LiveHub implements OnModuleDestroy {
     return this.subscribers.size;
   }
 
+  /** Calls `listener` with every batch of committed changes, in commit order. */
+  onChanges(listener: (changes: readonly FactChange[]) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Calls `listener` with every node event and the node's status after it. */
+  onNodeEvent(listener: (event: NodeEvent, status: NodeStatus) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  /** Alert transitions go to every browser at once. */
+  alerts(transitions: readonly AlertTransition[]): void {
+    if (transitions.length === 0) return;
+    const batch = { at: new Date().toISOString(), transitions: [...transitions] };
+    for (const s of this.subscribers.values()) s.emit('alerts', batch);
+  }
+
   /** Committed changes, in commit order. */
   changes(changes: readonly FactChange[]): void {
     if (changes.length === 0) return;
+    for (const listener of this.changeListeners) listener(changes);
     if (this.loading) this.heldWhileLoading.push(...changes);
     else if (this.tracker) this.forward(changes);
     if (this.subscribers.size === 0) return;
@@ -79,6 +125,7 @@ export class LiveHub implements OnModuleDestroy {
   }
 
   nodeEvent(event: NodeEvent, status: NodeStatus): void {
+    for (const listener of this.eventListeners) listener(event, status);
     if (this.subscribers.size === 0) return;
     this.pendingEvents.push({ ...event, status });
     this.schedule();
@@ -130,6 +177,7 @@ export class LiveHub implements OnModuleDestroy {
             this.tracker = null;
           },
         );
+        this.sendPods();
         this.forward(this.heldWhileLoading);
         this.heldWhileLoading = [];
       })

@@ -1,23 +1,10 @@
 // The live topology, derived in a worker thread (topology-worker.ts) from a copy of the current
 // facts that the worker keeps: the API's thread only forwards changes and asks for a patch.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { PodName } from '@netatlas/graph';
 import type { Fact, FactChange, TopologyPatch } from '@netatlas/wire';
+import type { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './topology-worker.js';
-
-/**
- * The bundle (dist/apps/api) carries topology-worker.js beside main.js. From source (tsx, vitest)
- * the worker is TypeScript: a small bootstrap registers tsx in the worker first (a worker does not
- * inherit the parent's --import).
- */
-function startWorker(): Worker {
-  const js = new URL('./topology-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js);
-  const ts = new URL('./topology-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts)}); });`;
-  return new Worker(bootstrap, { eval: true });
-}
+import { startWorkerThread } from './worker-thread.js';
 
 export class TopologyTracker {
   private readonly worker: Worker;
@@ -35,7 +22,7 @@ export class TopologyTracker {
     private readonly onPatch: (patch: TopologyPatch) => void,
     private readonly onError: (error: Error) => void,
   ) {
-    this.worker = startWorker();
+    this.worker = startWorkerThread(import.meta.url, 'topology-worker');
     this.worker.unref();
     this.worker.on('message', (message: FromWorker) => {
       if (message.type !== 'patch') return;
@@ -53,6 +40,11 @@ export class TopologyTracker {
       if (!this.closed) this.onError(error);
     });
     this.post({ type: 'load', state: [...state] });
+  }
+
+  /** Kubernetes pods by IP; the next derivation labels pods with their names. */
+  pods(pods: Array<[string, PodName]>): void {
+    this.post({ type: 'pods', pods });
   }
 
   changes(changes: FactChange[]): void {

@@ -1,12 +1,13 @@
 // Runs in a worker thread: keeps a copy of every node's topology-relevant facts and derives the
 // topology and its patches there, so that a recompute (100–400 ms at 200 nodes) never holds up the
 // API's event loop, where collectors wait for their acks.
-import { deriveTopology, diffTopology, isEmptyTopologyPatch } from '@netatlas/graph';
+import { deriveTopology, diffTopology, isEmptyTopologyPatch, type PodName } from '@netatlas/graph';
 import { factId, type Fact, type FactChange, type Topology, type TopologyPatch } from '@netatlas/wire/core';
 import { parentPort } from 'node:worker_threads';
 
 export type ToWorker =
   | { type: 'load'; state: Array<[string, Fact[]]> }
+  | { type: 'pods'; pods: Array<[string, PodName]> }
   | { type: 'changes'; changes: FactChange[] }
   | { type: 'derive' };
 
@@ -16,6 +17,8 @@ export type FromWorker =
 
 const facts = new Map<string, Map<string, Fact>>();
 let topology: Topology | null = null;
+/** Kubernetes pods by IP, when Kubernetes is watched: pods are labelled with their names */
+let pods = new Map<string, PodName>();
 
 function current(): Map<string, Fact[]> {
   const out = new Map<string, Fact[]>();
@@ -29,8 +32,11 @@ parentPort?.on('message', (message: ToWorker) => {
     case 'load':
       facts.clear();
       for (const [node, list] of message.state) facts.set(node, new Map(list.map((f) => [factId(f), f])));
-      topology = deriveTopology(current());
+      topology = deriveTopology(current(), { pods });
       parentPort?.postMessage({ type: 'loaded', ms: performance.now() - t0 } satisfies FromWorker);
+      break;
+    case 'pods':
+      pods = new Map(message.pods);
       break;
     case 'changes':
       for (const c of message.changes) {
@@ -43,7 +49,7 @@ parentPort?.on('message', (message: ToWorker) => {
       }
       break;
     case 'derive': {
-      const next = deriveTopology(current());
+      const next = deriveTopology(current(), { pods });
       const patch = topology ? diffTopology(topology, next) : null;
       topology = next;
       parentPort?.postMessage({ type: 'patch', patch: patch && !isEmptyTopologyPatch(patch) ? patch : null, ms: performance.now() - t0 } satisfies FromWorker);

@@ -68,7 +68,7 @@ export class LiveClient implements LiveSource {
     socket.on('disconnect', (reason) => this.dispatch({ type: 'disconnect', reason }));
     socket.on('connect_error', (error) => this.dispatch({ type: 'error', message: error.message }));
     socket.io.on('reconnect_attempt', () => this.dispatch({ type: 'attempt' }));
-    for (const event of ['changes', 'topology', 'nodeEvent'] as const) {
+    for (const event of ['changes', 'topology', 'nodeEvent', 'alerts'] as const) {
       socket.on(event, (payload: never) => {
         for (const h of this.handlers.get(event) ?? []) h(payload);
       });

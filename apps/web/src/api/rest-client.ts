@@ -1,6 +1,6 @@
 // A typed client for the API's REST endpoints (README "API"). Times go out as ISO 8601; a failed
 // request throws an ApiError that carries the API's own message (a 400 names the bad parameter).
-import type { Fact, FactChange, FactKind, NodeEvent, NodeSummary, Topology } from '@netatlas/wire/core';
+import type { Alert, AlertRule, AlertState, ChecksResult, Fact, FactChange, FactKind, NodeEvent, NodeSummary, Topology } from '@netatlas/wire/core';
 
 export interface Health {
   version: string;
@@ -59,6 +59,27 @@ export interface ChangesQuery {
   kind?: FactKind;
   limit?: number;
   after?: string;
+}
+
+export interface AlertsQuery {
+  /** only alerts in this state now */
+  state?: AlertState;
+  /** alerts open at some moment of [from, to]; the API's default is the 24 hours before `to` */
+  from?: Instant;
+  /** default: now */
+  to?: Instant;
+  rule?: AlertRule;
+  /** alerts about this node (as `node` or `peer`) */
+  node?: string;
+  /** at most this many (the API's default is 1000) */
+  limit?: number;
+}
+
+export interface AlertsResponse {
+  from: string;
+  to: string;
+  /** newest first */
+  alerts: Alert[];
 }
 
 export class ApiError extends Error {
@@ -177,5 +198,25 @@ export class RestClient {
 
   topology(q: { at?: Instant | null } = {}, signal?: AbortSignal): Promise<TopologyResponse> {
     return this.get(`/api/topology${queryString({ at: q.at == null ? undefined : iso(q.at) })}`, signal);
+  }
+
+  /** Alerts open at some moment of a window (from = to: open at that moment), newest first. */
+  alerts(q: AlertsQuery = {}, signal?: AbortSignal): Promise<AlertsResponse> {
+    return this.get(
+      `/api/alerts${queryString({
+        state: q.state,
+        from: q.from === undefined ? undefined : iso(q.from),
+        to: q.to === undefined ? undefined : iso(q.to),
+        rule: q.rule,
+        node: q.node,
+        limit: q.limit,
+      })}`,
+      signal,
+    );
+  }
+
+  /** The expected-state findings of every node, now or at a past moment. */
+  checks(at?: Instant | null, signal?: AbortSignal): Promise<ChecksResult> {
+    return this.get(`/api/checks${queryString({ at: at == null ? undefined : iso(at) })}`, signal);
   }
 }

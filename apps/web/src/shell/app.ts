@@ -7,12 +7,14 @@ import type { LiveStore } from '../state/live-store.js';
 import { formatHash, parseHash, VIEW_TITLES, VIEWS, type AppRoute, type ViewName } from '../state/route.js';
 import type { TimeSelection } from '../state/time-control.js';
 import { h } from '../ui/dom.js';
+import { AlertsView } from '../views/alerts/alerts-view.js';
 import { BgpView } from '../views/bgp/bgp-view.js';
 import { ChangesView } from '../views/changes/changes-view.js';
 import { NodeDetailView } from '../views/node-detail/node-detail-view.js';
 import { NodeListView } from '../views/node-detail/node-list-view.js';
 import { TopologyView } from '../views/topology/topology-view.js';
 import type { View, ViewContext } from '../views/view.js';
+import { alertsBadge } from './alerts-badge.js';
 import { connectionIndicator } from './connection-indicator.js';
 import { TimeControlView } from './time-control-view.js';
 
@@ -36,6 +38,14 @@ export class App {
     const nav = h('nav', { class: 'tabs', 'aria-label': 'views' });
     for (const v of VIEWS) {
       const a = h('a', { href: `#/${v}`, 'data-testid': `tab-${v}` }, VIEW_TITLES[v]);
+      if (v === 'alerts') {
+        // the firing alerts now, whatever the view and the time control show
+        const badge = alertsBadge();
+        const show = () => badge.update(store.alerts.counts());
+        show();
+        store.on('alerts', show);
+        a.append(badge.element);
+      }
       this.tabs.set(v, a);
       nav.append(a);
     }
@@ -98,6 +108,8 @@ export class App {
         return new BgpView(this.ctx, route);
       case 'changes':
         return new ChangesView(this.ctx, route);
+      case 'alerts':
+        return new AlertsView(this.ctx, route);
     }
   }
 }

@@ -1,8 +1,9 @@
-import type { FactChange, LiveServerToClient, NodeSummary, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
+import type { Alert, AlertTransition, FactChange, LiveServerToClient, NodeSummary, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
 import { describe, expect, it, vi } from 'vitest';
 import type { LiveSource } from '../api/live-client.js';
-import type { ChangesQuery } from '../api/rest-client.js';
-import { ChangeDeduper, LiveStore, type StoreRest } from './live-store.js';
+import { ApiError, type AlertsQuery, type ChangesQuery } from '../api/rest-client.js';
+import { alert, resolvedAlert, stopBgpAlerts, transition } from '../testing/alerts.js';
+import { ChangeDeduper, countAlerts, LiveStore, OpenAlerts, type StoreRest } from './live-store.js';
 
 const host = (name: string): TopoNode => ({ id: `host:${name}`, type: 'host', host: null, parent: null, label: name, data: {} });
 const pod = (name: string, i: number): TopoNode => ({ id: `pod:${name}/veth${i}`, type: 'pod', host: name, parent: null, label: `10.0.0.${i}`, data: {} });
@@ -63,6 +64,7 @@ function fakeRest(topologies: Topology[]) {
       eventsCalls.push(q);
       return { from: '', to: '', events: [] };
     }),
+    alerts: vi.fn(async () => ({ from: '', to: '', alerts: [] })),
   } as unknown as StoreRest;
   return { rest, changesCalls, eventsCalls, holdNext: () => (hold = true), release: () => release?.() };
 }
@@ -147,5 +149,171 @@ describe('ChangeDeduper', () => {
     expect(d.admit([change('a', '2026-11-23T14:00:01.000Z'), change('a', '2026-11-23T14:00:01.000Z')])).toHaveLength(1);
     expect(d.admit([change('a', '2026-11-23T14:00:01.000Z'), change('b', '2026-11-23T14:00:01.000Z')])).toHaveLength(1);
     expect(d.catchUpFrom('')).toBe('2026-11-23T14:00:00.999Z');
+  });
+});
+
+const open = (o: OpenAlerts) =>
+  o
+    .list()
+    .map((a) => `${a.id}:${a.state}`)
+    .sort();
+
+describe('OpenAlerts', () => {
+  const pending = alert({ id: '40', rule: 'RouteLoss', labels: { node: 'n1', peer: 'n2' }, state: 'pending' });
+  const firing: Alert = { ...pending, state: 'firing', firedAt: '2026-11-23T15:00:30.000Z' };
+  const resolved = resolvedAlert(firing, '2026-11-23T15:02:00.000Z');
+
+  it('pending → firing → resolved: open while pending and firing, gone once resolved', () => {
+    const o = new OpenAlerts();
+    expect(o.apply([transition(pending, null, 'pending')])).toHaveLength(1);
+    expect(open(o)).toEqual(['40:pending']);
+    expect(o.counts()).toEqual({ firing: 0, pending: 1 });
+    o.apply([transition(firing, 'pending', 'firing')]);
+    expect(open(o)).toEqual(['40:firing']);
+    expect(o.counts()).toEqual({ firing: 1, pending: 0 });
+    o.apply([transition(resolved, 'firing', 'resolved')]);
+    expect(open(o)).toEqual([]);
+  });
+
+  it('out of order: a late pending changes nothing, and a resolved alert never reopens', () => {
+    const o = new OpenAlerts();
+    o.apply([transition(firing, 'pending', 'firing')]);
+    expect(o.apply([transition(pending, null, 'pending')])).toEqual([]);
+    expect(open(o)).toEqual(['40:firing']);
+    o.apply([transition(resolved, 'firing', 'resolved')]);
+    expect(o.apply([transition(firing, 'pending', 'firing')])).toEqual([]);
+    expect(open(o)).toEqual([]);
+    // resolved before anything else was seen: it does not open either
+    const p = new OpenAlerts();
+    p.apply([transition(resolved, 'firing', 'resolved'), transition(pending, null, 'pending'), transition(firing, 'pending', 'firing')]);
+    expect(open(p)).toEqual([]);
+  });
+
+  it('a snapshot replaces the open alerts; what resolved meanwhile goes', () => {
+    const o = new OpenAlerts();
+    o.apply(stopBgpAlerts().map((a) => transition(a, null, a.state)));
+    expect(o.size).toBe(8);
+    const mark = o.mark();
+    const now = stopBgpAlerts().filter((a) => a.id !== '30' && a.state !== 'resolved');
+    expect(o.replace(now, mark)).toBe(true);
+    expect(o.get('30')).toBeUndefined();
+    expect(o.size).toBe(7);
+    expect(o.symptomsOf('10')).toBe(4);
+    expect(o.replace(now, o.mark())).toBe(false);
+  });
+
+  it('transitions that arrive while a snapshot is on its way win over it', () => {
+    const o = new OpenAlerts();
+    o.apply([transition(pending, null, 'pending')]);
+    const mark = o.mark();
+    // during the fetch: 40 fires, 41 opens, 42 (in the snapshot, open when it was read) resolves
+    const other = alert({ id: '41', rule: 'StaleRoute', state: 'pending' });
+    const gone = alert({ id: '42', rule: 'BgpSessionDown' });
+    o.apply([transition(firing, 'pending', 'firing'), transition(other, null, 'pending'), transition(resolvedAlert(gone, '2026-11-23T15:01:00.000Z'), 'firing', 'resolved')]);
+    // the snapshot was read before all that
+    o.replace([pending, gone], mark);
+    expect(open(o)).toEqual(['40:firing', '41:pending']);
+  });
+
+  it('the same alert twice in a snapshot (firing and pending are asked apart) keeps the later state', () => {
+    const o = new OpenAlerts();
+    o.replace([firing, pending], o.mark());
+    expect(open(o)).toEqual(['40:firing']);
+  });
+
+  it('counts for the badge', () => {
+    expect(countAlerts(stopBgpAlerts())).toEqual({ firing: 6, pending: 2 });
+  });
+});
+
+describe('LiveStore alerts', () => {
+  function alertsRest(answers: (q: AlertsQuery) => Alert[] | Error) {
+    const { rest } = fakeRest([{ nodes: [], edges: [] }]);
+    const calls: AlertsQuery[] = [];
+    rest.alerts = vi.fn(async (q: AlertsQuery = {}) => {
+      calls.push(q);
+      const a = answers(q);
+      if (a instanceof Error) throw a;
+      return { from: '', to: '', alerts: a };
+    }) as unknown as StoreRest['alerts'];
+    return { rest, calls };
+  }
+
+  it('loads the open alerts at the start, applies live transitions, and fans them out', async () => {
+    const all = stopBgpAlerts();
+    const { rest, calls } = alertsRest((q) => all.filter((a) => a.state === q.state));
+    const live = new FakeLive();
+    const store = new LiveStore(rest, live);
+    const seen: { transitions: AlertTransition[]; resync: boolean }[] = [];
+    store.on('alerts', (info) => seen.push(info));
+    live.sync(false);
+    await flush();
+    expect(calls.map((q) => q.state).sort()).toEqual(['firing', 'pending']);
+    expect(store.alertsReady).toBe(true);
+    expect(store.alerts.counts()).toEqual({ firing: 6, pending: 2 });
+    expect(seen).toEqual([{ transitions: [], resync: true }]);
+
+    const t = transition({ ...all.find((a) => a.id === '14')!, firedAt: '2026-11-23T15:00:35.000Z' }, 'pending', 'firing');
+    live.emit('alerts', { at: t.at, transitions: [t] });
+    expect(store.alerts.counts()).toEqual({ firing: 7, pending: 1 });
+    expect(seen[1]).toEqual({ transitions: [t], resync: false });
+    // the same transition again changes nothing and is not fanned out
+    live.emit('alerts', { at: t.at, transitions: [t] });
+    expect(seen).toHaveLength(2);
+    store.close();
+  });
+
+  it('after a reconnect, re-reads them: what resolved while away is gone', async () => {
+    let all = stopBgpAlerts();
+    const { rest } = alertsRest((q) => all.filter((a) => a.state === q.state));
+    const live = new FakeLive();
+    const store = new LiveStore(rest, live);
+    live.sync(false);
+    await flush();
+    expect(store.alerts.get('10')?.state).toBe('firing');
+    all = all.map((a) => (a.id === '10' || a.rootId === '10' ? resolvedAlert(a, '2026-11-23T15:05:00.000Z') : a));
+    live.sync(true);
+    await flush();
+    expect(store.alerts.get('10')).toBeUndefined();
+    expect(store.alerts.counts()).toEqual({ firing: 2, pending: 1 });
+    store.close();
+  });
+
+  it('an API without alerts (404) holds nothing up and is not asked again until the next subscription', async () => {
+    vi.useFakeTimers();
+    try {
+      const { rest, calls } = alertsRest(() => new ApiError(404, 'Cannot GET /api/alerts', '/api/alerts'));
+      const live = new FakeLive();
+      const store = new LiveStore(rest, live, { retryMs: 100 });
+      live.sync(false);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(store.ready).toBe(true);
+      expect(store.alertsReady).toBe(false);
+      expect(store.alertsError).toBe('Cannot GET /api/alerts');
+      expect(calls).toHaveLength(2);
+      store.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('other failures are retried while the socket is up', async () => {
+    vi.useFakeTimers();
+    try {
+      let fail = true;
+      const { rest } = alertsRest((q) => (fail ? new ApiError(503, 'database down', '/api/alerts') : stopBgpAlerts().filter((a) => a.state === q.state)));
+      const live = new FakeLive();
+      const store = new LiveStore(rest, live, { retryMs: 100 });
+      live.sync(false);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(store.alertsError).toBe('database down');
+      fail = false;
+      await vi.advanceTimersByTimeAsync(200);
+      expect(store.alertsReady).toBe(true);
+      expect(store.alerts.size).toBe(8);
+      store.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

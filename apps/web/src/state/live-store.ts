@@ -1,11 +1,12 @@
-// What the app knows of the live network: the current topology, every node's summary, and the
-// stream of fact changes and node events, fanned out to the views. After every (re)subscription it
-// re-fetches the topology and the nodes (applied as a patch, so nothing that did not change moves)
-// and, after a reconnect, asks /api/changes and /api/events for everything since the last change and
-// event it saw, so no view misses what happened while the socket was down.
-import type { FactChange, NodeEvent, NodeStatus, NodeSummary, TopologyPatch } from '@netatlas/wire/core';
+// What the app knows of the live network: the current topology, every node's summary, the open
+// alerts, and the stream of fact changes, node events and alert transitions, fanned out to the
+// views. After every (re)subscription it re-fetches the topology and the nodes (applied as a patch,
+// so nothing that did not change moves) and the open alerts, and, after a reconnect, asks
+// /api/changes and /api/events for everything since the last change and event it saw, so no view
+// misses what happened while the socket was down.
+import type { Alert, AlertState, AlertTransition, FactChange, NodeEvent, NodeStatus, NodeSummary, TopologyPatch } from '@netatlas/wire/core';
 import type { LiveSource } from '../api/live-client.js';
-import type { RestClient } from '../api/rest-client.js';
+import { ApiError, type RestClient } from '../api/rest-client.js';
 import { Emitter } from './emitter.js';
 import { applyPatchToMaps, diffTopologyMaps, emptyTopologyMaps, isEmptyPatch, topologyMaps, type TopologyMaps } from './topology-maps.js';
 
@@ -21,9 +22,158 @@ export interface LiveStoreEvents {
   nodes: () => void;
   /** a (re)sync finished; `error` when it failed (it is retried) */
   synced: (info: { reconnect: boolean; error: string | null }) => void;
+  /**
+   * `store.alerts` changed: live `transitions` (the ones that changed something, in order), or
+   * `resync` after the open alerts were re-read (what happened while away is not in `transitions`:
+   * a view that keeps resolved alerts re-reads its window)
+   */
+  alerts: (info: { transitions: AlertTransition[]; resync: boolean }) => void;
 }
 
-export type StoreRest = Pick<RestClient, 'topology' | 'nodes' | 'allChanges' | 'events'>;
+export type StoreRest = Pick<RestClient, 'topology' | 'nodes' | 'allChanges' | 'events' | 'alerts'>;
+
+/** Alerts only move forward: pending → firing → resolved (a new instance gets a new id). */
+export const ALERT_STATE_RANK: Readonly<Record<AlertState, number>> = { pending: 0, firing: 1, resolved: 2 };
+
+/** The further along of two versions of one alert; on a tie the second (the newer arrival). */
+export function laterAlert(a: Alert | undefined, b: Alert): Alert {
+  return a === undefined || ALERT_STATE_RANK[b.state] >= ALERT_STATE_RANK[a.state] ? b : a;
+}
+
+/** Whether two versions of an alert say the same (a repeated transition). */
+export function sameAlert(a: Alert, b: Alert): boolean {
+  return (
+    a.id === b.id &&
+    a.state === b.state &&
+    a.firedAt === b.firedAt &&
+    a.resolvedAt === b.resolvedAt &&
+    a.rootId === b.rootId &&
+    a.symptoms === b.symptoms &&
+    a.summary === b.summary &&
+    a.severity === b.severity
+  );
+}
+
+/** The alert a transition carries, in the furthest state the transition and the alert itself say. */
+export function transitionAlert(t: AlertTransition): Alert {
+  return ALERT_STATE_RANK[t.to] > ALERT_STATE_RANK[t.alert.state] ? { ...t.alert, state: t.to } : t.alert;
+}
+
+export function countAlerts(alerts: Iterable<Alert>): { firing: number; pending: number } {
+  let firing = 0;
+  let pending = 0;
+  for (const a of alerts) {
+    if (a.state === 'firing') firing++;
+    else if (a.state === 'pending') pending++;
+  }
+  return { firing, pending };
+}
+
+const RESOLVED_MEMORY = 5000;
+
+/**
+ * The open (pending and firing) alerts, kept current by live transitions and by snapshots from
+ * /api/alerts. Safe against order: a transition that arrives after a later one of the same alert
+ * changes nothing, a resolved alert never reopens, and a snapshot fetched while transitions arrive
+ * keeps what the transitions said (they may be newer than the snapshot).
+ */
+export class OpenAlerts {
+  private readonly open = new Map<string, Alert>();
+  /** ids known resolved (the latest few thousand): a late pending or firing does not reopen one */
+  private readonly resolved = new Set<string>();
+  /** id → sequence number of the last live transition that touched it */
+  private readonly touched = new Map<string, number>();
+  private seq = 0;
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  list(): Alert[] {
+    return [...this.open.values()];
+  }
+
+  get(id: string): Alert | undefined {
+    return this.open.get(id);
+  }
+
+  counts(): { firing: number; pending: number } {
+    return countAlerts(this.open.values());
+  }
+
+  /** How many open alerts name this one as their root cause now. */
+  symptomsOf(id: string): number {
+    let n = 0;
+    for (const a of this.open.values()) if (a.rootId === id) n++;
+    return n;
+  }
+
+  /** Applies live transitions; returns those that changed something. */
+  apply(transitions: readonly AlertTransition[]): AlertTransition[] {
+    const applied: AlertTransition[] = [];
+    for (const t of transitions) {
+      const alert = transitionAlert(t);
+      if (this.resolved.has(alert.id)) continue;
+      const seq = ++this.seq;
+      if (alert.state === 'resolved') {
+        this.open.delete(alert.id);
+        this.touched.delete(alert.id);
+        this.remember(alert.id);
+        applied.push(t);
+        continue;
+      }
+      const prev = this.open.get(alert.id);
+      if (laterAlert(prev, alert) !== alert || (prev && sameAlert(prev, alert))) continue;
+      this.open.set(alert.id, alert);
+      this.touched.set(alert.id, seq);
+      applied.push(t);
+    }
+    return applied;
+  }
+
+  /** Where a snapshot starts: pass it to `replace` with the snapshot fetched after it. */
+  mark(): number {
+    return this.seq;
+  }
+
+  /**
+   * Replaces the open alerts with a snapshot of them fetched after `mark()`. An alert a live
+   * transition touched since the mark keeps its live version (unless the snapshot is further
+   * along); an open alert the snapshot lacks and no transition touched since was resolved meanwhile.
+   * Returns whether anything changed.
+   */
+  replace(snapshot: readonly Alert[], mark: number): boolean {
+    const next = new Map<string, Alert>();
+    for (const a of snapshot) {
+      if (a.state === 'resolved') {
+        this.remember(a.id);
+        continue;
+      }
+      if (this.resolved.has(a.id)) continue;
+      // the same alert can be in the snapshot twice (firing and pending are asked for apart)
+      const snap = laterAlert(next.get(a.id), a);
+      const cur = this.open.get(a.id);
+      next.set(a.id, cur && (this.touched.get(a.id) ?? -1) > mark ? laterAlert(snap, cur) : snap);
+    }
+    for (const [id, cur] of this.open) {
+      if (next.has(id)) continue;
+      if ((this.touched.get(id) ?? -1) > mark) next.set(id, cur);
+      else this.remember(id);
+    }
+    let changed = next.size !== this.open.size;
+    for (const [id, a] of next) if (this.open.get(id) !== a) changed = true;
+    this.open.clear();
+    for (const [id, a] of next) this.open.set(id, a);
+    for (const [id, seq] of this.touched) if (seq <= mark || !this.open.has(id)) this.touched.delete(id);
+    return changed;
+  }
+
+  private remember(id: string): void {
+    this.resolved.delete(id);
+    this.resolved.add(id);
+    if (this.resolved.size > RESOLVED_MEMORY) this.resolved.delete(this.resolved.values().next().value as string);
+  }
+}
 
 const changeId = (c: FactChange): string => `${c.node}|${c.kind}|${c.key}|${c.at}`;
 
@@ -65,8 +215,15 @@ export class ChangeDeduper {
 export class LiveStore extends Emitter<LiveStoreEvents> {
   readonly topology: TopologyMaps = emptyTopologyMaps();
   readonly nodes = new Map<string, NodeSummary>();
+  /** the open alerts (pending and firing) */
+  readonly alerts = new OpenAlerts();
   /** true once the first sync has loaded the topology and nodes */
   ready = false;
+  /** true once the open alerts were loaded; `alertsError` says why they could not be */
+  alertsReady = false;
+  alertsError: string | null = null;
+  private alertsRetry: ReturnType<typeof setTimeout> | null = null;
+  private alertsToken = 0;
   private syncing = false;
   private heldPatches: TopologyPatch[] = [];
   private readonly dedupe = new ChangeDeduper();
@@ -85,16 +242,22 @@ export class LiveStore extends Emitter<LiveStoreEvents> {
   ) {
     super();
     this.unsubscribe.push(
-      live.onSynced((info) => void this.sync(info.reconnect, info.serverTime)),
+      live.onSynced((info) => {
+        void this.sync(info.reconnect, info.serverTime);
+        void this.syncAlerts();
+      }),
       live.on('topology', (patch) => this.onPatch(patch)),
       live.on('changes', (batch) => this.onChanges(batch.changes, false)),
       live.on('nodeEvent', (event) => this.onNodeEvent(event)),
+      live.on('alerts', (batch) => this.onAlerts(batch.transitions)),
     );
   }
 
   close(): void {
     for (const u of this.unsubscribe) u();
     if (this.retry) clearTimeout(this.retry);
+    if (this.alertsRetry) clearTimeout(this.alertsRetry);
+    this.alertsToken++;
     if (this.nodesRefresh) clearTimeout(this.nodesRefresh);
   }
 
@@ -144,6 +307,39 @@ export class LiveStore extends Emitter<LiveStoreEvents> {
         if (this.live.state.status === 'live') void this.sync(reconnect, serverTime);
       }, this.options.retryMs ?? 2000);
     }
+  }
+
+  /**
+   * Re-reads the open alerts (pending and firing, whenever they started) and merges them with the
+   * transitions that arrive meanwhile. Apart from the topology's sync: an API without alerts (404)
+   * does not hold the rest up, and is not asked again until the next subscription.
+   */
+  async syncAlerts(): Promise<void> {
+    if (this.alertsRetry) clearTimeout(this.alertsRetry);
+    this.alertsRetry = null;
+    const token = ++this.alertsToken;
+    const mark = this.alerts.mark();
+    try {
+      const [firing, pending] = await Promise.all([this.rest.alerts({ state: 'firing', limit: 10_000 }), this.rest.alerts({ state: 'pending', limit: 10_000 })]);
+      if (token !== this.alertsToken) return;
+      this.alerts.replace([...firing.alerts, ...pending.alerts], mark);
+      this.alertsReady = true;
+      this.alertsError = null;
+      this.emit('alerts', { transitions: [], resync: true });
+    } catch (error) {
+      if (token !== this.alertsToken) return;
+      this.alertsError = (error as Error).message;
+      this.emit('alerts', { transitions: [], resync: true });
+      if (error instanceof ApiError && error.status === 404) return;
+      this.alertsRetry = setTimeout(() => {
+        if (this.live.state.status === 'live') void this.syncAlerts();
+      }, this.options.retryMs ?? 2000);
+    }
+  }
+
+  private onAlerts(transitions: readonly AlertTransition[]): void {
+    const applied = this.alerts.apply(transitions);
+    if (applied.length > 0) this.emit('alerts', { transitions: applied, resync: false });
   }
 
   private onPatch(patch: TopologyPatch): void {

@@ -2,7 +2,7 @@
 // (`at`, `from`, `to`) come first so links read well: `#/topology?at=2026-11-23T14:00:00Z&q=node2`.
 import { LIVE, timeFromParams, timeToParams, type TimeSelection } from './time-control.js';
 
-export const VIEWS = ['topology', 'nodes', 'bgp', 'changes'] as const;
+export const VIEWS = ['topology', 'nodes', 'bgp', 'changes', 'alerts'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export const VIEW_TITLES: Record<ViewName, string> = {
@@ -10,6 +10,7 @@ export const VIEW_TITLES: Record<ViewName, string> = {
   nodes: 'Nodes',
   bgp: 'BGP',
   changes: 'Changes',
+  alerts: 'Alerts',
 };
 
 export interface AppRoute {

@@ -1,27 +1,47 @@
 // One node's facts as sortable, filterable tables per kind, with what changed recently (or in
-// the compared range) highlighted. Honours the time control: facts now (and live), at a moment,
-// or at the end of a compare range with the range's diff marked.
-import type { Fact, FactChange } from '@netatlas/wire/core';
+// the compared range) highlighted, and above them the node's expected-state findings (Checks).
+// Honours the time control: facts and findings now (and live), at a moment, or at the end of a
+// compare range with the range's diff marked.
+import type { ChecksResult, Fact, FactChange, Finding } from '@netatlas/wire/core';
 import { factId } from '@netatlas/wire/core';
 import { summarizeFacts } from '../../fact-summary.js';
 import { formatAge, formatDateTime } from '../../format/time.js';
 import { withParams, type AppRoute } from '../../state/route.js';
-import { sameTime, type TimeSelection } from '../../state/time-control.js';
+import { sameTime, shownMoment, type TimeSelection } from '../../state/time-control.js';
 import { dataTable } from '../../ui/data-table.js';
 import { debounce, errorBox, fill, h } from '../../ui/dom.js';
-import { nextSort, type SortState } from '../../ui/table-model.js';
+import { nextSort, type Column, type SortState } from '../../ui/table-model.js';
 import type { View, ViewContext } from '../view.js';
+import { FINDING_TITLES, formatDetail, nodeFindings } from './findings.js';
 import { buildFactTable, DEFAULT_SORT, FACT_TABLE_KINDS, KIND_TITLES, marksFromChanges, marksFromDiff, type RowMarks, type TableKind } from './fact-table.js';
 
 export const RECENT_CHOICES = [5, 15, 60, 360] as const;
 const DEFAULT_RECENT_MIN = 15;
 const ROW_LIMIT = 500;
+/** while live, the findings are re-read this often (and after alert transitions) */
+const CHECKS_REFRESH_MS = 10_000;
+
+const FINDING_COLUMNS: Column<Finding>[] = [
+  { id: 'type', label: 'type', value: (f) => FINDING_TITLES[f.type] ?? f.type },
+  { id: 'peer', label: 'peer', value: (f) => f.peer },
+  { id: 'subject', label: 'subject', value: (f) => f.subject, compare: 'address' },
+  { id: 'message', label: 'finding', value: (f) => f.message },
+  { id: 'expected', label: 'expected', value: (f) => formatDetail(f.expected) },
+  { id: 'actual', label: 'actual', value: (f) => formatDetail(f.actual) },
+];
 
 export class NodeDetailView implements View {
   readonly element: HTMLElement;
   private readonly header = h('div', { class: 'node-header' });
   private readonly status = h('div', { class: 'view-status' });
   private readonly body = h('div', { class: 'fact-tables' });
+  private readonly checks = h('section', { class: 'checks-section', 'data-testid': 'node-findings' });
+  private checksResult: ChecksResult | null = null;
+  private checksError: string | null = null;
+  private checksShown: TimeSelection | null = null;
+  private checksToken = 0;
+  private readonly checksSoon = debounce(() => void this.loadChecks(), 500);
+  private readonly checksTicker: ReturnType<typeof setInterval>;
   private route: AppRoute;
   private shown: { time: TimeSelection; recent: number } | null = null;
   private facts = new Map<string, Fact>();
@@ -41,12 +61,19 @@ export class NodeDetailView implements View {
     private readonly node: string,
   ) {
     this.route = route;
-    this.element = h('section', { class: 'view node-detail', 'data-testid': 'view-node-detail', 'data-node': node }, this.header, this.status, this.body);
+    this.element = h('section', { class: 'view node-detail', 'data-testid': 'view-node-detail', 'data-node': node }, this.header, this.status, this.checks, this.body);
     for (const kind of FACT_TABLE_KINDS) this.sections.set(kind, this.makeSection(kind));
     this.unsubscribe.push(
       ctx.store.on('changes', (changes) => this.onLiveChanges(changes)),
       ctx.store.on('nodes', () => this.renderHeader()),
+      // an alert changing state means the findings did
+      ctx.store.on('alerts', () => {
+        if (this.route.time.mode === 'live') this.checksSoon();
+      }),
     );
+    this.checksTicker = setInterval(() => {
+      if (this.route.time.mode === 'live') void this.loadChecks();
+    }, CHECKS_REFRESH_MS);
     // recent marks fade out as time passes
     this.expiry = setInterval(() => {
       if (this.route.time.mode === 'live') this.recomputeMarks();
@@ -63,13 +90,84 @@ export class NodeDetailView implements View {
     this.route = route;
     const recent = this.recentMinutes;
     if (!this.shown || !sameTime(this.shown.time, route.time) || this.shown.recent !== recent) void this.load();
+    if (!this.checksShown || !sameTime(this.checksShown, route.time)) void this.loadChecks();
     this.renderHeader();
   }
 
   destroy(): void {
     for (const u of this.unsubscribe) u();
     clearInterval(this.expiry);
+    clearInterval(this.checksTicker);
     this.token++;
+    this.checksToken++;
+  }
+
+  /** The findings at the moment shown (a compare range: at its end). */
+  private async loadChecks(): Promise<void> {
+    const time = this.route.time;
+    const changedTime = !this.checksShown || !sameTime(this.checksShown, time);
+    this.checksShown = time;
+    const token = ++this.checksToken;
+    if (changedTime) {
+      this.checksResult = null;
+      this.checksError = null;
+      this.renderChecks(true);
+    }
+    try {
+      const result = await this.ctx.rest.checks(shownMoment(time));
+      if (token !== this.checksToken) return;
+      this.checksResult = result;
+      this.checksError = null;
+    } catch (error) {
+      if (token !== this.checksToken) return;
+      this.checksError = (error as Error).message;
+    }
+    this.renderChecks(false);
+  }
+
+  private renderChecks(loading: boolean): void {
+    const { own, about } = nodeFindings(this.checksResult, this.node);
+    const known = this.checksResult !== null;
+    this.checks.dataset['count'] = known ? String(own.length) : '';
+    this.checks.dataset['state'] = loading ? 'loading' : this.checksError && !known ? 'error' : 'ok';
+    this.checks.classList.toggle('has-findings', own.length > 0);
+    const moment = shownMoment(this.route.time);
+    fill(
+      this.checks,
+      h(
+        'h3',
+        null,
+        'Checks ',
+        h('span', { class: 'muted count' }, known ? (own.length === 0 ? 'no finding' : `${own.length} finding${own.length === 1 ? '' : 's'}`) : ''),
+      ),
+      loading
+        ? h('p', { class: 'muted' }, 'loading…')
+        : this.checksError && !known
+          ? h('p', { class: 'muted' }, `the expected-state checks are not available: ${this.checksError}`)
+          : null,
+      known && own.length === 0
+        ? h('p', { class: 'muted' }, `${this.node} has every route and ipset member the cluster expects${moment ? ` (at ${formatDateTime(moment)} UTC)` : ''}.`)
+        : null,
+      own.length > 0
+        ? dataTable({
+            columns: FINDING_COLUMNS,
+            rows: own,
+            sort: null,
+            testid: 'findings-table',
+            rowAttrs: (f) => ({ 'data-testid': 'finding-row', 'data-type': f.type, 'data-key': f.key, class: `finding type-${f.type}` }),
+            renderCell: (f, c) => (c.id === 'type' ? h('span', { class: `badge finding-${f.type}` }, FINDING_TITLES[f.type] ?? f.type) : null),
+          })
+        : null,
+      about.length > 0
+        ? h(
+            'details',
+            { class: 'findings-about' },
+            h('summary', { class: 'muted' }, `${about.length} finding${about.length === 1 ? '' : 's'} on other nodes concern ${this.node}`),
+            h('ul', { class: 'plain' }, ...about.map((f) => h('li', { class: 'mono' }, f.message))),
+          )
+        : null,
+      this.checksError && known ? h('p', { class: 'muted' }, `refresh failed: ${this.checksError}`) : null,
+    );
   }
 
   private async load(): Promise<void> {

@@ -1,11 +1,15 @@
-// Every node the API knows: status, CNI style, when it was seen, readers that do not work.
+// Every node the API knows: status, CNI style, when it was seen, readers that do not work, and how
+// many expected-state findings it has now (one /api/checks for all, re-read while open).
 import type { NodeSummary } from '@netatlas/wire/core';
 import { formatAge, formatDateTime } from '../../format/time.js';
 import type { AppRoute } from '../../state/route.js';
 import { dataTable } from '../../ui/data-table.js';
-import { fill, h, perFrame } from '../../ui/dom.js';
+import { debounce, fill, h, perFrame } from '../../ui/dom.js';
 import { nextSort, sortRows, type Column, type SortState } from '../../ui/table-model.js';
 import type { View, ViewContext } from '../view.js';
+import { findingCounts } from './findings.js';
+
+const CHECKS_REFRESH_MS = 10_000;
 
 const problems = (n: NodeSummary): string =>
   Object.entries(n.readers)
@@ -13,13 +17,14 @@ const problems = (n: NodeSummary): string =>
     .map(([name, r]) => `${name} ${r.status}`)
     .join(', ');
 
-const COLUMNS: Column<NodeSummary>[] = [
+const columns = (findings: ReadonlyMap<string, number> | null): Column<NodeSummary>[] => [
   { id: 'name', label: 'node', value: (n) => n.name },
   { id: 'status', label: 'status', value: (n) => n.status },
   { id: 'cni', label: 'CNI', value: (n) => n.cniStyle ?? '' },
   { id: 'firstSeen', label: 'first seen (UTC)', value: (n) => formatDateTime(n.firstSeen) },
   { id: 'lastSeen', label: 'last seen', value: (n) => n.lastSeen },
   { id: 'readers', label: 'readers not ok', value: problems },
+  { id: 'findings', label: 'findings', value: (n) => (findings ? (findings.get(n.name) ?? 0) : null), numeric: true },
 ];
 
 export class NodeListView implements View {
@@ -29,6 +34,11 @@ export class NodeListView implements View {
   private readonly unsubscribe: () => void;
   private readonly render = perFrame(() => this.draw());
   private readonly ticker: ReturnType<typeof setInterval>;
+  /** node → findings now; null until /api/checks answered (or when it cannot) */
+  private findings: Map<string, number> | null = null;
+  private checksToken = 0;
+  private readonly checksTicker: ReturnType<typeof setInterval>;
+  private readonly checksSoon = debounce(() => void this.loadChecks(), 500);
 
   constructor(
     private readonly ctx: ViewContext,
@@ -41,9 +51,28 @@ export class NodeListView implements View {
       h('p', { class: 'muted' }, 'Current status of every node whose collector has reported. Open one for its interfaces, addresses, routes, neighbors, FDB, IP sets and BGP sessions.'),
       this.slot,
     );
-    this.unsubscribe = ctx.store.on('nodes', this.render);
+    const offNodes = ctx.store.on('nodes', this.render);
+    const offAlerts = ctx.store.on('alerts', this.checksSoon);
+    this.unsubscribe = () => {
+      offNodes();
+      offAlerts();
+    };
     this.ticker = setInterval(this.render, 5000);
+    this.checksTicker = setInterval(() => void this.loadChecks(), CHECKS_REFRESH_MS);
+    void this.loadChecks();
     this.draw();
+  }
+
+  private async loadChecks(): Promise<void> {
+    const token = ++this.checksToken;
+    try {
+      const result = await this.ctx.rest.checks();
+      if (token !== this.checksToken) return;
+      this.findings = findingCounts(result);
+      this.render();
+    } catch {
+      // an API without checks: the column stays empty
+    }
   }
 
   update(route: AppRoute): void {
@@ -54,10 +83,13 @@ export class NodeListView implements View {
   destroy(): void {
     this.unsubscribe();
     clearInterval(this.ticker);
+    clearInterval(this.checksTicker);
+    this.checksToken++;
   }
 
   private draw(): void {
     const now = new Date();
+    const COLUMNS = columns(this.findings);
     const nodes = sortRows([...this.ctx.store.nodes.values()], COLUMNS, this.sort);
     fill(
       this.slot,
@@ -72,12 +104,13 @@ export class NodeListView implements View {
           this.sort = nextSort(this.sort, c);
           this.draw();
         },
-        rowAttrs: (n) => ({ 'data-testid': `node-row-${n.name}`, 'data-status': n.status }),
+        rowAttrs: (n) => ({ 'data-testid': `node-row-${n.name}`, 'data-status': n.status, 'data-findings': this.findings ? String(this.findings.get(n.name) ?? 0) : undefined }),
         renderCell: (n, c) => {
           if (c.id === 'name')
             return h('a', { href: `#/nodes/${encodeURIComponent(n.name)}`, onclick: (e: MouseEvent) => (e.preventDefault(), this.ctx.navigate({ ...this.route, node: n.name, params: new Map() })) }, n.name);
           if (c.id === 'status') return h('span', { class: `badge status-${n.status}` }, n.status);
           if (c.id === 'lastSeen') return h('span', { title: formatDateTime(n.lastSeen) }, formatAge(n.lastSeen, now));
+          if (c.id === 'findings' && (this.findings?.get(n.name) ?? 0) > 0) return h('span', { class: 'badge finding-count', title: 'expected-state findings now: see the node' }, String(this.findings!.get(n.name)));
           return null;
         },
       }),

@@ -1,0 +1,246 @@
+// Runs the alert rules (rules.ts) every NETATLAS_ALERT_EVAL_MS while anything changed or an alert is
+// pending: the expected-state checks run in a worker thread over its own copy of the current facts
+// (checks-worker.ts), fed with every commit; node statuses come from the node events; Kubernetes
+// nodes, when watched, say which pod CIDR each node should be reached by.
+import { Inject, Injectable, Logger, Optional, ServiceUnavailableException, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { evaluateChecks } from '@netatlas/graph';
+import type { ChecksResult, ExpectedNode, FactChange, FactKind, NodeEvent, NodeStatus } from '@netatlas/wire';
+import type { Worker } from 'node:worker_threads';
+import { API_CONFIG, DATABASE } from '../app-tokens.js';
+import type { ApiConfig } from '../config.js';
+import type { Database } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { HistoryReader } from '../history/history-reader.js';
+import { KubeWatcher } from '../kube/kube-watcher.js';
+import { LiveHub } from '../live/live-hub.js';
+import { startWorkerThread } from '../live/worker-thread.js';
+import { NOTIFIER, type AlertNotifier } from '../notify/notice.js';
+import { AlertStore } from './alert-store.js';
+import type { FromChecksWorker, KubeNodeInput, ToChecksWorker } from './checks-worker.js';
+import { evaluateRules, type NodeSignal } from './rules.js';
+
+/** What the checks read: what the topology reads, plus kube-router's ipsets. */
+export const CHECK_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'node', 'ipset', 'ipsetMember'];
+
+@Injectable()
+export class AlertEngine implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('alerts');
+  readonly store: AlertStore;
+  private worker: Worker | null = null;
+  private loaded = false;
+  private loading: Promise<void> | null = null;
+  private held: FactChange[] = [];
+  private readonly nodes = new Map<string, NodeSignal>();
+  /** nodes Kubernetes no longer has (deleted, or never had), since when (ms) */
+  private readonly departed = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private evaluating = false;
+  private dirty = true;
+  private lastEval = Date.now();
+  private nextId = 0;
+  private readonly waiting = new Map<number, (m: Extract<FromChecksWorker, { type: 'evaluated' }>) => void>();
+  private lastError: string | null = null;
+  /** how long the last evaluation took in the worker (ms) */
+  lastCheckMs = 0;
+
+  constructor(
+    @Inject(DATABASE) database: Database,
+    @Inject(HistoryReader) private readonly history: HistoryReader,
+    @Inject(LiveHub) private readonly live: LiveHub,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null,
+    @Optional() @Inject(NOTIFIER) private readonly notifier: AlertNotifier | null,
+  ) {
+    this.store = new AlertStore(database.pool);
+  }
+
+  onModuleInit(): void {
+    this.live.onChanges((changes) => this.onChanges(changes));
+    this.live.onNodeEvent((event, status) => this.onNodeEvent(event, status));
+    this.kube?.onNode((change, node) => {
+      if (change === 'deleted') this.departed.set(node.name, Date.now());
+      this.dirty = true;
+    });
+    this.timer = setInterval(() => void this.tick(), this.config.alerts.evalMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    void this.worker?.terminate();
+    this.worker = null;
+  }
+
+  /**
+   * Every expected-state finding now (from the worker's copy, with Kubernetes when watched) or at a
+   * past moment (from the history, each node with facts then taken as live, as announced).
+   */
+  async checks(at: Date | null): Promise<ChecksResult> {
+    if (at) {
+      const state = await this.history.state(at, CHECK_KINDS);
+      const { nodes, findings } = evaluateChecks(state, { live: [...state.keys()] });
+      return { at: at.toISOString(), nodes, findings };
+    }
+    if (!(await this.ensureLoaded())) throw new ServiceUnavailableException('the current state cannot be loaded (is the database up?)');
+    const result = await this.runChecks();
+    if (result.error) throw new Error(`the expected-state checks failed: ${result.error}`);
+    return { at: null, nodes: result.expected, findings: result.findings };
+  }
+
+  /** Runs one evaluation now (tests and the first tick). */
+  async evaluateNow(): Promise<void> {
+    this.dirty = true;
+    await this.tick();
+  }
+
+  private onChanges(changes: readonly FactChange[]): void {
+    const relevant = changes.filter((c) => CHECK_KINDS.includes(c.kind));
+    if (!relevant.length) return;
+    if (!this.loaded) this.held.push(...relevant);
+    else this.post({ type: 'changes', changes: relevant });
+    this.dirty = true;
+  }
+
+  private onNodeEvent(event: NodeEvent, status: NodeStatus): void {
+    const known = this.nodes.get(event.node);
+    if (!known || known.status !== status) this.nodes.set(event.node, { name: event.node, status, since: Date.parse(event.at) || Date.now() });
+    this.dirty = true;
+  }
+
+  private async ensureLoaded(): Promise<boolean> {
+    if (this.loaded) return true;
+    this.loading ??= (async () => {
+      this.held = [];
+      if (!this.store.isLoaded) await this.store.load();
+      for (const n of await this.history.nodes()) {
+        if (!this.nodes.has(n.name)) this.nodes.set(n.name, { name: n.name, status: n.status, since: Date.parse(n.lastSeen) });
+      }
+      const state = await this.history.state(null, CHECK_KINDS);
+      this.worker ??= this.startWorker();
+      this.post({ type: 'load', state: [...state] });
+      this.post({ type: 'changes', changes: this.held });
+      this.held = [];
+      this.loaded = true;
+    })().finally(() => {
+      this.loading = null;
+    });
+    try {
+      await this.loading;
+      return true;
+    } catch (error) {
+      this.report(`cannot load the current state for the alert rules: ${(error as Error).message}`, error);
+      return false;
+    }
+  }
+
+  private startWorker(): Worker {
+    const worker = startWorkerThread(import.meta.url, 'checks-worker');
+    worker.unref();
+    worker.on('message', (m: FromChecksWorker) => {
+      if (m.type !== 'evaluated') return;
+      this.waiting.get(m.id)?.(m);
+      this.waiting.delete(m.id);
+    });
+    worker.on('error', (error) => {
+      this.log.error(`checks worker failed: ${error.message}; restarting it`);
+      this.worker = null;
+      this.loaded = false;
+      for (const resolve of this.waiting.values()) resolve({ type: 'evaluated', id: -1, ms: 0, findings: [], expected: [], sessions: [], error: error.message });
+      this.waiting.clear();
+    });
+    return worker;
+  }
+
+  private post(message: ToChecksWorker): void {
+    this.worker?.postMessage(message);
+  }
+
+  /**
+   * The nodes as the rules see them: with Kubernetes watched, a node it does not have (deleted, or
+   * never there) has left the cluster, whatever its collector still says.
+   */
+  private nodeSignals(expected: readonly ExpectedNode[], now: number): NodeSignal[] {
+    if (!(this.kube && this.kube.mode !== 'off' && this.kube.synced)) return [...this.nodes.values()];
+    const members = new Set(expected.filter((e) => e.kubernetesName !== null).map((e) => e.name));
+    return [...this.nodes.values()].map((n) => {
+      if (members.has(n.name)) {
+        this.departed.delete(n.name);
+        return n;
+      }
+      if (!this.departed.has(n.name)) this.departed.set(n.name, now);
+      return n.status === 'left' ? n : { ...n, status: 'left' as const, since: this.departed.get(n.name)! };
+    });
+  }
+
+  private runChecks(): Promise<Extract<FromChecksWorker, { type: 'evaluated' }>> {
+    const live = [...this.nodes.values()].filter((n) => n.status !== 'left' && !this.departed.has(n.name)).map((n) => n.name);
+    const kubernetes: KubeNodeInput[] | null =
+      this.kube && this.kube.mode !== 'off' && this.kube.synced
+        ? this.kube.nodes().map((n) => ({ name: n.name, addresses: n.internalIPs, podCidrs: n.podCIDRs }))
+        : null;
+    const id = ++this.nextId;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.post({ type: 'evaluate', id, live, kubernetes });
+    });
+  }
+
+  private async tick(): Promise<void> {
+    if (this.evaluating) return;
+    const pending = this.store.openAlerts().some((a) => a.state === 'pending');
+    const leftRecently = [...this.nodes.values()].some((n) => n.status === 'left' && Date.now() - n.since < this.config.alerts.nodeLeftShowMs + 5000);
+    if (!this.dirty && !pending && !leftRecently && this.loaded) return;
+    this.evaluating = true;
+    try {
+      if (!(await this.ensureLoaded())) return;
+      this.dirty = false;
+      const now = new Date();
+      const result = await this.runChecks();
+      if (result.error) {
+        this.report(`the expected-state checks failed: ${result.error}`);
+        this.dirty = true;
+        return;
+      }
+      this.lastCheckMs = result.ms;
+      const conditions = evaluateRules({
+        now: now.getTime(),
+        nodes: this.nodeSignals(result.expected, now.getTime()),
+        findings: result.findings,
+        expected: result.expected,
+        sessions: result.sessions,
+        nodeLeftShowMs: this.config.alerts.nodeLeftShowMs,
+      });
+      // the changes that caused (or cleared) what is new came since the previous evaluation
+      const window = { from: new Date(this.lastEval - 2000).toISOString(), to: now.toISOString() };
+      const notifier = this.notifier;
+      const { transitions } = await this.store.apply(
+        conditions,
+        now,
+        this.config.alerts.forMs,
+        window,
+        notifier ? (client, notice) => notifier.enqueue(client, notice) : null,
+      );
+      this.lastEval = now.getTime();
+      this.lastError = null;
+      if (transitions.length) {
+        for (const t of transitions) if (t.to !== 'pending') this.log.log(`${t.to}: ${t.alert.fingerprint}: ${t.alert.summary}`);
+        this.live.alerts(transitions);
+        notifier?.kick();
+      }
+    } catch (error) {
+      this.dirty = true;
+      this.report(`alert evaluation failed: ${(error as Error).message}`, error);
+    } finally {
+      this.evaluating = false;
+    }
+  }
+
+  private report(message: string, error?: unknown): void {
+    if (message === this.lastError) return;
+    this.lastError = message;
+    if (error && isDatabaseUnavailable(error)) this.log.warn(message);
+    else this.log.error(message);
+  }
+}

@@ -1,0 +1,72 @@
+// Runs in a worker thread: keeps a copy of every node's facts that the expected-state checks read,
+// and evaluates them on request (libs/graph checks.ts), so a check of the whole cluster never holds
+// up the API's event loop, where collectors wait for their acks.
+import { evaluateChecks } from '@netatlas/graph';
+import { factId, type BgpSessionValue, type ExpectedNode, type Fact, type FactChange, type Finding } from '@netatlas/wire/core';
+import { parentPort } from 'node:worker_threads';
+
+export interface KubeNodeInput {
+  name: string;
+  addresses: string[];
+  podCidrs: string[];
+}
+
+export interface SessionSignal {
+  node: string;
+  daemon: BgpSessionValue['daemon'];
+  peerAddress: string;
+  state: BgpSessionValue['state'];
+}
+
+export type ToChecksWorker =
+  | { type: 'load'; state: Array<[string, Fact[]]> }
+  | { type: 'changes'; changes: FactChange[] }
+  | { type: 'evaluate'; id: number; live: string[]; kubernetes: KubeNodeInput[] | null };
+
+export type FromChecksWorker =
+  | { type: 'loaded'; ms: number }
+  | { type: 'evaluated'; id: number; ms: number; findings: Finding[]; expected: ExpectedNode[]; sessions: SessionSignal[]; error: string | null };
+
+const facts = new Map<string, Map<string, Fact>>();
+
+parentPort?.on('message', (message: ToChecksWorker) => {
+  const t0 = performance.now();
+  switch (message.type) {
+    case 'load':
+      facts.clear();
+      for (const [node, list] of message.state) facts.set(node, new Map(list.map((f) => [factId(f), f])));
+      parentPort?.postMessage({ type: 'loaded', ms: performance.now() - t0 } satisfies FromChecksWorker);
+      break;
+    case 'changes':
+      for (const c of message.changes) {
+        let byId = facts.get(c.node);
+        if (!byId) facts.set(c.node, (byId = new Map()));
+        if (c.after === null) byId.delete(factId(c));
+        else byId.set(factId(c), { kind: c.kind, key: c.key, value: c.after } as Fact);
+        if (byId.size === 0) facts.delete(c.node);
+      }
+      break;
+    case 'evaluate': {
+      const state = new Map<string, Fact[]>();
+      const sessions: SessionSignal[] = [];
+      for (const [node, byId] of facts) {
+        const list = [...byId.values()];
+        state.set(node, list);
+        for (const f of list) {
+          if (f.kind === 'bgpSession') sessions.push({ node, daemon: f.value.daemon, peerAddress: f.value.peerAddress, state: f.value.state });
+        }
+      }
+      let findings: Finding[] = [];
+      let expected: ExpectedNode[] = [];
+      let error: string | null = null;
+      try {
+        const options = { live: message.live, ...(message.kubernetes ? { kubernetes: message.kubernetes } : {}) };
+        ({ nodes: expected, findings } = evaluateChecks(state, options));
+      } catch (e) {
+        error = (e as Error).stack ?? String(e);
+      }
+      parentPort?.postMessage({ type: 'evaluated', id: message.id, ms: performance.now() - t0, findings, expected, sessions, error } satisfies FromChecksWorker);
+      break;
+    }
+  }
+});

@@ -1,0 +1,153 @@
+// What /metrics says: alert states, ingest counters, per-node collector freshness and status, BGP
+// sessions counted per node and state (one series per node and state, not per peer pair), and the
+// notification outbox. The database part is one round trip of five small indexed queries; the
+// counters are in memory (since this API process started, as Prometheus counters are).
+import { Inject, Injectable } from '@nestjs/common';
+import { BGP_STATES, NODE_STATUSES } from '@netatlas/wire';
+import type pg from 'pg';
+import { APP_VERSION } from '../app-version.js';
+import { DATABASE } from '../app-tokens.js';
+import type { Database } from '../db/database.js';
+import { IngestService } from '../ingest/ingest.service.js';
+import { Notifier } from '../notify/notifier.js';
+import { PrometheusText, type Sample } from './prometheus-text.js';
+
+// Simple-protocol multi-statement query: one round trip, five result sets.
+const SNAPSHOT_SQL = `
+SELECT rule, severity, state::text AS state, count(*)::int AS n FROM alerts WHERE state <> 'resolved' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+SELECT rule, severity, count(*)::int AS n FROM alerts WHERE state = 'resolved' AND resolved_at > now() - interval '1 hour' GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT name, status::text AS status, extract(epoch FROM last_seen)::float8 AS last_seen, extract(epoch FROM now() - last_seen)::float8 AS age FROM nodes ORDER BY name;
+SELECT n.name, s.state, s.n FROM nodes n CROSS JOIN LATERAL (
+  SELECT f.value->>'state' AS state, count(*)::int AS n FROM facts f
+  WHERE f.node_id = n.id AND f.kind = 'bgpSession' AND f.valid_to IS NULL GROUP BY 1
+) s ORDER BY 1, 2;
+SELECT receiver, count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM notification_outbox WHERE delivered_at IS NULL GROUP BY 1 ORDER BY 1;
+`;
+
+interface Snapshot {
+  open: Array<{ rule: string; severity: string; state: string; n: number }>;
+  resolved: Array<{ rule: string; severity: string; n: number }>;
+  nodes: Array<{ name: string; status: string; last_seen: number; age: number }>;
+  bgp: Array<{ name: string; state: string | null; n: number }>;
+  outbox: Array<{ receiver: string; n: number; oldest: number }>;
+}
+
+@Injectable()
+export class MetricsService {
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(IngestService) private readonly ingest: IngestService,
+    @Inject(Notifier) private readonly notifier: Notifier,
+    @Inject(APP_VERSION) private readonly version: string,
+  ) {}
+
+  async render(): Promise<string> {
+    const snapshot = await this.snapshot();
+    const m = new PrometheusText();
+    m.add('netatlas_build_info', 'gauge', 'The running API version (always 1).', [{ labels: { version: this.version }, value: 1 }]);
+    m.add('netatlas_database_up', 'gauge', 'Whether the database answered this scrape (its metrics are missing when 0).', [
+      { value: snapshot ? 1 : 0 },
+    ]);
+
+    // alerts
+    m.add(
+      'netatlas_alerts',
+      'gauge',
+      'Open alerts by rule, severity and state (pending or firing).',
+      (snapshot?.open ?? []).map((r) => ({ labels: { rule: r.rule, severity: r.severity, state: r.state }, value: r.n })),
+    );
+    m.add(
+      'netatlas_alerts_resolved_last_hour',
+      'gauge',
+      'Alerts resolved during the last hour, by rule and severity.',
+      (snapshot?.resolved ?? []).map((r) => ({ labels: { rule: r.rule, severity: r.severity }, value: r.n })),
+    );
+
+    // ingest
+    const stats = this.ingest.stats;
+    m.add('netatlas_ingest_messages_total', 'counter', 'Collector messages (snapshots, deltas, leaves) handled since the API started.', [{ value: stats.messages }]);
+    m.add('netatlas_ingest_changes_total', 'counter', 'Fact changes committed from collector messages since the API started.', [{ value: stats.changes }]);
+    m.add('netatlas_ingest_rejected_total', 'counter', 'Collector messages rejected (invalid, out of order, database unavailable, …) since the API started.', [
+      { value: stats.rejected },
+    ]);
+    m.add('netatlas_ingest_duplicates_total', 'counter', 'Repeated collector messages acknowledged without being applied again since the API started.', [
+      { value: stats.duplicates },
+    ]);
+    m.add('netatlas_collectors_connected', 'gauge', 'Collectors with a live connection to this API.', [{ value: this.ingest.connectedNodes().length }]);
+
+    // nodes
+    const nodes = snapshot?.nodes ?? [];
+    const status: Sample[] = [];
+    for (const n of nodes) for (const s of NODE_STATUSES) status.push({ labels: { node: n.name, status: s }, value: n.status === s ? 1 : 0 });
+    m.add('netatlas_node_status', 'gauge', 'Each node\'s status: 1 for the current one (pending, connected, disconnected, lost, left), 0 for the others.', status);
+    // a node without a collector yet (pending) or gone for good (left) has no freshness to watch
+    const watched = nodes.filter((n) => n.status !== 'pending' && n.status !== 'left');
+    m.add(
+      'netatlas_collector_last_seen_seconds',
+      'gauge',
+      'Seconds since the API last heard from the node\'s collector (nodes that are not pending or left).',
+      watched.map((n) => ({ labels: { node: n.name }, value: round(Math.max(0, n.age)) })),
+    );
+    m.add(
+      'netatlas_collector_last_seen_timestamp_seconds',
+      'gauge',
+      'When the API last heard from the node\'s collector, in Unix seconds (nodes that are not pending or left).',
+      watched.map((n) => ({ labels: { node: n.name }, value: round(n.last_seen) })),
+    );
+
+    // BGP: every state of every node that has sessions, zeros included, so `== 0` works
+    const bgp = new Map<string, Map<string, number>>();
+    for (const r of snapshot?.bgp ?? []) {
+      const states = bgp.get(r.name) ?? new Map(BGP_STATES.map((s) => [s as string, 0]));
+      states.set(r.state ?? 'unknown', (states.get(r.state ?? 'unknown') ?? 0) + r.n);
+      bgp.set(r.name, states);
+    }
+    const sessions: Sample[] = [];
+    for (const [node, states] of bgp) for (const [state, n] of states) sessions.push({ labels: { node, state }, value: n });
+    m.add('netatlas_bgp_sessions', 'gauge', 'BGP sessions of each node\'s daemon by state (current bgpSession facts).', sessions);
+
+    // notifications
+    const receivers = this.notifier.receivers().map((r) => r.name);
+    const outbox = new Map((snapshot?.outbox ?? []).map((r) => [r.receiver, r]));
+    const names = [...new Set([...receivers, ...outbox.keys()])].sort();
+    if (snapshot) {
+      m.add(
+        'netatlas_notifications_pending',
+        'gauge',
+        'Notifications in the outbox not yet delivered, by receiver.',
+        names.map((receiver) => ({ labels: { receiver }, value: outbox.get(receiver)?.n ?? 0 })),
+      );
+      m.add(
+        'netatlas_notifications_oldest_pending_seconds',
+        'gauge',
+        'Age of the oldest notification not yet delivered, by receiver (0 when none waits).',
+        names.map((receiver) => ({ labels: { receiver }, value: round(outbox.get(receiver)?.oldest ?? 0) })),
+      );
+    } else {
+      m.add('netatlas_notifications_pending', 'gauge', 'Notifications in the outbox not yet delivered, by receiver.', []);
+      m.add('netatlas_notifications_oldest_pending_seconds', 'gauge', 'Age of the oldest notification not yet delivered, by receiver (0 when none waits).', []);
+    }
+    const sent = this.notifier.stats();
+    const per = (pick: (s: { delivered: number; failedAttempts: number; rejected: number }) => number): Sample[] =>
+      receivers.map((receiver) => ({ labels: { receiver }, value: pick(sent.get(receiver) ?? { delivered: 0, failedAttempts: 0, rejected: 0 }) }));
+    m.add('netatlas_notifications_delivered_total', 'counter', 'Notifications a receiver accepted (2xx) since the API started.', per((s) => s.delivered));
+    m.add('netatlas_notifications_failed_attempts_total', 'counter', 'Delivery attempts that failed and will be retried, since the API started.', per((s) => s.failedAttempts));
+    m.add('netatlas_notifications_rejected_total', 'counter', 'Notifications a receiver refused with a 4xx and that are not sent again, since the API started.', per((s) => s.rejected));
+    return m.toString();
+  }
+
+  /** The database's part, or null while it does not answer (the in-memory metrics are still served). */
+  private async snapshot(): Promise<Snapshot | null> {
+    try {
+      const results = (await this.db.pool.query(SNAPSHOT_SQL)) as unknown as pg.QueryResult[];
+      const [open, resolved, nodes, bgp, outbox] = results.map((r) => r.rows);
+      return { open, resolved, nodes, bgp, outbox } as Snapshot;
+    } catch {
+      return null;
+    }
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,38 @@
+// What the alerts engine uses to notify: `enqueue(client, notice)` inside its transaction (the
+// notice's outbox rows commit or roll back with the alert changes), then `kick()` after COMMIT so the
+// sender does not wait for its next poll.
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import { API_CONFIG } from '../app-tokens.js';
+import type { ApiConfig } from '../config.js';
+import type { Receiver } from './notify-config.js';
+import type { AlertNotice, AlertNotifier } from './notice.js';
+import { enqueueNotice, OutboxSender, type ReceiverStats } from './outbox.js';
+
+@Injectable()
+export class Notifier implements AlertNotifier {
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(OutboxSender) private readonly sender: OutboxSender,
+  ) {}
+
+  /** Queues the notice for every receiver that should get it, in the caller's open transaction. */
+  async enqueue(client: pg.PoolClient, notice: AlertNotice): Promise<void> {
+    await enqueueNotice(client, notice, this.config.notify);
+  }
+
+  /** Sends what is due now (call after the transaction that enqueued commits). */
+  kick(): void {
+    this.sender.kick();
+  }
+
+  /** The configured receivers (their URLs and headers are secrets: show them with describeReceiver). */
+  receivers(): Receiver[] {
+    return this.sender.receiverList();
+  }
+
+  /** Per receiver, since the API started: delivered, failed attempts, refused. */
+  stats(): Map<string, ReceiverStats> {
+    return this.sender.receiverStats();
+  }
+}
