@@ -94,6 +94,20 @@ export default defineConfig(
     rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@netatlas/lab-testing'] }] },
   },
   {
+    // The web app's browser bench runs in Node, not in the browser: it plays the API (socket.io) to the page it measures.
+    files: ['apps/web/bench/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          ...boundaries,
+          allow: ['@netatlas/lab-testing'],
+          depConstraints: boundaries.depConstraints.map((c) => (c.sourceTag === 'scope:web' ? { sourceTag: c.sourceTag, onlyDependOnLibsWithTags: c.onlyDependOnLibsWithTags } : c)),
+        },
+      ],
+    },
+  },
+  {
     // test-runner configs share the workspace's alias map from the root; they are not part of any project's code
     files: ['**/vitest.config.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },

@@ -3,7 +3,7 @@
 // what is on screen is drawn, hosts at the level of detail their on-screen size allows, and edges
 // in one path per colour, so 200 hosts × 50 pods pan and zoom smoothly.
 import type { NodeStatus, TopoEdge, TopoNode } from '@netatlas/wire/core';
-import { hostAt, type Rect } from './layout.js';
+import { hostAt, type HostLayout, type Rect } from './layout.js';
 import { bgpColourClass, edgeDrawModes, hostDetail, type BgpColour } from './level-of-detail.js';
 import { BGP_COLOURS, cniColour, COLOURS } from './palette.js';
 import type { TopologyScene } from './scene.js';
@@ -77,7 +77,61 @@ function edgeLists(scene: TopologyScene): EdgeLists {
   return lists;
 }
 
+interface FocusEdges {
+  version: number;
+  /** the hosts in focus */
+  key: string;
+  lists: Map<string, TopoEdge[]>;
+}
+
+const focusCache = new WeakMap<TopologyScene, FocusEdges>();
+
+/** The edges of the hosts in focus, computed once per scene version and focus (not on every frame of a pan). */
+function focusEdges(scene: TopologyScene, focusHosts: ReadonlySet<string>, what: string, compute: () => TopoEdge[]): TopoEdge[] {
+  const key = [...focusHosts].sort().join('\u0000');
+  let cached = focusCache.get(scene);
+  if (!cached || cached.version !== scene.version || cached.key !== key) focusCache.set(scene, (cached = { version: scene.version, key, lists: new Map() }));
+  let edges = cached.lists.get(what);
+  if (!edges) cached.lists.set(what, (edges = compute()));
+  return edges;
+}
+
+interface PodShapes {
+  marks: ReadonlyMap<string, string>;
+  path: Path2D;
+}
+
+const podCache = new WeakMap<HostLayout, PodShapes>();
+
+/**
+ * A host's pods (but those marked removed, drawn faded one by one) as one path in world units: built
+ * once per host layout, filled with one call on every frame instead of a path and a fill per pod.
+ */
+function podShapes(scene: TopologyScene, hl: HostLayout, members: ReadonlyMap<string, TopoNode>): Path2D {
+  const cached = podCache.get(hl);
+  if (cached && cached.marks === scene.marks) return cached.path;
+  const path = new Path2D();
+  for (const n of members.values()) {
+    const r = hl.items.get(n.id);
+    if (!r || n.type !== 'pod' || scene.marks.get(n.id) === 'removed') continue;
+    if (typeof path.roundRect === 'function') path.roundRect(r.x, r.y, r.w, r.h, Math.min(4, r.w / 4, r.h / 2));
+    else path.rect(r.x, r.y, r.w, r.h);
+  }
+  podCache.set(hl, { marks: scene.marks, path });
+  return path;
+}
+
 const center = (r: Rect): [number, number] => [r.x + r.w / 2, r.y + r.h / 2];
+
+/**
+ * A stroke of more arcs than this (a host in focus in a big cluster has two sessions and two routes
+ * to every other host) is drawn as hairlines. Without GPU raster, Chromium strokes a line wider than
+ * one device pixel by outlining the whole path first: hundreds of long arcs then cost 50-400 ms a
+ * frame instead of a few ms (npm run bench:web), while in a bundle that dense one pixel reads the same.
+ */
+const MANY_CURVES = 64;
+/** just under one device pixel: Skia draws it as a hairline (one pixel, alpha scaled by the width) */
+const HAIRLINE_PX = 0.99;
 
 function intersects(r: Rect, x0: number, y0: number, x1: number, y1: number): boolean {
   return r.x <= x1 && r.x + r.w >= x0 && r.y <= y1 && r.y + r.h >= y0;
@@ -105,12 +159,13 @@ export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput):
 
   // ---------------------------------------------------------------- edges, under the boxes
   /** Healthy edges of the hosts in focus (from the scene's per-host index) plus every problem edge. */
-  const focusAndProblems = (type: 'bgp' | 'route'): TopoEdge[] => {
-    const out = new Map<string, TopoEdge>();
-    for (const h of input.focusHosts) for (const e of scene.edgesTouching(h, type)) out.set(e.id, e);
-    if (modes.problems === 'all') for (const e of lists.problems) if (e.type === type) out.set(e.id, e);
-    return [...out.values()];
-  };
+  const focusAndProblems = (type: 'bgp' | 'route'): TopoEdge[] =>
+    focusEdges(scene, input.focusHosts, `${type}|${modes.problems}`, () => {
+      const out = new Map<string, TopoEdge>();
+      for (const h of input.focusHosts) for (const e of scene.edgesTouching(h, type)) out.set(e.id, e);
+      if (modes.problems === 'all') for (const e of lists.problems) if (e.type === type) out.set(e.id, e);
+      return [...out.values()];
+    });
 
   /** Where an edge meets an element: a host at the middle of its top side (its node IP), anything else at its centre. */
   const anchor = (id: string): [number, number] | null => {
@@ -144,7 +199,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput):
       n++;
     }
     ctx.strokeStyle = colour;
-    ctx.lineWidth = widthPx * px;
+    ctx.lineWidth = (n > MANY_CURVES ? Math.min(widthPx, HAIRLINE_PX) : widthPx) * px;
     ctx.globalAlpha = alpha;
     ctx.setLineDash(dash.map((d) => d * px));
     ctx.stroke();
@@ -167,7 +222,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput):
 
   // underlay stars: faint, straight
   ctx.beginPath();
-  const underlay = modes.underlay === 'all' ? lists.underlay : [...input.focusHosts].flatMap((h) => scene.edgesTouching(h, 'underlay'));
+  const underlay = modes.underlay === 'all' ? lists.underlay : focusEdges(scene, input.focusHosts, 'underlay', () => [...input.focusHosts].flatMap((h) => scene.edgesTouching(h, 'underlay')));
   for (const e of underlay) {
     if (hidden(e.source)) continue;
     const a = scene.rectOf(e.source);
@@ -290,6 +345,8 @@ function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name
   }
   if (!entry) return;
   const mark = (id: string) => scene.marks.get(id);
+  ctx.fillStyle = COLOURS.pod;
+  ctx.fill(podShapes(scene, hl, entry.members));
   for (const band of hl.bands) {
     if (band.bridge === null) continue;
     const r = hl.items.get(band.bridge);
@@ -314,9 +371,12 @@ function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name
         ctx.fillRect(r.x, r.y, r.w, r.h);
         break;
       case 'pod':
-        ctx.fillStyle = COLOURS.pod;
-        roundRect(ctx, r, Math.min(4, r.w / 4));
-        ctx.fill();
+        // the others are filled above, all at once
+        if (m === 'removed') {
+          ctx.fillStyle = COLOURS.pod;
+          roundRect(ctx, r, Math.min(4, r.w / 4));
+          ctx.fill();
+        }
         if (labels) {
           ctx.fillStyle = COLOURS.podText;
           // the pod's IP (its last octet when narrow), or the end of its veth's name before an IP is known

@@ -46,6 +46,12 @@ export class TopologyView implements View {
   private hover: string | null = null;
   private size = { width: 0, height: 0 };
   private lastPaint: PaintStats | null = null;
+  /** measurement attributes on the canvas (npm run bench:web): draws so far, live patches drawn */
+  private draws = 0;
+  private patchesDrawn = 0;
+  private patchesPending = 0;
+  /** when the oldest live patch not drawn yet reached the view (performance.now()) */
+  private patchPendingSince: number | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly resizeObserver: ResizeObserver;
   private readonly requestDraw = perFrame(() => this.draw());
@@ -214,9 +220,13 @@ export class TopologyView implements View {
 
   private onLivePatch(patch: TopologyPatch): void {
     if (this.route.time.mode !== 'live' || this.route.params.has('synthetic')) return;
+    const received = performance.now();
     this.scene.applyPatch(patch);
     if (this.ctx.store.ready) fill(this.status);
     this.afterChange();
+    this.patchPendingSince ??= received;
+    this.patchesPending++;
+    this.canvas.dataset['patchApplyMs'] = (performance.now() - received).toFixed(1);
   }
 
   private takeSearchZoom(): boolean {
@@ -282,9 +292,19 @@ export class TopologyView implements View {
       focusHosts: focus,
       status: this.liveStatus(),
     });
-    this.canvas.dataset['drawMs'] = this.lastPaint.ms.toFixed(1);
-    this.canvas.dataset['hostsDrawn'] = String(this.lastPaint.hostsDrawn);
-    this.canvas.dataset['scale'] = this.transform.k.toFixed(3);
+    const c = this.canvas.dataset;
+    c['drawMs'] = this.lastPaint.ms.toFixed(1);
+    c['hostsDrawn'] = String(this.lastPaint.hostsDrawn);
+    c['scale'] = this.transform.k.toFixed(3);
+    if (this.patchPendingSince !== null) {
+      // a live patch is on screen: from its arrival in the view to the end of this draw
+      c['patchMs'] = (performance.now() - this.patchPendingSince).toFixed(1);
+      this.patchesDrawn += this.patchesPending;
+      this.patchesPending = 0;
+      this.patchPendingSince = null;
+      c['patches'] = String(this.patchesDrawn);
+    }
+    c['draws'] = String(++this.draws);
   }
 
   /** Zooms to a world rectangle (animated when asked). */
