@@ -1,7 +1,7 @@
 // Alerts end to end on real labs: collectors streaming from each lab node into the real API and
 // Postgres, Kubernetes served by the harness's list/watch server with the lab's nodes, and the
 // faults the lab can make (testing/alert-lab.ts). `npm run bench:alerts` measures the firing delays.
-import type { Topology } from '@netatlas/wire';
+import type { ChecksResult, Topology } from '@netatlas/wire';
 import { inCI, lab, labPrerequisites, sh } from '@netatlas/lab-testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeAlerts as names, startAlertLab, type AlertLab } from '../testing/alert-lab.js';
@@ -135,3 +135,44 @@ for (const [style, name, nodeCount] of [
     }
   });
 }
+
+describe.skipIf(missing.length > 0 && !inCI)('alerts on misconfigured labs', { timeout: 120_000 }, () => {
+  it('a kube-router node with a wrong ipset member gives IpsetDrift for that node and set, and removing it resolves it', async () => {
+    const l = await startAlertLab({ style: 'kube-router', name: 'talkd', nodes: 3, forMs: FOR_MS, forOverrides: { IpsetDrift: FOR_MS } });
+    try {
+      await l.healthy(30_000);
+      const n = l.node(0);
+      const since = new Date().toISOString();
+      await sh('ip', ['netns', 'exec', n.namespace, 'ipset', 'add', 'kube-router-pod-subnets', '10.99.0.0/24']);
+      const drift = await l.firing(`IpsetDrift{node=${n.namespace},set=kube-router-pod-subnets}`, since);
+      expect(drift.summary).toContain('10.99.0.0/24');
+      const all = await l.alertsSince(since);
+      expect(all.map((a) => a.fingerprint), names(all)).toEqual([drift.fingerprint]);
+      const checks = await l.t.get<ChecksResult>('/api/checks');
+      expect(checks.body.findings.map((f) => `${f.type} ${f.node} ${f.subject}`)).toEqual([`ipset-extra ${n.namespace} kube-router-pod-subnets 10.99.0.0/24`]);
+      await sh('ip', ['netns', 'exec', n.namespace, 'ipset', 'del', 'kube-router-pod-subnets', '10.99.0.0/24']);
+      await l.healthy(20_000);
+    } finally {
+      await l.close();
+    }
+  }, 180_000);
+
+  it('a flannel pod whose MTU is larger than the vxlan tunnel allows gives MtuMismatch', async () => {
+    const l = await startAlertLab({ style: 'flannel', name: 'talfl', nodes: 3, forMs: FOR_MS });
+    try {
+      await l.healthy(30_000);
+      const n = l.node(1);
+      const veth = n.pods[0]!.hostVeth;
+      const since = new Date().toISOString();
+      // 1500 on the pod's veth: the tunnel carries 1450 (1500 underlay - 50 vxlan)
+      await lab(['set-mtu', '--name', 'talfl', n.namespace, veth, '1500']);
+      const mtu = await l.firing(`MtuMismatch{interface=${veth},node=${n.namespace}}`, since);
+      expect(mtu.severity).toBe('warning');
+      const checks = await l.t.get<ChecksResult>('/api/checks');
+      expect(checks.body.findings.filter((f) => f.type === 'mtu-mismatch').map((f) => `${f.node} ${f.subject}`)).toEqual([`${n.namespace} ${veth}`]);
+    } finally {
+      await l.close();
+    }
+  }, 180_000);
+});
+

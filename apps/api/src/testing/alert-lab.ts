@@ -18,11 +18,13 @@ import { WebhookReceiver } from './webhook-receiver.js';
 export type LabNode = LabStatus['nodes'][0];
 
 export interface AlertLabOptions {
-  style: 'kube-router' | 'calico';
+  style: 'kube-router' | 'calico' | 'flannel';
   name: string;
   nodes: number;
   /** `for` of RouteLoss, BgpSessionDown and NodeUnreachable (ms); the others keep their defaults */
   forMs: number;
+  /** other rules' `for` (ms) */
+  forOverrides?: Partial<Record<AlertRule, number>>;
   /** more API settings (webhook receivers, …) */
   api?: Partial<ApiConfig>;
   log?: (line: string) => void;
@@ -67,6 +69,7 @@ export async function startAlertLab(o: AlertLabOptions): Promise<AlertLab> {
   // the rules a fault fires get a short `for`; StaleRoute and IpsetDrift keep theirs (30 s), which is
   // what lets a cluster converge after a node left without alarms
   for (const rule of ['RouteLoss', 'BgpSessionDown', 'NodeUnreachable'] as const satisfies readonly AlertRule[]) alerts.forMs[rule] = o.forMs;
+  Object.assign(alerts.forMs, o.forOverrides ?? {});
   const t = await startTestApi(`alerts-${o.style}`, {
     alerts,
     kubernetes: 'kubeconfig',
