@@ -86,6 +86,15 @@ describe.skipIf(missing.length > 0 && !inCI)('the web app in Chromium on a kube-
     const seenAfter = Date.now() - t0;
     await page.screenshot({ path: `${SHOTS}/bgp-stopped.png` });
     expect(seenAfter).toBeLessThan(2000 + 3000);
+    // the expected-state checks find the routes lost to b, on the topology and in the Alerts view
+    await page.goto(`${t.url}/#/topology`);
+    await expect.poll(async () => Number(await page.getByTestId(`host-${a.namespace}`).getAttribute('data-findings')), { timeout: 15_000, interval: 250 }).toBeGreaterThan(0);
+    await page.screenshot({ path: `${SHOTS}/topology-findings.png` });
+    await page.goto(`${t.url}/#/alerts?expand=all`);
+    const loss = page.locator(`[data-testid="alert-row"][data-rule="RouteLoss"][data-fingerprint*="node=${a.namespace},peer=${b.namespace}"]`);
+    await expect.poll(() => loss.count(), { timeout: 15_000, interval: 250 }).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/alerts.png` });
+    await page.goto(`${t.url}/#/bgp`);
     await lab(['start-bgp', '--name', LAB, b.namespace]);
     await expect.poll(() => cell.getAttribute('data-state'), { timeout: 30_000, interval: 200 }).toBe('established');
   });

@@ -27,6 +27,8 @@ export interface PaintInput {
   focusHosts: ReadonlySet<string>;
   /** live node status by host name (empty when showing the past) */
   status: ReadonlyMap<string, NodeStatus>;
+  /** expected-state findings per host (GET /api/checks at the moment shown) */
+  findings?: ReadonlyMap<string, number>;
 }
 
 export interface PaintStats {
@@ -302,6 +304,8 @@ export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput):
     }
     ctx.globalAlpha = 1;
     outline(ctx, input, hid, box, px);
+    const found = input.findings?.get(name) ?? 0;
+    if (found > 0 && screenW >= 36) findingsBadge(ctx, box, found, px);
   }
 
   // ---------------------------------------------------------------- BGP, route and tunnel edges, over the boxes
@@ -401,6 +405,24 @@ function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name
 }
 
 /** Selection, hover, search and compare outlines. */
+/** A round badge on the host's top-right corner: how many expected-state findings it has. */
+function findingsBadge(ctx: CanvasRenderingContext2D, box: Rect, count: number, px: number): void {
+  const r = 9 * px;
+  const cx = box.x + box.w - r * 0.6;
+  const cy = box.y + r * 0.6;
+  ctx.beginPath();
+  ctx.arc(cx, cy, r, 0, Math.PI * 2);
+  ctx.fillStyle = COLOURS.statusLost;
+  ctx.fill();
+  ctx.fillStyle = '#ffffff';
+  ctx.font = `bold ${11 * px}px system-ui, sans-serif`;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(count > 99 ? '99+' : String(count), cx, cy + 0.5 * px);
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'alphabetic';
+}
+
 function outline(ctx: CanvasRenderingContext2D, input: PaintInput, id: string, r: Rect, px: number): void {
   const m = input.scene.marks.get(id);
   let colour: string | null = null;

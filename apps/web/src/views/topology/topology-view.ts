@@ -4,7 +4,8 @@ import type { NodeStatus, TopoNode, TopologyPatch } from '@netatlas/wire/core';
 import { select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { formatAge, formatDateTime } from '../../format/time.js';
 import { withParams, type AppRoute } from '../../state/route.js';
-import { sameTime, type TimeSelection } from '../../state/time-control.js';
+import { sameTime, shownMoment, type TimeSelection } from '../../state/time-control.js';
+import { findingCounts } from '../node-detail/findings.js';
 import { topologyMaps } from '../../state/topology-maps.js';
 import { syntheticTopology } from '../../testing/synthetic-topology.js';
 import { debounce, errorBox, fill, h, perFrame } from '../../ui/dom.js';
@@ -42,6 +43,11 @@ export class TopologyView implements View {
   private route: AppRoute;
   private shownTime: TimeSelection | null = null;
   private loadToken = 0;
+  /** expected-state findings per host at the moment shown (GET /api/checks) */
+  private findings = new Map<string, number>();
+  private findingsTotal: number | null = null;
+  private checksToken = 0;
+  private checksTimer: ReturnType<typeof setInterval> | null = null;
   private search: SearchResult = EMPTY_SEARCH;
   private hover: string | null = null;
   private size = { width: 0, height: 0 };
@@ -140,7 +146,12 @@ export class TopologyView implements View {
         this.refreshPanels();
         this.requestDraw();
       }),
+      store.on('alerts', () => void this.loadChecks()),
     );
+    // while live, findings follow the cluster (alert transitions also trigger a reload)
+    this.checksTimer = setInterval(() => {
+      if (this.route.time.mode === 'live' && !this.route.params.has('synthetic')) void this.loadChecks();
+    }, 10_000);
     this.update(route);
   }
 
@@ -167,6 +178,8 @@ export class TopologyView implements View {
   }
 
   destroy(): void {
+    if (this.checksTimer) clearInterval(this.checksTimer);
+    this.checksToken++;
     for (const u of this.unsubscribe) u();
     this.resizeObserver.disconnect();
     this.loadToken++;
@@ -174,10 +187,30 @@ export class TopologyView implements View {
 
   // ---------------------------------------------------------------- data
 
+  /** The findings at the moment shown (a compare range: at its end), as a badge per host. */
+  private async loadChecks(): Promise<void> {
+    if (this.route.params.has('synthetic')) return;
+    const token = ++this.checksToken;
+    try {
+      const result = await this.ctx.rest.checks(shownMoment(this.route.time));
+      if (token !== this.checksToken) return;
+      this.findings = findingCounts(result);
+      this.findingsTotal = result.findings.length;
+    } catch {
+      // an API without checks, or down: no badges (the connection indicator tells the rest)
+      if (token !== this.checksToken) return;
+      this.findings = new Map();
+      this.findingsTotal = null;
+    }
+    this.refreshPanels();
+    this.requestDraw();
+  }
+
   private async load(): Promise<void> {
     const time = this.route.time;
     this.shownTime = time;
     const token = ++this.loadToken;
+    void this.loadChecks();
     const synthetic = /^(\d+)x(\d+)$/.exec(this.route.params.get('synthetic') ?? '');
     if (synthetic) {
       // a generated cluster, for measuring the canvas without a real one
@@ -291,6 +324,7 @@ export class TopologyView implements View {
       matches: new Set(this.search.ids),
       focusHosts: focus,
       status: this.liveStatus(),
+      findings: this.findings,
     });
     const c = this.canvas.dataset;
     c['drawMs'] = this.lastPaint.ms.toFixed(1);
@@ -401,7 +435,10 @@ export class TopologyView implements View {
     el.dataset['bgpEstablished'] = String(s.bgpEstablished);
     el.dataset['bgpSessions'] = String(s.bgpSessions);
     el.dataset['routes'] = String(s.routes);
-    el.textContent = `${s.hosts} hosts · ${s.pods} pods · BGP ${s.bgpEstablished}/${s.bgpSessions} established · ${s.routes} node routes`;
+    el.dataset['findings'] = this.findingsTotal === null ? '' : String(this.findingsTotal);
+    el.textContent =
+      `${s.hosts} hosts · ${s.pods} pods · BGP ${s.bgpEstablished}/${s.bgpSessions} established · ${s.routes} node routes` +
+      (this.findingsTotal ? ` · ${this.findingsTotal} findings` : '');
 
     // the hosts drawn, for screen readers and tests (the canvas itself has no DOM)
     if (this.canvasWrap.hidden) this.hostList.replaceChildren();
@@ -412,8 +449,14 @@ export class TopologyView implements View {
         items.push(
           h(
             'li',
-            { 'data-testid': `host-${name}`, 'data-pods': st?.pods ?? 0, 'data-bgp-established': st?.bgpEstablished ?? 0, 'data-mark': this.scene.marks.get(`host:${name}`) ?? null },
-            `${name}: ${st?.pods ?? 0} pods, BGP ${st?.bgpEstablished ?? 0}/${st?.bgpTotal ?? 0}`,
+            {
+              'data-testid': `host-${name}`,
+              'data-pods': st?.pods ?? 0,
+              'data-bgp-established': st?.bgpEstablished ?? 0,
+              'data-mark': this.scene.marks.get(`host:${name}`) ?? null,
+              'data-findings': this.findings.get(name) ?? 0,
+            },
+            `${name}: ${st?.pods ?? 0} pods, BGP ${st?.bgpEstablished ?? 0}/${st?.bgpTotal ?? 0}, ${this.findings.get(name) ?? 0} findings`,
           ),
         );
       }
