@@ -147,7 +147,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       this.log.error(`checks worker failed: ${error.message}; restarting it`);
       this.worker = null;
       this.loaded = false;
-      for (const resolve of this.waiting.values()) resolve({ type: 'evaluated', id: -1, ms: 0, findings: [], expected: [], sessions: [], error: error.message });
+      for (const resolve of this.waiting.values()) resolve({ type: 'evaluated', id: -1, ms: 0, findings: [], expected: [], sessions: [], uplinksDown: [], error: error.message });
       this.waiting.clear();
     });
     return worker;
@@ -210,6 +210,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
         findings: result.findings,
         expected: result.expected,
         sessions: result.sessions,
+        uplinksDown: result.uplinksDown,
         nodeLeftShowMs: this.config.alerts.nodeLeftShowMs,
       });
       // the changes that caused (or cleared) what is new came since the previous evaluation

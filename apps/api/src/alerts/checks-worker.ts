@@ -18,6 +18,13 @@ export interface SessionSignal {
   state: BgpSessionValue['state'];
 }
 
+/** A node's interface holding one of its underlay (node) addresses, when it is not up. */
+export interface UplinkSignal {
+  node: string;
+  ifname: string;
+  operstate: string;
+}
+
 export type ToChecksWorker =
   | { type: 'load'; state: Array<[string, Fact[]]> }
   | { type: 'changes'; changes: FactChange[] }
@@ -25,7 +32,16 @@ export type ToChecksWorker =
 
 export type FromChecksWorker =
   | { type: 'loaded'; ms: number }
-  | { type: 'evaluated'; id: number; ms: number; findings: Finding[]; expected: ExpectedNode[]; sessions: SessionSignal[]; error: string | null };
+  | {
+      type: 'evaluated';
+      id: number;
+      ms: number;
+      findings: Finding[];
+      expected: ExpectedNode[];
+      sessions: SessionSignal[];
+      uplinksDown: UplinkSignal[];
+      error: string | null;
+    };
 
 const facts = new Map<string, Map<string, Fact>>();
 
@@ -65,8 +81,30 @@ parentPort?.on('message', (message: ToChecksWorker) => {
       } catch (e) {
         error = (e as Error).stack ?? String(e);
       }
-      parentPort?.postMessage({ type: 'evaluated', id: message.id, ms: performance.now() - t0, findings, expected, sessions, error } satisfies FromChecksWorker);
+      const uplinksDown = downUplinks(state, expected);
+      parentPort?.postMessage({ type: 'evaluated', id: message.id, ms: performance.now() - t0, findings, expected, sessions, uplinksDown, error } satisfies FromChecksWorker);
       break;
     }
   }
 });
+
+/**
+ * The interfaces that hold a node's own underlay addresses and are not up (a pulled cable, a
+ * downed switch port): the node is cut off at once, long before its BGP peers' hold timers tell.
+ */
+export function downUplinks(state: ReadonlyMap<string, readonly Fact[]>, expected: readonly ExpectedNode[]): UplinkSignal[] {
+  const out: UplinkSignal[] = [];
+  for (const e of expected) {
+    const facts = state.get(e.name);
+    if (!facts) continue;
+    const mine = new Set(e.addresses.map((a) => a.split('/')[0]!));
+    const devices = new Set<string>();
+    for (const f of facts) if (f.kind === 'addr' && mine.has(f.value.address)) devices.add(f.value.ifname);
+    for (const f of facts) {
+      if (f.kind !== 'link' || !devices.has(f.value.ifname)) continue;
+      const up = f.value.operstate === 'UP' || (f.value.operstate === 'UNKNOWN' && f.value.flags.includes('LOWER_UP'));
+      if (!up) out.push({ node: e.name, ifname: f.value.ifname, operstate: f.value.operstate });
+    }
+  }
+  return out;
+}

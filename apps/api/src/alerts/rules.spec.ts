@@ -87,8 +87,38 @@ describe('alert rules', () => {
     expect(out.find((c) => c.rule === 'IpsetDrift')!.summary).toContain('lacks 1 and has 1 unexpected');
   });
 
+  it("a node whose uplink is down is the root cause at once, before its peers' hold timers run out", () => {
+    const root = fingerprintOf('NodeUnreachable', { node: 'n2' });
+    expect(rules({ uplinksDown: [{ node: 'n2', ifname: 'eth0', operstate: 'LOWERLAYERDOWN' }] })).toEqual([root]);
+    // the symptoms that follow join it
+    expect(rules({ uplinksDown: [{ node: 'n2', ifname: 'eth0', operstate: 'DOWN' }], findings: [loss('n1', 'n2')] })).toEqual(
+      [root, `RouteLoss{node=n1,peer=n2,prefix=10.233.2.0/24} < ${root}`].sort(),
+    );
+    const summary = evaluateRules(input({ uplinksDown: [{ node: 'n2', ifname: 'eth0', operstate: 'DOWN' }] }))[0]!.summary;
+    expect(summary).toBe('n2 is unreachable: its underlay interface eth0 is DOWN');
+  });
+
   it('one node losing its route to another is not a root cause in a 3-node cluster; two are', () => {
     expect(rules({ findings: [loss('n1', 'n3')], sessions: [session('n1', 'n3')] })).not.toContain('NodeUnreachable{node=n3}');
     expect(rules({ findings: [loss('n1', 'n3'), loss('n2', 'n3')] })).toContain('NodeUnreachable{node=n3}');
+  });
+});
+
+describe('downUplinks', () => {
+  it('names the interface that holds the node address when it is not up, and nothing for the others', async () => {
+    const { makeFact } = await import('@netatlas/wire');
+    const { downUplinks } = await import('./checks-worker.js');
+    const link = (ifname: string, operstate: string, flags: string[]) =>
+      makeFact('link', {
+        ifname, ifindex: 2, kind: 'veth', mtu: 1500, mac: null, operstate, flags, master: null, linkIndex: null, linkNetnsId: null, vxlan: null, bridge: null, alias: null,
+      } as never);
+    const addr = (ifname: string, address: string) =>
+      makeFact('addr', { ifname, family: 'inet', address, prefixLen: 24, scope: 'global', broadcast: null, label: ifname, flags: [] });
+    const state = new Map([
+      ['n1', [addr('eth0', '172.20.0.11'), link('eth0', 'UP', ['UP', 'LOWER_UP'])]],
+      ['n2', [addr('eth0', '172.20.0.12'), link('eth0', 'LOWERLAYERDOWN', ['NO-CARRIER', 'UP']), link('veth1', 'DOWN', [])]],
+      ['n3', [addr('eth0', '172.20.0.13'), link('eth0', 'UNKNOWN', ['UP', 'LOWER_UP'])]],
+    ]);
+    expect(downUplinks(state, expected)).toEqual([{ node: 'n2', ifname: 'eth0', operstate: 'LOWERLAYERDOWN' }]);
   });
 });

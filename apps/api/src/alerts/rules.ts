@@ -3,7 +3,7 @@
 // collector, or their routes and sessions to it) is one root-cause alert, and the route and session
 // symptoms that involve it are grouped under it instead of flooding.
 import type { AlertRule, AlertSeverity, ExpectedNode, Finding, NodeStatus } from '@netatlas/wire';
-import type { SessionSignal } from './checks-worker.js';
+import type { SessionSignal, UplinkSignal } from './checks-worker.js';
 
 export interface RuleSpec {
   severity: AlertSeverity;
@@ -36,6 +36,8 @@ export interface RuleInput {
   findings: readonly Finding[];
   expected: readonly ExpectedNode[];
   sessions: readonly SessionSignal[];
+  /** nodes whose underlay interface is not up (default none) */
+  uplinksDown?: readonly UplinkSignal[];
   /** NodeLeft stays active this long after the node left (ms) */
   nodeLeftShowMs: number;
 }
@@ -86,6 +88,13 @@ export function evaluateRules(input: RuleInput): Condition[] {
       roots.set(n.name, fingerprintOf('CollectorLost', labels));
       add('CollectorLost', labels, `${n.name}: its collector stopped reporting`);
     }
+  }
+  // a node whose own uplink is down is cut off now: its peers would only tell after their hold timer
+  for (const u of input.uplinksDown ?? []) {
+    if (!inCluster(u.node) || roots.has(u.node) || !reporting(u.node)) continue;
+    const labels = { node: u.node };
+    roots.set(u.node, fingerprintOf('NodeUnreachable', labels));
+    add('NodeUnreachable', labels, `${u.node} is unreachable: its underlay interface ${u.ifname} is ${u.operstate}`);
   }
   const reportingNodes = input.nodes.filter((n) => reporting(n.name)).map((n) => n.name);
   for (const n of input.nodes) {

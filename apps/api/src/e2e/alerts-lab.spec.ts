@@ -121,18 +121,23 @@ for (const [style, name, nodeCount] of [
         expect(all.filter((a) => a.rule === 'RouteLoss'), names(all)).toEqual([]);
         l.collectors.delete(leaving.namespace);
       });
-
-      it('fail-node gives one root-cause alert for that node, with every symptom under it', async () => {
-        const victim = l.node(2);
-        const since = new Date().toISOString();
-        await lab(['fail-node', '--name', name, victim.namespace]);
-        // peers notice on the BGP hold timer
-        const root = await l.firing(`NodeUnreachable{node=${victim.namespace}}`, since, 60_000);
-        await new Promise((r) => setTimeout(r, FOR_MS + 1000));
-        const all = await l.alertsSince(since);
-        expect(all.filter((a) => a.rootId === null).map((a) => a.fingerprint), names(all)).toEqual([root.fingerprint]);
-      });
     }
+
+    it('fail-node gives one root-cause alert for that node, with every symptom under it', async () => {
+      const victim = l.node(2);
+      const since = new Date().toISOString();
+      await lab(['fail-node', '--name', name, victim.namespace]);
+      // the node's own uplink goes down at once (its peers would only notice on their hold timer)
+      const root = await l.firing(`NodeUnreachable{node=${victim.namespace}}`, since, 60_000);
+      expect(root.summary).toContain('underlay interface');
+      // the peers' routes to it go when their hold timers run out: those symptoms join the root
+      const first = l.node(0);
+      const loss = await l.firing(`RouteLoss{node=${first.namespace},peer=${victim.namespace},prefix=${victim.podCidr}}`, since, 60_000);
+      expect(loss.rootId).toBe(root.id);
+      await new Promise((r) => setTimeout(r, FOR_MS + 1000));
+      const all = await l.alertsSince(since);
+      expect(all.filter((a) => a.rootId === null).map((a) => a.fingerprint), names(all)).toEqual([root.fingerprint]);
+    });
   });
 }
 
