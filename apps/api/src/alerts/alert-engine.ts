@@ -42,6 +42,8 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   private lastError: string | null = null;
   /** how long the last evaluation took in the worker (ms) */
   lastCheckMs = 0;
+  /** no evaluation starts before this (ms since epoch): the worker shares 2 cores with ingest */
+  private notBefore = 0;
 
   constructor(
     @Inject(DATABASE) database: Database,
@@ -189,10 +191,12 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
 
   private async tick(): Promise<void> {
     if (this.evaluating) return;
-    const pending = this.store.openAlerts().some((a) => a.state === 'pending');
+    const pending = this.store.hasPending();
     const leftRecently = [...this.nodes.values()].some((n) => n.status === 'left' && Date.now() - n.since < this.config.alerts.nodeLeftShowMs + 5000);
     if (!this.dirty && !pending && !leftRecently && this.loaded) return;
+    if (Date.now() < this.notBefore) return;
     this.evaluating = true;
+    const started = Date.now();
     try {
       if (!(await this.ensureLoaded())) return;
       this.dirty = false;
@@ -235,6 +239,8 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       this.report(`alert evaluation failed: ${(error as Error).message}`, error);
     } finally {
       this.evaluating = false;
+      // under heavy churn, idle twice as long as an evaluation took (the worker's and this thread's)
+      this.notBefore = Date.now() + 2 * (Date.now() - started);
     }
   }
 

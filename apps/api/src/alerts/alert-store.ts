@@ -24,6 +24,13 @@ interface AlertRow {
 
 const COLUMNS = 'id, fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, resolved_at, root_id, cause, clear';
 
+/** root id -> how many open alerts it groups */
+function symptomCounts(rows: Iterable<AlertRow>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.root_id !== null && r.state !== 'resolved') out.set(r.root_id, (out.get(r.root_id) ?? 0) + 1);
+  return out;
+}
+
 export function alertOf(row: AlertRow, symptoms = Number(row.symptoms ?? 0)): Alert {
   return {
     id: String(row.id),
@@ -75,14 +82,22 @@ export class AlertStore {
   }
 
   openAlerts(): Alert[] {
-    return [...this.open.values()].map((r) => alertOf(r, this.symptomsOf(r.id)));
+    const counts = symptomCounts(this.open.values());
+    return [...this.open.values()].map((r) => alertOf(r, counts.get(r.id) ?? 0));
+  }
+
+  /** Whether any open alert is still pending (the engine keeps evaluating while one is). */
+  hasPending(): boolean {
+    for (const r of this.open.values()) if (r.state === 'pending') return true;
+    return false;
   }
 
   /**
    * Moves the open alerts to what `conditions` say at `now`: new ones start pending (or firing with
    * a zero `for`), pending ones fire once they held for `for`, open ones whose condition is gone
    * resolve. `window` is the span of changes since the previous evaluation (the cause or clear).
-   * `enqueue` writes the receivers' notices in the same transaction.
+   * `enqueue` writes the receivers' notices in the same transaction. Set-based statements, so a
+   * cluster-wide failure (N x (N-1) symptoms) is a few statements, not thousands.
    */
   async apply(
     conditions: readonly Condition[],
@@ -99,49 +114,81 @@ export class AlertStore {
     try {
       await client.query('BEGIN');
       // resolve what no longer holds
-      for (const [fp, row] of this.open) {
-        if (wanted.has(fp)) continue;
+      const gone = [...this.open.values()].filter((r) => !wanted.has(r.fingerprint));
+      if (gone.length) {
         const { rows } = await client.query<AlertRow>(
-          `UPDATE alerts SET state = 'resolved', resolved_at = $2, clear = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
-          [row.id, now, window],
+          `UPDATE alerts SET state = 'resolved', resolved_at = $2, clear = $3 WHERE id = ANY($1::bigint[]) RETURNING ${COLUMNS}`,
+          [gone.map((r) => r.id), now, window],
         );
-        next.delete(fp);
-        transitions.push({ row: rows[0]!, from: row.state, to: 'resolved' });
+        for (const row of rows) {
+          transitions.push({ row, from: this.open.get(row.fingerprint)?.state ?? 'firing', to: 'resolved' });
+          next.delete(row.fingerprint);
+        }
       }
-      // start what is new, fire what held long enough (roots first, so symptoms can point at them)
-      const ordered = [...conditions].sort((a, b) => Number(a.rootFingerprint !== null) - Number(b.rootFingerprint !== null));
-      for (const c of ordered) {
-        const rootId = c.rootFingerprint ? (next.get(c.rootFingerprint)?.id ?? null) : null;
-        const row = next.get(c.fingerprint);
-        if (!row) {
-          const firing = forMs[c.rule] <= 0;
+      // start what is new, fire what held long enough: roots first, so symptoms can point at them
+      const passes = [conditions.filter((c) => c.rootFingerprint === null), conditions.filter((c) => c.rootFingerprint !== null)];
+      for (const pass of passes) {
+        const inserts: Array<{ c: Condition; rootId: string | null; firing: boolean }> = [];
+        const updates: Array<{ row: AlertRow; fire: boolean; rootId: string | null; summary: string }> = [];
+        for (const c of pass) {
+          const rootId = c.rootFingerprint ? (next.get(c.rootFingerprint)?.id ?? null) : null;
+          const row = next.get(c.fingerprint);
+          if (!row) {
+            inserts.push({ c, rootId, firing: forMs[c.rule] <= 0 });
+            continue;
+          }
+          const fire = row.state === 'pending' && now.getTime() - row.starts_at.getTime() >= forMs[c.rule];
+          if (fire || row.root_id !== rootId || row.summary !== c.summary) updates.push({ row, fire, rootId, summary: c.summary });
+        }
+        if (inserts.length) {
           const { rows } = await client.query<AlertRow>(
             `INSERT INTO alerts (fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, root_id, cause)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
-            [c.fingerprint, c.rule, c.severity, c.labels, c.summary, firing ? 'firing' : 'pending', now, firing ? now : null, rootId, window],
+             SELECT u.fingerprint, u.rule, u.severity, u.labels::jsonb, u.summary, u.state::alert_state, $7,
+                    CASE WHEN u.state = 'firing' THEN $7::timestamptz END, u.root_id, $8
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $9::bigint[])
+               AS u(fingerprint, rule, severity, labels, summary, state, root_id)
+             RETURNING ${COLUMNS}`,
+            [
+              inserts.map((i) => i.c.fingerprint),
+              inserts.map((i) => i.c.rule),
+              inserts.map((i) => i.c.severity),
+              inserts.map((i) => JSON.stringify(i.c.labels)),
+              inserts.map((i) => i.c.summary),
+              inserts.map((i) => (i.firing ? 'firing' : 'pending')),
+              now,
+              window,
+              inserts.map((i) => i.rootId),
+            ],
           );
-          next.set(c.fingerprint, rows[0]!);
-          transitions.push({ row: rows[0]!, from: null, to: 'pending' });
-          if (firing) transitions.push({ row: rows[0]!, from: 'pending', to: 'firing' });
-          continue;
+          for (const row of rows) {
+            next.set(row.fingerprint, row);
+            transitions.push({ row, from: null, to: 'pending' });
+            if (row.state === 'firing') transitions.push({ row, from: 'pending', to: 'firing' });
+          }
         }
-        const fire = row.state === 'pending' && now.getTime() - row.starts_at.getTime() >= forMs[c.rule];
-        if (!fire && row.root_id === rootId && row.summary === c.summary) continue;
-        const { rows } = await client.query<AlertRow>(
-          `UPDATE alerts SET state = $2, fired_at = CASE WHEN $3 THEN $4::timestamptz ELSE fired_at END, root_id = $5, summary = $6
-           WHERE id = $1 RETURNING ${COLUMNS}`,
-          [row.id, fire ? 'firing' : row.state, fire, now, rootId, c.summary],
-        );
-        next.set(c.fingerprint, rows[0]!);
-        if (fire) transitions.push({ row: rows[0]!, from: 'pending', to: 'firing' });
+        if (updates.length) {
+          const { rows } = await client.query<AlertRow>(
+            `UPDATE alerts a SET state = CASE WHEN u.fire THEN 'firing'::alert_state ELSE a.state END,
+                                 fired_at = CASE WHEN u.fire THEN $5::timestamptz ELSE a.fired_at END,
+                                 root_id = u.root_id, summary = u.summary
+             FROM unnest($1::bigint[], $2::bool[], $3::bigint[], $4::text[]) AS u(id, fire, root_id, summary)
+             WHERE a.id = u.id
+             RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, u.fire AS fired_now`,
+            [updates.map((u) => u.row.id), updates.map((u) => u.fire), updates.map((u) => u.rootId), updates.map((u) => u.summary), now],
+          );
+          for (const { fired_now: firedNow, ...row } of rows as Array<AlertRow & { fired_now: boolean }>) {
+            next.set(row.fingerprint, row);
+            if (firedNow) transitions.push({ row, from: 'pending', to: 'firing' });
+          }
+        }
       }
       const notices = this.notices(transitions, next, now);
       if (enqueue) for (const notice of notices) await enqueue(client, notice);
       await client.query('COMMIT');
       this.open = next;
-      const symptoms = (id: string) => [...next.values()].filter((r) => r.root_id === id).length;
+      const counts = symptomCounts(next.values());
       return {
-        transitions: transitions.map((t) => ({ alert: alertOf(t.row, symptoms(t.row.id)), from: t.from, to: t.to, at: now.toISOString() })),
+        transitions: transitions.map((t) => ({ alert: alertOf(t.row, counts.get(t.row.id) ?? 0), from: t.from, to: t.to, at: now.toISOString() })),
         notices,
       };
     } catch (error) {
@@ -159,8 +206,10 @@ export class AlertStore {
     const byId = new Map<string, AlertRow>();
     for (const r of open.values()) byId.set(r.id, r);
     for (const t of transitions) byId.set(t.row.id, t.row);
+    const members = new Map<string, AlertRow[]>();
+    for (const r of open.values()) if (r.root_id !== null && r.root_id !== r.id) members.set(r.root_id, [...(members.get(r.root_id) ?? []), r]);
+    const counts = symptomCounts(open.values());
     const groupOf = (row: AlertRow): AlertRow => (row.root_id !== null ? (byId.get(row.root_id) ?? row) : row);
-    const symptoms = (id: string) => [...open.values()].filter((r) => r.root_id === id).length;
     const groups = new Map<string, { root: AlertRow; transitions: typeof transitions }>();
     for (const t of transitions) {
       if (t.to === 'pending' || (t.to === 'resolved' && t.row.fired_at === null)) continue;
@@ -170,21 +219,18 @@ export class AlertStore {
       groups.set(root.id, g);
     }
     return [...groups.values()].map(({ root, transitions: ts }) => {
-      const members = [root, ...[...open.values()].filter((r) => r.root_id === root.id && r.id !== root.id)];
-      for (const t of ts) if (!members.some((m) => m.id === t.row.id)) members.push(t.row);
-      const current = members.map((m) => byId.get(m.id) ?? m);
+      const list = [root, ...(members.get(root.id) ?? [])];
+      const ids = new Set(list.map((m) => m.id));
+      for (const t of ts) if (!ids.has(t.row.id)) list.push(t.row);
+      const current = list.map((m) => byId.get(m.id) ?? m);
       return {
         groupKey: root.fingerprint,
         status: current.some((m) => m.state === 'firing') ? 'firing' : 'resolved',
-        alerts: current.map((m) => alertOf(m, m.id === root.id ? symptoms(root.id) : 0)),
+        alerts: current.map((m) => alertOf(m, m.id === root.id ? (counts.get(root.id) ?? 0) : 0)),
         transitions: ts.map((t) => ({ alert: alertOf(t.row, 0), from: t.from, to: t.to, at: now.toISOString() })),
         at: now.toISOString(),
       } satisfies AlertNotice;
     });
-  }
-
-  private symptomsOf(id: string): number {
-    return [...this.open.values()].filter((r) => r.root_id === id).length;
   }
 
   /** Alerts open at some moment of [from, to], newest first. */

@@ -68,8 +68,9 @@ parentPort?.on('message', (message: ToChecksWorker) => {
       for (const [node, byId] of facts) {
         const list = [...byId.values()];
         state.set(node, list);
+        // only the sessions that are down cross to the API's thread: a cluster has N x (N-1) of them
         for (const f of list) {
-          if (f.kind === 'bgpSession') sessions.push({ node, daemon: f.value.daemon, peerAddress: f.value.peerAddress, state: f.value.state });
+          if (f.kind === 'bgpSession' && f.value.state !== 'established') sessions.push({ node, daemon: f.value.daemon, peerAddress: f.value.peerAddress, state: f.value.state });
         }
       }
       let findings: Finding[] = [];

@@ -1,8 +1,8 @@
 // The rules as a pure function: which conditions hold, with which labels, and how symptoms group
 // under a root cause.
-import type { ExpectedNode, Finding } from '@netatlas/wire';
+import { makeFact, type ExpectedNode, type Finding } from '@netatlas/wire';
 import { describe, expect, it } from 'vitest';
-import type { SessionSignal } from './checks-worker.js';
+import { downUplinks, type SessionSignal } from './checks-worker.js';
 import { evaluateRules, fingerprintOf, type NodeSignal, type RuleInput } from './rules.js';
 
 const NOW = Date.parse('2026-11-23T18:00:00Z');
@@ -105,9 +105,7 @@ describe('alert rules', () => {
 });
 
 describe('downUplinks', () => {
-  it('names the interface that holds the node address when it is not up, and nothing for the others', async () => {
-    const { makeFact } = await import('@netatlas/wire');
-    const { downUplinks } = await import('./checks-worker.js');
+  it('names the interface that holds the node address when it is not up, and nothing for the others', () => {
     const link = (ifname: string, operstate: string, flags: string[]) =>
       makeFact('link', {
         ifname, ifindex: 2, kind: 'veth', mtu: 1500, mac: null, operstate, flags, master: null, linkIndex: null, linkNetnsId: null, vxlan: null, bridge: null, alias: null,

@@ -1,0 +1,123 @@
+// The alert store against the real Postgres: the lifecycle (pending, firing after `for`, resolved),
+// root-cause links, the notices per group, and a cluster-wide failure applied in a few statements.
+import type { AlertRule } from '@netatlas/wire';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrate } from '../db/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { setupOnce } from '../testing/setup.js';
+import { defaultAlertConfig } from './alert-config.js';
+import { AlertStore } from './alert-store.js';
+import { fingerprintOf, RULES, type Condition } from './rules.js';
+
+const cond = (rule: AlertRule, labels: Record<string, string>, root: Condition | null = null): Condition => ({
+  rule,
+  severity: RULES[rule].severity,
+  labels,
+  fingerprint: fingerprintOf(rule, labels),
+  summary: `${rule} ${JSON.stringify(labels)}`,
+  rootFingerprint: root?.fingerprint ?? null,
+});
+
+describe('AlertStore', () => {
+  let database: TestDatabase;
+  let pool: pg.Pool;
+  const forMs = defaultAlertConfig().forMs;
+  const window = (t: number) => ({ from: new Date(t - 1000).toISOString(), to: new Date(t).toISOString() });
+
+  setupOnce(async () => {
+    database = await createTestDatabase('alertstore');
+    await migrate(database.url);
+    pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await database?.drop();
+  });
+
+  it('pending, firing after `for`, resolved; symptoms point at their root; one notice per group', async () => {
+    const store = new AlertStore(pool);
+    await store.load();
+    const t0 = Date.parse('2026-11-23T18:00:00Z');
+    const root = cond('NodeUnreachable', { node: 'n3' });
+    const a = cond('RouteLoss', { node: 'n1', peer: 'n3', prefix: '10.233.3.0/24' }, root);
+    const b = cond('RouteLoss', { node: 'n2', peer: 'n3', prefix: '10.233.3.0/24' }, root);
+    const lone = cond('MtuMismatch', { node: 'n1', interface: 'veth1' });
+
+    const first = await store.apply([root, a, b, lone], new Date(t0), forMs, window(t0), null);
+    // MtuMismatch has no `for`: pending and firing at once; the rest pending
+    expect(first.transitions.map((t) => `${t.alert.rule}:${t.to}`).sort()).toEqual(
+      ['MtuMismatch:firing', 'MtuMismatch:pending', 'NodeUnreachable:pending', 'RouteLoss:pending', 'RouteLoss:pending'].sort(),
+    );
+    expect(first.notices.map((n) => `${n.groupKey}:${n.status}:${n.alerts.length}`)).toEqual([`${lone.fingerprint}:firing:1`]);
+    const rootId = store.openAlerts().find((x) => x.fingerprint === root.fingerprint)!.id;
+    expect(store.openAlerts().filter((x) => x.rootId === rootId)).toHaveLength(2);
+    expect(store.openAlerts().find((x) => x.id === rootId)!.symptoms).toBe(2);
+
+    // 5 s later: still pending; 10 s: firing, one notice for the group with all three
+    expect((await store.apply([root, a, b, lone], new Date(t0 + 5000), forMs, window(t0 + 5000), null)).transitions).toEqual([]);
+    const fired = await store.apply([root, a, b, lone], new Date(t0 + 10_000), forMs, window(t0 + 10_000), null);
+    expect(fired.transitions.map((t) => `${t.alert.rule}:${t.from}->${t.to}`).sort()).toEqual(
+      ['NodeUnreachable:pending->firing', 'RouteLoss:pending->firing', 'RouteLoss:pending->firing'].sort(),
+    );
+    expect(fired.notices).toHaveLength(1);
+    expect(fired.notices[0]).toMatchObject({ groupKey: root.fingerprint, status: 'firing' });
+    expect(fired.notices[0]!.alerts.map((x) => x.rule)).toEqual(['NodeUnreachable', 'RouteLoss', 'RouteLoss']);
+
+    // the condition clears: resolved, with the clearing window, and a resolved notice
+    const cleared = await store.apply([lone], new Date(t0 + 20_000), forMs, window(t0 + 20_000), null);
+    expect(cleared.transitions.map((t) => t.to)).toEqual(['resolved', 'resolved', 'resolved']);
+    expect(cleared.notices).toHaveLength(1);
+    expect(cleared.notices[0]).toMatchObject({ groupKey: root.fingerprint, status: 'resolved' });
+    const stored = await store.query({ from: new Date(t0 - 1000), to: new Date(t0 + 30_000), limit: 100 });
+    expect(stored.find((x) => x.fingerprint === a.fingerprint)).toMatchObject({
+      state: 'resolved',
+      firedAt: new Date(t0 + 10_000).toISOString(),
+      resolvedAt: new Date(t0 + 20_000).toISOString(),
+      clear: window(t0 + 20_000),
+      cause: window(t0),
+    });
+
+    // a condition that clears before its `for`: resolved without ever firing, no notice
+    const flap = cond('RouteLoss', { node: 'n1', peer: 'n2', prefix: '10.233.2.0/24' });
+    await store.apply([lone, flap], new Date(t0 + 30_000), forMs, window(t0 + 30_000), null);
+    const healed = await store.apply([lone], new Date(t0 + 31_000), forMs, window(t0 + 31_000), null);
+    expect(healed.transitions.map((t) => `${t.from}->${t.to}`)).toEqual(['pending->resolved']);
+    expect(healed.notices).toEqual([]);
+
+    // a new store (an API restart) picks up the open ones
+    const again = new AlertStore(pool);
+    await again.load();
+    expect(again.openAlerts().map((x) => x.fingerprint)).toEqual([lone.fingerprint]);
+  });
+
+  it('a cluster-wide failure (200 roots, 39,800 symptoms) is applied in one transaction, quickly', async () => {
+    const store = new AlertStore(pool);
+    await store.load();
+    const t0 = Date.parse('2026-11-23T19:00:00Z');
+    const nodes = Array.from({ length: 200 }, (_, i) => `node${i}`);
+    const roots = nodes.map((n) => cond('NodeUnreachable', { node: n }));
+    const symptoms = nodes.flatMap((a, i) =>
+      nodes.filter((b) => b !== a).map((b) => cond('RouteLoss', { node: a, peer: b, prefix: `10.${Math.floor(i / 250)}.${i % 250}.0/24` }, roots[nodes.indexOf(b)]!)),
+    );
+    const all = [...roots, ...symptoms, cond('MtuMismatch', { node: 'node0', interface: 'flannel.1' })];
+    const openBefore = store.openAlerts().length;
+    const started = performance.now();
+    const first = await store.apply(all, new Date(t0), forMs, window(t0), null);
+    const firstMs = performance.now() - started;
+    const fired = await store.apply(all, new Date(t0 + 60_000), forMs, window(t0 + 60_000), null);
+    const resolved = await store.apply([], new Date(t0 + 120_000), forMs, window(t0 + 120_000), null);
+    const totalMs = performance.now() - started;
+    process.stdout.write(`40,001 alerts: started in ${firstMs.toFixed(0)} ms; started, fired and resolved in ${totalMs.toFixed(0)} ms\n`);
+    expect(first.transitions.filter((t) => t.to === 'pending')).toHaveLength(40_001);
+    expect(fired.transitions.filter((t) => t.to === 'firing')).toHaveLength(40_000);
+    expect(fired.notices).toHaveLength(200);
+    expect(fired.notices.every((n) => n.alerts.length === 200)).toBe(true);
+    // what was open before and is not among the conditions resolved with the first apply
+    expect(first.transitions.filter((t) => t.to === 'resolved')).toHaveLength(openBefore);
+    expect(resolved.transitions).toHaveLength(40_001);
+    expect(store.openAlerts()).toEqual([]);
+    expect(totalMs).toBeLessThan(30_000);
+  }, 60_000);
+});
