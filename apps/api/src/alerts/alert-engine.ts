@@ -22,6 +22,9 @@ import { evaluateRules, type NodeSignal } from './rules.js';
 /** What the checks read: what the topology reads, plus kube-router's ipsets. */
 export const CHECK_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'node', 'ipset', 'ipsetMember'];
 
+/** the longest pause between two evaluations that the CPU budget may impose */
+const MAX_BACKOFF_MS = 3000;
+
 const CHECKED_SETS = new Set([KUBE_ROUTER_POD_SUBNETS, KUBE_ROUTER_NODE_IPS]);
 
 /**
@@ -256,7 +259,8 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       // at most a tenth of a core: idle nine times as long as the evaluation took (ingest and
       // Postgres share this 2-core machine; at 200 nodes under heavy churn an evaluation takes
       // ~0.4 s, so the rules run every ~4 s there; on a small cluster every NETATLAS_ALERT_EVAL_MS)
-      this.notBefore = Date.now() + 9 * (Date.now() - started);
+      // (capped, so that one slow evaluation never delays the next by more than 3 s)
+      this.notBefore = Date.now() + Math.min(MAX_BACKOFF_MS, 9 * (Date.now() - started));
     }
   }
 
