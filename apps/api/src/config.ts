@@ -54,6 +54,48 @@ export const CONFIG_DEFAULTS = {
 type Env = Record<string, string | undefined>;
 
 /**
+ * Every environment variable the API reads: loadConfig's (with alerts/alert-config.ts and
+ * notify/notify-config.ts), and at start NETATLAS_MIGRATIONS_DIR (db/migrate.ts) and the version it
+ * reports (app-version.ts: NETATLAS_VERSION, else npm's npm_package_version). KUBERNETES_SERVICE_HOST
+ * and _PORT are set by Kubernetes in every pod; HOME locates ~/.kube/config. A `${NAME}` in a webhook
+ * URL or header reads NAME too. docker-compose.yml and the Kubernetes manifests may set only these
+ * (tools/deploy checks it; config-env.spec.ts checks the list against the code).
+ */
+export const API_ENV = [
+  'DATABASE_URL',
+  'NETATLAS_DATA_DIR',
+  'HOST',
+  'PORT',
+  'NETATLAS_TOKEN',
+  'NETATLAS_HEARTBEAT_S',
+  'NETATLAS_LOST_AFTER_S',
+  'NETATLAS_RETENTION_DAYS',
+  'NETATLAS_MAX_MESSAGE_MB',
+  'NETATLAS_LIVE_BATCH_MS',
+  'NETATLAS_WEB_DIR',
+  'NETATLAS_MIGRATIONS_DIR',
+  'NETATLAS_KUBERNETES',
+  'KUBERNETES_SERVICE_HOST',
+  'KUBERNETES_SERVICE_PORT',
+  'KUBECONFIG',
+  'HOME',
+  'NETATLAS_ALERT_EVAL_MS',
+  'NETATLAS_ALERT_FOR',
+  'NETATLAS_NODE_LEFT_SHOW',
+  'NETATLAS_WEBHOOKS',
+  'NETATLAS_NOTIFY_CONFIG',
+  'NETATLAS_NOTIFY_TIMEOUT_S',
+  'NETATLAS_NOTIFY_MAX_BACKOFF_S',
+  'NETATLAS_EXTERNAL_URL',
+  'NETATLAS_VERSION',
+  'npm_package_version',
+] as const;
+
+/** The variables of API_ENV read at start outside loadConfig. */
+export const API_ENV_OUTSIDE_CONFIG = ['NETATLAS_MIGRATIONS_DIR', 'NETATLAS_VERSION', 'npm_package_version'] as const;
+
+
+/**
  * NETATLAS_KUBERNETES: `auto` (the default) is in-cluster inside a pod (KUBERNETES_SERVICE_HOST is
  * set), else the KUBECONFIG file(s) when KUBECONFIG is set, else off. `kubeconfig` reads KUBECONFIG,
  * or ~/.kube/config.

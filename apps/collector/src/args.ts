@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export const USAGE = `Usage: npm run collector -- (--once | --watch | --api <url>) [options]
 
@@ -72,6 +72,36 @@ function apiUrl(value: string): string {
   return url.origin;
 }
 
+/** The collector's command-line options (parseArgs), one per flag in USAGE. */
+const COLLECTOR_OPTIONS = {
+  once: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  api: { type: 'string' },
+  token: { type: 'string' },
+  netns: { type: 'string' },
+  'node-name': { type: 'string' },
+  readers: { type: 'string' },
+  'bird-socket': { type: 'string' },
+  'gobgp-api': { type: 'string' },
+  timeout: { type: 'string' },
+  debounce: { type: 'string' },
+  'poll-kernel': { type: 'string' },
+  'poll-bgp': { type: 'string' },
+  'poll-ipset': { type: 'string' },
+  'poll-ipvs': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/** Every flag the collector accepts, without the leading `--` (the deploy tests check manifests against it). */
+export const COLLECTOR_FLAGS = Object.keys(COLLECTOR_OPTIONS) as ReadonlyArray<keyof typeof COLLECTOR_OPTIONS>;
+
+/**
+ * Every environment variable the collector reads: the token (parseCollectorArgs), the version it reports
+ * (main.ts: NETATLAS_VERSION, else npm's npm_package_version) and PATH, where the runner looks for its
+ * tools. docker-compose.yml and the Kubernetes manifests may set only these (tools/deploy checks it).
+ */
+export const COLLECTOR_ENV = ['NETATLAS_TOKEN', 'NETATLAS_VERSION', 'npm_package_version', 'PATH'] as const;
+
 /**
  * Parses the collector's command line (without the node and script paths). Throws on bad input.
  * `env` supplies NETATLAS_TOKEN.
@@ -81,24 +111,7 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
     args: [...argv],
     strict: true,
     allowPositionals: true,
-    options: {
-      once: { type: 'boolean' },
-      watch: { type: 'boolean' },
-      api: { type: 'string' },
-      token: { type: 'string' },
-      netns: { type: 'string' },
-      'node-name': { type: 'string' },
-      readers: { type: 'string' },
-      'bird-socket': { type: 'string' },
-      'gobgp-api': { type: 'string' },
-      timeout: { type: 'string' },
-      debounce: { type: 'string' },
-      'poll-kernel': { type: 'string' },
-      'poll-bgp': { type: 'string' },
-      'poll-ipset': { type: 'string' },
-      'poll-ipvs': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: COLLECTOR_OPTIONS,
   });
   if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
   if (values.once && values.watch) throw new Error('choose one of --once and --watch');
