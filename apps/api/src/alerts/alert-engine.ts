@@ -166,7 +166,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       this.log.error(`checks worker failed: ${error.message}; restarting it`);
       this.worker = null;
       this.loaded = false;
-      for (const resolve of this.waiting.values()) resolve({ type: 'evaluated', id: -1, ms: 0, findings: [], expected: [], sessions: [], uplinksDown: [], error: error.message });
+      for (const resolve of this.waiting.values()) resolve({ type: 'evaluated', id: -1, ms: 0, findings: [], totalFindings: 0, expected: [], sessions: [], uplinksDown: [], error: error.message });
       this.waiting.clear();
     });
     return worker;
@@ -225,6 +225,9 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
         return;
       }
       this.lastCheckMs = result.ms;
+      if (result.totalFindings > result.findings.length) {
+        this.report(`${result.totalFindings} expected-state findings; the rules see the first ${result.findings.length} (is the cluster this broken, or are nodes missing from it?)`);
+      }
       const conditions = evaluateRules({
         now: now.getTime(),
         nodes: this.nodeSignals(result.expected, now.getTime()),

@@ -37,6 +37,8 @@ export type FromChecksWorker =
       id: number;
       ms: number;
       findings: Finding[];
+      /** how many there were before MAX_FINDINGS cut them */
+      totalFindings: number;
       expected: ExpectedNode[];
       sessions: SessionSignal[];
       uplinksDown: UplinkSignal[];
@@ -44,6 +46,12 @@ export type FromChecksWorker =
     };
 
 const facts = new Map<string, Map<string, Fact>>();
+
+/**
+ * At most this many findings cross to the API's thread per evaluation: a badly broken (or badly
+ * simulated) 1000-node cluster has ~N x (N-1) of them, and the API must keep serving ingest.
+ */
+export const MAX_FINDINGS = 50_000;
 
 parentPort?.on('message', (message: ToChecksWorker) => {
   const t0 = performance.now();
@@ -83,7 +91,19 @@ parentPort?.on('message', (message: ToChecksWorker) => {
         error = (e as Error).stack ?? String(e);
       }
       const uplinksDown = downUplinks(state, expected);
-      parentPort?.postMessage({ type: 'evaluated', id: message.id, ms: performance.now() - t0, findings, expected, sessions, uplinksDown, error } satisfies FromChecksWorker);
+      const totalFindings = findings.length;
+      if (findings.length > MAX_FINDINGS) findings = findings.slice(0, MAX_FINDINGS);
+      parentPort?.postMessage({
+        type: 'evaluated',
+        id: message.id,
+        ms: performance.now() - t0,
+        findings,
+        totalFindings,
+        expected,
+        sessions,
+        uplinksDown,
+        error,
+      } satisfies FromChecksWorker);
       break;
     }
   }

@@ -96,17 +96,25 @@ export function evaluateRules(input: RuleInput): Condition[] {
     roots.set(u.node, fingerprintOf('NodeUnreachable', labels));
     add('NodeUnreachable', labels, `${u.node} is unreachable: its underlay interface ${u.ifname} is ${u.operstate}`);
   }
-  const reportingNodes = input.nodes.filter((n) => reporting(n.name)).map((n) => n.name);
+  const reportingCount = input.nodes.filter((n) => reporting(n.name)).length;
+  // who lost routes or sessions to whom, indexed once (a broken cluster has N x (N-1) of them)
+  const affectedBy = new Map<string, Set<string>>();
+  const touch = (peer: string | null, node: string) => {
+    if (peer === null || peer === node) return;
+    let set = affectedBy.get(peer);
+    if (!set) affectedBy.set(peer, (set = new Set()));
+    set.add(node);
+  };
+  for (const f of routeLoss) touch(f.peer, f.node);
+  for (const s of sessionsDown) touch(s.peerNode, s.node);
   for (const n of input.nodes) {
     if (!inCluster(n.name) || roots.has(n.name)) continue;
-    const others = reportingNodes.filter((o) => o !== n.name);
-    const affected = new Set<string>();
-    for (const f of routeLoss) if (f.peer === n.name && f.node !== n.name) affected.add(f.node);
-    for (const s of sessionsDown) if (s.peerNode === n.name && s.node !== n.name) affected.add(s.node);
-    if (others.length >= 2 && affected.size >= Math.max(2, Math.ceil((2 * others.length) / 3))) {
+    const others = reportingCount - (reporting(n.name) ? 1 : 0);
+    const affected = affectedBy.get(n.name) ?? new Set<string>();
+    if (others >= 2 && affected.size >= Math.max(2, Math.ceil((2 * others) / 3))) {
       const labels = { node: n.name };
       roots.set(n.name, fingerprintOf('NodeUnreachable', labels));
-      add('NodeUnreachable', labels, `${n.name} is unreachable: ${affected.size} of ${others.length} nodes lost their routes or BGP sessions to it`);
+      add('NodeUnreachable', labels, `${n.name} is unreachable: ${affected.size} of ${others} nodes lost their routes or BGP sessions to it`);
     }
   }
   const rootOf = (node: string, peer: string | null) => (peer !== null ? roots.get(peer) : undefined) ?? roots.get(node) ?? null;
