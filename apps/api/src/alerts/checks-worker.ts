@@ -2,8 +2,9 @@
 // and evaluates them on request (libs/graph checks.ts), so a check of the whole cluster never holds
 // up the API's event loop, where collectors wait for their acks.
 import { evaluateChecks } from '@netatlas/graph';
-import { factId, type BgpSessionValue, type ExpectedNode, type Fact, type FactChange, type Finding } from '@netatlas/wire/core';
+import type { BgpSessionValue, ExpectedNode, Fact, FactChange, Finding } from '@netatlas/wire/core';
 import { parentPort } from 'node:worker_threads';
+import { applyToMirror, loadMirror, type FactMirror } from '../live/fact-mirror.js';
 
 export interface KubeNodeInput {
   name: string;
@@ -45,7 +46,7 @@ export type FromChecksWorker =
       error: string | null;
     };
 
-const facts = new Map<string, Map<string, Fact>>();
+const facts: FactMirror = new Map();
 
 /**
  * At most this many findings cross to the API's thread per evaluation: a badly broken (or badly
@@ -57,18 +58,11 @@ parentPort?.on('message', (message: ToChecksWorker) => {
   const t0 = performance.now();
   switch (message.type) {
     case 'load':
-      facts.clear();
-      for (const [node, list] of message.state) facts.set(node, new Map(list.map((f) => [factId(f), f])));
+      loadMirror(facts, message.state);
       parentPort?.postMessage({ type: 'loaded', ms: performance.now() - t0 } satisfies FromChecksWorker);
       break;
     case 'changes':
-      for (const c of message.changes) {
-        let byId = facts.get(c.node);
-        if (!byId) facts.set(c.node, (byId = new Map()));
-        if (c.after === null) byId.delete(factId(c));
-        else byId.set(factId(c), { kind: c.kind, key: c.key, value: c.after } as Fact);
-        if (byId.size === 0) facts.delete(c.node);
-      }
+      applyToMirror(facts, message.changes);
       break;
     case 'evaluate': {
       const state = new Map<string, Fact[]>();

@@ -5,6 +5,7 @@
 import type { CniStyle, DeltaMessage, FactChange, FactKind, FactRef, NodeEvent, NodeStatus, ReaderStatus, SnapshotMessage } from '@netatlas/wire';
 import type { Fact } from '@netatlas/wire';
 import type pg from 'pg';
+import { withTransaction } from '../db/transaction.js';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
 
 export type IngestOutcome =
@@ -299,21 +300,7 @@ export class FactWriter {
     return rows[0]!;
   }
 
-  private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await run(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, run);
   }
 }

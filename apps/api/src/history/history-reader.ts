@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
 import { chunkParams, forEachNodeChunk } from './node-chunks.js';
 import { streamStateJson } from './state-stream.js';
+import { validAt } from './valid-at.js';
 
 interface DiffRow {
   node: string;
@@ -57,23 +58,6 @@ interface FactRow {
 
 const asFact = (row: FactRow): Fact => ({ kind: row.kind, key: row.key, value: row.value }) as Fact;
 
-/**
- * The condition for the versions valid now (at = null) or at a moment, optionally of some kinds
- * only; its values are appended to `params`. State at T must be written as a range containment for
- * the GiST index to serve it.
- */
-function validAt(params: unknown[], at: Date | null, kinds: readonly FactKind[] | null): string {
-  let where = 'f.valid_to IS NULL';
-  if (at) {
-    params.push(at);
-    where = `tstzrange(f.valid_from, f.valid_to, '[)') @> $${params.length}::timestamptz`;
-  }
-  if (kinds) {
-    params.push(kinds);
-    where += ` AND f.kind = ANY($${params.length}::text[])`;
-  }
-  return where;
-}
 
 export class HistoryReader {
   constructor(private readonly pool: pg.Pool) {}

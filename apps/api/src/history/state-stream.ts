@@ -3,6 +3,7 @@
 import type { FactKind } from '@netatlas/wire';
 import type pg from 'pg';
 import { chunkParams, forEachNodeChunk, type NodeChunkOptions } from './node-chunks.js';
+import { validAt } from './valid-at.js';
 
 export type StateStreamOptions = NodeChunkOptions;
 
@@ -23,15 +24,7 @@ export async function streamStateJson(
     async (client, chunk) => {
       const params: unknown[] = [];
       const nodes = chunkParams(params, chunk);
-      let where = 'f.valid_to IS NULL';
-      if (at) {
-        params.push(at);
-        where = `tstzrange(f.valid_from, f.valid_to, '[)') @> $${params.length}::timestamptz`;
-      }
-      if (kinds) {
-        params.push(kinds);
-        where += ` AND f.kind = ANY($${params.length}::text[])`;
-      }
+      const where = validAt(params, at, kinds);
       // per node, so each subquery is an index scan on (node_id, validity) or on the current
       // facts; concatenated rather than json_build_object: less time in Postgres, and compact
       const { rows } = await client.query<{ node: string; facts: string | null }>(

@@ -6,6 +6,7 @@
 // and a delete only when it is not already a delete.
 import type { NodeEvent, NodeStatus } from '@netatlas/wire';
 import type pg from 'pg';
+import { withTransaction } from '../db/transaction.js';
 import { nodeEventOf, type NodeEventRow } from '../history/rows.js';
 import type { KubeNode } from './kube-types.js';
 
@@ -139,22 +140,8 @@ export class KubeEventWriter {
     return rows[0]!;
   }
 
-  private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await run(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, run);
   }
 }
 

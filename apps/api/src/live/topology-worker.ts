@@ -2,8 +2,9 @@
 // topology and its patches there, so that a recompute (100–400 ms at 200 nodes) never holds up the
 // API's event loop, where collectors wait for their acks.
 import { deriveTopology, diffTopology, isEmptyTopologyPatch, type PodName } from '@netatlas/graph';
-import { factId, type Fact, type FactChange, type Topology, type TopologyPatch } from '@netatlas/wire/core';
+import type { Fact, FactChange, Topology, TopologyPatch } from '@netatlas/wire/core';
 import { parentPort } from 'node:worker_threads';
+import { applyToMirror, loadMirror, type FactMirror } from './fact-mirror.js';
 
 export type ToWorker =
   | { type: 'load'; state: Array<[string, Fact[]]> }
@@ -15,7 +16,7 @@ export type FromWorker =
   | { type: 'loaded'; ms: number }
   | { type: 'patch'; patch: TopologyPatch | null; ms: number };
 
-const facts = new Map<string, Map<string, Fact>>();
+const facts: FactMirror = new Map();
 let topology: Topology | null = null;
 /** Kubernetes pods by IP, when Kubernetes is watched: pods are labelled with their names */
 let pods = new Map<string, PodName>();
@@ -30,8 +31,7 @@ parentPort?.on('message', (message: ToWorker) => {
   const t0 = performance.now();
   switch (message.type) {
     case 'load':
-      facts.clear();
-      for (const [node, list] of message.state) facts.set(node, new Map(list.map((f) => [factId(f), f])));
+      loadMirror(facts, message.state);
       topology = deriveTopology(current(), { pods });
       parentPort?.postMessage({ type: 'loaded', ms: performance.now() - t0 } satisfies FromWorker);
       break;
@@ -39,14 +39,8 @@ parentPort?.on('message', (message: ToWorker) => {
       pods = new Map(message.pods);
       break;
     case 'changes':
-      for (const c of message.changes) {
-        let byId = facts.get(c.node);
-        if (!byId) facts.set(c.node, (byId = new Map()));
-        if (c.after === null) byId.delete(factId(c));
-        else byId.set(factId(c), { kind: c.kind, key: c.key, value: c.after } as Fact);
-        // a node whose facts all ended (it left) is no longer a host of the topology
-        if (byId.size === 0) facts.delete(c.node);
-      }
+      // a node whose facts all ended (it left) is no longer a host of the topology
+      applyToMirror(facts, message.changes);
       break;
     case 'derive': {
       const next = deriveTopology(current(), { pods });
