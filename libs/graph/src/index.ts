@@ -3,3 +3,4 @@ export * from './cni-style.js';
 export * from './topology.js';
 export * from './checks.js';
 export { parseIp, type Ip } from './topology-ip.js';
+export * from './topology-incremental.js';

@@ -486,353 +486,96 @@ export function resolveNexthop(h: Host, nh: Pick<Nexthop, 'gateway' | 'dev'>, ow
 }
 
 // ------------------------------------------------------------------ the derivation
+//
+// In two steps, so that a live topology can be kept current by re-deriving only the hosts whose
+// facts changed (IncrementalTopology, topology-incremental.ts): what every host needs from the
+// others (who owns an address, whose pod CIDR a prefix is, which tunnel has which local end) is
+// gathered first (TopologyContext); each host then yields its own part: its nodes, and every edge
+// that starts at it or at one of its devices. Only subnets, external peers and VTEPs are shared by
+// hosts; a part says what it contributes to them, and they are built from all parts.
 
-export function deriveTopology(input: TopologyInput, options: DeriveTopologyOptions = {}): Topology {
-  const hosts = indexHosts(input, options.podCidrs);
+/** What a host's part needs to know of the other hosts. */
+export interface TopologyContext {
+  /** who holds each global address (held by several: nobody) */
+  addrOwner: Map<IpKey, string>;
+  /** whose pod CIDR a prefix is (claimed by several: nobody) */
+  cidrOwner: PrefixTable<string>;
+  /** `kind|vni|local address` → the tunnel with that local end */
+  tunnelByLocal: Map<string, string>;
+  /** host name → its rank in name order (orders the route edges into sorted runs) */
+  hostRank: Map<string, number>;
+}
 
-  // one list per type: ids start with the type, and hosts are visited in order, so the lists put
-  // together are long sorted runs and the final (Tim)sort is close to linear
-  const nodeLists = new Map<string, TopoNode[]>();
-  const edgeLists = new Map<string, TopoEdge[]>();
-  const addNode = (n: TopoNode) => push(nodeLists, n.type, n);
-  const addEdge = (e: TopoEdge) => push(edgeLists, e.type, e);
-  const hostIds = new Map(hosts.map((h) => [h.name, h.id]));
-  const hostRank = new Map(hosts.map((h, i) => [h.name, i]));
-  const idOfHost = (name: string) => hostIds.get(name) ?? hostId(name);
+/** A host's share of the topology. */
+export interface HostPart {
+  host: string;
+  /** its nodes and the edges that start at it or at its devices, each sorted by id, ids unique */
+  nodes: TopoNode[];
+  edges: TopoEdge[];
+  /** what it tells of the shared nodes */
+  externals: Map<string, { roles: Set<string>; asns: Set<number> }>;
+  vteps: Set<string>;
+  /** underlay subnet → family */
+  subnets: Map<string, string>;
+  /** every address its pods were seen with (a change of Kubernetes' pod names touches these hosts) */
+  podIps: string[];
+}
 
-  // who owns an address, and whose pod CIDR a prefix is (an address or CIDR claimed by two hosts,
-  // such as kube-router's service IPs on every node, names nobody)
+/** Everything of the hosts that one host's part depends on. */
+export function topologyContext(hosts: readonly Host[]): TopologyContext {
   const addrOwner = addressOwners(hosts);
   const cidrOwner = new PrefixTable<string>();
+  const tunnelByLocal = new Map<string, string>();
+  const hostRank = new Map<string, number>();
+  hosts.forEach((h, i) => hostRank.set(h.name, i));
   for (const h of hosts) {
     for (const c of h.podCidrs) {
       const o = cidrOwner.get(c);
       cidrOwner.set(c, o === undefined || o === h.name ? h.name : AMBIGUOUS);
     }
-  }
-  /** the host whose pod CIDR most specifically contains `dst` (null: none, or claimed by several) */
-  const cidrHost = (dst: string, family: 'inet' | 'inet6'): string | null => {
-    const o = cidrOwner.matchText(dst, family);
-    return o === undefined || o === AMBIGUOUS ? null : o;
-  };
-
-  // externals and VTEPs can be reached from several hosts: collect, then emit once
-  const externals = new Map<string, { address: string; roles: Set<string>; asns: Set<number>; seenBy: Set<string> }>();
-  const external = (address: string, role: string, by: string, asn: number | null = null): string => {
-    const ip = parseIp(address);
-    const text = ip ? formatIp(ip) : address;
-    let x = externals.get(text);
-    if (!x) externals.set(text, (x = { address: text, roles: new Set(), asns: new Set(), seenBy: new Set() }));
-    x.roles.add(role);
-    x.seenBy.add(by);
-    if (asn !== null) x.asns.add(asn);
-    return externalId(text);
-  };
-  const vteps = new Map<string, Set<string>>();
-  const vtep = (address: string, by: string): string => {
-    const ip = parseIp(address);
-    const text = ip ? formatIp(ip) : address;
-    const seen = vteps.get(text) ?? new Set<string>();
-    vteps.set(text, seen.add(by));
-    return vtepId(text);
-  };
-  const subnets = new Map<string, { family: string; hosts: Set<string> }>();
-
-  for (const h of hosts) {
-    const hostData: HostData & Record<string, unknown> = {
-      cniStyle: h.style,
-      hostname: h.node?.hostname ?? null,
-      kernel: h.node?.kernel ?? null,
-      nodeIps: sorted(h.underlay.map((a) => a.text)),
-      podCidrs: h.podCidrs.map((c) => formatPrefix(c.ip, c.len)),
-    };
-    addNode({ id: h.id, type: 'host', host: null, parent: null, label: h.name, data: hostData });
-
-    // bridges and tunnels
-    const attributed = new Map<string, Set<string>>(); // bridge -> pod IPs found behind its ports
-    const bridgeNodes = new Map<string, TopoNode>();
-    for (const l of h.links.values()) {
-      if (l.kind !== 'bridge') continue;
-      const bridgeNode: TopoNode = {
-        id: bridgeId(h.name, l.ifname),
-        type: 'bridge',
-        host: h.name,
-        parent: h.id,
-        label: l.ifname,
-        data: {
-          ifname: l.ifname,
-          mtu: l.mtu,
-          mac: l.mac,
-          operstate: l.operstate,
-          addresses: sorted((h.globalAddrs.get(l.ifname) ?? []).map((a) => a.text)),
-          podBridge: h.podBridges.has(l.ifname),
-          ports: sorted((h.ports.get(l.ifname) ?? []).map((p) => p.ifname)),
-        },
-      };
-      bridgeNodes.set(l.ifname, bridgeNode);
-      addNode(bridgeNode);
-    }
-    for (const l of h.tunnels) {
-      addNode({
-        id: tunnelId(h.name, l.ifname),
-        type: 'tunnel',
-        host: h.name,
-        parent: h.id,
-        label: l.ifname,
-        data: {
-          ifname: l.ifname,
-          kind: l.kind,
-          mtu: l.mtu,
-          mac: l.mac,
-          operstate: l.operstate,
-          addresses: sorted((h.globalAddrs.get(l.ifname) ?? []).map((a) => a.text)),
-          vni: l.vxlan?.id ?? null,
-          local: l.vxlan?.local ?? l.ipip?.local ?? null,
-          remote: l.vxlan?.remote ?? l.ipip?.remote ?? null,
-          port: l.vxlan?.port ?? null,
-          dev: l.vxlan?.dev ?? null,
-        },
-      });
-    }
-
-    // veths and their pods
-    const hostRoutesByDev = new Map<string, string[]>();
-    for (const r of h.routes) {
-      if (r.type !== 'unicast' || r.gateway !== null || r.dev === null || r.nexthops.length > 0) continue;
-      const p = parsePrefix(r.dst, r.family);
-      if (p && p.len === maxLen(p.ip)) push(hostRoutesByDev, r.dev, formatIp(p.ip));
-    }
-    /** a neighbor's address as a pod IP: global unicast, in the pod CIDR (when there is one), canonical text */
-    const podIp = (address: string): string | null => {
-      const ip = parseIp(address);
-      if (!ip || !isUnicastGlobal(ip)) return null;
-      if (h.podCidrs.length > 0 && !inCidrs(ip, h.podCidrs)) return null;
-      return ip.v === 4 ? address : formatIp(ip); // v4Number admits only canonical dotted quads
-    };
-    const add = (xs: string[], x: string) => {
-      if (!xs.includes(x)) xs.push(x);
-    };
-    for (const v of h.podVeths) {
-      // small arrays rather than sets: a pod has one or two of each, and there are thousands of pods
-      const ips: string[] = [];
-      const sources: string[] = [];
-      const macs: string[] = [];
-      for (const ip of hostRoutesByDev.get(v.ifname) ?? []) {
-        add(ips, ip);
-        add(sources, 'route');
-      }
-      const bridge = v.master !== null && h.links.get(v.master)?.kind === 'bridge' ? v.master : null;
-      // the pod's MAC: what the bridge learned behind this port (not our own, not a group address)
-      for (const e of h.fdbByDev.get(v.ifname) ?? []) {
-        if (e.master === null || e.state === 'permanent' || e.dst !== null || isGroupMac(e.mac) || h.localMacs.has(e.mac)) continue;
-        add(macs, e.mac);
-      }
-      if (bridge !== null) {
-        const byMac = h.neighByMac.get(bridge);
-        for (const mac of macs) {
-          for (const n of byMac?.get(mac) ?? []) {
-            const ip = podIp(n.address);
-            if (ip === null) continue;
-            add(ips, ip);
-            add(sources, 'fdb+neighbor');
-            let seen = attributed.get(bridge);
-            if (!seen) attributed.set(bridge, (seen = new Set()));
-            seen.add(ip);
-          }
-        }
-      }
-      // neighbors on the veth itself (routed pods: Calico's cali*), also telling the pod's MAC
-      for (const n of h.neighByDev.get(v.ifname) ?? []) {
-        const ip = podIp(n.address);
-        if (ip === null) continue;
-        add(ips, ip);
-        if (n.lladdr) add(macs, n.lladdr);
-        add(sources, 'neighbor');
-      }
-      const vid = vethId(h.name, v.ifname);
-      const pid = podId(h.name, v.ifname);
-      const ipList = ips.length > 1 ? ips.sort(cmp) : ips;
-      const k8s = options.pods ? ipList.map((ip) => options.pods!.get(ip)).find((p) => p !== undefined) : undefined;
-      addNode({
-        id: vid,
-        type: 'veth',
-        host: h.name,
-        parent: bridge ? bridgeId(h.name, bridge) : h.id,
-        label: v.ifname,
-        data: { ifname: v.ifname, mtu: v.mtu, mac: v.mac, operstate: v.operstate, master: v.master, linkNetnsId: v.linkNetnsId, peerIfindex: v.linkIndex },
-      });
-      addNode({
-        id: pid,
-        type: 'pod',
-        host: h.name,
-        parent: vid,
-        label: k8s ? `${k8s.namespace}/${k8s.name}` : (ipList[0] ?? v.ifname),
-        data: { ips: ipList, macs: macs.sort(cmp), veth: v.ifname, bridge, ipSources: sources.sort(cmp), ...(k8s ? { k8s } : {}) },
-      });
-      addEdge({ id: edgeId('veth', vid, pid), type: 'veth', source: vid, target: pid, data: { netnsId: v.linkNetnsId, peerIfindex: v.linkIndex } });
-    }
-    // addresses in the pod CIDR the bridge has seen but no port explains (a learned MAC aged out, or a gone pod)
-    for (const br of h.podBridges) {
-      const node = bridgeNodes.get(br);
-      if (!node) continue;
-      const loose = new Set<string>();
-      for (const n of h.neighByDev.get(br) ?? []) {
-        const ip = podIp(n.address);
-        if (ip !== null && !attributed.get(br)?.has(ip) && ownerOf(addrOwner, ip) !== h.name) loose.add(ip);
-      }
-      node.data['unattributedIps'] = sorted(loose);
-    }
-
-    // underlay subnets: a star per subnet, not an edge per pair of hosts
-    const bySubnet = new Map<string, AddrInfo[]>();
-    for (const a of h.underlay) if (a.len < maxLen(a.ip)) push(bySubnet, formatPrefix(a.ip, a.len), a);
-    for (const [cidr, addrs] of bySubnet) {
-      const s = subnets.get(cidr) ?? { family: addrs[0]?.ip.v === 6 ? 'inet6' : 'inet', hosts: new Set<string>() };
-      subnets.set(cidr, s);
-      s.hosts.add(h.name);
-      const sid = subnetId(cidr);
-      addEdge({
-        id: edgeId('underlay', h.id, sid),
-        type: 'underlay',
-        source: h.id,
-        target: sid,
-        data: { subnet: cidr, ifnames: sorted(addrs.map((a) => a.ifname)), addresses: sorted(addrs.map((a) => a.text)) },
-      });
-    }
-  }
-
-  // BGP sessions, tunnels to remote VTEPs and route edges need every host's addresses
-  const tunnelByLocal = new Map<string, string>();
-  for (const h of hosts) {
     for (const t of h.tunnels) {
       const local = parseIp(t.vxlan?.local ?? t.ipip?.local ?? '');
       if (local) tunnelByLocal.set(`${t.kind}|${t.vxlan?.id ?? ''}|${ipKey(local)}`, tunnelId(h.name, t.ifname));
     }
   }
+  return { addrOwner, cidrOwner, tunnelByLocal, hostRank };
+}
 
+/**
+ * A text that is equal for two hosts' lists exactly when a part derived in one context equals the
+ * part derived in the other: addresses, pod CIDRs and tunnel ends with their owners (host ranks
+ * only order, they change nothing).
+ */
+export function contextSignature(hosts: readonly Host[]): string {
+  const out: string[] = [];
   for (const h of hosts) {
-    for (const s of h.sessions) {
-      const owner = ownerOf(addrOwner, parseIp(s.peerAddress));
-      const target = owner !== null ? idOfHost(owner) : external(s.peerAddress, 'bgp-peer', h.name, s.peerAs);
-      const data: BgpEdgeData & Record<string, unknown> = {
-        daemon: s.daemon,
-        name: s.name,
-        state: s.state,
-        peerAddress: s.peerAddress,
-        peerAs: s.peerAs,
-        localAddress: s.localAddress,
-        localAs: s.localAs,
-        since: s.since,
-        prefixes: { received: s.prefixesReceived, accepted: s.prefixesAccepted, sent: s.prefixesSent },
-        lastError: s.lastError,
-      };
-      addEdge({ id: edgeId('bgp', h.id, target, `${s.daemon}|${s.peerAddress}`), type: 'bgp', source: h.id, target, data });
-    }
-
-    // tunnels: VXLAN fdb entries towards remote VTEPs, and point-to-point tunnels' remote ends
-    for (const t of h.tunnels) {
-      const tid = tunnelId(h.name, t.ifname);
-      const local = parseIp(t.vxlan?.local ?? t.ipip?.local ?? '');
-      const remotes = new Map<string, { dst: string; macs: Set<string> }>();
-      const addRemote = (dst: string, mac: string | null) => {
-        const ip = parseIp(dst);
-        if (!ip || !isUnicastGlobal(ip) || (local && ipKey(local) === ipKey(ip))) return;
-        const text = formatIp(ip);
-        const r = remotes.get(text) ?? { dst: text, macs: new Set<string>() };
-        remotes.set(text, r);
-        if (mac !== null && mac !== '00:00:00:00:00:00') r.macs.add(mac);
-      };
-      for (const e of h.fdbByDev.get(t.ifname) ?? []) if (e.dst !== null) addRemote(e.dst, e.mac);
-      const p2p = t.vxlan?.remote ?? t.ipip?.remote ?? null;
-      if (p2p !== null) addRemote(p2p, null);
-      for (const r of remotes.values()) {
-        const ip = parseIp(r.dst);
-        const owner = ownerOf(addrOwner, ip);
-        const target = owner !== null ? idOfHost(owner) : vtep(r.dst, h.name);
-        addEdge({
-          id: edgeId('tunnel', tid, target, r.dst),
-          type: 'tunnel',
-          source: tid,
-          target,
-          data: {
-            dst: r.dst,
-            macs: sorted(r.macs),
-            vni: t.vxlan?.id ?? null,
-            port: t.vxlan?.port ?? null,
-            remoteHost: owner,
-            remoteTunnel: ip ? (tunnelByLocal.get(`${t.kind}|${t.vxlan?.id ?? ''}|${ipKey(ip)}`) ?? null) : null,
-          },
-        });
-      }
-    }
-
-    // node-to-node routes: a route into another host's pod CIDR, one edge per nexthop. Collected by
-    // target host (in host order), so that they reach the final sort as sorted runs
-    const byTarget: TopoEdge[][] = [];
-    const otherTargets: TopoEdge[] = [];
-    for (const r of h.routes) {
-      if (r.type !== 'unicast') continue;
-      const dstHost = cidrHost(r.dst, r.family);
-      if (dstHost === null || dstHost === h.name) continue;
-      const hops = r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev, weight: null, flags: [] }];
-      for (const nh of hops) {
-        const { vtep: via, host: nextHopHost } = resolveNexthop(h, nh, addrOwner);
-        const target =
-          nextHopHost !== null
-            ? idOfHost(nextHopHost)
-            : via !== null
-              ? vtep(via, h.name)
-              : nh.gateway !== null
-                ? external(nh.gateway, 'next-hop', h.name)
-                : idOfHost(dstHost);
-        const data: RouteEdgeData & Record<string, unknown> = {
-          table: r.table,
-          dst: r.dst,
-          gateway: nh.gateway,
-          dev: nh.dev,
-          protocol: r.protocol,
-          metric: r.metric,
-          dstHost,
-          nextHopHost,
-          vtep: via,
-          nextHopMismatch: nextHopHost !== dstHost,
-        };
-        if (r.nexthops.length > 0) data.weight = nh.weight;
-        let q = `${r.table}|${r.dst}|${nh.gateway ?? '-'}|${nh.dev ?? '-'}`;
-        if (r.metric !== 0) q += `|metric ${r.metric}`;
-        if (r.tos !== 0) q += `|tos ${r.tos}`;
-        const e: TopoEdge = { id: edgeId('route', h.id, target, q), type: 'route', source: h.id, target, data };
-        const rank = nextHopHost === null ? undefined : hostRank.get(nextHopHost);
-        if (rank === undefined) otherTargets.push(e);
-        else (byTarget[rank] ??= []).push(e);
-      }
-    }
-    for (const es of byTarget) {
-      if (!es) continue;
-      if (es.length > 1) es.sort(byId);
-      for (const e of es) addEdge(e);
-    }
-    for (const e of otherTargets) addEdge(e);
+    const addrs: string[] = [];
+    for (const list of h.globalAddrs.values()) for (const a of list) addrs.push(`${a.ip.v}:${ipKey(a.ip)}`);
+    const cidrs = h.podCidrs.map((c) => `${c.ip.v}/${prefixKey(c.ip, c.len)}/${c.len}`);
+    const tunnels = h.tunnels.map((t) => `${t.ifname}|${t.kind}|${t.vxlan?.id ?? ''}|${t.vxlan?.local ?? t.ipip?.local ?? ''}`);
+    out.push(`${h.name}\u0001${addrs.sort(cmp).join(',')}\u0001${cidrs.join(',')}\u0001${tunnels.join(',')}`);
   }
+  return out.join('\u0002');
+}
 
-  for (const [cidr, s] of subnets) {
-    addNode({ id: subnetId(cidr), type: 'subnet', host: null, parent: null, label: cidr, data: { cidr, family: s.family, hosts: sorted(s.hosts) } });
-  }
-  for (const x of externals.values()) {
-    const asns = [...x.asns].sort((a, b) => a - b);
-    addNode({
-      id: externalId(x.address),
-      type: 'external',
-      host: null,
-      parent: null,
-      label: asns.length > 0 ? `${x.address} (AS ${asns.join(', ')})` : x.address,
-      data: { address: x.address, roles: sorted(x.roles), asns, seenBy: sorted(x.seenBy) },
-    });
-  }
-  for (const [address, seenBy] of vteps) {
-    addNode({ id: vtepId(address), type: 'vtep', host: null, parent: null, label: address, data: { address, seenBy: sorted(seenBy) } });
-  }
+export function deriveTopology(input: TopologyInput, options: DeriveTopologyOptions = {}): Topology {
+  const hosts = indexHosts(input, options.podCidrs);
+  const context = topologyContext(hosts);
+  return assembleTopology(hosts.map((h) => deriveHostPart(h, context, options)));
+}
 
+/** The whole topology from every host's part (parts in host name order). */
+export function assembleTopology(parts: Iterable<HostPart>): Topology {
+  // one list per type: ids start with the type, and parts come in host order, so the lists put
+  // together are long sorted runs and the final (Tim)sort is close to linear
+  const nodeLists = new Map<string, TopoNode[]>();
+  const edgeLists = new Map<string, TopoEdge[]>();
+  const list = [...parts];
+  for (const p of list) {
+    for (const n of p.nodes) push(nodeLists, n.type, n);
+    for (const e of p.edges) push(edgeLists, e.type, e);
+  }
+  for (const n of sharedNodes(list)) push(nodeLists, n.type, n);
   // ids are unique by construction (each element comes from one fact, link, pair or address); a
   // duplicate would keep the last one (the sort is stable)
   const finish = <T extends { id: string }>(lists: Map<string, T[]>): T[] => {
@@ -841,6 +584,349 @@ export function deriveTopology(input: TopologyInput, options: DeriveTopologyOpti
     return xs.filter((x, i) => xs[i + 1]?.id !== x.id);
   };
   return { nodes: finish(nodeLists), edges: finish(edgeLists) };
+}
+
+/** The nodes hosts share, from what each part contributes: underlay subnets, external peers and next hops, VTEPs. */
+export function sharedNodes(parts: Iterable<HostPart>): TopoNode[] {
+  const subnets = new Map<string, { family: string; hosts: Set<string> }>();
+  const externals = new Map<string, { roles: Set<string>; asns: Set<number>; seenBy: Set<string> }>();
+  const vteps = new Map<string, Set<string>>();
+  for (const p of parts) {
+    for (const [cidr, family] of p.subnets) {
+      const s = subnets.get(cidr) ?? { family, hosts: new Set<string>() };
+      subnets.set(cidr, s);
+      s.hosts.add(p.host);
+    }
+    for (const [address, c] of p.externals) {
+      const x = externals.get(address) ?? { roles: new Set<string>(), asns: new Set<number>(), seenBy: new Set<string>() };
+      externals.set(address, x);
+      for (const r of c.roles) x.roles.add(r);
+      for (const a of c.asns) x.asns.add(a);
+      x.seenBy.add(p.host);
+    }
+    for (const address of p.vteps) {
+      const seen = vteps.get(address) ?? new Set<string>();
+      vteps.set(address, seen.add(p.host));
+    }
+  }
+  const out: TopoNode[] = [];
+  for (const [cidr, s] of subnets) {
+    out.push({ id: subnetId(cidr), type: 'subnet', host: null, parent: null, label: cidr, data: { cidr, family: s.family, hosts: sorted(s.hosts) } });
+  }
+  for (const [address, x] of externals) {
+    const asns = [...x.asns].sort((a, b) => a - b);
+    out.push({
+      id: externalId(address),
+      type: 'external',
+      host: null,
+      parent: null,
+      label: asns.length > 0 ? `${address} (AS ${asns.join(', ')})` : address,
+      data: { address, roles: sorted(x.roles), asns, seenBy: sorted(x.seenBy) },
+    });
+  }
+  for (const [address, seenBy] of vteps) {
+    out.push({ id: vtepId(address), type: 'vtep', host: null, parent: null, label: address, data: { address, seenBy: sorted(seenBy) } });
+  }
+  return out.sort(byId);
+}
+
+/** One host's nodes and outgoing edges, in the context of every host. */
+export function deriveHostPart(h: Host, context: TopologyContext, options: DeriveTopologyOptions = {}): HostPart {
+  const { addrOwner, cidrOwner, tunnelByLocal, hostRank } = context;
+  const nodes: TopoNode[] = [];
+  const edges: TopoEdge[] = [];
+  const addNode = (n: TopoNode) => nodes.push(n);
+  const addEdge = (e: TopoEdge) => edges.push(e);
+  const part: HostPart = { host: h.name, nodes, edges, externals: new Map(), vteps: new Set(), subnets: new Map(), podIps: [] };
+
+  /** the host whose pod CIDR most specifically contains `dst` (null: none, or claimed by several) */
+  const cidrHost = (dst: string, family: 'inet' | 'inet6'): string | null => {
+    const o = cidrOwner.matchText(dst, family);
+    return o === undefined || o === AMBIGUOUS ? null : o;
+  };
+  const external = (address: string, role: string, asn: number | null = null): string => {
+    const ip = parseIp(address);
+    const text = ip ? formatIp(ip) : address;
+    let x = part.externals.get(text);
+    if (!x) part.externals.set(text, (x = { roles: new Set(), asns: new Set() }));
+    x.roles.add(role);
+    if (asn !== null) x.asns.add(asn);
+    return externalId(text);
+  };
+  const vtep = (address: string): string => {
+    const ip = parseIp(address);
+    const text = ip ? formatIp(ip) : address;
+    part.vteps.add(text);
+    return vtepId(text);
+  };
+
+  const hostData: HostData & Record<string, unknown> = {
+    cniStyle: h.style,
+    hostname: h.node?.hostname ?? null,
+    kernel: h.node?.kernel ?? null,
+    nodeIps: sorted(h.underlay.map((a) => a.text)),
+    podCidrs: h.podCidrs.map((c) => formatPrefix(c.ip, c.len)),
+  };
+  addNode({ id: h.id, type: 'host', host: null, parent: null, label: h.name, data: hostData });
+
+  // bridges and tunnels
+  const attributed = new Map<string, Set<string>>(); // bridge -> pod IPs found behind its ports
+  const bridgeNodes = new Map<string, TopoNode>();
+  for (const l of h.links.values()) {
+    if (l.kind !== 'bridge') continue;
+    const bridgeNode: TopoNode = {
+      id: bridgeId(h.name, l.ifname),
+      type: 'bridge',
+      host: h.name,
+      parent: h.id,
+      label: l.ifname,
+      data: {
+        ifname: l.ifname,
+        mtu: l.mtu,
+        mac: l.mac,
+        operstate: l.operstate,
+        addresses: sorted((h.globalAddrs.get(l.ifname) ?? []).map((a) => a.text)),
+        podBridge: h.podBridges.has(l.ifname),
+        ports: sorted((h.ports.get(l.ifname) ?? []).map((p) => p.ifname)),
+      },
+    };
+    bridgeNodes.set(l.ifname, bridgeNode);
+    addNode(bridgeNode);
+  }
+  for (const l of h.tunnels) {
+    addNode({
+      id: tunnelId(h.name, l.ifname),
+      type: 'tunnel',
+      host: h.name,
+      parent: h.id,
+      label: l.ifname,
+      data: {
+        ifname: l.ifname,
+        kind: l.kind,
+        mtu: l.mtu,
+        mac: l.mac,
+        operstate: l.operstate,
+        addresses: sorted((h.globalAddrs.get(l.ifname) ?? []).map((a) => a.text)),
+        vni: l.vxlan?.id ?? null,
+        local: l.vxlan?.local ?? l.ipip?.local ?? null,
+        remote: l.vxlan?.remote ?? l.ipip?.remote ?? null,
+        port: l.vxlan?.port ?? null,
+        dev: l.vxlan?.dev ?? null,
+      },
+    });
+  }
+
+  // veths and their pods
+  const hostRoutesByDev = new Map<string, string[]>();
+  for (const r of h.routes) {
+    if (r.type !== 'unicast' || r.gateway !== null || r.dev === null || r.nexthops.length > 0) continue;
+    const p = parsePrefix(r.dst, r.family);
+    if (p && p.len === maxLen(p.ip)) push(hostRoutesByDev, r.dev, formatIp(p.ip));
+  }
+  /** a neighbor's address as a pod IP: global unicast, in the pod CIDR (when there is one), canonical text */
+  const podIp = (address: string): string | null => {
+    const ip = parseIp(address);
+    if (!ip || !isUnicastGlobal(ip)) return null;
+    if (h.podCidrs.length > 0 && !inCidrs(ip, h.podCidrs)) return null;
+    return ip.v === 4 ? address : formatIp(ip); // v4Number admits only canonical dotted quads
+  };
+  const add = (xs: string[], x: string) => {
+    if (!xs.includes(x)) xs.push(x);
+  };
+  for (const v of h.podVeths) {
+    // small arrays rather than sets: a pod has one or two of each, and there are thousands of pods
+    const ips: string[] = [];
+    const sources: string[] = [];
+    const macs: string[] = [];
+    for (const ip of hostRoutesByDev.get(v.ifname) ?? []) {
+      add(ips, ip);
+      add(sources, 'route');
+    }
+    const bridge = v.master !== null && h.links.get(v.master)?.kind === 'bridge' ? v.master : null;
+    // the pod's MAC: what the bridge learned behind this port (not our own, not a group address)
+    for (const e of h.fdbByDev.get(v.ifname) ?? []) {
+      if (e.master === null || e.state === 'permanent' || e.dst !== null || isGroupMac(e.mac) || h.localMacs.has(e.mac)) continue;
+      add(macs, e.mac);
+    }
+    if (bridge !== null) {
+      const byMac = h.neighByMac.get(bridge);
+      for (const mac of macs) {
+        for (const n of byMac?.get(mac) ?? []) {
+          const ip = podIp(n.address);
+          if (ip === null) continue;
+          add(ips, ip);
+          add(sources, 'fdb+neighbor');
+          let seen = attributed.get(bridge);
+          if (!seen) attributed.set(bridge, (seen = new Set()));
+          seen.add(ip);
+        }
+      }
+    }
+    // neighbors on the veth itself (routed pods: Calico's cali*), also telling the pod's MAC
+    for (const n of h.neighByDev.get(v.ifname) ?? []) {
+      const ip = podIp(n.address);
+      if (ip === null) continue;
+      add(ips, ip);
+      if (n.lladdr) add(macs, n.lladdr);
+      add(sources, 'neighbor');
+    }
+    const vid = vethId(h.name, v.ifname);
+    const pid = podId(h.name, v.ifname);
+    const ipList = ips.length > 1 ? ips.sort(cmp) : ips;
+    for (const ip of ipList) part.podIps.push(ip);
+    const k8s = options.pods ? ipList.map((ip) => options.pods!.get(ip)).find((p) => p !== undefined) : undefined;
+    addNode({
+      id: vid,
+      type: 'veth',
+      host: h.name,
+      parent: bridge ? bridgeId(h.name, bridge) : h.id,
+      label: v.ifname,
+      data: { ifname: v.ifname, mtu: v.mtu, mac: v.mac, operstate: v.operstate, master: v.master, linkNetnsId: v.linkNetnsId, peerIfindex: v.linkIndex },
+    });
+    addNode({
+      id: pid,
+      type: 'pod',
+      host: h.name,
+      parent: vid,
+      label: k8s ? `${k8s.namespace}/${k8s.name}` : (ipList[0] ?? v.ifname),
+      data: { ips: ipList, macs: macs.sort(cmp), veth: v.ifname, bridge, ipSources: sources.sort(cmp), ...(k8s ? { k8s } : {}) },
+    });
+    addEdge({ id: edgeId('veth', vid, pid), type: 'veth', source: vid, target: pid, data: { netnsId: v.linkNetnsId, peerIfindex: v.linkIndex } });
+  }
+  // addresses in the pod CIDR the bridge has seen but no port explains (a learned MAC aged out, or a gone pod)
+  for (const br of h.podBridges) {
+    const node = bridgeNodes.get(br);
+    if (!node) continue;
+    const loose = new Set<string>();
+    for (const n of h.neighByDev.get(br) ?? []) {
+      const ip = podIp(n.address);
+      if (ip !== null && !attributed.get(br)?.has(ip) && ownerOf(addrOwner, ip) !== h.name) loose.add(ip);
+    }
+    node.data['unattributedIps'] = sorted(loose);
+  }
+
+  // underlay subnets: a star per subnet, not an edge per pair of hosts
+  const bySubnet = new Map<string, AddrInfo[]>();
+  for (const a of h.underlay) if (a.len < maxLen(a.ip)) push(bySubnet, formatPrefix(a.ip, a.len), a);
+  for (const [cidr, addrs] of bySubnet) {
+    if (!part.subnets.has(cidr)) part.subnets.set(cidr, addrs[0]?.ip.v === 6 ? 'inet6' : 'inet');
+    const sid = subnetId(cidr);
+    addEdge({
+      id: edgeId('underlay', h.id, sid),
+      type: 'underlay',
+      source: h.id,
+      target: sid,
+      data: { subnet: cidr, ifnames: sorted(addrs.map((a) => a.ifname)), addresses: sorted(addrs.map((a) => a.text)) },
+    });
+  }
+
+  // BGP sessions, tunnels to remote VTEPs and route edges need every host's addresses
+  for (const s of h.sessions) {
+    const owner = ownerOf(addrOwner, parseIp(s.peerAddress));
+    const target = owner !== null ? hostId(owner) : external(s.peerAddress, 'bgp-peer', s.peerAs);
+    const data: BgpEdgeData & Record<string, unknown> = {
+      daemon: s.daemon,
+      name: s.name,
+      state: s.state,
+      peerAddress: s.peerAddress,
+      peerAs: s.peerAs,
+      localAddress: s.localAddress,
+      localAs: s.localAs,
+      since: s.since,
+      prefixes: { received: s.prefixesReceived, accepted: s.prefixesAccepted, sent: s.prefixesSent },
+      lastError: s.lastError,
+    };
+    addEdge({ id: edgeId('bgp', h.id, target, `${s.daemon}|${s.peerAddress}`), type: 'bgp', source: h.id, target, data });
+  }
+
+  // tunnels: VXLAN fdb entries towards remote VTEPs, and point-to-point tunnels' remote ends
+  for (const t of h.tunnels) {
+    const tid = tunnelId(h.name, t.ifname);
+    const local = parseIp(t.vxlan?.local ?? t.ipip?.local ?? '');
+    const remotes = new Map<string, { dst: string; macs: Set<string> }>();
+    const addRemote = (dst: string, mac: string | null) => {
+      const ip = parseIp(dst);
+      if (!ip || !isUnicastGlobal(ip) || (local && ipKey(local) === ipKey(ip))) return;
+      const text = formatIp(ip);
+      const r = remotes.get(text) ?? { dst: text, macs: new Set<string>() };
+      remotes.set(text, r);
+      if (mac !== null && mac !== '00:00:00:00:00:00') r.macs.add(mac);
+    };
+    for (const e of h.fdbByDev.get(t.ifname) ?? []) if (e.dst !== null) addRemote(e.dst, e.mac);
+    const p2p = t.vxlan?.remote ?? t.ipip?.remote ?? null;
+    if (p2p !== null) addRemote(p2p, null);
+    for (const r of remotes.values()) {
+      const ip = parseIp(r.dst);
+      const owner = ownerOf(addrOwner, ip);
+      const target = owner !== null ? hostId(owner) : vtep(r.dst);
+      addEdge({
+        id: edgeId('tunnel', tid, target, r.dst),
+        type: 'tunnel',
+        source: tid,
+        target,
+        data: {
+          dst: r.dst,
+          macs: sorted(r.macs),
+          vni: t.vxlan?.id ?? null,
+          port: t.vxlan?.port ?? null,
+          remoteHost: owner,
+          remoteTunnel: ip ? (tunnelByLocal.get(`${t.kind}|${t.vxlan?.id ?? ''}|${ipKey(ip)}`) ?? null) : null,
+        },
+      });
+    }
+  }
+
+  // node-to-node routes: a route into another host's pod CIDR, one edge per nexthop. Collected by
+  // target host (in host order), so that they reach the final sort as sorted runs
+  const byTarget: TopoEdge[][] = [];
+  const otherTargets: TopoEdge[] = [];
+  for (const r of h.routes) {
+    if (r.type !== 'unicast') continue;
+    const dstHost = cidrHost(r.dst, r.family);
+    if (dstHost === null || dstHost === h.name) continue;
+    const hops = r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev, weight: null, flags: [] }];
+    for (const nh of hops) {
+      const { vtep: via, host: nextHopHost } = resolveNexthop(h, nh, addrOwner);
+      const target =
+        nextHopHost !== null ? hostId(nextHopHost) : via !== null ? vtep(via) : nh.gateway !== null ? external(nh.gateway, 'next-hop') : hostId(dstHost);
+      const data: RouteEdgeData & Record<string, unknown> = {
+        table: r.table,
+        dst: r.dst,
+        gateway: nh.gateway,
+        dev: nh.dev,
+        protocol: r.protocol,
+        metric: r.metric,
+        dstHost,
+        nextHopHost,
+        vtep: via,
+        nextHopMismatch: nextHopHost !== dstHost,
+      };
+      if (r.nexthops.length > 0) data.weight = nh.weight;
+      let q = `${r.table}|${r.dst}|${nh.gateway ?? '-'}|${nh.dev ?? '-'}`;
+      if (r.metric !== 0) q += `|metric ${r.metric}`;
+      if (r.tos !== 0) q += `|tos ${r.tos}`;
+      const e: TopoEdge = { id: edgeId('route', h.id, target, q), type: 'route', source: h.id, target, data };
+      const rank = nextHopHost === null ? undefined : hostRank.get(nextHopHost);
+      if (rank === undefined) otherTargets.push(e);
+      else (byTarget[rank] ??= []).push(e);
+    }
+  }
+  for (const es of byTarget) {
+    if (!es) continue;
+    if (es.length > 1) es.sort(byId);
+    for (const e of es) addEdge(e);
+  }
+  for (const e of otherTargets) addEdge(e);
+
+  part.nodes = uniqueSorted(nodes);
+  part.edges = uniqueSorted(edges);
+  return part;
+}
+
+/** Sorted by id; of elements with one id, the last (the sort is stable). */
+function uniqueSorted<T extends { id: string }>(xs: T[]): T[] {
+  xs.sort(byId);
+  return xs.filter((x, i) => xs[i + 1]?.id !== x.id);
 }
 
 // ------------------------------------------------------------------ patches

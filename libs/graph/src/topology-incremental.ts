@@ -1,0 +1,150 @@
+// A live topology kept current by re-deriving only what changed (the API's topology worker). Every
+// host's part (topology.ts, deriveHostPart) depends on its own facts and on the topology context
+// (who owns which address, pod CIDR and tunnel end). After a change, the touched hosts are indexed
+// again; when the context they make is unchanged, only their parts are derived again, else every
+// part is. The patch is the difference of the touched parts and of the shared nodes, so its cost
+// follows the churn, not the size of the cluster; it equals diffTopology(before, after) of two full
+// derivations (topology-incremental.spec.ts).
+import type { Fact, TopoEdge, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
+import {
+  assembleTopology,
+  contextSignature,
+  deriveHostPart,
+  indexHost,
+  sharedNodes,
+  topologyContext,
+  type DeriveTopologyOptions,
+  type Host,
+  type HostPart,
+  type PodName,
+  type TopologyContext,
+} from './topology.js';
+import { jsonEqual } from './delta.js';
+
+/** Where a host's facts come from: its current facts, or undefined when it has none (it is gone). */
+export type HostFacts = (host: string) => Iterable<Fact> | undefined;
+
+export class IncrementalTopology {
+  private readonly hosts = new Map<string, Host>();
+  private readonly parts = new Map<string, HostPart>();
+  private readonly touched = new Set<string>();
+  private shared = new Map<string, TopoNode>();
+  private context: TopologyContext | null = null;
+  private signature = '';
+  private everything = true;
+  private pods: ReadonlyMap<string, PodName> | undefined;
+  private readonly podCidrs: ReadonlyMap<string, readonly string[]>;
+  /** what the last patch() re-derived: touched hosts, or every host (the context changed) */
+  lastWork = { hosts: 0, all: false };
+
+  constructor(
+    private readonly factsOf: HostFacts,
+    options: DeriveTopologyOptions = {},
+  ) {
+    this.pods = options.pods;
+    this.podCidrs = new Map(options.podCidrs ? (options.podCidrs instanceof Map ? options.podCidrs : Object.entries(options.podCidrs)) : []);
+  }
+
+  /** The host's facts changed, or it appeared or went. */
+  touch(host: string): void {
+    this.touched.add(host);
+  }
+
+  /**
+   * Kubernetes' pods by IP changed: the hosts whose pods had or have one of the changed addresses
+   * are derived again.
+   */
+  setPods(pods: ReadonlyMap<string, PodName>): void {
+    const old = this.pods ?? new Map<string, PodName>();
+    const changed = new Set<string>();
+    for (const [ip, p] of pods) {
+      const o = old.get(ip);
+      if (!o || o.namespace !== p.namespace || o.name !== p.name) changed.add(ip);
+    }
+    for (const ip of old.keys()) if (!pods.has(ip)) changed.add(ip);
+    this.pods = pods;
+    if (changed.size === 0) return;
+    for (const part of this.parts.values()) if (part.podIps.some((ip) => changed.has(ip))) this.touched.add(part.host);
+  }
+
+  /** The whole topology as it stands after the last patch(). */
+  topology(): Topology {
+    return assembleTopology([...this.parts.keys()].sort(cmp).map((h) => this.parts.get(h)!));
+  }
+
+  /** What changed since the last call (the first call: the whole topology as upserts). */
+  patch(): TopologyPatch {
+    for (const name of this.touched) {
+      const facts = this.factsOf(name);
+      if (facts === undefined) this.hosts.delete(name);
+      else this.hosts.set(name, indexHost(name, facts, this.podCidrs.get(name)));
+    }
+    const hosts = [...this.hosts.values()].sort((a, b) => cmp(a.name, b.name));
+    // the same signature makes the same context: the parts of untouched hosts still hold
+    const signature = contextSignature(hosts);
+    const contextChanged = this.context === null || signature !== this.signature;
+    if (contextChanged) this.context = topologyContext(hosts);
+    const context = this.context!;
+    this.signature = signature;
+    const all = this.everything || contextChanged;
+    this.everything = false;
+
+    const upsertNodes: TopoNode[] = [];
+    const upsertEdges: TopoEdge[] = [];
+    const removeNodes: string[] = [];
+    const removeEdges: string[] = [];
+    const options = { pods: this.pods };
+    const redo = all ? new Set([...this.parts.keys(), ...this.hosts.keys()]) : this.touched;
+    for (const name of redo) {
+      const h = this.hosts.get(name);
+      const before = this.parts.get(name);
+      const after = h ? deriveHostPart(h, context, options) : undefined;
+      if (after) this.parts.set(name, after);
+      else this.parts.delete(name);
+      diffSorted(before?.nodes ?? [], after?.nodes ?? [], upsertNodes, removeNodes);
+      diffSorted(before?.edges ?? [], after?.edges ?? [], upsertEdges, removeEdges);
+    }
+    this.lastWork = { hosts: redo.size, all };
+    this.touched.clear();
+
+    // the shared nodes depend on every part, but cheaply: a few per host
+    const shared = new Map(sharedNodes(this.parts.values()).map((n) => [n.id, n]));
+    for (const [id, n] of shared) {
+      const o = this.shared.get(id);
+      if (!o || !jsonEqual(o, n)) upsertNodes.push(n);
+    }
+    for (const id of this.shared.keys()) if (!shared.has(id)) removeNodes.push(id);
+    this.shared = shared;
+
+    return {
+      upsertNodes: upsertNodes.sort(byId),
+      removeNodes: removeNodes.sort(cmp),
+      upsertEdges: upsertEdges.sort(byId),
+      removeEdges: removeEdges.sort(cmp),
+    };
+  }
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byId = (a: { id: string }, b: { id: string }): number => cmp(a.id, b.id);
+
+/** Merge two id-sorted lists: what is new or different goes to `upserts`, what is gone to `removes`. */
+function diffSorted<T extends { id: string }>(before: readonly T[], after: readonly T[], upserts: T[], removes: string[]): void {
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const b = before[i];
+    const a = after[j];
+    if (a === undefined || (b !== undefined && b.id < a.id)) {
+      removes.push(b!.id);
+      i++;
+    } else if (b === undefined || a.id < b.id) {
+      upserts.push(a);
+      j++;
+    } else {
+      if (!jsonEqual(b, a)) upserts.push(a);
+      i++;
+      j++;
+    }
+  }
+}
