@@ -47,7 +47,7 @@ describe('streamStateJson', () => {
   const collect = async (at: Date | null, options: Parameters<typeof streamStateJson>[4], during?: (node: string) => Promise<void>) => {
     const out: Array<[string, Fact[]]> = [];
     await streamStateJson(pool, at, null, async (node, facts) => {
-      out.push([node, JSON.parse(facts) as Fact[]]);
+      out.push([node, JSON.parse(facts.toString('utf8')) as Fact[]]);
       await during?.(node);
     }, options);
     return out;

@@ -22,7 +22,7 @@ import {
 interface RawResponse {
   status(code: number): RawResponse;
   type(contentType: string): RawResponse;
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
   end(chunk?: string): void;
   once(event: 'drain' | 'close', listener: () => void): void;
   destroy(error?: Error): void;
@@ -74,7 +74,8 @@ export class HistoryController {
       await this.history.streamState(q.at ?? null, q.kind ?? null, async (node, facts) => {
         if (res.destroyed) throw new Error('the client went away');
         if (!started) begin();
-        const more = res.write(`${first ? '' : ','}${JSON.stringify(node)}:${facts}`);
+        res.write(`${first ? '' : ','}${JSON.stringify(node)}:`);
+        const more = res.write(facts);
         first = false;
         if (!more) await new Promise<void>((resolve) => {
           res.once('drain', resolve);
