@@ -19,7 +19,9 @@ export interface ApiProcess {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/api/bench/api-child.ts'], {
+  // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof" to profile the API under bench
+  const nodeArgs = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'apps/api/bench/api-child.ts'], {
     cwd: ROOT,
     env: { ...process.env, TSX_TSCONFIG_PATH: 'apps/api/tsconfig.json', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
