@@ -5,6 +5,7 @@
 // the previous answer.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/config.js';
+import { FactWriter } from '../src/history/fact-writer.js';
 import { startApi } from '../src/start.js';
 
 export interface ChildStats {
@@ -21,6 +22,9 @@ export interface ChildStats {
   /** database pool: most clients waiting for a connection at once since the last stats */
   poolWaitingMax: number;
   poolTotal: number;
+  /** delta batches written since the last stats, and the deltas in them (fact-writer.ts) */
+  deltaBatches: number;
+  batchedDeltas: number;
 }
 
 const api = await startApi(loadConfig(), { logger: ['warn', 'error'], log: () => undefined, version: 'bench' });
@@ -32,6 +36,8 @@ let waitingMax = 0;
 const sampler = setInterval(() => (waitingMax = Math.max(waitingMax, pool.waitingCount)), 20);
 sampler.unref();
 let cpu = process.cpuUsage();
+const writer = api.app.get(FactWriter);
+let batches = { ...writer.batchStats };
 
 process.on('message', (message: { type?: string }) => {
   if (message?.type !== 'stats') return;
@@ -50,7 +56,10 @@ process.on('message', (message: { type?: string }) => {
     heapUsedMb: memory.heapUsed / 1048576,
     poolWaitingMax: waitingMax,
     poolTotal: pool.totalCount,
+    deltaBatches: writer.batchStats.batches - batches.batches,
+    batchedDeltas: writer.batchStats.deltas - batches.deltas,
   };
+  batches = { ...writer.batchStats };
   loop.reset();
   waitingMax = 0;
   process.send?.(stats);

@@ -433,6 +433,7 @@ async function churn(api: ApiProcess, collectors: Collector[], label: string, se
   };
   log(`${stamp()}   committed ${int(committed)} changes in ${int(acked)} deltas (${int(out.committedRate)}/s), drained ${ms(out.drainMs)} after the stop`);
   log(`${stamp()}   send→ack ${pSummary(out.ack)}; send→browser ${pSummary(out.browser)}; browser got ${int(live.received)} changes, ${missing} commits never seen`);
+  log(`${stamp()}   ${int(usage.api.deltaBatches)} delta batches, ${(usage.api.batchedDeltas / Math.max(1, usage.api.deltaBatches)).toFixed(1)} deltas per batch`);
   log(`${stamp()}   WAL ${mb(out.walBytes)} (${int(out.walBytes / Math.max(1, committed))} bytes per change, whole server), ${out.checkpoints} checkpoint(s) during the phase`);
   if (topology) log(`${stamp()}   ${live.topologyPatches} topology patches, ${pSummary(out.topologyGap)} apart`);
   logUsage(usage);
@@ -666,6 +667,7 @@ async function main(): Promise<void> {
     rows.push(['  delta send→browser', `p50 ${ms(c.browser.p50)} / p99 ${ms(c.browser.p99)} / max ${ms(c.browser.max)}`, 'p99 < 500 ms', verdict(c.browser.p99, 500)]);
     rows.push(['  commits never seen by the browser', int(c.browserMissing), '0', c.browserMissing === 0 ? 'ok' : 'MISSED']);
     rows.push(['  API event loop lag p99 / max', `${ms(c.usage.api.loopP99)} / ${ms(c.usage.api.loopMax)}`, '', '']);
+    rows.push(['  delta batches (deltas per batch)', `${int(c.usage.api.deltaBatches)} (${(c.usage.api.batchedDeltas / Math.max(1, c.usage.api.deltaBatches)).toFixed(1)})`, '', '']);
     rows.push(['  WAL per committed change (whole server)', `${int(c.walBytes / Math.max(1, c.committedChanges))} B; ${c.checkpoints} checkpoint(s)`, '', '']);
     if (c.label === 'topology:true') rows.push(['  topology patches (gap p50)', `${c.topologyPatches} (${ms(c.topologyGap.p50)})`, '', '']);
   }

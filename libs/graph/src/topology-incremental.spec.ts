@@ -107,8 +107,14 @@ function apply(s: State, op: Op, inc: IncrementalTopology, pods: Map<string, Pod
       if (!list.length) return;
       const f = list[op.fact % list.length]!;
       const g = mutate(f, op.salt, s.underlay());
-      if (g.key !== f.key) m!.delete(`${f.kind}|${f.key}`);
-      put(h, g);
+      if (g.key !== f.key) {
+        m!.delete(`${f.kind}|${f.key}`);
+        put(h, g);
+      } else {
+        // as the worker tells it: a change of one fact, which may leave the topology as it is
+        m!.set(`${g.kind}|${g.key}`, g);
+        inc.change(h, g.kind, f.value, g.value);
+      }
       return;
     }
     case 'copyAddr': {
@@ -182,8 +188,15 @@ describe('IncrementalTopology work', () => {
     for (const h of s.names) inc.touch(h);
     inc.patch();
     const [a, b] = s.names;
-    const neigh = [...s.facts.get(a!)!.values()].find((f) => f.kind === 'neigh' && f.value.dev === 'eth0')!;
-    apply(s, { op: 'mutate', host: 0, fact: [...s.facts.get(a!)!.values()].indexOf(neigh), salt: 1 }, inc, new Map());
+    const neighs = () => [...s.facts.get(a!)!.values()];
+    const neigh = neighs().find((f) => f.kind === 'neigh' && f.value.dev === 'eth0' && f.value.state.includes('REACHABLE'))!;
+    // REACHABLE -> STALE: still a usable neighbor, nothing to derive, nothing to patch
+    apply(s, { op: 'mutate', host: 0, fact: neighs().indexOf(neigh), salt: 1 }, inc, new Map());
+    expect(inc.patch()).toEqual({ upsertNodes: [], removeNodes: [], upsertEdges: [], removeEdges: [] });
+    expect(inc.lastWork).toEqual({ hosts: 0, all: false });
+    // STALE -> FAILED: the one host is derived again
+    const stale = neighs().find((f) => f.key === neigh.key)!;
+    apply(s, { op: 'mutate', host: 0, fact: neighs().indexOf(stale), salt: 2 }, inc, new Map());
     const patch = inc.patch();
     expect(inc.lastWork).toEqual({ hosts: 1, all: false });
     expect(patch).toEqual(diffTopology(deriveTopology(fixture('kube-router')), deriveTopology(s.plain())));

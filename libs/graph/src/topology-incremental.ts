@@ -11,6 +11,7 @@ import {
   contextSignature,
   deriveHostPart,
   indexHost,
+  sameForTopology,
   sharedNodes,
   topologyContext,
   type DeriveTopologyOptions,
@@ -47,6 +48,12 @@ export class IncrementalTopology {
 
   /** The host's facts changed, or it appeared or went. */
   touch(host: string): void {
+    this.touched.add(host);
+  }
+
+  /** A fact of the host changed from `before` to `after` (null: added or removed). */
+  change(host: string, kind: Fact['kind'], before: Fact['value'] | null, after: Fact['value'] | null): void {
+    if (before !== null && after !== null && sameForTopology(kind, before, after)) return;
     this.touched.add(host);
   }
 

@@ -166,6 +166,17 @@ function usableNeigh(n: NeighValue): boolean {
   return true;
 }
 
+/**
+ * Whether a fact's change leaves the topology as it is, whatever else the host holds: a neighbor
+ * whose state moves between usable states (REACHABLE, STALE, DELAY…) — most of a busy node's churn.
+ */
+export function sameForTopology(kind: Fact['kind'], before: Fact['value'], after: Fact['value']): boolean {
+  if (kind !== 'neigh') return false;
+  const a = before as NeighValue;
+  const b = after as NeighValue;
+  return a.dev === b.dev && a.address === b.address && a.lladdr === b.lladdr && a.proxy === b.proxy && usableNeigh(a) === usableNeigh(b);
+}
+
 function entries<V>(m: ReadonlyMap<string, V> | Readonly<Record<string, V>>): [string, V][] {
   return m instanceof Map ? [...(m as ReadonlyMap<string, V>).entries()] : Object.entries(m as Record<string, V>);
 }

@@ -13,7 +13,7 @@ import { isDatabaseUnavailable } from '../db/errors.js';
 import { HistoryReader } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { LiveHub } from '../live/live-hub.js';
-import { startWorkerThread } from '../live/worker-thread.js';
+import { ChangePoster, startWorkerThread } from '../live/worker-thread.js';
 import { NOTIFIER, type AlertNotifier } from '../notify/notice.js';
 import { AlertStore } from './alert-store.js';
 import type { FromChecksWorker, KubeNodeInput, ToChecksWorker } from './checks-worker.js';
@@ -45,6 +45,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   readonly store: AlertStore;
   private worker: Worker | null = null;
   private loaded = false;
+  private readonly changePoster = new ChangePoster<FactChange>((changes) => this.post({ type: 'changes', changes }));
   private loading: Promise<void> | null = null;
   private held: FactChange[] = [];
   private readonly nodes = new Map<string, NodeSignal>();
@@ -118,7 +119,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
     const relevant = changes.filter((c) => checked(c.kind, c.after ?? c.before));
     if (!relevant.length) return;
     if (!this.loaded) this.held.push(...relevant);
-    else this.post({ type: 'changes', changes: relevant });
+    else this.changePoster.add(relevant);
     this.dirty = true;
   }
 
@@ -173,6 +174,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   }
 
   private post(message: ToChecksWorker): void {
+    if (message.type !== 'changes') this.changePoster.flush();
     this.worker?.postMessage(message);
   }
 

@@ -16,6 +16,8 @@ export interface DatabaseOptions {
 }
 
 export interface Database {
+  /** the connection URL (worker threads open their own connections with it) */
+  readonly url: string;
   readonly pool: pg.Pool;
   readonly prisma: PrismaClient;
   /** Opens a first connection, so that a wrong URL or an unreachable server fails here. */
@@ -42,6 +44,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {
+    url: options.url,
     pool,
     prisma,
     async connect() {

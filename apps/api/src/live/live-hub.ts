@@ -1,7 +1,7 @@
 // Fans committed changes out to browsers (DESIGN.md step 8): changes and node events are gathered
 // and sent every batch interval, filtered by each subscriber's subscription; topology patches are
-// derived in a worker thread from its copy of the current topology-relevant facts, kept only while
-// someone subscribes to them.
+// derived in a worker thread from its copy of the current topology-relevant facts (which it reads
+// from the database itself), kept only while someone subscribes to them.
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
   type AlertTransition,
@@ -12,9 +12,9 @@ import {
   type NodeEvent,
   type NodeStatus,
 } from '@netatlas/wire';
-import { API_CONFIG } from '../app-tokens.js';
+import { API_CONFIG, DATABASE } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
-import { HistoryReader } from '../history/history-reader.js';
+import type { Database } from '../db/database.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TopologyTracker } from './topology-tracker.js';
 
@@ -36,16 +36,13 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   /** the topology in its worker, while anyone wants topology patches */
   private tracker: TopologyTracker | null = null;
-  private loading: Promise<void> | null = null;
   private topologyDirty = false;
-  /** changes that arrived while the current state was being loaded for the tracker */
-  private heldWhileLoading: FactChange[] = [];
   /** in-process listeners (the alerts engine), called with every commit, subscribers or not */
   private readonly changeListeners: Array<(changes: readonly FactChange[]) => void> = [];
   private readonly eventListeners: Array<(event: NodeEvent, status: NodeStatus) => void> = [];
 
   constructor(
-    @Inject(HistoryReader) private readonly history: HistoryReader,
+    @Inject(DATABASE) private readonly database: Database,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
   ) {}
@@ -117,8 +114,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   changes(changes: readonly FactChange[]): void {
     if (changes.length === 0) return;
     for (const listener of this.changeListeners) listener(changes);
-    if (this.loading) this.heldWhileLoading.push(...changes);
-    else if (this.tracker) this.forward(changes);
+    if (this.tracker) this.forward(changes);
     if (this.subscribers.size === 0) return;
     for (const c of changes) this.pendingChanges.push(c);
     this.schedule();
@@ -161,32 +157,23 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private ensureTopology(): void {
-    if (this.tracker || this.loading) return;
-    this.heldWhileLoading = [];
-    this.loading = this.history
-      .state(null, TOPOLOGY_KINDS)
-      .then((state) => {
-        this.tracker = new TopologyTracker(
-          state,
-          (patch) => {
-            for (const s of this.subscribers.values()) if (s.subscription.topology !== false) s.emit('topology', patch);
-          },
-          (error) => {
-            this.log.error(`topology worker failed: ${error.message}; patches are off until the next subscriber`);
-            this.tracker?.close();
-            this.tracker = null;
-          },
-        );
-        this.sendPods();
-        this.forward(this.heldWhileLoading);
-        this.heldWhileLoading = [];
-      })
-      .catch((error: unknown) => {
-        this.log.warn(`cannot load the current topology: ${(error as Error).message}; patches are off until the next subscriber`);
-      })
-      .finally(() => {
-        this.loading = null;
-      });
+    if (this.tracker) return;
+    // the worker reads the current facts itself; the changes forwarded from now on are applied
+    // on top of what it reads
+    const tracker = new TopologyTracker(
+      this.database.url,
+      TOPOLOGY_KINDS,
+      (patch) => {
+        for (const s of this.subscribers.values()) if (s.subscription.topology !== false) s.emit('topology', patch);
+      },
+      (error) => {
+        this.log.error(`topology worker failed: ${error.message}; patches are off until the next subscriber`);
+        if (this.tracker === tracker) this.tracker = null;
+        tracker.close();
+      },
+    );
+    this.tracker = tracker;
+    this.sendPods();
   }
 
   /** Topology-relevant changes go to the worker's copy. */

@@ -1,10 +1,10 @@
 // The live topology, derived in a worker thread (topology-worker.ts) from a copy of the current
 // facts that the worker keeps: the API's thread only forwards changes and asks for a patch.
 import type { PodName } from '@netatlas/graph';
-import type { Fact, FactChange, TopologyPatch } from '@netatlas/wire';
+import type { FactChange, FactKind, TopologyPatch } from '@netatlas/wire';
 import type { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './topology-worker.js';
-import { startWorkerThread } from './worker-thread.js';
+import { ChangePoster, startWorkerThread } from './worker-thread.js';
 
 export class TopologyTracker {
   private readonly worker: Worker;
@@ -16,15 +16,24 @@ export class TopologyTracker {
   private timer: NodeJS.Timeout | null = null;
   /** how long the last derivation took in the worker */
   lastMs = 0;
+  private readonly poster = new ChangePoster<FactChange>((changes) => this.post({ type: 'changes', changes }));
 
+  /** The worker reads the current facts of `kinds` from the database at `url` itself. */
   constructor(
-    state: Map<string, Fact[]>,
+    url: string,
+    kinds: readonly FactKind[],
     private readonly onPatch: (patch: TopologyPatch) => void,
     private readonly onError: (error: Error) => void,
   ) {
     this.worker = startWorkerThread(import.meta.url, 'topology-worker');
     this.worker.unref();
     this.worker.on('message', (message: FromWorker) => {
+      if (message.type === 'failed') {
+        if (!this.closed) this.onError(new Error(`cannot load the current topology: ${message.error}`));
+        return;
+      }
+      // what changed while the worker read the state goes out at once
+      if (message.type === 'loaded') this.derive();
       if (message.type !== 'patch') return;
       this.lastMs = message.ms;
       this.deriving = false;
@@ -39,7 +48,7 @@ export class TopologyTracker {
     this.worker.on('error', (error) => {
       if (!this.closed) this.onError(error);
     });
-    this.post({ type: 'load', state: [...state] });
+    this.post({ type: 'load', url, kinds: [...kinds] });
   }
 
   /** Kubernetes pods by IP; the next derivation labels pods with their names. */
@@ -48,7 +57,7 @@ export class TopologyTracker {
   }
 
   changes(changes: FactChange[]): void {
-    if (changes.length) this.post({ type: 'changes', changes });
+    this.poster.add(changes);
   }
 
   /** Asks for a patch; while one is being derived, one more follows it (never a queue). */
@@ -77,6 +86,7 @@ export class TopologyTracker {
   }
 
   private post(message: ToWorker): void {
+    if (message.type !== 'changes') this.poster.flush();
     if (!this.closed) this.worker.postMessage(message);
   }
 }

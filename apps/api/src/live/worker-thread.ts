@@ -13,3 +13,30 @@ export function startWorkerThread(base: string, name: string): Worker {
   const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts)}); });`;
   return new Worker(bootstrap, { eval: true });
 }
+
+/**
+ * Committed changes for a worker thread, posted at most once per event-loop turn: a batch of deltas
+ * resolves many commits in one turn, and each message costs a copy and a wake-up. Call `flush()`
+ * before posting anything else, so the worker still sees every message in order.
+ */
+export class ChangePoster<C> {
+  private pending: C[] = [];
+  private scheduled = false;
+
+  constructor(private readonly send: (changes: C[]) => void) {}
+
+  add(changes: readonly C[]): void {
+    for (const c of changes) this.pending.push(c);
+    if (this.scheduled || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const changes = this.pending;
+    this.pending = [];
+    this.send(changes);
+  }
+}
