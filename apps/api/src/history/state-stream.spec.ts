@@ -1,6 +1,7 @@
 // The streamed state against the real Postgres: chunks built on two connections come out in name
-// order, equal the one-query state at any moment, and are one consistent moment even while the
-// facts change underneath.
+// order, equal the one-query state at any moment (a node's facts in any order), carry awkward keys
+// and values byte for byte as valid JSON, and are one consistent moment even while the facts
+// change underneath.
 import type { Fact } from '@netatlas/wire';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,10 +45,16 @@ describe('streamStateJson', () => {
     await database?.drop();
   });
 
-  const collect = async (at: Date | null, options: Parameters<typeof streamStateJson>[4], during?: (node: string) => Promise<void>) => {
+  const byId = (a: Fact, b: Fact) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  const collect = async (
+    at: Date | null,
+    options: Parameters<typeof streamStateJson>[4],
+    during?: (node: string) => Promise<void>,
+    kinds: Parameters<typeof streamStateJson>[2] = null,
+  ) => {
     const out: Array<[string, Fact[]]> = [];
-    await streamStateJson(pool, at, null, async (node, facts) => {
-      out.push([node, JSON.parse(facts.toString('utf8')) as Fact[]]);
+    await streamStateJson(pool, at, kinds, async (node, facts) => {
+      out.push([node, (JSON.parse(facts.toString('utf8')) as Fact[]).sort(byId)]);
       await during?.(node);
     }, options);
     return out;
@@ -61,6 +68,26 @@ describe('streamStateJson', () => {
       }
     }
     expect((await collect(null, { chunkNodes: 2 })).map(([n]) => n)).not.toContain('node-07');
+  });
+
+  it('carries awkward keys and values as valid JSON, and filters kinds', async () => {
+    const keys = ['quote " here', 'back\\slash', 'tab\tnew\nline', 'ctl \u0001\u001f', 'ünï ✓ 𝄞', ''];
+    const { rows } = await pool.query<{ id: number }>(`SELECT id FROM nodes WHERE name = 'node-03'`);
+    for (const [i, key] of keys.entries()) {
+      await pool.query(`INSERT INTO facts (node_id, kind, key, value, valid_from) VALUES ($1, 'link', $2, $3, $4)`, [
+        rows[0]!.id, key, JSON.stringify({ ifname: key, note: `"${key}" \\ ${i}`, n: i, ok: true, none: null }), t1,
+      ]);
+    }
+    for (const at of [null, new Date(t1.getTime() + 1000)]) {
+      const expected = [...(await reader.state(at))];
+      const got = await collect(at, { chunkNodes: 2, parallel: 2 });
+      expect(got).toEqual(expected);
+      const links = got.find(([n]) => n === 'node-03')![1].filter((f) => f.kind === 'link');
+      expect(links.map((f) => f.key).sort()).toEqual([...keys].sort());
+      expect(await collect(at, { chunkNodes: 3 }, undefined, ['link'])).toEqual([...(await reader.state(at, ['link']))]);
+      expect(await collect(at, { chunkNodes: 3 }, undefined, [])).toEqual([]);
+    }
+    await pool.query(`DELETE FROM facts WHERE kind = 'link'`);
   });
 
   it('is one moment: a change committed while the stream is being written is not in it', async () => {
