@@ -523,6 +523,21 @@ async function storage(url: string): Promise<Storage> {
   }
 }
 
+/** How many heap pages hold the state at a moment, and how many of its rows a page holds on average: the layout that "state at T" reads. */
+async function stateLayout(url: string, at: Date): Promise<{ pages: number; rows: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pages: string; rows: string }>(
+      `SELECT count(DISTINCT (ctid::text::point)[0]) AS pages, count(*) AS rows FROM facts WHERE tstzrange(valid_from, valid_to, '[)') @> $1::timestamptz`,
+      [at],
+    );
+    return { pages: Number(rows[0]!.pages), rows: Number(rows[0]!.rows) };
+  } finally {
+    await client.end();
+  }
+}
+
 async function indexSizes(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -572,6 +587,10 @@ async function main(): Promise<void> {
   log(`  API in a child process (pid ${api.pid}, ${api.url}), so the ${NODES} simulated collectors and the browser do not share its event loop; logger at warn/error`);
   monitor = new pg.Client({ connectionString: url });
   await monitor.connect();
+  const settings = (await monitor.query<{ v: string; autovacuum: string; shared_buffers: string; work_mem: string }>(
+    `SELECT current_setting('server_version') AS v, current_setting('autovacuum') AS autovacuum, current_setting('shared_buffers') AS shared_buffers, current_setting('work_mem') AS work_mem`,
+  )).rows[0]!;
+  log(`  PostgreSQL ${settings.v}: autovacuum ${settings.autovacuum}, shared_buffers ${settings.shared_buffers}, work_mem ${settings.work_mem}`);
   const fleet = Array.from({ length: NODES }, (_, i) => new SimNode(i, NODES));
   const existing = await storage(url);
 
@@ -649,6 +668,13 @@ async function main(): Promise<void> {
   const bytesPerChange = churnChanges ? (after.total - before.total) / churnChanges : NaN;
   log(`  facts: ${int(final.rows)} rows, heap ${mb(final.heap)}, indexes ${mb(final.indexes)}, total ${mb(final.total)}; dead tuples ${int(final.dead)}; database ${mb(final.database)}`);
   log(`  indexes: ${await indexSizes(url)}`);
+  const layouts: Array<[string, Date]> = [];
+  if (history) layouts.push(['mid-history (synthetic, written in time order)', new Date((history.hourStart.getTime() + history.hourEnd.getTime()) / 2)]);
+  if (churns[0]) layouts.push(['mid-churn (written by the API)', new Date((churns[0].startedAt.getTime() + churns[0].endedAt.getTime()) / 2)]);
+  for (const [what, at] of layouts) {
+    const l = await stateLayout(url, at);
+    log(`  the state at ${what} lies on ${int(l.pages)} heap pages (${(l.rows / Math.max(1, l.pages)).toFixed(1)} of its ${int(l.rows)} rows a page)`);
+  }
   log(`  over the churn: +${mb(after.total - before.total)} for ${int(churnChanges)} changes = ${int(bytesPerChange)} bytes per change (heap +${mb(after.heap - before.heap)}, indexes +${mb(after.indexes - before.indexes)})`);
 
   // ---------------------------------------------------------------- the table

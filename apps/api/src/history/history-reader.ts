@@ -5,7 +5,7 @@
 import type { CniStyle, Fact, FactChange, FactKind, NodeEvent, NodeSummary, ReaderStatus } from '@netatlas/wire';
 import type pg from 'pg';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
-import { chunkParams, forEachNodeChunk } from './node-chunks.js';
+import { forEachNodeChunk, RANGE_READ_SETTINGS, rangeChunk } from './node-chunks.js';
 import { streamStateJson } from './state-stream.js';
 import { validAt } from './valid-at.js';
 
@@ -57,6 +57,13 @@ interface FactRow {
 }
 
 const asFact = (row: FactRow): Fact => ({ kind: row.kind, key: row.key, value: row.value }) as Fact;
+
+/** The diff with its nodes in name order (chunks come in id order). */
+function sortDiff(diff: StateDiff): StateDiff {
+  const out: StateDiff = {};
+  for (const name of Object.keys(diff).sort()) out[name] = diff[name]!;
+  return out;
+}
 
 
 export class HistoryReader {
@@ -179,7 +186,13 @@ export class HistoryReader {
           ORDER BY f.valid_to, f.node_id, f.kind, f.key LIMIT ${limit})
        ) c
        JOIN nodes n ON n.id = c.node_id
-       LEFT JOIN facts prev ON NOT c.removal AND prev.node_id = c.node_id AND prev.kind = c.kind AND prev.key = c.key AND prev.valid_to = c.at
+       -- the version this one replaced: the fact's latest one before it, if it ended right here
+       LEFT JOIN LATERAL (
+         SELECT p.value, p.valid_to FROM facts p
+         WHERE NOT c.removal AND p.node_id = c.node_id AND p.kind = c.kind AND p.key = c.key AND p.valid_from < c.at
+         ORDER BY p.valid_from DESC LIMIT 1
+       ) prev0 ON true
+       LEFT JOIN LATERAL (SELECT prev0.value WHERE prev0.valid_to = c.at) prev ON true
        ORDER BY c.at, c.node_id, c.kind, c.key
        LIMIT ${limit}`,
       params,
@@ -223,35 +236,54 @@ export class HistoryReader {
       else d.changed.push({ kind: row.kind, key: row.key, before: row.before, after: row.after });
     };
     if (chosen === 'states') {
-      // the versions valid at one moment and not the other, both found through the GiST index per
-      // node: what began after the earlier moment and is valid at the later, what was valid at the
-      // earlier and ended by the later; nodes in chunks on parallel connections (node-chunks.ts)
+      // the versions valid at one moment and not the other: what was valid at the earlier moment and
+      // ended by the later, what began after the earlier and is valid at the later; each by one
+      // bitmap scan of the GiST index over a range of node ids (as the state stream reads: a scan
+      // per node revisits every heap page many times), joined by hash; chunks on parallel
+      // connections (node-chunks.ts)
+      const prepared = new WeakSet<pg.PoolClient>();
       await forEachNodeChunk(
         this.pool,
-        { only: node === undefined ? undefined : [node] },
+        { only: node === undefined ? undefined : [node], byId: true, chunkNodes: rangeChunk },
         async (client, chunk) => {
-          const params: unknown[] = [lo, hi];
-          const nodes = chunkParams(params, chunk);
-          const { rows } = await client.query<DiffRow>(
-            `SELECT n.name AS node, d.kind, d.key, ${from <= to ? 'd.a AS before, d.b AS after' : 'd.b AS before, d.a AS after'}
-             FROM ${nodes}
-             CROSS JOIN LATERAL (
-               SELECT coalesce(a.kind, b.kind) AS kind, coalesce(a.key, b.key) AS key, a.value AS a, b.value AS b
-               FROM (SELECT kind, key, value FROM facts f
-                     WHERE f.node_id = n.id AND tstzrange(f.valid_from, f.valid_to, '[)') @> $1::timestamptz AND f.valid_to <= $2) a
-               FULL JOIN (SELECT kind, key, value FROM facts f
-                     WHERE f.node_id = n.id AND tstzrange(f.valid_from, f.valid_to, '[)') @> $2::timestamptz AND f.valid_from > $1) b
-                 ON a.kind = b.kind AND a.key = b.key
-               WHERE a.value IS DISTINCT FROM b.value
-             ) d
-             ORDER BY n.ord, d.kind, d.key`,
-            params,
+          if (!prepared.has(client)) {
+            for (const setting of RANGE_READ_SETTINGS) await client.query(setting);
+            prepared.add(client);
+          }
+          const names = new Map(chunk.map((c) => [c.id, c.name]));
+          const { rows } = await client.query<Omit<DiffRow, 'node'> & { node_id: number }>(
+            `SELECT coalesce(a.node_id, b.node_id) AS node_id, coalesce(a.kind, b.kind) AS kind, coalesce(a.key, b.key) AS key,
+                    ${from <= to ? 'a.value AS before, b.value AS after' : 'b.value AS before, a.value AS after'}
+             FROM (SELECT node_id, kind, key, value FROM facts f
+                   WHERE f.node_id BETWEEN $3 AND $4 AND tstzrange(f.valid_from, f.valid_to, '[)') @> $1::timestamptz
+                     -- ended by the later moment (valid_to <= $2), as an index condition
+                     AND tstzrange(f.valid_from, f.valid_to, '[)') &< tstzrange($2::timestamptz, $2::timestamptz, '[]')) a
+             FULL JOIN (SELECT node_id, kind, key, value FROM facts f
+                   WHERE f.node_id BETWEEN $3 AND $4 AND tstzrange(f.valid_from, f.valid_to, '[)') @> $2::timestamptz
+                     -- began after the earlier moment (valid_from > $1), as an index condition
+                     AND tstzrange(f.valid_from, f.valid_to, '[)') &> tstzrange($1::timestamptz, NULL, '()')) b
+               ON a.node_id = b.node_id AND a.kind = b.kind AND a.key = b.key
+             WHERE a.value IS DISTINCT FROM b.value`,
+            [lo, hi, chunk[0]!.id, chunk.at(-1)!.id],
           );
-          return rows;
+          const byNode = new Map<string, DiffRow[]>();
+          for (const r of rows) {
+            const name = names.get(r.node_id);
+            if (name === undefined) continue; // a node in the id range that was not asked for
+            let list = byNode.get(name);
+            if (!list) byNode.set(name, (list = []));
+            list.push({ node: name, kind: r.kind, key: r.key, before: r.before, after: r.after });
+          }
+          return [...byNode].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
         },
-        (rows) => rows.forEach(add),
+        (groups) => {
+          for (const [, list] of groups) {
+            list.sort((x, y) => (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+            list.forEach(add);
+          }
+        },
       );
-      return out;
+      return sortDiff(out);
     }
     const params: unknown[] = [from, to];
     let nodeFilter = '';
@@ -269,17 +301,24 @@ export class HistoryReader {
          )
          SELECT n.name AS node, t.kind, t.key, a.value AS before, b.value AS after
          FROM touched t JOIN nodes n ON n.id = t.node_id
-         LEFT JOIN facts a ON a.node_id = t.node_id AND a.kind = t.kind AND a.key = t.key
-           AND a.valid_from <= $1 AND (a.valid_to IS NULL OR a.valid_to > $1)
-         LEFT JOIN facts b ON b.node_id = t.node_id AND b.kind = t.kind AND b.key = t.key
-           AND b.valid_from <= $2 AND (b.valid_to IS NULL OR b.valid_to > $2)
+         -- the version valid at each moment: the latest that began by then, if it had not ended
+         LEFT JOIN LATERAL (
+           SELECT CASE WHEN v.valid_to IS NULL OR v.valid_to > $1 THEN v.value END AS value FROM facts v
+           WHERE v.node_id = t.node_id AND v.kind = t.kind AND v.key = t.key AND v.valid_from <= $1
+           ORDER BY v.valid_from DESC LIMIT 1
+         ) a ON true
+         LEFT JOIN LATERAL (
+           SELECT CASE WHEN v.valid_to IS NULL OR v.valid_to > $2 THEN v.value END AS value FROM facts v
+           WHERE v.node_id = t.node_id AND v.kind = t.kind AND v.key = t.key AND v.valid_from <= $2
+           ORDER BY v.valid_from DESC LIMIT 1
+         ) b ON true
          WHERE a.value IS DISTINCT FROM b.value
          ORDER BY n.name, t.kind, t.key`,
         params,
       ),
     );
     rows.forEach(add);
-    return out;
+    return sortDiff(out);
   }
 
   /** `states` when the window holds more versions than a state has facts (planner estimates). */

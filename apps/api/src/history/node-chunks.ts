@@ -1,19 +1,24 @@
 // Whole-cluster reads split by node: the nodes are cut into chunks and up to `parallel` connections
 // build them at once from one shared snapshot (pg_export_snapshot), so the answer is one consistent
-// moment even for "now". Results are consumed in node-name order as soon as each is ready, while
+// moment even for "now". Results are consumed in node-name (or id) order as soon as each is ready, while
 // later chunks are still being built; at most `ahead` chunks wait, which bounds memory when the
 // consumer (a slow HTTP client) is slower than Postgres.
 import type pg from 'pg';
 
 export interface NodeChunkOptions {
-  /** nodes per query (default 8): small enough to start early, large enough to amortise */
-  chunkNodes?: number;
+  /** nodes per query (default 8), or a function of the number of nodes: small enough to start early, large enough to amortise */
+  chunkNodes?: number | ((nodes: number) => number);
   /** connections building chunks (default 2, this machine's cores) */
   parallel?: number;
   /** chunks built ahead of the one being consumed, at most (default 2 × parallel) */
   ahead?: number;
   /** only these nodes (by name); default all */
   only?: readonly string[];
+  /**
+   * chunks of consecutive node ids, in id order, rather than in name order: a chunk is then one
+   * range of the (node_id, validity) index, read by one bitmap scan (state-stream.ts)
+   */
+  byId?: boolean;
 }
 
 export interface NodeRef {
@@ -31,7 +36,6 @@ export async function forEachNodeChunk<T>(
   build: (client: pg.PoolClient, chunk: readonly NodeRef[]) => Promise<T>,
   consume: (result: T) => void | Promise<void>,
 ): Promise<void> {
-  const chunkNodes = Math.max(1, options.chunkNodes ?? 8);
   const parallel = Math.max(1, options.parallel ?? 2);
   const ahead = Math.max(1, options.ahead ?? 2 * parallel);
   const clients: pg.PoolClient[] = [];
@@ -39,9 +43,12 @@ export async function forEachNodeChunk<T>(
     const lead = await pool.connect();
     clients.push(lead);
     await lead.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const order = options.byId ? 'id' : 'name';
     const nodes = options.only
-      ? (await lead.query<NodeRef>('SELECT id, name FROM nodes WHERE name = ANY($1::text[]) ORDER BY name', [options.only])).rows
-      : (await lead.query<NodeRef>('SELECT id, name FROM nodes ORDER BY name')).rows;
+      ? (await lead.query<NodeRef>(`SELECT id, name FROM nodes WHERE name = ANY($1::text[]) ORDER BY ${order}`, [options.only])).rows
+      : (await lead.query<NodeRef>(`SELECT id, name FROM nodes ORDER BY ${order}`)).rows;
+    const size = typeof options.chunkNodes === 'function' ? options.chunkNodes(nodes.length) : (options.chunkNodes ?? 8);
+    const chunkNodes = Math.max(1, Math.floor(size));
     const chunks: NodeRef[][] = [];
     for (let i = 0; i < nodes.length; i += chunkNodes) chunks.push(nodes.slice(i, i + chunkNodes));
     if (chunks.length > 1 && parallel > 1) {
@@ -115,8 +122,17 @@ export async function forEachNodeChunk<T>(
   }
 }
 
-/** `$n::int[], $m::text[]` parameters of a chunk, for `unnest(...) WITH ORDINALITY`. */
-export function chunkParams(params: unknown[], chunk: readonly NodeRef[]): string {
-  params.push(chunk.map((n) => n.id), chunk.map((n) => n.name));
-  return `unnest($${params.length - 1}::int[], $${params.length}::text[]) WITH ORDINALITY AS n(id, name, ord)`;
-}
+/**
+ * Nodes per id-range chunk of the whole-cluster reads: a quarter of the cluster, 1 to 128. A chunk's
+ * bitmap scan visits every heap page holding a row of its nodes, and a page holds rows of a dozen
+ * nodes or more, so larger chunks visit fewer pages in all, but their bitmaps must stay exact
+ * (RANGE_READ_SETTINGS); 128 bounds the memory a chunk holds (~30 MB of JSON).
+ */
+export const rangeChunk = (nodes: number): number => Math.min(128, Math.max(1, Math.ceil(nodes / 4)));
+
+/**
+ * Settings for a transaction of range chunks: bitmap scans rather than the planner's per-row index
+ * scans, and room for exact bitmaps (a lossy bitmap rechecks every row of every page: with the
+ * default 4 MB, 100 nodes' state at a moment took 0.8 s instead of 0.35 s).
+ */
+export const RANGE_READ_SETTINGS = ['SET LOCAL enable_indexscan = off', "SET LOCAL work_mem = '64MB'"];
