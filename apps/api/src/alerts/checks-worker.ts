@@ -5,6 +5,10 @@ import { evaluateChecks } from '@netatlas/graph';
 import type { BgpSessionValue, ExpectedNode, Fact, FactChange, Finding } from '@netatlas/wire/core';
 import { parentPort } from 'node:worker_threads';
 import { applyToMirror, loadMirror, type FactMirror } from '../live/fact-mirror.js';
+import { lowerThisThreadsPriority } from '../live/worker-thread.js';
+
+// background work: ingest and Postgres first on a busy machine
+lowerThisThreadsPriority();
 
 export interface KubeNodeInput {
   name: string;

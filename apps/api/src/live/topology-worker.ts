@@ -9,6 +9,10 @@ import pg from 'pg';
 import { parentPort } from 'node:worker_threads';
 import { streamStateJson } from '../history/state-stream.js';
 import { applyToMirror, type FactMirror } from './fact-mirror.js';
+import { lowerThisThreadsPriority } from './worker-thread.js';
+
+// background work: ingest and Postgres first on a busy machine
+lowerThisThreadsPriority();
 
 export type ToWorker =
   | { type: 'load'; url: string; kinds: FactKind[] }

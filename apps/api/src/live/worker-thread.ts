@@ -1,7 +1,8 @@
 // Starts one of the API's worker threads. The bundle (dist/apps/api) carries `<name>.js` beside
 // main.js; from source (tsx, vitest) the worker is TypeScript, and a small bootstrap registers tsx in
 // the worker first (a worker does not inherit the parent's --import).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -38,5 +39,22 @@ export class ChangePoster<C> {
     const changes = this.pending;
     this.pending = [];
     this.send(changes);
+  }
+}
+
+/**
+ * Runs the calling worker thread at a lower CPU priority (nice 10; Linux, where a thread has its own
+ * nice value, read from /proc/thread-self): on a small machine the topology and the checks then take
+ * the cores only when ingest, whose acks collectors wait for, and Postgres leave them idle. Returns
+ * whether it took effect; elsewhere it does nothing.
+ */
+export function lowerThisThreadsPriority(nice = 10): boolean {
+  try {
+    const tid = Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ', 1)[0]);
+    if (!Number.isInteger(tid) || tid <= 0) return false;
+    setPriority(tid, Math.max(getPriority(tid), nice));
+    return true;
+  } catch {
+    return false;
   }
 }
