@@ -1,7 +1,9 @@
 // Writes collector messages into the history (DESIGN.md step 5): every message in a transaction,
 // with the node's stream position checked and advanced under a row lock, so a message is applied
 // once and entirely or not at all. A changed fact closes its current version and opens the next one
-// at the same instant; a deleted fact only closes it. Deltas, the steady stream, are written in
+// at the same instant; a deleted fact only closes it. Node rows are locked FOR NO KEY UPDATE (only
+// their non-key columns change), which does not block the foreign-key checks of rows referring to
+// them: with FOR UPDATE, a batch holding many nodes and a bulk insert of facts could deadlock. Deltas, the steady stream, are written in
 // batches (batcher.ts): the deltas of many nodes that arrive while earlier ones are being written
 // share one transaction of four statements.
 import type { CniStyle, DeltaMessage, FactChange, FactKind, FactRef, NodeEvent, NodeStatus, ReaderStatus, SnapshotMessage } from '@netatlas/wire';
@@ -217,7 +219,7 @@ export class FactWriter {
       // simple-protocol statements, several per round trip: their values are literals
       const begun = (await client.query(
         `BEGIN; SELECT id, name, status, acked_epoch, acked_seq, last_seen FROM nodes
-         WHERE name = ANY(${textArrayLiteral(items.map((i) => i.name))}) ORDER BY id FOR UPDATE`,
+         WHERE name = ANY(${textArrayLiteral(items.map((i) => i.name))}) ORDER BY id FOR NO KEY UPDATE`,
       )) as unknown as pg.QueryResult[];
       const locked = begun[1]!.rows as NodeRow[];
       const byName = new Map(locked.map((n) => [n.name, n]));
@@ -312,7 +314,7 @@ export class FactWriter {
   private async touchMany(names: string[]): Promise<Array<{ revived: NodeEvent | null }>> {
     // one statement, so one transaction: nodes that were not connected get a 'connected' event
     const { rows } = await this.pool.query<{ name: string; was: NodeStatus; event: NodeEventRow | null }>(
-      `WITH old AS (SELECT id, name, status AS was FROM nodes WHERE name = ANY($1::text[]) ORDER BY id FOR UPDATE),
+      `WITH old AS (SELECT id, name, status AS was FROM nodes WHERE name = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE),
             up AS (UPDATE nodes n SET last_seen = greatest(now(), n.last_seen), status = 'connected' FROM old WHERE n.id = old.id RETURNING n.id),
             ev AS (INSERT INTO node_events (node_id, type, detail)
                    SELECT old.id, 'connected', jsonb_build_object('after', old.was) FROM old JOIN up ON up.id = old.id WHERE old.was <> 'connected'
@@ -444,7 +446,7 @@ export class FactWriter {
 
   private async lockNode(client: pg.PoolClient, name: string): Promise<NodeRow | null> {
     const { rows } = await client.query<NodeRow>(
-      `SELECT id, name, status, acked_epoch, acked_seq, last_seen FROM nodes WHERE name = $1 FOR UPDATE`,
+      `SELECT id, name, status, acked_epoch, acked_seq, last_seen FROM nodes WHERE name = $1 FOR NO KEY UPDATE`,
       [name],
     );
     return rows[0] ?? null;

@@ -126,9 +126,9 @@ export class HistoryReader {
   }
 
   /**
-   * Every node's facts now or at a moment as JSON (UTF-8 bytes), one array per node, in name order,
-   * handed to `write` as each is ready (state-stream.ts): Postgres builds the JSON, so the API
-   * neither parses nor re-serialises the rows.
+   * Every node's facts now or at a moment as JSON (UTF-8 bytes), one array per node, in node id
+   * order, handed to `write` as each is ready (state-stream.ts): the JSON is put together from the
+   * bytes Postgres sends, never parsed nor re-serialised.
    */
   streamState(at: Date | null, kinds: readonly FactKind[] | null, write: (node: string, facts: Buffer) => void | Promise<void>): Promise<void> {
     return streamStateJson(this.pool, at, kinds, write);

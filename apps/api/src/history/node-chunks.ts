@@ -27,7 +27,7 @@ export interface NodeRef {
 }
 
 /**
- * Runs `build` for every chunk of nodes (in name order) and hands each result to `consume` in the
+ * Runs `build` for every chunk of nodes (in name or id order) and hands each result to `consume` in the
  * same order. A rejection of either stops the rest and rejects.
  */
 export async function forEachNodeChunk<T>(

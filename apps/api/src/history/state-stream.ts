@@ -16,7 +16,6 @@ import { validAtLiteral } from './valid-at.js';
 
 export type StateStreamOptions = NodeChunkOptions;
 
-
 /**
  * Calls `write(node, factsJson)` for every node with facts at `at` (null: now), in node id order;
  * `factsJson` is the UTF-8 text of a JSON array of the node's facts, in no particular order.

@@ -60,8 +60,8 @@ export class HistoryController {
   @Get('state')
   async state(@Query() query: unknown, @Res() res: RawResponse): Promise<void> {
     const q = parseQuery(StateQuerySchema, query);
-    // { at, nodes: { <name>: Fact[] } }, written node by node from the JSON Postgres builds, as it
-    // comes. The status goes out with the first node, so an error before it is still a clean 5xx;
+    // { at, nodes: { <name>: Fact[] } }, written node by node as the state stream puts each node's
+    // JSON together (history/state-stream.ts). The status goes out with the first node, so an error before it is still a clean 5xx;
     // an error after it cuts the response short, which no client can take for a whole answer.
     let started = false;
     const begin = () => {

@@ -31,7 +31,7 @@ const ROUTES: Route[] = [
     pathParams: { name: 'the node name' },
     responses: { '404': 'no such node' },
   },
-  { path: '/api/state', summary: "Every node's facts now, or at a past moment: { at, nodes: { <name>: Fact[] } }, nodes in name order, a node's facts in no particular order", query: StateQuerySchema },
+  { path: '/api/state', summary: "Every node's facts now, or at a past moment: { at, nodes: { <name>: Fact[] } }, nodes in the order they were first seen, a node's facts in no particular order", query: StateQuerySchema },
   {
     path: '/api/changes',
     summary: 'Every fact change in (from, to], oldest first, with before and after values; paginated by `next`',

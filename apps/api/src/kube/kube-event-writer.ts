@@ -120,7 +120,7 @@ export class KubeEventWriter {
   }
 
   private async lock(client: pg.PoolClient, name: string): Promise<Row | null> {
-    const { rows } = await client.query<Row>(`SELECT id, name, status FROM nodes WHERE name = $1 FOR UPDATE`, [name]);
+    const { rows } = await client.query<Row>(`SELECT id, name, status FROM nodes WHERE name = $1 FOR NO KEY UPDATE`, [name]);
     return rows[0] ?? null;
   }
 
