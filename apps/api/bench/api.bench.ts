@@ -12,7 +12,7 @@
 //   5. REST queries over the history: state and a node's facts at a moment of the churn, diffs and
 //      the change feed over the churn and over the synthetic hour
 //   6. storage: facts bytes per stored change, rows, database size
-import http from 'node:http';
+import { execFile } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
@@ -463,48 +463,56 @@ interface QueryResult {
 }
 
 /**
- * GET until the last byte; rows = facts/changes/diff entries (occurrences of "key":" — no fact value
- * has a key field). node:http rather than fetch, and the count without copying the body: the client
- * shares the 2 cores with the API and Postgres, so its own cost is kept small.
+ * GETs `url` `runs` times, one after another, each until the last byte, in a fresh Node process of
+ * its own: this process holds the whole simulated fleet (a heap of ~1 GB) and would time its own
+ * garbage collection while it reads 50 MB. rows = facts/changes/diff entries (occurrences of
+ * "key":" — no fact value has a key field).
  */
-function timedGet(url: string): Promise<{ ms: number; bytes: number; rows: number }> {
-  const needle = Buffer.from('"key":"');
-  return new Promise((resolve, reject) => {
-    const t0 = now();
-    const request = http.get(url, (response) => {
-      let rows = 0;
-      let bytes = 0;
-      let tail = Buffer.alloc(0);
-      const small: Buffer[] = [];
-      response.on('data', (buf: Buffer) => {
-        bytes += buf.length;
-        if (response.statusCode !== 200 && bytes < 100_000) small.push(buf);
-        // a needle across the boundary: the last bytes of the previous chunk and the first of this one
-        if (tail.length) {
-          const seam = Buffer.concat([tail, buf.subarray(0, needle.length - 1)]);
-          for (let i = seam.indexOf(needle); i >= 0; i = seam.indexOf(needle, i + 1)) rows += 1;
-        }
-        for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + needle.length)) rows += 1;
-        tail = Buffer.from(buf.subarray(Math.max(0, buf.length - needle.length + 1)));
-      });
-      response.on('end', () => {
-        const elapsed = now() - t0;
-        if (response.statusCode !== 200) reject(new Error(`GET ${url}: ${response.statusCode} ${Buffer.concat(small).toString('utf8').slice(0, 2000)}`));
-        else resolve({ ms: elapsed, bytes, rows });
-      });
-      response.on('error', reject);
+const GETTER = `
+import { execFile } from 'node:child_process';
+const [url, runs] = [process.argv[1], Number(process.argv[2])];
+const needle = Buffer.from('"key":"');
+const one = () => new Promise((resolve, reject) => {
+  const t0 = performance.now();
+  http.get(url, (response) => {
+    let rows = 0, bytes = 0, tail = Buffer.alloc(0);
+    const small = [];
+    response.on('data', (buf) => {
+      bytes += buf.length;
+      if (response.statusCode !== 200 && bytes < 100000) small.push(buf);
+      if (tail.length) {
+        const seam = Buffer.concat([tail, buf.subarray(0, needle.length - 1)]);
+        for (let i = seam.indexOf(needle); i >= 0; i = seam.indexOf(needle, i + 1)) rows += 1;
+      }
+      for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + needle.length)) rows += 1;
+      tail = Buffer.from(buf.subarray(Math.max(0, buf.length - needle.length + 1)));
     });
-    request.on('error', reject);
+    response.on('end', () => response.statusCode === 200
+      ? resolve({ ms: performance.now() - t0, bytes, rows })
+      : reject(new Error(response.statusCode + ' ' + Buffer.concat(small).toString('utf8').slice(0, 2000))));
+    response.on('error', reject);
+  }).on('error', reject);
+});
+const out = [];
+try { for (let r = 0; r < runs; r++) out.push(await one()); process.stdout.write(JSON.stringify({ ok: true, out })); }
+catch (e) { process.stdout.write(JSON.stringify({ ok: false, error: e.message })); }
+`;
+
+function timedGets(url: string, runs: number): Promise<Array<{ ms: number; bytes: number; rows: number }>> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', GETTER, url, String(runs)], { maxBuffer: 1 << 20 }, (error, stdout) => {
+      if (error) return reject(new Error(`GET ${url}: ${error.message}`));
+      const result = JSON.parse(stdout) as { ok: boolean; out?: Array<{ ms: number; bytes: number; rows: number }>; error?: string };
+      if (!result.ok || !result.out) return reject(new Error(`GET ${url}: ${result.error}`));
+      resolve(result.out);
+    });
   });
 }
 
 async function query(api: ApiProcess, name: string, path: string): Promise<QueryResult> {
-  const times: number[] = [];
-  let last = { ms: 0, bytes: 0, rows: 0 };
-  for (let r = 0; r < QUERY_RUNS; r++) {
-    last = await timedGet(`${api.url}${path}`);
-    times.push(last.ms);
-  }
+  const runs = await timedGets(`${api.url}${path}`, QUERY_RUNS);
+  const times = runs.map((r) => r.ms);
+  const last = runs.at(-1)!;
   const result = { name, path, first: times[0]!, median: quantile(times, 0.5), rows: last.rows, bytes: last.bytes };
   log(`${stamp()}   ${name}: first ${ms(result.first)}, median ${ms(result.median)} of ${QUERY_RUNS}; ${int(result.rows)} rows, ${mb(result.bytes)}   GET ${path}`);
   return result;
@@ -652,7 +660,7 @@ async function main(): Promise<void> {
   const after = await storage(url);
   const churnChanges = churns.reduce((s, c) => s + c.committedChanges, 0);
 
-  phase(`REST queries (${QUERY_RUNS} runs each, timed to the last byte)`);
+  phase(`REST queries (${QUERY_RUNS} runs each, timed to the last byte by a client process of their own)`);
   const queries: QueryResult[] = [];
   const node0 = fleet[0]!.name;
   const first = churns[0];

@@ -11,12 +11,14 @@ import {
   contextSignature,
   deriveHostPart,
   indexHost,
+  newHostPartCache,
   sameForTopology,
   sharedNodes,
   topologyContext,
   type DeriveTopologyOptions,
   type Host,
   type HostPart,
+  type HostPartCache,
   type PodName,
   type TopologyContext,
 } from './topology.js';
@@ -31,6 +33,8 @@ export class IncrementalTopology {
   private readonly touched = new Set<string>();
   private shared = new Map<string, TopoNode>();
   private context: TopologyContext | null = null;
+  /** edges that hold while the context does (HostPartCache) */
+  private cache: HostPartCache = newHostPartCache();
   private signature = '';
   private everything = true;
   private pods: ReadonlyMap<string, PodName> | undefined;
@@ -90,7 +94,10 @@ export class IncrementalTopology {
     // the same signature makes the same context: the parts of untouched hosts still hold
     const signature = contextSignature(hosts);
     const contextChanged = this.context === null || signature !== this.signature;
-    if (contextChanged) this.context = topologyContext(hosts);
+    if (contextChanged) {
+      this.context = topologyContext(hosts);
+      this.cache = newHostPartCache();
+    }
     const context = this.context!;
     this.signature = signature;
     const all = this.everything || contextChanged;
@@ -105,7 +112,7 @@ export class IncrementalTopology {
     for (const name of redo) {
       const h = this.hosts.get(name);
       const before = this.parts.get(name);
-      const after = h ? deriveHostPart(h, context, options) : undefined;
+      const after = h ? deriveHostPart(h, context, options, this.cache) : undefined;
       if (after) this.parts.set(name, after);
       else this.parts.delete(name);
       diffSorted(before?.nodes ?? [], after?.nodes ?? [], upsertNodes, removeNodes);

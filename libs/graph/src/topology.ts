@@ -641,8 +641,32 @@ export function sharedNodes(parts: Iterable<HostPart>): TopoNode[] {
   return out.sort(byId);
 }
 
-/** One host's nodes and outgoing edges, in the context of every host. */
-export function deriveHostPart(h: Host, context: TopologyContext, options: DeriveTopologyOptions = {}): HostPart {
+interface RouteEdgeCacheEntry {
+  host: string;
+  edges: Array<{ edge: TopoEdge; external: string | null }>;
+}
+
+/**
+ * Route edges by the route fact's value (the same object while the fact is unchanged), valid for one
+ * topology context: IncrementalTopology keeps one and starts a new one when the context changes. A
+ * busy node changes a few routes a second; its other ~200 keep their edge objects, which the patch's
+ * comparison then passes over at once.
+ */
+export interface HostPartCache {
+  routeEdges: WeakMap<RouteValue, RouteEdgeCacheEntry>;
+}
+
+export const newHostPartCache = (): HostPartCache => ({ routeEdges: new WeakMap() });
+
+/** Whether a route's edges depend on the route and the context only: every hop via a gateway, on a device that is not vxlan. */
+function routeNeedsOnlyContext(h: Host, r: RouteValue): boolean {
+  if (r.nexthops.length === 0) return r.gateway !== null && (r.dev === null || h.links.get(r.dev)?.kind !== 'vxlan');
+  for (const nh of r.nexthops) if (nh.gateway === null || (nh.dev !== null && h.links.get(nh.dev)?.kind === 'vxlan')) return false;
+  return true;
+}
+
+/** One host's nodes and outgoing edges, in the context of every host (`cache`: see HostPartCache). */
+export function deriveHostPart(h: Host, context: TopologyContext, options: DeriveTopologyOptions = {}, cache?: HostPartCache): HostPart {
   const { addrOwner, cidrOwner, tunnelByLocal, hostRank } = context;
   const nodes: TopoNode[] = [];
   const edges: TopoEdge[] = [];
@@ -891,15 +915,37 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
   // target host (in host order), so that they reach the final sort as sorted runs
   const byTarget: TopoEdge[][] = [];
   const otherTargets: TopoEdge[] = [];
+  const place = (e: TopoEdge) => {
+    const nextHopHost = (e.data as unknown as RouteEdgeData).nextHopHost;
+    const rank = nextHopHost === null ? undefined : hostRank.get(nextHopHost);
+    if (rank === undefined) otherTargets.push(e);
+    else (byTarget[rank] ??= []).push(e);
+  };
   for (const r of h.routes) {
     if (r.type !== 'unicast') continue;
+    // a route whose every hop has a gateway on a device that is not vxlan depends on nothing but
+    // itself and the context: its edges from the last derivation still hold (IncrementalTopology)
+    const cacheable = cache !== undefined && routeNeedsOnlyContext(h, r);
+    const cached = cacheable ? cache.routeEdges.get(r) : undefined;
+    if (cached && cached.host === h.name) {
+      for (const { edge, external: gw } of cached.edges) {
+        if (gw !== null) external(gw, 'next-hop');
+        place(edge);
+      }
+      continue;
+    }
     const dstHost = cidrHost(r.dst, r.family);
-    if (dstHost === null || dstHost === h.name) continue;
+    if (dstHost === null || dstHost === h.name) {
+      if (cacheable) cache.routeEdges.set(r, { host: h.name, edges: [] });
+      continue;
+    }
+    const made: RouteEdgeCacheEntry['edges'] = [];
     const hops = r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev, weight: null, flags: [] }];
     for (const nh of hops) {
       const { vtep: via, host: nextHopHost } = resolveNexthop(h, nh, addrOwner);
+      const viaExternal = nextHopHost === null && via === null && nh.gateway !== null;
       const target =
-        nextHopHost !== null ? hostId(nextHopHost) : via !== null ? vtep(via) : nh.gateway !== null ? external(nh.gateway, 'next-hop') : hostId(dstHost);
+        nextHopHost !== null ? hostId(nextHopHost) : via !== null ? vtep(via) : viaExternal ? external(nh.gateway!, 'next-hop') : hostId(dstHost);
       const data: RouteEdgeData & Record<string, unknown> = {
         table: r.table,
         dst: r.dst,
@@ -917,10 +963,10 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
       if (r.metric !== 0) q += `|metric ${r.metric}`;
       if (r.tos !== 0) q += `|tos ${r.tos}`;
       const e: TopoEdge = { id: edgeId('route', h.id, target, q), type: 'route', source: h.id, target, data };
-      const rank = nextHopHost === null ? undefined : hostRank.get(nextHopHost);
-      if (rank === undefined) otherTargets.push(e);
-      else (byTarget[rank] ??= []).push(e);
+      made.push({ edge: e, external: viaExternal ? nh.gateway : null });
+      place(e);
     }
+    if (cacheable) cache.routeEdges.set(r, { host: h.name, edges: made });
   }
   for (const es of byTarget) {
     if (!es) continue;
