@@ -10,7 +10,7 @@ import type { CniStyle, DeltaMessage, FactChange, FactKind, FactRef, NodeEvent, 
 import type { Fact } from '@netatlas/wire';
 import pg from 'pg';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { withTransaction } from '../db/transaction.js';
+import { withOwnTransaction, withTransaction } from '../db/transaction.js';
 import { Batcher, BatchItemError } from './batcher.js';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
 
@@ -212,10 +212,8 @@ export class FactWriter {
     }
   }
 
-  private async deltaBatch(items: DeltaItem[]): Promise<Array<IngestOutcome | BatchItemError>> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
+  private deltaBatch(items: DeltaItem[]): Promise<Array<IngestOutcome | BatchItemError>> {
+    return withOwnTransaction(this.pool, async (client) => {
       // simple-protocol statements, several per round trip: their values are literals
       const begun = (await client.query(
         `BEGIN; SELECT id, name, status, acked_epoch, acked_seq, last_seen FROM nodes
@@ -281,14 +279,7 @@ export class FactWriter {
         outcomes[index] = { kind: 'applied', at, changes, events: [], status: 'connected' };
       }
       return outcomes as Array<IngestOutcome | BatchItemError>;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   /**

@@ -19,3 +19,18 @@ export function applyToMirror(mirror: FactMirror, changes: readonly FactChange[]
     if (byId.size === 0) mirror.delete(c.node);
   }
 }
+
+/** Takes committed changes back, newest first: the mirror as it was before them. */
+export function undoInMirror(mirror: FactMirror, changes: readonly FactChange[]): void {
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const c = changes[i]!;
+    let byId = mirror.get(c.node);
+    if (c.before === null) {
+      byId?.delete(factId(c));
+      if (byId && byId.size === 0) mirror.delete(c.node);
+    } else {
+      if (!byId) mirror.set(c.node, (byId = new Map()));
+      byId.set(factId(c), { kind: c.kind, key: c.key, value: c.before } as Fact);
+    }
+  }
+}

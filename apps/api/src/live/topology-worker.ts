@@ -8,7 +8,7 @@ import { factId, type Fact, type FactChange, type FactKind, type TopologyPatch }
 import pg from 'pg';
 import { parentPort } from 'node:worker_threads';
 import { streamStateJson } from '../history/state-stream.js';
-import { applyToMirror, type FactMirror } from './fact-mirror.js';
+import { applyToMirror, undoInMirror, type FactMirror } from './fact-mirror.js';
 import { lowerThisThreadsPriority } from './worker-thread.js';
 
 // background work: ingest and Postgres first on a busy machine
@@ -43,15 +43,18 @@ async function load(url: string, kinds: FactKind[]): Promise<void> {
   } finally {
     await pool.end().catch(() => undefined);
   }
-  for (const node of facts.keys()) topology.touch(node);
-  topology.patch(); // the baseline: browsers load the whole topology over REST
-  // the changes that came during the read go into the next patch: those committed before the read
-  // began are in it already (applying them again changes nothing), the others follow in order
-  for (const changes of held) {
-    applyToMirror(facts, changes);
-    for (const c of changes) topology.change(c.node, c.kind, c.before, c.after);
-  }
+  // The baseline is the state when the first browser subscribed, not when the read ended: that
+  // browser fetched the topology over REST right after subscribing, so every change since must come
+  // as a patch. The changes forwarded since are taken back from what was read (those the read did
+  // not see yet included: taking one back gives the value it had), the baseline derived, and they
+  // are applied again for the next patch.
+  const since = held.flat();
   held = [];
+  undoInMirror(facts, since);
+  for (const node of facts.keys()) topology.touch(node);
+  topology.patch();
+  applyToMirror(facts, since);
+  for (const c of since) topology.change(c.node, c.kind, c.before, c.after);
   loaded = true;
   parentPort?.postMessage({ type: 'loaded', ms: performance.now() - t0, nodes: facts.size } satisfies FromWorker);
 }
