@@ -165,9 +165,9 @@ describe('KubeWatcher against a list/watch server', () => {
     nodeEvents.length = 0;
     await expect.poll(() => server.lists('nodes').length, { timeout: 5000 }).toBe(2);
     await expect.poll(() => names(), { timeout: 5000 }).toEqual(['node-b', 'node-c']);
-    const watches = server.watchRequests('nodes');
-    // the resume from the old resourceVersion was refused, then the relist's watch started from its list
-    expect(watches.map((w) => w.resourceVersion)).toEqual(['105', lastRv, server.resourceVersion]);
+    // the resume from the old resourceVersion was refused, then the relist's watch started from its
+    // list (that watch starts after the list is taken in: wait for it)
+    await expect.poll(() => server.watchRequests('nodes').map((w) => w.resourceVersion), { timeout: 5000 }).toEqual(['105', lastRv, server.resourceVersion]);
     expect(nodeEvents.map((e) => `${e.change} ${e.node.name}`).sort()).toEqual(['added node-c', 'deleted node-a', 'modified node-b']);
     expect(watcher.node('node-b')?.labels).toEqual({ zone: 'b' });
     expect(watcher.k8sNodeFor('x', ['172.20.0.11'])).toBeNull();
