@@ -387,8 +387,13 @@ describe('the collector image, built outside Docker', () => {
           { timeout: 30_000, interval: 250 },
         )
         .toBe('connected');
-      const facts = (await (await fetch(`${apiUrl}/api/nodes/${node}/facts?kind=link`)).json()) as { facts: Array<{ value: { ifname: string } }> };
-      expect(facts.facts.map((f) => f.value.ifname)).toContain('lo');
+      // connected comes with the hello; the snapshot is committed a moment later
+      await expect
+        .poll(async () => {
+          const facts = (await (await fetch(`${apiUrl}/api/nodes/${node}/facts?kind=link`)).json()) as { facts: Array<{ value: { ifname: string } }> };
+          return facts.facts.map((f) => f.value.ifname);
+        }, { timeout: 15_000, interval: 250 })
+        .toContain('lo');
     } catch (error) {
       throw new Error(`${(error as Error).message}\ncollector log:\n${log}`, { cause: error });
     } finally {

@@ -5,10 +5,8 @@ import { evaluateChecks } from '@netatlas/graph';
 import type { BgpSessionValue, ExpectedNode, Fact, FactChange, Finding } from '@netatlas/wire/core';
 import { parentPort } from 'node:worker_threads';
 import { applyToMirror, loadMirror, type FactMirror } from '../live/fact-mirror.js';
-import { lowerThisThreadsPriority } from '../live/worker-thread.js';
-
-// background work: ingest and Postgres first on a busy machine
-lowerThisThreadsPriority();
+// (runs at normal priority, unlike the topology worker: its evaluations decide when alerts fire,
+// and are held to a tenth of a core by the alert engine already)
 
 export interface KubeNodeInput {
   name: string;

@@ -44,7 +44,7 @@ export class ChangePoster<C> {
 
 /**
  * Runs the calling worker thread at a lower CPU priority (nice 10; Linux, where a thread has its own
- * nice value, read from /proc/thread-self): on a small machine the topology and the checks then take
+ * nice value, read from /proc/thread-self): on a small machine the topology worker then takes
  * the cores only when ingest, whose acks collectors wait for, and Postgres leave them idle. Returns
  * whether it took effect; elsewhere it does nothing.
  */
