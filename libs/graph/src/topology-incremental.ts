@@ -10,6 +10,7 @@ import {
   assembleTopology,
   contextSignature,
   deriveHostPart,
+  entriesOf,
   indexHost,
   newHostPartCache,
   sameForTopology,
@@ -47,7 +48,7 @@ export class IncrementalTopology {
     options: DeriveTopologyOptions = {},
   ) {
     this.pods = options.pods;
-    this.podCidrs = new Map(options.podCidrs ? (options.podCidrs instanceof Map ? options.podCidrs : Object.entries(options.podCidrs)) : []);
+    this.podCidrs = new Map(options.podCidrs ? entriesOf(options.podCidrs) : []);
   }
 
   /** The host's facts changed, or it appeared or went. */

@@ -177,7 +177,8 @@ export function sameForTopology(kind: Fact['kind'], before: Fact['value'], after
   return a.dev === b.dev && a.address === b.address && a.lladdr === b.lladdr && a.proxy === b.proxy && usableNeigh(a) === usableNeigh(b);
 }
 
-function entries<V>(m: ReadonlyMap<string, V> | Readonly<Record<string, V>>): [string, V][] {
+/** The entries of a map or of a record (the inputs take either). */
+export function entriesOf<V>(m: ReadonlyMap<string, V> | Readonly<Record<string, V>>): [string, V][] {
   return m instanceof Map ? [...(m as ReadonlyMap<string, V>).entries()] : Object.entries(m as Record<string, V>);
 }
 
@@ -312,8 +313,8 @@ export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?:
 
 /** Every host of the input, indexed, in name order; `podCidrs` as in DeriveTopologyOptions. */
 export function indexHosts(input: TopologyInput, podCidrs?: DeriveTopologyOptions['podCidrs']): Host[] {
-  const overrides = new Map(podCidrs ? entries(podCidrs) : []);
-  return entries<Iterable<Fact>>(input as ReadonlyMap<string, Iterable<Fact>>)
+  const overrides = new Map(podCidrs ? entriesOf(podCidrs) : []);
+  return entriesOf<Iterable<Fact>>(input as ReadonlyMap<string, Iterable<Fact>>)
     .sort((a, b) => cmp(a[0], b[0]))
     .map(([name, facts]) => indexHost(name, facts, overrides.get(name)));
 }
@@ -589,11 +590,7 @@ export function assembleTopology(parts: Iterable<HostPart>): Topology {
   for (const n of sharedNodes(list)) push(nodeLists, n.type, n);
   // ids are unique by construction (each element comes from one fact, link, pair or address); a
   // duplicate would keep the last one (the sort is stable)
-  const finish = <T extends { id: string }>(lists: Map<string, T[]>): T[] => {
-    const xs = [...lists.keys()].sort(cmp).flatMap((k) => lists.get(k) ?? []);
-    xs.sort(byId);
-    return xs.filter((x, i) => xs[i + 1]?.id !== x.id);
-  };
+  const finish = <T extends { id: string }>(lists: Map<string, T[]>): T[] => uniqueSorted([...lists.keys()].sort(cmp).flatMap((k) => lists.get(k) ?? []));
   return { nodes: finish(nodeLists), edges: finish(edgeLists) };
 }
 

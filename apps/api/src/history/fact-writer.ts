@@ -1,11 +1,11 @@
 // Writes collector messages into the history (DESIGN.md step 5): every message in a transaction,
 // with the node's stream position checked and advanced under a row lock, so a message is applied
 // once and entirely or not at all. A changed fact closes its current version and opens the next one
-// at the same instant; a deleted fact only closes it. Node rows are locked FOR NO KEY UPDATE (only
-// their non-key columns change), which does not block the foreign-key checks of rows referring to
-// them: with FOR UPDATE, a batch holding many nodes and a bulk insert of facts could deadlock. Deltas, the steady stream, are written in
+// at the same instant; a deleted fact only closes it. Deltas, the steady stream, are written in
 // batches (batcher.ts): the deltas of many nodes that arrive while earlier ones are being written
-// share one transaction of four statements.
+// share one transaction, in two round trips. Node rows are locked FOR NO KEY UPDATE (only their
+// non-key columns change), which does not block the foreign-key checks of rows referring to them:
+// with FOR UPDATE, a batch holding many nodes and a bulk insert of facts could deadlock.
 import type { CniStyle, DeltaMessage, FactChange, FactKind, FactRef, NodeEvent, NodeStatus, ReaderStatus, SnapshotMessage } from '@netatlas/wire';
 import type { Fact } from '@netatlas/wire';
 import pg from 'pg';

@@ -5,7 +5,7 @@
 import type { CniStyle, Fact, FactChange, FactKind, NodeEvent, NodeSummary, ReaderStatus } from '@netatlas/wire';
 import type pg from 'pg';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
-import { forEachNodeChunk, RANGE_READ_SETTINGS, rangeChunk } from './node-chunks.js';
+import { forEachNodeChunk } from './node-chunks.js';
 import { streamStateJson } from './state-stream.js';
 import { validAt } from './valid-at.js';
 
@@ -241,15 +241,10 @@ export class HistoryReader {
       // bitmap scan of the GiST index over a range of node ids (as the state stream reads: a scan
       // per node revisits every heap page many times), joined by hash; chunks on parallel
       // connections (node-chunks.ts)
-      const prepared = new WeakSet<pg.PoolClient>();
       await forEachNodeChunk(
         this.pool,
-        { only: node === undefined ? undefined : [node], byId: true, chunkNodes: rangeChunk },
+        { only: node === undefined ? undefined : [node], idRanges: true },
         async (client, chunk) => {
-          if (!prepared.has(client)) {
-            for (const setting of RANGE_READ_SETTINGS) await client.query(setting);
-            prepared.add(client);
-          }
           const names = new Map(chunk.map((c) => [c.id, c.name]));
           const { rows } = await client.query<Omit<DiffRow, 'node'> & { node_id: number }>(
             `SELECT coalesce(a.node_id, b.node_id) AS node_id, coalesce(a.kind, b.kind) AS kind, coalesce(a.key, b.key) AS key,
@@ -274,10 +269,11 @@ export class HistoryReader {
             if (!list) byNode.set(name, (list = []));
             list.push({ node: name, kind: r.kind, key: r.key, before: r.before, after: r.after });
           }
-          return [...byNode].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+          return byNode;
         },
-        (groups) => {
-          for (const [, list] of groups) {
+        (byNode) => {
+          // nodes are put in name order by sortDiff at the end
+          for (const list of byNode.values()) {
             list.sort((x, y) => (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
             list.forEach(add);
           }

@@ -16,9 +16,10 @@ export interface NodeChunkOptions {
   only?: readonly string[];
   /**
    * chunks of consecutive node ids, in id order, rather than in name order: a chunk is then one
-   * range of the (node_id, validity) index, read by one bitmap scan (state-stream.ts)
+   * range of the (node_id, validity) index, read by one bitmap scan (RANGE_READ_SETTINGS in every
+   * transaction; chunkNodes defaults to rangeChunk)
    */
-  byId?: boolean;
+  idRanges?: boolean;
 }
 
 export interface NodeRef {
@@ -43,11 +44,12 @@ export async function forEachNodeChunk<T>(
     const lead = await pool.connect();
     clients.push(lead);
     await lead.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const order = options.byId ? 'id' : 'name';
+    const order = options.idRanges ? 'id' : 'name';
     const nodes = options.only
       ? (await lead.query<NodeRef>(`SELECT id, name FROM nodes WHERE name = ANY($1::text[]) ORDER BY ${order}`, [options.only])).rows
       : (await lead.query<NodeRef>(`SELECT id, name FROM nodes ORDER BY ${order}`)).rows;
-    const size = typeof options.chunkNodes === 'function' ? options.chunkNodes(nodes.length) : (options.chunkNodes ?? 8);
+    const chunkOption = options.chunkNodes ?? (options.idRanges ? rangeChunk : 8);
+    const size = typeof chunkOption === 'function' ? chunkOption(nodes.length) : chunkOption;
     const chunkNodes = Math.max(1, Math.floor(size));
     const chunks: NodeRef[][] = [];
     for (let i = 0; i < nodes.length; i += chunkNodes) chunks.push(nodes.slice(i, i + chunkNodes));
@@ -62,7 +64,10 @@ export async function forEachNodeChunk<T>(
     }
     // the GiST index beats a sequential scan by far for state at T, but the planner only sees it
     // so at an SSD-like page cost (apps/api/bench/history-indexes.sql)
-    for (const c of clients) await c.query('SET LOCAL random_page_cost = 1.1');
+    for (const c of clients) {
+      await c.query('SET LOCAL random_page_cost = 1.1');
+      if (options.idRanges) for (const setting of RANGE_READ_SETTINGS) await c.query(setting);
+    }
 
     const settle: Array<{ resolve: (result: T) => void; reject: (error: unknown) => void }> = [];
     const results = chunks.map(() => {

@@ -11,7 +11,7 @@
 import type { FactKind } from '@netatlas/wire';
 import type pg from 'pg';
 import { copyRows } from './copy-out.js';
-import { forEachNodeChunk, RANGE_READ_SETTINGS, rangeChunk, type NodeChunkOptions } from './node-chunks.js';
+import { forEachNodeChunk, type NodeChunkOptions } from './node-chunks.js';
 import { validAtLiteral } from './valid-at.js';
 
 export type StateStreamOptions = NodeChunkOptions;
@@ -29,17 +29,11 @@ export async function streamStateJson(
   options: StateStreamOptions = {},
 ): Promise<void> {
   const where = validAtLiteral(at, kinds);
-  const bitmap = new WeakSet<pg.PoolClient>();
   await forEachNodeChunk(
     pool,
-    { chunkNodes: rangeChunk, ...options, byId: true },
+    { ...options, idRanges: true },
     async (client, chunk) => {
-      // one range of node ids; the planner's per-row index scan would revisit pages (see above)
-      if (!bitmap.has(client)) {
-        for (const setting of RANGE_READ_SETTINGS) await client.query(setting);
-        bitmap.add(client);
-      }
-      // COPY takes no bind parameters: the ids are integers, the moment and kinds literals
+      // one range of node ids, one bitmap scan (see above); COPY takes no bind parameters: the ids are integers, the moment and kinds literals
       const lo = Math.trunc(chunk[0]!.id);
       const hi = Math.trunc(chunk.at(-1)!.id);
       const sql = `COPY (SELECT f.node_id, f.kind, f.key, f.value::text FROM facts f WHERE f.node_id BETWEEN ${lo} AND ${hi} AND ${where}) TO STDOUT (FORMAT binary)`;
