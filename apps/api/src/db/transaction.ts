@@ -23,9 +23,9 @@ export async function withOwnTransaction<T>(pool: pg.Pool, run: (client: pg.Pool
 }
 
 /** One transaction on a pooled client: BEGIN, run, COMMIT, or ROLLBACK on error. */
-export function withTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export function withTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   return withOwnTransaction(pool, async (client) => {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await run(client);
     await client.query('COMMIT');
     return result;

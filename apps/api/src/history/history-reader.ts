@@ -5,17 +5,9 @@
 import type { CniStyle, Fact, FactChange, FactKind, NodeEvent, NodeSummary, ReaderStatus } from '@netatlas/wire';
 import type pg from 'pg';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
-import { forEachNodeChunk } from './node-chunks.js';
+import { streamDiffJson, type DiffStrategy } from './diff-stream.js';
 import { streamStateJson } from './state-stream.js';
 import { validAt } from './valid-at.js';
-
-interface DiffRow {
-  node: string;
-  kind: FactKind;
-  key: string;
-  before: Fact['value'] | null;
-  after: Fact['value'] | null;
-}
 
 export interface ChangesQuery {
   from: Date;
@@ -57,14 +49,6 @@ interface FactRow {
 }
 
 const asFact = (row: FactRow): Fact => ({ kind: row.kind, key: row.key, value: row.value }) as Fact;
-
-/** The diff with its nodes in name order (chunks come in id order). */
-function sortDiff(diff: StateDiff): StateDiff {
-  const out: StateDiff = {};
-  for (const name of Object.keys(diff).sort()) out[name] = diff[name]!;
-  return out;
-}
-
 
 export class HistoryReader {
   constructor(private readonly pool: pg.Pool) {}
@@ -216,117 +200,19 @@ export class HistoryReader {
   }
 
   /**
-   * The net difference between the states at `from` and at `to`, per node and kind. Two ways, the
-   * cheaper one chosen by the planner's estimate of the versions that began in the window:
-   *  - `window`: the facts touched in the window (the valid_from/valid_to indexes), each looked up
-   *    at both moments; it costs the churn in the window.
-   *  - `states`: the versions valid at one moment and not the other (the GiST index), joined; it
-   *    costs about the size of the state, whatever the churn — the better choice for long, busy
-   *    windows.
+   * The net difference between the states at `from` and at `to`, per node and kind, as JSON for
+   * each node in name order, handed to `write` (diff-stream.ts: put together from the bytes
+   * Postgres sends). `strategy` forces one of the two ways of finding it (tests compare them).
    */
-  async diff(from: Date, to: Date, node?: string, strategy?: 'window' | 'states'): Promise<StateDiff> {
-    const chosen = strategy ?? (await this.diffStrategy(from, to));
-    const [lo, hi] = from <= to ? [from, to] : [to, from];
-    const out: StateDiff = {};
-    const add = (row: DiffRow) => {
-      const byKind = (out[row.node] ??= {});
-      const d = (byKind[row.kind] ??= { added: [], removed: [], changed: [] });
-      if (row.before === null) d.added.push(asFact({ kind: row.kind, key: row.key, value: row.after! }));
-      else if (row.after === null) d.removed.push(asFact({ kind: row.kind, key: row.key, value: row.before }));
-      else d.changed.push({ kind: row.kind, key: row.key, before: row.before, after: row.after });
-    };
-    if (chosen === 'states') {
-      // the versions valid at one moment and not the other: what was valid at the earlier moment and
-      // ended by the later, what began after the earlier and is valid at the later; each by one
-      // bitmap scan of the GiST index over a range of node ids (as the state stream reads: a scan
-      // per node revisits every heap page many times), joined by hash; chunks on parallel
-      // connections (node-chunks.ts)
-      await forEachNodeChunk(
-        this.pool,
-        { only: node === undefined ? undefined : [node], idRanges: true },
-        async (client, chunk) => {
-          const names = new Map(chunk.map((c) => [c.id, c.name]));
-          const { rows } = await client.query<Omit<DiffRow, 'node'> & { node_id: number }>(
-            `SELECT coalesce(a.node_id, b.node_id) AS node_id, coalesce(a.kind, b.kind) AS kind, coalesce(a.key, b.key) AS key,
-                    ${from <= to ? 'a.value AS before, b.value AS after' : 'b.value AS before, a.value AS after'}
-             FROM (SELECT node_id, kind, key, value FROM facts f
-                   WHERE f.node_id BETWEEN $3 AND $4 AND tstzrange(f.valid_from, f.valid_to, '[)') @> $1::timestamptz
-                     -- ended by the later moment (valid_to <= $2), as an index condition
-                     AND tstzrange(f.valid_from, f.valid_to, '[)') &< tstzrange($2::timestamptz, $2::timestamptz, '[]')) a
-             FULL JOIN (SELECT node_id, kind, key, value FROM facts f
-                   WHERE f.node_id BETWEEN $3 AND $4 AND tstzrange(f.valid_from, f.valid_to, '[)') @> $2::timestamptz
-                     -- began after the earlier moment (valid_from > $1), as an index condition
-                     AND tstzrange(f.valid_from, f.valid_to, '[)') &> tstzrange($1::timestamptz, NULL, '()')) b
-               ON a.node_id = b.node_id AND a.kind = b.kind AND a.key = b.key
-             WHERE a.value IS DISTINCT FROM b.value`,
-            [lo, hi, chunk[0]!.id, chunk.at(-1)!.id],
-          );
-          const byNode = new Map<string, DiffRow[]>();
-          for (const r of rows) {
-            const name = names.get(r.node_id);
-            if (name === undefined) continue; // a node in the id range that was not asked for
-            let list = byNode.get(name);
-            if (!list) byNode.set(name, (list = []));
-            list.push({ node: name, kind: r.kind, key: r.key, before: r.before, after: r.after });
-          }
-          return byNode;
-        },
-        (byNode) => {
-          // nodes are put in name order by sortDiff at the end
-          for (const list of byNode.values()) {
-            list.sort((x, y) => (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-            list.forEach(add);
-          }
-        },
-      );
-      return sortDiff(out);
-    }
-    const params: unknown[] = [from, to];
-    let nodeFilter = '';
-    if (node) {
-      params.push(node);
-      nodeFilter = `AND node_id = (SELECT id FROM nodes WHERE name = $3)`;
-    }
-    const [plo, phi] = from <= to ? ['$1', '$2'] : ['$2', '$1'];
-    const rows = await this.readOnly((client) =>
-      client.query<DiffRow>(
-        `WITH touched AS (
-           SELECT node_id, kind, key FROM facts WHERE valid_from > ${plo} AND valid_from <= ${phi} ${nodeFilter}
-           UNION
-           SELECT node_id, kind, key FROM facts WHERE valid_to > ${plo} AND valid_to <= ${phi} ${nodeFilter}
-         )
-         SELECT n.name AS node, t.kind, t.key, a.value AS before, b.value AS after
-         FROM touched t JOIN nodes n ON n.id = t.node_id
-         -- the version valid at each moment: the latest that began by then, if it had not ended
-         LEFT JOIN LATERAL (
-           SELECT CASE WHEN v.valid_to IS NULL OR v.valid_to > $1 THEN v.value END AS value FROM facts v
-           WHERE v.node_id = t.node_id AND v.kind = t.kind AND v.key = t.key AND v.valid_from <= $1
-           ORDER BY v.valid_from DESC LIMIT 1
-         ) a ON true
-         LEFT JOIN LATERAL (
-           SELECT CASE WHEN v.valid_to IS NULL OR v.valid_to > $2 THEN v.value END AS value FROM facts v
-           WHERE v.node_id = t.node_id AND v.kind = t.kind AND v.key = t.key AND v.valid_from <= $2
-           ORDER BY v.valid_from DESC LIMIT 1
-         ) b ON true
-         WHERE a.value IS DISTINCT FROM b.value
-         ORDER BY n.name, t.kind, t.key`,
-        params,
-      ),
-    );
-    rows.forEach(add);
-    return sortDiff(out);
+  streamDiff(from: Date, to: Date, node: string | undefined, write: (node: string, json: Buffer) => void | Promise<void>, strategy?: DiffStrategy): Promise<void> {
+    return streamDiffJson(this.pool, from, to, node, write, strategy);
   }
 
-  /** `states` when the window holds more versions than a state has facts (planner estimates). */
-  private async diffStrategy(from: Date, to: Date): Promise<'window' | 'states'> {
-    const [lo, hi] = from <= to ? [from, to] : [to, from];
-    const estimate = async (sql: string, params: unknown[]) => {
-      const { rows } = await this.pool.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-      return rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0;
-    };
-    const churn = await estimate(`SELECT 1 FROM facts WHERE valid_from > $1 AND valid_from <= $2`, [lo, hi]);
-    const state = await estimate(`SELECT 1 FROM facts WHERE valid_to IS NULL`, []);
-    return churn > state ? 'states' : 'window';
+  /** The same difference as objects. */
+  async diff(from: Date, to: Date, node?: string, strategy?: DiffStrategy): Promise<StateDiff> {
+    const out: StateDiff = {};
+    await this.streamDiff(from, to, node, (name, json) => void (out[name] = JSON.parse(json.toString('utf8')) as StateDiff[string]), strategy);
+    return out;
   }
 
   /**

@@ -3,7 +3,7 @@
 import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res } from '@nestjs/common';
 import { deriveTopology } from '@netatlas/graph';
 import { NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
-import { HistoryReader, type ChangeCursor, type StateDiff } from '../history/history-reader.js';
+import { HistoryReader, type ChangeCursor } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TOPOLOGY_KINDS } from '../live/live-hub.js';
 import {
@@ -61,34 +61,10 @@ export class HistoryController {
   async state(@Query() query: unknown, @Res() res: RawResponse): Promise<void> {
     const q = parseQuery(StateQuerySchema, query);
     // { at, nodes: { <name>: Fact[] } }, written node by node as the state stream puts each node's
-    // JSON together (history/state-stream.ts). The status goes out with the first node, so an error before it is still a clean 5xx;
-    // an error after it cuts the response short, which no client can take for a whole answer.
-    let started = false;
-    const begin = () => {
-      res.status(200).type('application/json');
-      res.write(`{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`);
-      started = true;
-    };
-    let first = true;
-    try {
-      await this.history.streamState(q.at ?? null, q.kind ?? null, async (node, facts) => {
-        if (res.destroyed) throw new Error('the client went away');
-        if (!started) begin();
-        res.write(`${first ? '' : ','}${JSON.stringify(node)}:`);
-        const more = res.write(facts);
-        first = false;
-        if (!more) await new Promise<void>((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
-        });
-      });
-    } catch (error) {
-      if (!started) throw error;
-      res.destroy(error as Error);
-      return;
-    }
-    if (!started) begin();
-    res.end('}}');
+    // JSON together (history/state-stream.ts)
+    await streamNodes(res, `{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`, (write) =>
+      this.history.streamState(q.at ?? null, q.kind ?? null, write),
+    );
   }
 
   @Get('changes')
@@ -101,10 +77,14 @@ export class HistoryController {
   }
 
   @Get('diff')
-  async diff(@Query() query: unknown): Promise<{ from: string; to: string; nodes: StateDiff }> {
+  async diff(@Query() query: unknown, @Res() res: RawResponse): Promise<void> {
     const q = parseQuery(DiffQuerySchema, query);
     const to = q.to ?? new Date();
-    return { from: q.from.toISOString(), to: to.toISOString(), nodes: await this.history.diff(q.from, to, q.node) };
+    // { from, to, nodes: { <name>: { <kind>: { added, removed, changed } } } }, the nodes' JSON as
+    // the diff stream puts it together (history/diff-stream.ts)
+    await streamNodes(res, `{"from":${JSON.stringify(q.from.toISOString())},"to":${JSON.stringify(to.toISOString())},"nodes":{`, (write) =>
+      this.history.streamDiff(q.from, to, q.node, write),
+    );
   }
 
   @Get('events')
@@ -123,4 +103,42 @@ export class HistoryController {
     const pods = !q.at && this.kube && this.kube.mode !== 'off' ? this.kube.podNamesByIp() : undefined;
     return { at: q.at?.toISOString() ?? null, ...deriveTopology(state, { pods }) };
   }
+}
+
+/**
+ * Writes `head`, then `"<node>":<json>` for each node that `stream` hands over, then `}}`, with
+ * back-pressure. The status goes out with the first node, so an error before it is still a clean
+ * 5xx; an error after it cuts the response short, which no client can take for a whole answer.
+ */
+async function streamNodes(
+  res: RawResponse,
+  head: string,
+  stream: (write: (node: string, json: Buffer) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  let started = false;
+  const begin = () => {
+    res.status(200).type('application/json');
+    res.write(head);
+    started = true;
+  };
+  let first = true;
+  try {
+    await stream(async (node, json) => {
+      if (res.destroyed) throw new Error('the client went away');
+      if (!started) begin();
+      res.write(`${first ? '' : ','}${JSON.stringify(node)}:`);
+      const more = res.write(json);
+      first = false;
+      if (!more) await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+    });
+  } catch (error) {
+    if (!started) throw error;
+    res.destroy(error as Error);
+    return;
+  }
+  if (!started) begin();
+  res.end('}}');
 }
