@@ -1,6 +1,7 @@
 // Runs the API under bench in a child process (api-child.ts under tsx, with the API's tsconfig for
 // its decorators) and talks to it over IPC for its figures.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChildStats } from './api-child.js';
 
@@ -19,7 +20,8 @@ export interface ApiProcess {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof" to profile the API under bench
+  // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof" to profile the API under bench,
+  // or "--trace-gc" with BENCH_API_STDOUT=tmp/api-stdout.log to keep what the API prints
   const nodeArgs = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'apps/api/bench/api-child.ts'], {
     cwd: ROOT,
@@ -41,7 +43,10 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`the API did not start within 60 s:\n${err}`)), 60_000);
+    const keep = process.env['BENCH_API_STDOUT'];
+    if (keep) child.stdout!.on('data', (chunk: string) => appendFileSync(keep, chunk));
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (out.length > 100_000) return;
       out += chunk;
       const m = /LISTENING (\S+)/.exec(out);
       if (m) {

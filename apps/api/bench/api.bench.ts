@@ -510,11 +510,14 @@ function timedGets(url: string, runs: number): Promise<Array<{ ms: number; bytes
 }
 
 async function query(api: ApiProcess, name: string, path: string): Promise<QueryResult> {
-  const runs = await timedGets(`${api.url}${path}`, QUERY_RUNS);
+  const { result: runs, usage } = await measureUsage(api, () => timedGets(`${api.url}${path}`, QUERY_RUNS));
   const times = runs.map((r) => r.ms);
   const last = runs.at(-1)!;
   const result = { name, path, first: times[0]!, median: quantile(times, 0.5), rows: last.rows, bytes: last.bytes };
   log(`${stamp()}   ${name}: first ${ms(result.first)}, median ${ms(result.median)} of ${QUERY_RUNS}; ${int(result.rows)} rows, ${mb(result.bytes)}   GET ${path}`);
+  // where the time went: the client process counts as "else"
+  const c = usage.cpu;
+  log(`${stamp()}     CPU per run: API ${ms((c.api * 1000) / QUERY_RUNS)}, Postgres ${ms((c.postgres * 1000) / QUERY_RUNS)}, bench ${ms((c.bench * 1000) / QUERY_RUNS)}, else ${ms((c.other * 1000) / QUERY_RUNS)} (client, Postgres background, other programs)`);
   return result;
 }
 

@@ -40,8 +40,8 @@ export class IncrementalTopology {
   private everything = true;
   private pods: ReadonlyMap<string, PodName> | undefined;
   private readonly podCidrs: ReadonlyMap<string, readonly string[]>;
-  /** what the last patch() re-derived: touched hosts, or every host (the context changed) */
-  lastWork = { hosts: 0, all: false };
+  /** what the last patch() re-derived (touched hosts, or every host: the context changed) and where its time went, ms */
+  lastWork: PatchWork = { hosts: 0, all: false, ms: { index: 0, context: 0, parts: 0, diff: 0, shared: 0 } };
 
   constructor(
     private readonly factsOf: HostFacts,
@@ -86,11 +86,19 @@ export class IncrementalTopology {
 
   /** What changed since the last call (the first call: the whole topology as upserts). */
   patch(): TopologyPatch {
+    const ms = { index: 0, context: 0, parts: 0, diff: 0, shared: 0 };
+    let t = now();
+    const lap = (what: keyof typeof ms) => {
+      const t1 = now();
+      ms[what] += t1 - t;
+      t = t1;
+    };
     for (const name of this.touched) {
       const facts = this.factsOf(name);
       if (facts === undefined) this.hosts.delete(name);
       else this.hosts.set(name, indexHost(name, facts, this.podCidrs.get(name)));
     }
+    lap('index');
     const hosts = [...this.hosts.values()].sort((a, b) => cmp(a.name, b.name));
     // the same signature makes the same context: the parts of untouched hosts still hold
     const signature = contextSignature(hosts);
@@ -103,6 +111,7 @@ export class IncrementalTopology {
     this.signature = signature;
     const all = this.everything || contextChanged;
     this.everything = false;
+    lap('context');
 
     const upsertNodes: TopoNode[] = [];
     const upsertEdges: TopoEdge[] = [];
@@ -114,12 +123,14 @@ export class IncrementalTopology {
       const h = this.hosts.get(name);
       const before = this.parts.get(name);
       const after = h ? deriveHostPart(h, context, options, this.cache) : undefined;
+      lap('parts');
       if (after) this.parts.set(name, after);
       else this.parts.delete(name);
       diffSorted(before?.nodes ?? [], after?.nodes ?? [], upsertNodes, removeNodes);
       diffSorted(before?.edges ?? [], after?.edges ?? [], upsertEdges, removeEdges);
+      lap('diff');
     }
-    this.lastWork = { hosts: redo.size, all };
+    const redone = redo.size;
     this.touched.clear();
 
     // the shared nodes depend on every part, but cheaply: a few per host
@@ -130,6 +141,8 @@ export class IncrementalTopology {
     }
     for (const id of this.shared.keys()) if (!shared.has(id)) removeNodes.push(id);
     this.shared = shared;
+    lap('shared');
+    this.lastWork = { hosts: redone, all, ms };
 
     return {
       upsertNodes: upsertNodes.sort(byId),
@@ -140,6 +153,15 @@ export class IncrementalTopology {
   }
 }
 
+export interface PatchWork {
+  hosts: number;
+  all: boolean;
+  ms: { index: number; context: number; parts: number; diff: number; shared: number };
+}
+
+// the lib is built without DOM or Node types; both have performance.now()
+const clock = (globalThis as { performance?: { now(): number } }).performance ?? Date;
+const now = (): number => clock.now();
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const byId = (a: { id: string }, b: { id: string }): number => cmp(a.id, b.id);
 

@@ -85,15 +85,37 @@ class CopyRowsQuery {
 
   // ---- the bytes of the connection while the COPY runs
   private data(chunk: Buffer): void {
-    if (this.have === 0) return this.take(chunk);
-    // a message the last chunk cut: wait until it is whole, then join once
-    this.pieces.push(chunk);
-    this.have += chunk.length;
-    if (this.have < this.need) return;
-    const buf = Buffer.concat(this.pieces, this.have);
-    this.pieces = [];
-    this.have = 0;
-    this.take(buf);
+    let at = 0;
+    // a message the last chunk cut: only its own bytes are joined (joining the whole next chunk
+    // copied nearly every byte of a large COPY once more)
+    while (this.have > 0) {
+      const want = this.need - this.have;
+      if (chunk.length - at < want) {
+        this.pieces.push(chunk.subarray(at));
+        this.have += chunk.length - at;
+        return;
+      }
+      this.pieces.push(chunk.subarray(at, at + want));
+      at += want;
+      this.have += want;
+      const joined = Buffer.concat(this.pieces, this.have);
+      if (this.need === 5) {
+        // only the type and length were cut: now the whole message's length is known
+        this.need = 1 + joined.readUInt32BE(1);
+        if (this.need > 5) {
+          this.pieces = [joined];
+          continue;
+        }
+      }
+      this.pieces = [];
+      this.have = 0;
+      if (this.messages(joined, 0) < 0) {
+        // the COPY ended in that message: the rest is pg's
+        if (at < chunk.length) this.pgHandler!(chunk.subarray(at));
+        return;
+      }
+    }
+    if (at < chunk.length) this.take(at === 0 ? chunk : chunk.subarray(at));
   }
 
   private take(buf: Buffer): void {
