@@ -77,12 +77,37 @@ function parseV6(s: string): Ip | null {
   return w.length === 8 ? { v: 6, w } : null;
 }
 
+/**
+ * Results of the costlier parses, by text: the live topology derives every host's part again every
+ * few seconds from mostly the same addresses and prefixes, and parsing IPv6 and prefixes was a
+ * seventh of that work. Parsed values are never mutated, so one object can serve every caller.
+ * Bounded: emptied when full.
+ */
+class ParseMemo<T> {
+  private readonly m = new Map<string, T>();
+  constructor(private readonly max: number) {}
+  get(key: string, parse: (key: string) => T): T {
+    let v = this.m.get(key);
+    if (v === undefined && !this.m.has(key)) {
+      if (this.m.size >= this.max) this.m.clear();
+      this.m.set(key, (v = parse(key)));
+    }
+    return v as T;
+  }
+}
+const v6Memo = new ParseMemo<Ip | null>(1 << 16);
+const prefixMemo = { inet: new ParseMemo<Prefix | null>(1 << 16), inet6: new ParseMemo<Prefix | null>(1 << 16) };
+
 export function parseIp(s: string): Ip | null {
-  return s.includes(':') ? parseV6(s) : parseV4(s);
+  return s.includes(':') ? v6Memo.get(s, parseV6) : parseV4(s);
 }
 
 /** `10.0.0.0/24`, a bare address (a host prefix), or `default` (with the family it belongs to). */
 export function parsePrefix(s: string, family: 'inet' | 'inet6' = 'inet'): Prefix | null {
+  return prefixMemo[family].get(s, (text) => parsePrefixText(text, family));
+}
+
+function parsePrefixText(s: string, family: 'inet' | 'inet6'): Prefix | null {
   if (s === 'default') return family === 'inet6' ? { ip: { v: 6, w: [0, 0, 0, 0, 0, 0, 0, 0] }, len: 0 } : { ip: { v: 4, n: 0 }, len: 0 };
   const slash = s.indexOf('/');
   const ip = parseIp(slash < 0 ? s : s.slice(0, slash));
@@ -116,7 +141,7 @@ export function ipKey(ip: Ip): IpKey {
 export function addrKey(s: string): IpKey | null {
   const n = v4Number(s);
   if (n >= 0) return n;
-  const ip = s.includes(':') ? parseV6(s) : null;
+  const ip = s.includes(':') ? v6Memo.get(s, parseV6) : null;
   return ip ? ipKey(ip) : null;
 }
 
