@@ -30,8 +30,12 @@ export class SocketServer implements OnModuleInit, BeforeApplicationShutdown {
       maxHttpBufferSize: this.config.maxMessageBytes * 2 + 1024 * 1024,
       // browsers load the app from this same origin; no cross-origin access
       cors: undefined,
+      // A pong must come within pingTimeout, but a pong waits behind a busy event loop on either
+      // side: after an API restart 1000 collectors resync at once, and at 10 s the API dropped
+      // some of them mid-resync (bench:api --nodes 1000). Dead collectors are found by their
+      // heartbeats anyway (NETATLAS_LOST_AFTER_S).
       pingInterval: 10_000,
-      pingTimeout: 10_000,
+      pingTimeout: 30_000,
     });
   }
 
