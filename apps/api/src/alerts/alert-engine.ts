@@ -250,9 +250,10 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
         }
         this.lastCheckMs = result.ms;
         this.lastChecks = { key: inputs.key, result };
-      }
-      if (result.totalFindings > result.findings.length) {
-        this.report(`${result.totalFindings} expected-state findings; the rules see the first ${result.findings.length} (is the cluster this broken, or are nodes missing from it?)`);
+        // (said once per run of the checks, not again for every evaluation of the same findings)
+        if (result.totalFindings > result.findings.length) {
+          this.report(`${result.totalFindings} expected-state findings; the rules see the first ${result.findings.length} (is the cluster this broken, or are nodes missing from it?)`);
+        }
       }
       const conditions = evaluateRules({
         now: now.getTime(),
