@@ -37,7 +37,7 @@ const ROUTES: Route[] = [
     summary: 'Every fact change in (from, to], oldest first, with before and after values; paginated by `next`',
     query: ChangesQuerySchema,
   },
-  { path: '/api/diff', summary: 'The net difference between the states at two moments, per node and kind', query: DiffQuerySchema },
+  { path: '/api/diff', summary: 'The net difference between the states at two moments: { from, to, nodes: { <name>: { <kind>: { added, removed, changed } } } }, nodes in name order, kinds and each list in key order (bytewise)', query: DiffQuerySchema },
   { path: '/api/events', summary: 'Node lifecycle events in [from, to]', query: EventsQuerySchema },
   { path: '/api/topology', summary: 'The topology derived from the facts now, or at a past moment', query: TopologyQuerySchema },
   {
