@@ -1,30 +1,12 @@
 // The alert engine in the real API over the real Postgres: a BGP session that is not Established
 // goes pending, then fires after its `for` with no change in between, evaluated on the last checks'
 // findings rather than by running the checks again; a change runs them again and resolves it.
-import { makeFact, type BgpState, type Fact } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultAlertConfig } from './alert-config.js';
 import { AlertEngine } from './alert-engine.js';
 import { FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
+import { bgpSession as bgp } from '../testing/facts.js';
 import { setupOnce } from '../testing/setup.js';
-
-const bgp = (peerAddress: string, state: BgpState): Fact =>
-  makeFact('bgpSession', {
-    daemon: 'gobgp',
-    name: null,
-    peerAddress,
-    peerAs: 64512,
-    localAddress: null,
-    localAs: 64512,
-    state,
-    since: null,
-    prefixesReceived: null,
-    prefixesAccepted: null,
-    prefixesSent: null,
-    lastError: null,
-    holdTime: null,
-    keepalive: null,
-  });
 
 const until = async <T>(what: string, get: () => Promise<T | undefined>, ms = 15_000): Promise<T> => {
   const end = Date.now() + ms;

@@ -8,11 +8,11 @@
 //  - `states`: the versions valid at one moment and not the other (the GiST index), joined; it
 //    costs about the size of the state, whatever the churn — the better choice for long, busy
 //    windows.
-import type pg from 'pg';
+import pg from 'pg';
 import { withTransaction } from '../db/transaction.js';
 import { copyRows, type RawRow } from './copy-out.js';
 import { JsonBytes } from './json-bytes.js';
-import { forEachNodeChunk, type NodeRef } from './node-chunks.js';
+import { forEachNodeChunk, idRange, type NodeRef } from './node-chunks.js';
 
 export type DiffStrategy = 'window' | 'states';
 
@@ -33,10 +33,8 @@ export async function streamDiffJson(
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new Error('streamDiffJson: invalid date');
   const chosen = strategy ?? (await diffStrategy(pool, from, to));
   const byId = new Map<number, Buffer>();
-  let names: Map<number, string>;
-  if (chosen === 'states') names = await statesDiff(pool, from, to, node, byId);
-  else names = await windowDiff(pool, from, to, node, byId);
-  const nodes = [...byId.keys()].map((id) => ({ id, name: names.get(id)! })).filter((n) => n.name !== undefined);
+  const names = chosen === 'states' ? await statesDiff(pool, from, to, node, byId) : await windowDiff(pool, from, to, node, byId);
+  const nodes = [...byId.keys()].map((id) => ({ id, name: names.get(id)! }));
   nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const n of nodes) await write(n.name, byId.get(n.id)!);
 }
@@ -141,11 +139,7 @@ export async function diffStrategy(pool: pg.Pool, from: Date, to: Date): Promise
 }
 
 // COPY takes no bind parameters: moments go in as ISO 8601 literals, names escaped
-const literal = (v: Date | string) => `'${(typeof v === 'string' ? v : v.toISOString()).replace(/'/g, "''")}'`;
-
-function idRange(chunk: readonly NodeRef[]): [number, number] {
-  return [Math.trunc(chunk[0]!.id), Math.trunc(chunk.at(-1)!.id)];
-}
+const literal = (v: Date | string) => pg.escapeLiteral(typeof v === 'string' ? v : v.toISOString());
 
 const ADDED = Buffer.from('"added":[');
 const REMOVED = Buffer.from('],"removed":[');

@@ -135,6 +135,11 @@ export async function forEachNodeChunk<T>(
  * on one connection), as long as their bitmaps stay exact (RANGE_READ_SETTINGS); 128 bounds the
  * memory a chunk holds (~30 MB of JSON).
  */
+/** The first and last node id of an id-range chunk, as integers to write into SQL. */
+export function idRange(chunk: readonly NodeRef[]): [number, number] {
+  return [Math.trunc(chunk[0]!.id), Math.trunc(chunk.at(-1)!.id)];
+}
+
 export const rangeChunk = (nodes: number): number => Math.min(128, Math.max(1, Math.ceil(nodes / 2)));
 
 /**

@@ -12,7 +12,7 @@ import type { FactKind } from '@netatlas/wire';
 import type pg from 'pg';
 import { copyRows } from './copy-out.js';
 import { JsonBytes } from './json-bytes.js';
-import { forEachNodeChunk, type NodeChunkOptions } from './node-chunks.js';
+import { forEachNodeChunk, idRange, type NodeChunkOptions } from './node-chunks.js';
 import { validAtLiteral } from './valid-at.js';
 
 export type StateStreamOptions = NodeChunkOptions;
@@ -35,8 +35,7 @@ export async function streamStateJson(
     { ...options, idRanges: true },
     async (client, chunk) => {
       // one range of node ids, one bitmap scan (see above); COPY takes no bind parameters: the ids are integers, the moment and kinds literals
-      const lo = Math.trunc(chunk[0]!.id);
-      const hi = Math.trunc(chunk.at(-1)!.id);
+      const [lo, hi] = idRange(chunk);
       const sql = `COPY (SELECT f.node_id, f.kind, f.key, f.value::text FROM facts f WHERE f.node_id BETWEEN ${lo} AND ${hi} AND ${where}) TO STDOUT (FORMAT binary)`;
       const index = new Map(chunk.map((n, i) => [n.id, i]));
       const builders: Array<JsonArrayBuilder | undefined> = new Array(chunk.length);

@@ -1,29 +1,9 @@
 // GET /metrics on the real API after real ingest: valid Prometheus text, and the series it promises
 // (alerts, ingest counters, collector freshness and status, BGP sessions per node and state, outbox).
-import { makeFact, type BgpState, type Fact } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
-import { route } from '../testing/facts.js';
+import { bgpSession as bgp, route } from '../testing/facts.js';
 import { setupOnce } from '../testing/setup.js';
-
-function bgp(peerAddress: string, state: BgpState): Fact {
-  return makeFact('bgpSession', {
-    daemon: 'gobgp',
-    name: null,
-    peerAddress,
-    peerAs: 64512,
-    localAddress: null,
-    localAs: 64512,
-    state,
-    since: null,
-    prefixesReceived: null,
-    prefixesAccepted: null,
-    prefixesSent: null,
-    lastError: null,
-    holdTime: null,
-    keepalive: null,
-  });
-}
 
 interface Family {
   help: string | null;

@@ -1,5 +1,5 @@
 // Facts for API tests, built through the shared makeFact so their keys are the real ones.
-import { makeFact, type Fact } from '@netatlas/wire';
+import { makeFact, type BgpState, type Fact } from '@netatlas/wire';
 
 export function route(dst: string, gateway: string | null = '172.20.0.11', dev = 'eth0', extra: { metric?: number; protocol?: string } = {}): Fact {
   return makeFact('route', {
@@ -25,4 +25,23 @@ export function neigh(address: string, lladdr: string | null, state = 'REACHABLE
 
 export function member(set: string, element: string): Fact {
   return makeFact('ipsetMember', { set, element, timeout: null, comment: null });
+}
+
+export function bgpSession(peerAddress: string, state: BgpState): Fact {
+  return makeFact('bgpSession', {
+    daemon: 'gobgp',
+    name: null,
+    peerAddress,
+    peerAs: 64512,
+    localAddress: null,
+    localAs: 64512,
+    state,
+    since: null,
+    prefixesReceived: null,
+    prefixesAccepted: null,
+    prefixesSent: null,
+    lastError: null,
+    holdTime: null,
+    keepalive: null,
+  });
 }
