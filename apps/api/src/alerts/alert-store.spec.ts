@@ -92,6 +92,25 @@ describe('AlertStore', () => {
     expect(again.openAlerts().map((x) => x.fingerprint)).toEqual([lone.fingerprint]);
   });
 
+  it('a symptom whose root cause started later waits for it, and fires in the same notice as the root', async () => {
+    const store = new AlertStore(pool);
+    await store.load();
+    const t0 = Date.parse('2026-11-24T18:00:00Z');
+    const root = cond('NodeUnreachable', { node: 'w3' });
+    const lone = cond('RouteLoss', { node: 'w1', peer: 'w3', prefix: '10.240.3.0/24' });
+    const symptom = cond('RouteLoss', { node: 'w1', peer: 'w3', prefix: '10.240.3.0/24' }, root);
+    // the route loss is seen first, on its own; its root cause one evaluation later
+    await store.apply([lone], new Date(t0), forMs, window(t0), null);
+    await store.apply([root, symptom], new Date(t0 + 2000), forMs, window(t0 + 2000), null);
+    // the symptom has held for its `for`, the root not yet: nothing fires
+    expect((await store.apply([root, symptom], new Date(t0 + 10_000), forMs, window(t0 + 10_000), null)).transitions).toEqual([]);
+    const fired = await store.apply([root, symptom], new Date(t0 + 12_000), forMs, window(t0 + 12_000), null);
+    expect(fired.transitions.map((t) => `${t.alert.rule}:${t.from}->${t.to}`).sort()).toEqual(['NodeUnreachable:pending->firing', 'RouteLoss:pending->firing']);
+    expect(fired.notices).toHaveLength(1);
+    expect(fired.notices[0]!.alerts.map((x) => x.rule)).toEqual(['NodeUnreachable', 'RouteLoss']);
+    await store.apply([], new Date(t0 + 20_000), forMs, window(t0 + 20_000), null);
+  });
+
   it('a cluster-wide failure (200 roots, 39,800 symptoms) is applied in one transaction, quickly', async () => {
     const store = new AlertStore(pool);
     await store.load();

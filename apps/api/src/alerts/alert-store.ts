@@ -131,13 +131,18 @@ export class AlertStore {
         const inserts: Array<{ c: Condition; rootId: string | null; firing: boolean }> = [];
         const updates: Array<{ row: AlertRow; fire: boolean; rootId: string | null; summary: string }> = [];
         for (const c of pass) {
-          const rootId = c.rootFingerprint ? (next.get(c.rootFingerprint)?.id ?? null) : null;
+          const root = c.rootFingerprint ? next.get(c.rootFingerprint) : undefined;
+          const rootId = root?.id ?? null;
+          // a symptom fires with its root cause, not before it while the root is still pending: the
+          // root's condition often starts an evaluation later (most nodes must lose a node before it
+          // is unreachable), and its group's first notice must lead with it
+          const rootPending = root?.state === 'pending';
           const row = next.get(c.fingerprint);
           if (!row) {
-            inserts.push({ c, rootId, firing: forMs[c.rule] <= 0 });
+            inserts.push({ c, rootId, firing: forMs[c.rule] <= 0 && !rootPending });
             continue;
           }
-          const fire = row.state === 'pending' && now.getTime() - row.starts_at.getTime() >= forMs[c.rule];
+          const fire = row.state === 'pending' && !rootPending && now.getTime() - row.starts_at.getTime() >= forMs[c.rule];
           if (fire || row.root_id !== rootId || row.summary !== c.summary) updates.push({ row, fire, rootId, summary: c.summary });
         }
         if (inserts.length) {
