@@ -37,14 +37,15 @@ export interface HistoryResult {
 }
 
 const CHURNING = `(
-  (kind = 'neigh' AND NOT value->'state' @> '["NOARP"]')
+  (kind = 'neigh' AND NOT value::jsonb->'state' @> '["NOARP"]')
   OR (kind = 'route' AND value->>'table' = 'main' AND value->>'protocol' = '17')
   OR (kind = 'ipsetMember' AND value->>'set' IN ('${CHURN_SETS[0]}', '${CHURN_SETS[1]}'))
 )`;
 
+// values are json (the API's text); the other version is made as jsonb, and keeps jsonb's text
 const ALT = `CASE c.kind
-  WHEN 'neigh' THEN jsonb_set(c.value, '{state}', CASE WHEN c.value->'state' @> '["STALE"]' THEN '["REACHABLE"]'::jsonb ELSE '["STALE"]'::jsonb END)
-  WHEN 'route' THEN jsonb_set(c.value, '{gateway}', to_jsonb('172.21.' || (abs(hashtext(c.key)) % 250) || '.1'))
+  WHEN 'neigh' THEN jsonb_set(c.value::jsonb, '{state}', CASE WHEN c.value::jsonb->'state' @> '["STALE"]' THEN '["REACHABLE"]'::jsonb ELSE '["STALE"]'::jsonb END)::json
+  WHEN 'route' THEN jsonb_set(c.value::jsonb, '{gateway}', to_jsonb('172.21.' || (abs(hashtext(c.key)) % 250) || '.1'))::json
   ELSE c.value END`;
 
 export async function insertSyntheticHour(
@@ -112,11 +113,11 @@ export async function insertSyntheticHour(
     // the snapshot's versions go; nothing else writes facts now (heartbeats touch nodes only)
     await a.query(`TRUNCATE facts`);
     await a.query(`DROP TABLE IF EXISTS bench_removed`);
-    await a.query(`CREATE UNLOGGED TABLE bench_removed (node_id int, kind text, key text, value jsonb, valid_from timestamptz, valid_to timestamptz)`);
+    await a.query(`CREATE UNLOGGED TABLE bench_removed (node_id int, kind text, key text, value json, valid_from timestamptz, valid_to timestamptz)`);
     for (let i = 0; i < cols.node.length; i += 20_000) {
       const s = (xs: unknown[]) => xs.slice(i, i + 20_000);
       await a.query(
-        `INSERT INTO bench_removed SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::timestamptz[])`,
+        `INSERT INTO bench_removed SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::json[], $5::timestamptz[], $6::timestamptz[])`,
         [s(cols.node), s(cols.kind), s(cols.key), s(cols.value), s(cols.from), s(cols.to)],
       );
     }

@@ -133,7 +133,7 @@ describe('streamDiffJson', () => {
   it('keeps the key order of the expected diff (kinds, then keys bytewise)', async () => {
     const { parsed } = await collect(t1, t2, 'states');
     const want = expected(versions, t1, t2);
-    // (values keep jsonb's own order of their fields, so the lists are compared by key)
+    // (the lists are compared by key: this is about their order, not their values)
     const order = (kinds: object) =>
       Object.entries(kinds as Record<string, Record<string, Array<{ key: string }>>>).map(([kind, d]) => [kind, Object.entries(d).map(([list, items]) => [list, items.map((i) => i.key)])]);
     expect(Object.keys(parsed)).toEqual(Object.keys(want));

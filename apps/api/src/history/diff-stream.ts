@@ -13,6 +13,7 @@ import { withTransaction } from '../db/transaction.js';
 import { copyRows, type RawRow } from './copy-out.js';
 import { JsonBytes } from './json-bytes.js';
 import { forEachNodeChunk, idRange, type NodeRef } from './node-chunks.js';
+import { valuesDiffer } from './value-sql.js';
 
 export type DiffStrategy = 'window' | 'states';
 
@@ -75,7 +76,7 @@ async function statesDiff(pool: pg.Pool, from: Date, to: Date, node: string | un
                 -- began after the earlier moment (valid_from > lo), as an index condition
                 AND tstzrange(f.valid_from, f.valid_to, '[)') &> tstzrange(${loAt}, NULL, '()')) b
           ON a.node_id = b.node_id AND a.kind = b.kind AND a.key = b.key
-        WHERE a.value IS DISTINCT FROM b.value`)}) TO STDOUT (FORMAT binary)`;
+        WHERE ${valuesDiffer('a.value', 'b.value')}`)}) TO STDOUT (FORMAT binary)`;
       const asked = new Set(chunk.map((n) => n.id));
       const builder = new DiffJsonBuilder((id, json) => {
         if (asked.has(id)) out.set(id, json); // a node in the id range that was not asked for is left out
@@ -109,7 +110,7 @@ async function windowDiff(pool: pg.Pool, from: Date, to: Date, node: string | un
     )
     SELECT t.node_id, t.kind, t.key, a.value::text AS before, b.value::text AS after
     FROM touched t ${at(fromAt)} a ON true ${at(toAt)} b ON true
-    WHERE a.value IS DISTINCT FROM b.value`)}) TO STDOUT (FORMAT binary)`;
+    WHERE ${valuesDiffer('a.value', 'b.value')}`)}) TO STDOUT (FORMAT binary)`;
   return withTransaction(
     pool,
     async (client) => {

@@ -84,7 +84,7 @@ describe('FactWriter delta batches', () => {
 
   it('in one batch, a duplicate, an out-of-order delta, an unknown node and a refused delta each get their own answer', async () => {
     const good = route('10.0.200.0/24');
-    // Postgres' jsonb refuses \u0000 in a string: a delta that passes the schema and fails in the database
+    // a value is stored only if jsonb takes it (facts_value_jsonb), which refuses \u0000 in a string: a delta that passes the schema and fails in the database
     const refused = route('10.3.200.0/24', 'bad\u0000gateway');
     const results = await Promise.allSettled([
       writer.applyDelta(name(0), delta(7, [good])),

@@ -13,6 +13,7 @@ import { isDatabaseUnavailable } from '../db/errors.js';
 import { withOwnTransaction, withTransaction } from '../db/transaction.js';
 import { Batcher, BatchItemError } from './batcher.js';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
+import { valuesDiffer } from './value-sql.js';
 
 export type IngestOutcome =
   | { kind: 'applied'; at: Date; changes: FactChange[]; events: NodeEvent[]; status: NodeStatus }
@@ -249,10 +250,10 @@ export class FactWriter {
         return outcomes as Array<IngestOutcome | BatchItemError>;
       }
       // one JSON literal rather than arrays: Postgres parses it faster than pg escapes arrays
-      const recordset = `json_to_recordset(${jsonLiteral(facts)}) AS u(n int, at timestamptz, kind text, key text, value jsonb)`;
+      const recordset = `json_to_recordset(${jsonLiteral(facts)}) AS u(n int, at timestamptz, kind text, key text, value json)`;
       const written = (await client.query(
         `UPDATE facts f SET valid_to = u.at FROM ${recordset}
-         WHERE f.node_id = u.n AND f.valid_to IS NULL AND f.kind = u.kind AND f.key = u.key AND (u.value IS NULL OR f.value <> u.value)
+         WHERE f.node_id = u.n AND f.valid_to IS NULL AND f.kind = u.kind AND f.key = u.key AND (u.value IS NULL OR ${valuesDiffer('f.value', 'u.value')})
          RETURNING f.node_id, f.kind, f.key, f.value;
          INSERT INTO facts (node_id, kind, key, value, valid_from)
          SELECT u.n, u.kind, u.key, u.value, u.at FROM ${recordset}
@@ -408,7 +409,7 @@ export class FactWriter {
       `UPDATE facts f SET valid_to = $5
        FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, key, value)
        WHERE f.node_id = $1 AND f.valid_to IS NULL AND f.kind = u.kind AND f.key = u.key
-         AND (u.value IS NULL OR f.value <> u.value::jsonb)
+         AND (u.value IS NULL OR ${valuesDiffer('f.value', 'u.value::json')})
        RETURNING f.kind, f.key, f.value`,
       [nodeId, kinds, keys, values, at],
     );
@@ -426,7 +427,7 @@ export class FactWriter {
     const upsertCount = upserts.length;
     const opened = await client.query<ClosedRow>(
       `INSERT INTO facts (node_id, kind, key, value, valid_from)
-       SELECT $1, u.kind, u.key, u.value::jsonb, $5
+       SELECT $1, u.kind, u.key, u.value::json, $5
        FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, key, value)
        WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.node_id = $1 AND f.valid_to IS NULL AND f.kind = u.kind AND f.key = u.key)
        RETURNING kind, key, value`,
