@@ -114,7 +114,7 @@ export class HistoryReader {
    * order, handed to `write` as each is ready (state-stream.ts): the JSON is put together from the
    * bytes Postgres sends, never parsed nor re-serialised.
    */
-  streamState(at: Date | null, kinds: readonly FactKind[] | null, write: (node: string, facts: Buffer) => void | Promise<void>): Promise<void> {
+  streamState(at: Date | null, kinds: readonly FactKind[] | null, write: (node: string, facts: Buffer, release: () => void) => void | Promise<void>): Promise<void> {
     return streamStateJson(this.pool, at, kinds, write);
   }
 

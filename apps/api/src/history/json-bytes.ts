@@ -13,8 +13,14 @@ export class JsonBytes {
   private buf: Buffer;
   length = 0;
 
-  constructor(initial = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initial);
+  /** `initial`: a size, or a buffer to write into (from a BufferPool) */
+  constructor(initial: number | Buffer = 64 * 1024) {
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafe(initial) : initial;
+  }
+
+  /** The whole buffer written into (it changes when the bytes outgrow it): to give back to a pool. */
+  get backing(): Buffer {
+    return this.buf;
   }
 
   /** Room for n more bytes. */

@@ -10,6 +10,7 @@
 // facts a third again. So nodes come in id order and a node's facts in the order they were read.
 import type { FactKind } from '@netatlas/wire';
 import type pg from 'pg';
+import { BufferPool } from './buffer-pool.js';
 import { copyRows } from './copy-out.js';
 import { JsonBytes } from './json-bytes.js';
 import { forEachNodeChunk, idRange, type NodeChunkOptions } from './node-chunks.js';
@@ -17,16 +18,21 @@ import { validAtLiteral } from './valid-at.js';
 
 export type StateStreamOptions = NodeChunkOptions;
 
+/** the nodes' JSON buffers, reused from read to read (at most 64 MB, kept 30 s) */
+const nodeBuffers = new BufferPool(64 << 20, 30_000);
+
 /**
- * Calls `write(node, factsJson)` for every node with facts at `at` (null: now), in node id order;
- * `factsJson` is the UTF-8 text of a JSON array of the node's facts, in no particular order.
- * `write` may return a promise (back-pressure); a rejection stops the stream.
+ * Calls `write(node, factsJson, release)` for every node with facts at `at` (null: now), in node id
+ * order; `factsJson` is the UTF-8 text of a JSON array of the node's facts, in no particular order.
+ * `write` may return a promise (back-pressure); a rejection stops the stream. `release()`, called
+ * once nothing reads `factsJson` any more (a socket has written it), lets a later read reuse its
+ * memory; a writer that never calls it keeps the bytes as long as it likes.
  */
 export async function streamStateJson(
   pool: pg.Pool,
   at: Date | null,
   kinds: readonly FactKind[] | null,
-  write: (node: string, facts: Buffer) => void | Promise<void>,
+  write: (node: string, facts: Buffer, release: () => void) => void | Promise<void>,
   options: StateStreamOptions = {},
 ): Promise<void> {
   const where = validAtLiteral(at, kinds);
@@ -46,10 +52,10 @@ export async function streamStateJson(
         (builders[i] ??= new JsonArrayBuilder()).fact(buf, starts, lengths);
       };
       await copyRows(client, sql, onRow);
-      return chunk.map((n, i) => ({ node: n.name, facts: builders[i]?.finish() ?? null }));
+      return chunk.map((n, i) => ({ node: n.name, builder: builders[i] ?? null }));
     },
     async (rows) => {
-      for (const row of rows) if (row.facts !== null) await write(row.node, row.facts);
+      for (const { node, builder } of rows) if (builder !== null) await write(node, builder.finish(), builder.release);
     },
   );
 }
@@ -66,8 +72,9 @@ const VALUE = Buffer.from(',"value":');
  */
 class JsonArrayBuilder {
   private static sizeHint = 64 * 1024;
-  private readonly out = new JsonBytes(JsonArrayBuilder.sizeHint);
+  private readonly out = new JsonBytes(nodeBuffers.take(JsonArrayBuilder.sizeHint));
   private count = 0;
+  private released = false;
 
   constructor() {
     this.out.byte(0x5b); // [
@@ -92,4 +99,11 @@ class JsonArrayBuilder {
     JsonArrayBuilder.sizeHint = Math.min(1 << 20, Math.max(4096, Math.ceil(this.out.length * 1.1)));
     return this.out.bytes();
   }
+
+  /** the bytes of finish() are no longer read: the buffer goes back to the pool (once) */
+  readonly release = (): void => {
+    if (this.released) return;
+    this.released = true;
+    nodeBuffers.give(this.out.backing);
+  };
 }

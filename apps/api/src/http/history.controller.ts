@@ -22,9 +22,10 @@ import {
 interface RawResponse {
   status(code: number): RawResponse;
   type(contentType: string): RawResponse;
-  write(chunk: string | Buffer): boolean;
+  write(chunk: string | Buffer, callback?: (error?: Error | null) => void): boolean;
   end(chunk?: string): void;
   once(event: 'drain' | 'close', listener: () => void): void;
+  off(event: 'drain' | 'close', listener: () => void): void;
   destroy(error?: Error): void;
   readonly destroyed: boolean;
 }
@@ -110,10 +111,23 @@ export class HistoryController {
  * back-pressure. The status goes out with the first node, so an error before it is still a clean
  * 5xx; an error after it cuts the response short, which no client can take for a whole answer.
  */
+/** Resolves at the response's next 'drain' or its 'close', whichever comes first, leaving no listener behind. */
+function drained(res: RawResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
 async function streamNodes(
   res: RawResponse,
   head: string,
-  stream: (write: (node: string, json: Buffer) => Promise<void>) => Promise<void>,
+  stream: (write: (node: string, json: Buffer, release?: () => void) => Promise<void>) => Promise<void>,
 ): Promise<void> {
   let started = false;
   const begin = () => {
@@ -123,16 +137,14 @@ async function streamNodes(
   };
   let first = true;
   try {
-    await stream(async (node, json) => {
+    await stream(async (node, json, release) => {
       if (res.destroyed) throw new Error('the client went away');
       if (!started) begin();
       res.write(`${first ? '' : ','}${JSON.stringify(node)}:`);
-      const more = res.write(json);
+      // the socket is done with the bytes when the write's callback comes: their buffer may serve the next read
+      const more = release ? res.write(json, (error) => error || release()) : res.write(json);
       first = false;
-      if (!more) await new Promise<void>((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
-      });
+      if (!more) await drained(res);
     });
   } catch (error) {
     if (!started) throw error;

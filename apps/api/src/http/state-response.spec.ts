@@ -1,0 +1,85 @@
+// GET /api/state over HTTP with the nodes' JSON buffers reused from response to response
+// (history/buffer-pool.ts): a buffer goes back only once the socket has written it, so a client that
+// reads slowly, while other responses at other moments are built and sent, still gets its own bytes.
+import http from 'node:http';
+import type { Fact } from '@netatlas/wire';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FactWriter } from '../history/fact-writer.js';
+import { route } from '../testing/facts.js';
+import { startTestApi, type TestApi } from '../testing/api.js';
+import { setupOnce } from '../testing/setup.js';
+
+const NODES = 12;
+const ROUTES = 1500; // ~0.5 MB of JSON a node, ~6 MB a response: more than the sockets' buffers hold
+const EPOCH = 1_764_000_000_000;
+const name = (i: number) => `sr-${String(i).padStart(2, '0')}`;
+const sorted = (facts: Fact[]) => [...facts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+/** GET `url`, reading nothing for `pauseMs` after the headers; the body parsed */
+function slowGet(url: string, pauseMs: number): Promise<{ nodes: Record<string, Fact[]> }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        const chunks: Buffer[] = [];
+        res.pause();
+        setTimeout(() => res.resume(), pauseMs);
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch (error) {
+            reject(error);
+          }
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+describe('GET /api/state with reused buffers', () => {
+  let t: TestApi;
+  /** the expected state of each node at each of the moments */
+  const moments: Array<{ at: string; state: Map<string, Fact[]> }> = [];
+
+  setupOnce(async () => {
+    t = await startTestApi('stateresp');
+    const writer = new FactWriter(t.api.database.pool);
+    for (let i = 0; i < NODES; i++) await writer.hello(name(i), { epoch: EPOCH, bootId: 'boot', readers: {} });
+    // three moments; each moves every route to another gateway, so every node's bytes differ between them
+    for (let m = 0; m < 3; m++) {
+      const state = new Map<string, Fact[]>();
+      for (let i = 0; i < NODES; i++) {
+        const facts = Array.from({ length: ROUTES }, (_, r) => route(`10.${i}.${r % 250}.${Math.floor(r / 250)}/32`, `172.20.${m}.${(i % 250) + 1}`));
+        await writer.applySnapshot(name(i), { epoch: EPOCH + m, seq: 1, takenAt: new Date().toISOString(), facts, readers: {} }, 'unknown');
+        state.set(name(i), sorted(facts));
+      }
+      moments.push({ at: new Date().toISOString(), state });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a slow reader and quick ones at other moments each get their own state', async () => {
+    const url = (at: string) => `${t.url}/api/state?at=${encodeURIComponent(at)}`;
+    for (let round = 0; round < 2; round++) {
+      const [slow, ...quick] = await Promise.all([
+        slowGet(url(moments[0]!.at), 400),
+        slowGet(url(moments[1]!.at), 0),
+        slowGet(url(moments[2]!.at), 0),
+        slowGet(url(moments[1]!.at), 0),
+      ]);
+      const check = (body: { nodes: Record<string, Fact[]> }, m: number) => {
+        expect(Object.keys(body.nodes).sort()).toEqual([...moments[m]!.state.keys()]);
+        for (const [node, facts] of moments[m]!.state) expect(sorted(body.nodes[node]!), `${node} at moment ${m}`).toEqual(facts);
+      };
+      check(slow, 0);
+      check(quick[0]!, 1);
+      check(quick[1]!, 2);
+      check(quick[2]!, 1);
+    }
+  });
+});
