@@ -3,10 +3,10 @@
 // attributes, and nothing else.
 import type { Fact, FactOf, Snapshot } from '@netatlas/wire';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { inCI, lab, labMissing, labNodes, sh, type LabNodeStatus } from './testing/lab.js';
+import { inCI, lab, labPrerequisites, labStatus, sh, type LabNodeStatus } from '@netatlas/lab-testing';
 import { collectOnce } from './testing/run-collector.js';
 
-const missing = labMissing();
+const missing = labPrerequisites();
 if (missing.length > 0 && inCI) {
   test('lab prerequisites for the collector tests', () => {
     throw new Error(`missing ${missing.join(', ')}`);
@@ -95,7 +95,7 @@ for (const style of ['kube-router', 'calico', 'flannel']) {
     beforeAll(async () => {
       await lab(['down', '--name', name]);
       await lab(['up', '--name', name, '--style', style, '--nodes', '3', '--pods', '2']);
-      const nodes = await labNodes(name);
+      const nodes = (await labStatus(name)).nodes;
       node = nodes[0] as LabNodeStatus;
       // fill the neighbor tables: pods talk across nodes
       for (const other of nodes.slice(1)) {

@@ -3,10 +3,10 @@
 import { apply, stateOf } from '@netatlas/graph';
 import type { Delta, Fact, Snapshot } from '@netatlas/wire';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { inCI, lab, labMissing, labNodes, sh, type LabNodeStatus } from './testing/lab.js';
+import { inCI, lab, labPrerequisites, labStatus, sh, type LabNodeStatus } from '@netatlas/lab-testing';
 import { collectOnce, startWatch, type WatchLine } from './testing/run-collector.js';
 
-const missing = labMissing();
+const missing = labPrerequisites();
 const BGP_POLL_S = 2;
 
 async function waitFor(lines: WatchLine[], what: string, timeoutMs: number, match: (l: WatchLine) => boolean): Promise<WatchLine> {
@@ -31,7 +31,7 @@ for (const style of ['kube-router', 'calico']) {
     beforeAll(async () => {
       await lab(['down', '--name', name]);
       await lab(['up', '--name', name, '--style', style, '--nodes', '3', '--pods', '1']);
-      nodes = await labNodes(name);
+      nodes = (await labStatus(name)).nodes;
       const n1 = nodes[0]!;
       const args = ['--netns', n1.namespace, '--poll-bgp', String(BGP_POLL_S)];
       if (n1.bgpControl?.socket) args.push('--bird-socket', n1.bgpControl.socket);
