@@ -409,7 +409,7 @@ export class FactWriter {
       `UPDATE facts f SET valid_to = $5
        FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, key, value)
        WHERE f.node_id = $1 AND f.valid_to IS NULL AND f.kind = u.kind AND f.key = u.key
-         AND (u.value IS NULL OR ${valuesDiffer('f.value', 'u.value::json')})
+         AND (u.value IS NULL OR ${valuesDiffer('f.value', 'u.value')})
        RETURNING f.kind, f.key, f.value`,
       [nodeId, kinds, keys, values, at],
     );

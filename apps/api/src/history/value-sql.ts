@@ -3,7 +3,7 @@
 // value, cheaply; a different text may still be the same JSON (fields in another order, spaces:
 // versions written as jsonb before), so jsonb decides those.
 
-/** SQL: whether the json values `a` and `b` (either may be NULL: absent) differ. */
+/** SQL: whether the json values `a` and `b` (or their text; either may be NULL: absent) differ. */
 export function valuesDiffer(a: string, b: string): string {
   return `(${a}::text IS DISTINCT FROM ${b}::text AND (${a} IS NULL OR ${b} IS NULL OR ${a}::jsonb <> ${b}::jsonb))`;
 }

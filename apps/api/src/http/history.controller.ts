@@ -106,11 +106,6 @@ export class HistoryController {
   }
 }
 
-/**
- * Writes `head`, then `"<node>":<json>` for each node that `stream` hands over, then `}}`, with
- * back-pressure. The status goes out with the first node, so an error before it is still a clean
- * 5xx; an error after it cuts the response short, which no client can take for a whole answer.
- */
 /** Resolves at the response's next 'drain' or its 'close', whichever comes first, leaving no listener behind. */
 function drained(res: RawResponse): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -124,6 +119,11 @@ function drained(res: RawResponse): Promise<void> {
   });
 }
 
+/**
+ * Writes `head`, then `"<node>":<json>` for each node that `stream` hands over, then `}}`, with
+ * back-pressure. The status goes out with the first node, so an error before it is still a clean
+ * 5xx; an error after it cuts the response short, which no client can take for a whole answer.
+ */
 async function streamNodes(
   res: RawResponse,
   head: string,
