@@ -51,6 +51,14 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     url: testUrl(name),
     drop: () =>
       withAdmin(async (client) => {
+        // pg's Pool.end() resolves before its connections have closed; forcing the drop then sends a
+        // FATAL to a client the pool no longer listens to, an uncaught error in whichever test file
+        // ran it. So the connections get a moment to go (they are ending) before the rest is forced.
+        for (let i = 0; i < 40; i++) {
+          const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
+          if (rows[0]!.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
       }),
   };
