@@ -153,6 +153,23 @@ export const BgpSessionValueSchema = z.strictObject({
   keepalive: nint,
 });
 
+// ------------------------------------------------------------------ bgpOrigin
+
+/**
+ * A prefix the node's BGP daemon originates: announces as its own (BIRD: a non-BGP route its BGP
+ * protocols export, e.g. Calico's static block; GoBGP: a path of the global RIB with no peer;
+ * FRR: a `network` / redistributed path sourced locally). Provenance for the node's pod ranges:
+ * the daemon's own view, independent of what the kernel installed.
+ */
+export const BgpOriginValueSchema = z.strictObject({
+  daemon: z.enum(BGP_DAEMONS),
+  family: FamilySchema,
+  /** the prefix with its length, canonical (`10.48.0.64/26`) */
+  prefix: str,
+  /** the next hop the daemon announces it with, when it says (often its own address or none) */
+  nexthop: nstr,
+});
+
 // ------------------------------------------------------------------ ipvsService
 
 export const IpvsRealServerSchema = z.strictObject({
@@ -208,6 +225,7 @@ export const FactSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('ipset'), key: keySchema, value: IpsetValueSchema }),
   z.strictObject({ kind: z.literal('ipsetMember'), key: keySchema, value: IpsetMemberValueSchema }),
   z.strictObject({ kind: z.literal('bgpSession'), key: keySchema, value: BgpSessionValueSchema }),
+  z.strictObject({ kind: z.literal('bgpOrigin'), key: keySchema, value: BgpOriginValueSchema }),
   z.strictObject({ kind: z.literal('ipvsService'), key: keySchema, value: IpvsServiceValueSchema }),
   z.strictObject({ kind: z.literal('node'), key: keySchema, value: NodeValueSchema }),
 ]);
@@ -218,7 +236,7 @@ export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;
 export type FactValueOf<K extends FactKind> = FactOf<K>['value'];
 
 export const FACT_KINDS = [
-  'link', 'addr', 'route', 'neigh', 'fdb', 'ipset', 'ipsetMember', 'bgpSession', 'ipvsService', 'node',
+  'link', 'addr', 'route', 'neigh', 'fdb', 'ipset', 'ipsetMember', 'bgpSession', 'bgpOrigin', 'ipvsService', 'node',
 ] as const satisfies readonly FactKind[];
 export const FactKindSchema = z.enum(FACT_KINDS);
 
@@ -232,6 +250,7 @@ export type IpsetValue = z.infer<typeof IpsetValueSchema>;
 export type IpsetMemberValue = z.infer<typeof IpsetMemberValueSchema>;
 export type BgpState = z.infer<typeof BgpStateSchema>;
 export type BgpSessionValue = z.infer<typeof BgpSessionValueSchema>;
+export type BgpOriginValue = z.infer<typeof BgpOriginValueSchema>;
 export type IpvsServiceValue = z.infer<typeof IpvsServiceValueSchema>;
 export type NodeValue = z.infer<typeof NodeValueSchema>;
 export type ReaderStatus = z.infer<typeof ReaderStatusSchema>;

@@ -2,6 +2,7 @@
 // so a key is derived from the value in exactly one way.
 import type {
   AddrValue,
+  BgpOriginValue,
   BgpSessionValue,
   Fact,
   FactKind,
@@ -34,6 +35,7 @@ export const FACT_KEYS: KeyFns = {
   ipset: (v: IpsetValue) => v.name,
   ipsetMember: (v: IpsetMemberValue) => `${v.set}|${v.element}`,
   bgpSession: (v: BgpSessionValue) => `${v.daemon}|${v.peerAddress}`,
+  bgpOrigin: (v: BgpOriginValue) => `${v.daemon}|${v.prefix}`,
   ipvsService: (v: IpvsServiceValue) =>
     v.fwmark !== null ? `fwmark|${v.fwmark}` : `${v.protocol}|${v.address ?? ''}|${v.port ?? ''}`,
   node: () => 'node',
