@@ -1,6 +1,6 @@
-import { makeFact, type Fact, type LinkValue } from '@netatlas/wire';
+import { makeFact, type CniStyle, type Fact, type LinkValue } from '@netatlas/wire';
 import { describe, expect, it } from 'vitest';
-import { detectCniStyle } from './cni-style.js';
+import { cniStyleOf, detectCniStyle } from './cni-style.js';
 
 const link = (ifname: string, kind = 'veth'): Fact =>
   makeFact('link', {
@@ -8,6 +8,7 @@ const link = (ifname: string, kind = 'veth'): Fact =>
     linkIndex: null, linkNetnsId: null, vxlan: null, ipip: null,
   } satisfies LinkValue);
 const ipset = (name: string): Fact => makeFact('ipset', { name, type: 'hash:ip', family: 'inet', header: {} });
+const node = (cniStyle: CniStyle): Fact => makeFact('node', { hostname: 'n1', kernel: '6.1.0', bootId: 'b', cniStyle, readers: {} });
 
 describe('detectCniStyle', () => {
   it('recognises each style from what a node holds', () => {
@@ -19,5 +20,21 @@ describe('detectCniStyle', () => {
   it('says unknown for a plain host', () => {
     expect(detectCniStyle([link('lo', 'loopback'), link('eth0', 'device')])).toBe('unknown');
     expect(detectCniStyle([])).toBe('unknown');
+  });
+});
+
+describe('cniStyleOf', () => {
+  const calicoLinks = [link('eth0', 'device'), link('cali0123456789a'), link('cali0123456789b')];
+
+  it("takes the collector's report in the node fact, even unknown: it was detected from these same facts", () => {
+    expect(cniStyleOf([...calicoLinks, node('calico')])).toBe('calico');
+    // the report wins over the facts (the collector saw the whole state; a reader may be off here)
+    expect(cniStyleOf([link('kube-bridge', 'bridge'), node('flannel')])).toBe('flannel');
+    expect(cniStyleOf([...calicoLinks, node('unknown')])).toBe('unknown');
+  });
+
+  it('detects the style only when no node fact reports one', () => {
+    expect(cniStyleOf(calicoLinks)).toBe('calico');
+    expect(cniStyleOf(calicoLinks, null)).toBe('calico');
   });
 });

@@ -29,7 +29,7 @@ import type {
   Topology,
   TopologyPatch,
 } from '@netatlas/wire/core';
-import { detectCniStyle } from './cni-style.js';
+import { cniStyleOf } from './cni-style.js';
 import { jsonEqual } from './delta.js';
 import {
   formatIp,
@@ -247,7 +247,7 @@ export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?:
   }
   // links in name order: every list derived from them comes out sorted (ids end in the ifname)
   h.links = new Map([...h.links.entries()].sort((x, y) => cmp(x[0], y[0])));
-  h.style = h.node && h.node.cniStyle !== 'unknown' ? h.node.cniStyle : detectCniStyle(h.facts);
+  h.style = cniStyleOf(h.facts, h.node);
 
   for (const a of h.addrs) {
     if (a.scope === 'host' || a.scope === 'link') continue;

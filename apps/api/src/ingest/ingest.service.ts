@@ -2,7 +2,7 @@
 // applied in one transaction by the FactWriter, and acknowledged only after commit. Messages of one
 // connection are handled strictly in order; a node has one live connection (a newer hello wins).
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { detectCniStyle } from '@netatlas/graph';
+import { cniStyleOf } from '@netatlas/graph';
 import {
   DeltaMessageSchema,
   describeZodError,
@@ -117,7 +117,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.checkEpoch(session, message.epoch);
     const duplicate = firstDuplicate(message.facts);
     if (duplicate) throw new IngestError('invalid', `facts[${duplicate.index}] repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)}`);
-    const outcome = await this.writer.applySnapshot(node, message, detectCniStyle(message.facts));
+    const outcome = await this.writer.applySnapshot(node, message, cniStyleOf(message.facts));
     return this.finish(node, message, outcome);
   }
 
