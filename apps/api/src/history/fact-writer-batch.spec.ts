@@ -2,7 +2,7 @@
 // many nodes arriving together share transactions and give the same history as one at a time; in a
 // batch, a duplicate, an out-of-order delta, an unknown node and a delta the database refuses each
 // get their own answer, and nothing of the refused one is applied.
-import type { DeltaMessage, Fact } from '@netatlas/wire';
+import { makeFact, type CniStyle, type DeltaMessage, type Fact, type ReaderStatus } from '@netatlas/wire';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../db/migrate.js';
@@ -108,5 +108,42 @@ describe('FactWriter delta batches', () => {
     // nothing of the refused delta, and its node's stream did not move: seq 7 is still the next
     expect(state.get(name(3))?.some((f) => f.key.includes('10.3.20'))).toBe(false);
     expect(await writer.applyDelta(name(3), delta(7, [route('10.3.202.0/24')]))).toMatchObject({ kind: 'applied' });
+  });
+
+  it("a delta's node fact sets the node's reader status and CNI style, in a batch and when the batch is retried delta by delta", async () => {
+    const nodeFact = (i: number, bird: ReaderStatus, cniStyle: CniStyle) =>
+      makeFact('node', { hostname: name(i), kernel: '6.1.0', bootId: 'boot', cniStyle, readers: { links: { status: 'ok', error: null }, bird } });
+    const down: ReaderStatus = { status: 'failed', error: 'birdc: connection refused' };
+    const up: ReaderStatus = { status: 'ok', error: null };
+    const row = async (i: number) => (await reader.nodes()).find((n) => n.name === name(i));
+    // the first two deltas are written at once, alone; the rest wait and share a batch (batcher.ts)
+    const fillers = (seq: number) => [writer.applyDelta(name(20), delta(seq, [route('10.20.9.0/24', `172.20.1.${seq}`)])), writer.applyDelta(name(21), delta(seq, [route('10.21.9.0/24', `172.20.1.${seq}`)]))];
+    // a batch with a delta the database refuses: the others are written alone (apply())
+    const retried = await Promise.allSettled([
+      ...fillers(7),
+      writer.applyDelta(name(10), delta(7, [nodeFact(10, down, 'calico')])),
+      writer.applyDelta(name(11), delta(7, [route('10.11.9.0/24'), nodeFact(11, up, 'flannel')])),
+      writer.applyDelta(name(12), delta(7, [route('10.12.9.0/24', 'bad\u0000gateway'), nodeFact(12, down, 'calico')])),
+      writer.applyDelta(name(13), delta(7, [route('10.13.9.0/24')])),
+    ]);
+    expect(retried.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(await row(10)).toMatchObject({ cniStyle: 'calico', readers: { bird: down } });
+    expect(await row(11)).toMatchObject({ cniStyle: 'flannel', readers: { bird: up } });
+    // refused: nothing of it, its node as the snapshot left it; without a node fact: unchanged
+    expect(await row(12)).toMatchObject({ cniStyle: 'unknown', readers: {} });
+    expect(await row(13)).toMatchObject({ cniStyle: 'unknown', readers: {} });
+
+    const before = writer.batchStats.batches;
+    const batched = await Promise.all([
+      ...fillers(8),
+      writer.applyDelta(name(10), delta(8, [nodeFact(10, up, 'calico')])),
+      writer.applyDelta(name(11), delta(8, [route('10.11.8.0/24')])),
+      writer.applyDelta(name(13), delta(8, [nodeFact(13, down, 'kube-router')])),
+    ]);
+    expect(batched.map((o) => o.kind)).toEqual(['applied', 'applied', 'applied', 'applied', 'applied']);
+    expect(writer.batchStats.batches - before).toBeLessThan(5);
+    expect(await row(10)).toMatchObject({ cniStyle: 'calico', readers: { bird: up } });
+    expect(await row(11)).toMatchObject({ cniStyle: 'flannel', readers: { bird: up } });
+    expect(await row(13)).toMatchObject({ cniStyle: 'kube-router', readers: { bird: down } });
   });
 });

@@ -6,6 +6,9 @@
 // share one transaction, in two round trips. Node rows are locked FOR NO KEY UPDATE (only their
 // non-key columns change), which does not block the foreign-key checks of rows referring to them:
 // with FOR UPDATE, a batch holding many nodes and a bulk insert of facts could deadlock.
+// The node row's reader status and CNI style are what the collector last reported (its hello, its
+// snapshot, or the `node` fact of a delta), written by the statement that advances the node's stream
+// position, so `/api/nodes` changes in the transaction that commits the facts, at no extra round trip.
 import type { CniStyle, DeltaMessage, FactChange, FactKind, FactRef, NodeEvent, NodeStatus, ReaderStatus, SnapshotMessage } from '@netatlas/wire';
 import type { Fact } from '@netatlas/wire';
 import pg from 'pg';
@@ -38,6 +41,18 @@ interface ClosedRow {
 interface DeltaItem {
   name: string;
   message: DeltaMessage;
+}
+
+/** What a message says of the node itself: each reader's status and the CNI style. */
+interface NodeReport {
+  readers: Record<string, ReaderStatus>;
+  cniStyle: CniStyle;
+}
+
+/** The report among a message's facts: the `node` fact, which the collector sends whenever it changed. */
+function reportOf(upserts: readonly Fact[]): NodeReport | null {
+  for (const f of upserts) if (f.kind === 'node') return { readers: f.value.readers, cniStyle: f.value.cniStyle };
+  return null;
 }
 
 /** Whether a message of the node's stream is the next one: 'next', or why not. */
@@ -150,7 +165,10 @@ export class FactWriter {
     });
   }
 
-  /** Applies a snapshot: the node's whole state, recorded as changes against what was held. */
+  /**
+   * Applies a snapshot: the node's whole state, recorded as changes against what was held. The node's
+   * reader status becomes its node fact's (the snapshot's `readers` without one), its style `cniStyle`.
+   */
   applySnapshot(name: string, message: SnapshotMessage, cniStyle: CniStyle): Promise<IngestOutcome> {
     return this.apply(name, message, async (client, node, at) => {
       const changes = await this.write(client, node.id, at, message.facts, [], true);
@@ -166,19 +184,15 @@ export class FactWriter {
           );
         }
       }
-      await client.query(`UPDATE nodes SET reader_status = $2, cni_style = $3 WHERE id = $1`, [
-        node.id,
-        JSON.stringify(message.readers),
-        cniStyle,
-      ]);
-      return { changes, events };
+      // the node fact's readers, like a delta's; the snapshot's own list for a client that sends none
+      return { changes, events, report: { readers: reportOf(message.facts)?.readers ?? message.readers, cniStyle } };
     });
   }
 
   /**
    * Applies a delta; it must follow the last applied message of the same epoch. Written in a batch
-   * with the deltas of other nodes (writeDeltas); the outcome is the same as alone. The CNI style is
-   * detected from snapshots (whole states) only.
+   * with the deltas of other nodes (writeDeltas); the outcome is the same as alone. A delta with a
+   * `node` fact sets the node's reader status and CNI style to the fact's.
    */
   applyDelta(name: string, message: DeltaMessage): Promise<IngestOutcome> {
     return this.deltas.submit(name, { name, message });
@@ -188,7 +202,7 @@ export class FactWriter {
   private applyDeltaAlone(name: string, message: DeltaMessage): Promise<IngestOutcome> {
     return this.apply(name, message, async (client, node, at) => {
       const changes = await this.write(client, node.id, at, message.upserts, message.deletes, false);
-      return { changes, events: [] };
+      return { changes, events: [], report: reportOf(message.upserts) };
     });
   }
 
@@ -225,7 +239,8 @@ export class FactWriter {
       const outcomes: Array<IngestOutcome | BatchItemError | null> = [];
       const accepted: Array<{ index: number; node: NodeRow; at: Date }> = [];
       const facts: Array<{ n: number; at: string; kind: string; key: string; value: Fact['value'] | null }> = [];
-      const acks: Array<{ id: number; epoch: number; seq: number; at: string }> = [];
+      // a node's readers and style only where its delta reports them (an absent key reads as NULL)
+      const acks: Array<{ id: number; epoch: number; seq: number; at: string; readers?: NodeReport['readers']; cni?: CniStyle }> = [];
       items.forEach(({ name, message }, index) => {
         const node = byName.get(name);
         if (!node) {
@@ -243,7 +258,9 @@ export class FactWriter {
         accepted.push({ index, node, at });
         for (const f of message.upserts) facts.push({ n: node.id, at: iso, kind: f.kind, key: f.key, value: f.value });
         for (const d of message.deletes) facts.push({ n: node.id, at: iso, kind: d.kind, key: d.key, value: null });
-        acks.push({ id: node.id, epoch: message.epoch, seq: message.seq, at: iso });
+        const ack = { id: node.id, epoch: message.epoch, seq: message.seq, at: iso };
+        const report = reportOf(message.upserts);
+        acks.push(report ? { ...ack, readers: report.readers, cni: report.cniStyle } : ack);
       });
       if (accepted.length === 0) {
         await client.query('COMMIT');
@@ -260,8 +277,9 @@ export class FactWriter {
          WHERE u.value IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.node_id = u.n AND f.valid_to IS NULL AND f.kind = u.kind AND f.key = u.key)
          RETURNING node_id, kind, key, value;
-         UPDATE nodes n SET acked_epoch = u.epoch, acked_seq = u.seq, last_seen = u.at, status = 'connected'
-         FROM json_to_recordset(${jsonLiteral(acks)}) AS u(id int, epoch bigint, seq bigint, at timestamptz) WHERE n.id = u.id;
+         UPDATE nodes n SET acked_epoch = u.epoch, acked_seq = u.seq, last_seen = u.at, status = 'connected',
+           reader_status = coalesce(u.readers, n.reader_status), cni_style = coalesce(u.cni, n.cni_style)
+         FROM json_to_recordset(${jsonLiteral(acks)}) AS u(id int, epoch bigint, seq bigint, at timestamptz, readers jsonb, cni text) WHERE n.id = u.id;
          COMMIT`,
       )) as unknown as pg.QueryResult[];
       const group = (list: Array<ClosedRow & { node_id: number }>) => {
@@ -356,7 +374,11 @@ export class FactWriter {
   private async apply(
     name: string,
     message: { epoch: number; seq: number },
-    write: (client: pg.PoolClient, node: NodeRow, at: Date) => Promise<{ changes: FactChange[]; events: NodeEventRow[]; status?: NodeStatus }>,
+    write: (
+      client: pg.PoolClient,
+      node: NodeRow,
+      at: Date,
+    ) => Promise<{ changes: FactChange[]; events: NodeEventRow[]; status?: NodeStatus; report?: NodeReport | null }>,
   ): Promise<IngestOutcome> {
     return this.transaction(async (client) => {
       const node = await this.lockNode(client, name);
@@ -365,10 +387,12 @@ export class FactWriter {
       const position = streamPosition(node, message, !('facts' in message));
       if (position.kind !== 'next') return position;
       const at = nextInstant(node.last_seen);
-      const { changes, events, status = 'connected' } = await write(client, node, at);
+      const { changes, events, status = 'connected', report = null } = await write(client, node, at);
       await client.query(
-        `UPDATE nodes SET acked_epoch = $2, acked_seq = $3, last_seen = $4, status = $5 WHERE id = $1`,
-        [node.id, message.epoch, message.seq, at, status],
+        `UPDATE nodes SET acked_epoch = $2, acked_seq = $3, last_seen = $4, status = $5,
+           reader_status = coalesce($6::jsonb, reader_status), cni_style = coalesce($7, cni_style)
+         WHERE id = $1`,
+        [node.id, message.epoch, message.seq, at, status, report && JSON.stringify(report.readers), report?.cniStyle ?? null],
       );
       return {
         kind: 'applied',
