@@ -1,4 +1,4 @@
-import type { Alert, AlertTransition, FactChange, LiveServerToClient, NodeSummary, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
+import type { Alert, AlertTransition, FactChange, LiveServerToClient, NodeSummary, ReaderStatus, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
 import { describe, expect, it, vi } from 'vitest';
 import type { LiveSource } from '../api/live-client.js';
 import { ApiError, type AlertsQuery, type ChangesQuery } from '../api/rest-client.js';
@@ -16,6 +16,16 @@ const summary = (name: string, status: NodeSummary['status'] = 'connected'): Nod
   readers: {},
 });
 const change = (node: string, at: string, key = 'main|inet|10.233.2.0/24|0|0|eth0'): FactChange => ({ node, kind: 'route', key, at, op: 'remove', before: null, after: null });
+/** The node fact of `node` changed: its bird reader's status and its style. */
+const nodeChange = (node: string, at: string, bird: ReaderStatus['status'], cniStyle: NodeSummary['cniStyle']): FactChange => ({
+  node,
+  kind: 'node',
+  key: 'node',
+  at,
+  op: 'change',
+  before: null,
+  after: { hostname: node, kernel: '6.1.0', bootId: 'b', cniStyle: cniStyle ?? 'unknown', readers: { bird: { status: bird, error: bird === 'ok' ? null : 'bird down' } } },
+});
 
 class FakeLive implements LiveSource {
   state = { status: 'live' as const, since: new Date(), attempts: 0, error: null };
@@ -139,6 +149,44 @@ describe('LiveStore', () => {
     await flush();
     live.emit('nodeEvent', { id: '7', node: 'b', type: 'lost', at: '2026-11-23T14:02:00.000Z', detail: {}, status: 'lost' });
     expect(store.nodes.get('b')?.status).toBe('lost');
+  });
+
+  it("takes a node's reader status and CNI style from its node fact as it changes, newest first", async () => {
+    const { rest } = fakeRest([{ nodes: [], edges: [] }]);
+    const live = new FakeLive();
+    const store = new LiveStore(rest, live);
+    live.sync(false);
+    await flush();
+    let emitted = 0;
+    store.on('nodes', () => emitted++);
+    live.emit('changes', { at: '2026-11-23T14:02:00.100Z', changes: [nodeChange('b', '2026-11-23T14:02:00.000Z', 'failed', 'calico')] });
+    expect(store.nodes.get('b')).toMatchObject({ cniStyle: 'calico', readers: { bird: { status: 'failed', error: 'bird down' } } });
+    expect(emitted).toBe(1);
+    // an older report (a catch-up repeats what came before) changes nothing; a removal (the node
+    // left) keeps the last report, as /api/nodes does
+    live.emit('changes', {
+      at: '2026-11-23T14:02:01.000Z',
+      changes: [nodeChange('b', '2026-11-23T14:01:00.000Z', 'ok', 'kube-router'), { ...nodeChange('b', '2026-11-23T14:02:00.500Z', 'ok', 'calico'), op: 'remove', after: null }],
+    });
+    expect(store.nodes.get('b')?.readers['bird']?.status).toBe('failed');
+    expect(emitted).toBe(1);
+  });
+
+  it('keeps a node fact that came while /api/nodes was read when the answer is older than it', async () => {
+    const { rest } = fakeRest([{ nodes: [], edges: [] }]);
+    let answer: (nodes: NodeSummary[]) => void = () => undefined;
+    rest.nodes = vi.fn(() => new Promise<NodeSummary[]>((r) => (answer = r)));
+    const live = new FakeLive();
+    const store = new LiveStore(rest, live);
+    live.sync(false);
+    // committed after the row was read (the row's lastSeen is older): it stays
+    live.emit('changes', { at: '2026-11-23T14:02:00.100Z', changes: [nodeChange('a', '2026-11-23T14:02:00.000Z', 'failed', 'calico')] });
+    // committed before: the answer holds it or something newer
+    live.emit('changes', { at: '2026-11-23T14:02:00.100Z', changes: [nodeChange('b', '2026-11-23T14:01:00.000Z', 'failed', 'calico')] });
+    answer([summary('a'), { ...summary('b'), lastSeen: '2026-11-23T14:01:30.000Z' }]);
+    await flush();
+    expect(store.nodes.get('a')?.readers['bird']?.status).toBe('failed');
+    expect(store.nodes.get('b')?.readers).toEqual({});
   });
 });
 

@@ -3,8 +3,9 @@
 // views. After every (re)subscription it re-fetches the topology and the nodes (applied as a patch,
 // so nothing that did not change moves) and the open alerts, and, after a reconnect, asks
 // /api/changes and /api/events for everything since the last change and event it saw, so no view
-// misses what happened while the socket was down.
-import type { Alert, AlertState, AlertTransition, FactChange, NodeEvent, NodeStatus, NodeSummary, TopologyPatch } from '@netatlas/wire/core';
+// misses what happened while the socket was down. A node's reader status and CNI style follow its
+// `node` fact as it changes (the API writes /api/nodes from that fact in the same transaction).
+import type { Alert, AlertState, AlertTransition, FactChange, NodeEvent, NodeStatus, NodeSummary, NodeValue, TopologyPatch } from '@netatlas/wire/core';
 import type { LiveSource } from '../api/live-client.js';
 import { ApiError, type RestClient } from '../api/rest-client.js';
 import { Emitter } from './emitter.js';
@@ -212,6 +213,11 @@ export class ChangeDeduper {
   }
 }
 
+/** A node's summary with the reader status and CNI style of its node fact. */
+function withReport(n: NodeSummary, value: NodeValue): NodeSummary {
+  return { ...n, readers: value.readers, cniStyle: value.cniStyle };
+}
+
 export class LiveStore extends Emitter<LiveStoreEvents> {
   readonly topology: TopologyMaps = emptyTopologyMaps();
   readonly nodes = new Map<string, NodeSummary>();
@@ -227,6 +233,8 @@ export class LiveStore extends Emitter<LiveStoreEvents> {
   private syncing = false;
   private heldPatches: TopologyPatch[] = [];
   private readonly dedupe = new ChangeDeduper();
+  /** each node's newest `node` fact seen live or in a catch-up, with when it was committed */
+  private readonly nodeFacts = new Map<string, { at: number; value: NodeValue }>();
   private readonly seenEvents = new Set<string>();
   private lastEventAt: string | null = null;
   /** the server's time of the first subscription: where a catch-up starts when no change was seen */
@@ -353,7 +361,33 @@ export class LiveStore extends Emitter<LiveStoreEvents> {
 
   private onChanges(changes: readonly FactChange[], catchUp: boolean): void {
     const fresh = this.dedupe.admit(changes);
-    if (fresh.length > 0) this.emit('changes', fresh, { catchUp });
+    if (fresh.length === 0) return;
+    this.onNodeFacts(fresh);
+    this.emit('changes', fresh, { catchUp });
+  }
+
+  /**
+   * Node facts that changed: the node's summary takes their readers and style. Only a fact newer
+   * than the one held counts (a catch-up repeats older ones); a removal (the node left) keeps the
+   * last report, as /api/nodes does.
+   */
+  private onNodeFacts(changes: readonly FactChange[]): void {
+    let changed = false;
+    for (const c of changes) {
+      if (c.kind !== 'node' || c.after === null) continue;
+      const at = Date.parse(c.at);
+      if (at <= (this.nodeFacts.get(c.node)?.at ?? -Infinity)) continue;
+      const value = c.after as NodeValue;
+      this.nodeFacts.set(c.node, { at, value });
+      const known = this.nodes.get(c.node);
+      if (!known) {
+        this.refreshNodesSoon();
+        continue;
+      }
+      this.nodes.set(c.node, withReport(known, value));
+      changed = true;
+    }
+    if (changed) this.emit('nodes');
   }
 
   private onNodeEvent(event: LiveNodeEvent | NodeEvent): void {
@@ -371,9 +405,16 @@ export class LiveStore extends Emitter<LiveStoreEvents> {
     this.emit('nodeEvent', event);
   }
 
+  /**
+   * Nodes as /api/nodes answered. A node fact committed after the row was read (later than the
+   * row's lastSeen, which every committed message of the node advances) is newer than the answer.
+   */
   private replaceNodes(nodes: readonly NodeSummary[]): void {
     this.nodes.clear();
-    for (const n of nodes) this.nodes.set(n.name, n);
+    for (const n of nodes) {
+      const fact = this.nodeFacts.get(n.name);
+      this.nodes.set(n.name, fact && fact.at > Date.parse(n.lastSeen) ? withReport(n, fact.value) : n);
+    }
   }
 
   /** Re-reads /api/nodes (debounced): a node the store did not know announced itself. */
