@@ -8,3 +8,4 @@ export * from './protocol.js';
 export type * from './topology.js';
 export * from './checks.js';
 export * from './alerts.js';
+export type * from './kubernetes.js';

@@ -6,3 +6,4 @@ export * from './protocol-schemas.js';
 export type * from './topology.js';
 export * from './checks.js';
 export * from './alerts.js';
+export type * from './kubernetes.js';

@@ -1,10 +1,11 @@
-// What the API keeps of Kubernetes Nodes and Pods, and how it reads them from the objects the
-// informers hold (typed objects from a list, plain JSON from a watch: the fields read here have the
-// same names in both).
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+// What the API keeps of Kubernetes Nodes, Pods and Calico's IPAM block affinities, and how it reads
+// them from the objects the informers hold (typed objects from a list, plain JSON from a watch: the
+// fields read here have the same names in both).
+import type { KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesHealth, KubernetesMode } from '@netatlas/wire';
 
 /** off, or where the API's Kubernetes connection comes from (config.ts resolves `auto`). */
-export type KubeMode = 'off' | 'in-cluster' | 'kubeconfig';
+export type KubeMode = KubernetesMode;
 
 export interface KubeNode {
   name: string;
@@ -34,21 +35,55 @@ export interface KubePod {
   resourceVersion: string;
 }
 
+/**
+ * A Calico IPAM block affinity (blockaffinities.crd.projectcalico.org/v1, cluster scoped): the pod
+ * address block Calico's IPAM gave a node, which its BGP daemon announces.
+ */
+export interface KubeBlockAffinity {
+  /** metadata.name (Calico: `<node>-<cidr with . : / as ->`) */
+  name: string;
+  /** spec.node */
+  node: string;
+  /** spec.cidr */
+  cidr: string;
+  /** spec.state: confirmed, pending, pendingDeletion */
+  state: string;
+  /** spec.deleted is true (Calico marks an affinity deleted, as a string, before deleting it) */
+  deleted: boolean;
+  /** spec.type: `host` (also when absent, as older Calico writes it) or `virtual` */
+  type: string;
+  resourceVersion: string;
+}
+
+/** What the block affinities informer reads (the CRD has no generated client type). */
+export interface BlockAffinityObject extends KubernetesObject {
+  spec?: { node?: string; cidr?: string; state?: string; deleted?: string | boolean; type?: string };
+}
+
 export type KubeChange = 'added' | 'modified' | 'deleted';
+
+/** The Calico block affinities CRD: not asked yet, served, or not served by this cluster (404). */
+export type KubeCrdState = 'unknown' | 'installed' | 'absent';
 
 /** GET /api/kubernetes */
 export interface KubeStatus {
   mode: KubeMode;
   /** the API server (from the kubeconfig or the in-cluster environment); null when off */
   server: string | null;
-  /** both informers have listed at least once */
+  /** every informer has listed at least once (block affinities: or found the CRD absent) */
   synced: boolean;
-  /** the last failure of either informer while it has not recovered; null when healthy or off */
+  /** the current failure of any informer while it has not recovered; null when healthy or off */
   error: string | null;
+  /** the source's health (KubeWatcher.health()) */
+  health: KubernetesHealth;
   /** the last resourceVersion each informer holds ('' before its first list) */
-  resourceVersions: { nodes: string; pods: string };
+  resourceVersions: { nodes: string; pods: string; blockaffinities: string };
   nodes: KubeNode[];
   pods: KubePod[];
+  /** whether the cluster serves blockaffinities.crd.projectcalico.org */
+  blockAffinitiesCrd: KubeCrdState;
+  /** every block affinity held, whatever its state, by node then CIDR */
+  blockAffinities: KubeBlockAffinity[];
 }
 
 export function kubeNodeOf(node: V1Node): KubeNode {
@@ -79,6 +114,28 @@ export function kubePodOf(pod: V1Pod): KubePod {
     hostNetwork: pod.spec?.hostNetwork === true,
     resourceVersion: pod.metadata?.resourceVersion ?? '',
   };
+}
+
+export function kubeBlockAffinityOf(o: BlockAffinityObject): KubeBlockAffinity {
+  const deleted = o.spec?.deleted;
+  return {
+    name: o.metadata?.name ?? '',
+    node: o.spec?.node ?? '',
+    cidr: o.spec?.cidr ?? '',
+    state: o.spec?.state ?? '',
+    // a string for compatibility with old Calico releases, read as Go's strconv.ParseBool does
+    deleted: deleted === true || (typeof deleted === 'string' && ['1', 't', 'true'].includes(deleted.toLowerCase())),
+    type: o.spec?.type || 'host',
+    resourceVersion: o.metadata?.resourceVersion ?? '',
+  };
+}
+
+/**
+ * A block that is its node's now: confirmed, not being deleted, a host's (not a virtual affinity).
+ * Pending claims and blocks being released are not (yet, or any more) routed towards the node.
+ */
+export function isActiveBlock(b: KubeBlockAffinity): boolean {
+  return b.state === 'confirmed' && !b.deleted && b.type === 'host' && b.node !== '' && b.cidr !== '';
 }
 
 /** An address as collectors report it (`10.0.0.1`, `10.0.0.1/24`, `fe80::1%eth0`) reduced to the IP. */

@@ -1,7 +1,9 @@
 // The Node and Pod informers: the real @kubernetes/client-node against the test harness's server,
-// which speaks the Kubernetes list/watch protocol (testing/kube-api-server.ts). Initial list, watch
+// which speaks the Kubernetes list/watch protocol over plain http (testing/kube-api-server.ts), with
+// a kubeconfig as a user writes one (http, a token, no insecure-skip-tls-verify). Initial list, watch
 // events, BOOKMARKs, 410 Gone and the relist, dropped watches resumed without a relist, failures
-// retried with back-off, and matching collector nodes and IPs.
+// retried with back-off, and matching collector nodes and IPs. Health: kube-health.spec.ts; Calico
+// block affinities: kube-blocks.spec.ts.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,7 +96,17 @@ describe('KubeWatcher against a list/watch server', () => {
     expect(server.watchRequests('nodes')).toMatchObject([{ resourceVersion: '105', allowWatchBookmarks: true }]);
     expect(server.watchRequests('pods')).toMatchObject([{ resourceVersion: '105', allowWatchBookmarks: true }]);
     expect(server.requests.every((r) => r.authorization === `Bearer ${server.token}`)).toBe(true);
-    expect(watcher.status()).toMatchObject({ mode: 'kubeconfig', server: server.url, synced: true, error: null, resourceVersions: { nodes: '105', pods: '105' } });
+    expect(watcher.status()).toMatchObject({
+      mode: 'kubeconfig',
+      server: server.url,
+      synced: true,
+      error: null,
+      health: { state: 'synced', error: null },
+      resourceVersions: { nodes: '105', pods: '105', blockaffinities: '' },
+      // this cluster has no Calico: its block affinities CRD answers 404, which is no error
+      blockAffinitiesCrd: 'absent',
+      blockAffinities: [],
+    });
   });
 
   it('streams ADDED, MODIFIED and DELETED to the state and the listeners', async () => {
@@ -124,7 +136,7 @@ describe('KubeWatcher against a list/watch server', () => {
       'modified pending-1',
       'deleted web-1',
     ]);
-    expect(watcher.status().resourceVersions).toEqual({ nodes: '108', pods: '111' });
+    expect(watcher.status().resourceVersions).toEqual({ nodes: '108', pods: '111', blockaffinities: '' });
     // one list each: everything came over the watches
     expect(server.lists('nodes')).toHaveLength(1);
     expect(server.lists('pods')).toHaveLength(1);
@@ -238,7 +250,12 @@ describe('KubeWatcher against a list/watch server', () => {
 
   it('a refused list (401) is retried with back-off, said once, and shown as the error', async () => {
     await startWatcher({ token: 'wrong-token' });
-    await expect.poll(() => watcher.error, { timeout: 5000 }).toMatch(/HTTP 401/);
+    await expect.poll(() => watcher.error, { timeout: 5000 }).toMatch(/^nodes: HTTP 401/);
+    await expect.poll(() => watcher.health(), { timeout: 5000 }).toMatchObject({
+      state: 'failing',
+      error: 'nodes: HTTP 401 Unauthorized; pods: HTTP 401 Unauthorized; blockaffinities: HTTP 401 Unauthorized',
+      lastSyncAt: null,
+    });
     await expect.poll(() => server.lists('nodes').length, { timeout: 5000 }).toBeGreaterThanOrEqual(4);
     expect(watcher.synced).toBe(false);
     expect(watcher.status()).toMatchObject({ synced: false, nodes: [], pods: [] });
@@ -265,7 +282,20 @@ describe('KubeWatcher when off', () => {
   it('starts nothing and says so', async () => {
     const watcher = new KubeWatcher({ kubernetes: 'off', kubeconfig: null }, { logger: quiet });
     watcher.start();
-    expect(watcher.status()).toEqual({ mode: 'off', server: null, synced: false, error: null, resourceVersions: { nodes: '', pods: '' }, nodes: [], pods: [] });
+    expect(watcher.status()).toEqual({
+      mode: 'off',
+      server: null,
+      synced: false,
+      error: null,
+      health: { state: 'off', error: null, since: expect.any(String), lastSyncAt: null },
+      resourceVersions: { nodes: '', pods: '', blockaffinities: '' },
+      nodes: [],
+      pods: [],
+      blockAffinitiesCrd: 'unknown',
+      blockAffinities: [],
+    });
+    expect(watcher.health().state).toBe('off');
+    expect(watcher.blockAffinities()).toEqual([]);
     expect(watcher.k8sNodeFor('a', ['10.0.0.1'])).toBeNull();
     await expect(watcher.whenSynced(10)).rejects.toThrow(/off/);
     await watcher.stop();
@@ -284,5 +314,12 @@ describe('describeError', () => {
       ),
     ).toBe('HTTP 403 nodes is forbidden: User "x" cannot list resource "nodes"');
     expect(describeError(new Error('request to http://x failed,\n reason: connect ECONNREFUSED'))).toBe('request to http://x failed, reason: connect ECONNREFUSED');
+    // the generated client's ApiException for a status its API documents (no body)
+    expect(describeError(Object.assign(new Error('HTTP-Code: 401\nMessage: Unauthorized\nBody: undefined\nHeaders: {}'), { code: 401 }))).toBe('HTTP 401 Unauthorized');
+    // a watch URL's query string (its resourceVersion) is left out, so the same failure reads the same
+    expect(describeError(new Error('request to http://x/api/v1/pods?watch=true&resourceVersion=7 failed, reason: connect ECONNREFUSED'))).toBe(
+      'request to http://x/api/v1/pods failed, reason: connect ECONNREFUSED',
+    );
+    expect(describeError(Object.assign(new Error('The user aborted a request.'), { name: 'AbortError' }))).toBe('no answer in time (The user aborted a request.)');
   });
 });

@@ -1,19 +1,50 @@
-// Watches Kubernetes Nodes and Pods (all namespaces) with @kubernetes/client-node informers and keeps
-// what netatlas needs of them in memory: nodes {name, InternalIPs, podCIDRs, Ready, labels} and pods
-// {namespace/name, IPs, node, phase}. Other parts of the API listen for changes (onNode, onPod), and
-// match collector nodes to Kubernetes nodes (by name, else by InternalIP) and IPs to pods.
+// Watches Kubernetes Nodes, Pods (all namespaces) and Calico's IPAM block affinities with
+// @kubernetes/client-node informers (resource-stream.ts) and keeps what netatlas needs of them in
+// memory: nodes {name, InternalIPs, podCIDRs, Ready, labels}, pods {namespace/name, IPs, node, phase}
+// and blocks {node, cidr, state}. Other parts of the API listen for changes (onNode, onPod,
+// onBlockAffinity), match collector nodes to Kubernetes nodes (by name, else by InternalIP) and IPs
+// to pods, and follow the source's health (health(), onHealth).
 //
-// The informer (client-node's ListWatch) lists, then watches from the list's resourceVersion, and
-// keeps the last resourceVersion it saw (events and BOOKMARKs, which this watcher asks for). When a
-// watch ends cleanly (the server's watch timeout) it watches again from there; when the server says
-// 410 Gone it relists, and objects missing from the new list are reported deleted. When a list or a
-// watch fails (a dropped connection, an unreachable or refusing server) the informer stops; this
-// watcher starts it again after a back-off, and it resumes from the resourceVersion it holds, so
-// nothing is relisted unless the server asks for it.
-import { CoreV1Api, ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Node, type V1Pod } from '@kubernetes/client-node';
+// Block affinities exist only where Calico keeps its IPAM in Kubernetes (its CRD,
+// blockaffinities.crd.projectcalico.org): a cluster without the CRD answers 404, which is not a
+// failure; blocks are then absent, and the CRD is looked for again every few minutes.
+//
+// Health: `syncing` until every informer listed once (block affinities: or found absent), then
+// `synced`; `failing` while an informer fails (see ResourceStream.failing), with what fails per
+// resource. Failures are retried for ever with back-off; what was last listed stays in memory
+// meanwhile (health() says whether it is current).
+import {
+  CoreV1Api,
+  createConfiguration,
+  CustomObjectsApi,
+  ServerConfiguration,
+  type Configuration,
+  type KubeConfig,
+  type KubernetesListObject,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { buildKubeConfig, kubeServer, type KubeClientOptions, type KubeClientSettings } from './kube-client.js';
-import { bareIp, kubeNodeOf, kubePodOf, type KubeChange, type KubeMode, type KubeNode, type KubePod, type KubeStatus } from './kube-types.js';
+import type { KubernetesHealth, KubernetesHealthState } from '@netatlas/wire';
+import { buildKubeConfig, kubeServer, plainHttpWarning, type KubeClientOptions, type KubeClientSettings } from './kube-client.js';
+import {
+  bareIp,
+  isActiveBlock,
+  kubeBlockAffinityOf,
+  kubeNodeOf,
+  kubePodOf,
+  type BlockAffinityObject,
+  type KubeBlockAffinity,
+  type KubeChange,
+  type KubeCrdState,
+  type KubeMode,
+  type KubeNode,
+  type KubePod,
+  type KubeStatus,
+} from './kube-types.js';
+import { ResourceStream, type Log } from './resource-stream.js';
+
+export { describeError } from './resource-stream.js';
 
 export interface KubeWatcherOptions extends KubeClientOptions {
   /** the first retry after a failure; doubles up to maxBackoffMs (with ±20% jitter) */
@@ -21,17 +52,29 @@ export interface KubeWatcherOptions extends KubeClientOptions {
   maxBackoffMs?: number;
   /** a watch open this long counts as recovered (failures reset) even without events */
   healthyAfterMs?: number;
-  logger?: Pick<Logger, 'log' | 'warn' | 'error' | 'debug'>;
+  /** a list that has not answered after this long fails (default 60 s) */
+  listTimeoutMs?: number;
+  /** the server ends each watch after this many seconds, jittered up to twice as many (default 300) */
+  watchTimeoutS?: number;
+  /** a watch still open this long after its timeout lost its connection and is dropped (default 30 s) */
+  watchGraceMs?: number;
+  /** how often a cluster without Calico's block affinities CRD is asked again (default 5 min) */
+  crdRecheckMs?: number;
+  logger?: Log;
 }
 
 export type NodeListener = (change: KubeChange, node: KubeNode, previous: KubeNode | null) => void;
 export type PodListener = (change: KubeChange, pod: KubePod, previous: KubePod | null) => void;
+export type BlockAffinityListener = (change: KubeChange, block: KubeBlockAffinity, previous: KubeBlockAffinity | null) => void;
 /** A successful list of the nodes: the first of this process, or a relist after 410 Gone (or a failed list). */
 export type NodesListedListener = (nodes: KubeNode[], first: boolean) => void;
-
-type Log = NonNullable<KubeWatcherOptions['logger']>;
+/** The health's state or error changed (not called for lastSyncAt alone, which moves while synced). */
+export type HealthListener = (health: KubernetesHealth, previous: KubernetesHealth) => void;
 
 const PHASE_RANK: Record<string, number> = { Running: 0, Pending: 1, Unknown: 2 };
+
+/** Calico's IPAM block affinities: a cluster-scoped CRD. */
+export const BLOCK_AFFINITIES = { group: 'crd.projectcalico.org', version: 'v1', plural: 'blockaffinities' } as const;
 
 export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   readonly mode: KubeMode;
@@ -40,9 +83,12 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log: Log;
   private nodeStream: ResourceStream<V1Node, KubeNode> | null = null;
   private podStream: ResourceStream<V1Pod, KubePod> | null = null;
+  private blockStream: ResourceStream<BlockAffinityObject, KubeBlockAffinity> | null = null;
   private readonly nodeListeners = new Set<NodeListener>();
   private readonly podListeners = new Set<PodListener>();
+  private readonly blockListeners = new Set<BlockAffinityListener>();
   private readonly listedListeners = new Set<NodesListedListener>();
+  private readonly healthListeners = new Set<HealthListener>();
   private readonly syncWaiters: Array<() => void> = [];
   /** InternalIP -> node name */
   private readonly nodeByIp = new Map<string, string>();
@@ -50,6 +96,9 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly podsByIp = new Map<string, Set<string>>();
   private started = false;
   private stopped = false;
+  private state: { state: KubernetesHealthState; error: string | null; since: Date };
+  /** when the source last stopped being synced (while synced, health() says now) */
+  private lastSync: Date | null = null;
 
   constructor(
     settings: KubeClientSettings,
@@ -59,6 +108,7 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.log = options.logger ?? new Logger('kubernetes');
     this.kc = buildKubeConfig(settings, options);
     this.server = kubeServer(this.kc);
+    this.state = { state: this.kc ? 'syncing' : 'off', error: null, since: new Date() };
   }
 
   onApplicationBootstrap(): void {
@@ -69,7 +119,7 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     await this.stop();
   }
 
-  /** Starts both informers (without waiting for them); nothing happens when Kubernetes is off. */
+  /** Starts the informers (without waiting for them); nothing happens when Kubernetes is off. */
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
@@ -78,54 +128,97 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     const kc = this.kc;
-    const api = kc.makeApiClient(CoreV1Api);
-    this.log.log(`watching Nodes and Pods at ${this.server} (${this.mode === 'in-cluster' ? 'in-cluster service account' : 'kubeconfig'})`);
-    const settings = { backoffMs: this.options.backoffMs ?? 500, maxBackoffMs: this.options.maxBackoffMs ?? 30_000, healthyAfterMs: this.options.healthyAfterMs ?? 5000 };
-    this.nodeStream = new ResourceStream<V1Node, KubeNode>({
-      resource: 'nodes',
+    const o = this.options;
+    const core = apiClient(kc, CoreV1Api, o.listTimeoutMs ?? 60_000);
+    const custom = apiClient(kc, CustomObjectsApi, o.listTimeoutMs ?? 60_000);
+    this.log.log(
+      `watching Nodes, Pods and Calico block affinities at ${this.server} (${this.mode === 'in-cluster' ? 'in-cluster service account' : 'kubeconfig'})`,
+    );
+    const warning = plainHttpWarning(kc);
+    if (warning) this.log.warn(warning);
+    const settings = {
       kc,
+      log: this.log,
+      backoffMs: o.backoffMs ?? 500,
+      maxBackoffMs: o.maxBackoffMs ?? 30_000,
+      healthyAfterMs: o.healthyAfterMs ?? 5000,
+      watchTimeoutS: o.watchTimeoutS ?? 300,
+      watchGraceMs: o.watchGraceMs ?? 30_000,
+      onState: () => this.updateHealth(),
+    };
+    this.nodeStream = new ResourceStream<V1Node, KubeNode>({
+      ...settings,
+      resource: 'nodes',
       path: '/api/v1/nodes',
-      list: () => api.listNode(),
+      list: () => core.listNode(),
       convert: kubeNodeOf,
       key: (n) => n.name,
-      log: this.log,
-      ...settings,
       onChange: (change, node, previous) => this.nodeChanged(change, node, previous),
       onListed: (nodes, first) => {
         for (const l of this.listedListeners) this.call(() => l(nodes, first));
-        this.checkSynced();
       },
     });
     this.podStream = new ResourceStream<V1Pod, KubePod>({
+      ...settings,
       resource: 'pods',
-      kc,
       path: '/api/v1/pods',
-      list: () => api.listPodForAllNamespaces(),
+      list: () => core.listPodForAllNamespaces(),
       convert: kubePodOf,
       key: (p) => `${p.namespace}/${p.name}`,
-      log: this.log,
-      ...settings,
       onChange: (change, pod, previous) => this.podChanged(change, pod, previous),
-      onListed: () => this.checkSynced(),
+      onListed: () => undefined,
     });
-    this.nodeStream.start();
-    this.podStream.start();
+    const { group, version, plural } = BLOCK_AFFINITIES;
+    this.blockStream = new ResourceStream<BlockAffinityObject, KubeBlockAffinity>({
+      ...settings,
+      resource: plural,
+      path: `/apis/${group}/${version}/${plural}`,
+      list: async () => (await custom.listClusterCustomObject({ group, version, plural })) as KubernetesListObject<BlockAffinityObject>,
+      convert: kubeBlockAffinityOf,
+      key: (b) => b.name,
+      optional: { recheckMs: o.crdRecheckMs ?? 300_000 },
+      onChange: (change, block, previous) => {
+        for (const l of this.blockListeners) this.call(() => l(change, block, previous));
+      },
+      onListed: () => undefined,
+    });
+    for (const stream of this.streams()) stream.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([this.nodeStream?.stop(), this.podStream?.stop()]);
+    await Promise.all(this.streams().map((s) => s.stop()));
   }
 
-  /** Both informers have listed at least once (it stays true while they recover from failures). */
+  /** Every informer has listed at least once (it stays true while they recover from failures). */
   get synced(): boolean {
-    return !!this.nodeStream?.listed && !!this.podStream?.listed;
+    const streams = this.streams();
+    return streams.length > 0 && streams.every((s) => s.ready);
   }
 
-  /** The last failure of either informer while it has not recovered. */
+  /** The current failure of each informer that has not recovered, by resource. */
   get error(): string | null {
-    const errors = [this.nodeStream?.error, this.podStream?.error].filter((e): e is string => !!e);
+    const errors = this.streamEntries()
+      .filter(([, s]) => s.error)
+      .map(([name, s]) => `${name}: ${s.error}`);
     return errors.length ? errors.join('; ') : null;
+  }
+
+  /**
+   * The source's health: `off` (not configured), `syncing` (not yet listed everything), `synced`, or
+   * `failing` (what fails in `error`). `since`: when this state began; `lastSyncAt`: now while
+   * synced, else when it was last synced (null if never).
+   */
+  health(): KubernetesHealth {
+    const { state, error, since } = this.state;
+    const lastSyncAt = state === 'synced' ? new Date() : this.lastSync;
+    return { state, error, since: since.toISOString(), lastSyncAt: lastSyncAt?.toISOString() ?? null };
+  }
+
+  /** Listens to changes of the health's state or error; returns the unsubscribe. */
+  onHealth(listener: HealthListener): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
   }
 
   /** Resolves once synced; rejects after `timeoutMs`, or at once when Kubernetes is off. */
@@ -148,10 +241,37 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
       server: this.server,
       synced: this.synced,
       error: this.error,
-      resourceVersions: { nodes: this.nodeStream?.resourceVersion ?? '', pods: this.podStream?.resourceVersion ?? '' },
+      health: this.health(),
+      resourceVersions: {
+        nodes: this.nodeStream?.resourceVersion ?? '',
+        pods: this.podStream?.resourceVersion ?? '',
+        blockaffinities: this.blockStream?.resourceVersion ?? '',
+      },
       nodes: this.nodes(),
       pods: this.pods(),
+      blockAffinitiesCrd: this.blockAffinitiesCrd,
+      blockAffinities: this.allBlockAffinities(),
     };
+  }
+
+  /** Whether the cluster serves Calico's block affinities: unknown until asked (or while failing to). */
+  get blockAffinitiesCrd(): KubeCrdState {
+    if (this.blockStream?.absent) return 'absent';
+    return this.blockStream?.listed ? 'installed' : 'unknown';
+  }
+
+  /**
+   * The Calico IPAM blocks each node holds now: confirmed, not being deleted, host affinities; by
+   * node, then CIDR. Empty when the cluster has no block affinities (no Calico, or Calico with its
+   * own etcd), before the first list, and when Kubernetes is off.
+   */
+  blockAffinities(): KubeBlockAffinity[] {
+    return this.allBlockAffinities().filter(isActiveBlock);
+  }
+
+  /** Every block affinity held, whatever its state, by node then CIDR. */
+  allBlockAffinities(): KubeBlockAffinity[] {
+    return [...(this.blockStream?.items.values() ?? [])].sort((a, b) => a.node.localeCompare(b.node) || a.cidr.localeCompare(b.cidr) || a.name.localeCompare(b.name));
   }
 
   /** Every node, by name. */
@@ -229,6 +349,15 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     return () => this.podListeners.delete(listener);
   }
 
+  /**
+   * Listens to block affinity changes, whatever their state (added also for every block of the first
+   * list; deleted for every block held when the CRD turns out to be gone); returns the unsubscribe.
+   */
+  onBlockAffinity(listener: BlockAffinityListener): () => void {
+    this.blockListeners.add(listener);
+    return () => this.blockListeners.delete(listener);
+  }
+
   /** Listens to successful node lists (called after the list's objects were reported). */
   onNodesListed(listener: NodesListedListener): () => void {
     this.listedListeners.add(listener);
@@ -260,9 +389,44 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     for (const l of this.podListeners) this.call(() => l(change, pod, previous));
   }
 
-  private checkSynced(): void {
-    if (!this.synced) return;
-    for (const resolve of this.syncWaiters.splice(0)) resolve();
+  private streams(): Array<ResourceStream<never, unknown>> {
+    return this.streamEntries().map(([, s]) => s);
+  }
+
+  private streamEntries(): Array<[string, ResourceStream<never, unknown>]> {
+    const all: Array<[string, ResourceStream<never, unknown> | null]> = [
+      ['nodes', this.nodeStream as ResourceStream<never, unknown> | null],
+      ['pods', this.podStream as ResourceStream<never, unknown> | null],
+      ['blockaffinities', this.blockStream as ResourceStream<never, unknown> | null],
+    ];
+    return all.filter((e): e is [string, ResourceStream<never, unknown>] => e[1] !== null);
+  }
+
+  /** Recomputes the health after any informer's state moved; tells listeners when it changed. */
+  private updateHealth(): void {
+    if (!this.kc || this.stopped) return;
+    const streams = this.streamEntries();
+    const failing = streams.filter(([, s]) => s.failing);
+    const state: KubernetesHealthState = failing.length ? 'failing' : this.synced ? 'synced' : 'syncing';
+    const error = failing.length ? failing.map(([name, s]) => `${name}: ${s.error}`).join('; ') : null;
+    const before = this.state;
+    if (state === before.state && error === before.error) return;
+    const previous = this.health();
+    const now = new Date();
+    if (before.state === 'synced' && state !== 'synced') this.lastSync = now;
+    if (state === 'synced') this.lastSync = now;
+    this.state = { state, error, since: state === before.state ? before.since : now };
+    if (state !== before.state) {
+      if (state === 'synced') {
+        const blocks = this.blockAffinitiesCrd === 'absent' ? 'no block affinities CRD' : `${this.blockAffinities().length} active Calico blocks`;
+        this.log.log(`Kubernetes synced: ${this.nodes().length} nodes, ${this.pods().length} pods, ${blocks}`);
+      } else if (state === 'failing') {
+        this.log.warn(`Kubernetes is failing: ${error} (retrying; what was last listed is kept)`);
+      }
+    }
+    if (this.synced) for (const resolve of this.syncWaiters.splice(0)) resolve();
+    const health = this.health();
+    for (const l of this.healthListeners) this.call(() => l(health, previous));
   }
 
   private call(run: () => void): void {
@@ -274,231 +438,24 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-interface StreamSettings<T extends KubernetesObject, R> {
-  resource: 'nodes' | 'pods';
-  kc: KubeConfig;
-  path: string;
-  list: () => Promise<KubernetesListObject<T>>;
-  convert: (object: T) => R;
-  key: (record: R) => string;
-  log: Log;
-  backoffMs: number;
-  maxBackoffMs: number;
-  healthyAfterMs: number;
-  onChange: (change: KubeChange, record: R, previous: R | null) => void;
-  onListed: (records: R[], first: boolean) => void;
-}
-
-/** One informer, its records, and its restarts. */
-class ResourceStream<T extends KubernetesObject, R> {
-  readonly items = new Map<string, R>();
-  listed = false;
-  error: string | null = null;
-  private readonly informer: ListWatch<T>;
-  private readonly watch: TrackingWatch;
-  private lists = 0;
-  /** failures since the informer last worked (a list, an event, or a watch open for a while) */
-  private failures = 0;
-  private lastLogged: string | null = null;
-  private restartTimer: NodeJS.Timeout | null = null;
-  private healthyTimer: NodeJS.Timeout | null = null;
-  private stopped = false;
-  private pendingList: { records: R[]; first: boolean } | null = null;
-
-  constructor(private readonly s: StreamSettings<T, R>) {
-    this.watch = new TrackingWatch(s.kc, {
-      starting: () => this.beforeWatch(),
-      event: () => this.healthy(),
-      connected: () => {
-        if (this.healthyTimer) clearTimeout(this.healthyTimer);
-        this.healthyTimer = setTimeout(() => this.healthy(), s.healthyAfterMs);
-        this.healthyTimer.unref?.();
-      },
-      closed: () => {
-        if (this.healthyTimer) clearTimeout(this.healthyTimer);
-        this.healthyTimer = null;
-      },
-    });
-    this.informer = new ListWatch<T>(s.path, this.watch, () => this.listOnce(), false);
-    this.informer.on('add', (o) => this.upsert(o, 'added'));
-    this.informer.on('update', (o) => this.upsert(o, 'modified'));
-    this.informer.on('delete', (o) => {
-      const record = s.convert(o);
-      const key = s.key(record);
-      const previous = this.items.get(key) ?? null;
-      this.items.delete(key);
-      s.onChange('deleted', record, previous);
-    });
-    this.informer.on('connect', () => {
-      const rv = this.informer.latestResourceVersion();
-      if (rv) s.log.debug?.(`${s.resource}: watching from resourceVersion ${rv}`);
-      else if (this.lists > 0 && this.failures === 0) s.log.log(`${s.resource}: relisting (410 Gone: the server no longer has the history from our resourceVersion)`);
-    });
-    this.informer.on('error', (error) => this.failed(error));
-  }
-
-  get resourceVersion(): string {
-    return this.informer.latestResourceVersion();
-  }
-
-  start(): void {
-    this.informer.start().catch((error: unknown) => this.failed(error));
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    if (this.healthyTimer) clearTimeout(this.healthyTimer);
-    this.watch.close();
-    await this.informer.stop();
-  }
-
-  private async listOnce(): Promise<KubernetesListObject<T>> {
-    const list = await this.s.list();
-    if (this.stopped) throw new StoppedError();
-    const first = this.lists === 0;
-    this.lists++;
-    this.s.log.log(`${this.s.resource}: ${first ? 'listed' : 'relisted'} ${list.items.length} at resourceVersion ${list.metadata?.resourceVersion ?? ''}`);
-    this.healthy();
-    // reported once the informer has taken the list in (it watches right after)
-    this.pendingList = { records: list.items.map((o) => this.s.convert(o)), first };
-    return list;
-  }
-
-  /** The informer has applied its list and starts watching. */
-  private beforeWatch(): void {
-    const pending = this.pendingList;
-    if (!pending) return;
-    this.pendingList = null;
-    this.listed = true;
-    this.s.onListed(pending.records, pending.first);
-  }
-
-  private upsert(object: T, change: 'added' | 'modified'): void {
-    const record = this.s.convert(object);
-    const key = this.s.key(record);
-    const previous = this.items.get(key) ?? null;
-    this.items.set(key, record);
-    this.s.onChange(previous ? 'modified' : change, record, previous);
-  }
-
-  private healthy(): void {
-    if (this.healthyTimer) clearTimeout(this.healthyTimer);
-    this.healthyTimer = null;
-    if (this.failures > 0) this.s.log.log(`${this.s.resource}: recovered after ${this.failures} failure(s)`);
-    this.failures = 0;
-    this.error = null;
-    this.lastLogged = null;
-  }
-
-  private failed(error: unknown): void {
-    if (this.stopped || error instanceof StoppedError) return;
-    this.failures++;
-    const message = describeError(error);
-    this.error = message;
-    const delay = Math.round(Math.min(this.s.maxBackoffMs, this.s.backoffMs * 2 ** (this.failures - 1)) * (0.8 + Math.random() * 0.4));
-    const rv = this.informer.latestResourceVersion();
-    const line = `${this.s.resource}: ${message}; ${rv ? `resuming from resourceVersion ${rv}` : 'listing again'} in ${delay} ms`;
-    // the first failure of a streak, a different one, and every 10th are worth a warning; the rest is noise
-    if (message !== this.lastLogged || this.failures % 10 === 0) {
-      this.s.log.warn(this.failures > 1 ? `${line} (failure ${this.failures})` : line);
-      this.lastLogged = message;
-    } else {
-      this.s.log.debug?.(line);
-    }
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      if (!this.stopped) this.start();
-    }, delay);
-    this.restartTimer.unref?.();
-  }
-}
-
-class StoppedError extends Error {
-  constructor() {
-    super('stopped');
-  }
-}
-
 /**
- * client-node's Watch, asking for BOOKMARKs (so a quiet watch still moves its resourceVersion on
- * and resumes without a relist), telling the stream when a watch is open, sees an event or ends,
- * and closing every open watch on stop (ListWatch.stop() misses one whose request is in flight).
+ * A client for `Api` whose requests (the lists) give up after `timeoutMs`: a server that accepts the
+ * connection and never answers would otherwise keep the source `syncing` without a word. Built as
+ * KubeConfig.makeApiClient does, plus that one middleware.
  */
-class TrackingWatch extends Watch {
-  private readonly open = new Set<AbortController>();
-  private closed = false;
-
-  constructor(
-    config: KubeConfig,
-    private readonly hooks: { starting(): void; event(): void; connected(): void; closed(): void },
-  ) {
-    super(config);
-  }
-
-  override async watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    this.hooks.starting();
-    if (this.closed) {
-      done(new StoppedError());
-      return new AbortController();
-    }
-    let controller: AbortController | null = null;
-    let finished = false;
-    controller = await super.watch(
-      path,
-      { ...queryParams, allowWatchBookmarks: true },
-      (phase, object, raw) => {
-        this.hooks.event();
-        callback(phase, object, raw);
+function apiClient<A>(kc: KubeConfig, Api: new (configuration: Configuration) => A, timeoutMs: number): A {
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(kubeServer(kc) ?? '', {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [
+      {
+        pre: async (context) => {
+          context.setSignal(AbortSignal.timeout(timeoutMs));
+          return context;
+        },
+        post: async (response) => response,
       },
-      (err) => {
-        finished = true;
-        if (controller) this.open.delete(controller);
-        this.hooks.closed();
-        done(err);
-      },
-    );
-    if (this.closed) controller.abort();
-    else if (!finished) {
-      this.open.add(controller);
-      this.hooks.connected();
-    }
-    return controller;
-  }
-
-  close(): void {
-    this.closed = true;
-    for (const c of this.open) c.abort();
-    this.open.clear();
-  }
+    ],
+  });
+  return new Api(configuration);
 }
-
-/** A failure in one line: the HTTP status and the server's message when there is one. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const e = error as Error & { code?: unknown; statusCode?: unknown; body?: unknown };
-  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.code === 'number' ? e.code : null;
-  if (status !== null) {
-    let detail = e.message.split('\n')[0] ?? '';
-    let body = e.body;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        // not JSON
-      }
-    }
-    if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') detail = (body as { message: string }).message;
-    if (detail.startsWith('HTTP-Code:')) detail = '';
-    return truncate(`HTTP ${status}${detail ? ` ${detail}` : ''}`);
-  }
-  return truncate(e.message.replace(/\s+/g, ' '));
-}
-
-const truncate = (s: string) => (s.length > 300 ? `${s.slice(0, 297)}...` : s);
