@@ -53,7 +53,12 @@ const ROUTES: Route[] = [
   {
     path: '/api/kubernetes',
     summary:
-      'The Kubernetes connection (mode off, in-cluster or kubeconfig; server; synced; error) and what the API holds of Nodes (name, InternalIPs, podCIDRs, Ready, labels) and Pods (namespace, name, IPs, node, phase)',
+      'The Kubernetes connection (mode off, in-cluster or kubeconfig; server; synced; error; health) and what the API holds of Nodes (name, InternalIPs, podCIDRs, Ready, labels), Pods (namespace, name, IPs, node, phase) and Calico IPAM block affinities (node, cidr, state, deleted, type; blockAffinitiesCrd: installed, absent or unknown)',
+  },
+  {
+    path: '/api/kubernetes/health',
+    summary:
+      "The Kubernetes source's health: mode, server, state (off, syncing, synced, failing), error (what fails, per resource), since (when the state began), lastSyncAt (now while synced, else when it was last synced)",
   },
 ];
 

@@ -1,14 +1,15 @@
 // Kubernetes in the real API (Nest, real Postgres) with a KUBECONFIG pointing at the test harness's
-// list/watch server: GET /api/kubernetes, and Kubernetes node added/deleted as lifecycle events in
-// the history (once, across API restarts), on the collector's node when it matches by InternalIP,
-// and live to browsers.
-import { makeFact, type NodeEvent, type NodeSummary } from '@netatlas/wire';
+// list/watch server (plain http): GET /api/kubernetes and /api/kubernetes/health, the source's
+// series on /metrics (and what they say when the server goes away), and Kubernetes node
+// added/deleted as lifecycle events in the history (once, across API restarts), on the collector's
+// node when it matches by InternalIP, and live to browsers.
+import { makeFact, type KubernetesHealthStatus, type NodeEvent, type NodeSummary } from '@netatlas/wire';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectLive, FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
-import { KubeApiServer, testNode, testPod } from '../testing/kube-api-server.js';
+import { KubeApiServer, testBlockAffinity, testNode, testPod } from '../testing/kube-api-server.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { setupOnce } from '../testing/setup.js';
 import type { KubeStatus } from './kube-types.js';
@@ -30,7 +31,9 @@ describe('Kubernetes in the API', () => {
 
   setupOnce(async () => {
     dir = await mkdtemp(join(tmpdir(), 'netatlas-kube-api-'));
-    server = await KubeApiServer.start();
+    server = await KubeApiServer.start({ crds: ['blockaffinities'] });
+    server.add('blockaffinities', testBlockAffinity('node-a', '10.48.12.0/26'));
+    server.add('blockaffinities', testBlockAffinity('node-b', '10.48.7.192/26', { state: 'pending' }));
     server.add('nodes', testNode('node-a', { internalIP: '172.20.0.11', podCIDRs: ['10.233.1.0/24'] }));
     server.add('nodes', testNode('node-b', { internalIP: '172.20.0.12', podCIDRs: ['10.233.2.0/24'] }));
     server.add('pods', testPod('default', 'web-1', { ip: '10.233.1.5', node: 'node-a' }));
@@ -56,7 +59,11 @@ describe('Kubernetes in the API', () => {
     await expect.poll(async () => (await t.get<KubeStatus>('/api/kubernetes')).body.synced, { timeout: 10_000 }).toBe(true);
     const { status, body } = await t.get<KubeStatus>('/api/kubernetes');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ mode: 'kubeconfig', server: server.url, synced: true, error: null });
+    expect(body).toMatchObject({ mode: 'kubeconfig', server: server.url, synced: true, error: null, health: { state: 'synced', error: null }, blockAffinitiesCrd: 'installed' });
+    expect(body.blockAffinities).toEqual([
+      expect.objectContaining({ node: 'node-a', cidr: '10.48.12.0/26', state: 'confirmed', deleted: false, type: 'host' }),
+      expect.objectContaining({ node: 'node-b', cidr: '10.48.7.192/26', state: 'pending', deleted: false, type: 'host' }),
+    ]);
     expect(body.nodes).toEqual([
       expect.objectContaining({ name: 'node-a', internalIPs: ['172.20.0.11'], podCIDRs: ['10.233.1.0/24'], ready: true }),
       expect.objectContaining({ name: 'node-b', internalIPs: ['172.20.0.12'], podCIDRs: ['10.233.2.0/24'], ready: true }),
@@ -64,6 +71,18 @@ describe('Kubernetes in the API', () => {
     expect(body.pods).toEqual([expect.objectContaining({ namespace: 'default', name: 'web-1', ip: '10.233.1.5', node: 'node-a', phase: 'Running' })]);
     const doc = await t.get<{ paths: Record<string, unknown> }>('/api/docs/openapi.json');
     expect(doc.body.paths).toHaveProperty(['/api/kubernetes']);
+    expect(doc.body.paths).toHaveProperty(['/api/kubernetes/health']);
+  });
+
+  it('GET /api/kubernetes/health and /metrics: synced, up', async () => {
+    const { status, body } = await t.get<KubernetesHealthStatus>('/api/kubernetes/health');
+    expect(status).toBe(200);
+    expect(body).toEqual({ mode: 'kubeconfig', server: server.url, state: 'synced', error: null, since: expect.any(String), lastSyncAt: expect.any(String) });
+    expect(Math.abs(Date.parse(body.lastSyncAt!) - Date.now())).toBeLessThan(5000);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/^# TYPE netatlas_kubernetes_up gauge$/m);
+    expect(metrics).toMatch(/^netatlas_kubernetes_up 1$/m);
+    expect(metrics).toMatch(/^netatlas_kubernetes_last_sync_seconds 0(\.0\d*)?$/m);
   });
 
   it('records the nodes it lists as k8s_added, creating them as pending', async () => {
@@ -147,5 +166,24 @@ describe('Kubernetes in the API', () => {
     // node-b and node-c (still in Kubernetes) and lab-host7 (deleted before) got nothing new
     const fresh = (await events()).slice(before).filter((e) => e.type.startsWith('k8s_') || e.type === 'first_seen');
     expect(fresh.map((e) => `${e.node} ${e.type}`).sort()).toEqual(['node-a k8s_deleted', 'node-d first_seen', 'node-d k8s_added']);
+  });
+
+  it('the Kubernetes API going away: failing on /api/kubernetes/health and /metrics, synced again when it is back', async () => {
+    await expect.poll(async () => (await t.get<KubernetesHealthStatus>('/api/kubernetes/health')).body.state, { timeout: 10_000 }).toBe('synced');
+    await server.pause();
+    await expect.poll(async () => (await t.get<KubernetesHealthStatus>('/api/kubernetes/health')).body.state, { timeout: 10_000 }).toBe('failing');
+    const { body } = await t.get<KubernetesHealthStatus>('/api/kubernetes/health');
+    expect(body.error).toMatch(/ECONNREFUSED/);
+    expect(body.lastSyncAt).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 1100));
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/^netatlas_kubernetes_up 0$/m);
+    const since = Number(/^netatlas_kubernetes_last_sync_seconds (\S+)$/m.exec(metrics)?.[1]);
+    expect(since).toBeGreaterThanOrEqual(1);
+    // what was listed is still served meanwhile
+    expect((await t.get<KubeStatus>('/api/kubernetes')).body).toMatchObject({ synced: true, health: { state: 'failing' } });
+    await server.resume();
+    await expect.poll(async () => (await t.get<KubernetesHealthStatus>('/api/kubernetes/health')).body.state, { timeout: 10_000 }).toBe('synced');
+    expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/^netatlas_kubernetes_up 1$/m);
   });
 });

@@ -1,5 +1,8 @@
-// GET /api/kubernetes: the Kubernetes connection and what the API holds of Nodes and Pods.
+// GET /api/kubernetes: the Kubernetes connection, its health, and what the API holds of Nodes, Pods
+// and Calico block affinities; GET /api/kubernetes/health: the connection and its health alone (what
+// the web polls: small whatever the cluster's size).
 import { Controller, Get, Inject } from '@nestjs/common';
+import type { KubernetesHealthStatus } from '@netatlas/wire';
 import type { KubeStatus } from './kube-types.js';
 import { KubeWatcher } from './kube-watcher.js';
 
@@ -10,5 +13,10 @@ export class KubeController {
   @Get()
   status(): KubeStatus {
     return this.kube.status();
+  }
+
+  @Get('health')
+  health(): KubernetesHealthStatus {
+    return { mode: this.kube.mode, server: this.kube.server, ...this.kube.health() };
   }
 }

@@ -1,14 +1,17 @@
 // What /metrics says: alert states, ingest counters, per-node collector freshness and status, BGP
-// sessions counted per node and state (one series per node and state, not per peer pair), and the
-// notification outbox. The database part is one round trip of five small indexed queries; the
-// counters are in memory (since this API process started, as Prometheus counters are).
-import { Inject, Injectable } from '@nestjs/common';
+// sessions counted per node and state (one series per node and state, not per peer pair), the
+// notification outbox, and the Kubernetes source's health (kube-metrics.ts). The database part is one
+// round trip of five small indexed queries; the counters are in memory (since this API process
+// started, as Prometheus counters are).
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { BGP_STATES, NODE_STATUSES } from '@netatlas/wire';
 import type pg from 'pg';
 import { APP_VERSION } from '../app-version.js';
 import { DATABASE } from '../app-tokens.js';
 import type { Database } from '../db/database.js';
 import { IngestService } from '../ingest/ingest.service.js';
+import { addKubernetesMetrics } from '../kube/kube-metrics.js';
+import { KubeWatcher } from '../kube/kube-watcher.js';
 import { Notifier } from '../notify/notifier.js';
 import { PrometheusText, type Sample } from './prometheus-text.js';
 
@@ -39,6 +42,7 @@ export class MetricsService {
     @Inject(IngestService) private readonly ingest: IngestService,
     @Inject(Notifier) private readonly notifier: Notifier,
     @Inject(APP_VERSION) private readonly version: string,
+    @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
   ) {}
 
   async render(): Promise<string> {
@@ -133,6 +137,9 @@ export class MetricsService {
     m.add('netatlas_notifications_delivered_total', 'counter', 'Notifications a receiver accepted (2xx) since the API started.', per((s) => s.delivered));
     m.add('netatlas_notifications_failed_attempts_total', 'counter', 'Delivery attempts that failed and will be retried, since the API started.', per((s) => s.failedAttempts));
     m.add('netatlas_notifications_rejected_total', 'counter', 'Notifications a receiver refused with a 4xx and that are not sent again, since the API started.', per((s) => s.rejected));
+
+    // Kubernetes
+    if (this.kube) addKubernetesMetrics(m, this.kube.health());
     return m.toString();
   }
 
