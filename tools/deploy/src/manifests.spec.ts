@@ -343,16 +343,28 @@ describe('RBAC', () => {
   const roles = base.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
   const bindings = base.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
 
-  it('grants get, list and watch on nodes and pods, and nothing else', () => {
+  it('grants get, list and watch on nodes, pods and Calico block affinities, and nothing else', () => {
     expect(roles.map((r) => r.metadata.name)).toEqual(['netatlas-api']);
     const rules = (roles[0] as KubeObject & { rules: PolicyRule[] }).rules;
     const granted = new Set<string>();
     for (const rule of rules) {
-      expect(rule.apiGroups).toEqual(['']);
+      expect(rule.apiGroups).toHaveLength(1);
       expect(rule.nonResourceURLs).toBeUndefined();
-      for (const resource of rule.resources ?? []) for (const verb of rule.verbs) granted.add(`${resource}:${verb}`);
+      expect(rule.resourceNames).toBeUndefined();
+      const group = rule.apiGroups![0];
+      for (const resource of rule.resources ?? []) for (const verb of rule.verbs) granted.add(`${group ? `${resource}.${group}` : resource}:${verb}`);
     }
-    expect([...granted].sort()).toEqual(['nodes:get', 'nodes:list', 'nodes:watch', 'pods:get', 'pods:list', 'pods:watch']);
+    expect([...granted].sort()).toEqual([
+      'blockaffinities.crd.projectcalico.org:get',
+      'blockaffinities.crd.projectcalico.org:list',
+      'blockaffinities.crd.projectcalico.org:watch',
+      'nodes:get',
+      'nodes:list',
+      'nodes:watch',
+      'pods:get',
+      'pods:list',
+      'pods:watch',
+    ]);
   });
 
   it('binds the role to the API’s service account only; the collector has no Kubernetes identity', () => {
