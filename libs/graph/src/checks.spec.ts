@@ -57,7 +57,8 @@ const withRoute = (facts: Fact[], dst: string, change: (r: RouteValue) => RouteV
 describe.each(['kube-router', 'calico', 'flannel'] as const)('a healthy %s lab', (style) => {
   const { state, lab } = topology(style);
 
-  it('expects each node as it announces itself: node IP, pod CIDR, VTEP', () => {
+  it('expects each node as it announces itself: node IP, pod range with its sources, VTEP', () => {
+    const source = style === 'calico' ? { source: 'blackhole', detail: 'bird' } : { source: 'bridge', detail: style === 'flannel' ? 'cni0' : 'kube-bridge' };
     expect(expectedNodes(state)).toEqual(
       lab.map((n) => ({
         name: n.name,
@@ -65,8 +66,11 @@ describe.each(['kube-router', 'calico', 'flannel'] as const)('a healthy %s lab',
         collected: true,
         addresses: [n.underlayIp],
         podCidrs: [n.podCidr],
+        ranges: [{ cidr: n.podCidr, family: 'inet', sources: [source] }],
+        ignored: [],
         vtep: style === 'flannel' ? n.underlayIp : null,
-        source: 'announced',
+        style,
+        families: ['inet'],
       })),
     );
   });
@@ -83,8 +87,9 @@ describe.each(['kube-router', 'calico', 'flannel'] as const)('a healthy %s lab',
     expect(nodes.map((n) => [n.name, n.kubernetesName, n.collected, n.addresses, n.podCidrs])).toEqual(
       lab.map((n, i) => [n.name, `k8s-${i + 1}`, true, [n.underlayIp], [n.podCidr]]),
     );
-    // Calico's IPAM ignores Node.spec.podCIDRs: its blocks are what is routed
-    expect(nodes.map((n) => n.source)).toEqual(lab.map(() => (style === 'calico' ? 'announced' : 'kubernetes')));
+    // Calico's IPAM ignores Node.spec.podCIDRs: its blocks are what is routed, and the podCIDRs are recorded as ignored
+    expect(nodes.map((n) => n.ranges[0]?.sources[0]?.source)).toEqual(lab.map(() => (style === 'calico' ? 'blackhole' : 'kubernetes')));
+    if (style === 'calico') expect(nodes.map((n) => n.ignored.map((i) => [i.cidr, i.source]))).toEqual(lab.map((n) => [[n.podCidr, 'kubernetes']]));
     expect(checkNodes(state, { kubernetes })).toEqual([]);
     // `live` may name nodes by their Kubernetes names
     expect(checkNodes(state, { kubernetes, live: kubernetes.map((k) => k.name) })).toEqual([]);
@@ -103,18 +108,28 @@ describe.each(['kube-router', 'calico', 'flannel'] as const)('a healthy %s lab',
     expect(evaluateChecks(shuffled)).toEqual({ nodes: expectedNodes(state), findings: [] });
   });
 
-  it('a route via another node is route-wrong-nexthop; an extra covering route towards the right node is fine', () => {
+  it('a route via another node that forwards it on delivers; one whose next node drops it is route-wrong-nexthop', () => {
     const [a, b, c] = lab as [LabNode, LabNode, LabNode];
-    const broken =
-      style === 'flannel'
-        ? // b's VTEP MAC now forwarded to c's underlay address: b's pods are sent to c
-          edit(state, a.name, (fs) => fs.map((f) => (f.kind === 'fdb' && f.value.dev === 'flannel.1' && f.value.dst === b.underlayIp ? makeFact('fdb', { ...f.value, dst: c.underlayIp }) : f)))
-        : edit(state, a.name, (fs) => withRoute(fs, b.podCidr, (r) => ({ ...r, gateway: c.underlayIp })));
-    const found = checkNodes(broken);
+    if (style === 'flannel') {
+      // b's VTEP MAC forwarded to c's underlay address: c's vxlan device does not own the MAC and drops the frame
+      const broken = edit(state, a.name, (fs) => fs.map((f) => (f.kind === 'fdb' && f.value.dev === 'flannel.1' && f.value.dst === b.underlayIp ? makeFact('fdb', { ...f.value, dst: c.underlayIp }) : f)));
+      const found = checkNodes(broken);
+      expect(brief(found)).toEqual([['route-wrong-nexthop', a.name, b.name, b.podCidr]]);
+      expect(found[0]?.actual).toMatchObject({ dst: b.podCidr, nexthops: [{ node: c.name, problem: null }], path: [{ end: 'dropped', at: c.name, drop: 'wrong-vtep' }] });
+      expect(found[0]?.message).toContain(`where ${c.name} drops it (the frame's MAC is not its own), not towards ${b.name}`);
+      return;
+    }
+    // a sends b's pods to c, which routes them on to b: the kernel delivers them (one hop more)
+    const viaC = edit(state, a.name, (fs) => withRoute(fs, b.podCidr, (r) => ({ ...r, gateway: c.underlayIp })));
+    expect(checkNodes(viaC)).toEqual([]);
+    // ... unless c has no route to them either: then they die on c, on its default route
+    const broken = edit(viaC, c.name, (fs) => fs.filter((f) => !isMainRoute(f, b.podCidr)));
+    const found = checkNodes(broken).filter((f) => f.node === a.name);
     expect(brief(found)).toEqual([['route-wrong-nexthop', a.name, b.name, b.podCidr]]);
-    expect(found[0]?.actual).toMatchObject({ dst: b.podCidr, nexthops: [{ node: c.name, problem: null }] });
-    expect(found[0]?.expected).toEqual({ dst: b.podCidr, via: [b.underlayIp], vtep: style === 'flannel' ? b.underlayIp : null });
+    expect(found[0]?.actual).toMatchObject({ dst: b.podCidr, nexthops: [{ node: c.name, problem: null }], path: [{ end: 'left', at: c.name }] });
+    expect(found[0]?.expected).toEqual({ dst: b.podCidr, via: [b.underlayIp], vtep: null });
     expect(found[0]?.message).toContain(`not towards ${b.name}`);
+    expect(found[0]?.dependsOn).toEqual({ nodes: [a.name, b.name], sessions: [[a.name, b.name]] });
   });
 });
 
@@ -137,7 +152,7 @@ describe('faults captured from real labs', () => {
     expect(checkNodes(after, { kubernetes: kubeOf(n) })).toEqual(found);
   });
 
-  it('kube-router, del-route: a covering route counts when it leads to the right node, not otherwise', () => {
+  it('kube-router, del-route: a covering route counts when the packets it sends reach the node, not otherwise', () => {
     const { after, n } = scenario('kube-router-del-route');
     const [n1, n2, n3] = n;
     const aggregate = (gateway: string) =>
@@ -146,7 +161,11 @@ describe('faults captured from real labs', () => {
         makeFact('route', { table: 'main', family: 'inet', dst: '10.233.0.0/16', type: 'unicast', protocol: 'static', scope: 'global', gateway, dev: 'eth0', prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [] }),
       ]);
     expect(checkNodes(aggregate(n2.underlayIp))).toEqual([]);
-    const found = checkNodes(aggregate(n3.underlayIp));
+    // through node3, which routes node2's pods on: delivered
+    expect(checkNodes(aggregate(n3.underlayIp))).toEqual([]);
+    // through node3 when node3 has lost its route to them too: they fall to node3's default route
+    const both = edit(aggregate(n3.underlayIp), n3.name, (fs) => fs.filter((f) => !isMainRoute(f, n2.podCidr)));
+    const found = checkNodes(both).filter((f) => f.node === n1.name);
     expect(brief(found)).toEqual([['route-missing', n1.name, n2.name, n2.podCidr]]);
     expect(found[0]?.actual).toMatchObject({ dst: '10.233.0.0/16', nexthops: [{ gateway: n3.underlayIp, node: n3.name }] });
     expect(found[0]?.message).toContain('10.233.0.0/16 covers it');
@@ -333,16 +352,23 @@ describe('hand-built states', () => {
     const b = [...kr(2, [1, 3]), link('eth1', 'device'), addr('eth1', '192.168.1.2', 24)];
     const good = { a: [...without(kr(1, [3]), cidr(2)), link('eth1', 'device'), multipath([[ip(2), 'eth0'], ['192.168.1.2', 'eth1']])], b, c: kr(3, [1, 2]) };
     expect(checkNodes(good)).toEqual([]);
-    const bad = { ...good, a: [...kr(1, [3]), multipath([[ip(2), 'eth0'], [ip(3), 'eth0']])] };
-    const found = checkNodes(bad);
-    expect(brief(found)).toEqual([['route-wrong-nexthop', 'a', 'b', cidr(2)]]);
+    // one branch through c, which routes b's pods on: still delivered
+    const viaC = { ...good, a: [...kr(1, [3]), multipath([[ip(2), 'eth0'], [ip(3), 'eth0']])] };
+    expect(checkNodes(viaC)).toEqual([]);
+    // c without a route to b's pods: that branch dies on c's default route, the other still arrives
+    const bad = { ...viaC, c: kr(3, [1]) };
+    const found = checkNodes(bad).filter((f) => f.node === 'a');
+    expect(brief(checkNodes(bad))).toEqual([['route-missing', 'c', 'b', cidr(2)], ['route-wrong-nexthop', 'a', 'b', cidr(2)]]);
     expect(found[0]?.actual).toMatchObject({ nexthops: [{ gateway: ip(2), node: 'b' }, { gateway: ip(3), node: 'c' }] });
-    expect(found[0]?.message).toBe(`a routes ${cidr(2)} (b's pods) via ${ip(2)} dev eth0 (b) and via ${ip(3)} dev eth0 (c), not towards b`);
+    expect(found[0]?.actual?.['path']).toMatchObject([{ end: 'arrived', at: 'b' }, { end: 'left', at: 'c' }]);
+    expect(found[0]?.message).toBe(`a routes ${cidr(2)} (b's pods) via ${ip(3)} dev eth0 (c), then on c via 192.168.0.254 dev eth0 (no known node), out of the nodes netatlas knows, not only towards b`);
   });
 
   it('the lowest metric wins among routes to the same prefix', () => {
-    const state = { a: [...without(kr(1, [3]), cidr(2)), route(cidr(2), ip(2), 'eth0', { metric: 100 }), route(cidr(2), ip(3), 'eth0', { metric: 50 })], b: kr(2, [1, 3]), c: kr(3, [1, 2]) };
-    expect(brief(checkNodes(state))).toEqual([['route-wrong-nexthop', 'a', 'b', cidr(2)]]);
+    // c does not route b's pods, so only the route via b delivers them
+    const state = { a: [...without(kr(1, [3]), cidr(2)), route(cidr(2), ip(2), 'eth0', { metric: 100 }), route(cidr(2), ip(3), 'eth0', { metric: 50 })], b: kr(2, [1, 3]), c: kr(3, [1]) };
+    expect(brief(checkNodes(state))).toEqual([['route-missing', 'c', 'b', cidr(2)], ['route-wrong-nexthop', 'a', 'b', cidr(2)]]);
+    expect(checkNodes({ ...state, a: [...without(kr(1, [3]), cidr(2)), route(cidr(2), ip(2), 'eth0', { metric: 50 }), route(cidr(2), ip(3), 'eth0', { metric: 100 })] }).map((f) => f.node)).toEqual(['c']);
   });
 
   it('flannel: onlink via the peer VTEP address, the neighbor giving its MAC and the fdb entry its underlay address', () => {
@@ -392,21 +418,19 @@ describe('hand-built states', () => {
   describe('Kubernetes', () => {
     const kube = (name: string, i: number, podCidrs = [cidr(i)]): KubernetesNodeInfo => ({ name, addresses: [ip(i)], podCidrs });
 
-    it("Node.spec.podCIDRs override what a node announces", () => {
+    it("Node.spec.podCIDRs override a bridge's subnet", () => {
       const state = { a: kr(1, [2]), b: kr(2, [1]) };
       const kubernetes = [kube('a', 1), kube('b', 2, ['10.200.2.0/24'])];
-      expect(expectedNodes(state, { kubernetes }).map((n) => [n.name, n.podCidrs, n.source])).toEqual([
-        ['a', [cidr(1)], 'kubernetes'],
-        ['b', ['10.200.2.0/24'], 'kubernetes'],
+      const nodes = expectedNodes(state, { kubernetes });
+      expect(nodes.map((n) => [n.name, n.podCidrs, n.ranges.map((r) => r.sources.map((x) => x.source))])).toEqual([
+        ['a', [cidr(1)], [['kubernetes', 'bridge']]],
+        ['b', ['10.200.2.0/24'], [['kubernetes']]],
       ]);
-      // a routes b's bridge subnet, but Kubernetes gave b another CIDR: that one is missing, and the
-      // route a has is into the pods' address space (10.0.0.0/8 here) for a CIDR no node holds
-      expect(brief(checkNodes(state, { kubernetes }))).toEqual([
-        ['route-missing', 'a', 'b', '10.200.2.0/24'],
-        ['route-stale', 'a', null, cidr(2)],
-      ]);
+      expect(nodes[1]?.ignored).toEqual([{ cidr: cidr(2), source: 'bridge', why: "not the node's: its Node.spec.podCIDRs are 10.200.2.0/24" }]);
+      // a routes b's bridge subnet (to b, a live node: not stale), but Kubernetes gave b another CIDR: that one is missing
+      expect(brief(checkNodes(state, { kubernetes }))).toEqual([['route-missing', 'a', 'b', '10.200.2.0/24']]);
       // a Kubernetes node without podCIDRs falls back to what its node announces
-      expect(expectedNodes(state, { kubernetes: [kube('a', 1), kube('b', 2, [])] })[1]).toMatchObject({ podCidrs: [cidr(2)], source: 'announced' });
+      expect(expectedNodes(state, { kubernetes: [kube('a', 1), kube('b', 2, [])] })[1]).toMatchObject({ podCidrs: [cidr(2)], ranges: [{ sources: [{ source: 'bridge' }] }] });
     });
 
     it('matching by InternalIP; a node without a collector is still routed to; a collector node Kubernetes lacks is no longer in the cluster', () => {
@@ -463,7 +487,7 @@ describe('hand-built states', () => {
     expect(checkNodes({ a: kr(1, [2]), b: kr(2, [1]) })).toEqual([]);
     const found = checkNodes({ a: narrow(kr(1, [2])), b: kr(2, [1]) });
     expect(brief(found)).toEqual([['mtu-mismatch', 'a', null, 'veth1']]);
-    expect(found[0]?.expected).toEqual({ maxMtu: 1400, underlay: { ifname: 'eth0', mtu: 1400 }, encapsulation: null, overhead: 0 });
+    expect(found[0]?.expected).toEqual({ maxMtu: 1400, underlay: { ifname: 'eth0', mtu: 1400 }, encapsulation: null, overhead: 0, family: 'inet' });
     // Calico in IPIP mode: routes via tunl0 onlink; pods must leave room for the 20-byte outer header
     const ipip = (i: number, peer: number, tunlMtu: number, podMtu: number): Fact[] => [
       link('eth0', 'device'),

@@ -1,33 +1,44 @@
-// Expected state (DESIGN.md "Data flow" step 7): from Kubernetes' Nodes, or without Kubernetes from
-// what each node announces, which routes every live node must hold and what kube-router's ipsets
-// must contain, and the findings where a node's facts say otherwise. Pure and deterministic, like
-// the topology it shares its host index with (topology.ts): findings are sorted by key.
+// Expected state (DESIGN.md "Data flow" step 7): which routes every live node must hold, what its
+// own pods need, what kube-router's ipsets must contain, and the findings where a node's facts say
+// otherwise. Pure and deterministic, like the topology it shares its host index with (topology.ts):
+// findings are sorted by key.
 //
 // The rules:
-// - for every pair of live nodes A != B and every pod CIDR C of B, A's main table must send C
-//   towards B: the most specific route containing C (lowest metric; a default route does not
-//   count) has every next hop leading to B, through an address of B (its node IP) or through a
-//   vxlan device whose neighbor and fdb entries put the gateway's MAC behind B's VTEP, or a
-//   point-to-point tunnel ending at B. No such route: route-missing (also when only a less specific
-//   route covers C and leads elsewhere). A route for exactly C that leads elsewhere (another node,
-//   a gateway no node holds), drops (blackhole, unreachable), or goes through a vxlan gateway the
-//   kernel cannot resolve (no neighbor, no fdb entry): route-wrong-nexthop. C overlapping one of A's
-//   own CIDRs is A's to deliver (Calico's own blocks as blackholes): not checked.
-// - a route on A whose destination lies in no live node's pod CIDR and contains none, and that is a
-//   pod CIDR of a node no longer in the cluster, or leads to such a node, or leads to another
-//   machine (a gateway or a tunnel) inside the pods' address space (the known pod CIDRs' common
-//   prefix, to whole octets): route-stale, with the former node as peer when it is known.
+// - every node's pod ranges come with their sources (pod-ranges.ts): Kubernetes podCIDRs where the
+//   CNI uses them, Calico's block affinities, what the node's BGP daemon originates, blackholes,
+//   pod bridges.
+// - for every pair of live nodes A != B and every pod range C of B in a family A speaks, A's kernel
+//   must deliver C towards B: the forwarding engine (forwarding.ts) walks C from A the way the
+//   kernel forwards it (longest prefix over the tables, covering routes, every ECMP branch, vxlan
+//   and tunnel next hops, neighbor state), node to node, and every branch must reach B. A branch
+//   that is dropped, delivered on another node, loops or leaves on the default route is a finding:
+//   route-wrong-nexthop when A holds a route for exactly C (it leads elsewhere, drops, or breaks on
+//   the way), route-missing otherwise (no route, only the default route, or a covering route that
+//   fails). Handed to a router netatlas does not collect on a covering route: not judged. C
+//   overlapping one of A's own ranges is A's to deliver (Calico's own blocks as blackholes).
+// - every pod of a live node (Kubernetes' Running pods with an IP on that node, and the addresses
+//   the node's pod interfaces show: Calico's /32 routes, neighbor entries) must be delivered by the
+//   node itself to one of its pod interfaces: pod-route-missing. On a bridge-style node a pod's
+//   address must lie in a pod bridge's subnet: pod-address-outside-range.
+// - a route on A whose destination lies in no live node's range and contains none, and that is a
+//   range of a node no longer in the cluster, or leads to such a node, or leads to another machine
+//   that is no live node (a gateway or a tunnel) inside the pods' address space: route-stale.
 // - kube-router's `kube-router-pod-subnets` and `kube-router-node-ips` (when the node has them)
-//   must hold exactly the live nodes' pod CIDRs and node IPs of the set's family: ipset-missing,
+//   must hold exactly the live nodes' ranges and node IPs of the set's family: ipset-missing,
 //   ipset-extra.
 // - a tunnel device's MTU must leave room for its encapsulation on its lower device (vxlan 50
-//   bytes over IPv4, 70 over IPv6; ipip 20 ...), and a pod veth's MTU must fit the tunnel that
-//   carries pod traffic to other nodes, or the underlay when pods are routed without one:
-//   mtu-mismatch.
+//   bytes over IPv4, 70 over IPv6; ipip 20 ...), and a pod veth's MTU must fit, for each family its
+//   pod uses, the tunnels that carry that family's pod traffic to other nodes, or the underlay when
+//   that family is routed without one: mtu-mismatch.
+// Each finding says what it depends on (`dependsOn`: the nodes and BGP sessions on its path), so
+// that a root cause claims only the symptoms it explains.
 //
-// Cost: one index per host (shared with the topology), one prefix table of each node's main routes,
-// then a lookup per prefix length present for every (node, peer CIDR) pair.
-import type { ExpectedNode, Fact, Finding, FindingType, LinkValue, RouteValue } from '@netatlas/wire/core';
+// Cost: one index per host (shared with the topology), one FIB per host, then a walk per (node,
+// peer range) pair, which is one lookup when the route leads straight to the peer.
+import type { ExpectedNode, Fact, Finding, FindingDependencies, FindingType, LinkValue, RouteValue } from '@netatlas/wire/core';
+import { BgpPeerings } from './bgp-paths.js';
+import { Fib, forwardOn, isPodInterface, straightTo, walk, type Branch, type WalkContext, type WalkResult } from './forwarding.js';
+import { podRanges, type BlockAffinityInfo } from './pod-ranges.js';
 import { formatIp, formatPrefix, ipKey, mask, parseIp, parsePrefix, prefixKey, type Ip, type IpKey, type Prefix } from './topology-ip.js';
 import {
   PrefixTable,
@@ -41,6 +52,8 @@ import {
   type TopologyInput,
 } from './topology.js';
 
+export type { BlockAffinityInfo } from './pod-ranges.js';
+
 /** A Kubernetes Node as the checks need it: name, InternalIPs, `spec.podCIDRs`. */
 export interface KubernetesNodeInfo {
   name: string;
@@ -48,9 +61,24 @@ export interface KubernetesNodeInfo {
   podCidrs: readonly string[];
 }
 
+/** A Kubernetes Pod as the checks need it. */
+export interface KubernetesPodInfo {
+  namespace: string;
+  name: string;
+  /** the node it runs on (Kubernetes' name for it) */
+  node: string | null;
+  ips: readonly string[];
+  hostNetwork: boolean;
+  phase: string | null;
+}
+
 export interface ExpectedNodesOptions {
   /** the cluster's Nodes; without them, the cluster is every node in the state, as it announces itself */
   kubernetes?: readonly KubernetesNodeInfo[];
+  /** Kubernetes' pods (their addresses are what each node must deliver to its own pods) */
+  pods?: readonly KubernetesPodInfo[];
+  /** Calico's IPAM block affinities (node by Kubernetes name) */
+  blocks?: readonly BlockAffinityInfo[];
 }
 
 export interface CheckNodesOptions extends ExpectedNodesOptions {
@@ -79,6 +107,7 @@ export const ENCAPSULATION_OVERHEAD: Readonly<Record<string, { 4: number | null;
 interface Member {
   expected: ExpectedNode;
   host: Host | null;
+  /** the parsed ranges of expected.ranges, in the same order */
   cidrs: Prefix[];
 }
 
@@ -101,6 +130,7 @@ const canonPrefix = (s: string): Prefix | null => {
   return p ? { ip: mask(p.ip, p.len), len: p.len } : null;
 };
 const showPrefix = (p: Prefix): string => formatPrefix(p.ip, p.len);
+const familyOf = (v: 4 | 6): 'inet' | 'inet6' => (v === 4 ? 'inet' : 'inet6');
 
 /** Tunnel names that carry pods' traffic, best first, when a host has several vxlan devices. */
 const VTEP_NAMES = ['flannel.1', 'vxlan.calico', 'vxlan-v6.calico'];
@@ -116,75 +146,113 @@ function vtepOf(h: Host): string | null {
   return local ? canonIp(local) : null;
 }
 
-function announced(h: Host): Member {
-  return {
-    host: h,
-    cidrs: h.podCidrs,
-    expected: {
-      name: h.name,
-      kubernetesName: null,
-      collected: true,
-      addresses: uniqSorted(h.underlay.map((a) => formatIp(a.ip))),
-      podCidrs: h.podCidrs.map(showPrefix),
-      vtep: vtepOf(h),
-      source: 'announced',
-    },
-  };
+/** The families a host speaks: those of its global addresses. */
+function hostFamilies(h: Host): Array<'inet' | 'inet6'> {
+  let v4 = false;
+  let v6 = false;
+  for (const addrs of h.globalAddrs.values()) for (const a of addrs) if (a.ip.v === 4) v4 = true; else v6 = true;
+  return [...(v4 ? (['inet'] as const) : []), ...(v6 ? (['inet6'] as const) : [])];
 }
 
-function fromKubernetes(k: KubernetesNodeInfo, h: Host | null): Member {
-  const kubeCidrs = k.podCidrs.map(canonPrefix).filter((p): p is Prefix => p !== null);
-  // Calico's IPAM hands out blocks from its pools and ignores Node.spec.podCIDRs: its blocks
-  // (blackholes installed by BIRD) are what the other nodes route
-  const useAnnounced = h !== null && (kubeCidrs.length === 0 || (h.style === 'calico' && h.podCidrs.length > 0));
-  const cidrs = useAnnounced ? h.podCidrs : kubeCidrs;
-  const addresses = uniqSorted(k.addresses.map(canonIp).filter((a): a is string => a !== null));
-  return {
-    host: h,
-    cidrs,
-    expected: {
-      name: h?.name ?? k.name,
-      kubernetesName: k.name,
-      collected: h !== null,
-      addresses: addresses.length > 0 || h === null ? addresses : uniqSorted(h.underlay.map((a) => formatIp(a.ip))),
-      podCidrs: cidrs.map(showPrefix),
-      vtep: h ? vtepOf(h) : null,
-      source: useAnnounced || kubeCidrs.length === 0 ? 'announced' : 'kubernetes',
-    },
-  };
+interface Draft {
+  name: string;
+  kubernetesName: string | null;
+  host: Host | null;
+  addresses: string[];
+  kubeCidrs: readonly string[] | null;
+}
+
+/** The cluster's most common style among collected nodes (what a node without collector runs). */
+function clusterStyle(hosts: readonly Host[]): Host['style'] {
+  const count = new Map<Host['style'], number>();
+  for (const h of hosts) if (h.style !== 'unknown') count.set(h.style, (count.get(h.style) ?? 0) + 1);
+  let best: Host['style'] = 'unknown';
+  let n = 0;
+  for (const [style, c] of [...count].sort((a, b) => cmp(a[0], b[0]))) if (c > n) [best, n] = [style, c];
+  return best;
 }
 
 function buildCluster(state: TopologyInput, options: ExpectedNodesOptions): Cluster {
   const hosts = indexHosts(state);
   const kube = options.kubernetes;
-  if (!kube) return { hosts, members: hosts.map(announced), outsiders: [] };
-  const byName = new Map(hosts.map((h) => [h.name, h]));
-  const owners = addressOwners(hosts);
-  // by name first, for every Kubernetes node; then by InternalIP among the hosts left
-  const matched = new Map<KubernetesNodeInfo, Host>();
-  const taken = new Set<string>();
-  for (const k of kube) {
-    const h = byName.get(k.name);
-    if (h && !taken.has(h.name)) {
-      matched.set(k, h);
-      taken.add(h.name);
-    }
-  }
-  for (const k of kube) {
-    if (matched.has(k)) continue;
-    for (const a of k.addresses) {
-      const o = ownerOf(owners, a);
-      const h = o === null || taken.has(o) ? undefined : byName.get(o);
-      if (h) {
+  const fromHost = (h: Host): Draft => ({ name: h.name, kubernetesName: null, host: h, addresses: uniqSorted(h.underlay.map((a) => formatIp(a.ip))), kubeCidrs: null });
+  let drafts: Draft[];
+  let outsiderDrafts: Draft[];
+  if (!kube) {
+    drafts = hosts.map(fromHost);
+    outsiderDrafts = [];
+  } else {
+    const byName = new Map(hosts.map((h) => [h.name, h]));
+    const owners = addressOwners(hosts);
+    // by name first, for every Kubernetes node; then by InternalIP among the hosts left
+    const matched = new Map<KubernetesNodeInfo, Host>();
+    const taken = new Set<string>();
+    for (const k of kube) {
+      const h = byName.get(k.name);
+      if (h && !taken.has(h.name)) {
         matched.set(k, h);
         taken.add(h.name);
-        break;
       }
     }
+    for (const k of kube) {
+      if (matched.has(k)) continue;
+      for (const a of k.addresses) {
+        const o = ownerOf(owners, a);
+        const h = o === null || taken.has(o) ? undefined : byName.get(o);
+        if (h) {
+          matched.set(k, h);
+          taken.add(h.name);
+          break;
+        }
+      }
+    }
+    drafts = kube.map((k) => {
+      const h = matched.get(k) ?? null;
+      const addresses = uniqSorted(k.addresses.map(canonIp).filter((a): a is string => a !== null));
+      return {
+        name: h?.name ?? k.name,
+        kubernetesName: k.name,
+        host: h,
+        addresses: addresses.length > 0 || h === null ? addresses : uniqSorted(h.underlay.map((a) => formatIp(a.ip))),
+        kubeCidrs: k.podCidrs,
+      };
+    });
+    outsiderDrafts = hosts.filter((h) => !taken.has(h.name)).map(fromHost);
   }
-  const members = kube.map((k) => fromKubernetes(k, matched.get(k) ?? null)).sort((a, b) => cmp(a.expected.name, b.expected.name));
-  const outsiders = hosts.filter((h) => !taken.has(h.name)).map(announced);
-  return { hosts, members, outsiders };
+  const style = clusterStyle(hosts);
+  const blocksOf = new Map<string, string[]>();
+  for (const b of options.blocks ?? []) blocksOf.set(b.node, [...(blocksOf.get(b.node) ?? []), b.cidr]);
+  const all = [...drafts, ...outsiderDrafts];
+  const ranges = podRanges(
+    all.map((d) => ({
+      name: d.name,
+      host: d.host,
+      kubernetesCidrs: d.kubeCidrs,
+      blocks: blocksOf.get(d.kubernetesName ?? d.name) ?? (d.kubernetesName === null ? [] : (blocksOf.get(d.name) ?? [])),
+      style,
+    })),
+  );
+  const member = (d: Draft): Member => {
+    const r = ranges.get(d.name) ?? { ranges: [], ignored: [], prefixes: [] };
+    const families = d.host ? hostFamilies(d.host) : uniqSorted([...d.addresses.map((a) => (a.includes(':') ? 'inet6' : 'inet')), ...r.ranges.map((x) => x.family)]);
+    return {
+      host: d.host,
+      cidrs: r.prefixes,
+      expected: {
+        name: d.name,
+        kubernetesName: d.kubernetesName,
+        collected: d.host !== null,
+        addresses: d.addresses,
+        podCidrs: r.ranges.map((x) => x.cidr),
+        ranges: r.ranges,
+        ignored: r.ignored,
+        vtep: d.host ? vtepOf(d.host) : null,
+        style: d.host?.style ?? style,
+        families: families as Array<'inet' | 'inet6'>,
+      },
+    };
+  };
+  return { hosts, members: drafts.map(member).sort((a, b) => cmp(a.expected.name, b.expected.name)), outsiders: outsiderDrafts.map(member) };
 }
 
 /**
@@ -222,15 +290,6 @@ function commonBits(a: Ip, b: Ip): number {
   return 0;
 }
 
-const NO_HOPS: readonly Hop[] = [];
-
-/** Whether a route's next hops (at least one) all lead, resolvably, to `node`. */
-function leadsOnlyTo(hops: readonly Hop[], node: string): boolean {
-  if (hops.length === 0) return false;
-  for (const x of hops) if (x.problem !== null || x.node !== node) return false;
-  return true;
-}
-
 const contains = (outer: Prefix, inner: Prefix): boolean =>
   outer.ip.v === inner.ip.v && outer.len <= inner.len && prefixKey(outer.ip, outer.len) === prefixKey(inner.ip, outer.len);
 const overlaps = (a: Prefix, b: Prefix): boolean => contains(a, b) || contains(b, a);
@@ -240,9 +299,9 @@ function overlapsAny(xs: readonly Prefix[], p: Prefix): boolean {
 }
 
 /**
- * The pod address space of each family: the longest prefix the known pod CIDRs share, shortened to
- * a whole octet (10.233.1.0/24 and 10.233.2.0/24 give 10.233.0.0/16); none for a family with a
- * single CIDR, or where it would be shorter than /8.
+ * The pod address space of each family: the longest prefix the known pod ranges share, shortened
+ * to a whole octet (10.233.1.0/24 and 10.233.2.0/24 give 10.233.0.0/16); none for a family with a
+ * single range, or where it would be shorter than /8.
  */
 function podSpaces(cidrs: readonly Prefix[]): Prefix[] {
   const out: Prefix[] = [];
@@ -272,6 +331,72 @@ export function evaluateChecks(state: TopologyInput, options: CheckNodesOptions 
   return { nodes: cluster.members.map((m) => m.expected), findings: evaluate(cluster, options) };
 }
 
+/** Whether a walk from A delivers towards its target, as the checks judge it. */
+function delivers(result: WalkResult, departed: ReadonlySet<string>): boolean {
+  if (result.branches.length === 0) return false;
+  for (const b of result.branches) {
+    if (b.end === 'arrived') continue;
+    if (b.end !== 'left') return false;
+    // handed to a machine netatlas does not collect: a node that left is no delivery; a router
+    // reached by the default route is none either (pods' traffic falling to the default route is
+    // the classic loss); a router on a covering route is not judged
+    const last = b.steps.at(-1)?.branch;
+    if (!last || departed.has(b.at)) return false;
+    if (last.toNode !== null && departed.has(last.toNode)) return false;
+    if (last.route === null || parsePrefix(last.route.dst, last.route.family)?.len === 0) return false;
+  }
+  return true;
+}
+
+/** "via 172.20.0.13 dev eth0 (node3)": where one branch of a walk went and how it ended. */
+function describeWalk(result: WalkResult, target: string): string {
+  return result.branches
+    .filter((b) => b.end !== 'arrived')
+    .map((b) => {
+      const hops = b.steps.map((s) => stepText(s.branch, s.node === b.steps[0]?.node ? null : s.node)).join(', then ');
+      switch (b.end) {
+        case 'dropped':
+          if (b.drop === 'wrong-vtep') return `${hops}, where ${b.at} drops it (the frame's MAC is not its own)`;
+          return `${hops}${b.steps.length > 1 ? `, where ${b.at} drops it` : ''}${b.drop === 'no-route' ? ' (no route)' : ''}`;
+        case 'delivered-elsewhere':
+          return `${hops}, which delivers it to itself`;
+        case 'loop':
+          return `${hops}, back to ${b.at} (a loop)`;
+        case 'left':
+          return `${hops}, out of the nodes netatlas knows`;
+        default:
+          return `${hops} (towards ${target})`;
+      }
+    })
+    .join('; and ');
+}
+
+function stepText(b: Branch, at: string | null): string {
+  const on = at === null ? '' : `on ${at} `;
+  const r = b.route;
+  if (r === null) return `${on}no route`;
+  if (b.outcome === 'drop' && (r.type === 'blackhole' || r.type === 'unreachable' || r.type === 'prohibit')) return `${on}as ${r.type}${at === null ? '' : ` (${r.dst})`}`;
+  let s = `${on}${b.gateway !== null ? `via ${b.gateway}${b.dev !== null ? ` dev ${b.dev}` : ''}` : `dev ${b.dev ?? '?'}`}`;
+  if (b.drop === 'no-neighbor') return `${s}, which has no neighbor entry for it`;
+  if (b.drop === 'no-fdb') return `${s}, whose neighbor's MAC has no fdb entry`;
+  if (b.drop === 'neighbor-failed') return `${s}, whose neighbor entry is ${b.neighbor?.state.join(',') ?? 'FAILED'}`;
+  if (b.drop === 'link-down') return `${s}, whose link is down`;
+  if (b.drop === 'no-underlay-route') return `${s}, whose remote end has no underlay route`;
+  if (b.drop === 'wrong-vtep') return `${s} to VTEP ${b.toAddress ?? '?'} (${b.toNode ?? 'no known node'}), which does not own the frame's MAC`;
+  if (b.encap === 'vxlan' && b.toAddress !== null) s += ` to VTEP ${b.toAddress}`;
+  return `${s} (${b.toNode ?? 'no known node'})`;
+}
+
+/** The walk as a finding carries it: each branch's end and its steps, compactly. */
+function walkSummary(result: WalkResult): Array<Record<string, unknown>> {
+  return result.branches.map((b) => ({
+    end: b.end,
+    at: b.at,
+    drop: b.drop,
+    steps: b.steps.map((s) => ({ node: s.node, route: s.branch.route?.dst ?? null, table: s.branch.route?.table ?? null, gateway: s.branch.gateway, dev: s.branch.dev, to: s.branch.toNode, encap: s.branch.encap })),
+  }));
+}
+
 function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
   const liveSet = options.live ? new Set(options.live) : null;
   const isLive = (m: Member) =>
@@ -279,6 +404,7 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
   const live = cluster.members.filter(isLive);
   const departed = [...cluster.members.filter((m) => !isLive(m)), ...cluster.outsiders];
   const departedNames = new Set(departed.map((m) => m.expected.name));
+  const liveNames = new Set(live.map((m) => m.expected.name));
 
   // who holds an address: live nodes first; a departed node only where no live node does
   const ownersOf = (members: Member[]) => {
@@ -292,7 +418,13 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
   const owners = ownersOf(live);
   for (const [k, v] of ownersOf(departed)) if (!owners.has(k)) owners.set(k, v);
 
-  // whose pod CIDR a prefix is
+  // the live nodes' tables: walks pass through them (a node that left forwards nothing)
+  const fibs = new Map<string, Fib>();
+  for (const m of live) if (m.host) fibs.set(m.expected.name, new Fib(m.host));
+  const ctx: WalkContext = { fibs, owners };
+  const peerings = new BgpPeerings(live.flatMap((m) => (m.host ? [m.host] : [])), owners);
+
+  // whose range a prefix is
   const liveCidrs = new PrefixTable<string>();
   for (const m of live) for (const c of m.cidrs) liveCidrs.set(c, m.expected.name);
   const departedCidrs = new PrefixTable<string>();
@@ -315,24 +447,36 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
     return want;
   };
 
+  // the pods each live node must deliver to (Kubernetes', by the collector's node name)
+  const kubePods = new Map<string, Array<{ ip: string; pod: string }>>();
+  if (options.pods) {
+    const byKubeName = new Map(live.map((m) => [m.expected.kubernetesName ?? m.expected.name, m.expected.name]));
+    for (const p of options.pods) {
+      if (p.hostNetwork || p.node === null || (p.phase !== null && p.phase !== 'Running')) continue;
+      const node = byKubeName.get(p.node);
+      if (node === undefined) continue;
+      for (const ip of p.ips) {
+        const c = canonIp(ip);
+        if (c !== null) kubePods.set(node, [...(kubePods.get(node) ?? []), { ip: c, pod: `${p.namespace}/${p.name}` }]);
+      }
+    }
+  }
+
   const findings = new Map<string, Finding>();
-  const add = (type: FindingType, node: string, peer: string | null, subject: string, message: string, expected: Finding['expected'], actual: Finding['actual']) => {
+  const add = (type: FindingType, node: string, peer: string | null, subject: string, message: string, expected: Finding['expected'], actual: Finding['actual'], dependsOn: FindingDependencies = { nodes: [node], sessions: [] }) => {
     const key = findingKey(type, node, peer, subject);
-    if (!findings.has(key)) findings.set(key, { type, node, peer, subject, key, message, expected, actual });
+    if (!findings.has(key)) findings.set(key, { type, node, peer, subject, key, message, expected, actual, dependsOn });
   };
 
   for (const a of live) {
     const h = a.host;
     if (h === null) continue; // a Kubernetes node without a collector: only routes towards it are checked
     const name = a.expected.name;
+    const fib = fibs.get(name) as Fib;
+    const speaks = new Set(a.expected.families);
 
-    // the main table, by destination: the route the kernel uses (lowest metric, tos 0)
-    const table = new PrefixTable<RouteValue>();
-    const mainRoutes: RouteValue[] = [];
-    for (const r of h.routes) {
-      if (r.table !== 'main' || r.tos !== 0) continue;
-      if (table.setText(r.dst, r.family, r, (cur) => cur.metric <= r.metric)) mainRoutes.push(r);
-    }
+    // the main table as the kernel uses it (per destination the lowest metric, tos 0)
+    const mainRoutes = fib.routes('main');
     const hopCache = new Map<RouteValue, Hop[]>();
     const hopsOf = (r: RouteValue): Hop[] => {
       let hops = hopCache.get(r);
@@ -352,57 +496,113 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
       metric: r.metric,
       nexthops: r.type === 'unicast' ? hops : [],
     });
-    // the tunnels that carry pod traffic to other nodes (for the MTU check)
-    const podTunnels = new Set<string>();
+    // the tunnels that carry pod traffic of each family to other nodes (for the MTU check)
+    const podTunnels = { 4: new Set<string>(), 6: new Set<string>() };
     const podRoutes = new Set<RouteValue>();
 
-    // 1. every live peer's pod CIDRs, routed towards the peer
+    // 1. every live peer's ranges, delivered towards the peer
     for (const b of live) {
       if (b === a) continue;
       const bName = b.expected.name;
       for (let i = 0; i < b.cidrs.length; i++) {
         const c = b.cidrs[i] as Prefix;
-        if (overlapsAny(a.cidrs, c)) continue; // a CIDR A holds too is A's to deliver
-        const hit = table.match(c, 1);
-        const hops = hit?.type === 'unicast' ? hopsOf(hit) : NO_HOPS;
-        if (hit !== undefined && !podRoutes.has(hit)) {
-          podRoutes.add(hit);
-          for (const x of hops) if (x.dev !== null && isTunnel(h.links.get(x.dev))) podTunnels.add(x.dev);
+        if (!speaks.has(familyOf(c.ip.v))) continue; // no IPv6 expectation on a node without IPv6
+        if (overlapsAny(a.cidrs, c)) continue; // a range A holds too is A's to deliver
+        // the common case in one lookup, allocating nothing: every next hop a gateway B holds
+        const direct = straightTo(fib, c, owners, bName);
+        if (direct !== null) {
+          podRoutes.add(direct);
+          continue;
         }
-        if (hit !== undefined && leadsOnlyTo(hops, bName)) continue;
+        const first = forwardOn(fib, c, owners);
+        const hit = first[0]?.route ?? null;
+        if (hit !== null && !podRoutes.has(hit)) {
+          podRoutes.add(hit);
+          for (const x of first) if (x.dev !== null && isTunnel(h.links.get(x.dev))) podTunnels[c.ip.v].add(x.dev);
+        }
+        // every branch handed straight to B (through a tunnel)
+        if (first.length > 0 && first.every((x) => x.outcome === 'forward' && x.toNode === bName)) continue;
+        const result = walk(ctx, name, c, bName);
+        if (delivers(result, departedNames)) continue;
         // a finding: now the details
         const cidr = b.expected.podCidrs[i] ?? showPrefix(c);
         const expected = { dst: cidr, via: b.expected.addresses, vtep: b.expected.vtep };
-        if (hit === undefined) {
-          const dflt = table.get({ ip: mask(c.ip, 0), len: 0 });
-          const actual = dflt ? { ...describe(dflt, hopsOf(dflt)), note: 'only the default route' } : null;
-          add('route-missing', name, bName, cidr, `${name} has no route to ${cidr} (${bName}'s pods)`, expected, actual);
+        const dependsOn = peerings.routeDependencies(name, bName);
+        const path = walkSummary(result);
+        const route = hit;
+        if (route === null || parsePrefix(route.dst, route.family)?.len === 0) {
+          const dflt = route ?? fib.exact('main', { ip: mask(c.ip, 0), len: 0 }) ?? null;
+          const actual = dflt ? { ...describe(dflt, hopsOf(dflt)), note: 'only the default route', path } : { path };
+          add('route-missing', name, bName, cidr, `${name} has no route to ${cidr} (${bName}'s pods)`, expected, actual, dependsOn);
           continue;
         }
-        const actual = describe(hit, hops);
-        const where = leadsTo(hit, hops);
-        if (parsePrefix(hit.dst, hit.family)?.len === c.len) {
-          add('route-wrong-nexthop', name, bName, cidr, `${name} routes ${cidr} (${bName}'s pods) ${where}, not towards ${bName}`, expected, actual);
+        const actual = { ...describe(route, hopsOf(route)), path };
+        const where = describeWalk(result, bName);
+        const partly = result.branches.some((x) => x.end === 'arrived');
+        if (parsePrefix(route.dst, route.family)?.len === c.len) {
+          add('route-wrong-nexthop', name, bName, cidr, `${name} routes ${cidr} (${bName}'s pods) ${where}, not ${partly ? 'only ' : ''}towards ${bName}`, expected, actual, dependsOn);
         } else {
-          add('route-missing', name, bName, cidr, `${name} has no route to ${cidr} (${bName}'s pods): ${hit.dst} covers it, ${where}`, expected, actual);
+          add('route-missing', name, bName, cidr, `${name} has no route to ${cidr} (${bName}'s pods): ${route.dst} covers it, ${where}`, expected, actual, dependsOn);
         }
       }
     }
 
-    // 2. routes into pod CIDRs nobody live holds
+    // 2. its own pods, delivered by itself to a pod interface
+    const pods = new Map<string, string | null>(); // ip -> pod name (null: known from the node's facts)
+    for (const p of kubePods.get(name) ?? []) pods.set(p.ip, p.pod);
+    const podIfs = new Set<string>([...h.podVeths.map((v) => v.ifname), ...h.podBridges]);
+    for (const r of h.routes) {
+      if (r.table === 'main' && r.dev !== null && podIfs.has(r.dev) && r.type === 'unicast' && r.gateway === null) {
+        const p = parsePrefix(r.dst, r.family);
+        if (p && p.len === (p.ip.v === 4 ? 32 : 128) && !pods.has(formatIp(p.ip))) pods.set(formatIp(p.ip), null);
+      }
+    }
+    for (const n of h.neighs) {
+      if (n.proxy || !podIfs.has(n.dev) || n.state.some((s) => s === 'FAILED' || s === 'INCOMPLETE')) continue;
+      const ip = parseIp(n.address);
+      if (!ip || ip.v === 6 && ((ip.w[0] ?? 0) & 0xffc0) === 0xfe80) continue;
+      if (a.cidrs.length > 0 && !a.cidrs.some((c) => contains(c, { ip, len: ip.v === 4 ? 32 : 128 }))) continue;
+      const text = formatIp(ip);
+      if (!pods.has(text)) pods.set(text, null);
+    }
+    const localAddrs = new Set<IpKey>();
+    for (const addrs of h.globalAddrs.values()) for (const x of addrs) localAddrs.add(ipKey(x.ip));
+    const bridgeSubnets: Prefix[] = [];
+    for (const br of h.podBridges) for (const x of h.globalAddrs.get(br) ?? []) bridgeSubnets.push({ ip: mask(x.ip, x.len), len: x.len });
+    for (const [ipText, pod] of [...pods].sort((x, y) => cmp(x[0], y[0]))) {
+      const ip = parseIp(ipText) as Ip;
+      if (localAddrs.has(ipKey(ip))) continue; // the bridge's own address, not a pod
+      const whose = pod === null ? `pod ${ipText}` : `pod ${pod} (${ipText})`;
+      const host: Prefix = { ip, len: ip.v === 4 ? 32 : 128 };
+      const [branch] = forwardOn(fib, host, owners);
+      if (!branch || branch.outcome !== 'local' || branch.dev === null || !isPodInterface(h, branch.dev)) {
+        const why = branch ? stepText(branch, null) : 'no route';
+        add('pod-route-missing', name, null, ipText, `${name} does not deliver ${whose} to a pod interface: ${branch?.route ? `its lookup ends ${why}` : 'no route'}`,
+          { dst: ipText, dev: 'a pod interface' }, { route: branch?.route ? describe(branch.route, hopsOf(branch.route)) : null });
+      }
+      if (h.style !== 'calico' && bridgeSubnets.length > 0 && pod !== null && !bridgeSubnets.some((s) => contains(s, host))) {
+        add('pod-address-outside-range', name, null, ipText, `${name}: ${whose} has an address outside its pod bridges' subnets (${bridgeSubnets.map(showPrefix).join(', ')})`,
+          { within: bridgeSubnets.map(showPrefix) }, { address: ipText });
+      }
+    }
+
+    // 3. routes into ranges nobody live holds
     for (const r of mainRoutes) {
       if (podRoutes.has(r) || r.dst === 'default' || r.type === 'local' || r.type === 'broadcast' || r.type === 'multicast') continue;
-      if (liveCidrs.matchText(r.dst, r.family) !== undefined) continue; // inside a live node's CIDR: checked above, or the node's own
+      if (liveCidrs.matchText(r.dst, r.family) !== undefined) continue; // inside a live node's range: checked above, or the node's own
       const formerOwner = departedCidrs.matchText(r.dst, r.family) ?? null;
       if (formerOwner === null && spaces.matchText(r.dst, r.family) === undefined) continue;
       const p = parsePrefix(r.dst, r.family);
       if (p === null || p.len === 0) continue;
-      if (allLiveCidrs.some((c) => contains(p, c))) continue; // an aggregate over live CIDRs
+      if (allLiveCidrs.some((c) => contains(p, c))) continue; // an aggregate over live ranges
       const hops = r.type === 'unicast' ? hopsOf(r) : [];
       const hopOwner = hops.map((x) => x.node).find((n): n is string => n !== null && departedNames.has(n)) ?? null;
-      // inside the pod space but neither a former node's CIDR nor towards one: a route to another
-      // machine (a gateway or a tunnel) only, not a local device route
-      if (formerOwner === null && hopOwner === null && !hops.some((x) => x.gateway !== null || (x.dev !== null && isTunnel(h.links.get(x.dev))))) continue;
+      if (formerOwner === null && hopOwner === null) {
+        // inside the pod space but neither a former node's range nor towards one: a route to another
+        // machine (a gateway or a tunnel) that is no live node; a live node it leads to holds it
+        if (!hops.some((x) => x.gateway !== null || (x.dev !== null && isTunnel(h.links.get(x.dev))))) continue;
+        if (hops.every((x) => x.node !== null && liveNames.has(x.node))) continue;
+      }
       const peer = formerOwner ?? hopOwner;
       const why =
         formerOwner !== null
@@ -410,10 +610,11 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
           : hopOwner !== null
             ? `towards ${hopOwner}, which is no longer in the cluster`
             : 'a pod CIDR no node of the cluster holds';
-      add('route-stale', name, peer, r.dst, `${name} still routes ${r.dst} ${leadsTo(r, hops)}: ${why}`, null, { table: r.table, ...describe(r, hops) });
+      add('route-stale', name, peer, r.dst, `${name} still routes ${r.dst} ${leadsTo(r, hops)}: ${why}`, null, { table: r.table, ...describe(r, hops) },
+        { nodes: peer === null ? [name] : [name, peer], sessions: [] });
     }
 
-    // 3. kube-router's ipsets
+    // 4. kube-router's ipsets
     const membersBySet = new Map<string, string[]>();
     for (const m of h.ipsetMembers) {
       const xs = membersBySet.get(m.set);
@@ -452,48 +653,89 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
       }
     }
 
-    // 4. MTUs
-    const underlayLinks = uniqSorted(h.underlay.map((x) => x.ifname))
-      .map((n) => h.links.get(n))
-      .filter((l): l is LinkValue => l !== undefined);
-    const lowest = underlayLinks.reduce<LinkValue | null>((lo, l) => (lo === null || l.mtu < lo.mtu ? l : lo), null);
-    if (lowest === null) continue;
-    const underlayV6 = h.underlay.every((x) => x.ip.v === 6);
-    const tunnelLimit = new Map<string, { max: number; overhead: number }>();
-    for (const t of h.tunnels) {
-      const local = parseIp(t.vxlan?.local ?? t.ipip?.local ?? '');
-      const v6 = local ? local.v === 6 : underlayV6;
-      const overhead = ENCAPSULATION_OVERHEAD[t.kind]?.[v6 ? 6 : 4] ?? null;
-      if (overhead === null) continue;
-      const lower = lowerLink(h, t) ?? lowest;
-      const max = lower.mtu - overhead;
-      tunnelLimit.set(t.ifname, { max: Math.min(t.mtu, max), overhead });
-      if (t.mtu > max) {
-        add('mtu-mismatch', name, null, t.ifname,
-          `${name}: ${t.ifname} (${t.kind}) has MTU ${t.mtu}, more than the ${max} that ${lower.ifname} (MTU ${lower.mtu}) leaves after ${overhead} bytes of ${t.kind}`,
-          { maxMtu: max, lower: { ifname: lower.ifname, mtu: lower.mtu }, encapsulation: t.kind, overhead }, { ifname: t.ifname, mtu: t.mtu });
-      }
-    }
-    // pods' packets to other nodes go through the tunnels their routes use, else straight onto the underlay
-    let podMax = lowest.mtu;
-    let carrier: LinkValue | null = null;
-    for (const dev of [...podTunnels].sort(cmp)) {
-      const t = h.links.get(dev);
-      if (t === undefined) continue;
-      const max = tunnelLimit.get(dev)?.max ?? t.mtu;
-      if (max < podMax) [podMax, carrier] = [max, t];
-    }
-    const limit = carrier
-      ? { maxMtu: podMax, tunnel: { ifname: carrier.ifname, mtu: carrier.mtu }, encapsulation: carrier.kind, overhead: tunnelLimit.get(carrier.ifname)?.overhead ?? null }
-      : { maxMtu: podMax, underlay: { ifname: lowest.ifname, mtu: lowest.mtu }, encapsulation: null, overhead: 0 };
-    const through = carrier ? `${carrier.ifname}, the ${carrier.kind} tunnel that carries its pods' traffic, allows` : `the underlay (${lowest.ifname}) allows`;
-    for (const v of h.podVeths) {
-      if (v.mtu <= podMax) continue;
-      add('mtu-mismatch', name, null, v.ifname, `${name}: pod interface ${v.ifname} has MTU ${v.mtu}, more than the ${podMax} ${through}`, limit, { ifname: v.ifname, mtu: v.mtu });
-    }
+    // 5. MTUs
+    checkMtus(h, name, podTunnels, pods, add);
   }
 
   return [...findings.values()].sort((x, y) => cmp(x.key, y.key));
+}
+
+type AddFinding = (type: FindingType, node: string, peer: string | null, subject: string, message: string, expected: Finding['expected'], actual: Finding['actual']) => void;
+
+/**
+ * Tunnels must leave room for their encapsulation on their lower device; a pod veth must fit, for
+ * every family its pod uses, the tunnels carrying that family to other nodes, or that family's
+ * underlay when it is routed without a tunnel (compare like with like: an IPv6-only pod routed
+ * natively is not held to an IPv4 vxlan tunnel's MTU).
+ */
+function checkMtus(h: Host, name: string, podTunnels: Record<4 | 6, Set<string>>, pods: ReadonlyMap<string, string | null>, add: AddFinding): void {
+  const underlayLinks = uniqSorted(h.underlay.map((x) => x.ifname))
+    .map((n) => h.links.get(n))
+    .filter((l): l is LinkValue => l !== undefined);
+  const lowest = underlayLinks.reduce<LinkValue | null>((lo, l) => (lo === null || l.mtu < lo.mtu ? l : lo), null);
+  if (lowest === null) return;
+  const lowestOf = (v: 4 | 6): LinkValue => {
+    const names = new Set(h.underlay.filter((x) => x.ip.v === v).map((x) => x.ifname));
+    return underlayLinks.filter((l) => names.has(l.ifname)).reduce<LinkValue | null>((lo, l) => (lo === null || l.mtu < lo.mtu ? l : lo), null) ?? lowest;
+  };
+  const underlayV6 = h.underlay.every((x) => x.ip.v === 6);
+  const tunnelLimit = new Map<string, { max: number; overhead: number }>();
+  for (const t of h.tunnels) {
+    const local = parseIp(t.vxlan?.local ?? t.ipip?.local ?? '');
+    const v6 = local ? local.v === 6 : underlayV6;
+    const overhead = ENCAPSULATION_OVERHEAD[t.kind]?.[v6 ? 6 : 4] ?? null;
+    if (overhead === null) continue;
+    const lower = lowerLink(h, t) ?? lowest;
+    const max = lower.mtu - overhead;
+    tunnelLimit.set(t.ifname, { max: Math.min(t.mtu, max), overhead });
+    if (t.mtu > max) {
+      add('mtu-mismatch', name, null, t.ifname,
+        `${name}: ${t.ifname} (${t.kind}) has MTU ${t.mtu}, more than the ${max} that ${lower.ifname} (MTU ${lower.mtu}) leaves after ${overhead} bytes of ${t.kind}`,
+        { maxMtu: max, lower: { ifname: lower.ifname, mtu: lower.mtu }, encapsulation: t.kind, overhead }, { ifname: t.ifname, mtu: t.mtu });
+    }
+  }
+  // per family: pods' packets to other nodes go through the tunnels their routes use, else straight onto the underlay
+  const limitOf = (v: 4 | 6) => {
+    const under = lowestOf(v);
+    let max = under.mtu;
+    let carrier: LinkValue | null = null;
+    for (const dev of [...podTunnels[v]].sort(cmp)) {
+      const t = h.links.get(dev);
+      if (t === undefined) continue;
+      const m = tunnelLimit.get(dev)?.max ?? t.mtu;
+      if (m < max) [max, carrier] = [m, t];
+    }
+    return { max, carrier, under };
+  };
+  const limits = { 4: limitOf(4), 6: limitOf(6) };
+  // which families each pod veth carries: its pods' addresses (routes and neighbors on it), else every family the node's pods use
+  const vethFamilies = new Map<string, Set<4 | 6>>();
+  for (const r of h.routes) {
+    if (r.table !== 'main' || r.dev === null || r.gateway !== null) continue;
+    const p = parsePrefix(r.dst, r.family);
+    if (p && p.len === (p.ip.v === 4 ? 32 : 128) && pods.has(formatIp(p.ip))) vethFamilies.set(r.dev, new Set([...(vethFamilies.get(r.dev) ?? []), p.ip.v]));
+  }
+  for (const n of h.neighs) {
+    const ip = parseIp(n.address);
+    if (ip && pods.has(formatIp(ip))) vethFamilies.set(n.dev, new Set([...(vethFamilies.get(n.dev) ?? []), ip.v]));
+  }
+  const nodeFamilies = new Set<4 | 6>([...h.podCidrs.map((c) => c.ip.v), ...[...pods.keys()].map((ip) => (ip.includes(':') ? 6 : 4) as 4 | 6)]);
+  if (nodeFamilies.size === 0) nodeFamilies.add(4);
+  for (const v of h.podVeths) {
+    const fams = [...(vethFamilies.get(v.ifname) ?? (v.master !== null ? vethFamilies.get(v.master) : undefined) ?? nodeFamilies)].sort();
+    let worst: { v: 4 | 6; max: number; carrier: LinkValue | null; under: LinkValue } | null = null;
+    for (const fam of fams) {
+      const l = limits[fam];
+      if (worst === null || l.max < worst.max) worst = { v: fam, ...l };
+    }
+    if (worst === null || v.mtu <= worst.max) continue;
+    const { carrier, under, max } = worst;
+    const limit = carrier
+      ? { maxMtu: max, tunnel: { ifname: carrier.ifname, mtu: carrier.mtu }, encapsulation: carrier.kind, overhead: tunnelLimit.get(carrier.ifname)?.overhead ?? null, family: familyOf(worst.v) }
+      : { maxMtu: max, underlay: { ifname: under.ifname, mtu: under.mtu }, encapsulation: null, overhead: 0, family: familyOf(worst.v) };
+    const through = carrier ? `${carrier.ifname}, the ${carrier.kind} tunnel that carries its pods' traffic, allows` : `the underlay (${under.ifname}) allows`;
+    add('mtu-mismatch', name, null, v.ifname, `${name}: pod interface ${v.ifname} has MTU ${v.mtu}, more than the ${max} ${through}`, limit, { ifname: v.ifname, mtu: v.mtu });
+  }
 }
 
 function ipKeyOf(s: string): IpKey | null {

@@ -341,6 +341,12 @@ export function addressOwners(hosts: Iterable<Host>, into: Map<IpKey, string> = 
   return into;
 }
 
+/** The host that alone holds the address with this key, else null. */
+export const ownerOfKey = (owners: ReadonlyMap<IpKey, string>, k: IpKey): string | null => {
+  const o = owners.get(k);
+  return o === undefined || o === AMBIGUOUS ? null : o;
+};
+
 /** The host that alone holds an address (given parsed, or as text), else null. */
 export const ownerOf = (owners: ReadonlyMap<IpKey, string>, ip: Ip | string | null): string | null => {
   if (ip === null) return null;

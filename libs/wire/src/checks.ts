@@ -15,6 +15,10 @@ export const FINDING_TYPES = [
   'ipset-extra',
   /** a pod or tunnel MTU larger than the underlay allows once encapsulated */
   'mtu-mismatch',
+  /** a node does not deliver a pod of its own: the pod's /32 (or the bridge's subnet route) is gone */
+  'pod-route-missing',
+  /** a pod on a bridge-style node has an address outside every pod bridge's subnet */
+  'pod-address-outside-range',
 ] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
 
@@ -40,6 +44,49 @@ export interface Finding {
   expected: Record<string, unknown> | null;
   /** what is there, or null */
   actual: Record<string, unknown> | null;
+  /**
+   * What the thing judged depends on, so that a root cause can claim it only where it explains it:
+   * the nodes whose health matters (the node itself, the destination, a route reflector between
+   * them) and the BGP sessions the route was learned over (pairs of node names, each once).
+   */
+  dependsOn: FindingDependencies;
+}
+
+export interface FindingDependencies {
+  /** in the order a cause is looked for: the node itself, nodes in between, the far end */
+  nodes: string[];
+  /** BGP sessions the route travels over, as [node, peer] in path order */
+  sessions: Array<[string, string]>;
+}
+
+/** Where a pod range of a node is known from, most trusted first. */
+export const RANGE_SOURCES = [
+  /** Kubernetes Node.spec.podCIDRs (kube-router, flannel and other CNIs that use them; not Calico) */
+  'kubernetes',
+  /** Calico IPAM block affinities (blockaffinities.crd.projectcalico.org) for the node */
+  'calico-ipam',
+  /** what the node's BGP daemon originates (bgpOrigin facts) */
+  'bgp-origin',
+  /** a blackhole route for the block (Calico installs its blocks so) */
+  'blackhole',
+  /** the subnet of the node's pod bridge (kube-bridge, cni0) */
+  'bridge',
+] as const;
+export type RangeSource = (typeof RANGE_SOURCES)[number];
+
+/** A pod range of a node and every source that names it. */
+export interface PodRange {
+  cidr: string;
+  family: 'inet' | 'inet6';
+  /** most trusted first; `detail` names the daemon, device or object (`bird`, `cni0`, `Node.spec.podCIDRs`) */
+  sources: Array<{ source: RangeSource; detail: string }>;
+}
+
+/** A range a source names that the checks do not use, and why. */
+export interface IgnoredRange {
+  cidr: string;
+  source: RangeSource;
+  why: string;
 }
 
 /** What a node is expected to announce and be reached by, and where that came from. */
@@ -52,16 +99,18 @@ export interface ExpectedNode {
   collected: boolean;
   /** the node's underlay (InternalIP) addresses */
   addresses: string[];
-  /** its pod CIDRs */
+  /** its pod ranges (the CIDRs of `ranges`) */
   podCidrs: string[];
+  /** its pod ranges with where each is known from */
+  ranges: PodRange[];
+  /** ranges a source names that are not used (Calico ignores Node.spec.podCIDRs, an aggregate …) */
+  ignored: IgnoredRange[];
   /** vxlan VTEP address (the tunnel's local underlay address), when the style tunnels */
   vtep: string | null;
-  /**
-   * where podCidrs came from: Kubernetes' Node.spec.podCIDRs, or what the node announces (its pod
-   * bridge's subnet, Calico's IPAM blocks; also used for a Kubernetes node without podCIDRs, and for
-   * Calico, whose IPAM does not use them)
-   */
-  source: 'kubernetes' | 'announced';
+  /** the CNI style the node shows (its collector's, else detected from its facts) */
+  style: 'kube-router' | 'calico' | 'flannel' | 'unknown';
+  /** the address families the node speaks (a global address of it); expectations are per family */
+  families: Array<'inet' | 'inet6'>;
 }
 
 export interface ChecksResult {

@@ -1,0 +1,390 @@
+// The forwarding engine: where a node's kernel sends a packet, read from the node's facts the way
+// the kernel decides it, and where it goes from there across the nodes of one moment. Pure and
+// deterministic; shared by the expected-state checks (checks.ts: "does A still deliver towards B's
+// pods?") and, later, the path trace.
+//
+// One node (`forwardOn`):
+// - policy: the default rules (table local, then main, then default); `ip rule` is not collected
+//   yet, so other tables are only consulted where a route of type `throw` says so (never, in
+//   practice) — the path trace adds the rules;
+// - in each table, the longest prefix that contains the destination, and among the routes of that
+//   prefix (tos 0) the lowest metric; `throw` continues with the next table;
+// - the route's type decides: `local` delivers to this node, blackhole / unreachable / prohibit
+//   drop, unicast goes on to its next hops — every next hop of a multipath route is a branch;
+// - a next hop: a route or next hop flagged `linkdown` / `dead` sends into a link that is down;
+//   a gateway whose neighbor entry on the device is FAILED or INCOMPLETE cannot be reached; through
+//   a vxlan device, the gateway's neighbor gives a MAC and that MAC's fdb entry the remote VTEP
+//   (or the device floods to its remote / all-zero entries), and the VTEP itself must be routed
+//   over the underlay; through a point-to-point tunnel (ipip, gre …) the remote end, or the gateway
+//   as the outer destination (Calico's `via <node> dev tunl0 onlink`); otherwise the gateway's owner;
+// - without a gateway: a pod interface (a veth to a pod, a pod bridge) delivers to this node's own
+//   pods; any other device puts the packet on that link towards the destination itself.
+//
+// Across nodes (`walk`): each branch continues at the node it was handed to, with that node's
+// table, until it reaches the node asked about, is delivered locally somewhere else, dies, leaves
+// the nodes netatlas knows, or loops.
+import type { LinkValue, NeighValue, RouteValue } from '@netatlas/wire/core';
+import { PrefixTable, ownerOf, ownerOfKey, type Host } from './topology.js';
+import { addrKey, formatIp, ipKey, mask, parseIp, type IpKey, type Prefix } from './topology-ip.js';
+
+/** Why a branch dies on a node. */
+export const DROP_REASONS = [
+  /** no route of any table contains the destination */
+  'no-route',
+  'blackhole',
+  'unreachable',
+  'prohibit',
+  /** the route's device (or its next hop) is down: `linkdown` / `dead` */
+  'link-down',
+  /** the gateway's neighbor entry is FAILED or INCOMPLETE */
+  'neighbor-failed',
+  /** vxlan: no neighbor entry gives the gateway's MAC, and the device does not flood */
+  'no-neighbor',
+  /** vxlan: the gateway's MAC has no fdb entry (no VTEP), and the device does not flood */
+  'no-fdb',
+  /** vxlan / tunnel: the remote end itself has no route over the underlay */
+  'no-underlay-route',
+  /** vxlan: the frame reached a VTEP whose node does not own its destination MAC, and drops it */
+  'wrong-vtep',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** One way the kernel sends the packet on from a node (a single-path route has one). */
+export interface Branch {
+  /** the route that decided, with its table; null for `no-route` */
+  route: RouteValue | null;
+  /** the next hop of the route this branch takes (multipath: one of them) */
+  gateway: string | null;
+  dev: string | null;
+  /** `local`: delivered on this node; `forward`: handed to another machine; `drop`: dies here */
+  outcome: 'local' | 'forward' | 'drop';
+  drop: DropReason | null;
+  /** forward: the node it is handed to (by address, VTEP or tunnel end), null when no known node holds it */
+  toNode: string | null;
+  /** forward: the address it is sent to on the wire (gateway, VTEP or tunnel end; null: the destination itself) */
+  toAddress: string | null;
+  /** forward: the encapsulation it leaves in */
+  encap: 'vxlan' | 'tunnel' | null;
+  /** vxlan: the inner frame's destination MAC (the node receiving it must own it) */
+  innerMac: string | null;
+  /** the neighbor entry the decision read (the gateway's, or the vxlan gateway's), when there is one */
+  neighbor: NeighValue | null;
+  /** part of a multipath route */
+  ecmp: boolean;
+}
+
+// ------------------------------------------------------------------ one node's tables
+
+const TUNNEL_KINDS = new Set(['vxlan', 'geneve', 'ipip', 'sit', 'ip6tnl', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'wireguard', 'vti', 'vti6']);
+/** Tables in the order of the kernel's default rules. */
+const RULE_TABLES = ['local', 'main', 'default'] as const;
+
+/** A node's routing tables, indexed for longest-prefix lookups (built once per host). */
+export class Fib {
+  /** per table, the route the kernel uses for each prefix: the lowest metric among tos 0 */
+  private readonly tables = new Map<string, PrefixTable<RouteValue>>();
+  /** every neighbor entry that is not a proxy entry, by device and address (usable or not) */
+  readonly neighbors = new Map<string, Map<IpKey, NeighValue>>();
+  /** the branches of routes whose next hops do not depend on the destination (all have a gateway) */
+  readonly branchCache = new Map<RouteValue, Branch[]>();
+  /** the routes `tables` holds, by table */
+  private readonly held = new Map<string, RouteValue[]>();
+
+  constructor(readonly host: Host) {
+    for (const n of host.neighs) {
+      if (n.proxy) continue;
+      const k = addrKey(n.address);
+      if (k === null) continue;
+      let m = this.neighbors.get(n.dev);
+      if (!m) this.neighbors.set(n.dev, (m = new Map()));
+      m.set(k, n);
+    }
+    for (const f of host.facts) {
+      if (f.kind !== 'route') continue;
+      const r = f.value;
+      if (r.tos !== 0 || r.type === 'broadcast' || r.type === 'multicast' || r.type === 'anycast') continue;
+      let t = this.tables.get(r.table);
+      if (!t) {
+        this.tables.set(r.table, (t = new PrefixTable()));
+        this.held.set(r.table, []);
+      }
+      if (t.setText(r.dst, r.family, r, (cur) => cur.metric <= r.metric)) this.held.get(r.table)?.push(r);
+    }
+  }
+
+  /** The routes of a table (tos 0), in fact order; where two share a prefix the kernel uses the lower metric. */
+  routes(table: string): readonly RouteValue[] {
+    return this.held.get(table) ?? [];
+  }
+
+  /** The route a table holds for exactly this prefix. */
+  exact(table: string, p: Prefix): RouteValue | undefined {
+    return this.tables.get(table)?.get(p);
+  }
+
+  /**
+   * The route the kernel uses for `dst` (an address, or a prefix taken as a whole: the most specific
+   * route that contains all of it), with the default rules; null when none does.
+   */
+  lookup(dst: Prefix): RouteValue | null {
+    for (const name of RULE_TABLES) {
+      const route = this.tables.get(name)?.match(dst);
+      // a throw sends the lookup on to the next table
+      if (route !== undefined && route.type !== 'throw') return route;
+    }
+    return null;
+  }
+
+  /**
+   * Whether the node speaks this family beyond its own link: a global address of the family, or a
+   * route of it in the main table other than link-local and multicast ones.
+   */
+  hasFamily(v: 4 | 6): boolean {
+    for (const addrs of this.host.globalAddrs.values()) if (addrs.some((a) => a.ip.v === v)) return true;
+    return false;
+  }
+}
+
+// ------------------------------------------------------------------ one node, one step
+
+const BAD_NEIGH = new Set(['FAILED', 'INCOMPLETE']);
+const isDown = (flags: readonly string[]): boolean => flags.includes('linkdown') || flags.includes('dead');
+
+/** A pod's host-side interface: a veth whose peer is in another namespace, or a pod bridge. */
+export function isPodInterface(h: Host, dev: string): boolean {
+  if (h.podBridges.has(dev)) return true;
+  for (const v of h.podVeths) if (v.ifname === dev) return true;
+  return false;
+}
+
+function neighborOf(fib: Fib, dev: string, gw: string): NeighValue | null {
+  const k = addrKey(gw);
+  return k === null ? null : (fib.neighbors.get(dev)?.get(k) ?? null);
+}
+
+/** Where a vxlan device sends a gateway's frames: VTEPs, or the problem. */
+function vxlanTargets(fib: Fib, dev: LinkValue, gw: string | null): { vteps: string[]; neighbor: NeighValue | null; problem: 'no-neighbor' | 'no-fdb' | null } {
+  const h = fib.host;
+  const neighbor = gw === null ? null : neighborOf(fib, dev.ifname, gw);
+  const usable = neighbor !== null && neighbor.lladdr !== null && !neighbor.state.some((s) => BAD_NEIGH.has(s) || s === 'NOARP');
+  const mac = usable ? neighbor.lladdr : null;
+  const fdb = h.fdbByDev.get(dev.ifname) ?? [];
+  if (mac !== null) {
+    const vteps = [...new Set(fdb.filter((e) => e.mac === mac && e.dst !== null).map((e) => e.dst as string))].sort();
+    if (vteps.length > 0) return { vteps, neighbor, problem: null };
+  }
+  // frames the device cannot place are flooded: to its remote, or to every all-zero entry
+  const flood = [
+    ...(dev.vxlan?.remote ? [dev.vxlan.remote] : []),
+    ...fdb.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst !== null).map((e) => e.dst as string),
+  ];
+  if (flood.length > 0) return { vteps: [...new Set(flood)].sort(), neighbor, problem: null };
+  return { vteps: [], neighbor, problem: mac === null ? 'no-neighbor' : 'no-fdb' };
+}
+
+/**
+ * Whether the node sends `addr` onto the underlay: a route over a non-tunnel device, or (where the
+ * facts lack the prefix route) an address on such a device whose subnet holds it.
+ */
+function underlayRouted(fib: Fib, addr: string): boolean {
+  const ip = parseIp(addr);
+  if (!ip) return false;
+  const r = fib.lookup({ ip, len: ip.v === 4 ? 32 : 128 });
+  if (r !== null) {
+    if (r.type !== 'unicast') return false;
+    const devs = r.nexthops.length > 0 ? r.nexthops.map((n) => n.dev) : [r.dev];
+    return devs.some((d) => d !== null && !TUNNEL_KINDS.has(fib.host.links.get(d)?.kind ?? ''));
+  }
+  for (const [ifname, addrs] of fib.host.globalAddrs) {
+    if (TUNNEL_KINDS.has(fib.host.links.get(ifname)?.kind ?? '')) continue;
+    for (const a of addrs) if (a.ip.v === ip.v && a.len < (ip.v === 4 ? 32 : 128) && ipKey(mask(a.ip, a.len)) === ipKey(mask(ip, a.len))) return true;
+  }
+  return false;
+}
+
+/**
+ * Every branch by which a node (its `fib`) sends a packet for `dst` on (an address as a /32 or
+ * /128, or a whole prefix). `owners`: who holds each address (addressOwners over every node).
+ */
+export function forwardOn(fib: Fib, dst: Prefix, owners: ReadonlyMap<IpKey, string>): Branch[] {
+  const route = fib.lookup(dst);
+  const base = { gateway: null, dev: null, toNode: null, toAddress: null, encap: null, innerMac: null, neighbor: null, ecmp: false } as const;
+  if (route === null) return [{ ...base, route: null, outcome: 'drop', drop: 'no-route' }];
+  switch (route.type) {
+    case 'local':
+      return [{ ...base, route, dev: route.dev, outcome: 'local', drop: null }];
+    case 'blackhole':
+    case 'unreachable':
+    case 'prohibit':
+      return [{ ...base, route, outcome: 'drop', drop: route.type }];
+    default:
+      break;
+  }
+  // next hops with gateways lead the same way whatever the destination: computed once per route
+  const cacheable = route.nexthops.length > 0 ? route.nexthops.every((nh) => nh.gateway !== null) : route.gateway !== null;
+  if (cacheable) {
+    const cached = fib.branchCache.get(route);
+    if (cached) return cached;
+  }
+  const ecmp = route.nexthops.length > 1;
+  const single = dst.len === (dst.ip.v === 4 ? 32 : 128) ? formatIp(dst.ip) : null;
+  const branches =
+    route.nexthops.length > 0
+      ? route.nexthops.map((nh) => nexthopBranch(fib, route, nh, ecmp, single, owners))
+      : [nexthopBranch(fib, route, route, false, single, owners)];
+  if (cacheable) fib.branchCache.set(route, branches);
+  return branches;
+}
+
+/**
+ * The route by which node `fib` sends `dst` straight to node `target` — every next hop a gateway
+ * `target` holds, on a device that is up and not a tunnel, its neighbor entry not failed — or null
+ * when it does not (then `forwardOn` and `walk` tell the rest). Allocates nothing: the checks ask
+ * this for every pair of nodes, and nearly always the answer is yes.
+ */
+export function straightTo(fib: Fib, dst: Prefix, owners: ReadonlyMap<IpKey, string>, target: string): RouteValue | null {
+  const route = fib.lookup(dst);
+  if (route === null || route.type !== 'unicast') return null;
+  if (route.nexthops.length === 0) return straight(fib, route, route, owners, target) ? route : null;
+  for (const nh of route.nexthops) if (!straight(fib, route, nh, owners, target)) return null;
+  return route;
+}
+
+function straight(fib: Fib, route: RouteValue, nh: { gateway: string | null; dev: string | null; flags: readonly string[] }, owners: ReadonlyMap<IpKey, string>, target: string): boolean {
+  if (nh.gateway === null || nh.dev === null || isDown(nh.flags) || (nh !== route && isDown(route.flags))) return false;
+  const link = fib.host.links.get(nh.dev);
+  if (link === undefined || link.operstate === 'DOWN' || TUNNEL_KINDS.has(link.kind)) return false;
+  const k = addrKey(nh.gateway);
+  if (k === null) return false;
+  const n = fib.neighbors.get(nh.dev)?.get(k);
+  if (n !== undefined && n.state.some((s) => BAD_NEIGH.has(s))) return false;
+  return ownerOfKey(owners, k) === target;
+}
+
+/** One next hop of a unicast route as a branch (one object, built once: this runs N x N times). */
+function nexthopBranch(
+  fib: Fib,
+  route: RouteValue,
+  nh: { gateway: string | null; dev: string | null; flags: readonly string[] },
+  ecmp: boolean,
+  single: string | null,
+  owners: ReadonlyMap<IpKey, string>,
+): Branch {
+  const h = fib.host;
+  let outcome: Branch['outcome'] = 'forward';
+  let drop: DropReason | null = null;
+  let toNode: string | null = null;
+  let toAddress: string | null = null;
+  let encap: Branch['encap'] = null;
+  let innerMac: string | null = null;
+  let neighbor: NeighValue | null = null;
+  const link = nh.dev === null ? undefined : h.links.get(nh.dev);
+  if (isDown(nh.flags) || (nh !== route && isDown(route.flags)) || link?.operstate === 'DOWN') drop = 'link-down';
+  else if (link?.kind === 'vxlan') {
+    const x = vxlanTargets(fib, link, nh.gateway ?? single);
+    neighbor = x.neighbor;
+    const vtep = x.vteps[0];
+    if (x.problem !== null || vtep === undefined) drop = x.problem ?? 'no-fdb';
+    else if (!underlayRouted(fib, vtep)) drop = 'no-underlay-route';
+    else [encap, innerMac, toAddress, toNode] = ['vxlan', neighbor?.lladdr ?? null, vtep, ownerOf(owners, vtep)];
+  } else if (link && TUNNEL_KINDS.has(link.kind)) {
+    // a point-to-point tunnel: its remote end, else the gateway is the outer destination
+    const remote = link.ipip?.remote ?? link.vxlan?.remote ?? nh.gateway;
+    encap = 'tunnel';
+    if (remote !== null && remote !== undefined) {
+      if (!underlayRouted(fib, remote)) drop = 'no-underlay-route';
+      else [toAddress, toNode] = [remote, ownerOf(owners, remote)];
+    }
+  } else if (nh.gateway !== null) {
+    const k = addrKey(nh.gateway);
+    neighbor = k === null || nh.dev === null ? null : (fib.neighbors.get(nh.dev)?.get(k) ?? null);
+    if (neighbor !== null && neighbor.state.some((s) => BAD_NEIGH.has(s))) drop = 'neighbor-failed';
+    else [toAddress, toNode] = [nh.gateway, k === null ? null : ownerOfKey(owners, k)];
+  } else if (nh.dev !== null && isPodInterface(h, nh.dev)) {
+    // on the link itself: this node's own pods
+    outcome = 'local';
+  } else {
+    // or the destination itself on that link
+    neighbor = single === null || nh.dev === null ? null : neighborOf(fib, nh.dev, single);
+    if (neighbor !== null && neighbor.state.some((s) => BAD_NEIGH.has(s))) drop = 'neighbor-failed';
+    else [toAddress, toNode] = [single, single === null ? null : ownerOf(owners, single)];
+  }
+  if (drop !== null) outcome = 'drop';
+  return { route, gateway: nh.gateway, dev: nh.dev, outcome, drop, toNode, toAddress, encap, innerMac, neighbor, ecmp };
+}
+
+// ------------------------------------------------------------------ across nodes
+
+/** How a branch ended, seen from where it started. */
+export type WalkEnd =
+  /** it reached the node asked about */
+  | 'arrived'
+  /** a node other than the one asked about delivered it to itself (its own pods or addresses) */
+  | 'delivered-elsewhere'
+  /** it died on a node (see `drop`) */
+  | 'dropped'
+  /** handed to a machine netatlas holds no facts of (a router, a node without collector) */
+  | 'left'
+  /** it came back to a node it had passed */
+  | 'loop';
+
+export interface WalkStep {
+  node: string;
+  branch: Branch;
+}
+
+export interface WalkBranch {
+  end: WalkEnd;
+  /** the node where it ended (for `left`: the last node it passed) */
+  at: string;
+  drop: DropReason | null;
+  /** the steps, one per node passed (the last one decided the end) */
+  steps: WalkStep[];
+}
+
+export interface WalkResult {
+  /** every branch arrived */
+  arrived: boolean;
+  branches: WalkBranch[];
+}
+
+/** What a walk needs of the moment: the nodes' tables and who holds each address. */
+export interface WalkContext {
+  fibs: ReadonlyMap<string, Fib>;
+  owners: ReadonlyMap<IpKey, string>;
+}
+
+const MAX_HOPS = 16;
+const MAX_BRANCHES = 64;
+
+/**
+ * Every way a packet for `dst` (an address or a whole prefix) travels from node `from`: each
+ * branch followed from node to node until it reaches `target` (when given), is delivered on
+ * some node, dies, leaves the known nodes or loops.
+ */
+export function walk(ctx: WalkContext, from: string, dst: Prefix, target: string | null = null): WalkResult {
+  const out: WalkBranch[] = [];
+  const go = (node: string, steps: WalkStep[], seen: ReadonlySet<string>): void => {
+    if (out.length >= MAX_BRANCHES) return;
+    const fib = ctx.fibs.get(node);
+    if (!fib) {
+      out.push({ end: node === target ? 'arrived' : 'left', at: node, drop: null, steps });
+      return;
+    }
+    for (const branch of forwardOn(fib, dst, ctx.owners)) {
+      const here = [...steps, { node, branch }];
+      if (branch.outcome === 'drop') out.push({ end: 'dropped', at: node, drop: branch.drop, steps: here });
+      else if (branch.outcome === 'local') out.push({ end: node === target ? 'arrived' : 'delivered-elsewhere', at: node, drop: null, steps: here });
+      else if (branch.toNode === null) out.push({ end: 'left', at: node, drop: null, steps: here });
+      else if (branch.toNode === target) out.push({ end: 'arrived', at: branch.toNode, drop: null, steps: here });
+      else if (branch.innerMac !== null && !(ctx.fibs.get(branch.toNode)?.host.localMacs.has(branch.innerMac) ?? true)) {
+        // a vxlan frame is taken only by the device that owns its destination MAC
+        out.push({ end: 'dropped', at: branch.toNode, drop: 'wrong-vtep', steps: here });
+      } else if (seen.has(branch.toNode) || here.length >= MAX_HOPS) out.push({ end: 'loop', at: branch.toNode, drop: null, steps: here });
+      else go(branch.toNode, here, new Set([...seen, branch.toNode]));
+    }
+  };
+  go(from, [], new Set([from]));
+  return { arrived: out.length > 0 && out.every((b) => b.end === 'arrived'), branches: out };
+}
+
