@@ -1,15 +1,16 @@
-// The lab's stand-in for kube-router's route controller: it watches each node's GoBGP RIB and
-// programs the kernel the way kube-router does (`ip route replace <podCIDR> via <node IP> proto 17`).
+// The lab's stand-in for kube-router's route controller: it watches the GoBGP RIB of every node that
+// runs GoBGP (every kube-router node, and the GoBGP nodes of a mixed calico lab) and programs the
+// kernel the way kube-router does (`ip route replace <podCIDR> via <node IP> proto 17`).
 // Like kube-router it applies each path update as it arrives and re-syncs everything only on start
 // and every `NETATLAS_LAB_RESYNC_S` seconds (kube-router's --routes-sync-period, default 5 min), so a
 // route deleted by hand stays deleted until then: that is the route loss netatlas must see.
-// Usage (started by `lab up`, inside the lab's underlay namespace): agent.ts <lab>
+// Usage (started by `lab up` when a node runs GoBGP, inside the lab's underlay namespace): agent.ts <lab>
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ipn } from './exec.js';
 import { gobgpRib, parseRibPaths, type RibPath } from './gobgp.js';
 import { KUBE_ROUTER_ROUTE_PROTO } from './plan.js';
-import { loadState, type LabNode } from './state.js';
+import { daemonOf, loadState, type LabNode } from './state.js';
 
 const lab = process.argv[2] ?? '';
 const RESYNC_MS = Number(process.env['NETATLAS_LAB_RESYNC_S'] ?? 300) * 1000;
@@ -108,7 +109,9 @@ function tick(): void {
     process.exit(0);
   }
   const active = new Map(
-    state.nodes.filter((n) => n.state === 'up' && n.bgp === 'running').map((n) => [n.name, n] as const),
+    state.nodes
+      .filter((n) => n.state === 'up' && n.bgp === 'running' && daemonOf(state, n) === 'gobgp')
+      .map((n) => [n.name, n] as const),
   );
   for (const [name, w] of watches) {
     const node = active.get(name);

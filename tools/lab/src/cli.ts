@@ -12,7 +12,7 @@ import {
   up,
   type LabStatus,
 } from './lab.js';
-import { isStyle, LAB_TIMERS, STYLES, type Timers } from './plan.js';
+import { DAEMONS, isStyle, LAB_TIMERS, parseDaemons, STYLES, type Timers } from './plan.js';
 
 const USAGE = `netatlas lab: Kubernetes-style node networks built from network namespaces (needs root)
 
@@ -20,7 +20,10 @@ usage: npm run lab -- <command> [--name LAB] [options]
 
 commands:
   up --style ${STYLES.join('|')} --nodes N --pods K [--timers lab|default] [--route-reflector]
-                          build an N-node cluster with K pods per node and wait until it converges
+     [--daemons ${DAEMONS.join(',')}]
+                          build an N-node cluster with K pods per node and wait until it converges;
+                          calico --daemons: node i runs the i-th daemon of the list (cycled), all
+                          in one iBGP mesh (the route reflector, node 1, must run BIRD)
   add-node                add a node; every other node learns its routes
   remove-node NODE        graceful: the node withdraws its routes, its ipset members go
   fail-node NODE          abrupt: underlay link down, daemon killed; peers notice on the hold timer
@@ -90,7 +93,8 @@ const log = (msg: string) => process.stderr.write(`[lab] ${msg}\n`);
 function printStatus(s: LabStatus): void {
   const lines = [
     `lab ${s.name}: ${s.style}, ${s.nodes.length} nodes, timers ${s.timers}` +
-      (s.routeReflector ? `, route reflector ${s.routeReflector}` : ''),
+      (s.routeReflector ? `, route reflector ${s.routeReflector}` : '') +
+      (s.daemons ? `, daemons ${s.daemons.join(',')}` : ''),
     `underlay: ${s.underlay.subnet} on ${s.underlay.bridge} in ${s.underlay.namespace}`,
   ];
   for (const n of s.nodes) {
@@ -98,7 +102,7 @@ function printStatus(s: LabStatus): void {
     const bgp =
       n.bgp === null
         ? ''
-        : `  bgp ${n.bgp} (${n.bgpControl?.socket ?? n.bgpControl?.api ?? ''}) ${est}/${n.bgpSessions.length} established`;
+        : `  ${s.daemons ? (n.daemon ?? 'bgp') : 'bgp'} ${n.bgp} (${n.bgpControl?.socket ?? n.bgpControl?.api ?? n.bgpControl?.vtySocket ?? ''}) ${est}/${n.bgpSessions.length} established`;
     lines.push(`  ${n.name.padEnd(14)} ${n.state.padEnd(6)} ns ${n.namespace}  ${n.underlayIp.padEnd(13)} pods ${n.podCidr}${bgp}`);
     for (const p of n.pods) lines.push(`      ${p.name.padEnd(22)} ${p.ip.padEnd(13)} via ${p.hostVeth}`);
   }
@@ -119,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!isStyle(style)) throw new Error(`--style must be one of ${STYLES.join(', ')}`);
       const timers = str(args, 'timers', 'lab');
       if (timers !== 'lab' && timers !== 'default') throw new Error('--timers must be lab or default');
+      const daemons = args.flags.get('daemons');
       const r = await up(
         {
           name: lab,
@@ -127,6 +132,7 @@ export async function main(argv: string[]): Promise<number> {
           pods: int(args, 'pods', 2),
           timers: timers as Timers,
           routeReflector: args.flags.has('route-reflector'),
+          ...(typeof daemons === 'string' ? { daemons: parseDaemons(daemons) } : {}),
         },
         log,
       );

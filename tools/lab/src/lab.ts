@@ -12,16 +12,19 @@ import {
 } from './netns.js';
 import {
   checkLabName,
-  KUBE_ROUTER_ROUTE_PROTO,
+  daemonFor,
+  defaultDaemon,
   LAB_TIMERS,
   planNode,
   resolveNodeName,
   underlayNamespace,
+  type Daemon,
   type Style,
   type Timers,
 } from './plan.js';
 import { namespacePids, processName, processRssKb, spawnInNamespace, stopPids } from './processes.js';
 import {
+  daemonOf,
   findNode,
   labDir,
   loadState,
@@ -32,6 +35,7 @@ import {
   type LabNode,
   type LabState,
 } from './state.js';
+import { collectorArgs, DAEMON_TOOLS, isLearnedRoute, type BgpControl } from './speakers.js';
 import { calico } from './styles/calico.js';
 import type { RequiredTool, StyleDriver } from './styles/driver.js';
 import { flannel } from './styles/flannel.js';
@@ -48,8 +52,8 @@ const BASE_TOOLS: RequiredTool[] = [
   { command: 'sysctl', debianPackage: 'procps' },
 ];
 
-function onPath(command: string): boolean {
-  for (const dir of (process.env['PATH'] ?? '').split(':').filter(Boolean)) {
+function onPath(command: string, extraDir?: string): boolean {
+  for (const dir of [...(process.env['PATH'] ?? '').split(':').filter(Boolean), ...(extraDir ? [extraDir] : [])]) {
     try {
       accessSync(join(dir, command), constants.X_OK);
       return true;
@@ -61,12 +65,13 @@ function onPath(command: string): boolean {
 }
 
 /** Stop at once, naming what is missing and how to install it. */
-export function preflight(style: Style | null): void {
+export function preflight(style: Style | null, daemons: readonly Daemon[] = []): void {
   if (process.getuid?.() !== 0) {
     throw new Error('the lab needs root (network namespaces, veth, bridges): run it as root, e.g. sudo npm run lab -- ...');
   }
-  const tools = [...BASE_TOOLS, ...(style ? DRIVERS[style].tools : [])];
-  const missing = tools.filter((t) => !onPath(t.command));
+  const all = [...BASE_TOOLS, ...(style ? DRIVERS[style].tools : []), ...daemons.flatMap((d) => DAEMON_TOOLS[d])];
+  const tools = all.filter((t, i) => all.findIndex((o) => o.command === t.command) === i);
+  const missing = tools.filter((t) => !onPath(t.command, t.dir));
   if (missing.length > 0) {
     const pkgs = [...new Set(missing.map((t) => t.debianPackage))];
     throw new Error(
@@ -112,17 +117,14 @@ async function mainRoutes(ns: string): Promise<KernelRoute[]> {
   return JSON.parse(r.stdout.trim() || '[]') as KernelRoute[];
 }
 
-/** The routes by which a node reaches other nodes' pods, as the style programs them. */
-export function podRoutesIn(style: Style, routes: KernelRoute[]): Map<string, string> {
+/**
+ * The routes by which a node reaches other nodes' pods, as its BGP daemon programs them (BIRD:
+ * `proto bird`, FRR's zebra: `proto bgp`, GoBGP's route-sync agent: `proto 17`), or flannel does.
+ */
+export function podRoutesIn(style: Style, routes: KernelRoute[], daemon: Daemon | null = defaultDaemon(style)): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of routes) {
-    const proto = String(r.protocol ?? '');
-    const isPodRoute =
-      style === 'kube-router'
-        ? proto === String(KUBE_ROUTER_ROUTE_PROTO)
-        : style === 'calico'
-          ? proto === 'bird' && r.type !== 'blackhole'
-          : r.dev === 'flannel.1';
+    const isPodRoute = daemon === null ? r.dev === 'flannel.1' : isLearnedRoute(daemon, r);
     if (isPodRoute) out.set(r.dst, r.gateway ?? r.dev ?? '');
   }
   return out;
@@ -136,7 +138,7 @@ function convergent(state: LabState, n: LabNode): boolean {
 async function nodeConverged(state: LabState, node: LabNode): Promise<boolean> {
   const driver = DRIVERS[state.style];
   const want = driver.podRoutes(state, node);
-  const have = podRoutesIn(state.style, await mainRoutes(node.namespace));
+  const have = podRoutesIn(state.style, await mainRoutes(node.namespace), daemonOf(state, node));
   if (want.size !== have.size) return false;
   for (const [dst, via] of want) if (have.get(dst) !== via) return false;
   if (node.bgp === 'running') {
@@ -174,6 +176,11 @@ export async function waitConverged(state: LabState, log: Logger, timeoutMs = 12
 
 // ---------------------------------------------------------------- the route-sync agent
 
+/** GoBGP programs no routes: the agent does, for every GoBGP node of the lab, of any style. */
+function needsAgent(state: LabState): boolean {
+  return state.nodes.some((n) => daemonOf(state, n) === 'gobgp') || (state.daemons ?? []).includes('gobgp');
+}
+
 function startAgent(state: LabState): void {
   const self = fileURLToPath(import.meta.url);
   const agent = join(self, '..', `agent${self.endsWith('.ts') ? '.ts' : '.js'}`);
@@ -196,6 +203,8 @@ export interface UpOptions {
   timers: Timers;
   /** calico: make node 1 a route reflector instead of a full mesh */
   routeReflector: boolean;
+  /** calico: node i runs daemons[(i - 1) % length] (default: BIRD on every node) */
+  daemons?: Daemon[];
 }
 
 export interface UpResult {
@@ -208,7 +217,8 @@ export interface UpResult {
 
 function newNode(state: LabState, index: number): LabNode {
   const plan = planNode(state.name, state.style, index, state.podsPerNode);
-  return { ...plan, state: 'up', bgp: state.style === 'flannel' ? null : 'running' };
+  const daemon = state.daemons ? daemonFor(state.daemons, index) : defaultDaemon(state.style);
+  return { ...plan, state: 'up', bgp: state.style === 'flannel' ? null : 'running', daemon };
 }
 
 async function buildNodes(state: LabState, nodes: LabNode[], log: Logger): Promise<void> {
@@ -225,7 +235,11 @@ async function buildNodes(state: LabState, nodes: LabNode[], log: Logger): Promi
 
 export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult> {
   checkLabName(opts.name);
-  preflight(opts.style);
+  if (opts.daemons !== undefined) {
+    if (opts.style !== 'calico') throw new Error(`--daemons is for the calico style (${opts.style} runs ${defaultDaemon(opts.style) ?? 'no BGP daemon'})`);
+    if (opts.routeReflector && opts.daemons[0] !== 'bird') throw new Error('--route-reflector makes node 1 the reflector: it must run BIRD (--daemons bird,...)');
+  }
+  preflight(opts.style, opts.daemons);
   if (!Number.isInteger(opts.nodes) || opts.nodes < 1) throw new Error('--nodes must be a positive integer');
   if (loadState(opts.name) || (await listNamespaces()).some((ns) => ns.startsWith(`${opts.name}-`))) {
     throw new Error(`lab '${opts.name}' already exists: run 'npm run lab -- down --name ${opts.name}' first`);
@@ -237,6 +251,7 @@ export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult
     style: opts.style,
     timers: opts.timers,
     routeReflector: opts.style === 'calico' && opts.routeReflector ? 1 : null,
+    ...(opts.daemons ? { daemons: opts.daemons } : {}),
     podsPerNode: opts.pods,
     createdAt: new Date().toISOString(),
     nextIndex: opts.nodes + 1,
@@ -249,7 +264,7 @@ export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult
     log(`lab '${opts.name}': ${opts.style}, ${opts.nodes} nodes x ${opts.pods} pods, ${opts.timers} timers`);
     await createUnderlay(opts.name);
     await buildNodes(state, state.nodes, log);
-    if (opts.style === 'kube-router') startAgent(state);
+    if (needsAgent(state)) startAgent(state);
     const tc = Date.now();
     await waitConverged(state, log);
     const convergeSeconds = (Date.now() - tc) / 1000;
@@ -270,7 +285,7 @@ export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult
 
 export async function addNode(lab: string, log: Logger = quiet): Promise<{ node: LabNode; seconds: number }> {
   const state = requireState(lab);
-  preflight(state.style);
+  preflight(state.style, state.daemons);
   const t0 = Date.now();
   const node = newNode(state, state.nextIndex);
   state.nextIndex += 1;
@@ -362,7 +377,11 @@ export interface NodeStatus {
   podCidr: string;
   state: string;
   bgp: string | null;
-  bgpControl: { daemon: string; socket?: string; api?: string } | null;
+  /** the node's BGP daemon (bird, gobgp, frr), null without BGP */
+  daemon: Daemon | null;
+  bgpControl: BgpControl | null;
+  /** the collector flags that read this node's daemon, e.g. `--bird-socket <path>` */
+  collectorArgs: string[];
   bgpSessions: { peer: string; state: string }[];
   pods: { name: string; namespace: string; ip: string; hostVeth: string }[];
 }
@@ -373,6 +392,8 @@ export interface LabStatus {
   timers: Timers & string;
   bgpTimers: typeof LAB_TIMERS | 'default';
   routeReflector: string | null;
+  /** `--daemons` as given at `up`; null: the style's own daemon on every node */
+  daemons: Daemon[] | null;
   underlay: { namespace: string; bridge: string; gateway: string; subnet: string };
   nodes: NodeStatus[];
   memory: LabMemory;
@@ -384,6 +405,7 @@ export async function status(lab: string): Promise<LabStatus> {
   const nodes: NodeStatus[] = [];
   for (const n of state.nodes) {
     const sessions = n.bgp === 'running' ? await driver.bgpPeers(state, n).catch(() => []) : [];
+    const control = driver.bgpControl(state, n);
     nodes.push({
       name: n.name,
       namespace: n.namespace,
@@ -391,7 +413,9 @@ export async function status(lab: string): Promise<LabStatus> {
       podCidr: n.podCidr,
       state: n.state,
       bgp: n.bgp,
-      bgpControl: driver.bgpControl(state, n),
+      daemon: daemonOf(state, n),
+      bgpControl: control,
+      collectorArgs: collectorArgs(control),
       bgpSessions: sessions,
       pods: n.pods.map((p) => ({ name: p.name, namespace: p.namespace, ip: p.ip, hostVeth: p.hostVeth })),
     });
@@ -403,6 +427,7 @@ export async function status(lab: string): Promise<LabStatus> {
     timers: state.timers,
     bgpTimers: state.timers === 'lab' ? LAB_TIMERS : 'default',
     routeReflector: rr?.name ?? null,
+    daemons: state.daemons ?? null,
     underlay: { namespace: underlayNamespace(lab), bridge: 'br0', gateway: '172.20.0.1', subnet: '172.20.0.0/24' },
     nodes,
     memory: await labMemory(lab),

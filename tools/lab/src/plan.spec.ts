@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { birdProtocolName, renderBirdConfig } from './bird.js';
 import { parseArgs } from './cli.js';
+import { renderFrrConfigs } from './frr.js';
 import { parseRibPaths, renderGobgpConfig } from './gobgp.js';
-import { checkLabName, hostVethName, planNode, podCidr, resolveNodeName, vtepMac } from './plan.js';
+import { checkLabName, daemonFor, defaultDaemon, hostVethName, parseDaemons, planNode, podCidr, resolveNodeName, vtepMac } from './plan.js';
+import { collectorArgs, isLearnedRoute } from './speakers.js';
 
 describe('addressing plan', () => {
   test('pod CIDRs per style do not overlap between nodes', () => {
@@ -98,5 +100,43 @@ describe('cli arguments', () => {
     const b = parseArgs(['del-route', 'node1', '10.0.0.0/24']);
     expect(b.positional).toEqual(['node1', '10.0.0.0/24']);
     expect(() => parseArgs(['up', '--style'])).toThrow(/needs a value/);
+  });
+});
+
+describe('mixed daemons', () => {
+  test('--daemons cycles over the nodes; without it each style keeps its own', () => {
+    const d = parseDaemons('bird,gobgp,frr,bird');
+    expect([1, 2, 3, 4, 5, 6].map((i) => daemonFor(d, i))).toEqual(['bird', 'gobgp', 'frr', 'bird', 'bird', 'gobgp']);
+    expect(() => parseDaemons('bird,quagga')).toThrow(/not: quagga/);
+    expect(() => parseDaemons('')).toThrow(/--daemons/);
+    expect([defaultDaemon('calico'), defaultDaemon('kube-router'), defaultDaemon('flannel')]).toEqual(['bird', 'gobgp', null]);
+  });
+
+  test('each daemon is read by the collector flag that names its socket or API', () => {
+    expect(collectorArgs({ daemon: 'bird', socket: '/s/bird.ctl' })).toEqual(['--bird-socket', '/s/bird.ctl']);
+    expect(collectorArgs({ daemon: 'gobgp', api: '127.0.0.1:50051' })).toEqual(['--gobgp-api', '127.0.0.1:50051']);
+    expect(collectorArgs({ daemon: 'frr', vtySocket: '/s/frr' })).toEqual(['--frr-vty-socket', '/s/frr']);
+    expect(collectorArgs(null)).toEqual([]);
+  });
+
+  test("each daemon's learned routes by their kernel protocol; blackholes are not learned", () => {
+    expect(isLearnedRoute('bird', { protocol: 'bird' })).toBe(true);
+    expect(isLearnedRoute('bird', { protocol: 'bird', type: 'blackhole' })).toBe(false);
+    expect(isLearnedRoute('frr', { protocol: 'bgp' })).toBe(true);
+    expect(isLearnedRoute('frr', { protocol: 'static', type: 'blackhole' })).toBe(false);
+    expect(isLearnedRoute('gobgp', { protocol: 17 })).toBe(true);
+    expect(isLearnedRoute('gobgp', { protocol: 'static', type: 'blackhole' })).toBe(false);
+  });
+
+  test('FRR: one config per daemon, the block a blackhole and a network, lab timers, no graceful restart', () => {
+    const c = renderFrrConfigs({ routerId: '172.20.0.13', block: '10.48.0.192/26', peers: [{ ip: '172.20.0.11' }], timers: 'lab', logDir: '/d' });
+    expect(c.staticd).toContain('ip route 10.48.0.192/26 blackhole');
+    expect(c.bgpd).toContain('router bgp 64512');
+    expect(c.bgpd).toContain('  network 10.48.0.192/26');
+    expect(c.bgpd).toContain(' neighbor 172.20.0.11 remote-as 64512');
+    expect(c.bgpd).toContain(' timers bgp 3 9');
+    expect(c.bgpd).toContain(' bgp graceful-restart-disable');
+    expect(c.zebra).toContain('log file /d/zebra.log');
+    expect(c.zebra).not.toContain('router bgp');
   });
 });

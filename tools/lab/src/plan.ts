@@ -6,6 +6,29 @@ export type Style = (typeof STYLES)[number];
 
 export type Timers = 'lab' | 'default';
 
+/** The BGP daemons a node can run: BIRD (Calico), GoBGP (kube-router), FRR. */
+export const DAEMONS = ['bird', 'gobgp', 'frr'] as const;
+export type Daemon = (typeof DAEMONS)[number];
+
+/** The daemon a style runs on every node when `--daemons` says nothing (null: no BGP). */
+export function defaultDaemon(style: Style): Daemon | null {
+  return style === 'calico' ? 'bird' : style === 'kube-router' ? 'gobgp' : null;
+}
+
+/** `--daemons bird,gobgp,frr,bird`: node i runs daemons[(i - 1) % length]. */
+export function parseDaemons(text: string): Daemon[] {
+  const list = text.split(',').map((s) => s.trim());
+  const bad = list.filter((d) => !(DAEMONS as readonly string[]).includes(d));
+  if (list.length === 0 || bad.length > 0) {
+    throw new Error(`--daemons takes a comma-separated list of ${DAEMONS.join(', ')}${bad.length ? ` (not: ${bad.join(', ')})` : ''}`);
+  }
+  return list as Daemon[];
+}
+
+export function daemonFor(daemons: readonly Daemon[], index: number): Daemon {
+  return daemons[(index - 1) % daemons.length] as Daemon;
+}
+
 /** BGP timers in seconds; null means "leave the daemon's own default". */
 export interface BgpTimers {
   keepalive: number;

@@ -1,7 +1,7 @@
 // The lab's record of itself, kept on tmpfs under /run so a reboot cannot leave a stale lab behind.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NodePlan, Style, Timers } from './plan.js';
+import { defaultDaemon, type Daemon, type NodePlan, type Style, type Timers } from './plan.js';
 
 export const LAB_ROOT = process.env['NETATLAS_LAB_DIR'] ?? '/run/netatlas-lab';
 
@@ -11,6 +11,8 @@ export interface LabNode extends NodePlan {
   state: NodeState;
   /** null for styles without a BGP daemon (flannel) */
   bgp: 'running' | 'stopped' | null;
+  /** the BGP daemon the node runs; null without BGP (absent in labs made before it was recorded) */
+  daemon?: Daemon | null;
 }
 
 export interface LabState {
@@ -19,6 +21,8 @@ export interface LabState {
   timers: Timers;
   /** calico: index of the node acting as route reflector, or null for a full mesh */
   routeReflector: number | null;
+  /** calico `--daemons`: node i runs daemons[(i - 1) % length]; absent: the style's own daemon */
+  daemons?: Daemon[];
   podsPerNode: number;
   createdAt: string;
   nextIndex: number;
@@ -59,6 +63,11 @@ export function saveState(state: LabState): void {
 
 export function removeLabDir(lab: string): void {
   rmSync(labDir(lab), { recursive: true, force: true });
+}
+
+/** The node's BGP daemon: as recorded, else (labs made before it was recorded) the style's. */
+export function daemonOf(state: LabState, node: LabNode): Daemon | null {
+  return node.daemon === undefined ? defaultDaemon(state.style) : node.daemon;
 }
 
 export function findNode(state: LabState, name: string): LabNode {

@@ -1,37 +1,14 @@
-// Calico (BGP mode, BIRD): a cali veth per pod with a /32 route, proxy ARP for 169.254.1.1,
-// the node's block as a blackhole, other blocks learned over a BGP mesh or via a route reflector.
+// Calico (BGP mode): a cali veth per pod with a /32 route, proxy ARP for 169.254.1.1, the node's
+// block as a blackhole, other blocks learned over a BGP mesh or via a route reflector. Calico runs
+// BIRD; `--daemons` puts GoBGP or FRR on some nodes instead (speakers.ts), all in one mesh.
 import { inParallel } from '../exec.js';
-import {
-  birdProtocols,
-  birdSocket,
-  reconfigureBird,
-  startBird,
-  stopBirdGracefully,
-  writeBirdConfig,
-  type BirdPeer,
-} from '../bird.js';
 import { createPod, sysctl } from '../netns.js';
-import { stopNamed } from '../processes.js';
-import type { LabNode, LabState } from '../state.js';
+import { SPEAKERS, type Speaker } from '../speakers.js';
+import { daemonOf, type LabNode, type LabState } from '../state.js';
 import { announcing, type StyleDriver } from './driver.js';
 
-function peersOf(state: LabState, node: LabNode): { peers: BirdPeer[]; mesh: boolean; isReflector: boolean } {
-  const others = state.nodes.filter((n) => n.name !== node.name);
-  const rr = state.routeReflector === null ? undefined : state.nodes.find((n) => n.index === state.routeReflector);
-  if (!rr) return { peers: others.map((n) => ({ ip: n.underlayIp })), mesh: true, isReflector: false };
-  if (rr.name === node.name) {
-    return { peers: others.map((n) => ({ ip: n.underlayIp, rrClient: true })), mesh: false, isReflector: true };
-  }
-  return { peers: [{ ip: rr.underlayIp }], mesh: false, isReflector: false };
-}
-
-function writeConfig(state: LabState, node: LabNode): void {
-  writeBirdConfig(state.name, node.name, {
-    routerId: node.underlayIp,
-    block: node.podCidr,
-    timers: state.timers,
-    ...peersOf(state, node),
-  });
+function speaker(state: LabState, node: LabNode): Speaker {
+  return SPEAKERS[daemonOf(state, node) ?? 'bird'];
 }
 
 /** With a route reflector, a client learns every block through it; without one, from each node. */
@@ -56,47 +33,35 @@ export const calico: StyleDriver = {
       settings[`net.ipv4.neigh.${pod.hostVeth}.proxy_delay`] = 0;
     }
     await sysctl(node.namespace, settings);
-    writeConfig(state, node);
-    await startBird(state.name, node.name, node.namespace);
+    await speaker(state, node).start(state, node);
   },
 
   async syncCluster(state) {
     await inParallel(
       state.nodes.filter((n) => n.state === 'up'),
       4,
-      async (node) => {
-        writeConfig(state, node);
-        if (node.bgp === 'running') await reconfigureBird(state.name, node.name);
-      },
+      async (node) => speaker(state, node).sync(state, node),
     );
   },
 
   async withdraw(state, node) {
-    await stopBirdGracefully(state.name, node.name, node.namespace);
+    await speaker(state, node).stop(state, node, false);
   },
 
   async stopBgp(state, node, kill) {
-    if (kill) await stopNamed(node.namespace, 'bird', 'SIGKILL');
-    else await stopBirdGracefully(state.name, node.name, node.namespace);
+    await speaker(state, node).stop(state, node, kill);
   },
 
   async startBgp(state, node) {
-    writeConfig(state, node);
-    await startBird(state.name, node.name, node.namespace);
+    await speaker(state, node).start(state, node);
   },
 
   async bgpPeers(state, node) {
-    const protos = await birdProtocols(state.name, node.name);
-    return protos
-      .filter((p) => p.proto === 'BGP')
-      .map((p) => ({
-        peer: p.name.replace(/^(Mesh|Node)_/, '').replace(/_/g, '.'),
-        state: (p.info.split(' ')[0] ?? '').toLowerCase(),
-      }));
+    return speaker(state, node).sessions(state, node);
   },
 
   bgpControl(state, node) {
-    return { daemon: 'bird', socket: birdSocket(state.name, node.name) };
+    return speaker(state, node).control(state, node);
   },
 
   podRoutes(state, node) {

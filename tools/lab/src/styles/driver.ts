@@ -1,9 +1,12 @@
 // What each CNI style provides to the lab orchestrator.
+import type { BgpControl } from '../speakers.js';
 import type { LabNode, LabState } from '../state.js';
 
 export interface RequiredTool {
   command: string;
   debianPackage: string;
+  /** where the package puts it when that is not on PATH (FRR's daemons: /usr/lib/frr) */
+  dir?: string;
 }
 
 export interface BgpPeerState {
@@ -25,8 +28,8 @@ export interface StyleDriver {
   startBgp(state: LabState, node: LabNode): Promise<void>;
   /** Session states as the node's daemon reports them; [] for styles without BGP. */
   bgpPeers(state: LabState, node: LabNode): Promise<BgpPeerState[]>;
-  /** How peers reach the daemon: its control socket or API address. */
-  bgpControl(state: LabState, node: LabNode): { daemon: string; socket?: string; api?: string } | null;
+  /** How peers reach the daemon: its control socket, API address or vty socket directory. */
+  bgpControl(state: LabState, node: LabNode): BgpControl | null;
   /** Routes (destination -> gateway or device) a node must hold to reach every other node's pods. */
   podRoutes(state: LabState, node: LabNode): Map<string, string>;
 }

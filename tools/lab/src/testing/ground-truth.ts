@@ -82,6 +82,7 @@ export async function processesMatching(needle: string): Promise<string[]> {
   return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo'));
 }
 
-export function commandAvailable(cmd: string): boolean {
-  return ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(`${d}/${cmd}`));
+/** `dir`: where a package keeps a program off PATH (FRR's daemons are in /usr/lib/frr). */
+export function commandAvailable(cmd: string, dir?: string): boolean {
+  return ['/usr/sbin', '/usr/bin', '/sbin', '/bin', ...(dir ? [dir] : [])].some((d) => existsSync(`${d}/${cmd}`));
 }

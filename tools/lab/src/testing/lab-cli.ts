@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { FRR_DAEMON_DIR } from '../frr.js';
 import type { LabStatus } from '../lab.js';
 import { commandAvailable } from './ground-truth.js';
 
@@ -25,7 +26,7 @@ export async function labStatus(name: string): Promise<LabStatus> {
 export function labPrerequisites(): string[] {
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push('root');
-  const tools: [string, string][] = [
+  const tools: [string, string, string?][] = [
     ['ip', 'iproute2'],
     ['bridge', 'iproute2'],
     ['ipset', 'ipset'],
@@ -33,9 +34,13 @@ export function labPrerequisites(): string[] {
     ['birdc', 'bird2'],
     ['gobgpd', 'gobgpd'],
     ['gobgp', 'gobgpd'],
+    ['vtysh', 'frr'],
+    ['zebra', 'frr', FRR_DAEMON_DIR],
+    ['staticd', 'frr', FRR_DAEMON_DIR],
+    ['bgpd', 'frr', FRR_DAEMON_DIR],
     ['ping', 'iputils-ping'],
   ];
-  for (const [cmd, pkg] of tools) if (!commandAvailable(cmd)) missing.push(`${cmd} (Debian package ${pkg})`);
+  for (const [cmd, pkg, dir] of tools) if (!commandAvailable(cmd, dir)) missing.push(`${cmd} (Debian package ${pkg})`);
   return missing;
 }
 
