@@ -1,6 +1,18 @@
 // A typed client for the API's REST endpoints (README "API"). Times go out as ISO 8601; a failed
 // request throws an ApiError that carries the API's own message (a 400 names the bad parameter).
-import type { Alert, AlertRule, AlertState, ChecksResult, Fact, FactChange, FactKind, NodeEvent, NodeSummary, Topology } from '@netatlas/wire/core';
+import type {
+  Alert,
+  AlertRule,
+  AlertState,
+  ChecksResult,
+  Fact,
+  FactChange,
+  FactKind,
+  KubernetesHealthStatus,
+  NodeEvent,
+  NodeSummary,
+  Topology,
+} from '@netatlas/wire/core';
 
 export interface Health {
   version: string;
@@ -147,6 +159,11 @@ export class RestClient {
 
   health(signal?: AbortSignal): Promise<Health> {
     return this.get('/api/health', signal);
+  }
+
+  /** The API's Kubernetes source: mode, server, state (off, syncing, synced, failing), error, since, lastSyncAt. */
+  kubernetesHealth(signal?: AbortSignal): Promise<KubernetesHealthStatus> {
+    return this.get('/api/kubernetes/health', signal);
   }
 
   async nodes(signal?: AbortSignal): Promise<NodeSummary[]> {

@@ -16,6 +16,7 @@ import { TopologyView } from '../views/topology/topology-view.js';
 import type { View, ViewContext } from '../views/view.js';
 import { alertsBadge } from './alerts-badge.js';
 import { connectionIndicator } from './connection-indicator.js';
+import { kubernetesStatus } from './kubernetes-status.js';
 import { TimeControlView } from './time-control-view.js';
 
 export class App {
@@ -52,8 +53,17 @@ export class App {
     this.time = new TimeControlView(this.route, (t) => this.setTime(t));
     const conn = connectionIndicator();
     conn.update(live.state);
-    live.onState((s) => conn.update(s));
-    root.replaceChildren(h('header', { class: 'app-header' }, h('a', { class: 'brand', href: '#/topology' }, 'netatlas'), nav, this.time.element, h('span', { class: 'spacer' }), conn.element), this.main);
+    // the Kubernetes source, shown only when it is configured and not in sync
+    const kube = kubernetesStatus(rest);
+    live.onState((s) => {
+      if (s.status === 'live' && conn.element.dataset['state'] !== 'live') kube.refresh();
+      conn.update(s);
+      kube.render();
+    });
+    root.replaceChildren(
+      h('header', { class: 'app-header' }, h('a', { class: 'brand', href: '#/topology' }, 'netatlas'), nav, this.time.element, h('span', { class: 'spacer' }), kube.element, conn.element),
+      this.main,
+    );
     window.addEventListener('hashchange', () => this.apply(parseHash(location.hash)));
     this.apply(this.route);
   }
