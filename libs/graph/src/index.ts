@@ -7,3 +7,4 @@ export * from './topology-incremental.js';
 export * from './forwarding.js';
 export * from './bgp-paths.js';
 export * from './pod-ranges.js';
+export * from './evidence.js';

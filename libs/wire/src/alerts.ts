@@ -1,24 +1,39 @@
-// Alerts (issue 6): rules evaluated by the API over the expected-state findings, BGP sessions and
-// node lifecycle; each alert goes pending -> firing -> resolved and is kept in Postgres. Symptoms of
-// one failing node are grouped under a root-cause alert (`rootId`). Shared with the web app.
+// Alerts: rules evaluated by the API over the expected-state findings, the nodes' evidence (daemon
+// readers, underlay links, BGP sessions) and node lifecycle; each alert goes pending -> firing ->
+// resolved and is kept in Postgres. Symptoms are grouped under the root cause on their path
+// (`rootId`, with the history in `causes`). Shared with the web app.
 
 export const ALERT_RULES = [
-  /** a node is unreachable from the others (routes and sessions to it lost): the root cause */
+  // root causes: each claimed on evidence, named in its summary
+  /** a node's collector is lost and the other nodes lost their BGP sessions or routes to it */
   'NodeUnreachable',
-  /** A has no route to B's pods while B is alive */
+  /** a node's collector stopped reporting */
+  'CollectorLost',
+  /** an interface holding a node's own address is down */
+  'UnderlayDown',
+  /** a node's BGP daemon does not answer (its reader says the daemon or its socket is gone) */
+  'BgpDaemonDown',
+  /** a BGP session is down between two nodes that are otherwise healthy */
+  'BgpPeeringDown',
+  /** the Kubernetes API the API watches cannot be synced */
+  'KubernetesUnavailable',
+  /** a node left the cluster on purpose (informational) */
+  'NodeLeft',
+  // symptoms: grouped under the root cause on their path, or alone
+  /** A does not deliver B's pod range towards B while B is alive */
   'RouteLoss',
-  /** a route to a node that left, or via the wrong next hop */
+  /** a node does not deliver one of its own pods (its /32, or the bridge route, is gone) */
+  'PodRouteMissing',
+  /** a route into a pod range no live node holds (a node that left, an unknown gateway) */
   'StaleRoute',
   /** a BGP session not Established for longer than `for` */
   'BgpSessionDown',
-  /** a node's collector stopped reporting */
-  'CollectorLost',
   /** kube-router's ipsets disagree with the cluster's pod CIDRs and node IPs */
   'IpsetDrift',
   /** a pod or tunnel MTU the underlay cannot carry once encapsulated */
   'MtuMismatch',
-  /** a node left the cluster on purpose (informational) */
-  'NodeLeft',
+  /** a pod's address lies outside its node's pod bridge subnets */
+  'PodAddressOutsideRange',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
@@ -43,8 +58,13 @@ export interface Alert {
   /** when it started firing (null while pending, or if it cleared before `for` ran out) */
   firedAt: string | null;
   resolvedAt: string | null;
-  /** the root-cause alert this one is a symptom of */
+  /** the root-cause alert this one is a symptom of now */
   rootId: string | null;
+  /**
+   * every root cause it was grouped under, oldest first: a symptom whose root resolves keeps this
+   * history ("caused by #12 until 14:02") and is grouped under another open cause or stands alone
+   */
+  causes: AlertCause[];
   /** for a root cause: how many symptom alerts it groups now */
   symptoms: number;
   /** the window of changes that caused it and that cleared it (links to /api/diff) */
@@ -52,7 +72,22 @@ export interface Alert {
   clear: { from: string; to: string } | null;
 }
 
-/** Sent to browsers on /live and recorded for receivers when an alert changes state. */
+/** One spell of a symptom under a root cause. */
+export interface AlertCause {
+  rootId: string;
+  rule: AlertRule;
+  fingerprint: string;
+  summary: string;
+  from: string;
+  /** null while it still is */
+  to: string | null;
+}
+
+/**
+ * Sent to browsers on /live and recorded for receivers when an alert changes state. `from` equal
+ * to `to` is a regrouping: the alert moved under another root cause (or out of one), or a root's
+ * count of symptoms changed; receivers are not notified of those.
+ */
 export interface AlertTransition {
   alert: Alert;
   from: AlertState | null;

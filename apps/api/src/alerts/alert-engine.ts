@@ -16,11 +16,11 @@ import { LiveHub } from '../live/live-hub.js';
 import { ChangePoster, startWorkerThread } from '../live/worker-thread.js';
 import { NOTIFIER, type AlertNotifier } from '../notify/notice.js';
 import { AlertStore } from './alert-store.js';
-import type { FromChecksWorker, KubeNodeInput, ToChecksWorker } from './checks-worker.js';
-import { evaluateRules, type NodeSignal } from './rules.js';
+import type { FromChecksWorker, KubeInput, ToChecksWorker } from './checks-worker.js';
+import { evaluateRules, type KubeSignal, type NodeSignal } from './rules.js';
 
-/** What the checks read: what the topology reads, plus kube-router's ipsets. */
-export const CHECK_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'node', 'ipset', 'ipsetMember'];
+/** What the checks read: what the topology reads, plus kube-router's ipsets and the daemons' origins. */
+export const CHECK_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'bgpOrigin', 'node', 'ipset', 'ipsetMember'];
 
 /** the longest pause between two evaluations that the CPU budget may impose */
 const MAX_BACKOFF_MS = 3000;
@@ -83,6 +83,16 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
     this.live.onNodeEvent((event, status) => this.onNodeEvent(event, status));
     this.kube?.onNode((change, node) => {
       if (change === 'deleted') this.departed.set(node.name, Date.now());
+      this.dirty = true;
+    });
+    // pods (their addresses are what each node must deliver), Calico's blocks and the source's health
+    this.kube?.onPod(() => {
+      this.dirty = true;
+    });
+    this.kube?.onBlockAffinity(() => {
+      this.dirty = true;
+    });
+    this.kube?.onHealth(() => {
       this.dirty = true;
     });
     this.timer = setInterval(() => void this.tick(), this.config.alerts.evalMs);
@@ -173,7 +183,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       this.worker = null;
       this.loaded = false;
       this.lastChecks = null;
-      for (const resolve of this.waiting.values()) resolve({ type: 'evaluated', id: -1, ms: 0, findings: [], totalFindings: 0, expected: [], sessions: [], uplinksDown: [], error: error.message });
+      for (const resolve of this.waiting.values()) resolve({ type: 'evaluated', id: -1, ms: 0, findings: [], totalFindings: 0, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: error.message });
       this.waiting.clear();
     });
     return worker;
@@ -201,14 +211,30 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** What the checks read besides the worker's facts: the live nodes and Kubernetes' nodes. */
-  private checkInputs(): { live: string[]; kubernetes: KubeNodeInput[] | null; key: string } {
+  /** What the checks read besides the worker's facts: the live nodes and what Kubernetes says. */
+  private checkInputs(): { live: string[]; kubernetes: KubeInput | null; key: string } {
     const live = [...this.nodes.values()].filter((n) => n.status !== 'left' && !this.departed.has(n.name)).map((n) => n.name);
-    const kubernetes: KubeNodeInput[] | null =
-      this.kube && this.kube.mode !== 'off' && this.kube.synced
-        ? this.kube.nodes().map((n) => ({ name: n.name, addresses: n.internalIPs, podCidrs: n.podCIDRs }))
+    const kube = this.kube;
+    const kubernetes: KubeInput | null =
+      kube && kube.mode !== 'off' && kube.synced
+        ? {
+            nodes: kube.nodes().map((n) => ({ name: n.name, addresses: n.internalIPs, podCidrs: n.podCIDRs })),
+            pods: kube
+              .pods()
+              .filter((p) => !p.hostNetwork && p.phase === 'Running' && p.node !== '' && p.ips.length > 0)
+              .map((p) => ({ namespace: p.namespace, name: p.name, node: p.node, ips: p.ips, hostNetwork: false, phase: p.phase }))
+              .sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1)),
+            blocks: kube.blockAffinities().map((b) => ({ node: b.node, cidr: b.cidr })),
+          }
         : null;
     return { live, kubernetes, key: JSON.stringify([live, kubernetes]) };
+  }
+
+  /** The Kubernetes source for the rules: null when off. */
+  private kubeSignal(): KubeSignal | null {
+    if (!this.kube || this.kube.mode === 'off') return null;
+    const h = this.kube.health();
+    return h.state === 'off' ? null : { state: h.state, error: h.error, server: this.kube.server };
   }
 
   private runChecks(inputs = this.checkInputs()): Promise<Extract<FromChecksWorker, { type: 'evaluated' }>> {
@@ -260,8 +286,8 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
         nodes: this.nodeSignals(result.expected, now.getTime()),
         findings: result.findings,
         expected: result.expected,
-        sessions: result.sessions,
-        uplinksDown: result.uplinksDown,
+        evidence: result.evidence,
+        kubernetes: this.kubeSignal(),
         nodeLeftShowMs: this.config.alerts.nodeLeftShowMs,
       });
       // the changes that caused (or cleared) what is new came since the previous evaluation
@@ -277,7 +303,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       this.lastEval = now.getTime();
       this.lastError = null;
       if (transitions.length) {
-        for (const t of transitions) if (t.to !== 'pending') this.log.log(`${t.to}: ${t.alert.fingerprint}: ${t.alert.summary}`);
+        for (const t of transitions) if (t.to !== 'pending' && t.from !== t.to) this.log.log(`${t.to}: ${t.alert.fingerprint}: ${t.alert.summary}`);
         this.live.alerts(transitions);
         notifier?.kick();
       }

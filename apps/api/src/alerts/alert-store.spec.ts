@@ -111,6 +111,45 @@ describe('AlertStore', () => {
     await store.apply([], new Date(t0 + 20_000), forMs, window(t0 + 20_000), null);
   });
 
+  it('a symptom whose root resolves keeps its cause history, stands alone, and joins the next root; each move is a regrouping for browsers, not a notice', async () => {
+    const store = new AlertStore(pool);
+    await store.load();
+    const t0 = Date.parse('2026-11-25T18:00:00Z');
+    const at = (ms: number) => new Date(t0 + ms);
+    const rr = cond('BgpDaemonDown', { node: 'rr', daemon: 'bird' });
+    const peering = cond('BgpPeeringDown', { node: 'c1', peer: 'rr' });
+    const labels = { node: 'c1', peer: 'c2', prefix: '10.241.2.0/24' };
+    const underRr = cond('RouteLoss', labels, rr);
+    await store.apply([rr, underRr], at(0), forMs, window(t0), null);
+    await store.apply([rr, underRr], at(10_000), forMs, window(t0 + 10_000), null);
+    const rrId = store.openAlerts().find((x) => x.fingerprint === rr.fingerprint)!.id;
+
+    // the root resolves, the symptom still holds: it stands alone, and says what it was caused by until when
+    const alone = await store.apply([cond('RouteLoss', labels)], at(20_000), forMs, window(t0 + 20_000), null);
+    const symptom = store.openAlerts().find((x) => x.fingerprint === underRr.fingerprint)!;
+    expect(symptom).toMatchObject({ state: 'firing', rootId: null });
+    expect(symptom.causes).toEqual([{ rootId: rrId, rule: 'BgpDaemonDown', fingerprint: rr.fingerprint, summary: rr.summary, from: at(0).toISOString(), to: at(20_000).toISOString() }]);
+    expect(alone.transitions.map((t) => `${t.alert.rule}:${t.from}->${t.to}`).sort()).toEqual(['BgpDaemonDown:firing->resolved', 'RouteLoss:firing->firing']);
+    // the root's resolution is notified (with the symptom as it now is); the regrouping itself is not
+    expect(alone.notices.map((n) => `${n.groupKey}:${n.status}`)).toEqual([`${rr.fingerprint}:resolved`]);
+
+    // another cause appears on its path: it joins it; the root's count of symptoms moves too
+    const next = await store.apply([peering, cond('RouteLoss', labels, peering)], at(25_000), forMs, window(t0 + 25_000), null);
+    const peeringId = store.openAlerts().find((x) => x.fingerprint === peering.fingerprint)!.id;
+    const moved = store.openAlerts().find((x) => x.fingerprint === underRr.fingerprint)!;
+    expect(moved.rootId).toBe(peeringId);
+    expect(moved.causes.map((c) => [c.rootId, c.to])).toEqual([[rrId, at(20_000).toISOString()], [peeringId, null]]);
+    expect(next.transitions.map((t) => `${t.alert.rule}:${t.from}->${t.to}`).sort()).toEqual(['BgpPeeringDown:null->pending', 'RouteLoss:firing->firing']);
+    expect(next.notices).toEqual([]);
+    // the history is in Postgres too, closed when the symptom resolves
+    await store.apply([], at(30_000), forMs, window(t0 + 30_000), null);
+    const [stored] = await store.query({ from: at(0), to: at(40_000), rule: 'RouteLoss', node: 'c1', limit: 10 });
+    expect(stored?.causes.map((c) => [c.rule, c.from, c.to])).toEqual([
+      ['BgpDaemonDown', at(0).toISOString(), at(20_000).toISOString()],
+      ['BgpPeeringDown', at(25_000).toISOString(), at(30_000).toISOString()],
+    ]);
+  });
+
   it('a cluster-wide failure (200 roots, 39,800 symptoms) is applied in one transaction, quickly', async () => {
     const store = new AlertStore(pool);
     await store.load();

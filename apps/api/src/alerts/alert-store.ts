@@ -1,6 +1,6 @@
 // Alerts in Postgres: the open ones (pending, firing) are kept in memory too; each evaluation's
 // transitions are written in one transaction together with the notices for the receivers.
-import type { Alert, AlertRule, AlertSeverity, AlertState, AlertTransition } from '@netatlas/wire';
+import type { Alert, AlertCause, AlertRule, AlertSeverity, AlertState, AlertTransition } from '@netatlas/wire';
 import type pg from 'pg';
 import type { AlertNotice } from '../notify/notice.js';
 import type { Condition } from './rules.js';
@@ -19,10 +19,22 @@ interface AlertRow {
   root_id: string | null;
   cause: { from: string; to: string } | null;
   clear: { from: string; to: string } | null;
+  causes: AlertCause[];
   symptoms?: string | number;
 }
 
-const COLUMNS = 'id, fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, resolved_at, root_id, cause, clear';
+const COLUMNS = 'id, fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, resolved_at, root_id, cause, clear, causes';
+
+/** The history with its open spell closed at `at` (a symptom left its root, or resolved). */
+function closeCauses(causes: readonly AlertCause[], at: string): AlertCause[] {
+  return causes.map((c) => (c.to === null ? { ...c, to: at } : c));
+}
+
+/** The history after the symptom moved under `root` (or out of any) at `at`. */
+function regroup(causes: readonly AlertCause[], root: AlertRow | undefined, at: string): AlertCause[] {
+  const closed = closeCauses(causes, at);
+  return root ? [...closed, { rootId: String(root.id), rule: root.rule, fingerprint: root.fingerprint, summary: root.summary, from: at, to: null }] : closed;
+}
 
 /** root id -> how many open alerts it groups */
 function symptomCounts(rows: Iterable<AlertRow>): Map<string, number> {
@@ -47,6 +59,7 @@ export function alertOf(row: AlertRow, symptoms = Number(row.symptoms ?? 0)): Al
     symptoms,
     cause: row.cause,
     clear: row.clear,
+    causes: row.causes ?? [],
   };
 }
 
@@ -107,6 +120,8 @@ export class AlertStore {
     enqueue: ((client: pg.PoolClient, notice: AlertNotice) => Promise<void>) | null,
   ): Promise<ApplyResult> {
     const wanted = new Map(conditions.map((c) => [c.fingerprint, c]));
+    const nowIso = now.toISOString();
+    const countsBefore = symptomCounts(this.open.values());
     const client = await this.pool.connect();
     let broken = false;
     const next = new Map(this.open);
@@ -117,8 +132,10 @@ export class AlertStore {
       const gone = [...this.open.values()].filter((r) => !wanted.has(r.fingerprint));
       if (gone.length) {
         const { rows } = await client.query<AlertRow>(
-          `UPDATE alerts SET state = 'resolved', resolved_at = $2, clear = $3 WHERE id = ANY($1::bigint[]) RETURNING ${COLUMNS}`,
-          [gone.map((r) => r.id), now, window],
+          `UPDATE alerts a SET state = 'resolved', resolved_at = $2, clear = $3, causes = u.causes
+           FROM unnest($1::bigint[], $4::jsonb[]) AS u(id, causes)
+           WHERE a.id = u.id RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}`,
+          [gone.map((r) => r.id), now, window, gone.map((r) => JSON.stringify(closeCauses(r.causes ?? [], nowIso)))],
         );
         for (const row of rows) {
           transitions.push({ row, from: this.open.get(row.fingerprint)?.state ?? 'firing', to: 'resolved' });
@@ -128,8 +145,8 @@ export class AlertStore {
       // start what is new, fire what held long enough: roots first, so symptoms can point at them
       const passes = [conditions.filter((c) => c.rootFingerprint === null), conditions.filter((c) => c.rootFingerprint !== null)];
       for (const pass of passes) {
-        const inserts: Array<{ c: Condition; rootId: string | null; firing: boolean }> = [];
-        const updates: Array<{ row: AlertRow; fire: boolean; rootId: string | null; summary: string }> = [];
+        const inserts: Array<{ c: Condition; rootId: string | null; firing: boolean; causes: AlertCause[] }> = [];
+        const updates: Array<{ row: AlertRow; fire: boolean; rootId: string | null; summary: string; causes: AlertCause[] }> = [];
         for (const c of pass) {
           const root = c.rootFingerprint ? next.get(c.rootFingerprint) : undefined;
           const rootId = root?.id ?? null;
@@ -139,19 +156,21 @@ export class AlertStore {
           const rootPending = root?.state === 'pending';
           const row = next.get(c.fingerprint);
           if (!row) {
-            inserts.push({ c, rootId, firing: forMs[c.rule] <= 0 && !rootPending });
+            inserts.push({ c, rootId, firing: forMs[c.rule] <= 0 && !rootPending, causes: regroup([], root, nowIso) });
             continue;
           }
           const fire = row.state === 'pending' && !rootPending && now.getTime() - row.starts_at.getTime() >= forMs[c.rule];
-          if (fire || row.root_id !== rootId || row.summary !== c.summary) updates.push({ row, fire, rootId, summary: c.summary });
+          const moved = row.root_id !== rootId;
+          const causes = moved ? regroup(row.causes ?? [], root, nowIso) : (row.causes ?? []);
+          if (fire || moved || row.summary !== c.summary) updates.push({ row, fire, rootId, summary: c.summary, causes });
         }
         if (inserts.length) {
           const { rows } = await client.query<AlertRow>(
-            `INSERT INTO alerts (fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, root_id, cause)
+            `INSERT INTO alerts (fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, root_id, cause, causes)
              SELECT u.fingerprint, u.rule, u.severity, u.labels::jsonb, u.summary, u.state::alert_state, $7,
-                    CASE WHEN u.state = 'firing' THEN $7::timestamptz END, u.root_id, $8
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $9::bigint[])
-               AS u(fingerprint, rule, severity, labels, summary, state, root_id)
+                    CASE WHEN u.state = 'firing' THEN $7::timestamptz END, u.root_id, $8, u.causes
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $9::bigint[], $10::jsonb[])
+               AS u(fingerprint, rule, severity, labels, summary, state, root_id, causes)
              RETURNING ${COLUMNS}`,
             [
               inserts.map((i) => i.c.fingerprint),
@@ -163,6 +182,7 @@ export class AlertStore {
               now,
               window,
               inserts.map((i) => i.rootId),
+              inserts.map((i) => JSON.stringify(i.causes)),
             ],
           );
           for (const row of rows) {
@@ -175,15 +195,24 @@ export class AlertStore {
           const { rows } = await client.query<AlertRow>(
             `UPDATE alerts a SET state = CASE WHEN u.fire THEN 'firing'::alert_state ELSE a.state END,
                                  fired_at = CASE WHEN u.fire THEN $5::timestamptz ELSE a.fired_at END,
-                                 root_id = u.root_id, summary = u.summary
-             FROM unnest($1::bigint[], $2::bool[], $3::bigint[], $4::text[]) AS u(id, fire, root_id, summary)
+                                 root_id = u.root_id, summary = u.summary, causes = u.causes
+             FROM unnest($1::bigint[], $2::bool[], $3::bigint[], $4::text[], $6::jsonb[], $7::bigint[]) AS u(id, fire, root_id, summary, causes, old_root)
              WHERE a.id = u.id
-             RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, u.fire AS fired_now`,
-            [updates.map((u) => u.row.id), updates.map((u) => u.fire), updates.map((u) => u.rootId), updates.map((u) => u.summary), now],
+             RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, u.fire AS fired_now, a.root_id IS DISTINCT FROM u.old_root AS moved`,
+            [
+              updates.map((u) => u.row.id),
+              updates.map((u) => u.fire),
+              updates.map((u) => u.rootId),
+              updates.map((u) => u.summary),
+              now,
+              updates.map((u) => JSON.stringify(u.causes)),
+              updates.map((u) => u.row.root_id),
+            ],
           );
-          for (const { fired_now: firedNow, ...row } of rows as Array<AlertRow & { fired_now: boolean }>) {
+          for (const { fired_now: firedNow, moved, ...row } of rows as Array<AlertRow & { fired_now: boolean; moved: boolean }>) {
             next.set(row.fingerprint, row);
             if (firedNow) transitions.push({ row, from: 'pending', to: 'firing' });
+            else if (moved) transitions.push({ row, from: row.state, to: row.state });
           }
         }
       }
@@ -192,6 +221,11 @@ export class AlertStore {
       await client.query('COMMIT');
       this.open = next;
       const counts = symptomCounts(next.values());
+      // a root whose count of symptoms changed is regrouped too (browsers show the count)
+      const touched = new Set(transitions.map((t) => t.row.id));
+      for (const row of next.values()) {
+        if (!touched.has(row.id) && (countsBefore.get(row.id) ?? 0) !== (counts.get(row.id) ?? 0)) transitions.push({ row, from: row.state, to: row.state });
+      }
       return {
         transitions: transitions.map((t) => ({ alert: alertOf(t.row, counts.get(t.row.id) ?? 0), from: t.from, to: t.to, at: now.toISOString() })),
         notices,
@@ -217,7 +251,7 @@ export class AlertStore {
     const groupOf = (row: AlertRow): AlertRow => (row.root_id !== null ? (byId.get(row.root_id) ?? row) : row);
     const groups = new Map<string, { root: AlertRow; transitions: typeof transitions }>();
     for (const t of transitions) {
-      if (t.to === 'pending' || (t.to === 'resolved' && t.row.fired_at === null)) continue;
+      if (t.to === 'pending' || t.from === t.to || (t.to === 'resolved' && t.row.fired_at === null)) continue;
       const root = groupOf(t.row);
       const g = groups.get(root.id) ?? { root, transitions: [] };
       g.transitions.push(t);

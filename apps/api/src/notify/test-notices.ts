@@ -29,6 +29,7 @@ export function testAlert(
     cause: { from: '2026-11-23T09:59:59.000Z', to: '2026-11-23T10:00:00.000Z' },
     clear: state === 'resolved' ? { from: '2026-11-23T10:04:59.000Z', to: '2026-11-23T10:05:00.000Z' } : null,
     ...over,
+    causes: over.causes ?? [],
     state,
   };
 }

@@ -24,6 +24,7 @@ export function alert(spec: AlertSpec): Alert {
     cause: { from: '2026-11-23T14:59:58.000Z', to: startsAt },
     clear: null,
     ...spec,
+    causes: spec.causes ?? [],
     labels,
     state,
     startsAt,

@@ -49,7 +49,7 @@ describe('findings per node, from /api/checks of real broken labs', () => {
   });
 
   it('orders by type (routes, ipsets, MTU), then subject by address', () => {
-    const f = (type: Finding['type'], subject: string): Finding => ({ type, node: 'n', peer: null, subject, key: `${type}|n||${subject}`, message: '', expected: null, actual: null });
+    const f = (type: Finding['type'], subject: string): Finding => ({ type, node: 'n', peer: null, subject, key: `${type}|n||${subject}`, message: '', expected: null, actual: null, dependsOn: { nodes: ['n'], sessions: [] } });
     const sorted = [f('mtu-mismatch', 'eth0'), f('route-missing', '10.233.10.0/24'), f('ipset-extra', 'set 10.0.0.1'), f('route-missing', '10.233.9.0/24')].sort(compareFindings);
     expect(sorted.map((x) => x.subject)).toEqual(['10.233.9.0/24', '10.233.10.0/24', 'set 10.0.0.1', 'eth0']);
   });

@@ -12,6 +12,8 @@ export const FINDING_TITLES: Record<FindingType, string> = {
   'ipset-missing': 'ipset member missing',
   'ipset-extra': 'ipset member extra',
   'mtu-mismatch': 'MTU mismatch',
+  'pod-route-missing': 'pod not delivered',
+  'pod-address-outside-range': 'pod address outside range',
 };
 
 const TYPE_ORDER = new Map<string, number>(FINDING_TYPES.map((t, i) => [t, i]));
