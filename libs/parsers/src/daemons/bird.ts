@@ -39,14 +39,18 @@ const HEADER = /^name\s+proto\s+table\s+state\s+since\s+info\s*$/i;
 const TIME = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-interface Block {
+/** One protocol of `show protocols all`: its line, and the indented lines under it. */
+export interface BirdProtocolBlock {
   header: string;
   lineNo: number;
   name: string;
   proto: string;
+  /** the Table column: `---` for BGP in BIRD 2 (its channels name theirs), the table in BIRD 1 */
+  table: string;
   sinceTokens: string[];
   details: string[];
 }
+type Block = BirdProtocolBlock;
 
 /** The Since column: time only (within the last 20 hours), a date, or a date and a time. */
 function resolveSince(tokens: string[], now: Date, where: string): string {
@@ -76,7 +80,8 @@ function resolveSince(tokens: string[], now: Date, where: string): string {
   );
 }
 
-function splitBlocks(text: string): Block[] {
+/** The protocols of `show protocols all`, in BIRD's order (also read by the origins parser). */
+export function splitBlocks(text: string): Block[] {
   const all = splitLines(text);
   const headerAt = all.findIndex((l) => HEADER.test(l));
   if (headerAt < 0) {
@@ -104,9 +109,9 @@ function splitBlocks(text: string): Block[] {
     if (tokens.length < 5) {
       throw new ParseError(SOURCE, `line ${i + 1}: a protocol line needs name, proto, table, state and since: ${preview(l)}`);
     }
-    const [name = '', proto = ''] = tokens;
+    const [name = '', proto = '', table = ''] = tokens;
     const sinceTokens = tokens.slice(4, 6);
-    current = { header: l, lineNo: i + 1, name, proto, sinceTokens, details: [] };
+    current = { header: l, lineNo: i + 1, name, proto, table, sinceTokens, details: [] };
     blocks.push(current);
   }
   return blocks;

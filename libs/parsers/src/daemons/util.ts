@@ -116,3 +116,26 @@ export const STANDARD_BGP_STATES: Readonly<Record<string, BgpState>> = {
   openconfirm: 'openconfirm',
   established: 'established',
 };
+
+/**
+ * A prefix as a daemon prints it (`10.48.0.64/26`, `fd48:0:0:40::/122`) with its fact family, the
+ * address in canonical text (RFC 5952 for IPv6); null when it is not an IPv4 or IPv6 prefix (BIRD
+ * prints VPN, flow and ROA nets too).
+ */
+export function ipPrefix(text: string): { family: 'inet' | 'inet6'; prefix: string } | null {
+  const m = /^([0-9A-Fa-f:.]+)\/(\d{1,3})$/.exec(text);
+  if (!m) return null;
+  const [, addr = '', lenText = ''] = m;
+  const len = Number(lenText);
+  if (isIpv4(addr)) return len <= 32 ? { family: 'inet', prefix: `${addr}/${len}` } : null;
+  const v6 = canonicalIpv6(addr);
+  return v6 !== null && len <= 128 ? { family: 'inet6', prefix: `${v6}/${len}` } : null;
+}
+
+/** A next hop that says nothing: the unspecified address, which daemons print for their own paths. */
+export function announcedNexthop(v: string | null | undefined): string | null {
+  if (v === null || v === undefined || v === '' || v === '0.0.0.0') return null;
+  const v6 = canonicalIpv6(v);
+  if (v6 !== null) return v6 === '::' ? null : v6;
+  return v;
+}
