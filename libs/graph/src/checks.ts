@@ -509,7 +509,7 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
         if (!speaks.has(familyOf(c.ip.v))) continue; // no IPv6 expectation on a node without IPv6
         if (overlapsAny(a.cidrs, c)) continue; // a range A holds too is A's to deliver
         // the common case in one lookup, allocating nothing: every next hop a gateway B holds
-        const direct = straightTo(fib, c, owners, bName);
+        const direct = straightTo(ctx, fib, c, bName);
         if (direct !== null) {
           podRoutes.add(direct);
           continue;
@@ -527,7 +527,10 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
         // a finding: now the details
         const cidr = b.expected.podCidrs[i] ?? showPrefix(c);
         const expected = { dst: cidr, via: b.expected.addresses, vtep: b.expected.vtep };
-        const dependsOn = peerings.routeDependencies(name, bName);
+        const bgp = peerings.routeDependencies(name, bName);
+        // and every node the packets passed on the way (a gateway node, an ECMP branch's transit)
+        const transit = result.branches.flatMap((x) => x.steps.map((st) => st.node).concat(x.at)).filter((n) => n !== name && n !== bName && liveNames.has(n));
+        const dependsOn = { nodes: [...new Set([name, ...transit, ...bgp.nodes.slice(1)])], sessions: bgp.sessions };
         const path = walkSummary(result);
         const route = hit;
         if (route === null || parsePrefix(route.dst, route.family)?.len === 0) {

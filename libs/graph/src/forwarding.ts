@@ -89,8 +89,14 @@ export class Fib {
   readonly branchCache = new Map<RouteValue, Branch[]>();
   /** the routes `tables` holds, by table */
   private readonly held = new Map<string, RouteValue[]>();
+  /** addresses of this node on links that are down: what is sent to them is lost on the wire */
+  readonly downAddrs = new Set<IpKey>();
 
   constructor(readonly host: Host) {
+    for (const [ifname, addrs] of host.globalAddrs) {
+      if (linkUp(host.links.get(ifname))) continue;
+      for (const a of addrs) this.downAddrs.add(ipKey(a.ip));
+    }
     for (const n of host.neighs) {
       if (n.proxy) continue;
       const k = addrKey(n.address);
@@ -183,23 +189,35 @@ function vxlanTargets(fib: Fib, dev: LinkValue, gw: string | null): { vteps: str
 }
 
 /**
- * Whether the node sends `addr` onto the underlay: a route over a non-tunnel device, or (where the
- * facts lack the prefix route) an address on such a device whose subnet holds it.
+ * Why the node cannot send `addr` over the underlay (a route over a non-tunnel device, or, where
+ * the facts lack the prefix route, an address on such a device whose subnet holds it), or null
+ * when it can.
  */
-function underlayRouted(fib: Fib, addr: string): boolean {
+function underlayDrop(fib: Fib, addr: string): DropReason | null {
   const ip = parseIp(addr);
-  if (!ip) return false;
+  if (!ip) return 'no-underlay-route';
   const r = fib.lookup({ ip, len: ip.v === 4 ? 32 : 128 });
   if (r !== null) {
-    if (r.type !== 'unicast') return false;
-    const devs = r.nexthops.length > 0 ? r.nexthops.map((n) => n.dev) : [r.dev];
-    return devs.some((d) => d !== null && !TUNNEL_KINDS.has(fib.host.links.get(d)?.kind ?? ''));
+    if (r.type !== 'unicast') return 'no-underlay-route';
+    const hops = r.nexthops.length > 0 ? r.nexthops : [r];
+    const usable = hops.filter((n) => n.dev !== null && !TUNNEL_KINDS.has(fib.host.links.get(n.dev)?.kind ?? ''));
+    if (usable.length === 0) return 'no-underlay-route';
+    return usable.some((n) => !isDown(n.flags) && !isDown(r.flags) && linkUp(fib.host.links.get(n.dev ?? ''))) ? null : 'link-down';
   }
   for (const [ifname, addrs] of fib.host.globalAddrs) {
-    if (TUNNEL_KINDS.has(fib.host.links.get(ifname)?.kind ?? '')) continue;
-    for (const a of addrs) if (a.ip.v === ip.v && a.len < (ip.v === 4 ? 32 : 128) && ipKey(mask(a.ip, a.len)) === ipKey(mask(ip, a.len))) return true;
+    const link = fib.host.links.get(ifname);
+    if (TUNNEL_KINDS.has(link?.kind ?? '')) continue;
+    for (const a of addrs) {
+      if (a.ip.v === ip.v && a.len < (ip.v === 4 ? 32 : 128) && ipKey(mask(a.ip, a.len)) === ipKey(mask(ip, a.len))) return linkUp(link) ? null : 'link-down';
+    }
   }
-  return false;
+  return 'no-underlay-route';
+}
+
+/** Whether a link carries packets: up, or of unknown state with its lower layer up (as veths and tunnels show). */
+export function linkUp(l: LinkValue | undefined): boolean {
+  if (l === undefined) return true;
+  return l.operstate === 'UP' || (l.operstate === 'UNKNOWN' && (l.flags.includes('LOWER_UP') || !l.flags.includes('NO-CARRIER')));
 }
 
 /**
@@ -242,23 +260,31 @@ export function forwardOn(fib: Fib, dst: Prefix, owners: ReadonlyMap<IpKey, stri
  * when it does not (then `forwardOn` and `walk` tell the rest). Allocates nothing: the checks ask
  * this for every pair of nodes, and nearly always the answer is yes.
  */
-export function straightTo(fib: Fib, dst: Prefix, owners: ReadonlyMap<IpKey, string>, target: string): RouteValue | null {
+export function straightTo(ctx: WalkContext, fib: Fib, dst: Prefix, target: string): RouteValue | null {
   const route = fib.lookup(dst);
   if (route === null || route.type !== 'unicast') return null;
-  if (route.nexthops.length === 0) return straight(fib, route, route, owners, target) ? route : null;
-  for (const nh of route.nexthops) if (!straight(fib, route, nh, owners, target)) return null;
+  const into = ctx.fibs.get(target);
+  if (route.nexthops.length === 0) return straight(fib, route, route, ctx.owners, target, into) ? route : null;
+  for (const nh of route.nexthops) if (!straight(fib, route, nh, ctx.owners, target, into)) return null;
   return route;
 }
 
-function straight(fib: Fib, route: RouteValue, nh: { gateway: string | null; dev: string | null; flags: readonly string[] }, owners: ReadonlyMap<IpKey, string>, target: string): boolean {
+function straight(
+  fib: Fib,
+  route: RouteValue,
+  nh: { gateway: string | null; dev: string | null; flags: readonly string[] },
+  owners: ReadonlyMap<IpKey, string>,
+  target: string,
+  into: Fib | undefined,
+): boolean {
   if (nh.gateway === null || nh.dev === null || isDown(nh.flags) || (nh !== route && isDown(route.flags))) return false;
   const link = fib.host.links.get(nh.dev);
-  if (link === undefined || link.operstate === 'DOWN' || TUNNEL_KINDS.has(link.kind)) return false;
+  if (link === undefined || !linkUp(link) || TUNNEL_KINDS.has(link.kind)) return false;
   const k = addrKey(nh.gateway);
   if (k === null) return false;
   const n = fib.neighbors.get(nh.dev)?.get(k);
   if (n !== undefined && n.state.some((s) => BAD_NEIGH.has(s))) return false;
-  return ownerOfKey(owners, k) === target;
+  return ownerOfKey(owners, k) === target && !(into?.downAddrs.has(k) ?? false);
 }
 
 /** One next hop of a unicast route as a branch (one object, built once: this runs N x N times). */
@@ -279,21 +305,20 @@ function nexthopBranch(
   let innerMac: string | null = null;
   let neighbor: NeighValue | null = null;
   const link = nh.dev === null ? undefined : h.links.get(nh.dev);
-  if (isDown(nh.flags) || (nh !== route && isDown(route.flags)) || link?.operstate === 'DOWN') drop = 'link-down';
+  if (isDown(nh.flags) || (nh !== route && isDown(route.flags)) || (link !== undefined && !linkUp(link))) drop = 'link-down';
   else if (link?.kind === 'vxlan') {
     const x = vxlanTargets(fib, link, nh.gateway ?? single);
     neighbor = x.neighbor;
     const vtep = x.vteps[0];
     if (x.problem !== null || vtep === undefined) drop = x.problem ?? 'no-fdb';
-    else if (!underlayRouted(fib, vtep)) drop = 'no-underlay-route';
-    else [encap, innerMac, toAddress, toNode] = ['vxlan', neighbor?.lladdr ?? null, vtep, ownerOf(owners, vtep)];
+    else if ((drop = underlayDrop(fib, vtep)) === null) [encap, innerMac, toAddress, toNode] = ['vxlan', neighbor?.lladdr ?? null, vtep, ownerOf(owners, vtep)];
   } else if (link && TUNNEL_KINDS.has(link.kind)) {
     // a point-to-point tunnel: its remote end, else the gateway is the outer destination
     const remote = link.ipip?.remote ?? link.vxlan?.remote ?? nh.gateway;
     encap = 'tunnel';
     if (remote !== null && remote !== undefined) {
-      if (!underlayRouted(fib, remote)) drop = 'no-underlay-route';
-      else [toAddress, toNode] = [remote, ownerOf(owners, remote)];
+      drop = underlayDrop(fib, remote);
+      if (drop === null) [toAddress, toNode] = [remote, ownerOf(owners, remote)];
     }
   } else if (nh.gateway !== null) {
     const k = addrKey(nh.gateway);
@@ -355,6 +380,13 @@ export interface WalkContext {
 }
 
 const MAX_HOPS = 16;
+
+function receiverDown(ctx: WalkContext, node: string, address: string): boolean {
+  const fib = ctx.fibs.get(node);
+  if (fib === undefined || fib.downAddrs.size === 0) return false;
+  const k = addrKey(address);
+  return k !== null && fib.downAddrs.has(k);
+}
 const MAX_BRANCHES = 64;
 
 /**
@@ -377,7 +409,10 @@ export function walk(ctx: WalkContext, from: string, dst: Prefix, target: string
       else if (branch.outcome === 'local') out.push({ end: node === target ? 'arrived' : 'delivered-elsewhere', at: node, drop: null, steps: here });
       else if (branch.toNode === null) out.push({ end: 'left', at: node, drop: null, steps: here });
       else if (branch.toNode === target) out.push({ end: 'arrived', at: branch.toNode, drop: null, steps: here });
-      else if (branch.innerMac !== null && !(ctx.fibs.get(branch.toNode)?.host.localMacs.has(branch.innerMac) ?? true)) {
+      else if (branch.toAddress !== null && receiverDown(ctx, branch.toNode, branch.toAddress)) {
+        // sent to an address of the next node that sits on a link that is down: lost on the wire
+        out.push({ end: 'dropped', at: branch.toNode, drop: 'link-down', steps: here });
+      } else if (branch.innerMac !== null && !(ctx.fibs.get(branch.toNode)?.host.localMacs.has(branch.innerMac) ?? true)) {
         // a vxlan frame is taken only by the device that owns its destination MAC
         out.push({ end: 'dropped', at: branch.toNode, drop: 'wrong-vtep', steps: here });
       } else if (seen.has(branch.toNode) || here.length >= MAX_HOPS) out.push({ end: 'loop', at: branch.toNode, drop: null, steps: here });

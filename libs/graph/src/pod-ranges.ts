@@ -13,9 +13,11 @@
 // counts (a node that announces a block is expected to be reachable at it), but a blackhole or a
 // bridge subnet that names something else is recorded as ignored. Without an authoritative source,
 // every source counts. Every source that names a range is kept on it. A prefix for a single address (a pod's or a
-// service IP's /32) is not a range; a prefix that several nodes originate is anycast (service IPs
-// kube-router announces from every node), not a node's pods; a prefix that contains another node's
-// range is an aggregate. Those are recorded as ignored, with the reason.
+// service IP's /32) is not a range; a prefix one node holds as its own (a blackhole, a bridge,
+// Kubernetes) is that node's even where another node announces it too (a transit announcement);
+// a prefix that several nodes originate and none holds is anycast (service IPs kube-router
+// announces from every node), not a node's pods; a prefix that contains another node's range is
+// an aggregate. Those are recorded as ignored, with the reason.
 import type { IgnoredRange, PodRange, RangeSource } from '@netatlas/wire/core';
 import type { Host } from './topology.js';
 import { formatPrefix, mask, maxLen, parsePrefix, prefixKey, type IpKey, type Prefix } from './topology-ip.js';
@@ -116,25 +118,38 @@ function named(n: RangeInput): { names: Named[]; ignored: IgnoredRange[] } {
  */
 export function podRanges(nodes: readonly RangeInput[]): Map<string, NodeRanges> {
   const perNode = nodes.map((n) => ({ name: n.name, ...named(n) }));
-  // who names each exact prefix (by any source)
-  const namers = new Map<IpKey, Set<string>>();
+  // who names each exact prefix: by a source of its own (Kubernetes, Calico IPAM, a blackhole, a
+  // bridge), and by what daemons originate
+  const local = new Map<IpKey, Set<string>>();
+  const origin = new Map<IpKey, Set<string>>();
   for (const { name, names } of perNode) {
     for (const x of names) {
       const k = prefixKey(x.p.ip, x.p.len);
-      let s = namers.get(k);
-      if (!s) namers.set(k, (s = new Set()));
+      const m = x.source === 'bgp-origin' ? origin : local;
+      let s = m.get(k);
+      if (!s) m.set(k, (s = new Set()));
       s.add(name);
     }
   }
-  // each node's ranges, merged by prefix; anycast ones left out
+  const list = (s: Set<string> | undefined) => [...(s ?? [])].sort(cmp).join(', ');
+  /** null when `name` may hold the prefix, else why not */
+  const notHers = (name: string, x: Named): string | null => {
+    const k = prefixKey(x.p.ip, x.p.len);
+    const owners = local.get(k);
+    if (owners !== undefined && owners.size > 1) return `named for several nodes (${list(owners)}): no one node's pods`;
+    if (owners !== undefined && owners.size === 1) return owners.has(name) ? null : `${list(owners)}'s range, which this node announces too`;
+    const announcers = origin.get(k);
+    return announcers !== undefined && announcers.size > 1 ? `announced by several nodes (${list(announcers)}): anycast, not one node's pods` : null;
+  };
+  // each node's ranges, merged by prefix; anycast and others' ranges left out
   type Merged = PodRange & { p: Prefix };
   const merged = perNode.map(({ name, names, ignored }) => {
     const byKey = new Map<IpKey, Merged>();
     for (const x of names) {
       const k = prefixKey(x.p.ip, x.p.len);
-      const who = namers.get(k) ?? new Set<string>();
-      if (who.size > 1) {
-        ignored.push({ cidr: show(x.p), source: x.source, why: `named for several nodes (${[...who].sort(cmp).join(', ')}): anycast, not one node's pods` });
+      const why = notHers(name, x);
+      if (why !== null) {
+        ignored.push({ cidr: show(x.p), source: x.source, why });
         continue;
       }
       let r = byKey.get(k);

@@ -3,3 +3,4 @@
 export * from './ground-truth.js';
 export * from './lab-cli.js';
 export type { LabStatus, NodeStatus as LabNodeStatus } from '../lab.js';
+export { SHAPES, shapeNamed, type Shape } from '../shapes.js';
