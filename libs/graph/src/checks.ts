@@ -38,7 +38,7 @@
 import type { ExpectedNode, Fact, Finding, FindingDependencies, FindingType, LinkValue, RouteValue } from '@netatlas/wire/core';
 import { BgpPeerings } from './bgp-paths.js';
 import { Fib, forwardOn, isPodInterface, straightTo, walk, type Branch, type WalkContext, type WalkResult } from './forwarding.js';
-import { podRanges, type BlockAffinityInfo } from './pod-ranges.js';
+import { podRanges, type BlockAffinityInfo, type RememberedOrigin } from './pod-ranges.js';
 import { formatIp, formatPrefix, ipKey, mask, parseIp, parsePrefix, prefixKey, type Ip, type IpKey, type Prefix } from './topology-ip.js';
 import {
   PrefixTable,
@@ -52,7 +52,7 @@ import {
   type TopologyInput,
 } from './topology.js';
 
-export type { BlockAffinityInfo } from './pod-ranges.js';
+export type { BlockAffinityInfo, RememberedOrigin } from './pod-ranges.js';
 
 /** A Kubernetes Node as the checks need it: name, InternalIPs, `spec.podCIDRs`. */
 export interface KubernetesNodeInfo {
@@ -79,6 +79,8 @@ export interface ExpectedNodesOptions {
   pods?: readonly KubernetesPodInfo[];
   /** Calico's IPAM block affinities (node by Kubernetes name) */
   blocks?: readonly BlockAffinityInfo[];
+  /** per node (collector name), what its daemon originated before it stopped answering */
+  lastOrigins?: ReadonlyMap<string, readonly RememberedOrigin[]>;
 }
 
 export interface CheckNodesOptions extends ExpectedNodesOptions {
@@ -230,6 +232,7 @@ function buildCluster(state: TopologyInput, options: ExpectedNodesOptions): Clus
       kubernetesCidrs: d.kubeCidrs,
       blocks: blocksOf.get(d.kubernetesName ?? d.name) ?? (d.kubernetesName === null ? [] : (blocksOf.get(d.name) ?? [])),
       style,
+      lastOrigins: options.lastOrigins?.get(d.name) ?? [],
     })),
   );
   const member = (d: Draft): Member => {

@@ -39,6 +39,14 @@ export interface RangeInput {
   blocks: readonly string[];
   /** the style to assume for a node without collector (the cluster's) */
   style: Host['style'];
+  /** what its daemon last originated, when it originates nothing now because it is down */
+  lastOrigins?: readonly RememberedOrigin[];
+}
+
+/** A prefix a node's daemon originated before it stopped answering. */
+export interface RememberedOrigin {
+  daemon: string;
+  prefix: string;
 }
 
 export interface NodeRanges {
@@ -99,6 +107,8 @@ function named(n: RangeInput): { names: Named[]; ignored: IgnoredRange[] } {
   };
   if (h) {
     for (const f of h.facts) if (f.kind === 'bgpOrigin') add(f.value.prefix, 'bgp-origin', f.value.daemon);
+    // a daemon that stopped answering still owns what it announced: its peers must be seen losing it
+    for (const o of n.lastOrigins ?? []) add(o.prefix, 'bgp-origin', `${o.daemon}, as last announced before it stopped answering`);
     if (style === 'calico' || (style === 'unknown' && h.podBridges.size === 0)) {
       // BIRD installs the node's own IPAM blocks as blackholes; prefer those when others exist
       const blackholes = h.routes.filter((r) => r.type === 'blackhole' && r.dst !== 'default' && r.table === 'main');

@@ -234,7 +234,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   private kubeSignal(): KubeSignal | null {
     if (!this.kube || this.kube.mode === 'off') return null;
     const h = this.kube.health();
-    return h.state === 'off' ? null : { state: h.state, error: h.error, server: this.kube.server };
+    return h.state === 'off' ? null : { state: h.state, error: h.error, server: this.kube.server, since: Date.parse(h.since) || Date.now() };
   }
 
   private runChecks(inputs = this.checkInputs()): Promise<Extract<FromChecksWorker, { type: 'evaluated' }>> {

@@ -195,10 +195,14 @@ describe('alert rules', () => {
   });
 
   it('a Kubernetes source that fails is an alert naming the server and the error', () => {
-    const out = evaluateRules(input(healthyMesh(), { kubernetes: { state: 'failing', error: 'nodes: HTTP 401 Unauthorized', server: 'https://k8s:6443' } }));
+    const out = evaluateRules(input(healthyMesh(), { kubernetes: { state: 'failing', error: 'nodes: HTTP 401 Unauthorized', server: 'https://k8s:6443', since: NOW - 1000 } }));
     expect(out.map((c) => [c.fingerprint, c.summary])).toEqual([
       ['KubernetesUnavailable{}', 'the Kubernetes API at https://k8s:6443 cannot be synced: nodes: HTTP 401 Unauthorized (expected routes rest on what the nodes announce meanwhile)'],
     ]);
-    expect(evaluateRules(input(healthyMesh(), { kubernetes: { state: 'syncing', error: null, server: null } }))).toEqual([]);
+    expect(evaluateRules(input(healthyMesh(), { kubernetes: { state: 'syncing', error: null, server: null, since: NOW - 5000 } }))).toEqual([]);
+    // a first sync that never ends is as good as failing
+    expect(evaluateRules(input(healthyMesh(), { kubernetes: { state: 'syncing', error: null, server: null, since: NOW - 90_000 } })).map((c) => c.summary)).toEqual([
+      'the Kubernetes API cannot be synced: still not synced after 90 s (expected routes rest on what the nodes announce meanwhile)',
+    ]);
   });
 });

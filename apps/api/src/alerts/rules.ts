@@ -47,7 +47,12 @@ export interface KubeSignal {
   state: 'syncing' | 'synced' | 'failing';
   error: string | null;
   server: string | null;
+  /** when the state began (ms since epoch) */
+  since: number;
 }
+
+/** A source that has not finished its first sync after this long is as good as failing. */
+export const KUBE_SYNC_PATIENCE_MS = 60_000;
 
 export interface RuleInput {
   now: number;
@@ -173,8 +178,10 @@ export function evaluateRules(input: RuleInput): Condition[] {
     const said = sides.map((s) => `${s.node}'s ${s.daemon} session is ${s.state}${s.since ? ` since ${s.since}` : ''}`).join('; ');
     add('BgpPeeringDown', labels, `the BGP session between ${a} and ${b} is down while both nodes are up: ${said}`);
   }
-  if (input.kubernetes && input.kubernetes.state === 'failing') {
-    add('KubernetesUnavailable', {}, `the Kubernetes API${input.kubernetes.server ? ` at ${input.kubernetes.server}` : ''} cannot be synced: ${input.kubernetes.error ?? 'no detail'} (expected routes rest on what the nodes announce meanwhile)`);
+  const k = input.kubernetes;
+  if (k && (k.state === 'failing' || (k.state === 'syncing' && input.now - k.since >= KUBE_SYNC_PATIENCE_MS))) {
+    const why = k.state === 'failing' ? (k.error ?? 'no detail') : `still not synced after ${Math.round((input.now - k.since) / 1000)} s`;
+    add('KubernetesUnavailable', {}, `the Kubernetes API${k.server ? ` at ${k.server}` : ''} cannot be synced: ${why} (expected routes rest on what the nodes announce meanwhile)`);
   }
 
   /** The open root cause on a symptom's path, in the order: links and lost nodes, peerings, daemons. */
