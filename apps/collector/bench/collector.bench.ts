@@ -52,7 +52,7 @@ function teardown(): void {
 }
 
 function newCollector(): Collector {
-  return new Collector({ nodeName: NS, runner: new SystemRunner(NS), readers: ALL_READERS, options: { gobgpApi: '127.0.0.1:50051' }, timeoutMs: 10_000 });
+  return new Collector({ nodeName: NS, runner: new SystemRunner(NS), readers: ALL_READERS, options: {}, timeoutMs: 10_000 });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

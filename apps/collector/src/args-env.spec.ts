@@ -33,7 +33,7 @@ describe('COLLECTOR_FLAGS', () => {
 });
 
 describe('COLLECTOR_ENV', () => {
-  it('holds the variable parseCollectorArgs reads', () => {
+  it('holds the variables parseCollectorArgs reads', () => {
     const reads = new Set<string>();
     const env = new Proxy({ NETATLAS_TOKEN: 't' } as NodeJS.ProcessEnv, {
       get(target, name) {
@@ -42,7 +42,8 @@ describe('COLLECTOR_ENV', () => {
       },
     });
     parseCollectorArgs(['--api', 'http://127.0.0.1:3000'], env);
-    expect([...reads]).toEqual(['NETATLAS_TOKEN']);
+    expect([...reads].sort()).toEqual(['NETATLAS_BIRD_SOCKET', 'NETATLAS_FRR_VTY_SOCKET', 'NETATLAS_GOBGP_API', 'NETATLAS_TOKEN']);
+    for (const name of reads) expect(COLLECTOR_ENV, name).toContain(name);
   });
 
   it('holds every environment variable named in the collector source, and nothing else', () => {

@@ -5,19 +5,20 @@ describe('parseCollectorArgs', () => {
   it('uses defaults', () => {
     const o = parseCollectorArgs(['--once']);
     expect(o).toMatchObject({ mode: 'once', netns: undefined, nodeName: undefined, readers: undefined, timeoutMs: 5000 });
-    expect(o.pollSeconds).toEqual({ kernel: 30, bgp: 2, ipset: 5, ipvs: 10 });
-    expect(o.gobgpApi).toBe('127.0.0.1:50051');
+    expect(o.pollSeconds).toEqual({ kernel: 30, bgp: 1, ipset: 5, ipvs: 10 });
+    // the daemons' places are unset unless given: a given daemon must answer, a default one may be absent
+    expect(o).toMatchObject({ birdSocket: undefined, gobgpApi: undefined, frrVtySocket: undefined });
     expect(o).toMatchObject({ api: undefined, token: undefined });
   });
 
   it('reads every option', () => {
     const o = parseCollectorArgs([
       '--watch', '--netns', 'lab-node1', '--node-name=n1', '--readers', 'routes, bird', '--bird-socket', '/x.ctl',
-      '--gobgp-api', '127.0.0.1:50052', '--timeout', '200', '--debounce', '20', '--poll-bgp', '0.5',
+      '--gobgp-api', '127.0.0.1:50052', '--frr-vty-socket', '/run/frr1', '--timeout', '200', '--debounce', '20', '--poll-bgp', '0.5',
     ]);
     expect(o).toMatchObject({
       mode: 'watch', netns: 'lab-node1', nodeName: 'n1', readers: ['routes', 'bird'], birdSocket: '/x.ctl',
-      gobgpApi: '127.0.0.1:50052', timeoutMs: 200, debounceMs: 20,
+      gobgpApi: '127.0.0.1:50052', frrVtySocket: '/run/frr1', timeoutMs: 200, debounceMs: 20,
     });
     expect(o.pollSeconds.bgp).toBe(0.5);
   });
@@ -47,6 +48,19 @@ describe('parseCollectorArgs', () => {
     [['--watch', '--token', 't'], {}, /--token only applies with --api/],
   ])('rejects %j (env %j)', (argv, env, message) => {
     expect(() => parseCollectorArgs(argv, env)).toThrow(message);
+  });
+
+  it('takes the daemons from NETATLAS_BIRD_SOCKET, NETATLAS_GOBGP_API and NETATLAS_FRR_VTY_SOCKET; flags win, empty is unset', () => {
+    const env = { NETATLAS_BIRD_SOCKET: '/e/bird.ctl', NETATLAS_GOBGP_API: '127.0.0.1:50099', NETATLAS_FRR_VTY_SOCKET: '/e/frr' };
+    expect(parseCollectorArgs(['--once'], env)).toMatchObject({ birdSocket: '/e/bird.ctl', gobgpApi: '127.0.0.1:50099', frrVtySocket: '/e/frr' });
+    expect(parseCollectorArgs(['--once', '--bird-socket', '/f.ctl', '--frr-vty-socket', '/f'], env)).toMatchObject({
+      birdSocket: '/f.ctl',
+      gobgpApi: '127.0.0.1:50099',
+      frrVtySocket: '/f',
+    });
+    const empty = { NETATLAS_BIRD_SOCKET: '', NETATLAS_GOBGP_API: '', NETATLAS_FRR_VTY_SOCKET: '' };
+    expect(parseCollectorArgs(['--once'], empty)).toMatchObject({ birdSocket: undefined, gobgpApi: undefined, frrVtySocket: undefined });
+    expect(() => parseCollectorArgs(['--once', '--frr-vty-socket='])).toThrow(/--frr-vty-socket must not be empty/);
   });
 
   it('describes --api and --token in the usage', () => {

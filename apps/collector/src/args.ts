@@ -21,13 +21,20 @@ Options:
   --node-name <name>     node name to report (default: the netns name, else the host name)
   --readers <a,b,...>    only these readers (links, addrs, routes, neighbors, fdb,
                          ipsets, bird, gobgp, frr, ipvs; default: all)
-  --bird-socket <path>   BIRD control socket (default: /var/run/calico/bird.ctl,
-                         then /run/bird/bird.ctl)
-  --gobgp-api <h:p>      GoBGP API inside the node's namespace (default 127.0.0.1:50051)
+  --bird-socket <path>   BIRD control socket (default: NETATLAS_BIRD_SOCKET, else
+                         /var/run/calico/bird.ctl, then /run/bird/bird.ctl)
+  --gobgp-api <h:p>      GoBGP API inside the node's namespace (default: NETATLAS_GOBGP_API,
+                         else 127.0.0.1:50051)
+  --frr-vty-socket <dir> FRR's vty socket directory, passed to vtysh --vty_socket
+                         (default: NETATLAS_FRR_VTY_SOCKET, else FRR's /var/run/frr)
+                         A daemon given by flag or variable must answer: if it does not,
+                         its reader is 'failed' (not 'missing'), as is a daemon that
+                         answered earlier and stopped; either way its facts go.
   --timeout <ms>         time-out of each tool run (default 5000)
   --debounce <ms>        wait after a kernel event before re-reading (default 100)
   --poll-kernel <s>      safety-net poll of the kernel tables (default 30)
-  --poll-bgp <s>         BGP sessions poll (default 2)
+  --poll-bgp <s>         BGP poll: sessions and origins (default 1: a stopped daemon
+                         shows within a second)
   --poll-ipset <s>       ipset poll (default 5)
   --poll-ipvs <s>        IPVS poll (default 10)
   -h, --help             show this help and exit
@@ -43,8 +50,10 @@ export interface CollectorOptions {
   netns: string | undefined;
   nodeName: string | undefined;
   readers: string[] | undefined;
+  /** set only when given (flag or environment): a given daemon must answer */
   birdSocket: string | undefined;
-  gobgpApi: string;
+  gobgpApi: string | undefined;
+  frrVtySocket: string | undefined;
   timeoutMs: number;
   debounceMs: number;
   pollSeconds: { kernel: number; bgp: number; ipset: number; ipvs: number };
@@ -83,6 +92,7 @@ const COLLECTOR_OPTIONS = {
   readers: { type: 'string' },
   'bird-socket': { type: 'string' },
   'gobgp-api': { type: 'string' },
+  'frr-vty-socket': { type: 'string' },
   timeout: { type: 'string' },
   debounce: { type: 'string' },
   'poll-kernel': { type: 'string' },
@@ -96,15 +106,25 @@ const COLLECTOR_OPTIONS = {
 export const COLLECTOR_FLAGS = Object.keys(COLLECTOR_OPTIONS) as ReadonlyArray<keyof typeof COLLECTOR_OPTIONS>;
 
 /**
- * Every environment variable the collector reads: the token (parseCollectorArgs), the version it reports
- * (main.ts: NETATLAS_VERSION, else npm's npm_package_version) and PATH, where the runner looks for its
- * tools. docker-compose.yml and the Kubernetes manifests may set only these (tools/deploy checks it).
+ * Every environment variable the collector reads: the token and where the BGP daemons are
+ * (parseCollectorArgs), the version it reports (main.ts: NETATLAS_VERSION, else npm's
+ * npm_package_version) and PATH, where the runner looks for its tools. docker-compose.yml and the
+ * Kubernetes manifests may set only these (tools/deploy checks it).
  */
-export const COLLECTOR_ENV = ['NETATLAS_TOKEN', 'NETATLAS_VERSION', 'npm_package_version', 'PATH'] as const;
+export const COLLECTOR_ENV = [
+  'NETATLAS_TOKEN',
+  'NETATLAS_BIRD_SOCKET',
+  'NETATLAS_GOBGP_API',
+  'NETATLAS_FRR_VTY_SOCKET',
+  'NETATLAS_VERSION',
+  'npm_package_version',
+  'PATH',
+] as const;
 
 /**
  * Parses the collector's command line (without the node and script paths). Throws on bad input.
- * `env` supplies NETATLAS_TOKEN.
+ * `env` supplies NETATLAS_TOKEN and the daemons' defaults (NETATLAS_BIRD_SOCKET, NETATLAS_GOBGP_API,
+ * NETATLAS_FRR_VTY_SOCKET; an empty variable is unset).
  */
 export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CollectorOptions {
   const { values, positionals } = parseArgs({
@@ -115,7 +135,7 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   });
   if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
   if (values.once && values.watch) throw new Error('choose one of --once and --watch');
-  for (const name of ['netns', 'node-name', 'readers', 'bird-socket', 'gobgp-api', 'api', 'token'] as const) {
+  for (const name of ['netns', 'node-name', 'readers', 'bird-socket', 'gobgp-api', 'frr-vty-socket', 'api', 'token'] as const) {
     if (values[name] === '') throw new Error(`--${name} must not be empty`);
   }
   if (values.netns !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.netns)) {
@@ -139,13 +159,14 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
     netns: values.netns,
     nodeName: values['node-name'],
     readers: values.readers?.split(',').map((s) => s.trim()).filter(Boolean),
-    birdSocket: values['bird-socket'],
-    gobgpApi: values['gobgp-api'] ?? '127.0.0.1:50051',
+    birdSocket: values['bird-socket'] ?? (env['NETATLAS_BIRD_SOCKET'] || undefined),
+    gobgpApi: values['gobgp-api'] ?? (env['NETATLAS_GOBGP_API'] || undefined),
+    frrVtySocket: values['frr-vty-socket'] ?? (env['NETATLAS_FRR_VTY_SOCKET'] || undefined),
     timeoutMs: positiveNumber('timeout', values.timeout, 5000),
     debounceMs: positiveNumber('debounce', values.debounce, 100),
     pollSeconds: {
       kernel: positiveNumber('poll-kernel', values['poll-kernel'], 30),
-      bgp: positiveNumber('poll-bgp', values['poll-bgp'], 2),
+      bgp: positiveNumber('poll-bgp', values['poll-bgp'], 1),
       ipset: positiveNumber('poll-ipset', values['poll-ipset'], 5),
       ipvs: positiveNumber('poll-ipvs', values['poll-ipvs'], 10),
     },

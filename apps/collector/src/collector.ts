@@ -11,8 +11,8 @@ import {
   type ReaderStatus,
   type Snapshot,
 } from '@netatlas/wire/core';
-import type { Reader, ReaderOptions } from './readers/reader.js';
-import { SourceAbsentError } from './readers/reader.js';
+import type { Reader, ReaderMemory, ReaderOptions } from './readers/reader.js';
+import { SourceAbsentError, SourceGoneError } from './readers/reader.js';
 import { CommandFailedError, CommandTimeoutError, ToolMissingError, type Runner } from './runner.js';
 
 export interface CollectorConfig {
@@ -45,6 +45,7 @@ function readBootId(): string {
 export function statusOf(err: unknown): ReaderStatus {
   if (err instanceof ToolMissingError) return { status: 'missing', error: err.message };
   if (err instanceof SourceAbsentError) return { status: 'missing', error: err.message };
+  if (err instanceof SourceGoneError) return { status: 'failed', error: err.message };
   if (err instanceof CommandTimeoutError) return { status: 'timeout', error: err.message };
   if (err instanceof ParseError) return { status: 'unparseable', error: err.message };
   if (err instanceof CommandFailedError) return { status: 'failed', error: err.message };
@@ -70,6 +71,8 @@ export class Collector {
   /** the last facts each reader produced */
   private readonly byReader = new Map<string, ReaderFacts>();
   private readonly statuses = new Map<string, ReaderStatus>();
+  /** each reader's memory across reads (where its daemon last answered) */
+  private readonly memories = new Map<string, ReaderMemory>();
   /** the node fact last reported; every other fact lives in `byReader` */
   private node: Fact | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -107,20 +110,23 @@ export class Collector {
   private async doRefresh(requested: readonly string[], events: readonly MonitorEvent[]): Promise<Delta> {
     const names = [...new Set([...requested, ...this.eventsNeedingReread(events)])];
     const readers = this.config.readers.filter((r) => names.includes(r.name));
-    const ctx = { runner: this.config.runner, timeoutMs: this.config.timeoutMs, now: this.now, options: this.config.options };
+    const base = { runner: this.config.runner, timeoutMs: this.config.timeoutMs, now: this.now, options: this.config.options };
     const runs: ReaderRun[] = [];
     const results = await Promise.all(
       readers.map(async (r) => {
         const t0 = performance.now();
         let facts: Fact[] | null = null;
         let status: ReaderStatus;
+        let memory = this.memories.get(r.name);
+        if (!memory) this.memories.set(r.name, (memory = { answered: null }));
         try {
-          facts = await r.read(ctx);
+          facts = await r.read({ ...base, memory });
           status = { status: 'ok', error: null };
         } catch (err) {
           status = statusOf(err);
-          // the source is not there: nothing of it exists. A failing source: keep what we knew.
-          if (status.status === 'missing') facts = [];
+          // the source is not there, or its daemon is gone: nothing of it exists. A source that
+          // fails otherwise (time-out, output it cannot parse): keep what we knew.
+          if (status.status === 'missing' || err instanceof SourceGoneError) facts = [];
         }
         runs.push({ reader: r.name, ms: performance.now() - t0, status: status.status });
         return { reader: r, facts, status };

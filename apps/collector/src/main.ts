@@ -23,7 +23,7 @@ export function buildCollector(options: CollectorOptions): Collector {
     nodeName: options.nodeName ?? options.netns ?? hostname(),
     runner: new SystemRunner(options.netns),
     readers: selectReaders(options.readers),
-    options: { birdSocket: options.birdSocket, gobgpApi: options.gobgpApi },
+    options: { birdSocket: options.birdSocket, gobgpApi: options.gobgpApi, frrVtySocket: options.frrVtySocket },
     timeoutMs: options.timeoutMs,
   });
 }

@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { netlinkSubscribed } from './watch.js';
+import type { Collector } from './collector.js';
+import { MISSING_RECHECK_MS, netlinkSubscribed, Watcher } from './watch.js';
 
 async function until(check: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -36,5 +37,26 @@ describe('netlinkSubscribed', () => {
     expect(netlinkSubscribed([header, row(0, 43, '00000010')].join('\n'), 42)).toBe(false);
     expect(netlinkSubscribed([header, row(0, 42, '0000000c')].join('\n'), 42)).toBe(true);
     expect(netlinkSubscribed('', 42)).toBe(false);
+  });
+});
+
+describe('polls', () => {
+  test('a missing source is looked for again only every MISSING_RECHECK_MS; the others on every poll', () => {
+    const statuses: Record<string, { status: string; error: string | null }> = {
+      bird: { status: 'ok', error: null },
+      gobgp: { status: 'missing', error: 'GoBGP API 127.0.0.1:50051: nothing listens on port 50051' },
+      frr: { status: 'failed', error: 'FRR stopped answering at /run/frr' },
+    };
+    const collector = { readers: [], readerStatuses: () => statuses } as unknown as Collector;
+    const w = new Watcher(collector, { debounceMs: 100, pollSeconds: { kernel: 30, bgp: 1, ipset: 5, ipvs: 10 }, onDelta: () => undefined, onLog: () => undefined });
+    const names = ['bird', 'gobgp', 'frr'];
+    const t0 = 1_000_000;
+    expect(w.duePolls(names, t0)).toEqual(names);
+    expect(w.duePolls(names, t0 + 1000)).toEqual(['bird', 'frr']);
+    expect(w.duePolls(names, t0 + MISSING_RECHECK_MS - 1)).toEqual(['bird', 'frr']);
+    expect(w.duePolls(names, t0 + MISSING_RECHECK_MS)).toEqual(names);
+    // a failed daemon is polled every time: its coming back must be seen at once
+    statuses['gobgp'] = { status: 'ok', error: null };
+    expect(w.duePolls(names, t0 + MISSING_RECHECK_MS + 1000)).toEqual(names);
   });
 });

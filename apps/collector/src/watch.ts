@@ -28,6 +28,13 @@ export function monitorObject(line: string): string | null {
 const SUBSCRIBE_TIMEOUT_MS = 3000;
 
 /**
+ * A source this node does not have (`missing`: no such daemon, no such tool) is looked for again
+ * at most this often rather than on every poll of its group: on a BIRD node the GoBGP and FRR
+ * probes would otherwise run every second for nothing. A daemon that starts is found within it.
+ */
+export const MISSING_RECHECK_MS = 10_000;
+
+/**
  * True once process `pid` holds a NETLINK_ROUTE socket bound to at least one multicast group: from
  * then on the kernel queues every event for it. `/proc/<pid>/net/netlink` lists the sockets of the
  * process's own network namespace, where `ip -n NS monitor` has switched before opening its socket;
@@ -49,6 +56,8 @@ export class Watcher {
   private timer: NodeJS.Timeout | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
   private readonly monitors = new Set<ChildProcess>();
+  /** when each reader was last polled (missing ones are polled at most every MISSING_RECHECK_MS) */
+  private readonly polledAt = new Map<string, number>();
   private stopped = false;
   /** deltas before start() resolves are folded into the snapshot the caller takes afterwards */
   private started = false;
@@ -84,11 +93,19 @@ export class Watcher {
     const groups = new Set(this.collector.readers.map((r) => r.pollGroup));
     for (const group of groups) {
       const names = this.collector.readers.filter((r) => r.pollGroup === group).map((r) => r.name);
-      this.intervals.push(setInterval(() => this.schedule(names, `poll:${group}`, 0), this.opts.pollSeconds[group] * 1000));
+      this.intervals.push(setInterval(() => this.schedule(this.duePolls(names), `poll:${group}`, 0), this.opts.pollSeconds[group] * 1000));
     }
     await Promise.all(subscribed);
     if (kernelReaders.length > 0) await this.collector.refresh(kernelReaders.map((r) => r.name)).catch(() => undefined);
     this.started = true;
+  }
+
+  /** The readers of a poll that are due: all but the missing ones polled less than MISSING_RECHECK_MS ago. */
+  duePolls(names: readonly string[], now = Date.now()): string[] {
+    const statuses = this.collector.readerStatuses();
+    const due = names.filter((n) => statuses[n]?.status !== 'missing' || now - (this.polledAt.get(n) ?? 0) >= MISSING_RECHECK_MS);
+    for (const n of due) this.polledAt.set(n, now);
+    return due;
   }
 
   stop(): void {

@@ -242,7 +242,8 @@ describe('the collector DaemonSet', () => {
 
   it('reaches GoBGP’s API on the node’s loopback (the --gobgp-api default) through hostNetwork', () => {
     expect(flagsOf(collectorContainer.args ?? [])).not.toContain('gobgp-api');
-    expect(readRepoFile('apps/collector/src/args.ts')).toContain("gobgpApi: values['gobgp-api'] ?? '127.0.0.1:50051'");
+    expect(envOf(collectorContainer).has('NETATLAS_GOBGP_API')).toBe(false);
+    expect(readRepoFile('apps/collector/src/readers/gobgp.reader.ts')).toContain("DEFAULT_GOBGP_API = '127.0.0.1:50051'");
   });
 
   it('passes only flags the collector accepts and sets only env it reads (or expands into args)', () => {

@@ -49,7 +49,8 @@ describe('README "Configuration"', () => {
     const defaults = [...args.matchAll(/positiveNumber\('([a-z-]+)', values(?:\.\w+|\['[a-z-]+'\]), (\d+)\)/g)];
     expect(defaults.length).toBe(6);
     for (const [, flag, value] of defaults) expect(rows.get(flag!), `--${flag}`).toBe(`\`${value}\``);
-    expect(rows.get('gobgp-api')).toBe(`\`${/values\['gobgp-api'\] \?\? '([^']+)'/.exec(args)![1]}\``);
+    const gobgp = readRepoFile('apps/collector/src/readers/gobgp.reader.ts');
+    expect(rows.get('gobgp-api')).toBe(`\`NETATLAS_GOBGP_API\`, else \`${/DEFAULT_GOBGP_API = '([^']+)'/.exec(gobgp)![1]}\``);
   });
 
   it('points docker compose users at .env.example, and the Deploy section at the images and manifests', () => {

@@ -2,11 +2,23 @@
 import type { Fact, FactKind } from '@netatlas/wire/core';
 import type { Runner } from '../runner.js';
 
+/**
+ * Where the BGP daemons are, as configured (a flag or its environment variable). A source given
+ * here is expected: its absence is a failure, not `missing`. Unset, the reader looks where the
+ * daemon usually is.
+ */
 export interface ReaderOptions {
-  /** BIRD's control socket; by default Calico's, then BIRD's own */
+  /** BIRD's control socket; unset: Calico's, then BIRD's own (BIRD_SOCKETS) */
   birdSocket?: string;
-  /** GoBGP's gRPC API, host:port as seen inside the node's namespace */
-  gobgpApi: string;
+  /** GoBGP's gRPC API, host:port as seen inside the node's namespace; unset: DEFAULT_GOBGP_API */
+  gobgpApi?: string;
+  /** FRR's vty socket directory (vtysh --vty_socket); unset: FRR's default, /var/run/frr */
+  frrVtySocket?: string;
+}
+
+/** What a reader remembers between its reads, for one collector: where its daemon last answered, and when. */
+export interface ReaderMemory {
+  answered: { source: string; at: Date } | null;
 }
 
 export interface ReaderContext {
@@ -14,6 +26,7 @@ export interface ReaderContext {
   timeoutMs: number;
   now: () => Date;
   options: ReaderOptions;
+  memory: ReaderMemory;
 }
 
 /** How often a source is polled: BGP and ipsets have no kernel events, the kernel tables do. */
@@ -36,5 +49,17 @@ export class SourceAbsentError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SourceAbsentError';
+  }
+}
+
+/**
+ * A daemon that should be there is not: it was configured, or it answered earlier in this
+ * collector's life. Reported as `failed`, and its facts go: a stopped daemon has no sessions and
+ * originates nothing (a failure that is not this keeps the reader's last facts).
+ */
+export class SourceGoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceGoneError';
   }
 }

@@ -13,3 +13,4 @@ export { parseFrrBgpSummary } from './frr.js';
 export { parseFrrOrigins } from './frr-origins.js';
 export { parseIpsetSave } from './ipset.js';
 export { parseIpvsadm, parseProcIpVs } from './ipvs.js';
+export { splitJsonDocuments } from './util.js';

@@ -139,3 +139,38 @@ export function announcedNexthop(v: string | null | undefined): string | null {
   if (v6 !== null) return v6 === '::' ? null : v6;
   return v;
 }
+
+/**
+ * The JSON documents of a text that holds several one after another, as `vtysh -c A -c B` prints
+ * the answers of two `… json` commands: each top-level object or array, in order. Text between
+ * them that is not white space is refused.
+ */
+export function splitJsonDocuments(source: string, text: string): string[] {
+  const docs: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') {
+      if (depth === 0) throw new ParseError(source, `text between JSON documents at offset ${i}: ${preview(text.slice(i))}`);
+      inString = true;
+    } else if (ch === '{' || ch === '[') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (ch === '}' || ch === ']') {
+      depth--;
+      if (depth < 0) throw new ParseError(source, `unbalanced ${ch} at offset ${i}`);
+      if (depth === 0) docs.push(text.slice(start, i + 1));
+    } else if (depth === 0 && !/\s/.test(ch ?? '')) {
+      throw new ParseError(source, `text between JSON documents at offset ${i}: ${preview(text.slice(i))}`);
+    }
+  }
+  if (depth !== 0) throw new ParseError(source, `output cut off inside a JSON document: ${preview(text.slice(start))}`);
+  return docs;
+}
