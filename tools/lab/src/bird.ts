@@ -26,6 +26,12 @@ export interface BirdConfigInput {
   isReflector: boolean;
   timers: Timers;
   logFile: string;
+  /** install the block's blackhole in the kernel (default true; false: announced only) */
+  installBlock?: boolean;
+  /** install what it learns over BGP in the kernel (default true) */
+  installLearned?: boolean;
+  /** more static routes it holds and announces as its own (`route <prefix> via <ip>`) */
+  extraRoutes?: Array<{ prefix: string; via: string }>;
 }
 
 // a reflector passes routes on with their next hop, so clients route straight to the announcing node
@@ -37,6 +43,14 @@ export function renderBirdConfig(c: BirdConfigInput): string {
     : '';
   // a reflector passes on what it learns; everyone else announces only its own block
   const exportRule = c.isReflector ? 'export where source = RTS_BGP || proto = "static_block";' : 'export where proto = "static_block";';
+  const installBlock = c.installBlock ?? true;
+  const installLearned = c.installLearned ?? true;
+  const kernelExport =
+    !installLearned && !installBlock && (c.extraRoutes ?? []).length === 0
+      ? 'export none;'
+      : `export where ${[installLearned ? 'source = RTS_BGP' : null, installBlock ? 'proto = "static_block"' : `(proto = "static_block" && net != ${c.block})`].filter(Boolean).join(' || ')};`;
+  const extra = (c.extraRoutes ?? []).map((r) => `  route ${r.prefix} via ${r.via};
+`).join('');
   const peers = c.peers
     .map(
       (p) =>
@@ -53,7 +67,7 @@ protocol device { scan time 10; }
 protocol kernel {
   ipv4 {
     import none;
-    export where source = RTS_BGP || proto = "static_block";
+    ${kernelExport}
   };
   persist;
   scan time 2;
@@ -63,7 +77,7 @@ protocol kernel {
 protocol static static_block {
   ipv4;
   route ${c.block} blackhole;
-}
+${extra}}
 
 template bgp calico_peer {
   local ${c.routerId} as ${ASN};

@@ -4,7 +4,9 @@ import {
   delRoute,
   down,
   failNode,
+  cutSession,
   removeNode,
+  setLink,
   setMtu,
   startBgp,
   status,
@@ -12,6 +14,7 @@ import {
   up,
   type LabStatus,
 } from './lab.js';
+import type { LabVariants } from './state.js';
 import { DAEMONS, isStyle, LAB_TIMERS, parseDaemons, STYLES, type Timers } from './plan.js';
 
 const USAGE = `netatlas lab: Kubernetes-style node networks built from network namespaces (needs root)
@@ -24,11 +27,18 @@ commands:
                           build an N-node cluster with K pods per node and wait until it converges;
                           calico --daemons: node i runs the i-th daemon of the list (cycled), all
                           in one iBGP mesh (the route reflector, node 1, must run BIRD)
+     [--no-blackhole I,..] [--install-none I:VIA,..] [--also-announce I:OF,..]
+                          calico, BIRD nodes that differ from Calico's defaults: announce their block
+                          without its blackhole; install nothing they learn (they reach other pods
+                          through 10.48.0.0/16 via node VIA); also announce node OF's block (the
+                          others reach OF by ECMP, one path through I)
   add-node                add a node; every other node learns its routes
   remove-node NODE        graceful: the node withdraws its routes, its ipset members go
   fail-node NODE          abrupt: underlay link down, daemon killed; peers notice on the hold timer
   stop-bgp NODE [--kill]  stop the node's BGP daemon (gracefully unless --kill)
   start-bgp NODE          start it again
+  link-down NODE          the node's underlay port goes down (its eth0 loses carrier); link-up NODE
+  cut-session NODE PEER   a firewall rule on NODE drops BGP to and from PEER; restore-session NODE PEER
   del-route NODE PREFIX   delete a route from the node's main table
   set-mtu NODE IFACE MTU  change an interface's MTU on the node
   status [--json]         nodes, namespaces, addresses, pod CIDRs, pods, BGP sessions, memory
@@ -82,6 +92,36 @@ function int(args: Args, flag: string, fallback?: number): number {
   return n;
 }
 
+/** `2,3` → [2, 3] */
+function indexes(text: string, flag: string): number[] {
+  return text.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: '${x}' is not a node index`);
+    return n;
+  });
+}
+
+/** `3:1,4:1` → [[3, 1], [4, 1]] */
+function pairs(text: string, flag: string): Array<[number, number]> {
+  return text.split(',').map((x) => {
+    const [a, b, extra] = x.split(':');
+    if (a === undefined || b === undefined || extra !== undefined) throw new Error(`--${flag}: '${x}' is not NODE:NODE`);
+    const [n, m] = indexes(`${a},${b}`, flag) as [number, number];
+    return [n, m];
+  });
+}
+
+function parseVariants(args: Args): LabVariants | null {
+  const v: LabVariants = {};
+  const nb = args.flags.get('no-blackhole');
+  const inone = args.flags.get('install-none');
+  const also = args.flags.get('also-announce');
+  if (typeof nb === 'string') v.noBlackhole = indexes(nb, 'no-blackhole');
+  if (typeof inone === 'string') v.installNone = pairs(inone, 'install-none').map(([node, via]) => ({ node, via }));
+  if (typeof also === 'string') v.alsoAnnounce = pairs(also, 'also-announce').map(([node, of]) => ({ node, of }));
+  return Object.keys(v).length > 0 ? v : null;
+}
+
 function positional(args: Args, i: number, what: string): string {
   const v = args.positional[i];
   if (v === undefined) throw new Error(`${args.command} needs ${what}`);
@@ -124,6 +164,7 @@ export async function main(argv: string[]): Promise<number> {
       const timers = str(args, 'timers', 'lab');
       if (timers !== 'lab' && timers !== 'default') throw new Error('--timers must be lab or default');
       const daemons = args.flags.get('daemons');
+      const variants = parseVariants(args);
       const r = await up(
         {
           name: lab,
@@ -133,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
           timers: timers as Timers,
           routeReflector: args.flags.has('route-reflector'),
           ...(typeof daemons === 'string' ? { daemons: parseDaemons(daemons) } : {}),
+          ...(variants ? { variants } : {}),
         },
         log,
       );
@@ -174,6 +216,18 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'del-route': {
       await delRoute(lab, positional(args, 0, 'a NODE'), positional(args, 1, 'a PREFIX'));
+      return 0;
+    }
+    case 'link-down':
+    case 'link-up': {
+      const n = await setLink(lab, positional(args, 0, 'a NODE'), args.command === 'link-up');
+      process.stdout.write(`${n.name}: underlay link ${args.command === 'link-up' ? 'up' : 'down'} (port ${n.underlayPort})\n`);
+      return 0;
+    }
+    case 'cut-session':
+    case 'restore-session': {
+      const [n, p] = await cutSession(lab, positional(args, 0, 'a NODE'), positional(args, 1, 'a PEER'), args.command === 'cut-session');
+      process.stdout.write(`BGP between ${n.name} and ${p.name} ${args.command === 'cut-session' ? 'cut by a firewall rule' : 'restored'}\n`);
       return 0;
     }
     case 'set-mtu': {

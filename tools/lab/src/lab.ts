@@ -2,7 +2,7 @@
 import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inParallel, ipn, sleep } from './exec.js';
+import { inParallel, ipn, nsExec, sleep } from './exec.js';
 import {
   createNodeNamespace,
   createUnderlay,
@@ -34,6 +34,7 @@ import {
   saveState,
   type LabNode,
   type LabState,
+  type LabVariants,
 } from './state.js';
 import { collectorArgs, DAEMON_TOOLS, isLearnedRoute, type BgpControl } from './speakers.js';
 import { calico } from './styles/calico.js';
@@ -110,6 +111,7 @@ interface KernelRoute {
   dev?: string;
   protocol?: string | number;
   type?: string;
+  nexthops?: Array<{ gateway?: string; dev?: string }>;
 }
 
 async function mainRoutes(ns: string): Promise<KernelRoute[]> {
@@ -125,7 +127,9 @@ export function podRoutesIn(style: Style, routes: KernelRoute[], daemon: Daemon 
   const out = new Map<string, string>();
   for (const r of routes) {
     const isPodRoute = daemon === null ? r.dev === 'flannel.1' : isLearnedRoute(daemon, r);
-    if (isPodRoute) out.set(r.dst, r.gateway ?? r.dev ?? '');
+    // a multipath route: its gateways, sorted and joined
+    const via = r.nexthops?.length ? r.nexthops.map((h) => h.gateway ?? h.dev ?? '').sort().join(',') : (r.gateway ?? r.dev ?? '');
+    if (isPodRoute) out.set(r.dst, via);
   }
   return out;
 }
@@ -205,6 +209,8 @@ export interface UpOptions {
   routeReflector: boolean;
   /** calico: node i runs daemons[(i - 1) % length] (default: BIRD on every node) */
   daemons?: Daemon[];
+  /** calico, BIRD nodes: nodes that differ from Calico's defaults */
+  variants?: LabVariants;
 }
 
 export interface UpResult {
@@ -233,12 +239,30 @@ async function buildNodes(state: LabState, nodes: LabNode[], log: Logger): Promi
   });
 }
 
+/** Variants name existing nodes, and only BIRD nodes of a calico lab without a route reflector. */
+function checkVariants(opts: UpOptions): void {
+  const v = opts.variants ?? {};
+  const named = [...(v.noBlackhole ?? []), ...(v.installNone ?? []).flatMap((x) => [x.node, x.via]), ...(v.alsoAnnounce ?? []).flatMap((x) => [x.node, x.of])];
+  if (named.length === 0) return;
+  if (opts.style !== 'calico') throw new Error('--no-blackhole, --install-none and --also-announce are for the calico style');
+  if (opts.routeReflector && (v.alsoAnnounce ?? []).length > 0) throw new Error('--also-announce needs a full mesh (no --route-reflector)');
+  for (const i of named) if (!Number.isInteger(i) || i < 1 || i > opts.nodes) throw new Error(`node ${i} is not one of the ${opts.nodes} nodes`);
+  const variantNodes = [...(v.noBlackhole ?? []), ...(v.installNone ?? []).map((x) => x.node), ...(v.alsoAnnounce ?? []).map((x) => x.node)];
+  for (const i of variantNodes) {
+    const d = opts.daemons ? daemonFor(opts.daemons, i) : 'bird';
+    if (d !== 'bird') throw new Error(`node ${i} runs ${d}: the variants are for BIRD nodes`);
+  }
+  for (const x of v.installNone ?? []) if (x.node === x.via) throw new Error(`--install-none ${x.node}:${x.via}: a node cannot route through itself`);
+  for (const x of v.alsoAnnounce ?? []) if (x.node === x.of) throw new Error(`--also-announce ${x.node}:${x.of}: a node announces its own block already`);
+}
+
 export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult> {
   checkLabName(opts.name);
   if (opts.daemons !== undefined) {
     if (opts.style !== 'calico') throw new Error(`--daemons is for the calico style (${opts.style} runs ${defaultDaemon(opts.style) ?? 'no BGP daemon'})`);
     if (opts.routeReflector && opts.daemons[0] !== 'bird') throw new Error('--route-reflector makes node 1 the reflector: it must run BIRD (--daemons bird,...)');
   }
+  if (opts.variants) checkVariants(opts);
   preflight(opts.style, opts.daemons);
   if (!Number.isInteger(opts.nodes) || opts.nodes < 1) throw new Error('--nodes must be a positive integer');
   if (loadState(opts.name) || (await listNamespaces()).some((ns) => ns.startsWith(`${opts.name}-`))) {
@@ -252,6 +276,7 @@ export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult
     timers: opts.timers,
     routeReflector: opts.style === 'calico' && opts.routeReflector ? 1 : null,
     ...(opts.daemons ? { daemons: opts.daemons } : {}),
+    ...(opts.variants ? { variants: opts.variants } : {}),
     podsPerNode: opts.pods,
     createdAt: new Date().toISOString(),
     nextIndex: opts.nodes + 1,
@@ -361,6 +386,43 @@ export async function delRoute(lab: string, given: string, prefix: string): Prom
   const state = requireState(lab);
   const node = findNode(state, resolveNodeName(lab, given));
   await ipn(node.namespace, ['route', 'del', prefix]);
+}
+
+/** The node's underlay port goes down (a pulled cable: its eth0 loses carrier), or comes back up. */
+export async function setLink(lab: string, given: string, up: boolean): Promise<LabNode> {
+  const state = requireState(lab);
+  const node = findNode(state, resolveNodeName(lab, given));
+  await ipn(underlayNamespace(lab), ['link', 'set', node.underlayPort, up ? 'up' : 'down']);
+  return node;
+}
+
+const BGP_PORT = '179';
+
+/** iptables rules (in `node`'s namespace) that drop BGP between it and `peer`, both ways. */
+function sessionRules(peerIp: string): string[][] {
+  return [
+    ['INPUT', '-s', peerIp, '-p', 'tcp', '--dport', BGP_PORT],
+    ['INPUT', '-s', peerIp, '-p', 'tcp', '--sport', BGP_PORT],
+    ['OUTPUT', '-d', peerIp, '-p', 'tcp', '--dport', BGP_PORT],
+    ['OUTPUT', '-d', peerIp, '-p', 'tcp', '--sport', BGP_PORT],
+  ];
+}
+
+/**
+ * A firewall cuts the BGP session between two nodes (rules in the first node's namespace, both
+ * directions): both ends see it time out on their hold timer; everything else between them flows.
+ */
+export async function cutSession(lab: string, given: string, peerGiven: string, cut: boolean): Promise<[LabNode, LabNode]> {
+  const state = requireState(lab);
+  const node = findNode(state, resolveNodeName(lab, given));
+  const peer = findNode(state, resolveNodeName(lab, peerGiven));
+  if (node.name === peer.name) throw new Error('a node has no session with itself');
+  for (const rule of sessionRules(peer.underlayIp)) {
+    const [chain, ...match] = rule as [string, ...string[]];
+    if (cut) await nsExec(node.namespace, 'iptables', ['-I', chain, ...match, '-j', 'DROP']);
+    else await nsExec(node.namespace, 'iptables', ['-D', chain, ...match, '-j', 'DROP'], { allowFail: true });
+  }
+  return [node, peer];
 }
 
 export async function setMtu(lab: string, given: string, iface: string, mtu: number): Promise<void> {

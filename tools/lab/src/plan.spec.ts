@@ -68,6 +68,18 @@ describe('daemon configuration', () => {
     expect(birdProtocolName('10.0.0.1', false)).toBe('Node_10_0_0_1');
   });
 
+  test('BIRD variants: a block announced without its blackhole, a node that installs nothing, a block announced for another node', () => {
+    const base = { routerId: '172.20.0.12', block: '10.48.0.128/26', peers: [], mesh: true, isReflector: false, timers: 'lab' as const, logFile: '/x' };
+    expect(renderBirdConfig(base)).toContain('export where source = RTS_BGP || proto = "static_block";');
+    // the block stays in BIRD's table (so it is exported to BGP) but not in the kernel
+    const noBlackhole = renderBirdConfig({ ...base, installBlock: false });
+    expect(noBlackhole).toContain('export where source = RTS_BGP || (proto = "static_block" && net != 10.48.0.128/26);');
+    expect(noBlackhole).toContain('route 10.48.0.128/26 blackhole;');
+    expect(renderBirdConfig({ ...base, installBlock: false, installLearned: false })).toContain('    export none;');
+    const also = renderBirdConfig({ ...base, extraRoutes: [{ prefix: '10.48.0.192/26', via: '172.20.0.13' }] });
+    expect(also).toContain('  route 10.48.0.192/26 via 172.20.0.13;\n}');
+  });
+
   test('default timers leave the daemons their own', () => {
     const bird = renderBirdConfig({
       routerId: '1.1.1.1', block: '10.48.0.64/26', peers: [], mesh: true, isReflector: false, timers: 'default', logFile: '/x',

@@ -60,6 +60,22 @@ export const SHAPES: readonly Shape[] = [
     routeReflector: null,
     nodes: 4,
   },
+  {
+    name: 'calico-sparse',
+    description: "Calico, BIRD: node2's block has no blackhole (known only from what BIRD announces); node3 installs nothing and reaches the other pods through 10.48.0.0/16 via node1",
+    up: ['--style', 'calico', '--nodes', '4', '--pods', '1', '--no-blackhole', '2', '--install-none', '3:1'],
+    daemons: uniform('bird'),
+    routeReflector: null,
+    nodes: 4,
+  },
+  {
+    name: 'calico-ecmp',
+    description: "Calico, BIRD: node2 announces node3's block too, so node1 reaches it by ECMP, one path through node2",
+    up: ['--style', 'calico', '--nodes', '3', '--pods', '1', '--also-announce', '2:3'],
+    daemons: uniform('bird'),
+    routeReflector: null,
+    nodes: 3,
+  },
 ];
 
 export function shapeNamed(name: string): Shape {

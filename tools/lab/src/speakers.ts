@@ -87,13 +87,29 @@ export interface Speaker {
   control(state: LabState, node: LabNode): BgpControl;
 }
 
+/** What the lab's variants (`up --no-blackhole/--install-none/--also-announce`) change in a BIRD node's config. */
+export function birdVariant(state: LabState, node: LabNode): { installBlock: boolean; installLearned: boolean; extraRoutes: Array<{ prefix: string; via: string }> } {
+  const v = state.variants ?? {};
+  const installNone = (v.installNone ?? []).some((x) => x.node === node.index);
+  const extraRoutes = (v.alsoAnnounce ?? [])
+    .filter((x) => x.node === node.index)
+    .flatMap((x) => {
+      const of = state.nodes.find((n) => n.index === x.of);
+      return of ? [{ prefix: of.podCidr, via: of.underlayIp }] : [];
+    });
+  return { installBlock: !installNone && !(v.noBlackhole ?? []).includes(node.index), installLearned: !installNone, extraRoutes };
+}
+
+const birdConfig = (state: LabState, node: LabNode) =>
+  writeBirdConfig(state.name, node.name, { routerId: node.underlayIp, block: node.podCidr, timers: state.timers, ...calicoPeers(state, node), ...birdVariant(state, node) });
+
 const bird: Speaker = {
   async start(state, node) {
-    writeBirdConfig(state.name, node.name, { routerId: node.underlayIp, block: node.podCidr, timers: state.timers, ...calicoPeers(state, node) });
+    birdConfig(state, node);
     await startBird(state.name, node.name, node.namespace);
   },
   async sync(state, node) {
-    writeBirdConfig(state.name, node.name, { routerId: node.underlayIp, block: node.podCidr, timers: state.timers, ...calicoPeers(state, node) });
+    birdConfig(state, node);
     if (node.bgp === 'running') await reconfigureBird(state.name, node.name);
   },
   async stop(state, node, kill) {

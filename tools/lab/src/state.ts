@@ -23,10 +23,22 @@ export interface LabState {
   routeReflector: number | null;
   /** calico `--daemons`: node i runs daemons[(i - 1) % length]; absent: the style's own daemon */
   daemons?: Daemon[];
+  /** calico, BIRD nodes: shapes that differ from Calico's defaults (absent: none) */
+  variants?: LabVariants;
   podsPerNode: number;
   createdAt: string;
   nextIndex: number;
   nodes: LabNode[];
+}
+
+/** Calico-style nodes that do not look like the others (by node index); BIRD nodes only. */
+export interface LabVariants {
+  /** announce their block over BGP without installing its blackhole */
+  noBlackhole?: number[];
+  /** install none of the routes they learn: they reach the other pods through an aggregate route via `via` */
+  installNone?: Array<{ node: number; via: number }>;
+  /** `node` also announces `of`'s block (with itself as next hop, routing it on to `of`): the others reach `of` by ECMP */
+  alsoAnnounce?: Array<{ node: number; of: number }>;
 }
 
 export function labDir(lab: string): string {

@@ -2,10 +2,14 @@
 // block as a blackhole, other blocks learned over a BGP mesh or via a route reflector. Calico runs
 // BIRD; `--daemons` puts GoBGP or FRR on some nodes instead (speakers.ts), all in one mesh.
 import { inParallel } from '../exec.js';
+import { ipn } from '../exec.js';
 import { createPod, sysctl } from '../netns.js';
 import { SPEAKERS, type Speaker } from '../speakers.js';
 import { daemonOf, type LabNode, type LabState } from '../state.js';
 import { announcing, type StyleDriver } from './driver.js';
+
+/** The Calico IP pool the lab's blocks come from (plan.ts podCidr). */
+export const CALICO_POOL = '10.48.0.0/16';
 
 function speaker(state: LabState, node: LabNode): Speaker {
   return SPEAKERS[daemonOf(state, node) ?? 'bird'];
@@ -34,6 +38,10 @@ export const calico: StyleDriver = {
     }
     await sysctl(node.namespace, settings);
     await speaker(state, node).start(state, node);
+    // a node that installs nothing it learns reaches the other pods through an aggregate via a peer
+    const via = (state.variants?.installNone ?? []).find((x) => x.node === node.index);
+    const gw = via === undefined ? undefined : state.nodes.find((n) => n.index === via.via);
+    if (gw) await ipn(node.namespace, ['route', 'replace', CALICO_POOL, 'via', gw.underlayIp, 'proto', 'static']);
   },
 
   async syncCluster(state) {
@@ -66,8 +74,18 @@ export const calico: StyleDriver = {
 
   podRoutes(state, node) {
     const out = new Map<string, string>();
-    for (const other of announcing(state)) {
-      if (other.name !== node.name && reachableOverBgp(state, node, other)) out.set(other.podCidr, other.underlayIp);
+    const v = state.variants ?? {};
+    if ((v.installNone ?? []).some((x) => x.node === node.index)) return out;
+    const live = announcing(state);
+    for (const other of live) {
+      if (other.name === node.name || !reachableOverBgp(state, node, other)) continue;
+      // nodes that announce `other`'s block too: the kernel holds one route with a next hop per announcer
+      const also = (v.alsoAnnounce ?? [])
+        .filter((x) => x.of === other.index && x.node !== node.index)
+        .flatMap((x) => live.filter((n) => n.index === x.node && reachableOverBgp(state, node, n)))
+        .map((n) => n.underlayIp);
+      const own = (v.alsoAnnounce ?? []).find((x) => x.of === other.index && x.node === node.index);
+      out.set(other.podCidr, own ? other.underlayIp : [other.underlayIp, ...also].sort().join(','));
     }
     return out;
   },
