@@ -129,8 +129,8 @@ describe.each(['kube-router', 'calico', 'flannel'] as const)('a healthy %s lab',
     expect(found[0]?.actual).toMatchObject({ dst: b.podCidr, nexthops: [{ node: c.name, problem: null }], path: [{ end: 'left', at: c.name }] });
     expect(found[0]?.expected).toEqual({ dst: b.podCidr, via: [b.underlayIp], vtep: null });
     expect(found[0]?.message).toContain(`not towards ${b.name}`);
-    // it depends on c, which it passed, as much as on a and b
-    expect(found[0]?.dependsOn).toEqual({ nodes: [a.name, c.name, b.name], sessions: [[a.name, b.name]] });
+    // it depends on c, which it passed, and on c's own session to b, as much as on a, b and theirs
+    expect(found[0]?.dependsOn).toEqual({ nodes: [a.name, c.name, b.name], sessions: [[a.name, b.name], [c.name, b.name]] });
   });
 });
 

@@ -530,10 +530,7 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
         // a finding: now the details
         const cidr = b.expected.podCidrs[i] ?? showPrefix(c);
         const expected = { dst: cidr, via: b.expected.addresses, vtep: b.expected.vtep };
-        const bgp = peerings.routeDependencies(name, bName);
-        // and every node the packets passed on the way (a gateway node, an ECMP branch's transit)
-        const transit = result.branches.flatMap((x) => x.steps.map((st) => st.node).concat(x.at)).filter((n) => n !== name && n !== bName && liveNames.has(n));
-        const dependsOn = { nodes: [...new Set([name, ...transit, ...bgp.nodes.slice(1)])], sessions: bgp.sessions };
+        const dependsOn = walkDependencies(peerings, name, bName, result, liveNames);
         const path = walkSummary(result);
         const route = hit;
         if (route === null || parsePrefix(route.dst, route.family)?.len === 0) {
@@ -664,6 +661,20 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
   }
 
   return [...findings.values()].sort((x, y) => cmp(x.key, y.key));
+}
+
+/**
+ * What A's delivery towards B depends on: A's own BGP path to B, every node the packets passed on
+ * the way (a gateway node, an ECMP branch's transit) and that node's BGP path to B — a node that
+ * routes through a gateway loses B when the gateway does.
+ */
+function walkDependencies(peerings: BgpPeerings, a: string, b: string, result: WalkResult, live: ReadonlySet<string>): FindingDependencies {
+  const transit = [...new Set(result.branches.flatMap((x) => [...x.steps.map((st) => st.node), x.at]))].filter((n) => n !== a && n !== b && live.has(n));
+  const paths = [peerings.routeDependencies(a, b), ...transit.map((t) => peerings.routeDependencies(t, b))];
+  const nodes = [a, ...transit, ...paths.flatMap((p) => p.nodes.slice(1, -1)), b];
+  const sessions = new Map<string, [string, string]>();
+  for (const p of paths) for (const [x, y] of p.sessions) sessions.set(`${x}\u0000${y}`, [x, y]);
+  return { nodes: [...new Set(nodes)], sessions: [...sessions.values()] };
 }
 
 type AddFinding = (type: FindingType, node: string, peer: string | null, subject: string, message: string, expected: Finding['expected'], actual: Finding['actual']) => void;
