@@ -2,8 +2,8 @@ import type { Alert, AlertTransition, FactChange, LiveServerToClient, NodeSummar
 import { describe, expect, it, vi } from 'vitest';
 import type { LiveSource } from '../api/live-client.js';
 import { ApiError, type AlertsQuery, type ChangesQuery } from '../api/rest-client.js';
-import { alert, resolvedAlert, stopBgpAlerts, transition } from '../testing/alerts.js';
-import { ChangeDeduper, countAlerts, LiveStore, OpenAlerts, type StoreRest } from './live-store.js';
+import { alert, calicoStopBgpAlerts, regrouped, regrouping, resolvedAlert, stopBgpAlerts, transition } from '../testing/alerts.js';
+import { causesProgress, ChangeDeduper, countAlerts, laterAlert, LiveStore, OpenAlerts, type StoreRest } from './live-store.js';
 
 const host = (name: string): TopoNode => ({ id: `host:${name}`, type: 'host', host: null, parent: null, label: name, data: {} });
 const pod = (name: string, i: number): TopoNode => ({ id: `pod:${name}/veth${i}`, type: 'pod', host: name, parent: null, label: `10.0.0.${i}`, data: {} });
@@ -267,6 +267,31 @@ describe('OpenAlerts', () => {
     const o = new OpenAlerts();
     o.replace([firing, pending], o.mark());
     expect(open(o)).toEqual(['40:firing']);
+  });
+
+  it('a regrouping (the same state) moves an open alert in place and is passed on; a repeated or older one is not', () => {
+    const [root, symptom] = calicoStopBgpAlerts() as [Alert, Alert];
+    const o = new OpenAlerts();
+    o.apply([transition(root, null, 'firing'), transition(symptom, null, 'firing')]);
+    expect(o.symptomsOf(root.id)).toBe(1);
+    const out = regrouped(symptom, null, '2026-11-23T15:05:02.000Z');
+    expect(o.apply([regrouping(out)])).toHaveLength(1);
+    expect(o.get(symptom.id)).toMatchObject({ state: 'firing', rootId: null });
+    expect(o.symptomsOf(root.id)).toBe(0);
+    expect(o.apply([regrouping(out)])).toEqual([]);
+    expect(o.apply([regrouping(symptom)])).toEqual([]);
+    // a root whose count changed: passed on too
+    expect(o.apply([regrouping({ ...root, symptoms: 0 })])).toHaveLength(1);
+  });
+
+  it('versions of one alert in the same state are ordered by their cause history', () => {
+    const [root, symptom] = calicoStopBgpAlerts() as [Alert, Alert];
+    const out = regrouped(symptom, null, '2026-11-23T15:05:02.000Z');
+    const back = regrouped(out, root, '2026-11-23T15:06:00.000Z');
+    expect([symptom, out, back].map(causesProgress)).toEqual([2, 3, 4]);
+    expect(laterAlert(out, symptom)).toBe(out);
+    expect(laterAlert(out, back)).toBe(back);
+    expect(laterAlert(back, { ...out, state: 'resolved' }).state).toBe('resolved');
   });
 
   it('counts for the badge', () => {

@@ -36,9 +36,25 @@ export type StoreRest = Pick<RestClient, 'topology' | 'nodes' | 'allChanges' | '
 /** Alerts only move forward: pending → firing → resolved (a new instance gets a new id). */
 export const ALERT_STATE_RANK: Readonly<Record<AlertState, number>> = { pending: 0, firing: 1, resolved: 2 };
 
-/** The further along of two versions of one alert; on a tie the second (the newer arrival). */
+/**
+ * How far an alert's cause history has come: every regrouping closes the open spell or opens a new
+ * one (under a root, out of it, under another), so a later version of one alert never has less.
+ */
+export function causesProgress(a: Pick<Alert, 'causes'>): number {
+  const causes = a.causes ?? [];
+  const last = causes.at(-1);
+  return causes.length * 2 + (last !== undefined && last.to !== null ? 1 : 0);
+}
+
+/**
+ * The further along of two versions of one alert: by state, then (a regrouping keeps the state)
+ * by cause history; on a tie the second (the newer arrival).
+ */
 export function laterAlert(a: Alert | undefined, b: Alert): Alert {
-  return a === undefined || ALERT_STATE_RANK[b.state] >= ALERT_STATE_RANK[a.state] ? b : a;
+  if (a === undefined) return b;
+  const byState = ALERT_STATE_RANK[b.state] - ALERT_STATE_RANK[a.state];
+  if (byState !== 0) return byState > 0 ? b : a;
+  return causesProgress(b) >= causesProgress(a) ? b : a;
 }
 
 /** Whether two versions of an alert say the same (a repeated transition). */
@@ -51,7 +67,9 @@ export function sameAlert(a: Alert, b: Alert): boolean {
     a.rootId === b.rootId &&
     a.symptoms === b.symptoms &&
     a.summary === b.summary &&
-    a.severity === b.severity
+    a.severity === b.severity &&
+    causesProgress(a) === causesProgress(b) &&
+    (a.causes ?? []).at(-1)?.rootId === (b.causes ?? []).at(-1)?.rootId
   );
 }
 

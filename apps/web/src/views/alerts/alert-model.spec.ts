@@ -1,9 +1,11 @@
 import type { Alert } from '@netatlas/wire/core';
 import { describe, expect, it } from 'vitest';
 import { parseHash } from '../../state/route.js';
-import { alert, resolvedAlert, stopBgpAlerts, transition } from '../../testing/alerts.js';
+import { alert, calicoStopBgpAlerts, regrouped, regrouping, resolvedAlert, stopBgpAlerts, transition } from '../../testing/alerts.js';
 import {
   alertRow,
+  causeName,
+  causeSpells,
   changesHref,
   compareRows,
   countRows,
@@ -12,9 +14,14 @@ import {
   groupAlerts,
   labelParts,
   mergeTransitions,
+  openSymptomCounts,
   pruneResolved,
+  rootAt,
+  RULE_INFO,
   ruleCounts,
   sinceText,
+  spellText,
+  spellTitle,
   stateAt,
   type AlertGroup,
 } from './alert-model.js';
@@ -43,15 +50,20 @@ describe('grouping symptoms under their root cause', () => {
     const all = stopBgpAlerts();
     const known = new Map(all.map((a) => [a.id, a]));
     const onlyRouteLoss = filterAlertRows(rows(all), { state: 'all', rule: 'RouteLoss' });
-    const groups = groupAlerts(onlyRouteLoss, known);
+    const groups = groupAlerts(onlyRouteLoss, { known });
     expect(shape(groups)).toEqual(['orphans:10 [12 11]', 'orphans:9 [20]']);
     expect((groups[0] as Extract<AlertGroup, { kind: 'orphans' }>).root?.rule).toBe('NodeUnreachable');
     expect((groups[1] as Extract<AlertGroup, { kind: 'orphans' }>).root).toBeNull();
   });
 
-  it('an alert the API counts symptoms for is a root cause even when none of them is listed', () => {
-    const root = alert({ id: '10', rule: 'NodeUnreachable', labels: { node: 'n2' }, symptoms: 3 });
-    expect(shape(groupAlerts(rows([root])))).toEqual(['root:10 []']);
+  it('a root cause whose symptoms are all filtered out stays a root, counting them from the window, not from its own stale count', () => {
+    const all = calicoStopBgpAlerts();
+    const known = new Map(all.map((a) => [a.id, a]));
+    const groups = groupAlerts(filterAlertRows(rows(all), { state: 'all', rule: 'BgpDaemonDown' }), { known });
+    expect(shape(groups)).toEqual(['root:50 []']);
+    expect((groups[0] as Extract<AlertGroup, { kind: 'root' }>).open).toBe(4);
+    // the API's count alone makes no root: a root cause with no symptom in the window stands alone
+    expect(shape(groupAlerts(rows([alert({ id: '10', rule: 'NodeUnreachable', labels: { node: 'n2' }, symptoms: 3 })])))).toEqual(['lone:10']);
   });
 
   it('symptoms of a symptom go under the outermost root cause in the list; a cycle does not hang', () => {
@@ -67,6 +79,127 @@ describe('grouping symptoms under their root cause', () => {
     // every alert is shown exactly once
     const ids = groups.flatMap((g) => (g.kind === 'lone' ? [g.id] : [...(g.kind === 'root' ? [g.root.alert.id] : []), ...g.symptoms.map((s) => s.alert.id)]));
     expect(ids.sort()).toEqual(['1', '2', '3', '7', '8']);
+  });
+});
+
+describe('regrouping live (transitions whose from equals to)', () => {
+  /** the Alerts view's list after transitions, as drawn: the groups and each root's open symptoms */
+  const drawn = (list: ReadonlyMap<string, Alert>, at: Date | null = null) => {
+    const groups = groupAlerts(rows([...list.values()], at), { known: list, at });
+    return { shape: shape(groups), open: Object.fromEntries(groups.flatMap((g) => (g.kind === 'lone' ? [] : [[g.id, g.open]]))) };
+  };
+  const start = () => new Map(calicoStopBgpAlerts().map((a) => [a.id, a]));
+  const byId = (list: ReadonlyMap<string, Alert>, id: string) => list.get(id)!;
+
+  it('a lone symptom that joins its root moves under it in place; the open count follows the list', () => {
+    const list = start();
+    expect(drawn(list)).toEqual({ shape: ['root:50 [52 51 54 53]', 'lone:56'], open: { '50': 4 } });
+    const root = byId(list, '50');
+    expect(mergeTransitions(list, [regrouping(regrouped(byId(list, '56'), root, '2026-11-23T15:00:06.000Z'))])).toBe(true);
+    expect(drawn(list)).toEqual({ shape: ['root:50 [52 51 54 53 56]'], open: { '50': 5 } });
+    // the root's own count comes after, as a regrouping of the root: nothing moves
+    expect(mergeTransitions(list, [regrouping({ ...root, symptoms: 5 })])).toBe(true);
+    expect(drawn(list).shape).toEqual(['root:50 [52 51 54 53 56]']);
+  });
+
+  it('counts what the list shows, not the root\'s stale count ("5 open symptoms" over 4 rows)', () => {
+    const list = start();
+    list.set('50', { ...byId(list, '50'), symptoms: 5 });
+    expect(drawn(list).open).toEqual({ '50': 4 });
+    // a symptom resolves: it stays listed under its root, no longer counted as open
+    mergeTransitions(list, [transition(resolvedAlert(byId(list, '54'), '2026-11-23T15:02:00.000Z'), 'firing', 'resolved')]);
+    expect(drawn(list)).toEqual({ shape: ['root:50 [52 51 53 54]', 'lone:56'], open: { '50': 3 } });
+    expect(openSymptomCounts(list.values(), null)).toEqual(new Map([['50', 3]]));
+  });
+
+  it('a symptom moved from one root cause to another goes to the other group, with both spells in its history', () => {
+    const list = start();
+    const uplink = alert({ id: '60', rule: 'UnderlayDown', labels: { node: 'h4-node3', interface: 'eth0' }, startsAt: '2026-11-23T15:02:00.000Z' });
+    mergeTransitions(list, [transition(uplink, null, 'firing'), regrouping(regrouped(byId(list, '52'), uplink, '2026-11-23T15:02:00.000Z'))]);
+    expect(drawn(list)).toEqual({ shape: ['root:60 [52]', 'root:50 [51 54 53]', 'lone:56'], open: { '60': 1, '50': 3 } });
+    expect(causeSpells(byId(list, '52'), null).map(spellText)).toEqual([
+      'caused by #50 BgpDaemonDown (h4-node2, bird) until 15:02:00',
+      'caused by #60 UnderlayDown (h4-node3, eth0) since 15:02:00',
+    ]);
+  });
+
+  it('a root that resolves while a symptom outlives it: the symptom stands alone with its history, never silently orphaned', () => {
+    const list = start();
+    const at = '2026-11-23T15:05:02.000Z';
+    const root = byId(list, '50');
+    mergeTransitions(list, [
+      transition(resolvedAlert({ ...root, symptoms: 0 }, at), 'firing', 'resolved', at),
+      // 51 still fires: out of any group; the others resolved in the same evaluation
+      regrouping(regrouped(byId(list, '51'), null, at), at),
+      ...['52', '53', '54'].map((id) => transition(resolvedAlert(byId(list, id), at), 'firing', 'resolved', at)),
+    ]);
+    const after = drawn(list);
+    // the open ones first: the lone RouteLoss before the resolved group
+    expect(after).toEqual({ shape: ['lone:51', 'lone:56', 'root:50 [52 54 53]'], open: { '50': 0 } });
+    const spells = causeSpells(byId(list, '51'), null);
+    expect(spells.map(spellText)).toEqual(['caused by #50 BgpDaemonDown (h4-node2, bird) until 15:05:02']);
+    expect(spells[0]).toMatchObject({ rootId: '50', current: false, to: at });
+    expect(spellTitle(spells[0]!)).toBe(`${root.summary}\n2026-11-23 15:00:03 – 2026-11-23 15:05:02 UTC`);
+  });
+
+  it('order-safe: a regrouping older than the list changes nothing, and a repeated one neither', () => {
+    const list = start();
+    const at = '2026-11-23T15:05:02.000Z';
+    const old = byId(list, '51');
+    const out = regrouped(old, null, at);
+    expect(mergeTransitions(list, [regrouping(out, at)])).toBe(true);
+    // held while the list was loading, from before it: the list is further along
+    expect(mergeTransitions(list, [regrouping(old)])).toBe(false);
+    expect(mergeTransitions(list, [regrouping(out, at)])).toBe(false);
+    expect(byId(list, '51').rootId).toBeNull();
+  });
+
+  it('at a moment, symptoms are grouped as they were then (their cause history), and spells after it are not shown', () => {
+    const list = start();
+    const at = '2026-11-23T15:05:02.000Z';
+    mergeTransitions(list, [
+      transition(resolvedAlert(byId(list, '50'), at), 'firing', 'resolved', at),
+      regrouping(regrouped(byId(list, '51'), null, at), at),
+      transition(resolvedAlert(byId(list, '52'), at), 'firing', 'resolved', at),
+    ]);
+    const during = new Date('2026-11-23T15:03:00.000Z');
+    expect(rootAt(byId(list, '51'), during)).toBe('50');
+    expect(rootAt(byId(list, '51'), null)).toBeNull();
+    expect(drawn(list, during)).toEqual({ shape: ['root:50 [52 51 54 53]', 'lone:56'], open: { '50': 4 } });
+    expect(causeSpells(byId(list, '51'), during).map(spellText)).toEqual(['caused by #50 BgpDaemonDown (h4-node2, bird) since 15:00:03']);
+    // later: 51 alone; 52, resolved with its root, stays with the root its resolution closed
+    const later = new Date('2026-11-23T15:06:00.000Z');
+    expect(rootAt(byId(list, '52'), later)).toBe('50');
+    expect(drawn(list, later).shape).toEqual(['lone:51', 'lone:56', 'root:50 [54 53 52]']);
+    // before any spell began there is no history to tell
+    expect(causeSpells(byId(list, '51'), new Date('2026-11-23T15:00:02.000Z'))).toEqual([]);
+  });
+
+  it('symptoms of a root cause outside the window are grouped under its name, from their history', () => {
+    const list = start();
+    list.delete('50');
+    const groups = groupAlerts(rows([...list.values()]), { known: list });
+    const orphans = groups[0] as Extract<AlertGroup, { kind: 'orphans' }>;
+    expect(shape(groups)).toEqual(['orphans:50 [52 51 54 53]', 'lone:56']);
+    expect(orphans.root).toBeNull();
+    expect(orphans.cause && causeName(orphans.cause)).toBe('#50 BgpDaemonDown (h4-node2, bird)');
+    expect(orphans.open).toBe(4);
+  });
+});
+
+describe('rules', () => {
+  it('every rule says what it is; the root causes are the rules claimed on evidence', () => {
+    expect(Object.entries(RULE_INFO).filter(([, i]) => i.root).map(([r]) => r)).toEqual([
+      'NodeUnreachable',
+      'CollectorLost',
+      'UnderlayDown',
+      'BgpDaemonDown',
+      'BgpPeeringDown',
+      'KubernetesUnavailable',
+      'NodeLeft',
+    ]);
+    for (const info of Object.values(RULE_INFO)) expect(info.title).not.toBe('');
+    expect(causeName({ rootId: '7', rule: 'KubernetesUnavailable', fingerprint: 'KubernetesUnavailable{}' })).toBe('#7 KubernetesUnavailable');
   });
 });
 
@@ -111,11 +244,11 @@ describe('filters', () => {
   it('counts per rule for the rule filter, in the rules order', () => {
     expect([...ruleCounts(all)]).toEqual([
       ['NodeUnreachable', 1],
+      ['NodeLeft', 1],
       ['RouteLoss', 3],
       ['StaleRoute', 1],
       ['BgpSessionDown', 2],
       ['MtuMismatch', 1],
-      ['NodeLeft', 1],
     ]);
   });
 });

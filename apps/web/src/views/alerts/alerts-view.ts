@@ -2,8 +2,10 @@
 // last 24 hours, updated by live transitions; at a moment: those open then; a compare range: those
 // open at some moment of it — root causes first with their symptoms grouped (and collapsed) under
 // them, lone alerts after. Each links to the route diff of the changes that caused it and, once
-// resolved, of those that cleared it. States are the states at the moment shown (a range's end).
-import type { Alert, AlertTransition } from '@netatlas/wire/core';
+// resolved, of those that cleared it; a symptom says which root causes it was grouped under, until
+// when. States and grouping are as of the moment shown (a range's end); regroupings arriving live
+// move symptoms in place, and the counts of open symptoms are taken from the list itself.
+import type { Alert, AlertRule, AlertTransition } from '@netatlas/wire/core';
 import { formatDateTime } from '../../format/time.js';
 import type { AlertsQuery } from '../../api/rest-client.js';
 import { withParams, type AppRoute } from '../../state/route.js';
@@ -12,6 +14,8 @@ import { errorBox, fill, h, perFrame } from '../../ui/dom.js';
 import type { View, ViewContext } from '../view.js';
 import {
   alertRow,
+  causeName,
+  causeSpells,
   countRows,
   filterAlertRows,
   filtersFromParams,
@@ -19,8 +23,12 @@ import {
   labelParts,
   mergeTransitions,
   pruneResolved,
+  rootAt,
   ruleCounts,
+  RULE_INFO,
   sinceText,
+  spellText,
+  spellTitle,
   STATE_FILTER_TITLES,
   STATE_FILTERS,
   type AlertGroup,
@@ -188,19 +196,23 @@ export class AlertsView implements View {
     );
     this.stateSelect.value = filters.state;
     const rules = ruleCounts(rows);
+    if (filters.rule !== null && !rules.has(filters.rule)) rules.set(filters.rule, 0);
+    const option = ([rule, n]: [AlertRule, number]) => h('option', { value: rule, title: RULE_INFO[rule].title }, `${rule} (${n})`);
+    const roots = [...rules].filter(([rule]) => RULE_INFO[rule].root);
+    const others = [...rules].filter(([rule]) => !RULE_INFO[rule].root);
     fill(
       this.ruleSelect,
       h('option', { value: '' }, 'every rule'),
-      ...[...rules].map(([rule, n]) => h('option', { value: rule }, `${rule} (${n})`)),
-      filters.rule !== null && !rules.has(filters.rule) ? h('option', { value: filters.rule }, `${filters.rule} (0)`) : null,
+      roots.length ? h('optgroup', { label: 'root causes' }, ...roots.map(option)) : null,
+      others.length ? h('optgroup', { label: 'symptoms and others' }, ...others.map(option)) : null,
     );
     this.ruleSelect.value = filters.rule ?? '';
     this.expandButton.textContent = this.expand === 'all' ? 'collapse all' : 'expand all';
 
     const shown = filterAlertRows(rows, filters);
-    const groups = groupAlerts(shown, this.alerts);
+    const groups = groupAlerts(shown, { known: this.alerts, at: moment });
     const trs: HTMLElement[] = [];
-    for (const g of groups) trs.push(...this.groupRows(g, now));
+    for (const g of groups) trs.push(...this.groupRows(g, now, moment));
     this.body.replaceChildren(...trs);
     this.element.dataset['shown'] = String(shown.length);
     this.empty.textContent =
@@ -238,33 +250,43 @@ export class AlertsView implements View {
     );
   }
 
-  private groupRows(g: AlertGroup, now: Date): HTMLElement[] {
-    if (g.kind === 'lone') return [this.alertRow(g.alert, now, 'lone', null)];
+  private groupRows(g: AlertGroup, now: Date, moment: Date | null): HTMLElement[] {
+    if (g.kind === 'lone') return [this.alertRow(g.alert, now, moment, 'lone', null)];
     const out: HTMLElement[] = [];
     if (g.kind === 'root') {
-      out.push(this.alertRow(g.root, now, 'root', g.symptoms.length > 0 ? this.toggleButton(g) : null, g.symptoms.length));
+      out.push(this.alertRow(g.root, now, moment, 'root', g.symptoms.length > 0 ? this.toggleButton(g) : null, g));
     } else {
       const root = g.root;
       out.push(
         h(
           'tr',
-          { class: 'group-head', 'data-testid': 'alert-orphans', 'data-root': g.id, 'data-symptoms': g.symptoms.length },
+          { class: 'group-head', 'data-testid': 'alert-orphans', 'data-root': g.id, 'data-symptoms': g.symptoms.length, 'data-open-symptoms': g.open },
           h('td', null, this.toggleButton(g)),
           h(
             'td',
             { colspan: COLUMNS.length - 1 },
             root
               ? `symptoms of ${root.rule} ${root.summary} (${root.state}; not shown: filtered out)`
-              : `symptoms of root cause #${g.id} (not in this window)`,
+              : g.cause
+                ? `symptoms of ${causeName(g.cause)}: ${g.cause.summary} (not in this window)`
+                : `symptoms of root cause #${g.id} (not in this window)`,
+            g.open > 0 ? ` · ${openText(g.open)}` : '',
           ),
         ),
       );
     }
-    if (this.isOpen(g)) for (const s of g.symptoms) out.push(this.alertRow(s, now, 'symptom', null));
+    if (this.isOpen(g)) for (const s of g.symptoms) out.push(this.alertRow(s, now, moment, 'symptom', null));
     return out;
   }
 
-  private alertRow(r: AlertRow, now: Date, group: 'root' | 'symptom' | 'lone', toggle: HTMLElement | null, symptoms?: number): HTMLElement {
+  private alertRow(
+    r: AlertRow,
+    now: Date,
+    moment: Date | null,
+    group: 'root' | 'symptom' | 'lone',
+    toggle: HTMLElement | null,
+    g?: Extract<AlertGroup, { kind: 'root' }>,
+  ): HTMLElement {
     const a = r.alert;
     const labels = labelParts(a.labels);
     const links: (HTMLElement | string)[] = [];
@@ -273,6 +295,7 @@ export class AlertsView implements View {
       if (links.length) links.push(' ');
       links.push(h('a', { href: r.clearHref, 'data-testid': 'alert-clear', title: `the changes from ${formatDateTime(a.clear!.from)} to ${formatDateTime(a.clear!.to)} UTC` }, 'cleared'));
     }
+    const spells = causeSpells(a, moment);
     const times = [`pending since ${formatDateTime(a.startsAt)}`, a.firedAt ? `firing since ${formatDateTime(a.firedAt)}` : '', a.resolvedAt ? `resolved at ${formatDateTime(a.resolvedAt)}` : '']
       .filter(Boolean)
       .join(', ');
@@ -286,15 +309,43 @@ export class AlertsView implements View {
         'data-rule': a.rule,
         'data-severity': a.severity,
         'data-state': r.state,
-        'data-root': a.rootId ?? '',
+        'data-root': rootAt(a, moment) ?? '',
         'data-group': group,
-        'data-symptoms': symptoms,
+        'data-symptoms': g?.symptoms.length,
+        'data-open-symptoms': g?.open,
+        'data-caused-by': spells.length ? spells.map((s) => s.rootId).join(' ') : undefined,
       },
       h('td', { class: 'toggle-cell' }, toggle ?? (group === 'symptom' ? h('span', { class: 'indent', 'aria-hidden': 'true' }, '└') : '')),
       h('td', null, h('span', { class: `badge sev-${a.severity}` }, a.severity)),
-      h('td', { class: 'rule' }, a.rule),
+      h('td', { class: 'rule', title: RULE_INFO[a.rule]?.title ?? null }, a.rule),
       h('td', { class: 'labels' }, ...labels.map((l) => h('span', { class: `label label-${l.key}`, title: l.key }, l.key === 'node' ? l.value : l.key === 'peer' ? `→ ${l.value}` : l.key === 'prefix' ? l.value : `${l.key}=${l.value}`))),
-      h('td', { class: 'alert-summary', title: a.fingerprint }, a.summary, group === 'root' && a.symptoms > 0 ? h('span', { class: 'muted' }, ` · ${a.symptoms} open symptom${a.symptoms === 1 ? '' : 's'}`) : null),
+      h(
+        'td',
+        { class: 'alert-summary' },
+        h('span', { title: a.fingerprint }, a.summary),
+        g && g.open > 0 ? h('span', { class: 'muted', 'data-testid': 'alert-open-symptoms' }, ` · ${openText(g.open)}`) : null,
+        spells.length
+          ? h(
+              'ul',
+              { class: 'alert-causes' },
+              ...spells.map((s) =>
+                h(
+                  'li',
+                  {
+                    class: s.current ? 'current' : 'closed',
+                    'data-testid': 'alert-caused-by',
+                    'data-root': s.rootId,
+                    'data-rule': s.rule,
+                    'data-from': s.from,
+                    'data-to': s.to ?? '',
+                    title: spellTitle(s),
+                  },
+                  spellText(s),
+                ),
+              ),
+            )
+          : null,
+      ),
       h('td', null, h('span', { class: `badge state-${r.state}` }, r.state)),
       h('td', { title: `${times} UTC` }, sinceText(r, now)),
       h('td', null, a.resolvedAt ? formatDateTime(a.resolvedAt) : ''),
@@ -302,3 +353,5 @@ export class AlertsView implements View {
     );
   }
 }
+
+const openText = (n: number): string => `${n} open symptom${n === 1 ? '' : 's'}`;
