@@ -1,7 +1,8 @@
 // One node's facts as sortable, filterable tables per kind, with what changed recently (or in
 // the compared range) highlighted, and above them the node's expected-state findings (Checks).
 // Honours the time control: facts and findings now (and live), at a moment, or at the end of a
-// compare range with the range's diff marked.
+// compare range with the range's diff marked. The Checks section starts with the node's pod
+// ranges, where each is known from (on hover), and the ranges a source names that are not used.
 import type { ChecksResult, Fact, FactChange, Finding } from '@netatlas/wire/core';
 import { factId } from '@netatlas/wire/core';
 import { summarizeFacts } from '../../fact-summary.js';
@@ -13,6 +14,7 @@ import { debounce, errorBox, fill, h } from '../../ui/dom.js';
 import { nextSort, type Column, type SortState } from '../../ui/table-model.js';
 import type { View, ViewContext } from '../view.js';
 import { FINDING_TITLES, formatDetail, nodeFindings } from './findings.js';
+import { ignoredText, rangesByNode, rangeText, RANGE_SOURCE_TITLES } from './ranges.js';
 import { buildFactTable, DEFAULT_SORT, FACT_TABLE_KINDS, KIND_TITLES, marksFromChanges, marksFromDiff, type RowMarks, type TableKind } from './fact-table.js';
 
 export const RECENT_CHOICES = [5, 15, 60, 360] as const;
@@ -145,6 +147,7 @@ export class NodeDetailView implements View {
         : this.checksError && !known
           ? h('p', { class: 'muted' }, `the expected-state checks are not available: ${this.checksError}`)
           : null,
+      known ? this.rangesBlock() : null,
       known && own.length === 0
         ? h('p', { class: 'muted' }, `${this.node} has every route and ipset member the cluster expects${moment ? ` (at ${formatDateTime(moment)} UTC)` : ''}.`)
         : null,
@@ -167,6 +170,40 @@ export class NodeDetailView implements View {
           )
         : null,
       this.checksError && known ? h('p', { class: 'muted' }, `refresh failed: ${this.checksError}`) : null,
+    );
+  }
+
+  /** The node's pod ranges (sources on hover) and the ranges not used, with why. */
+  private rangesBlock(): HTMLElement {
+    const mine = rangesByNode(this.checksResult).get(this.node);
+    const ranges = mine?.ranges ?? [];
+    const ignored = mine?.ignored ?? [];
+    return h(
+      'div',
+      { class: 'node-ranges', 'data-testid': 'node-ranges', 'data-count': ranges.length, 'data-ignored': ignored.length },
+      h('span', { class: 'muted' }, ranges.length === 0 ? 'no pod range known' : `pod range${ranges.length === 1 ? '' : 's'}: `),
+      ...ranges.flatMap((r, i) => [
+        i > 0 ? ', ' : null,
+        h(
+          'span',
+          {
+            class: 'range mono',
+            'data-testid': 'pod-range',
+            'data-cidr': r.cidr,
+            'data-sources': r.sources.map((x) => x.source).join(' '),
+            title: [rangeText(r), ...r.sources.map((x) => `${x.source}: ${RANGE_SOURCE_TITLES[x.source] ?? x.source}`)].join('\n'),
+          },
+          r.cidr,
+        ),
+      ]),
+      ignored.length > 0
+        ? h(
+            'details',
+            { class: 'ignored-ranges' },
+            h('summary', { class: 'muted' }, `${ignored.length} range${ignored.length === 1 ? '' : 's'} named by a source but not used`),
+            h('ul', { class: 'plain mono' }, ...ignored.map((x) => h('li', { 'data-testid': 'ignored-range', 'data-cidr': x.cidr, 'data-source': x.source }, ignoredText(x)))),
+          )
+        : null,
     );
   }
 

@@ -1,7 +1,9 @@
 // The table view of the topology: the same hosts, elements and edges as the canvas, as tables
-// (search filters them too). Hosts rows carry data-testid="host-<name>".
+// (search filters them too). Hosts rows carry data-testid="host-<name>"; each pod CIDR says where
+// it is known from on hover (the checks' ranges).
 import type { NodeStatus, TopoEdge, TopoNode } from '@netatlas/wire/core';
 import { dataTable } from '../../ui/data-table.js';
+import { hostRanges, podCidrsOf, type NodeRanges } from '../node-detail/ranges.js';
 import { h } from '../../ui/dom.js';
 import { sortRows, type Column } from '../../ui/table-model.js';
 import type { TopologyScene } from './scene.js';
@@ -49,7 +51,36 @@ const EDGE_COLUMNS: Column<TopoEdge>[] = [
   { id: 'via', label: 'peer / via', value: (e) => list(e.data['peerAddress'] ?? e.data['gateway'] ?? e.data['dev'] ?? '') },
 ];
 
-export function topologyTables(scene: TopologyScene, search: SearchResult, status: ReadonlyMap<string, NodeStatus>, openNode: (name: string) => void): HTMLElement {
+/** A host's pod CIDRs, each with its sources in a title (and the ranges only the checks hold, marked). */
+export function rangeCell(podCidrs: readonly string[], known: NodeRanges | undefined): HTMLElement {
+  const list = hostRanges(podCidrs, known);
+  return h(
+    'span',
+    { class: 'ranges' },
+    ...list.flatMap((r, i) => [
+      i > 0 ? ' ' : null,
+      h(
+        'span',
+        {
+          class: `range${r.sources ? ' known' : ''}${r.inTopology ? '' : ' checks-only'}`,
+          'data-testid': 'pod-range',
+          'data-cidr': r.cidr,
+          'data-sources': r.sources?.map((s) => s.source).join(' ') ?? '',
+          title: r.inTopology ? r.text : `${r.text} (expected by the checks; not in the topology's host data)`,
+        },
+        r.cidr,
+      ),
+    ]),
+  );
+}
+
+export function topologyTables(
+  scene: TopologyScene,
+  search: SearchResult,
+  status: ReadonlyMap<string, NodeStatus>,
+  ranges: ReadonlyMap<string, NodeRanges>,
+  openNode: (name: string) => void,
+): HTMLElement {
   const matchHosts = search.kind === 'empty' ? null : search.hosts;
   const hosts: HostRow[] = [];
   for (const name of scene.layout.hosts.keys()) {
@@ -93,7 +124,12 @@ export function topologyTables(scene: TopologyScene, search: SearchResult, statu
       sort: { column: 'name', dir: 'asc' },
       testid: 'topology-hosts-table',
       rowAttrs: (r) => ({ 'data-testid': `host-${r.name}`, 'data-status': r.status, 'data-pods': String(r.pods), class: r.mark ? `mark-${r.mark}` : undefined }),
-      renderCell: (r, c) => (c.id === 'name' ? h('a', { href: `#/nodes/${encodeURIComponent(r.name)}`, onclick: (e: MouseEvent) => (e.preventDefault(), openNode(r.name)) }, r.name) : null),
+      renderCell: (r, c) =>
+        c.id === 'name'
+          ? h('a', { href: `#/nodes/${encodeURIComponent(r.name)}`, onclick: (e: MouseEvent) => (e.preventDefault(), openNode(r.name)) }, r.name)
+          : c.id === 'cidrs'
+            ? rangeCell(podCidrsOf(r.node?.data), ranges.get(r.name))
+            : null,
     }),
     h('h3', null, `Elements (${nodes.length})`),
     dataTable({

@@ -6,6 +6,7 @@ import { formatAge, formatDateTime } from '../../format/time.js';
 import { withParams, type AppRoute } from '../../state/route.js';
 import { sameTime, shownMoment, type TimeSelection } from '../../state/time-control.js';
 import { findingCounts } from '../node-detail/findings.js';
+import { hostRanges, ignoredText, podCidrsOf, rangesByNode, RANGE_SOURCE_TITLES, type NodeRanges } from '../node-detail/ranges.js';
 import { topologyMaps } from '../../state/topology-maps.js';
 import { syntheticTopology } from '../../testing/synthetic-topology.js';
 import { debounce, errorBox, fill, h, perFrame } from '../../ui/dom.js';
@@ -46,6 +47,8 @@ export class TopologyView implements View {
   /** expected-state findings per host at the moment shown (GET /api/checks) */
   private findings = new Map<string, number>();
   private findingsTotal: number | null = null;
+  /** each node's pod ranges with their sources, at the moment shown (GET /api/checks) */
+  private ranges = new Map<string, NodeRanges>();
   private checksToken = 0;
   private checksTimer: ReturnType<typeof setInterval> | null = null;
   private search: SearchResult = EMPTY_SEARCH;
@@ -196,13 +199,16 @@ export class TopologyView implements View {
       if (token !== this.checksToken) return;
       this.findings = findingCounts(result);
       this.findingsTotal = result.findings.length;
+      this.ranges = rangesByNode(result);
     } catch {
       // an API without checks, or down: no badges (the connection indicator tells the rest)
       if (token !== this.checksToken) return;
       this.findings = new Map();
       this.findingsTotal = null;
+      this.ranges = new Map();
     }
     this.refreshPanels();
+    if (!this.tableWrap.hidden) this.refreshTables();
     this.requestDraw();
   }
 
@@ -409,9 +415,9 @@ export class TopologyView implements View {
       return;
     }
     this.canvas.style.cursor = 'pointer';
-    fill(this.tooltip, ...tooltipLines(n, this.scene));
+    fill(this.tooltip, ...tooltipLines(n, this.scene, this.ranges));
     const r = this.canvasWrap.getBoundingClientRect();
-    this.tooltip.style.left = `${Math.min(e.clientX - r.left + 14, r.width - 260)}px`;
+    this.tooltip.style.left = `${Math.min(e.clientX - r.left + 14, r.width - 340)}px`;
     this.tooltip.style.top = `${e.clientY - r.top + 14}px`;
     this.tooltip.hidden = false;
   }
@@ -470,12 +476,15 @@ export class TopologyView implements View {
       return;
     }
     this.details.hidden = false;
-    fill(this.details, ...detailsOf(node, this.scene, this.ctx, this.route, () => this.setParam('sel', null)));
+    fill(this.details, ...detailsOf(node, this.scene, this.ctx, this.route, this.ranges, () => this.setParam('sel', null)));
   }
 
   private updateTables(): void {
     if (this.tableWrap.hidden) return;
-    fill(this.tableWrap, topologyTables(this.scene, this.search, this.liveStatus(), (name) => this.ctx.navigate({ view: 'nodes', node: name, time: this.route.time, params: new Map() })));
+    fill(
+      this.tableWrap,
+      topologyTables(this.scene, this.search, this.liveStatus(), this.ranges, (name) => this.ctx.navigate({ view: 'nodes', node: name, time: this.route.time, params: new Map() })),
+    );
   }
 }
 
@@ -504,16 +513,27 @@ function legend(): HTMLElement {
 
 const str = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
-function tooltipLines(n: TopoNode, scene: TopologyScene): (HTMLElement | string)[] {
+/** A host's pod CIDRs, each with where it is known from (the checks' ranges). */
+function rangeLines(host: string, scene: TopologyScene, ranges: ReadonlyMap<string, NodeRanges>): HTMLElement[] {
+  const list = hostRanges(podCidrsOf(scene.hostEntry(host)?.node?.data), ranges.get(host));
+  if (list.length === 0) return [];
+  return [h('div', { class: 'muted' }, 'pod ranges:'), ...list.map((r) => h('div', { class: `mono range${r.sources ? '' : ' unknown'}`, 'data-testid': 'tooltip-range' }, r.text))];
+}
+
+function tooltipLines(n: TopoNode, scene: TopologyScene, ranges: ReadonlyMap<string, NodeRanges>): (HTMLElement | string)[] {
   const lines: (HTMLElement | string)[] = [h('strong', null, `${n.type} ${n.label}`)];
   const d = n.data;
   switch (n.type) {
     case 'host': {
       const st = scene.stats.get(n.label);
-      lines.push(h('div', null, `${str(d['cniStyle'])} · ${str(d['nodeIps'])}`), h('div', null, `pod CIDR ${str(d['podCidrs'])}`));
+      lines.push(h('div', null, `${str(d['cniStyle'])} · ${str(d['nodeIps'])}`), ...rangeLines(n.label, scene, ranges));
       if (st) lines.push(h('div', null, `${st.pods} pods · BGP ${st.bgpEstablished}/${st.bgpTotal} · ${st.routes} routes`));
       break;
     }
+    case 'bridge':
+      // the canvas writes the host's pod CIDRs on its bridge
+      if (n.host) lines.push(h('div', null, `on ${n.host}`), ...rangeLines(n.host, scene, ranges));
+      break;
     case 'pod':
       lines.push(h('div', null, `IPs ${str(d['ips'])}`), h('div', null, `veth ${str(d['veth'])} on ${n.host ?? ''}`));
       break;
@@ -526,7 +546,7 @@ function tooltipLines(n: TopoNode, scene: TopologyScene): (HTMLElement | string)
   return lines;
 }
 
-function detailsOf(n: TopoNode, scene: TopologyScene, ctx: ViewContext, route: AppRoute, close: () => void): HTMLElement[] {
+function detailsOf(n: TopoNode, scene: TopologyScene, ctx: ViewContext, route: AppRoute, ranges: ReadonlyMap<string, NodeRanges>, close: () => void): HTMLElement[] {
   const out: HTMLElement[] = [
     h('div', { class: 'details-head' }, h('h3', null, `${n.type} ${n.label}`), h('button', { type: 'button', class: 'close', 'aria-label': 'close', onclick: close }, '×')),
   ];
@@ -545,10 +565,34 @@ function detailsOf(n: TopoNode, scene: TopologyScene, ctx: ViewContext, route: A
   const dl = h('dl');
   for (const [k, v] of Object.entries(n.data)) {
     if (v === null || (Array.isArray(v) && v.length === 0)) continue;
+    // a host's pod CIDRs are listed below with their sources
+    if (n.type === 'host' && k === 'podCidrs') continue;
     dl.append(h('dt', null, k), h('dd', null, str(v)));
   }
   out.push(dl);
   if (n.type === 'host' && host) {
+    const list = hostRanges(podCidrsOf(n.data), ranges.get(host));
+    const ignored = ranges.get(host)?.ignored ?? [];
+    if (list.length > 0) {
+      out.push(h('h4', null, 'Pod ranges'));
+      out.push(
+        h(
+          'ul',
+          { class: 'plain mono', 'data-testid': 'details-ranges' },
+          ...list.map((r) =>
+            h(
+              'li',
+              { 'data-testid': 'pod-range', 'data-cidr': r.cidr, 'data-sources': r.sources?.map((s) => s.source).join(' ') ?? '', title: r.sources?.map((s) => RANGE_SOURCE_TITLES[s.source] ?? s.source).join('\n') ?? null },
+              r.text,
+            ),
+          ),
+        ),
+      );
+    }
+    if (ignored.length > 0) {
+      out.push(h('h4', null, 'Ranges not used'));
+      out.push(h('ul', { class: 'plain mono muted' }, ...ignored.map((i) => h('li', { 'data-testid': 'ignored-range', 'data-cidr': i.cidr, 'data-source': i.source }, ignoredText(i)))));
+    }
     const status = ctx.store.nodes.get(host);
     if (status && route.time.mode === 'live') out.push(h('p', null, `collector ${status.status}, last seen ${formatAge(status.lastSeen, new Date())}`));
     const sessions = [...scene.edgesOfHost(host)].map((id) => scene.maps.edges.get(id)).filter((e) => e?.type === 'bgp');
