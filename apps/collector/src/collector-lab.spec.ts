@@ -102,8 +102,7 @@ for (const style of ['kube-router', 'calico', 'flannel']) {
         await sh('ip', ['netns', 'exec', node.pods[0]!.namespace, 'ping', '-c', '1', '-W', '2', other.pods[0]!.ip]);
       }
       before = await groundTruth(style, node);
-      const args = ['--netns', node.namespace, '--node-name', node.name];
-      if (node.bgpControl?.socket) args.push('--bird-socket', node.bgpControl.socket);
+      const args = ['--netns', node.namespace, '--node-name', node.name, ...node.collectorArgs];
       snap = (await collectOnce(args)).snapshot;
       after = await groundTruth(style, node);
     });
@@ -188,6 +187,12 @@ for (const style of ['kube-router', 'calico', 'flannel']) {
         for (const s of got.values()) expect(s).toBe('established');
         for (const f of facts(snap, 'bgpSession')) expect(f.value).toMatchObject({ peerAs: 64512, localAs: 64512 });
       }
+    });
+
+    test('BGP origins: the node\'s own pod range, as its daemon announces it, and nothing it learned', () => {
+      const origins = facts(snap, 'bgpOrigin').map((f) => f.value);
+      if (style === 'flannel') expect(origins).toEqual([]);
+      else expect(origins).toEqual([{ daemon: node.daemon, family: 'inet', prefix: node.podCidr, nexthop: null }]);
     });
   });
 }

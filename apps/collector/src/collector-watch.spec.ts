@@ -33,8 +33,7 @@ for (const style of ['kube-router', 'calico']) {
       await lab(['up', '--name', name, '--style', style, '--nodes', '3', '--pods', '1']);
       nodes = (await labStatus(name)).nodes;
       const n1 = nodes[0]!;
-      const args = ['--netns', n1.namespace, '--poll-bgp', String(BGP_POLL_S)];
-      if (n1.bgpControl?.socket) args.push('--bird-socket', n1.bgpControl.socket);
+      const args = ['--netns', n1.namespace, '--poll-bgp', String(BGP_POLL_S), ...n1.collectorArgs];
       watch = startWatch(args);
       await waitFor(watch.lines, 'snapshot', 30_000, (l) => l.type === 'snapshot');
     });
@@ -91,8 +90,7 @@ for (const style of ['kube-router', 'calico']) {
       const first = watch.lines.find((l) => l.type === 'snapshot')!.json as unknown as Snapshot;
       let state = stateOf(first.facts);
       for (const l of watch.lines.filter((x) => x.type === 'delta')) state = apply(state, l.json as unknown as Delta);
-      const args = ['--netns', ns];
-      if (nodes[0]!.bgpControl?.socket) args.push('--bird-socket', nodes[0]!.bgpControl.socket);
+      const args = ['--netns', ns, ...nodes[0]!.collectorArgs];
       const fresh = stateOf((await collectOnce(args)).snapshot.facts);
       for (const kind of ['link', 'addr', 'route', 'fdb', 'ipset', 'ipsetMember'] as const) {
         const pick = (m: Map<string, Fact>) => [...m.values()].filter((f) => f.kind === kind).sort((a, b) => (a.key < b.key ? -1 : 1));

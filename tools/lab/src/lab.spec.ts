@@ -253,3 +253,64 @@ describe.skipIf(!runnable).sequential('calico lab with a route reflector (3 node
     await expectPodMesh(s);
   });
 });
+
+describe.skipIf(!runnable).sequential('calico lab mixing BIRD, GoBGP and FRR around a BIRD route reflector (4 nodes x 1 pod)', () => {
+  const name = 'h1mixrr';
+  let s: LabStatus;
+  /** each daemon's own kernel protocol for what it learned */
+  const proto = { bird: 'bird', gobgp: '17', frr: 'bgp' } as const;
+
+  const learned = async (n: NodeStatus): Promise<string[]> =>
+    (await mainTable(n.namespace)).filter((l) => l.startsWith('unicast 10.48.') && l.endsWith(`proto ${proto[n.daemon ?? 'bird']}`));
+
+  async function expectRoutes(reachable: (n: NodeStatus) => NodeStatus[], on: NodeStatus[] = s.nodes): Promise<void> {
+    for (const n of on) {
+      const want = reachable(n).filter((o) => o !== n).map((o) => `unicast ${o.podCidr} via ${o.underlayIp} dev eth0 proto ${proto[n.daemon ?? 'bird']}`);
+      expect((await learned(n)).map((l) => l.replace(/ onlink$/, '')).sort(), n.name).toEqual(want.sort());
+      expect((await mainTable(n.namespace)).some((l) => l.startsWith(`blackhole ${n.podCidr} `)), `${n.name} blackhole`).toBe(true);
+    }
+  }
+
+  beforeAll(async () => {
+    await lab(['down', '--name', name]);
+    await lab(['up', '--name', name, '--style', 'calico', '--daemons', 'bird,gobgp,frr', '--nodes', '4', '--pods', '1', '--route-reflector']);
+    s = await labStatus(name);
+  });
+
+  afterAll(async () => {
+    await lab(['down', '--name', name]);
+  });
+
+  test('node i runs daemons[(i-1) % 3]; the reflector peers with all, the others with it', async () => {
+    expect(s.daemons).toEqual(['bird', 'gobgp', 'frr']);
+    expect(s.nodes.map((n) => n.daemon)).toEqual(['bird', 'gobgp', 'frr', 'bird']);
+    const [rr, ...clients] = s.nodes as [NodeStatus, ...NodeStatus[]];
+    expect(await birdSessions(rr.bgpControl?.socket ?? '')).toEqual(new Map(clients.map((c) => [c.underlayIp, 'established'])));
+    for (const c of clients) expect(c.bgpSessions, c.name).toEqual([{ peer: rr.underlayIp, state: 'established' }]);
+    await expectRoutes(() => s.nodes);
+    await expectPodMesh(s);
+  });
+
+  test('stop-bgp (graceful and --kill) and start-bgp work for GoBGP and FRR', async () => {
+    for (const victim of s.nodes.filter((n) => n.daemon === 'gobgp' || n.daemon === 'frr')) {
+      await lab(['stop-bgp', '--name', name, victim.name]);
+      // what the victim itself keeps is its daemon's business (GoBGP's agent leaves them, zebra removes them)
+      const others = s.nodes.filter((o) => o !== victim);
+      await expectRoutes(() => others, others);
+      await lab(['start-bgp', '--name', name, victim.name]);
+      await expectRoutes(() => s.nodes);
+      await lab(['stop-bgp', '--kill', '--name', name, victim.name]);
+      for (const n of s.nodes.filter((o) => o !== victim)) {
+        await until(`${n.name} to drop ${victim.podCidr}`, 20_000, async () => ((await routeTo(n.namespace, victim.podCidr)) ? undefined : true));
+      }
+      await lab(['start-bgp', '--name', name, victim.name]);
+      await expectRoutes(() => s.nodes);
+    }
+    await expectPodMesh(s);
+  });
+
+  test('down stops every FRR daemon too and leaves nothing behind', async () => {
+    await lab(['down', '--name', name]);
+    await expectNothingLeft(name);
+  });
+});

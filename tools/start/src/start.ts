@@ -229,11 +229,11 @@ async function main(argv: readonly string[]): Promise<number> {
       } else {
         labUp = true;
         const status = JSON.parse(runLab(['status', '--json', '--name', args.labName]).output) as {
-          nodes: Array<{ namespace: string; bgpControl: { socket?: string } | null }>;
+          nodes: Array<{ namespace: string; collectorArgs: string[] }>;
         };
         for (const n of status.nodes) {
-          const extra = ['--netns', n.namespace, '--node-name', n.namespace];
-          if (n.bgpControl?.socket) extra.push('--bird-socket', n.bgpControl.socket);
+          // the flags that read the node's BGP daemon, as the lab hands them out
+          const extra = ['--netns', n.namespace, '--node-name', n.namespace, ...n.collectorArgs];
           collector(n.namespace, extra);
         }
       }

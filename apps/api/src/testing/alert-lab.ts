@@ -81,7 +81,7 @@ export async function startAlertLab(o: AlertLabOptions): Promise<AlertLab> {
   });
   const collectors = new Map<string, CollectorProcess>();
   for (const n of status.nodes) {
-    collectors.set(n.namespace, startCollectorProcess(t.url, n.namespace, n.bgpControl?.socket ? ['--bird-socket', n.bgpControl.socket] : []));
+    collectors.set(n.namespace, startCollectorProcess(t.url, n.namespace, n.collectorArgs));
   }
   const alertsSince = async (from: string, state?: string, fresh = true) =>
     (await t.get<{ alerts: Alert[] }>(`/api/alerts?from=${encodeURIComponent(from)}${state ? `&state=${state}` : ''}`)).body.alerts.filter(
