@@ -14,7 +14,7 @@ import { debounce, errorBox, fill, h } from '../../ui/dom.js';
 import { nextSort, type Column, type SortState } from '../../ui/table-model.js';
 import type { View, ViewContext } from '../view.js';
 import { FINDING_TITLES, formatDetail, nodeFindings } from './findings.js';
-import { ignoredText, rangesByNode, rangeText, RANGE_SOURCE_TITLES } from './ranges.js';
+import { ignoredText, rangesByNode, rangeText, RANGE_SOURCE_TITLES, sourcesText } from './ranges.js';
 import { buildFactTable, DEFAULT_SORT, FACT_TABLE_KINDS, KIND_TITLES, marksFromChanges, marksFromDiff, type RowMarks, type TableKind } from './fact-table.js';
 
 export const RECENT_CHOICES = [5, 15, 60, 360] as const;
@@ -181,21 +181,31 @@ export class NodeDetailView implements View {
     return h(
       'div',
       { class: 'node-ranges', 'data-testid': 'node-ranges', 'data-count': ranges.length, 'data-ignored': ignored.length },
-      h('span', { class: 'muted' }, ranges.length === 0 ? 'no pod range known' : `pod range${ranges.length === 1 ? '' : 's'}: `),
-      ...ranges.flatMap((r, i) => [
-        i > 0 ? ', ' : null,
-        h(
-          'span',
-          {
-            class: 'range mono',
-            'data-testid': 'pod-range',
-            'data-cidr': r.cidr,
-            'data-sources': r.sources.map((x) => x.source).join(' '),
-            title: [rangeText(r), ...r.sources.map((x) => `${x.source}: ${RANGE_SOURCE_TITLES[x.source] ?? x.source}`)].join('\n'),
-          },
-          r.cidr,
-        ),
-      ]),
+      h('div', { class: 'muted' }, ranges.length === 0 ? 'no pod range known' : `pod range${ranges.length === 1 ? '' : 's'}, and where each is known from:`),
+      ranges.length > 0
+        ? h(
+            'ul',
+            { class: 'plain' },
+            ...ranges.map((r) =>
+              h(
+                'li',
+                null,
+                h(
+                  'span',
+                  {
+                    class: 'range mono',
+                    'data-testid': 'pod-range',
+                    'data-cidr': r.cidr,
+                    'data-sources': r.sources.map((x) => x.source).join(' '),
+                    title: [rangeText(r), ...r.sources.map((x) => `${x.source}: ${RANGE_SOURCE_TITLES[x.source] ?? x.source}`)].join('\n'),
+                  },
+                  r.cidr,
+                ),
+                h('span', { class: 'muted' }, ` — ${sourcesText(r.sources)}`),
+              ),
+            ),
+          )
+        : null,
       ignored.length > 0
         ? h(
             'details',
