@@ -239,7 +239,7 @@ describe.skipIf(missing.length > 0 && !inCI)('the Alerts page regroups live on a
     }
     await page.screenshot({ path: `${SHOTS}/alerts-moved.png` });
     // the collector back: the node reports again, its daemon is still down (a new BgpDaemonDown)
-    l.collectors.set(victim.namespace, startCollectorProcess(l.t.url, victim.namespace, victim.bgpControl?.socket ? ['--bird-socket', victim.bgpControl.socket] : []));
+    l.collectors.set(victim.namespace, startCollectorProcess(l.t.url, victim.namespace, victim.collectorArgs));
     const t1 = Date.now();
     let again = null as DrawnRow | null;
     await expect.poll(async () => (again = await rootRow(`BgpDaemonDown{daemon=bird,node=${victim.namespace}}`, [daemonDown.id])) !== null, { timeout: 40_000, interval: 200 }).toBe(true);
