@@ -530,7 +530,7 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
         // a finding: now the details
         const cidr = b.expected.podCidrs[i] ?? showPrefix(c);
         const expected = { dst: cidr, via: b.expected.addresses, vtep: b.expected.vtep };
-        const dependsOn = walkDependencies(peerings, name, bName, result, liveNames);
+        const dependsOn = walkDependencies(peerings, name, bName, result, liveNames, owners);
         const path = walkSummary(result);
         const route = hit;
         if (route === null || parsePrefix(route.dst, route.family)?.len === 0) {
@@ -668,8 +668,12 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
  * the way (a gateway node, an ECMP branch's transit) and that node's BGP path to B — a node that
  * routes through a gateway loses B when the gateway does.
  */
-function walkDependencies(peerings: BgpPeerings, a: string, b: string, result: WalkResult, live: ReadonlySet<string>): FindingDependencies {
-  const transit = [...new Set(result.branches.flatMap((x) => [...x.steps.map((st) => st.node), x.at]))].filter((n) => n !== a && n !== b && live.has(n));
+function walkDependencies(peerings: BgpPeerings, a: string, b: string, result: WalkResult, live: ReadonlySet<string>, owners: ReadonlyMap<IpKey, string>): FindingDependencies {
+  // the nodes passed, and the node each step was headed for (a branch that died on the way to its
+  // gateway — a FAILED neighbor, a link down — still depended on that gateway)
+  const headedFor = (st: WalkResult['branches'][0]['steps'][0]) => st.branch.toNode ?? (st.branch.gateway === null ? null : ownerOf(owners, st.branch.gateway));
+  const passed = result.branches.flatMap((x) => [...x.steps.flatMap((st) => [st.node, headedFor(st)]), x.at]);
+  const transit = [...new Set(passed)].filter((n): n is string => n !== null && n !== a && n !== b && live.has(n));
   const paths = [peerings.routeDependencies(a, b), ...transit.map((t) => peerings.routeDependencies(t, b))];
   const nodes = [a, ...transit, ...paths.flatMap((p) => p.nodes.slice(1, -1)), b];
   const sessions = new Map<string, [string, string]>();

@@ -20,6 +20,9 @@ describe('parseStartArgs', () => {
     expect(() => parseStartArgs(['--lab', 'weave'], {})).toThrow(/--lab must be one of kube-router, calico, flannel/);
     expect(() => parseStartArgs(['--port'], {})).toThrow(/--port needs a value/);
     expect(() => parseStartArgs(['--bogus'], {})).toThrow(/unknown option --bogus/);
+    // with a lab, this host (no node of the lab's cluster) gets no collector, and cannot ask for one
+    expect(parseStartArgs(['--lab', 'kube-router'], {})).toMatchObject({ lab: 'kube-router', host: false, labName: 'demo' });
+    expect(() => parseStartArgs(['--lab', 'calico', '--host'], {})).toThrow(/this host is no node of the lab/);
   });
 });
 

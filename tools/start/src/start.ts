@@ -22,11 +22,13 @@ Starts the netatlas API (serving the web app), a collector for this host, and pr
 
   --port N            HTTP port (default: PORT or 3000)
   --data-dir DIR      where the embedded Postgres and the generated token live (default: data)
-  --lab STYLE         also build a 3-node lab (${LAB_STYLES.join(', ')}) and a collector per lab node
-                      (needs root and the lab's Debian packages; without them it says what is
-                      missing and goes on with this host alone)
+  --lab STYLE         build a 3-node lab (${LAB_STYLES.join(', ')}) and a collector per lab node instead
+                      of this host's (needs root and the lab's Debian packages; without them it says
+                      what is missing and goes on with this host alone)
   --lab-name NAME     the lab's name (default: demo); the lab is taken down on exit
-  --no-host           no collector for this host
+  --no-host           no collector for this host (the default with --lab: this host is no node of
+                      the lab's cluster, and netatlas would judge it as one; --host with --lab is
+                      refused for that reason)
   --no-build          do not build (dist/ must exist)
   -h, --help          this text
 
@@ -37,6 +39,7 @@ export interface StartArgs {
   dataDir: string;
   lab: (typeof LAB_STYLES)[number] | null;
   labName: string;
+  /** a collector for this host: by default only without --lab */
   host: boolean;
   build: boolean;
   help: boolean;
@@ -52,6 +55,7 @@ export function parseStartArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     build: true,
     help: false,
   };
+  let hostAsked = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -67,11 +71,18 @@ export function parseStartArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       args.lab = style as StartArgs['lab'];
     } else if (a === '--lab-name') args.labName = value();
     else if (a === '--no-host') args.host = false;
+    else if (a === '--host') hostAsked = true;
     else if (a === '--no-build') args.build = false;
     else if (a === '-h' || a === '--help') args.help = true;
     else throw new Error(`unknown option ${a}`);
   }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`--port must be 0–65535, got ${args.port}`);
+  if (args.lab !== null) {
+    // this host is not a node of the lab's cluster: its routes, ipsets and MTUs judged against the
+    // lab's would be false alerts (one cluster is all netatlas knows for now)
+    if (hostAsked) throw new Error('--host with --lab: this host is no node of the lab, and its collector would be judged as one of its nodes; run them as two netatlas instances');
+    args.host = false;
+  } else if (hostAsked) args.host = true;
   return args;
 }
 
@@ -219,6 +230,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const missing = labMissing();
     if (missing.length) {
       log(`no lab: it needs ${missing.join(', ')}; going on with this host alone`);
+      collector('collector', []);
     } else {
       log(`building a 3-node ${args.lab} lab "${args.labName}" (about 10–20 s)…`);
       runLab(['down', '--name', args.labName]);
@@ -226,6 +238,7 @@ async function main(argv: readonly string[]): Promise<number> {
       if (!up.ok) {
         log(`the lab did not come up; going on with this host alone:\n${up.output}`);
         runLab(['down', '--name', args.labName]);
+        collector('collector', []);
       } else {
         labUp = true;
         const status = JSON.parse(runLab(['status', '--json', '--name', args.labName]).output) as {
@@ -236,6 +249,8 @@ async function main(argv: readonly string[]): Promise<number> {
           const extra = ['--netns', n.namespace, '--node-name', n.namespace, ...n.collectorArgs];
           collector(n.namespace, extra);
         }
+        log(`lab "${args.labName}": ${status.nodes.map((n) => n.namespace).join(', ')}; no collector for this host, which is no node of the lab`);
+        log(`try: npm run lab -- stop-bgp node2 --name ${args.labName}   (then start-bgp node2, status, remove-node node3 …: npm run lab -- --help)`);
       }
     }
   }

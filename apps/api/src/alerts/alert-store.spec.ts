@@ -141,13 +141,34 @@ describe('AlertStore', () => {
     expect(moved.causes.map((c) => [c.rootId, c.to])).toEqual([[rrId, at(20_000).toISOString()], [peeringId, null]]);
     expect(next.transitions.map((t) => `${t.alert.rule}:${t.from}->${t.to}`).sort()).toEqual(['BgpPeeringDown:null->pending', 'RouteLoss:firing->firing']);
     expect(next.notices).toEqual([]);
-    // the history is in Postgres too, closed when the symptom resolves
-    await store.apply([], at(30_000), forMs, window(t0 + 30_000), null);
-    const [stored] = await store.query({ from: at(0), to: at(40_000), rule: 'RouteLoss', node: 'c1', limit: 10 });
+    // the history is in Postgres too, closed when the symptom resolves (the peering fired meanwhile)
+    await store.apply([peering, cond('RouteLoss', labels, peering)], at(35_000), forMs, window(t0 + 35_000), null);
+    await store.apply([], at(40_000), forMs, window(t0 + 40_000), null);
+    const [stored] = await store.query({ from: at(0), to: at(50_000), rule: 'RouteLoss', node: 'c1', limit: 10 });
     expect(stored?.causes.map((c) => [c.rule, c.from, c.to])).toEqual([
       ['BgpDaemonDown', at(0).toISOString(), at(20_000).toISOString()],
-      ['BgpPeeringDown', at(25_000).toISOString(), at(30_000).toISOString()],
+      ['BgpPeeringDown', at(25_000).toISOString(), at(40_000).toISOString()],
     ]);
+  });
+
+  it('a spell under a root that resolved without firing is no part of the history', async () => {
+    const store = new AlertStore(pool);
+    await store.load();
+    const t0 = Date.parse('2026-11-26T18:00:00Z');
+    const at = (ms: number) => new Date(t0 + ms);
+    // a session seen down an evaluation before the daemon's reader said the daemon is gone
+    const peering = cond('BgpPeeringDown', { node: 'p1', peer: 'p2' });
+    const daemon = cond('BgpDaemonDown', { node: 'p2', daemon: 'bird' });
+    const labels = { node: 'p1', peer: 'p2', prefix: '10.242.2.0/24' };
+    await store.apply([peering, cond('RouteLoss', labels, peering)], at(0), forMs, window(t0), null);
+    await store.apply([daemon, cond('RouteLoss', labels, daemon)], at(1000), forMs, window(t0 + 1000), null);
+    const daemonId = store.openAlerts().find((x) => x.fingerprint === daemon.fingerprint)!.id;
+    expect(store.openAlerts().find((x) => x.rule === 'RouteLoss')!.causes.map((c) => [c.rootId, c.to])).toEqual([[daemonId, null]]);
+    // the daemon's root fires, then resolves: that spell stays
+    await store.apply([daemon, cond('RouteLoss', labels, daemon)], at(12_000), forMs, window(t0 + 12_000), null);
+    await store.apply([cond('RouteLoss', labels)], at(20_000), forMs, window(t0 + 20_000), null);
+    expect(store.openAlerts().find((x) => x.rule === 'RouteLoss')!.causes.map((c) => [c.rule, c.to])).toEqual([['BgpDaemonDown', at(20_000).toISOString()]]);
+    await store.apply([], at(30_000), forMs, window(t0 + 30_000), null);
   });
 
   it('a cluster-wide failure (200 roots, 39,800 symptoms) is applied in one transaction, quickly', async () => {

@@ -25,14 +25,19 @@ interface AlertRow {
 
 const COLUMNS = 'id, fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, resolved_at, root_id, cause, clear, causes';
 
-/** The history with its open spell closed at `at` (a symptom left its root, or resolved). */
-function closeCauses(causes: readonly AlertCause[], at: string): AlertCause[] {
-  return causes.map((c) => (c.to === null ? { ...c, to: at } : c));
+/**
+ * The history with its open spell closed at `at` (a symptom left its root, or resolved). A spell
+ * under a root that never fired is dropped instead: a cause claimed for a moment and given up
+ * before it held (a session seen down an evaluation before its daemon's reader said the daemon
+ * was gone) is no part of the symptom's story. `fired(id)`: whether that root has fired.
+ */
+function closeCauses(causes: readonly AlertCause[], at: string, fired: (rootId: string) => boolean): AlertCause[] {
+  return causes.flatMap((c) => (c.to !== null ? [c] : fired(c.rootId) ? [{ ...c, to: at }] : []));
 }
 
 /** The history after the symptom moved under `root` (or out of any) at `at`. */
-function regroup(causes: readonly AlertCause[], root: AlertRow | undefined, at: string): AlertCause[] {
-  const closed = closeCauses(causes, at);
+function regroup(causes: readonly AlertCause[], root: AlertRow | undefined, at: string, fired: (rootId: string) => boolean): AlertCause[] {
+  const closed = closeCauses(causes, at, fired);
   return root ? [...closed, { rootId: String(root.id), rule: root.rule, fingerprint: root.fingerprint, summary: root.summary, from: at, to: null }] : closed;
 }
 
@@ -128,6 +133,10 @@ export class AlertStore {
     const transitions: Array<{ row: AlertRow; from: AlertState | null; to: AlertState }> = [];
     try {
       await client.query('BEGIN');
+      // whether a root has fired: the open ones as held, and (kept by id) the ones resolving now
+      const firedById = new Map<string, boolean>();
+      for (const r of this.open.values()) firedById.set(String(r.id), r.fired_at !== null);
+      const fired = (id: string) => firedById.get(id) ?? true; // a root resolved before: it was kept only if it fired
       // resolve what no longer holds
       const gone = [...this.open.values()].filter((r) => !wanted.has(r.fingerprint));
       if (gone.length) {
@@ -135,7 +144,7 @@ export class AlertStore {
           `UPDATE alerts a SET state = 'resolved', resolved_at = $2, clear = $3, causes = u.causes
            FROM unnest($1::bigint[], $4::jsonb[]) AS u(id, causes)
            WHERE a.id = u.id RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}`,
-          [gone.map((r) => r.id), now, window, gone.map((r) => JSON.stringify(closeCauses(r.causes ?? [], nowIso)))],
+          [gone.map((r) => r.id), now, window, gone.map((r) => JSON.stringify(closeCauses(r.causes ?? [], nowIso, fired)))],
         );
         for (const row of rows) {
           transitions.push({ row, from: this.open.get(row.fingerprint)?.state ?? 'firing', to: 'resolved' });
@@ -156,12 +165,12 @@ export class AlertStore {
           const rootPending = root?.state === 'pending';
           const row = next.get(c.fingerprint);
           if (!row) {
-            inserts.push({ c, rootId, firing: forMs[c.rule] <= 0 && !rootPending, causes: regroup([], root, nowIso) });
+            inserts.push({ c, rootId, firing: forMs[c.rule] <= 0 && !rootPending, causes: regroup([], root, nowIso, fired) });
             continue;
           }
           const fire = row.state === 'pending' && !rootPending && now.getTime() - row.starts_at.getTime() >= forMs[c.rule];
           const moved = row.root_id !== rootId;
-          const causes = moved ? regroup(row.causes ?? [], root, nowIso) : (row.causes ?? []);
+          const causes = moved ? regroup(row.causes ?? [], root, nowIso, fired) : (row.causes ?? []);
           if (fire || moved || row.summary !== c.summary) updates.push({ row, fire, rootId, summary: c.summary, causes });
         }
         if (inserts.length) {
@@ -187,6 +196,7 @@ export class AlertStore {
           );
           for (const row of rows) {
             next.set(row.fingerprint, row);
+            firedById.set(String(row.id), row.fired_at !== null);
             transitions.push({ row, from: null, to: 'pending' });
             if (row.state === 'firing') transitions.push({ row, from: 'pending', to: 'firing' });
           }
@@ -211,6 +221,7 @@ export class AlertStore {
           );
           for (const { fired_now: firedNow, moved, ...row } of rows as Array<AlertRow & { fired_now: boolean; moved: boolean }>) {
             next.set(row.fingerprint, row);
+            firedById.set(String(row.id), row.fired_at !== null);
             if (firedNow) transitions.push({ row, from: 'pending', to: 'firing' });
             else if (moved) transitions.push({ row, from: row.state, to: row.state });
           }

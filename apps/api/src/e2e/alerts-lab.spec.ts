@@ -77,12 +77,14 @@ for (const [style, name, nodeCount] of [
       },
     );
 
-    it('stop-bgp on one node fires BgpSessionDown and RouteLoss under one root cause; start-bgp resolves them', async () => {
+    it("stop-bgp on one node: BgpDaemonDown on it (its reader says the daemon is gone), the others' sessions and routes to it under it; start-bgp resolves them", async () => {
       const victim = l.node(1);
+      const daemon = style === 'calico' ? 'bird' : 'gobgp';
       const others = l.status.nodes.filter((n) => n.namespace !== victim.namespace);
       const since = new Date().toISOString();
       await lab(['stop-bgp', '--name', name, victim.namespace]);
-      const root = await l.firing(`NodeUnreachable{node=${victim.namespace}}`, since);
+      const root = await l.firing(`BgpDaemonDown{daemon=${daemon},node=${victim.namespace}}`, since);
+      expect(root.summary).toContain(`its ${daemon} reader is failed`);
       for (const o of others) {
         const loss = await l.firing(`RouteLoss{node=${o.namespace},peer=${victim.namespace},prefix=${victim.podCidr}}`, since);
         expect(loss.rootId).toBe(root.id);
@@ -90,14 +92,15 @@ for (const [style, name, nodeCount] of [
       const sessions = (await l.alertsSince(since)).filter((a) => a.rule === 'BgpSessionDown' && a.labels['peer'] === victim.namespace);
       expect(sessions.length).toBeGreaterThan(0);
       for (const s of sessions) expect(s.rootId).toBe(root.id);
-      // every alert of the fault is the root or under it
+      // every alert of the fault is the root or under it; no node is called unreachable: it answers
       for (const a of await l.alertsSince(since)) if (a.id !== root.id) expect(a.rootId, a.fingerprint).toBe(root.id);
+      expect((await l.alertsSince(since)).some((a) => a.rule === 'NodeUnreachable')).toBe(false);
       // the receiver got the group (Alertmanager's webhook body): the root cause and its symptoms
-      const group = `{}:{alertname="NodeUnreachable", node="${victim.namespace}", severity="critical"}`;
+      const group = `{}:{alertname="BgpDaemonDown", daemon="${daemon}", node="${victim.namespace}", severity="critical"}`;
       const bodies = () => l.receiver.accepted<AlertmanagerBody>().filter((b) => b.groupKey === group);
       await expect.poll(() => bodies().some((b) => b.status === 'firing' && b.alerts.some((a) => a.labels['alertname'] === 'RouteLoss')), { timeout: 10_000 }).toBe(true);
       const firingBody = bodies().find((b) => b.status === 'firing')!;
-      expect(firingBody.alerts[0]?.labels).toMatchObject({ alertname: 'NodeUnreachable', node: victim.namespace });
+      expect(firingBody.alerts[0]?.labels).toMatchObject({ alertname: 'BgpDaemonDown', node: victim.namespace });
       await lab(['start-bgp', '--name', name, victim.namespace]);
       await l.healthy(40_000);
       for (const a of await l.alertsSince(since)) expect(a.state, a.fingerprint).toBe('resolved');
@@ -123,20 +126,24 @@ for (const [style, name, nodeCount] of [
       });
     }
 
-    it('fail-node gives one root-cause alert for that node, with every symptom under it', async () => {
+    it("fail-node (its link down and its daemon killed): both causes, named with their evidence, every symptom under its link; no healthy node blamed", async () => {
       const victim = l.node(2);
+      const daemon = style === 'calico' ? 'bird' : 'gobgp';
       const since = new Date().toISOString();
       await lab(['fail-node', '--name', name, victim.namespace]);
       // the node's own uplink goes down at once (its peers would only notice on their hold timer)
-      const root = await l.firing(`NodeUnreachable{node=${victim.namespace}}`, since, 60_000);
-      expect(root.summary).toContain('underlay interface');
-      // the peers' routes to it go when their hold timers run out: those symptoms join the root
+      const root = await l.firing(`UnderlayDown{interface=eth0,node=${victim.namespace}}`, since, 60_000);
+      expect(root.summary).toContain('underlay interface eth0');
+      // what the others send it is lost at once too: those symptoms join the root
       const first = l.node(0);
       const loss = await l.firing(`RouteLoss{node=${first.namespace},peer=${victim.namespace},prefix=${victim.podCidr}}`, since, 60_000);
       expect(loss.rootId).toBe(root.id);
       await new Promise((r) => setTimeout(r, FOR_MS + 1000));
       const all = await l.alertsSince(since);
-      expect(all.filter((a) => a.rootId === null).map((a) => a.fingerprint), names(all)).toEqual([root.fingerprint]);
+      expect(all.filter((a) => a.rootId === null).map((a) => a.fingerprint).sort(), names(all)).toEqual(
+        [root.fingerprint, `BgpDaemonDown{daemon=${daemon},node=${victim.namespace}}`].sort(),
+      );
+      expect(all.filter((a) => a.rule !== 'BgpDaemonDown' && a.id !== root.id).every((a) => a.rootId === root.id), names(all)).toBe(true);
     });
   });
 }

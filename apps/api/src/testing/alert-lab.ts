@@ -3,7 +3,7 @@
 // `for` durations for the rules a fault fires, and a collector per lab node. Shared by the alerts
 // end-to-end test and `npm run bench:alerts`.
 import type { Alert, AlertRule } from '@netatlas/wire';
-import { lab, labStatus, type LabStatus } from '@netatlas/lab-testing';
+import { lab, labStatus, type LabStatus, type Shape } from '@netatlas/lab-testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { defaultAlertConfig } from '../alerts/alert-config.js';
 import type { ApiConfig } from '../config.js';
 import { startTestApi, type TestApi } from './api.js';
 import { startCollectorProcess, type CollectorProcess } from './collector-process.js';
-import { KubeApiServer, testNode, testPod } from './kube-api-server.js';
+import { KubeApiServer, testBlockAffinity, testNode, testPod } from './kube-api-server.js';
 import { loadNotifyConfig } from '../notify/notify-config.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
@@ -21,6 +21,15 @@ export interface AlertLabOptions {
   style: 'kube-router' | 'calico' | 'flannel';
   name: string;
   nodes: number;
+  /** build this shape (tools/lab/src/shapes.ts) instead of `style` × `nodes` */
+  shape?: Shape;
+  /**
+   * Node.spec.podCIDRs in the Kubernetes harness: the lab's pod CIDRs (default), or other ones
+   * (`differ`: 10.244.N.0/24, as a cluster allocates podCIDRs that Calico's IPAM does not use)
+   */
+  kubePodCidrs?: 'lab' | 'differ';
+  /** serve Calico's block affinities (the lab's blocks) from the harness */
+  blockAffinities?: boolean;
   /** `for` of RouteLoss, BgpSessionDown and NodeUnreachable (ms); the others keep their defaults */
   forMs: number;
   /** other rules' `for` (ms) */
@@ -37,6 +46,12 @@ export interface AlertLab {
   receiver: WebhookReceiver;
   kube: KubeApiServer;
   collectors: Map<string, CollectorProcess>;
+  /** start (again) the collector of a lab node */
+  startCollector(node: string): void;
+  /** kill -9 the collector of a lab node */
+  killCollector(node: string): Promise<void>;
+  /** every pending or firing alert */
+  open(): Promise<Alert[]>;
   node(i: number): LabNode;
   /** alerts open at some moment since `from`; `fresh`: only those that started since */
   alertsSince(from: string, state?: string, fresh?: boolean): Promise<Alert[]>;
@@ -53,14 +68,17 @@ export const describeAlerts = (alerts: readonly Alert[]): string =>
 export async function startAlertLab(o: AlertLabOptions): Promise<AlertLab> {
   const log = o.log ?? (() => undefined);
   await lab(['down', '--name', o.name]);
-  log(`lab up ${o.name}: ${o.style}, ${o.nodes} nodes`);
-  await lab(['up', '--name', o.name, '--style', o.style, '--nodes', String(o.nodes), '--pods', '1']);
+  const up = o.shape ? o.shape.up : ['--style', o.style, '--nodes', String(o.nodes), '--pods', '1'];
+  log(`lab up ${o.name}: ${o.shape ? `${o.shape.name} (${up.join(' ')})` : `${o.style}, ${o.nodes} nodes`}`);
+  await lab(['up', '--name', o.name, ...up]);
   const status = await labStatus(o.name);
   const dir = await mkdtemp(join(tmpdir(), 'netatlas-alerts-'));
-  const kube = await KubeApiServer.start();
-  for (const n of status.nodes) {
-    kube.add('nodes', testNode(n.namespace, { internalIP: n.underlayIp, podCIDRs: [n.podCidr] }));
+  const kube = await KubeApiServer.start({ crds: o.blockAffinities ? ['blockaffinities'] : [] });
+  for (const [i, n] of status.nodes.entries()) {
+    const podCIDRs = o.kubePodCidrs === 'differ' ? [`10.244.${i + 1}.0/24`] : [n.podCidr];
+    kube.add('nodes', testNode(n.namespace, { internalIP: n.underlayIp, podCIDRs }));
     for (const p of n.pods) kube.add('pods', testPod('default', `web-${p.name}`, { ip: p.ip, node: n.namespace, phase: 'Running' }));
+    if (o.blockAffinities) kube.add('blockaffinities', testBlockAffinity(n.namespace, n.podCidr));
   }
   const receiver = await WebhookReceiver.start();
   const notify = loadNotifyConfig({ NETATLAS_WEBHOOKS: `lab=${receiver.url()}#alertmanager`, NETATLAS_NOTIFY_MAX_BACKOFF_S: '1' }, { host: '127.0.0.1', port: 0 });
@@ -80,9 +98,12 @@ export async function startAlertLab(o: AlertLabOptions): Promise<AlertLab> {
     ...o.api,
   });
   const collectors = new Map<string, CollectorProcess>();
-  for (const n of status.nodes) {
+  const startCollector = (name: string) => {
+    const n = status.nodes.find((x) => x.namespace === name);
+    if (!n) throw new Error(`no lab node ${name}`);
     collectors.set(n.namespace, startCollectorProcess(t.url, n.namespace, n.collectorArgs));
-  }
+  };
+  for (const n of status.nodes) startCollector(n.namespace);
   const alertsSince = async (from: string, state?: string, fresh = true) =>
     (await t.get<{ alerts: Alert[] }>(`/api/alerts?from=${encodeURIComponent(from)}${state ? `&state=${state}` : ''}`)).body.alerts.filter(
       (a) => !fresh || a.startsAt >= from,
@@ -120,6 +141,15 @@ export async function startAlertLab(o: AlertLabOptions): Promise<AlertLab> {
     receiver,
     kube,
     collectors,
+    startCollector,
+    async killCollector(name) {
+      const c = collectors.get(name);
+      if (!c || c.child.exitCode !== null || c.child.signalCode !== null) return;
+      const exited = new Promise((r) => c.child.once('exit', r));
+      c.child.kill('SIGKILL');
+      await exited;
+    },
+    open,
     node: (i) => status.nodes[i] as LabNode,
     alertsSince,
     healthy,

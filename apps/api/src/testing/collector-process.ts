@@ -13,7 +13,7 @@ export interface CollectorProcess {
 }
 
 export function startCollectorProcess(apiUrl: string, netns: string, extra: string[] = []): CollectorProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', COLLECTOR_MAIN, '--api', apiUrl, '--netns', netns, '--node-name', netns, '--poll-bgp', '2', ...extra], {
+  const child = spawn(process.execPath, ['--import', 'tsx', COLLECTOR_MAIN, '--api', apiUrl, '--netns', netns, '--node-name', netns, '--poll-bgp', '1', ...extra], {
     env: { ...process.env, NETATLAS_TOKEN: TEST_TOKEN },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
