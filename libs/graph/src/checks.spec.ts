@@ -419,6 +419,30 @@ describe('hand-built states', () => {
   describe('Kubernetes', () => {
     const kube = (name: string, i: number, podCidrs = [cidr(i)]): KubernetesNodeInfo => ({ name, addresses: [ip(i)], podCidrs });
 
+    it('Calico: podCIDRs allocated that its IPAM ignores give no expectation; block affinities are what is expected, blackhole or not', () => {
+      const ca = (i: number, peers: number[], blackhole = true): Fact[] => [
+        link('eth0', 'device'),
+        link(`cali${i}`, 'veth', { linkNetnsId: 0 }),
+        addr('eth0', ip(i), 24),
+        ...(blackhole ? [route(`10.48.${i}.0/26`, null, null, { type: 'blackhole', protocol: 'bird' })] : []),
+        route(`10.48.${i}.1/32`, null, `cali${i}`, { protocol: 'boot' }),
+        ...peers.map((p) => route(`10.48.${p}.0/26`, ip(p), 'eth0', { protocol: 'bird' })),
+      ];
+      // b's block has no blackhole: only its block affinity says it is b's
+      const state = { a: ca(1, []), b: ca(2, [1], false) };
+      const kubernetes = [kube('a', 1, ['10.244.1.0/24']), kube('b', 2, ['10.244.2.0/24'])];
+      const blocks = [{ node: 'a', cidr: '10.48.1.0/26' }, { node: 'b', cidr: '10.48.2.0/26' }];
+      const nodes = expectedNodes(state, { kubernetes, blocks });
+      expect(nodes.map((n) => [n.name, n.ranges.map((r) => [r.cidr, r.sources.map((x) => x.source)]), n.ignored.map((x) => [x.cidr, x.source])])).toEqual([
+        ['a', [['10.48.1.0/26', ['calico-ipam', 'blackhole']]], [['10.244.1.0/24', 'kubernetes']]],
+        ['b', [['10.48.2.0/26', ['calico-ipam']]], [['10.244.2.0/24', 'kubernetes']]],
+      ]);
+      // a lacks a route to b's block: found, though b has no blackhole; nothing about the podCIDRs
+      expect(brief(checkNodes(state, { kubernetes, blocks }))).toEqual([['route-missing', 'a', 'b', '10.48.2.0/26']]);
+      // without the blocks, b's block is unknown (no blackhole, no daemon origin): nothing to expect, and still no podCIDR finding
+      expect(brief(checkNodes(state, { kubernetes }))).toEqual([]);
+    });
+
     it("Node.spec.podCIDRs override a bridge's subnet", () => {
       const state = { a: kr(1, [2]), b: kr(2, [1]) };
       const kubernetes = [kube('a', 1), kube('b', 2, ['10.200.2.0/24'])];
