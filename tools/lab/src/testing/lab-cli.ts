@@ -39,6 +39,8 @@ export function labPrerequisites(): string[] {
     ['staticd', 'frr', FRR_DAEMON_DIR],
     ['bgpd', 'frr', FRR_DAEMON_DIR],
     ['ping', 'iputils-ping'],
+    // cut-session: a firewall rule drops BGP between two nodes
+    ['iptables', 'iptables'],
   ];
   for (const [cmd, pkg, dir] of tools) if (!commandAvailable(cmd, dir)) missing.push(`${cmd} (Debian package ${pkg})`);
   return missing;
