@@ -6,11 +6,13 @@
 // One node (`forwardOn`):
 // - policy: the default rules (table local, then main, then default); `ip rule` is not collected
 //   yet, so other tables are only consulted where a route of type `throw` says so (never, in
-//   practice) — the path trace adds the rules;
+//   practice) — the path trace adds the rules. IPv4 keeps local and main in one trie under the
+//   default rules, so there one longest-prefix match covers both (local first at equal length);
 // - in each table, the longest prefix that contains the destination, and among the routes of that
 //   prefix (tos 0) the lowest metric; `throw` continues with the next table;
-// - the route's type decides: `local` delivers to this node, blackhole / unreachable / prohibit
-//   drop, unicast goes on to its next hops — every next hop of a multipath route is a branch;
+// - the route's type decides: `local` (and IPv6's subnet-router `anycast`) delivers to this node,
+//   blackhole / unreachable / prohibit drop, unicast goes on to its next hops — every live next hop
+//   of a multipath route is a branch (the kernel never picks one flagged `dead`: its device is down);
 // - a next hop: a route or next hop flagged `linkdown` / `dead` sends into a link that is down;
 //   a gateway whose neighbor entry on the device is FAILED or INCOMPLETE cannot be reached; through
 //   a vxlan device, the gateway's neighbor gives a MAC and that MAC's fdb entry the remote VTEP
@@ -25,7 +27,7 @@
 // the nodes netatlas knows, or loops.
 import type { LinkValue, NeighValue, RouteValue } from '@netatlas/wire/core';
 import { PrefixTable, ownerOf, ownerOfKey, type Host } from './topology.js';
-import { addrKey, formatIp, ipKey, mask, parseIp, type IpKey, type Prefix } from './topology-ip.js';
+import { addrKey, formatIp, ipKey, mask, parseIp, parsePrefix, type IpKey, type Prefix } from './topology-ip.js';
 
 /** Why a branch dies on a node. */
 export const DROP_REASONS = [
@@ -69,7 +71,7 @@ export interface Branch {
   innerMac: string | null;
   /** the neighbor entry the decision read (the gateway's, or the vxlan gateway's), when there is one */
   neighbor: NeighValue | null;
-  /** part of a multipath route */
+  /** one of the live next hops of a multipath route, which the kernel spreads packets over */
   ecmp: boolean;
 }
 
@@ -108,7 +110,7 @@ export class Fib {
     for (const f of host.facts) {
       if (f.kind !== 'route') continue;
       const r = f.value;
-      if (r.tos !== 0 || r.type === 'broadcast' || r.type === 'multicast' || r.type === 'anycast') continue;
+      if (r.tos !== 0 || r.type === 'broadcast' || r.type === 'multicast') continue;
       let t = this.tables.get(r.table);
       if (!t) {
         this.tables.set(r.table, (t = new PrefixTable()));
@@ -133,8 +135,17 @@ export class Fib {
    * route that contains all of it), with the default rules; null when none does.
    */
   lookup(dst: Prefix): RouteValue | null {
+    const v4 = dst.ip.v === 4;
     for (const name of RULE_TABLES) {
-      const route = this.tables.get(name)?.match(dst);
+      if (v4 && name === 'main') continue; // looked up with local
+      let route = this.tables.get(name)?.match(dst);
+      if (v4 && name === 'local') {
+        // IPv4 with the default rules: the kernel keeps local and main in one trie (until a custom
+        // rule is ever added to the namespace, which no fact shows), so one longest-prefix match
+        // covers both; at equal length the local route comes first
+        const main = this.tables.get('main')?.match(dst, route === undefined ? 0 : (parsePrefix(route.dst, route.family)?.len ?? 0) + 1);
+        if (main !== undefined) route = main;
+      }
       // a throw sends the lookup on to the next table
       if (route !== undefined && route.type !== 'throw') return route;
     }
@@ -230,6 +241,7 @@ export function forwardOn(fib: Fib, dst: Prefix, owners: ReadonlyMap<IpKey, stri
   if (route === null) return [{ ...base, route: null, outcome: 'drop', drop: 'no-route' }];
   switch (route.type) {
     case 'local':
+    case 'anycast': // IPv6's subnet-router anycast address of a prefix on the node: the node answers it
       return [{ ...base, route, dev: route.dev, outcome: 'local', drop: null }];
     case 'blackhole':
     case 'unreachable':
@@ -244,14 +256,26 @@ export function forwardOn(fib: Fib, dst: Prefix, owners: ReadonlyMap<IpKey, stri
     const cached = fib.branchCache.get(route);
     if (cached) return cached;
   }
-  const ecmp = route.nexthops.length > 1;
+  const hops = liveNexthops(route);
+  const ecmp = hops.length > 1;
   const single = dst.len === (dst.ip.v === 4 ? 32 : 128) ? formatIp(dst.ip) : null;
   const branches =
-    route.nexthops.length > 0
-      ? route.nexthops.map((nh) => nexthopBranch(fib, route, nh, ecmp, single, owners))
+    hops.length > 0
+      ? hops.map((nh) => nexthopBranch(fib, route, nh, ecmp, single, owners))
       : [nexthopBranch(fib, route, route, false, single, owners)];
   if (cacheable) fib.branchCache.set(route, branches);
   return branches;
+}
+
+/**
+ * The next hops of a multipath route the kernel may pick: those not flagged `dead` (their device
+ * is down; the kernel spreads packets over the others only), or all of them when every one is dead
+ * (each then drops as link-down). [] for a single-path route.
+ */
+function liveNexthops(route: RouteValue): RouteValue['nexthops'] {
+  if (route.nexthops.length === 0 || !route.nexthops.some((nh) => nh.flags.includes('dead'))) return route.nexthops;
+  const live = route.nexthops.filter((nh) => !nh.flags.includes('dead'));
+  return live.length > 0 ? live : route.nexthops;
 }
 
 /**
@@ -264,8 +288,9 @@ export function straightTo(ctx: WalkContext, fib: Fib, dst: Prefix, target: stri
   const route = fib.lookup(dst);
   if (route === null || route.type !== 'unicast') return null;
   const into = ctx.fibs.get(target);
-  if (route.nexthops.length === 0) return straight(fib, route, route, ctx.owners, target, into) ? route : null;
-  for (const nh of route.nexthops) if (!straight(fib, route, nh, ctx.owners, target, into)) return null;
+  const hops = liveNexthops(route);
+  if (hops.length === 0) return straight(fib, route, route, ctx.owners, target, into) ? route : null;
+  for (const nh of hops) if (!straight(fib, route, nh, ctx.owners, target, into)) return null;
   return route;
 }
 
@@ -408,14 +433,15 @@ export function walk(ctx: WalkContext, from: string, dst: Prefix, target: string
       if (branch.outcome === 'drop') out.push({ end: 'dropped', at: node, drop: branch.drop, steps: here });
       else if (branch.outcome === 'local') out.push({ end: node === target ? 'arrived' : 'delivered-elsewhere', at: node, drop: null, steps: here });
       else if (branch.toNode === null) out.push({ end: 'left', at: node, drop: null, steps: here });
-      else if (branch.toNode === target) out.push({ end: 'arrived', at: branch.toNode, drop: null, steps: here });
+      // the receiving node first, the target too: what it cannot take has not arrived
       else if (branch.toAddress !== null && receiverDown(ctx, branch.toNode, branch.toAddress)) {
         // sent to an address of the next node that sits on a link that is down: lost on the wire
         out.push({ end: 'dropped', at: branch.toNode, drop: 'link-down', steps: here });
       } else if (branch.innerMac !== null && !(ctx.fibs.get(branch.toNode)?.host.localMacs.has(branch.innerMac) ?? true)) {
         // a vxlan frame is taken only by the device that owns its destination MAC
         out.push({ end: 'dropped', at: branch.toNode, drop: 'wrong-vtep', steps: here });
-      } else if (seen.has(branch.toNode) || here.length >= MAX_HOPS) out.push({ end: 'loop', at: branch.toNode, drop: null, steps: here });
+      } else if (branch.toNode === target) out.push({ end: 'arrived', at: branch.toNode, drop: null, steps: here });
+      else if (seen.has(branch.toNode) || here.length >= MAX_HOPS) out.push({ end: 'loop', at: branch.toNode, drop: null, steps: here });
       else go(branch.toNode, here, new Set([...seen, branch.toNode]));
     }
   };
