@@ -17,6 +17,16 @@ describe('detectCniStyle', () => {
     expect(detectCniStyle([link('cni0', 'bridge'), link('flannel.1', 'vxlan'), link('veth01234567')])).toBe('flannel');
   });
 
+  it('a Calico-style node is Calico whatever speaks BGP for it: GoBGP or FRR sessions do not make it kube-router', () => {
+    const session = (daemon: 'gobgp' | 'frr', peerAddress: string): Fact =>
+      makeFact('bgpSession', { daemon, name: null, peerAddress, peerAs: 64512, localAddress: null, localAs: 64512, state: 'established', since: null, prefixesReceived: null, prefixesAccepted: null, prefixesSent: null, lastError: null, holdTime: null, keepalive: null });
+    const blackhole = makeFact('route', { table: 'main', family: 'inet', dst: '10.48.0.128/26', type: 'blackhole', protocol: 'static', scope: 'global', gateway: null, dev: null, prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [] });
+    const sessions = ['172.20.0.11', '172.20.0.13', '172.20.0.14'].map((p) => session('gobgp', p));
+    expect(detectCniStyle([link('eth0', 'device'), link('cali0123456789a'), blackhole, ...sessions])).toBe('calico');
+    // kube-router's own devices still win
+    expect(detectCniStyle([link('kube-bridge', 'bridge'), link('veth01234567'), ...sessions])).toBe('kube-router');
+  });
+
   it('says unknown for a plain host', () => {
     expect(detectCniStyle([link('lo', 'loopback'), link('eth0', 'device')])).toBe('unknown');
     expect(detectCniStyle([])).toBe('unknown');

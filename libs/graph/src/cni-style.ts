@@ -22,37 +22,57 @@ export function cniStyleOf(facts: readonly Fact[], node: NodeValue | null = node
   return node ? node.cniStyle : detectCniStyle(facts);
 }
 
-/** The style the facts show (the collector's computation; see cniStyleOf for everyone else). */
+/**
+ * The style the facts show (the collector's computation; see cniStyleOf for everyone else). Each
+ * sign counts once, however often it occurs, weighed by how specific it is: a device or ipset only
+ * one CNI makes is strong; which BGP daemon runs is weak (GoBGP or FRR can carry Calico-style
+ * routing: a Calico-style node is known by its cali veths and its block's blackhole, whatever
+ * speaks BGP for it).
+ */
 export function detectCniStyle(facts: Iterable<Fact>): CniStyle {
-  let kubeRouter = 0;
-  let calico = 0;
-  let flannel = 0;
+  const signs = new Set<string>();
   for (const f of facts) {
     switch (f.kind) {
       case 'link':
-        if (f.value.ifname === 'kube-bridge' || f.value.ifname === 'kube-dummy-if') kubeRouter += 2;
-        else if (f.value.ifname === 'flannel.1' && f.value.kind === 'vxlan') flannel += 3;
-        else if (f.value.ifname.startsWith('cali') || f.value.ifname === 'tunl0' || f.value.ifname === 'vxlan.calico') calico += 1;
+        if (f.value.ifname === 'kube-bridge' || f.value.ifname === 'kube-dummy-if') signs.add('kube-router:bridge');
+        else if (f.value.ifname === 'flannel.1' && f.value.kind === 'vxlan') signs.add('flannel:vxlan');
+        else if (f.value.ifname.startsWith('cali')) signs.add('calico:veth');
+        else if (f.value.ifname === 'tunl0' || f.value.ifname === 'vxlan.calico') signs.add('calico:tunnel');
         break;
       case 'ipset':
-        if (f.value.name.startsWith('kube-router-')) kubeRouter += 1;
-        else if (f.value.name.startsWith('cali')) calico += 1;
+        if (f.value.name.startsWith('kube-router-')) signs.add('kube-router:ipset');
+        else if (f.value.name.startsWith('cali')) signs.add('calico:ipset');
         break;
       case 'bgpSession':
-        if (f.value.daemon === 'gobgp') kubeRouter += 1;
-        else if (f.value.daemon === 'bird') calico += 1;
+        if (f.value.daemon === 'gobgp') signs.add('kube-router:gobgp');
+        else if (f.value.daemon === 'bird') signs.add('calico:bird');
         break;
       case 'route':
-        if (f.value.protocol === 'bird') calico += 1;
+        if (f.value.protocol === 'bird') signs.add('calico:bird-route');
+        if (f.value.type === 'blackhole' && f.value.table === 'main' && f.value.dst !== 'default') signs.add('calico:blackhole');
         break;
       default:
         break;
     }
   }
-  const best = Math.max(kubeRouter, calico, flannel);
+  const WEIGHT: Record<string, number> = {
+    'kube-router:bridge': 3,
+    'kube-router:ipset': 2,
+    'kube-router:gobgp': 1,
+    'flannel:vxlan': 4,
+    'calico:veth': 3,
+    'calico:tunnel': 2,
+    'calico:ipset': 2,
+    'calico:bird': 1,
+    'calico:bird-route': 1,
+    'calico:blackhole': 1,
+  };
+  const score = { 'kube-router': 0, calico: 0, flannel: 0 };
+  for (const sign of signs) score[sign.slice(0, sign.indexOf(':')) as keyof typeof score] += WEIGHT[sign] ?? 0;
+  const best = Math.max(score['kube-router'], score.calico, score.flannel);
   if (best === 0) return 'unknown';
   // ties resolve towards the more specific evidence: flannel's vxlan device, then kube-router's bridge
-  if (flannel === best) return 'flannel';
-  if (kubeRouter === best) return 'kube-router';
+  if (score.flannel === best) return 'flannel';
+  if (score['kube-router'] === best) return 'kube-router';
   return 'calico';
 }
