@@ -377,7 +377,7 @@ describe('hand-built states', () => {
     const fl = (i: number, peers: number[], vtepOf: (p: number) => number = (p) => p): Fact[] => [
       link('eth0', 'device'),
       link('cni0', 'bridge', { mtu: 1450 }),
-      link('flannel.1', 'vxlan', { mtu: 1450, vxlan: { id: 1, local: ip(i), remote: null, port: 8472, dev: 'eth0', learning: false } }),
+      link('flannel.1', 'vxlan', { mtu: 1450, mac: mac(i), vxlan: { id: 1, local: ip(i), remote: null, port: 8472, dev: 'eth0', learning: false } }),
       link(`veth${i}`, 'veth', { master: 'cni0', linkNetnsId: 0, mtu: 1450 }),
       addr('eth0', ip(i), 24),
       addr('cni0', `10.244.${i}.1`, 24),

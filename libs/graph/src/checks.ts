@@ -37,7 +37,7 @@
 // peer range) pair, which is one lookup when the route leads straight to the peer.
 import type { ExpectedNode, Fact, Finding, FindingDependencies, FindingType, LinkValue, RouteValue } from '@netatlas/wire/core';
 import { BgpPeerings } from './bgp-paths.js';
-import { Fib, forwardOn, isPodInterface, straightTo, walk, type Branch, type WalkContext, type WalkResult } from './forwarding.js';
+import { Fib, forwardOn, isPodInterface, straightTo, takesFrame, walk, type Branch, type WalkContext, type WalkResult } from './forwarding.js';
 import { podRanges, type BlockAffinityInfo, type RememberedOrigin } from './pod-ranges.js';
 import { formatIp, formatPrefix, ipKey, mask, parseIp, parsePrefix, prefixKey, type Ip, type IpKey, type Prefix } from './topology-ip.js';
 import {
@@ -523,8 +523,15 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
           podRoutes.add(hit);
           for (const x of first) if (x.dev !== null && isTunnel(h.links.get(x.dev))) podTunnels[c.ip.v].add(x.dev);
         }
-        // every branch handed straight to B (through a tunnel)
-        if (first.length > 0 && first.every((x) => x.outcome === 'forward' && x.toNode === bName)) continue;
+        // every branch handed straight to B (through a tunnel), and B takes it: its address is on a
+        // link that is up, and a vxlan frame carries a MAC of B's
+        const into = fibs.get(bName);
+        const takes = (x: Branch) => {
+          if (into === undefined) return true;
+          const k = x.toAddress === null ? null : addrKeyOf(x.toAddress);
+          return (k === null || !into.downAddrs.has(k)) && (x.innerMac === null || takesFrame(into, x.innerMac));
+        };
+        if (first.length > 0 && first.every((x) => x.outcome === 'forward' && x.toNode === bName && takes(x))) continue;
         const result = walk(ctx, name, c, bName);
         if (delivers(result, departedNames)) continue;
         // a finding: now the details
@@ -758,6 +765,8 @@ function checkMtus(h: Host, name: string, podTunnels: Record<4 | 6, Set<string>>
     add('mtu-mismatch', name, null, v.ifname, `${name}: pod interface ${v.ifname} has MTU ${v.mtu}, more than the ${max} ${through}`, limit, { ifname: v.ifname, mtu: v.mtu });
   }
 }
+
+const addrKeyOf = (s: string): IpKey | null => ipKeyOf(s);
 
 function ipKeyOf(s: string): IpKey | null {
   const ip = parseIp(s);

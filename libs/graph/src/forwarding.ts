@@ -406,6 +406,15 @@ export interface WalkContext {
 
 const MAX_HOPS = 16;
 
+/**
+ * Whether a node takes a vxlan frame for `mac`: one of its devices owns the MAC. A node whose vxlan
+ * devices' MACs are not known (facts without them) is given the benefit of the doubt.
+ */
+export function takesFrame(fib: Fib | undefined, mac: string): boolean {
+  if (fib === undefined || fib.host.localMacs.has(mac)) return true;
+  return !fib.host.tunnels.some((t) => t.kind === 'vxlan' && t.mac !== null);
+}
+
 function receiverDown(ctx: WalkContext, node: string, address: string): boolean {
   const fib = ctx.fibs.get(node);
   if (fib === undefined || fib.downAddrs.size === 0) return false;
@@ -437,7 +446,7 @@ export function walk(ctx: WalkContext, from: string, dst: Prefix, target: string
       else if (branch.toAddress !== null && receiverDown(ctx, branch.toNode, branch.toAddress)) {
         // sent to an address of the next node that sits on a link that is down: lost on the wire
         out.push({ end: 'dropped', at: branch.toNode, drop: 'link-down', steps: here });
-      } else if (branch.innerMac !== null && !(ctx.fibs.get(branch.toNode)?.host.localMacs.has(branch.innerMac) ?? true)) {
+      } else if (branch.innerMac !== null && !takesFrame(ctx.fibs.get(branch.toNode), branch.innerMac)) {
         // a vxlan frame is taken only by the device that owns its destination MAC
         out.push({ end: 'dropped', at: branch.toNode, drop: 'wrong-vtep', steps: here });
       } else if (branch.toNode === target) out.push({ end: 'arrived', at: branch.toNode, drop: null, steps: here });
