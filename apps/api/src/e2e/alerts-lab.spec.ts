@@ -1,6 +1,6 @@
 // Alerts end to end on real labs: collectors streaming from each lab node into the real API and
 // Postgres, Kubernetes served by the harness's list/watch server with the lab's nodes, and the
-// faults the lab can make (testing/alert-lab.ts). `npm run bench:alerts` measures the firing delays.
+// faults the lab can make (testing/alert-lab.ts). `npm run bench:faults` measures the firing delays over every shape and fault.
 import type { ChecksResult, Topology } from '@netatlas/wire';
 import { inCI, lab, labPrerequisites, sh } from '@netatlas/lab-testing';
 import { afterAll, describe, expect, it } from 'vitest';

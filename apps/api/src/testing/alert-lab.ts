@@ -1,7 +1,7 @@
 // A lab cluster watched by the real API with alerting: the lab (through its CLI), a Kubernetes
 // list/watch server in the harness holding the lab's nodes, the API on a fresh database with short
 // `for` durations for the rules a fault fires, and a collector per lab node. Shared by the alerts
-// end-to-end test and `npm run bench:alerts`.
+// end-to-end tests and the fault matrix (`npm run bench:faults`).
 import type { Alert, AlertRule } from '@netatlas/wire';
 import { lab, labStatus, type LabStatus, type Shape } from '@netatlas/lab-testing';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -77,7 +77,7 @@ export async function startAlertLab(o: AlertLabOptions): Promise<AlertLab> {
   for (const [i, n] of status.nodes.entries()) {
     const podCIDRs = o.kubePodCidrs === 'differ' ? [`10.244.${i + 1}.0/24`] : [n.podCidr];
     kube.add('nodes', testNode(n.namespace, { internalIP: n.underlayIp, podCIDRs }));
-    for (const p of n.pods) kube.add('pods', testPod('default', `web-${p.name}`, { ip: p.ip, node: n.namespace, phase: 'Running' }));
+    for (const p of n.pods) kube.add('pods', testPod('default', `web-${p.name}`, { ip: [p.ip, p.ip6].filter((a): a is string => a !== null), node: n.namespace, phase: 'Running' }));
     if (o.blockAffinities) kube.add('blockaffinities', testBlockAffinity(n.namespace, n.podCidr));
   }
   const receiver = await WebhookReceiver.start();
