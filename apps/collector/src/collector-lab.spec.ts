@@ -3,7 +3,7 @@
 // attributes, and nothing else.
 import type { Fact, FactOf, Snapshot } from '@netatlas/wire';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { inCI, lab, labPrerequisites, labStatus, sh, type LabNodeStatus } from '@netatlas/lab-testing';
+import { inCI, lab, labPrerequisites, labStatus, podIpv4, sh, type LabNodeStatus } from '@netatlas/lab-testing';
 import { collectOnce } from './testing/run-collector.js';
 
 const missing = labPrerequisites();
@@ -99,7 +99,7 @@ for (const style of ['kube-router', 'calico', 'flannel']) {
       node = nodes[0] as LabNodeStatus;
       // fill the neighbor tables: pods talk across nodes
       for (const other of nodes.slice(1)) {
-        await sh('ip', ['netns', 'exec', node.pods[0]!.namespace, 'ping', '-c', '1', '-W', '2', other.pods[0]!.ip]);
+        await sh('ip', ['netns', 'exec', node.pods[0]!.namespace, 'ping', '-c', '1', '-W', '2', podIpv4(other.pods[0]!)]);
       }
       before = await groundTruth(style, node);
       const args = ['--netns', node.namespace, '--node-name', node.name, ...node.collectorArgs];

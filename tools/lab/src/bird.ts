@@ -13,9 +13,30 @@ export interface BirdPeer {
   rrClient?: boolean;
 }
 
-/** Calico's protocol names: `Mesh_<ip>` for full-mesh peers, `Node_<ip>` for reflector sessions. */
+/**
+ * Calico's protocol names: `Mesh_<ip>` for full-mesh peers, `Node_<ip>` for reflector sessions,
+ * the address's dots (IPv4) or colons (IPv6: `Mesh_fd00_20__12`) made underscores.
+ */
 export function birdProtocolName(peerIp: string, mesh: boolean): string {
-  return `${mesh ? 'Mesh' : 'Node'}_${peerIp.replace(/\./g, '_')}`;
+  return `${mesh ? 'Mesh' : 'Node'}_${peerIp.replace(/[.:]/g, '_')}`;
+}
+
+/** The peer address a protocol named by birdProtocolName stands for; null for other protocols. */
+export function birdProtocolPeer(name: string): string | null {
+  const m = /^(?:Mesh|Node)_(.+)$/.exec(name);
+  if (!m?.[1]) return null;
+  // four decimal groups are IPv4; anything else is IPv6 (an IPv6 address never has four groups alone)
+  return /^\d+_\d+_\d+_\d+$/.test(m[1]) ? m[1].replace(/_/g, '.') : m[1].replace(/_/g, ':');
+}
+
+/** `up --ipv6`: the node's IPv6 side, in BIRD next to the IPv4 one. */
+export interface BirdIpv6Input {
+  /** the node's IPv6 underlay address: the sessions' local address and the next hop it announces */
+  address: string;
+  /** the node's IPv6 block */
+  block: string;
+  /** IPv6 sessions, to the other IPv6 nodes' IPv6 addresses (as Calico peers over IPv6 for IPv6) */
+  peers: BirdPeer[];
 }
 
 export interface BirdConfigInput {
@@ -32,6 +53,8 @@ export interface BirdConfigInput {
   installLearned?: boolean;
   /** more static routes it holds and announces as its own (`route <prefix> via <ip>`) */
   extraRoutes?: Array<{ prefix: string; via: string }>;
+  /** dual stack (`up --ipv6`): an IPv6 block and IPv6 sessions; absent: IPv4 only, as always */
+  ipv6?: BirdIpv6Input;
 }
 
 // a reflector passes routes on with their next hop, so clients route straight to the announcing node
@@ -83,6 +106,46 @@ template bgp calico_peer {
   local ${c.routerId} as ${ASN};
   direct;
 ${t}  ipv4 {
+    import all;
+    ${exportRule}
+${c.isReflector ? REFLECTOR_NEXT_HOP : '    next hop self;\n'}    gateway direct;
+  };
+}
+
+${peers}${c.ipv6 ? renderBirdIpv6(c, c.ipv6, t) : ''}`;
+}
+
+/**
+ * The IPv6 half of a dual-stack node, as Calico's bird6 has it: its own kernel protocol and static
+ * block, and separate sessions between the nodes' IPv6 addresses (`Mesh_fd00_20__12`), each with
+ * an ipv6 channel that announces the node's global IPv6 address as next hop.
+ */
+function renderBirdIpv6(c: BirdConfigInput, v6: BirdIpv6Input, timers: string): string {
+  const exportRule = c.isReflector ? 'export where source = RTS_BGP || proto = "static_block6";' : 'export where proto = "static_block6";';
+  const peers = v6.peers
+    .map((p) => `protocol bgp ${birdProtocolName(p.ip, c.mesh)} from calico_peer6 {\n  neighbor ${p.ip} as ${ASN};\n${p.rrClient ? '  rr client;\n' : ''}}\n`)
+    .join('\n');
+  return `
+# IPv6 (dual stack): the same, over IPv6 sessions between the nodes' IPv6 addresses.
+protocol kernel kernel6 {
+  ipv6 {
+    import none;
+    export where source = RTS_BGP || proto = "static_block6";
+  };
+  persist;
+  scan time 2;
+  merge paths on;
+}
+
+protocol static static_block6 {
+  ipv6;
+  route ${v6.block} blackhole;
+}
+
+template bgp calico_peer6 {
+  local ${v6.address} as ${ASN};
+  direct;
+${timers}  ipv6 {
     import all;
     ${exportRule}
 ${c.isReflector ? REFLECTOR_NEXT_HOP : '    next hop self;\n'}    gateway direct;

@@ -14,7 +14,7 @@ import {
   up,
   type LabStatus,
 } from './lab.js';
-import type { LabVariants } from './state.js';
+import type { LabIpv6, LabVariants } from './state.js';
 import { DAEMONS, isStyle, LAB_TIMERS, parseDaemons, STYLES, type Timers } from './plan.js';
 
 const USAGE = `netatlas lab: Kubernetes-style node networks built from network namespaces (needs root)
@@ -32,6 +32,11 @@ commands:
                           without its blackhole; install nothing they learn (they reach other pods
                           through 10.48.0.0/16 via node VIA); also announce node OF's block (the
                           others reach OF by ECMP, one path through I)
+     [--ipv6 [--ipv6-except I,..] [--ipv6-only-pods I,..]]
+                          calico, BIRD: dual stack — an IPv6 underlay (fd00:20::/64), a /122 IPv6
+                          block per node (fd00:48:0:N::/122) announced over IPv6 sessions, pods
+                          with an IPv4 and an IPv6 address; but nodes I of --ipv6-except have no
+                          IPv6 at all, and the pods of nodes I of --ipv6-only-pods only IPv6
   add-node                add a node; every other node learns its routes
   remove-node NODE        graceful: the node withdraws its routes, its ipset members go
   fail-node NODE          abrupt: underlay link down, daemon killed; peers notice on the hold timer
@@ -54,7 +59,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const BOOLEAN_FLAGS = new Set(['json', 'kill', 'route-reflector', 'help']);
+const BOOLEAN_FLAGS = new Set(['json', 'kill', 'route-reflector', 'help', 'ipv6']);
 
 export function parseArgs(argv: string[]): Args {
   const flags = new Map<string, string | true>();
@@ -122,6 +127,20 @@ function parseVariants(args: Args): LabVariants | null {
   return Object.keys(v).length > 0 ? v : null;
 }
 
+export function parseIpv6(args: Args): LabIpv6 | null {
+  const except = args.flags.get('ipv6-except');
+  const onlyPods = args.flags.get('ipv6-only-pods');
+  if (!args.flags.has('ipv6')) {
+    if (except !== undefined || onlyPods !== undefined) throw new Error('--ipv6-except and --ipv6-only-pods need --ipv6');
+    return null;
+  }
+  if (args.flags.get('ipv6') !== true) throw new Error('--ipv6 takes no value (the nodes without IPv6: --ipv6-except I,..)');
+  return {
+    except: typeof except === 'string' ? indexes(except, 'ipv6-except') : [],
+    onlyPods: typeof onlyPods === 'string' ? indexes(onlyPods, 'ipv6-only-pods') : [],
+  };
+}
+
 function positional(args: Args, i: number, what: string): string {
   const v = args.positional[i];
   if (v === undefined) throw new Error(`${args.command} needs ${what}`);
@@ -135,7 +154,7 @@ function printStatus(s: LabStatus): void {
     `lab ${s.name}: ${s.style}, ${s.nodes.length} nodes, timers ${s.timers}` +
       (s.routeReflector ? `, route reflector ${s.routeReflector}` : '') +
       (s.daemons ? `, daemons ${s.daemons.join(',')}` : ''),
-    `underlay: ${s.underlay.subnet} on ${s.underlay.bridge} in ${s.underlay.namespace}`,
+    `underlay: ${s.underlay.subnet}${s.underlay.subnet6 ? ` and ${s.underlay.subnet6}` : ''} on ${s.underlay.bridge} in ${s.underlay.namespace}`,
   ];
   for (const n of s.nodes) {
     const est = n.bgpSessions.filter((x) => x.state === 'established').length;
@@ -144,7 +163,8 @@ function printStatus(s: LabStatus): void {
         ? ''
         : `  ${s.daemons ? (n.daemon ?? 'bgp') : 'bgp'} ${n.bgp} (${n.bgpControl?.socket ?? n.bgpControl?.api ?? n.bgpControl?.vtySocket ?? ''}) ${est}/${n.bgpSessions.length} established`;
     lines.push(`  ${n.name.padEnd(14)} ${n.state.padEnd(6)} ns ${n.namespace}  ${n.underlayIp.padEnd(13)} pods ${n.podCidr}${bgp}`);
-    for (const p of n.pods) lines.push(`      ${p.name.padEnd(22)} ${p.ip.padEnd(13)} via ${p.hostVeth}`);
+    if (n.underlayIp6) lines.push(`  ${''.padEnd(14)} ${''.padEnd(6)}    ${''.padEnd(n.namespace.length)}  ${n.underlayIp6.padEnd(13)} pods ${n.podCidr6 ?? '-'}`);
+    for (const p of n.pods) lines.push(`      ${p.name.padEnd(22)} ${(p.ip ?? '-').padEnd(13)}${p.ip6 ? ` ${p.ip6.padEnd(17)}` : ''} via ${p.hostVeth}`);
   }
   lines.push(`memory: ${s.memory.processes} processes, ${s.memory.processRssMb} MB RSS`);
   process.stdout.write(lines.join('\n') + '\n');
@@ -165,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
       if (timers !== 'lab' && timers !== 'default') throw new Error('--timers must be lab or default');
       const daemons = args.flags.get('daemons');
       const variants = parseVariants(args);
+      const ipv6 = parseIpv6(args);
       const r = await up(
         {
           name: lab,
@@ -175,6 +196,7 @@ export async function main(argv: string[]): Promise<number> {
           routeReflector: args.flags.has('route-reflector'),
           ...(typeof daemons === 'string' ? { daemons: parseDaemons(daemons) } : {}),
           ...(variants ? { variants } : {}),
+          ...(ipv6 ? { ipv6 } : {}),
         },
         log,
       );

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { Style } from './plan.js';
 import { expectedMainTable } from './testing/expected.js';
-import { mainTable, netnsNames, ping, processesMatching } from './testing/ground-truth.js';
+import { mainTable, netnsNames, ping, podIpv4, processesMatching } from './testing/ground-truth.js';
 import { inCI, lab, labPrerequisites, labStatus } from './testing/lab-cli.js';
 
 const runnable = labPrerequisites().length === 0;
@@ -25,8 +25,8 @@ describe.skipIf(!runnable && !inCI)('20-node labs', () => {
         }
         const first = s.nodes[0]!.pods[0]!;
         const last = s.nodes[19]!.pods[4]!;
-        expect(await ping(first.namespace, last.ip)).toBe(true);
-        expect(await ping(last.namespace, first.ip)).toBe(true);
+        expect(await ping(first.namespace, podIpv4(last))).toBe(true);
+        expect(await ping(last.namespace, podIpv4(first))).toBe(true);
       } finally {
         await lab(['down', '--name', name]);
       }

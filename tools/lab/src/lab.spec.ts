@@ -11,6 +11,8 @@ import {
   mainTable,
   netnsNames,
   ping,
+  podAddresses,
+  podIpv4,
   processesMatching,
   sh,
 } from './testing/ground-truth.js';
@@ -50,7 +52,7 @@ async function expectPodMesh(s: LabStatus): Promise<void> {
   await Promise.all(
     pods.map(async (from) => {
       for (const to of pods) {
-        if (from !== to && !(await ping(from.namespace, to.ip))) failures.push(`${from.name} -> ${to.name} (${to.ip})`);
+        for (const ip of podAddresses(to)) if (from !== to && !(await ping(from.namespace, ip))) failures.push(`${from.name} -> ${to.name} (${ip})`);
       }
     }),
   );
@@ -194,7 +196,7 @@ for (const style of ['kube-router', 'calico', 'flannel'] as Style[]) {
       await sleep(3000);
       // well inside the 9 s hold time: still routed, though the node is unreachable
       for (const n of [n1, n4]) expect(await routeTo(n.namespace, n2.podCidr)).toBe(true);
-      expect(await ping((n1.pods[0] as { namespace: string }).namespace, (n2.pods[0] as { ip: string }).ip)).toBe(false);
+      expect(await ping((n1.pods[0] as { namespace: string }).namespace, podIpv4(n2.pods[0] as NodeStatus['pods'][0]))).toBe(false);
       for (const n of [n1, n4]) {
         await until(`${n.name} to drop ${n2.podCidr}`, 30_000, async () =>
           (await routeTo(n.namespace, n2.podCidr)) ? undefined : true,
@@ -213,7 +215,7 @@ for (const style of ['kube-router', 'calico', 'flannel'] as Style[]) {
       await lab(['fail-node', '--name', name, n2.name]);
       expect(await routeTo(n1.namespace, n2.podCidr)).toBe(true);
       expect((await mainTable(n1.namespace)).join('\n')).toContain(podRouteOf(s, n2));
-      expect(await ping((n1.pods[0] as { namespace: string }).namespace, (n2.pods[0] as { ip: string }).ip)).toBe(false);
+      expect(await ping((n1.pods[0] as { namespace: string }).namespace, podIpv4(n2.pods[0] as NodeStatus['pods'][0]))).toBe(false);
     });
 
     test('down leaves no namespace, process, socket or file behind, and is idempotent', async () => {

@@ -16,6 +16,8 @@ import {
   defaultDaemon,
   LAB_TIMERS,
   planNode,
+  UNDERLAY_GATEWAY6,
+  UNDERLAY_SUBNET6,
   resolveNodeName,
   underlayNamespace,
   type Daemon,
@@ -32,6 +34,7 @@ import {
   removeLabDir,
   requireState,
   saveState,
+  type LabIpv6,
   type LabNode,
   type LabState,
   type LabVariants,
@@ -114,9 +117,12 @@ interface KernelRoute {
   nexthops?: Array<{ gateway?: string; dev?: string }>;
 }
 
-async function mainRoutes(ns: string): Promise<KernelRoute[]> {
+async function mainRoutes(ns: string, ipv6 = false): Promise<KernelRoute[]> {
   const r = await ipn(ns, ['-j', 'route', 'show', 'table', 'main']);
-  return JSON.parse(r.stdout.trim() || '[]') as KernelRoute[];
+  const v4 = JSON.parse(r.stdout.trim() || '[]') as KernelRoute[];
+  if (!ipv6) return v4;
+  const r6 = await ipn(ns, ['-j', '-6', 'route', 'show', 'table', 'main']);
+  return [...v4, ...(JSON.parse(r6.stdout.trim() || '[]') as KernelRoute[])];
 }
 
 /**
@@ -142,13 +148,16 @@ function convergent(state: LabState, n: LabNode): boolean {
 async function nodeConverged(state: LabState, node: LabNode): Promise<boolean> {
   const driver = DRIVERS[state.style];
   const want = driver.podRoutes(state, node);
-  const have = podRoutesIn(state.style, await mainRoutes(node.namespace), daemonOf(state, node));
+  const have = podRoutesIn(state.style, await mainRoutes(node.namespace, !!node.underlayIp6), daemonOf(state, node));
   if (want.size !== have.size) return false;
   for (const [dst, via] of want) if (have.get(dst) !== via) return false;
   if (node.bgp === 'running') {
     const peers = await driver.bgpPeers(state, node).catch(() => []);
     const mustBeUp = new Set(
-      state.nodes.filter((o) => o.name !== node.name && convergent(state, o)).map((o) => o.underlayIp),
+      state.nodes
+        .filter((o) => o.name !== node.name && convergent(state, o))
+        // dual stack: the IPv6 session too, where both ends have IPv6
+        .flatMap((o) => [o.underlayIp, ...(node.underlayIp6 && o.underlayIp6 ? [o.underlayIp6] : [])]),
     );
     for (const p of peers) if (mustBeUp.has(p.peer) && p.state !== 'established') return false;
   }
@@ -211,6 +220,8 @@ export interface UpOptions {
   daemons?: Daemon[];
   /** calico, BIRD nodes: nodes that differ from Calico's defaults */
   variants?: LabVariants;
+  /** calico, BIRD nodes: dual stack, but for `except`; `onlyPods`' pods IPv6 only */
+  ipv6?: LabIpv6;
 }
 
 export interface UpResult {
@@ -222,7 +233,9 @@ export interface UpResult {
 }
 
 function newNode(state: LabState, index: number): LabNode {
-  const plan = planNode(state.name, state.style, index, state.podsPerNode);
+  const v6 = state.ipv6;
+  const families = v6 ? { ipv6: !v6.except.includes(index), ipv6OnlyPods: v6.onlyPods.includes(index) } : undefined;
+  const plan = planNode(state.name, state.style, index, state.podsPerNode, families);
   const daemon = state.daemons ? daemonFor(state.daemons, index) : defaultDaemon(state.style);
   return { ...plan, state: 'up', bgp: state.style === 'flannel' ? null : 'running', daemon };
 }
@@ -256,8 +269,25 @@ function checkVariants(opts: UpOptions): void {
   for (const x of v.alsoAnnounce ?? []) if (x.node === x.of) throw new Error(`--also-announce ${x.node}:${x.of}: a node announces its own block already`);
 }
 
+/** `--ipv6`: calico with BIRD on every node, no variant; the nodes named exist and are consistent. */
+function checkIpv6(opts: UpOptions): void {
+  const v6 = opts.ipv6;
+  if (!v6) return;
+  if (opts.style !== 'calico') throw new Error('--ipv6 is for the calico style');
+  const notBird = opts.daemons?.find((d) => d !== 'bird');
+  if (notBird) throw new Error(`--ipv6 is for BIRD nodes (--daemons names ${notBird})`);
+  if (opts.variants) throw new Error('--ipv6 does not combine with --no-blackhole, --install-none or --also-announce');
+  for (const i of [...v6.except, ...v6.onlyPods]) {
+    if (!Number.isInteger(i) || i < 1 || i > opts.nodes) throw new Error(`node ${i} is not one of the ${opts.nodes} nodes`);
+  }
+  const both = v6.onlyPods.find((i) => v6.except.includes(i));
+  if (both !== undefined) throw new Error(`node ${both} cannot have IPv6-only pods and no IPv6`);
+  if (opts.routeReflector && v6.except.includes(1)) throw new Error('--route-reflector makes node 1 the reflector: it needs IPv6 (not in --ipv6-except)');
+}
+
 export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult> {
   checkLabName(opts.name);
+  checkIpv6(opts);
   if (opts.daemons !== undefined) {
     if (opts.style !== 'calico') throw new Error(`--daemons is for the calico style (${opts.style} runs ${defaultDaemon(opts.style) ?? 'no BGP daemon'})`);
     if (opts.routeReflector && opts.daemons[0] !== 'bird') throw new Error('--route-reflector makes node 1 the reflector: it must run BIRD (--daemons bird,...)');
@@ -277,6 +307,7 @@ export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult
     routeReflector: opts.style === 'calico' && opts.routeReflector ? 1 : null,
     ...(opts.daemons ? { daemons: opts.daemons } : {}),
     ...(opts.variants ? { variants: opts.variants } : {}),
+    ...(opts.ipv6 ? { ipv6: opts.ipv6 } : {}),
     podsPerNode: opts.pods,
     createdAt: new Date().toISOString(),
     nextIndex: opts.nodes + 1,
@@ -286,8 +317,8 @@ export async function up(opts: UpOptions, log: Logger = quiet): Promise<UpResult
   mkdirSync(labDir(opts.name), { recursive: true });
   saveState(state);
   try {
-    log(`lab '${opts.name}': ${opts.style}, ${opts.nodes} nodes x ${opts.pods} pods, ${opts.timers} timers`);
-    await createUnderlay(opts.name);
+    log(`lab '${opts.name}': ${opts.style}, ${opts.nodes} nodes x ${opts.pods} pods, ${opts.timers} timers${opts.ipv6 ? ', dual stack' : ''}`);
+    await createUnderlay(opts.name, !!opts.ipv6);
     await buildNodes(state, state.nodes, log);
     if (needsAgent(state)) startAgent(state);
     const tc = Date.now();
@@ -417,10 +448,15 @@ export async function cutSession(lab: string, given: string, peerGiven: string, 
   const node = findNode(state, resolveNodeName(lab, given));
   const peer = findNode(state, resolveNodeName(lab, peerGiven));
   if (node.name === peer.name) throw new Error('a node has no session with itself');
-  for (const rule of sessionRules(peer.underlayIp)) {
-    const [chain, ...match] = rule as [string, ...string[]];
-    if (cut) await nsExec(node.namespace, 'iptables', ['-I', chain, ...match, '-j', 'DROP']);
-    else await nsExec(node.namespace, 'iptables', ['-D', chain, ...match, '-j', 'DROP'], { allowFail: true });
+  // dual stack: the IPv6 session between them too (ip6tables), where both have IPv6
+  const firewalls: Array<[string, string]> = [['iptables', peer.underlayIp]];
+  if (node.underlayIp6 && peer.underlayIp6) firewalls.push(['ip6tables', peer.underlayIp6]);
+  for (const [tool, peerIp] of firewalls) {
+    for (const rule of sessionRules(peerIp)) {
+      const [chain, ...match] = rule as [string, ...string[]];
+      if (cut) await nsExec(node.namespace, tool, ['-I', chain, ...match, '-j', 'DROP']);
+      else await nsExec(node.namespace, tool, ['-D', chain, ...match, '-j', 'DROP'], { allowFail: true });
+    }
   }
   return [node, peer];
 }
@@ -437,6 +473,10 @@ export interface NodeStatus {
   namespace: string;
   underlayIp: string;
   podCidr: string;
+  /** the node's IPv6 underlay address (`up --ipv6`); null without IPv6 */
+  underlayIp6: string | null;
+  /** the node's IPv6 block (`up --ipv6`); null without IPv6 */
+  podCidr6: string | null;
   state: string;
   bgp: string | null;
   /** the node's BGP daemon (bird, gobgp, frr), null without BGP */
@@ -445,7 +485,8 @@ export interface NodeStatus {
   /** the collector flags that read this node's daemon, e.g. `--bird-socket <path>` */
   collectorArgs: string[];
   bgpSessions: { peer: string; state: string }[];
-  pods: { name: string; namespace: string; ip: string; hostVeth: string }[];
+  /** `ip`: IPv4, null for an IPv6-only pod (`--ipv6-only-pods`); `ip6`: IPv6, null without */
+  pods: { name: string; namespace: string; ip: string | null; ip6: string | null; hostVeth: string }[];
 }
 
 export interface LabStatus {
@@ -456,7 +497,8 @@ export interface LabStatus {
   routeReflector: string | null;
   /** `--daemons` as given at `up`; null: the style's own daemon on every node */
   daemons: Daemon[] | null;
-  underlay: { namespace: string; bridge: string; gateway: string; subnet: string };
+  /** `gateway6`, `subnet6`: the IPv6 ones (`up --ipv6`), null without */
+  underlay: { namespace: string; bridge: string; gateway: string; subnet: string; gateway6: string | null; subnet6: string | null };
   nodes: NodeStatus[];
   memory: LabMemory;
 }
@@ -473,13 +515,15 @@ export async function status(lab: string): Promise<LabStatus> {
       namespace: n.namespace,
       underlayIp: n.underlayIp,
       podCidr: n.podCidr,
+      underlayIp6: n.underlayIp6 ?? null,
+      podCidr6: n.podCidr6 ?? null,
       state: n.state,
       bgp: n.bgp,
       daemon: daemonOf(state, n),
       bgpControl: control,
       collectorArgs: collectorArgs(control),
       bgpSessions: sessions,
-      pods: n.pods.map((p) => ({ name: p.name, namespace: p.namespace, ip: p.ip, hostVeth: p.hostVeth })),
+      pods: n.pods.map((p) => ({ name: p.name, namespace: p.namespace, ip: p.ip, ip6: p.ip6 ?? null, hostVeth: p.hostVeth })),
     });
   }
   const rr = state.nodes.find((n) => n.index === state.routeReflector);
@@ -490,7 +534,14 @@ export async function status(lab: string): Promise<LabStatus> {
     bgpTimers: state.timers === 'lab' ? LAB_TIMERS : 'default',
     routeReflector: rr?.name ?? null,
     daemons: state.daemons ?? null,
-    underlay: { namespace: underlayNamespace(lab), bridge: 'br0', gateway: '172.20.0.1', subnet: '172.20.0.0/24' },
+    underlay: {
+      namespace: underlayNamespace(lab),
+      bridge: 'br0',
+      gateway: '172.20.0.1',
+      subnet: '172.20.0.0/24',
+      gateway6: state.ipv6 ? UNDERLAY_GATEWAY6 : null,
+      subnet6: state.ipv6 ? UNDERLAY_SUBNET6 : null,
+    },
     nodes,
     memory: await labMemory(lab),
   };

@@ -1,7 +1,16 @@
 // Namespaces and links common to every style: the underlay switch, node namespaces, pod namespaces.
 // Everything is created inside lab namespaces (`ip -n`), never in the root namespace.
 import { ipBatch, ipn, nsExec, run } from './exec.js';
-import { UNDERLAY_GATEWAY, UNDERLAY_PREFIX_LEN, underlayNamespace, type NodePlan, type PodPlan } from './plan.js';
+import {
+  CALICO_GATEWAY6,
+  UNDERLAY_GATEWAY,
+  UNDERLAY_GATEWAY6,
+  UNDERLAY_PREFIX_LEN,
+  UNDERLAY_PREFIX_LEN6,
+  underlayNamespace,
+  type NodePlan,
+  type PodPlan,
+} from './plan.js';
 
 export async function listNamespaces(): Promise<string[]> {
   const r = await run('ip', ['-j', 'netns', 'list'], { allowFail: true });
@@ -23,13 +32,18 @@ export async function sysctl(ns: string, settings: Record<string, string | numbe
   if (args.length > 0) await nsExec(ns, 'sysctl', ['-q', '-w', ...args]);
 }
 
-/** The underlay: one bridge standing for the nodes' L2 network, with a gateway address nodes route to. */
-export async function createUnderlay(lab: string): Promise<void> {
+/**
+ * The underlay: one bridge standing for the nodes' L2 network, with a gateway address nodes route
+ * to (`ipv6`: an IPv6 gateway address too).
+ */
+export async function createUnderlay(lab: string, ipv6 = false): Promise<void> {
   const ns = underlayNamespace(lab);
   await addNamespace(ns);
   await ipBatch(ns, [
     'link add br0 type bridge',
     `addr add ${UNDERLAY_GATEWAY}/${UNDERLAY_PREFIX_LEN} dev br0`,
+    // no duplicate address detection: the lab's addresses are unique by plan, and usable at once
+    ...(ipv6 ? [`addr add ${UNDERLAY_GATEWAY6}/${UNDERLAY_PREFIX_LEN6} dev br0 nodad`] : []),
     'link set br0 up',
   ]);
 }
@@ -40,22 +54,31 @@ export async function createNodeNamespace(lab: string, node: NodePlan): Promise<
   await addNamespace(node.namespace);
   await ipn(u, ['link', 'add', node.underlayPort, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.namespace]);
   await ipBatch(u, [`link set ${node.underlayPort} master br0`, `link set ${node.underlayPort} up`]);
+  const v6 = node.underlayIp6 ?? null;
+  // an IPv6 node's link-local address is usable as soon as eth0 is up (no DAD), like its global one
+  if (v6) await sysctl(node.namespace, { 'net.ipv6.conf.eth0.accept_dad': 0 });
   await ipBatch(node.namespace, [
     `addr add ${node.underlayIp}/${UNDERLAY_PREFIX_LEN} dev eth0`,
+    ...(v6 ? [`addr add ${v6}/${UNDERLAY_PREFIX_LEN6} dev eth0 nodad`] : []),
     'link set eth0 up',
     `route add default via ${UNDERLAY_GATEWAY} dev eth0`,
+    ...(v6 ? [`route add default via ${UNDERLAY_GATEWAY6} dev eth0`] : []),
   ]);
   await sysctl(node.namespace, {
     'net.ipv4.ip_forward': 1,
     'net.ipv4.conf.all.rp_filter': 0,
     'net.ipv4.conf.default.rp_filter': 0,
+    ...(v6 ? { 'net.ipv6.conf.all.forwarding': 1 } : {}),
   });
 }
 
 export interface PodAttachment {
   /** bridge styles: the bridge the host veth joins and the pod's gateway on it */
   bridge?: { name: string; gateway: string; prefixLen: number };
-  /** calico: /32 pod address, gateway 169.254.1.1 answered by proxy ARP */
+  /**
+   * calico: /32 pod address, gateway 169.254.1.1 answered by proxy ARP; with an IPv6 address (pod
+   * `ip6`) a /128 too, gateway fe80::ecee:eeff:feee:eeee (the host veth's own link-local address)
+   */
   calico?: boolean;
   mtu?: number;
 }
@@ -71,16 +94,26 @@ export async function createPod(node: NodePlan, pod: PodPlan, how: PodAttachment
     'link', 'add', pod.hostVeth, ...mtu, 'type', 'veth', 'peer', 'name', 'eth0', ...mtu, 'netns', pod.namespace,
   ]);
   if (how.calico) {
+    const v4 = pod.ip;
+    const v6 = pod.ip6 ?? null;
+    // as Calico's CNI: no duplicate address detection on either end (a point-to-point link), set
+    // before the links come up so that their link-local addresses are usable at once
+    if (v6) {
+      await sysctl(pod.namespace, { 'net.ipv6.conf.eth0.accept_dad': 0 });
+      await sysctl(node.namespace, { [`net.ipv6.conf.${pod.hostVeth}.accept_dad`]: 0 });
+    }
     await ipBatch(pod.namespace, [
-      `addr add ${pod.ip}/32 dev eth0`,
+      ...(v4 ? [`addr add ${v4}/32 dev eth0`] : []),
+      ...(v6 ? [`addr add ${v6}/128 dev eth0 nodad`] : []),
       'link set eth0 up',
-      `route add ${CALICO_GATEWAY} dev eth0 scope link`,
-      `route add default via ${CALICO_GATEWAY} dev eth0`,
+      ...(v4 ? [`route add ${CALICO_GATEWAY} dev eth0 scope link`, `route add default via ${CALICO_GATEWAY} dev eth0`] : []),
+      ...(v6 ? [`route add default via ${CALICO_GATEWAY6} dev eth0`] : []),
     ]);
     await ipBatch(node.namespace, [
       `link set ${pod.hostVeth} address ${CALICO_HOST_MAC}`,
       `link set ${pod.hostVeth} up`,
-      `route add ${pod.ip}/32 dev ${pod.hostVeth} scope link`,
+      ...(v4 ? [`route add ${v4}/32 dev ${pod.hostVeth} scope link`] : []),
+      ...(v6 ? [`route add ${v6}/128 dev ${pod.hostVeth}`] : []),
     ]);
   } else if (how.bridge) {
     await ipBatch(pod.namespace, [

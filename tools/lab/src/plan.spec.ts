@@ -1,10 +1,25 @@
 import { describe, expect, test } from 'vitest';
-import { birdProtocolName, renderBirdConfig } from './bird.js';
-import { parseArgs } from './cli.js';
+import { birdProtocolName, birdProtocolPeer, renderBirdConfig } from './bird.js';
+import { parseArgs, parseIpv6 } from './cli.js';
 import { renderFrrConfigs } from './frr.js';
 import { parseRibPaths, renderGobgpConfig } from './gobgp.js';
-import { checkLabName, daemonFor, defaultDaemon, hostVethName, parseDaemons, planNode, podCidr, resolveNodeName, vtepMac } from './plan.js';
-import { collectorArgs, isLearnedRoute } from './speakers.js';
+import {
+  CALICO_GATEWAY6,
+  checkLabName,
+  daemonFor,
+  defaultDaemon,
+  hostVethName,
+  nodeIp6,
+  parseDaemons,
+  planNode,
+  podCidr,
+  podCidr6,
+  resolveNodeName,
+  vtepMac,
+} from './plan.js';
+import { calicoIpv6, calicoPeers, collectorArgs, isLearnedRoute } from './speakers.js';
+import type { LabState } from './state.js';
+import { calico } from './styles/calico.js';
 
 describe('addressing plan', () => {
   test('pod CIDRs per style do not overlap between nodes', () => {
@@ -150,5 +165,223 @@ describe('mixed daemons', () => {
     expect(c.bgpd).toContain(' bgp graceful-restart-disable');
     expect(c.zebra).toContain('log file /d/zebra.log');
     expect(c.zebra).not.toContain('router bgp');
+  });
+});
+
+// What BIRD configs of IPv4-only labs were before dual stack came (rendered by the code of commit
+// 010f27a): `up` without --ipv6 must still write them byte for byte.
+const MESH_BEFORE_DUAL_STACK = `# written by the netatlas lab (Calico style)
+router id 172.20.0.11;
+log "/x/bird.log" { info, remote, warning, error, auth, fatal, bug };
+
+protocol device { scan time 10; }
+
+# Like Calico: keep routes in the kernel if BIRD stops (persist), program learned routes.
+protocol kernel {
+  ipv4 {
+    import none;
+    export where source = RTS_BGP || proto = "static_block";
+  };
+  persist;
+  scan time 2;
+  merge paths on;
+}
+
+protocol static static_block {
+  ipv4;
+  route 10.48.0.64/26 blackhole;
+}
+
+template bgp calico_peer {
+  local 172.20.0.11 as 64512;
+  direct;
+  hold time 9;
+  keepalive time 3;
+  connect retry time 2;
+  error wait time 1, 10;
+  ipv4 {
+    import all;
+    export where proto = "static_block";
+    next hop self;
+    gateway direct;
+  };
+}
+
+protocol bgp Mesh_172_20_0_12 from calico_peer {
+  neighbor 172.20.0.12 as 64512;
+}
+
+protocol bgp Mesh_172_20_0_13 from calico_peer {
+  neighbor 172.20.0.13 as 64512;
+}
+`;
+const REFLECTOR_BEFORE_DUAL_STACK = `# written by the netatlas lab (Calico style)
+router id 172.20.0.11;
+log "/x/bird.log" { info, remote, warning, error, auth, fatal, bug };
+
+protocol device { scan time 10; }
+
+# Like Calico: keep routes in the kernel if BIRD stops (persist), program learned routes.
+protocol kernel {
+  ipv4 {
+    import none;
+    export where source = RTS_BGP || proto = "static_block";
+  };
+  persist;
+  scan time 2;
+  merge paths on;
+}
+
+protocol static static_block {
+  ipv4;
+  route 10.48.0.64/26 blackhole;
+}
+
+template bgp calico_peer {
+  local 172.20.0.11 as 64512;
+  direct;
+  ipv4 {
+    import all;
+    export where source = RTS_BGP || proto = "static_block";
+    # reflector: next hops are passed on unchanged
+    gateway direct;
+  };
+}
+
+protocol bgp Node_172_20_0_12 from calico_peer {
+  neighbor 172.20.0.12 as 64512;
+  rr client;
+}
+`;
+
+/** A calico lab's state as `up --ipv6 --ipv6-except 3 --ipv6-only-pods 2` records it (no I/O). */
+function dualStackState(nodes: number, routeReflector: number | null = null): LabState {
+  const ipv6 = { except: [3], onlyPods: [2] };
+  return {
+    name: 'h6u',
+    style: 'calico',
+    timers: 'lab',
+    routeReflector,
+    ipv6,
+    podsPerNode: 1,
+    createdAt: '2026-12-06T00:00:00.000Z',
+    nextIndex: nodes + 1,
+    nodes: Array.from({ length: nodes }, (_, k) => ({
+      ...planNode('h6u', 'calico', k + 1, 1, { ipv6: !ipv6.except.includes(k + 1), ipv6OnlyPods: ipv6.onlyPods.includes(k + 1) }),
+      state: 'up' as const,
+      bgp: 'running' as const,
+      daemon: 'bird' as const,
+    })),
+  };
+}
+
+describe('dual stack (up --ipv6)', () => {
+  test('IPv6 underlay addresses and /122 blocks: one per node, distinct, in the pool, readable like the IPv4 ones', () => {
+    expect(nodeIp6(1)).toBe('fd00:20::11');
+    expect(nodeIp6(12)).toBe('fd00:20::22');
+    expect(podCidr6(1)).toBe('fd00:48:0:1::/122');
+    expect(podCidr6(240)).toBe('fd00:48:0:240::/122');
+    const all = Array.from({ length: 240 }, (_, i) => [nodeIp6(i + 1), podCidr6(i + 1)]);
+    expect(new Set(all.map((x) => x[0])).size).toBe(240);
+    expect(new Set(all.map((x) => x[1])).size).toBe(240);
+    for (const [, cidr] of all) expect(cidr).toMatch(/^fd00:48:0:[0-9]+::\/122$/);
+  });
+
+  test('pods: an IPv4 and an IPv6 address from the blocks, IPv6 only on an --ipv6-only-pods node, IPv4 only without IPv6', () => {
+    const dual = planNode('lab', 'calico', 1, 3, { ipv6: true, ipv6OnlyPods: false });
+    expect(dual.underlayIp6).toBe('fd00:20::11');
+    expect(dual.podCidr6).toBe('fd00:48:0:1::/122');
+    expect(dual.pods.map((p) => [p.ip, p.ip6])).toEqual([
+      ['10.48.0.65', 'fd00:48:0:1::1'],
+      ['10.48.0.66', 'fd00:48:0:1::2'],
+      ['10.48.0.67', 'fd00:48:0:1::3'],
+    ]);
+    // hex, like every IPv6 address: the 60th pod of a /122 (64 addresses)
+    expect(planNode('lab', 'calico', 2, 60, { ipv6: true, ipv6OnlyPods: false }).pods[59]?.ip6).toBe('fd00:48:0:2::3c');
+    const only6 = planNode('lab', 'calico', 2, 1, { ipv6: true, ipv6OnlyPods: true });
+    expect(only6.podCidr).toBe('10.48.0.128/26'); // the node keeps its IPv4 block (announced, empty)
+    expect(only6.pods.map((p) => [p.ip, p.ip6])).toEqual([[null, 'fd00:48:0:2::1']]);
+    const none = planNode('lab', 'calico', 3, 1, { ipv6: false, ipv6OnlyPods: false });
+    expect([none.underlayIp6, none.podCidr6, none.pods[0]?.ip6]).toEqual([undefined, undefined, undefined]);
+    expect(none.pods[0]?.ip).toBe('10.48.0.193');
+    // without families a plan is what it always was
+    expect(planNode('lab', 'calico', 3, 1)).toEqual(none);
+    expect(() => planNode('lab', 'flannel', 1, 1, { ipv6: true, ipv6OnlyPods: false })).toThrow(/calico/);
+    expect(() => planNode('lab', 'calico', 1, 1, { ipv6: false, ipv6OnlyPods: true })).toThrow(/IPv6-only pods need IPv6/);
+    expect(CALICO_GATEWAY6).toBe('fe80::ecee:eeff:feee:eeee');
+  });
+
+  test('without --ipv6 the BIRD config is byte for byte what it was', () => {
+    const mesh = renderBirdConfig({
+      routerId: '172.20.0.11', block: '10.48.0.64/26', peers: [{ ip: '172.20.0.12' }, { ip: '172.20.0.13' }],
+      mesh: true, isReflector: false, timers: 'lab', logFile: '/x/bird.log',
+    });
+    expect(mesh).toBe(MESH_BEFORE_DUAL_STACK);
+    const rr = renderBirdConfig({
+      routerId: '172.20.0.11', block: '10.48.0.64/26', peers: [{ ip: '172.20.0.12', rrClient: true }],
+      mesh: false, isReflector: true, timers: 'default', logFile: '/x/bird.log',
+    });
+    expect(rr).toBe(REFLECTOR_BEFORE_DUAL_STACK);
+  });
+
+  test('a dual-stack BIRD: the IPv4 half unchanged, and an IPv6 kernel protocol, static block and sessions over IPv6 named like Calico\'s', () => {
+    const base = {
+      routerId: '172.20.0.11', block: '10.48.0.64/26', peers: [{ ip: '172.20.0.12' }, { ip: '172.20.0.13' }],
+      mesh: true, isReflector: false, timers: 'lab' as const, logFile: '/x/bird.log',
+    };
+    const conf = renderBirdConfig({ ...base, ipv6: { address: 'fd00:20::11', block: 'fd00:48:0:1::/122', peers: [{ ip: 'fd00:20::12' }] } });
+    expect(conf.startsWith(MESH_BEFORE_DUAL_STACK)).toBe(true);
+    const v6 = conf.slice(MESH_BEFORE_DUAL_STACK.length);
+    expect(v6).toContain('protocol kernel kernel6 {\n  ipv6 {\n    import none;\n    export where source = RTS_BGP || proto = "static_block6";');
+    expect(v6).toContain('protocol static static_block6 {\n  ipv6;\n  route fd00:48:0:1::/122 blackhole;\n}');
+    expect(v6).toContain('template bgp calico_peer6 {\n  local fd00:20::11 as 64512;\n  direct;\n  hold time 9;');
+    expect(v6).toContain('    export where proto = "static_block6";\n    next hop self;\n    gateway direct;');
+    expect(v6).toContain('protocol bgp Mesh_fd00_20__12 from calico_peer6 {\n  neighbor fd00:20::12 as 64512;\n}');
+    expect(v6).not.toContain('Mesh_fd00_20__13'); // a peer without IPv6 gets no IPv6 session
+    const rr = renderBirdConfig({ ...base, mesh: false, isReflector: true, peers: [{ ip: '172.20.0.12', rrClient: true }],
+      ipv6: { address: 'fd00:20::11', block: 'fd00:48:0:1::/122', peers: [{ ip: 'fd00:20::12', rrClient: true }] } });
+    expect(rr).toContain('protocol bgp Node_fd00_20__12 from calico_peer6 {\n  neighbor fd00:20::12 as 64512;\n  rr client;\n}');
+    expect(rr).toContain('    export where source = RTS_BGP || proto = "static_block6";\n    # reflector');
+  });
+
+  test('protocol names map back to their peer, IPv4 or IPv6', () => {
+    for (const ip of ['172.20.0.12', 'fd00:20::12', 'fd00:20::1', '2001:db8:0:1::1']) {
+      expect(birdProtocolPeer(birdProtocolName(ip, true))).toBe(ip);
+      expect(birdProtocolPeer(birdProtocolName(ip, false))).toBe(ip);
+    }
+    expect(birdProtocolName('fd00:20::12', true)).toBe('Mesh_fd00_20__12');
+    expect(birdProtocolPeer('static_block')).toBeNull();
+  });
+
+  test('IPv6 sessions only between nodes that both have IPv6; the routes each node must hold, per family', () => {
+    const s = dualStackState(4);
+    const [n1, n2, n3, n4] = s.nodes as [LabState['nodes'][0], LabState['nodes'][0], LabState['nodes'][0], LabState['nodes'][0]];
+    expect(calicoIpv6(s, n1)).toEqual({ address: 'fd00:20::11', block: 'fd00:48:0:1::/122', peers: [{ ip: 'fd00:20::12' }, { ip: 'fd00:20::14' }] });
+    expect(calicoIpv6(s, n3)).toBeUndefined();
+    expect(calicoPeers(s, n3).peers.map((p) => p.ip)).toEqual(['172.20.0.11', '172.20.0.12', '172.20.0.14']);
+    expect([...calico.podRoutes(s, n1)]).toEqual([
+      ['10.48.0.128/26', '172.20.0.12'],
+      ['fd00:48:0:2::/122', 'fd00:20::12'],
+      ['10.48.0.192/26', '172.20.0.13'],
+      ['10.48.1.0/26', '172.20.0.14'],
+      ['fd00:48:0:4::/122', 'fd00:20::14'],
+    ]);
+    expect([...calico.podRoutes(s, n3).keys()]).toEqual(['10.48.0.64/26', '10.48.0.128/26', '10.48.1.0/26']);
+    // a stopped daemon takes both families away
+    n4.bgp = 'stopped';
+    expect([...calico.podRoutes(s, n2).keys()]).toEqual(['10.48.0.64/26', 'fd00:48:0:1::/122', '10.48.0.192/26']);
+    // with a route reflector (node 1), clients peer over IPv6 with it alone
+    const rr = dualStackState(4, 1);
+    expect(calicoIpv6(rr, rr.nodes[0]!)?.peers).toEqual([{ ip: 'fd00:20::12', rrClient: true }, { ip: 'fd00:20::14', rrClient: true }]);
+    expect(calicoIpv6(rr, rr.nodes[1]!)?.peers).toEqual([{ ip: 'fd00:20::11' }]);
+  });
+
+  test('--ipv6, --ipv6-except and --ipv6-only-pods', () => {
+    expect(parseIpv6(parseArgs(['up', '--ipv6', '--ipv6-except', '3', '--ipv6-only-pods', '2,4']))).toEqual({ except: [3], onlyPods: [2, 4] });
+    expect(parseIpv6(parseArgs(['up', '--ipv6']))).toEqual({ except: [], onlyPods: [] });
+    expect(parseIpv6(parseArgs(['up', '--style', 'calico']))).toBeNull();
+    expect(() => parseIpv6(parseArgs(['up', '--ipv6-except', '3']))).toThrow(/need --ipv6/);
+    expect(() => parseIpv6(parseArgs(['up', '--ipv6=3']))).toThrow(/no value/);
+    expect(() => parseIpv6(parseArgs(['up', '--ipv6', '--ipv6-only-pods', 'x']))).toThrow(/not a node index/);
   });
 });

@@ -43,6 +43,18 @@ export const MAX_PODS = 60;
 export const UNDERLAY_SUBNET = '172.20.0.0/24';
 export const UNDERLAY_GATEWAY = '172.20.0.1';
 export const UNDERLAY_PREFIX_LEN = 24;
+/** `up --ipv6`: the underlay's IPv6 subnet next to the IPv4 one, and its gateway on br0. */
+export const UNDERLAY_SUBNET6 = 'fd00:20::/64';
+export const UNDERLAY_GATEWAY6 = 'fd00:20::1';
+export const UNDERLAY_PREFIX_LEN6 = 64;
+/** `up --ipv6` (calico): the IPv6 pool the nodes' blocks come from, and Calico's default IPv6 block size. */
+export const CALICO_POOL6 = 'fd00:48::/48';
+export const CALICO_BLOCK6_LEN = 122;
+/**
+ * The pods' IPv6 gateway: the link-local address the kernel derives (EUI-64) from the host veth's
+ * MAC ee:ee:ee:ee:ee:ee, as Calico's CNI uses it (its IPv4 counterpart is 169.254.1.1).
+ */
+export const CALICO_GATEWAY6 = 'fe80::ecee:eeff:feee:eeee';
 /** kube-router installs its BGP routes with protocol 0x11 (its "zebra" originator id). */
 export const KUBE_ROUTER_ROUTE_PROTO = 17;
 /** Service ClusterIPs the lab's kube-router ipsets carry (kubernetes and kube-dns). */
@@ -70,7 +82,10 @@ export function isStyle(s: string): s is Style {
 export interface PodPlan {
   name: string;
   namespace: string;
-  ip: string;
+  /** IPv4 address; null for an IPv6-only pod (`up --ipv6-only-pods`) */
+  ip: string | null;
+  /** IPv6 address (`up --ipv6`); absent or null without */
+  ip6?: string | null;
   /** host-side veth name in the node namespace */
   hostVeth: string;
 }
@@ -83,6 +98,9 @@ export interface NodePlan {
   /** the underlay bridge port (in the underlay namespace) that leads to this node */
   underlayPort: string;
   podCidr: string;
+  /** `up --ipv6`: the node's IPv6 underlay address and IPv6 block; absent or null without IPv6 */
+  underlayIp6?: string | null;
+  podCidr6?: string | null;
   /** the pod gateway on the node's bridge (kube-router, flannel); null for calico */
   bridgeIp: string | null;
   /** flannel: the flannel.1 address (network address of the node's subnet) and VTEP MAC */
@@ -102,6 +120,21 @@ export function nodeName(lab: string, index: number): string {
 export function nodeIp(index: number): string {
   checkIndex(index);
   return `172.20.0.${10 + index}`;
+}
+
+/** The node's IPv6 underlay address: `fd00:20::<10+i>`, written like the IPv4 one's last byte (172.20.0.11 ↔ fd00:20::11). */
+export function nodeIp6(index: number): string {
+  checkIndex(index);
+  return `fd00:20::${10 + index}`;
+}
+
+/**
+ * The node's IPv6 IPAM block (calico): a /122 (Calico's default IPv6 block size) from CALICO_POOL6,
+ * `fd00:48:0:<i>::/122` — the index written in decimal digits, so node 12's block reads fd00:48:0:12::.
+ */
+export function podCidr6(index: number): string {
+  checkIndex(index);
+  return `fd00:48:0:${index}::/${CALICO_BLOCK6_LEN}`;
 }
 
 function checkIndex(index: number): void {
@@ -151,8 +184,21 @@ export function vtepMac(index: number): string {
   return `0e:6e:61:00:${(index >> 8).toString(16).padStart(2, '0')}:${(index & 255).toString(16).padStart(2, '0')}`;
 }
 
-export function planNode(lab: string, style: Style, index: number, pods: number): NodePlan {
+/** Which address families a node and its pods get (`up --ipv6`); absent: IPv4 only, as always. */
+export interface NodeFamilies {
+  /** the node has IPv6: an underlay address, a block, BGP sessions over IPv6 */
+  ipv6: boolean;
+  /** its pods get no IPv4 address (IPv6 only); needs ipv6 */
+  ipv6OnlyPods: boolean;
+}
+
+export function planNode(lab: string, style: Style, index: number, pods: number, families?: NodeFamilies): NodePlan {
   checkIndex(index);
+  if (families && (families.ipv6 || families.ipv6OnlyPods)) {
+    if (style !== 'calico') throw new Error('IPv6 is for the calico style');
+    if (families.ipv6OnlyPods && !families.ipv6) throw new Error(`node ${index}: IPv6-only pods need IPv6 on the node`);
+  }
+  const v6 = families?.ipv6 === true;
   if (!Number.isInteger(pods) || pods < 0 || pods > MAX_PODS) {
     throw new Error(`--pods must be 0..${MAX_PODS}`);
   }
@@ -167,7 +213,9 @@ export function planNode(lab: string, style: Style, index: number, pods: number)
     podPlans.push({
       name: ns,
       namespace: ns,
-      ip: addToIp(cidr, firstPod + k - 1),
+      ip: families?.ipv6OnlyPods ? null : addToIp(cidr, firstPod + k - 1),
+      // calico hands out IPv6 block addresses from the block base + 1 as well
+      ...(v6 ? { ip6: `${podCidr6(index).split('/')[0]}${k.toString(16)}` } : {}),
       hostVeth: hostVethName(style, ns),
     });
   }
@@ -178,6 +226,7 @@ export function planNode(lab: string, style: Style, index: number, pods: number)
     underlayIp: nodeIp(index),
     underlayPort: `n${index}`,
     podCidr: cidr,
+    ...(v6 ? { underlayIp6: nodeIp6(index), podCidr6: podCidr6(index) } : {}),
     bridgeIp,
     vtepIp: style === 'flannel' ? addToIp(cidr, 0) : null,
     vtepMac: style === 'flannel' ? vtepMac(index) : null,

@@ -3,7 +3,17 @@
 // the kernel, announced over BGP — and puts what it learns into the kernel: BIRD through its kernel
 // protocol (`proto bird`), FRR through zebra (`proto bgp`), GoBGP through the lab's route-sync agent
 // (`proto 17`, as kube-router does). All peer in one iBGP mesh, or with the route reflector.
-import { birdProtocols, birdSocket, reconfigureBird, startBird, stopBirdGracefully, writeBirdConfig, type BirdPeer } from './bird.js';
+import {
+  birdProtocolPeer,
+  birdProtocols,
+  birdSocket,
+  reconfigureBird,
+  startBird,
+  stopBirdGracefully,
+  writeBirdConfig,
+  type BirdIpv6Input,
+  type BirdPeer,
+} from './bird.js';
 import { ipn } from './exec.js';
 import { FRR_DAEMON_DIR, frrDir, frrSessions, startFrr, stopFrrBgpd, syncFrrPeers, writeFrrConfig } from './frr.js';
 import { GOBGP_API, gobgpNeighbors, reloadGobgp, startGobgp, stopGobgpGracefully, writeGobgpConfig } from './gobgp.js';
@@ -76,6 +86,20 @@ export function calicoPeers(state: LabState, node: LabNode): { peers: BirdPeer[]
   return { peers: [{ ip: rr.underlayIp }], mesh: false, isReflector: false };
 }
 
+/**
+ * `up --ipv6`: the IPv6 side of the node's BIRD config — its block and sessions to the IPv6
+ * addresses of the peers calicoPeers gives it that have IPv6 too; undefined for a node without IPv6.
+ */
+export function calicoIpv6(state: LabState, node: LabNode): BirdIpv6Input | undefined {
+  if (!node.underlayIp6 || !node.podCidr6) return undefined;
+  const byIp = new Map(state.nodes.map((n) => [n.underlayIp, n]));
+  const peers = calicoPeers(state, node).peers.flatMap((p) => {
+    const ip6 = byIp.get(p.ip)?.underlayIp6;
+    return ip6 ? [{ ...p, ip: ip6 }] : [];
+  });
+  return { address: node.underlayIp6, block: node.podCidr6, peers };
+}
+
 export interface Speaker {
   /** write the node's config, make its block a blackhole and announce it, start the daemon */
   start(state: LabState, node: LabNode): Promise<void>;
@@ -100,8 +124,17 @@ export function birdVariant(state: LabState, node: LabNode): { installBlock: boo
   return { installBlock: !installNone && !(v.noBlackhole ?? []).includes(node.index), installLearned: !installNone, extraRoutes };
 }
 
-const birdConfig = (state: LabState, node: LabNode) =>
-  writeBirdConfig(state.name, node.name, { routerId: node.underlayIp, block: node.podCidr, timers: state.timers, ...calicoPeers(state, node), ...birdVariant(state, node) });
+const birdConfig = (state: LabState, node: LabNode) => {
+  const ipv6 = calicoIpv6(state, node);
+  writeBirdConfig(state.name, node.name, {
+    routerId: node.underlayIp,
+    block: node.podCidr,
+    timers: state.timers,
+    ...calicoPeers(state, node),
+    ...birdVariant(state, node),
+    ...(ipv6 ? { ipv6 } : {}),
+  });
+};
 
 const bird: Speaker = {
   async start(state, node) {
@@ -120,7 +153,7 @@ const bird: Speaker = {
     const protos = await birdProtocols(state.name, node.name);
     return protos
       .filter((p) => p.proto === 'BGP')
-      .map((p) => ({ peer: p.name.replace(/^(Mesh|Node)_/, '').replace(/_/g, '.'), state: (p.info.split(' ')[0] ?? '').toLowerCase() }));
+      .map((p) => ({ peer: birdProtocolPeer(p.name) ?? p.name, state: (p.info.split(' ')[0] ?? '').toLowerCase() }));
   },
   control(state, node) {
     return { daemon: 'bird', socket: birdSocket(state.name, node.name) };

@@ -25,6 +25,8 @@ export interface LabState {
   daemons?: Daemon[];
   /** calico, BIRD nodes: shapes that differ from Calico's defaults (absent: none) */
   variants?: LabVariants;
+  /** calico `up --ipv6`: dual stack, but for the nodes listed (absent: IPv4 only) */
+  ipv6?: LabIpv6;
   podsPerNode: number;
   createdAt: string;
   nextIndex: number;
@@ -39,6 +41,14 @@ export interface LabVariants {
   installNone?: Array<{ node: number; via: number }>;
   /** `node` also announces `of`'s block (with itself as next hop, routing it on to `of`): the others reach `of` by ECMP */
   alsoAnnounce?: Array<{ node: number; of: number }>;
+}
+
+/** `up --ipv6 [--ipv6-except I,..] [--ipv6-only-pods I,..]`, by node index. */
+export interface LabIpv6 {
+  /** nodes without IPv6 at all: no IPv6 address, block or session */
+  except: number[];
+  /** nodes whose pods get an IPv6 address only */
+  onlyPods: number[];
 }
 
 export function labDir(lab: string): string {

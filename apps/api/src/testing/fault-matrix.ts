@@ -290,13 +290,15 @@ export function cellsFor(shape: Shape, status: LabStatus, faults: readonly Fault
     const pod = t.pods[0];
     if (pod) {
       const calicoStyle = m.shape.up.includes('calico');
-      const dst = calicoStyle ? `${pod.ip}/32` : t.podCidr;
+      // an IPv6-only pod (shape calico-dual) has no IPv4 address (`ip` null): its /128 then
+      const podIp = pod.ip ?? pod.ip6 ?? '';
+      const dst = calicoStyle ? (pod.ip !== null ? `${pod.ip}/32` : `${podIp}/128`) : t.podCidr;
       add(
         'pod-route-del',
         `delete ${dst} on ${t.name} (${calicoStyle ? "the pod's /32" : "the bridge's subnet route"})`,
         [{ delRoute: { ns: t.namespace, dst } }],
         [{ restoreRoute: { ns: t.namespace, dst } }],
-        [{ fingerprint: fp('PodRouteMissing', { node: t.name, pod: pod.ip }), rule: 'PodRouteMissing', root: null, afterHoldTimer: false }],
+        [{ fingerprint: fp('PodRouteMissing', { node: t.name, pod: podIp }), rule: 'PodRouteMissing', root: null, afterHoldTimer: false }],
       );
     }
   }

@@ -260,8 +260,9 @@ export function destinations(status: LabStatus, hosts: readonly Host[], from: Ho
       // the whole range, as the checks ask it (compared with the route that matched its first address)
       if (!own) add({ addr: formatIp(p.ip), prefix: p, what: `${whose} ${text}, as a whole` });
     }
-    for (const pod of n.pods) {
-      const ip = parseIp(pod.ip);
+    for (const pod of n.pods) for (const a of [pod.ip, pod.ip6]) {
+      // a pod's IPv4 and IPv6 address (`ip` is null for an IPv6-only pod, `ip6` without IPv6)
+      const ip = a ? parseIp(a) : null;
       if (ip && fib.hasFamily(ip.v)) add({ addr: formatIp(ip), prefix: asHost(ip), what: own ? `own pod ${pod.name}` : `pod ${pod.name} of ${n.name}` });
     }
     for (const a of [n.underlayIp, ...(h?.underlay ?? []).map((x) => formatIp(x.ip))]) {
@@ -375,7 +376,7 @@ export async function compareLab(status: LabStatus, options: ProveOptions): Prom
     for (const from of status.nodes) {
       for (const n of status.nodes) {
         const p = parsePrefix(n.podCidr, n.podCidr.includes(':') ? 'inet6' : 'inet');
-        const addrs = [...(p ? [formatIp(mask(p.ip, p.len)), formatIp(insideAddress(p))] : []), ...n.pods.map((x) => x.ip)];
+        const addrs = [...(p ? [formatIp(mask(p.ip, p.len)), formatIp(insideAddress(p))] : []), ...n.pods.flatMap((x) => [x.ip, x.ip6].filter((a): a is string => a !== null))];
         for (const addr of addrs) pingTasks.push({ from, addr });
       }
     }

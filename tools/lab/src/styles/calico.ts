@@ -33,8 +33,12 @@ export const calico: StyleDriver = {
     for (const pod of node.pods) await createPod(node, pod, { calico: true });
     const settings: Record<string, number> = {};
     for (const pod of node.pods) {
-      settings[`net.ipv4.conf.${pod.hostVeth}.proxy_arp`] = 1;
-      settings[`net.ipv4.neigh.${pod.hostVeth}.proxy_delay`] = 0;
+      if (pod.ip !== null) {
+        settings[`net.ipv4.conf.${pod.hostVeth}.proxy_arp`] = 1;
+        settings[`net.ipv4.neigh.${pod.hostVeth}.proxy_delay`] = 0;
+      }
+      // as Calico's CNI sets it for an IPv6 pod (its gateway is the veth's own link-local address)
+      if (pod.ip6) settings[`net.ipv6.conf.${pod.hostVeth}.proxy_ndp`] = 1;
     }
     await sysctl(node.namespace, settings);
     await speaker(state, node).start(state, node);
@@ -86,6 +90,8 @@ export const calico: StyleDriver = {
         .map((n) => n.underlayIp);
       const own = (v.alsoAnnounce ?? []).find((x) => x.of === other.index && x.node === node.index);
       out.set(other.podCidr, own ? other.underlayIp : [other.underlayIp, ...also].sort().join(','));
+      // dual stack: the IPv6 block over the IPv6 session, both ends having IPv6
+      if (node.underlayIp6 && other.podCidr6 && other.underlayIp6) out.set(other.podCidr6, other.underlayIp6);
     }
     return out;
   },

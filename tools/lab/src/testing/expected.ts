@@ -24,13 +24,34 @@ export function expectedMainTable(s: LabStatus, n: NodeStatus, reachable: NodeSt
       break;
     case 'calico':
       lines.push(`blackhole ${n.podCidr} via - dev - proto bird`);
-      for (const p of n.pods) lines.push(`unicast ${p.ip}/32 via - dev ${p.hostVeth} proto boot`);
+      for (const p of n.pods) if (p.ip !== null) lines.push(`unicast ${p.ip}/32 via - dev ${p.hostVeth} proto boot`);
       for (const o of others) lines.push(`unicast ${o.podCidr} via ${o.underlayIp} dev eth0 proto bird`);
       break;
     case 'flannel':
       lines.push(`unicast ${n.podCidr} via - dev cni0 proto kernel`);
       for (const o of others) lines.push(`unicast ${o.podCidr} via ${vtep(o)} dev flannel.1 proto boot onlink`);
       break;
+  }
+  return lines.sort();
+}
+
+/**
+ * The IPv6 main table of a calico node (`up --ipv6`), as mainTable6 reads it: link-local routes
+ * on eth0 and every pod veth (every node has them; ::1 is in the local table only); with IPv6,
+ * the underlay subnet and default route, the block's blackhole (IPv6 blackholes show `dev lo`), a
+ * /128 per IPv6 pod and each reachable IPv6 node's block via its IPv6 address. A node without
+ * IPv6 holds link-local routes only.
+ */
+export function expectedMainTable6(n: NodeStatus, reachable: NodeStatus[]): string[] {
+  const lines = ['unicast fe80::/64 via - dev eth0 proto kernel'];
+  for (const p of n.pods) lines.push(`unicast fe80::/64 via - dev ${p.hostVeth} proto kernel`);
+  if (n.underlayIp6 && n.podCidr6) {
+    lines.push('unicast default via fd00:20::1 dev eth0 proto boot', 'unicast fd00:20::/64 via - dev eth0 proto kernel');
+    lines.push(`blackhole ${n.podCidr6} via - dev lo proto bird`);
+    for (const p of n.pods) if (p.ip6) lines.push(`unicast ${p.ip6}/128 via - dev ${p.hostVeth} proto boot`);
+    for (const o of reachable) {
+      if (o.name !== n.name && o.underlayIp6 && o.podCidr6) lines.push(`unicast ${o.podCidr6} via ${o.underlayIp6} dev eth0 proto bird`);
+    }
   }
   return lines.sort();
 }

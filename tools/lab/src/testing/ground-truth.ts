@@ -26,8 +26,14 @@ export async function mainTable(ns: string): Promise<string[]> {
   return raw.map(routeLine).sort();
 }
 
+/** The IPv6 main table, in the same form. */
+export async function mainTable6(ns: string): Promise<string[]> {
+  const raw = JSON.parse((await sh('ip', ['-n', ns, '-j', '-6', 'route', 'show', 'table', 'main'])) || '[]') as RawRoute[];
+  return raw.map(routeLine).sort();
+}
+
 export function routeLine(r: RawRoute): string {
-  const dst = r.dst.includes('/') || r.dst === 'default' ? r.dst : `${r.dst}/32`;
+  const dst = r.dst.includes('/') || r.dst === 'default' ? r.dst : `${r.dst}/${r.dst.includes(':') ? 128 : 32}`;
   const onlink = r.flags?.includes('onlink') ? ' onlink' : '';
   return `${r.type ?? 'unicast'} ${dst} via ${r.gateway ?? '-'} dev ${r.dev ?? '-'} proto ${r.protocol ?? 'boot'}${onlink}`;
 }
@@ -65,6 +71,17 @@ export async function birdSessions(socket: string): Promise<Map<string, string>>
 export async function netnsNames(): Promise<string[]> {
   const out = await sh('ip', ['-j', 'netns', 'list']);
   return out.trim() ? (JSON.parse(out) as { name: string }[]).map((n) => n.name) : [];
+}
+
+/** A pod's addresses, IPv4 first (`ip` is null for an IPv6-only pod, `ip6` null or absent without IPv6). */
+export function podAddresses(p: { ip: string | null; ip6?: string | null }): string[] {
+  return [p.ip, p.ip6].filter((a): a is string => typeof a === 'string');
+}
+
+/** The IPv4 address of a pod that has one (every pod but those of `up --ipv6-only-pods` nodes). */
+export function podIpv4(p: { name: string; ip: string | null }): string {
+  if (p.ip === null) throw new Error(`pod ${p.name} has no IPv4 address (IPv6 only)`);
+  return p.ip;
 }
 
 export async function ping(fromNs: string, ip: string): Promise<boolean> {
