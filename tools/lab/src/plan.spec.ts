@@ -17,6 +17,7 @@ import {
   resolveNodeName,
   vtepMac,
 } from './plan.js';
+import { shapeNamed } from './shapes.js';
 import { calicoIpv6, calicoPeers, collectorArgs, isLearnedRoute } from './speakers.js';
 import type { LabState } from './state.js';
 import { calico } from './styles/calico.js';
@@ -383,5 +384,14 @@ describe('dual stack (up --ipv6)', () => {
     expect(() => parseIpv6(parseArgs(['up', '--ipv6-except', '3']))).toThrow(/need --ipv6/);
     expect(() => parseIpv6(parseArgs(['up', '--ipv6=3']))).toThrow(/no value/);
     expect(() => parseIpv6(parseArgs(['up', '--ipv6', '--ipv6-only-pods', 'x']))).toThrow(/not a node index/);
+  });
+
+  test('SHAPES calico-dual: 4 BIRD nodes, node 3 without IPv6, node 2 with IPv6-only pods', () => {
+    const shape = shapeNamed('calico-dual');
+    const args = parseArgs(['up', ...shape.up]);
+    expect(args.flags.get('style')).toBe('calico');
+    expect(args.flags.get('nodes')).toBe(String(shape.nodes));
+    expect(parseIpv6(args)).toEqual({ except: [3], onlyPods: [2] });
+    expect([1, 2, 3, 4].map((i) => shape.daemons(i))).toEqual(['bird', 'bird', 'bird', 'bird']);
   });
 });

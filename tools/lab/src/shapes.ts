@@ -76,6 +76,15 @@ export const SHAPES: readonly Shape[] = [
     routeReflector: null,
     nodes: 3,
   },
+  {
+    name: 'calico-dual',
+    description:
+      'Calico dual stack, BIRD: IPv6 /122 blocks over IPv6 sessions (fd00:20::/64 underlay) beside the IPv4 ones; node3 has no IPv6 at all; node2\'s pods are IPv6 only (its IPv4 block announced, empty)',
+    up: ['--style', 'calico', '--nodes', '4', '--pods', '1', '--ipv6', '--ipv6-except', '3', '--ipv6-only-pods', '2'],
+    daemons: uniform('bird'),
+    routeReflector: null,
+    nodes: 4,
+  },
 ];
 
 export function shapeNamed(name: string): Shape {
