@@ -9,26 +9,17 @@
 // outlives its root stands alone, saying what caused it until when) — all without a reload.
 // Screenshots go to tmp/screenshots/ (or $NETATLAS_SCREENSHOTS).
 import type { Alert } from '@netatlas/wire';
-import { inCI, lab, labPrerequisites } from '@netatlas/lab-testing';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { inCI, lab } from '@netatlas/lab-testing';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeAlerts, startAlertLab, type AlertLab, type LabNode } from '../testing/alert-lab.js';
 import { startCollectorProcess } from '../testing/collector-process.js';
+import { browserLabPrerequisites, launchBrowser, SHOTS, WEB_DIR } from '../testing/browser.js';
 import { setupOnce } from '../testing/setup.js';
 
 const LAB = 'h4ab';
 const FOR_MS = 2000;
-const CHROMIUM = process.env['NETATLAS_CHROMIUM'] ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../../../../dist/apps/web', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const SHOTS = resolve(ROOT, process.env['NETATLAS_SCREENSHOTS'] || 'tmp/screenshots');
-const missing = [...labPrerequisites()];
-if (!existsSync(CHROMIUM)) missing.push(`chromium at ${CHROMIUM} (Debian package chromium)`);
-if (!existsSync(`${WEB_DIR}/index.html`)) missing.push(`the built web app in ${WEB_DIR} (npx nx build web)`);
+const missing = browserLabPrerequisites();
 
 /** One alert row as the page draws it. */
 interface DrawnRow {
@@ -118,12 +109,7 @@ describe.skipIf(missing.length > 0 && !inCI)('the Alerts page regroups live on a
     victim = l.node(1);
     others = l.status.nodes.filter((n) => n.namespace !== victim.namespace);
     wanted = others.flatMap((o) => [`RouteLoss{node=${o.namespace},peer=${victim.namespace},prefix=${victim.podCidr}}`, `BgpSessionDown{daemon=bird,node=${o.namespace},peer=${victim.namespace}}`]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await mkdir(SHOTS, { recursive: true });
+    ({ browser, page } = await launchBrowser());
   }, 300_000);
 
   afterAll(async () => {

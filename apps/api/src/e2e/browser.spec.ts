@@ -2,25 +2,16 @@
 // Postgres and a 3-node kube-router lab with a collector per node. Screenshots of every view are
 // saved under tmp/screenshots/, or under $NETATLAS_SCREENSHOTS (`npm run screenshots` refreshes the
 // README's, in docs/screenshots/).
-import { inCI, lab, labPrerequisites, labStatus, type LabStatus } from '@netatlas/lab-testing';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { inCI, lab, labStatus, type LabStatus } from '@netatlas/lab-testing';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../testing/api.js';
 import { startCollectorProcess, type CollectorProcess } from '../testing/collector-process.js';
+import { browserLabPrerequisites, launchBrowser, SHOTS, WEB_DIR } from '../testing/browser.js';
 import { setupOnce } from '../testing/setup.js';
 
 const LAB = 'tbrw';
-const CHROMIUM = process.env['NETATLAS_CHROMIUM'] ?? '/usr/bin/chromium';
-const WEB_DIR = fileURLToPath(new URL('../../../../dist/apps/web', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const SHOTS = resolve(ROOT, process.env['NETATLAS_SCREENSHOTS'] || 'tmp/screenshots');
-const missing = [...labPrerequisites()];
-if (!existsSync(CHROMIUM)) missing.push(`chromium at ${CHROMIUM} (Debian package chromium)`);
-if (!existsSync(`${WEB_DIR}/index.html`)) missing.push(`the built web app in ${WEB_DIR} (npx nx build web)`);
+const missing = browserLabPrerequisites();
 
 describe.skipIf(missing.length > 0 && !inCI)('the web app in Chromium on a kube-router lab', { timeout: 90_000 }, () => {
   let t: TestApi;
@@ -38,12 +29,7 @@ describe.skipIf(missing.length > 0 && !inCI)('the web app in Chromium on a kube-
     status = await labStatus(LAB);
     t = await startTestApi('browser', { webDir: WEB_DIR });
     for (const n of status.nodes) collectors.push(startCollectorProcess(t.url, n.namespace));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await mkdir(SHOTS, { recursive: true });
+    ({ browser, page } = await launchBrowser());
   }, 240_000);
 
   afterAll(async () => {
