@@ -78,7 +78,7 @@ export async function startAlertLab(o: AlertLabOptions): Promise<AlertLab> {
     const podCIDRs = o.kubePodCidrs === 'differ' ? [`10.244.${i + 1}.0/24`] : [n.podCidr];
     kube.add('nodes', testNode(n.namespace, { internalIP: n.underlayIp, podCIDRs }));
     for (const p of n.pods) kube.add('pods', testPod('default', `web-${p.name}`, { ip: [p.ip, p.ip6].filter((a): a is string => a !== null), node: n.namespace, phase: 'Running' }));
-    if (o.blockAffinities) kube.add('blockaffinities', testBlockAffinity(n.namespace, n.podCidr));
+    if (o.blockAffinities) for (const cidr of [n.podCidr, ...(n.podCidr6 ? [n.podCidr6] : [])]) kube.add('blockaffinities', testBlockAffinity(n.namespace, cidr));
   }
   const receiver = await WebhookReceiver.start();
   const notify = loadNotifyConfig({ NETATLAS_WEBHOOKS: `lab=${receiver.url()}#alertmanager`, NETATLAS_NOTIFY_MAX_BACKOFF_S: '1' }, { host: '127.0.0.1', port: 0 });

@@ -15,18 +15,31 @@ function statusOf(shape: Shape, lab = 'fm'): LabStatus {
     const name = `${lab}-node${i}`;
     const podCidr = calico ? `10.48.${(i * 64) >> 8}.${(i * 64) & 255}/26` : flannel ? `10.244.${i}.0/24` : `10.233.${i}.0/24`;
     const daemon = shape.daemons(i);
+    const flag = (f: string) => (shape.up.includes(f) ? (shape.up[shape.up.indexOf(f) + 1] ?? '').split(',').map(Number) : []);
+    const v6 = shape.up.includes('--ipv6') && !flag('--ipv6-except').includes(i);
+    const v6only = flag('--ipv6-only-pods').includes(i);
     return {
       name,
       namespace: name,
       underlayIp: `172.20.0.${10 + i}`,
-      podCidr,
+      underlayIp6: v6 ? `fd00:20::${10 + i}` : null,
+      podCidr6: v6 ? `fd00:48:0:${i}::/122` : null,
       state: 'up',
       bgp: daemon === 'none' ? null : 'running',
       daemon: daemon === 'none' ? null : daemon,
       bgpControl: null,
       collectorArgs: [],
       bgpSessions: [],
-      pods: [{ name: `${name}-pod1`, namespace: `${name}-pod1`, ip: podCidr.replace(/\.(\d+)\/\d+$/, (_, d: string) => `.${Number(d) + (calico ? 1 : 2)}`), hostVeth: `veth${i}` }],
+      podCidr,
+      pods: [
+        {
+          name: `${name}-pod1`,
+          namespace: `${name}-pod1`,
+          ip: v6only ? null : podCidr.replace(/\.(\d+)\/\d+$/, (_, d: string) => `.${Number(d) + (calico ? 1 : 2)}`),
+          ip6: v6 ? `fd00:48:0:${i}::1` : null,
+          hostVeth: `veth${i}`,
+        },
+      ],
     };
   });
   return { name: lab, nodes } as unknown as LabStatus;
@@ -114,6 +127,16 @@ describe('the fault matrix', () => {
   it("a route BIRD puts back is no alert; one kube-router's agent leaves deleted is a lone RouteLoss", () => {
     expect(cell('calico', 'node-route-del').expected).toEqual([]);
     expect(cell('kube-router', 'node-route-del').expected.map((e) => [e.fingerprint, e.root])).toEqual([['RouteLoss{node=fm-node1,peer=fm-node2,prefix=10.233.2.0/24}', null]]);
+  });
+
+  it('dual stack: a link down loses both families between IPv6 nodes, only IPv4 towards the node without IPv6; an IPv6-only pod is named by its IPv6 address', () => {
+    const c = cell('calico-dual', 'link-down');
+    const losses = c.expected.filter((e) => e.rule === 'RouteLoss').map((e) => e.fingerprint);
+    // node2 to and from node1 and node4 in both families (8), to and from node3 in IPv4 only (2)
+    expect(losses).toHaveLength(10);
+    expect(losses).toContain('RouteLoss{node=fm-node1,peer=fm-node2,prefix=fd00:48:0:2::/122}');
+    expect(losses.some((f) => f.includes('node=fm-node3') && f.includes('fd00'))).toBe(false);
+    expect(cell('calico-dual', 'pod-route-del').expected.map((e) => e.fingerprint)).toEqual(['PodRouteMissing{node=fm-node2,pod=fd00:48:0:2::1}']);
   });
 
   it('the ECMP transit losing its uplink: a transient loss of that branch on top of its own losses', () => {

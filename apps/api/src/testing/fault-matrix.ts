@@ -133,8 +133,8 @@ function learns(m: Model, b: Broken, x: LabNode, y: LabNode): boolean {
  * x's own daemon stopped and it keeps routes), through a node that also announces the block (ECMP),
  * or the install-none node's aggregate via its gateway.
  */
-function nextHops(m: Model, b: Broken, x: LabNode, y: LabNode): LabNode[] | null {
-  if (b.deleted.has(`${x.name}|${y.podCidr}`)) return null;
+function nextHops(m: Model, b: Broken, x: LabNode, y: LabNode, prefix: string): LabNode[] | null {
+  if (b.deleted.has(`${x.name}|${prefix}`)) return null;
   const via = m.installNone.get(x.name);
   if (via !== undefined) return [m.byName.get(via) as LabNode];
   if (daemonOf(x) === null) return b.linkDown.has(x.name) ? null : [y]; // flannel: static routes
@@ -148,19 +148,19 @@ function nextHops(m: Model, b: Broken, x: LabNode, y: LabNode): LabNode[] | null
   return hops.length > 0 ? hops : null;
 }
 
-/** Whether what x sends into y's block reaches y, after the fault has fully taken effect. */
-function delivers(m: Model, b: Broken, x: LabNode, y: LabNode, seen: Set<string> = new Set()): boolean {
+/** Whether what x sends into y's block (`prefix`, default its IPv4 one) reaches y, after the fault has fully taken effect. */
+function delivers(m: Model, b: Broken, x: LabNode, y: LabNode, prefix: string = y.podCidr, seen: Set<string> = new Set()): boolean {
   if (b.linkDown.has(x.name) || b.linkDown.has(y.name)) return false;
-  const hops = nextHops(m, b, x, y);
+  const hops = nextHops(m, b, x, y, prefix);
   if (hops === null) return false;
-  return hops.every((h) => h === y || (!seen.has(h.name) && !b.linkDown.has(h.name) && delivers(m, b, h, y, new Set([...seen, x.name]))));
+  return hops.every((h) => h === y || (!seen.has(h.name) && !b.linkDown.has(h.name) && delivers(m, b, h, y, prefix, new Set([...seen, x.name]))));
 }
 
 // ------------------------------------------------------------------ expected alerts
 
 const fp = (rule: AlertRule, labels: Record<string, string>) => fingerprintOf(rule, labels);
-const routeLoss = (x: LabNode, y: LabNode, root: string | null, afterHoldTimer: boolean): ExpectedAlert => ({
-  fingerprint: fp('RouteLoss', { node: x.name, peer: y.name, prefix: y.podCidr }),
+const routeLoss = (x: LabNode, y: LabNode, prefix: string, root: string | null, afterHoldTimer: boolean): ExpectedAlert => ({
+  fingerprint: fp('RouteLoss', { node: x.name, peer: y.name, prefix }),
   rule: 'RouteLoss',
   root,
   afterHoldTimer,
@@ -172,11 +172,21 @@ const sessionDown = (x: LabNode, y: LabNode, root: string | null, afterHoldTimer
   afterHoldTimer,
 });
 
-/** Every RouteLoss the fault causes: pairs that delivered before and do not after. */
+/**
+ * A node's pod ranges as x must reach them: its IPv4 block, and its IPv6 block where both speak
+ * IPv6 (a dual-stack lab routes both families over the same peerings; no IPv6 is expected of a
+ * node without it).
+ */
+function rangesTo(x: LabNode, y: LabNode): string[] {
+  return [y.podCidr, ...(y.podCidr6 && x.underlayIp6 ? [y.podCidr6] : [])];
+}
+
+/** Every RouteLoss the fault causes: pairs (and each of their families) that delivered before and do not after. */
 function lostRoutes(m: Model, b: Broken, root: string | null, afterHoldTimer: (x: LabNode, y: LabNode) => boolean): ExpectedAlert[] {
   const out: ExpectedAlert[] = [];
   for (const x of m.nodes) for (const y of m.nodes) {
-    if (x !== y && delivers(m, none(), x, y) && !delivers(m, b, x, y)) out.push(routeLoss(x, y, root, afterHoldTimer(x, y)));
+    if (x === y || !delivers(m, none(), x, y)) continue;
+    for (const prefix of rangesTo(x, y)) if (!delivers(m, b, x, y, prefix)) out.push(routeLoss(x, y, prefix, root, afterHoldTimer(x, y)));
   }
   return out;
 }
@@ -267,7 +277,7 @@ export function cellsFor(shape: Shape, status: LabStatus, faults: readonly Fault
     for (const [an, of] of m.alsoAnnounce) {
       if (an !== t.name) continue;
       const y = m.byName.get(of) as LabNode;
-      for (const x of m.nodes) if (x !== t && x !== y && delivers(m, b, x, y)) transient.push({ ...routeLoss(x, y, root, false), transient: true });
+      for (const x of m.nodes) if (x !== t && x !== y && delivers(m, b, x, y)) transient.push({ ...routeLoss(x, y, y.podCidr, root, false), transient: true });
     }
     add(
       'link-down',
