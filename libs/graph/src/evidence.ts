@@ -50,14 +50,26 @@ export interface ClusterEvidence {
   sessionsDown: SessionSignal[];
 }
 
+const AMBIGUOUS = '\u0000ambiguous';
+
 const up = (operstate: string, flags: readonly string[]): boolean => operstate === 'UP' || (operstate === 'UNKNOWN' && flags.includes('LOWER_UP'));
 
 /** Evidence for every node of `expected` that has facts in `state`. */
 export function gatherEvidence(state: ReadonlyMap<string, readonly Fact[]>, expected: readonly ExpectedNode[]): ClusterEvidence {
+  // who holds an address: the node's addresses as expected (Kubernetes' InternalIPs, else its
+  // underlay), and every global address on its own interfaces (a dual-stack node whose Kubernetes
+  // Node lists only its IPv4 address still holds its IPv6 one, its BGP peers' IPv6 sessions' end)
   const owner = new Map<IpKey, string>();
-  for (const e of expected) for (const a of e.addresses) {
-    const k = addrKey(a.split('/')[0] ?? a);
-    if (k !== null) owner.set(k, e.name);
+  const claim = (k: IpKey | null, name: string) => {
+    if (k === null) return;
+    const o = owner.get(k);
+    owner.set(k, o === undefined || o === name ? name : AMBIGUOUS);
+  };
+  for (const e of expected) for (const a of e.addresses) claim(addrKey(a.split('/')[0] ?? a), e.name);
+  for (const e of expected) {
+    for (const f of state.get(e.name) ?? []) {
+      if (f.kind === 'addr' && f.value.scope === 'global') claim(addrKey(f.value.address), e.name);
+    }
   }
   const toIt = new Map<string, { established: number; down: number; downBy: string[] }>();
   const sessionsDown: SessionSignal[] = [];
@@ -79,7 +91,8 @@ export function gatherEvidence(state: ReadonlyMap<string, readonly Fact[]>, expe
         }
       } else if (f.kind === 'bgpSession') {
         const k = addrKey(f.value.peerAddress);
-        const peerNode = k === null ? null : (owner.get(k) ?? null);
+        const o = k === null ? undefined : owner.get(k);
+        const peerNode = o === undefined || o === AMBIGUOUS ? null : o;
         const established = f.value.state === 'established';
         if (established) own.established++;
         else {

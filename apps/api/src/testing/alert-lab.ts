@@ -76,7 +76,7 @@ export async function startAlertLab(o: AlertLabOptions): Promise<AlertLab> {
   const kube = await KubeApiServer.start({ crds: o.blockAffinities ? ['blockaffinities'] : [] });
   for (const [i, n] of status.nodes.entries()) {
     const podCIDRs = o.kubePodCidrs === 'differ' ? [`10.244.${i + 1}.0/24`] : [n.podCidr];
-    kube.add('nodes', testNode(n.namespace, { internalIP: n.underlayIp, podCIDRs }));
+    kube.add('nodes', testNode(n.namespace, { internalIP: [n.underlayIp, ...(n.underlayIp6 ? [n.underlayIp6] : [])], podCIDRs }));
     for (const p of n.pods) kube.add('pods', testPod('default', `web-${p.name}`, { ip: [p.ip, p.ip6].filter((a): a is string => a !== null), node: n.namespace, phase: 'Running' }));
     if (o.blockAffinities) for (const cidr of [n.podCidr, ...(n.podCidr6 ? [n.podCidr6] : [])]) kube.add('blockaffinities', testBlockAffinity(n.namespace, cidr));
   }
