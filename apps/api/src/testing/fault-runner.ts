@@ -75,19 +75,22 @@ export async function startShapeLab(shape: Shape, name: string, forMs: number, l
   });
 }
 
+/** `ip`'s family flag for a prefix (it does not infer IPv6 from the prefix in `route show exact`). */
+const family = (prefix: string) => (prefix.includes(':') ? '-6' : '-4');
+
 async function runStep(l: AlertLab, step: Step, saved: Map<string, string>): Promise<void> {
   if ('lab' in step) await lab(step.lab);
   else if ('sh' in step) await sh(step.sh[0], step.sh.slice(1));
   else if ('delRoute' in step) {
     const { ns, dst } = step.delRoute;
-    const line = (await sh('ip', ['-n', ns, 'route', 'show', 'exact', dst])).trim();
+    const line = (await sh('ip', [family(dst), '-n', ns, 'route', 'show', 'exact', dst])).trim();
     if (!line) throw new Error(`${ns} has no route ${dst} to delete`);
     saved.set(`${ns}|${dst}`, line);
-    await sh('ip', ['-n', ns, 'route', 'del', ...line.split(/\s+/)]);
+    await sh('ip', [family(dst), '-n', ns, 'route', 'del', ...line.split(/\s+/)]);
   } else if ('restoreRoute' in step) {
     const { ns, dst } = step.restoreRoute;
     const line = saved.get(`${ns}|${dst}`);
-    if (line) await sh('ip', ['-n', ns, 'route', 'replace', ...line.split(/\s+/)]);
+    if (line) await sh('ip', [family(dst), '-n', ns, 'route', 'replace', ...line.split(/\s+/)]);
   } else if ('collector' in step) {
     if (step.collector === 'kill') await l.killCollector(step.node);
     else l.startCollector(step.node);
