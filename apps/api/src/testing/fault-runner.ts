@@ -10,6 +10,8 @@ import { cellsFor, type Cell, type ExpectedAlert, type FaultKind, type Step } fr
 
 /** The lab's BGP hold timer (tools/lab plan.ts LAB_TIMERS): faults seen through it may take this much longer. */
 export const HOLD_TIMER_MS = 9000;
+/** The alert lab's `lostAfterMs`: a collector that went silent is `lost` only after it, and CollectorLost's `for` counts from then. */
+export const LOST_AFTER_MS = 4000;
 
 export interface RunOptions {
   /** `for` of the rules the faults fire (RouteLoss, BgpSessionDown, the root causes …) */
@@ -117,7 +119,7 @@ function compare(cell: Cell | null, alerts: Alert[], since: string, t0: number, 
   const byId = new Map(alerts.map((a) => [a.id, a]));
   const rootOf = (a: Alert) => (a.rootId === null ? null : (byId.get(a.rootId)?.fingerprint ?? `#${a.rootId}`));
   const expected = (cell?.expected ?? []).map((e: ExpectedAlert): AlertOutcome => {
-    const targetMs = forOf(e.rule, forMs) + 5000 + (e.afterHoldTimer ? HOLD_TIMER_MS : 0);
+    const targetMs = forOf(e.rule, forMs) + 5000 + (e.afterHoldTimer ? HOLD_TIMER_MS : 0) + (e.rule === 'CollectorLost' ? LOST_AFTER_MS : 0);
     const hit = fresh.find((a) => a.fingerprint === e.fingerprint && a.firedAt !== null);
     const out: AlertOutcome = { fingerprint: e.fingerprint, rule: e.rule, expectedRoot: e.root, targetMs, ok: false };
     if (!hit) return out;
