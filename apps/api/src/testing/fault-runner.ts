@@ -207,6 +207,11 @@ export async function runShape(shape: Shape, name: string, o: RunOptions): Promi
         } catch (error) {
           notes.push(`not quiet again after the undo: ${(error as Error).message}`);
         }
+        // the way back must be quiet too: an alert that started after the undo and fired is false
+        const undoAt = new Date(t1).toISOString();
+        for (const a of (await alertsSince(l, undoAt)).filter((x) => x.startsAt >= undoAt && x.firedAt !== null && !ids.has(x.id))) {
+          r.unexpected.push({ fingerprint: a.fingerprint, root: null, summary: `after the undo: ${a.summary}` });
+        }
       }
       const result: CellResult = { shape: shape.name, fault: cell.fault, what: cell.what, ...r, notes };
       results.push(result);
