@@ -250,7 +250,9 @@ async function main(argv: readonly string[]): Promise<number> {
           collector(n.namespace, extra);
         }
         log(`lab "${args.labName}": ${status.nodes.map((n) => n.namespace).join(', ')}; no collector for this host, which is no node of the lab`);
-        log(`try: npm run lab -- stop-bgp node2 --name ${args.labName}   (then start-bgp node2, status, remove-node node3 …: npm run lab -- --help)`);
+        const fault = args.lab === 'flannel' ? 'link-down node2' : 'stop-bgp node2';
+        const undo = args.lab === 'flannel' ? 'link-up node2' : 'start-bgp node2';
+        log(`try: npm run lab -- ${fault} --name ${args.labName}   (then ${undo}, status, remove-node node3 …: npm run lab -- --help)`);
       }
     }
   }
