@@ -30,6 +30,8 @@ export interface SessionSignal {
   peerNode: string | null;
   state: BgpSessionValue['state'];
   since: string | null;
+  /** what the peer's own session to this node says: established, down, or null when it reports none */
+  peerSide: 'established' | 'down' | null;
 }
 
 export interface NodeEvidence {
@@ -73,6 +75,8 @@ export function gatherEvidence(state: ReadonlyMap<string, readonly Fact[]>, expe
   }
   const toIt = new Map<string, { established: number; down: number; downBy: string[] }>();
   const sessionsDown: SessionSignal[] = [];
+  /** `node|peer` of every session a node reports, and whether it is established */
+  const sides = new Map<string, boolean>();
   const nodes: NodeEvidence[] = [];
   for (const e of expected) {
     const facts = state.get(e.name);
@@ -94,10 +98,11 @@ export function gatherEvidence(state: ReadonlyMap<string, readonly Fact[]>, expe
         const o = k === null ? undefined : owner.get(k);
         const peerNode = o === undefined || o === AMBIGUOUS ? null : o;
         const established = f.value.state === 'established';
+        if (peerNode !== null) sides.set(`${e.name}|${peerNode}`, established || (sides.get(`${e.name}|${peerNode}`) ?? false));
         if (established) own.established++;
         else {
           own.down++;
-          sessionsDown.push({ node: e.name, daemon: f.value.daemon, peerAddress: f.value.peerAddress, peerNode, state: f.value.state, since: f.value.since });
+          sessionsDown.push({ node: e.name, daemon: f.value.daemon, peerAddress: f.value.peerAddress, peerNode, state: f.value.state, since: f.value.since, peerSide: null });
         }
         if (peerNode !== null && peerNode !== e.name) {
           let t = toIt.get(peerNode);
@@ -118,6 +123,11 @@ export function gatherEvidence(state: ReadonlyMap<string, readonly Fact[]>, expe
   for (const n of nodes) {
     const t = toIt.get(n.node);
     if (t) n.sessionsToIt = { ...t, downBy: [...new Set(t.downBy)].sort() };
+  }
+  for (const s of sessionsDown) {
+    if (s.peerNode === null) continue;
+    const other = sides.get(`${s.peerNode}|${s.node}`);
+    s.peerSide = other === undefined ? null : other ? 'established' : 'down';
   }
   return { nodes, sessionsDown };
 }

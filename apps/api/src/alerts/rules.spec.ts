@@ -145,6 +145,13 @@ describe('alert rules', () => {
     expect(rules(input(shapes, { findings: [loss('n3', 'n1', { nodes: ['n3', 'n1'], sessions: [] })] }))).toContain('RouteLoss{node=n3,peer=n1,prefix=10.233.1.0/24}');
   });
 
+  it("the moment a daemon stops, before its reader tells: its peers see the sessions down, it still says established — no peering is blamed", () => {
+    const shapes = { n1: { sessions: mesh('n1', undefined, ['n3']) }, n2: { sessions: mesh('n2', undefined, ['n3']) }, n3: { sessions: mesh('n3') } };
+    expect(rules(input(shapes))).toEqual(['BgpSessionDown{daemon=bird,node=n1,peer=n3}', 'BgpSessionDown{daemon=bird,node=n2,peer=n3}']);
+    // a moment later both ends agree (a firewall cut): then it is the peering
+    expect(rules(input({ ...shapes, n3: { sessions: mesh('n3', undefined, ['n1']) }, n2: { sessions: mesh('n2') } }))).toContain('BgpPeeringDown{node=n1,peer=n3}');
+  });
+
   it('a lost collector alone is CollectorLost, nothing else; with its peers losing it too, NodeUnreachable with CollectorLost under it', () => {
     const lost = nodes({ n3: { status: 'lost', since: NOW - 5000 } });
     expect(rules(input(healthyMesh(), { nodes: lost }))).toEqual(['CollectorLost{node=n3}']);

@@ -167,11 +167,17 @@ export function evaluateRules(input: RuleInput): Condition[] {
   const peeringSides = new Map<string, SessionSignal[]>();
   for (const s of sessionsDown) {
     if (s.peerNode === null || s.peerNode === s.node || troubled(s.node) || troubled(s.peerNode)) continue;
+    // both ends must agree it is down: while one still calls it established the facts are mid-change
+    // (a daemon that just stopped, seen by its peers before its own reader tells; a hold timer
+    // that ran out on one side first), and a cut between two healthy nodes is down on both
+    if (s.peerSide === 'established') continue;
     const [a, b] = pair(s.node, s.peerNode);
     const k = `${a}\u0000${b}`;
     peeringSides.set(k, [...(peeringSides.get(k) ?? []), s]);
   }
   for (const [k, sides] of [...peeringSides].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+    // one end reporting down and the other end's facts gone is not enough either: its peer must report the session too
+    if (!sides.some((x) => x.peerSide === 'down')) continue;
     const [a, b] = k.split('\u0000') as [string, string];
     const labels = { node: a, peer: b };
     peering.set(k, fingerprintOf('BgpPeeringDown', labels));

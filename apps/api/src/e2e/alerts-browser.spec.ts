@@ -210,6 +210,8 @@ describe.skipIf(missing.length > 0 && !inCI)('the Alerts page regroups live on a
     await expect.poll(() => notUnder(unreachable!.id), { timeout: 20_000, interval: 250 }).toEqual([]);
     const movedMs = Date.now() - t0;
     await expect.poll(() => countsAgree(unreachable!.id), { timeout: 20_000, interval: 300 }).toBe('agree');
+    // (a root that resolves before it fires leaves no spell in its symptoms' history: wait for it to fire)
+    await expect.poll(async () => (await rows()).find((r) => r.id === unreachable!.id)?.state, { timeout: 20_000, interval: 250 }).toBe('firing');
     const now = await rows();
     expect(now.find((r) => r.id === daemonDown.id)?.state).toBe('resolved');
     expect(now.filter((r) => r.under === daemonDown.id && OPEN.has(r.state)).map((r) => r.fingerprint)).toEqual([]);
