@@ -234,6 +234,7 @@ describe.skipIf(missing.length > 0 && !inCI)('the Alerts page regroups live on a
     await expect.poll(() => notUnder(again!.id), { timeout: 20_000, interval: 250 }).toEqual([]);
     const backMs = Date.now() - t1;
     await expect.poll(() => countsAgree(again!.id), { timeout: 20_000, interval: 300 }).toBe('agree');
+    await expect.poll(async () => (await rows()).find((r) => r.id === again!.id)?.state, { timeout: 20_000, interval: 250 }).toBe('firing');
     for (const fp of wanted) {
       const r = (await rows()).find((x) => x.fingerprint === fp)!;
       expect(r.causedBy.map((x) => x.root).slice(-3), fp).toEqual([daemonDown.id, unreachable!.id, again!.id]);
