@@ -434,7 +434,7 @@ export async function compareLab(status: LabStatus, options: ProveOptions): Prom
 
   let pingResult: ShapeReport['ping'] = null;
   if (options.ping) {
-    const held = new Set<string>([...status.nodes.flatMap((n) => n.pods.map((p) => canonAddr(p.ip) as string))]);
+    const held = new Set<string>(status.nodes.flatMap((n) => n.pods.flatMap((p) => [p.ip, p.ip6].flatMap((a) => (a === null ? [] : [canonAddr(a) as string])))));
     const holds = (addr: string) => {
       const k = addrKey(addr);
       return held.has(addr) || (k !== null && owners.has(k));
@@ -446,10 +446,13 @@ export async function compareLab(status: LabStatus, options: ProveOptions): Prom
       const ok = pinged[i] as boolean;
       if (ok) answered++;
       const ip = parseIp(t.addr) as Ip;
-      const target = status.nodes.find((n) => {
-        const p = parsePrefix(n.podCidr, n.podCidr.includes(':') ? 'inet6' : 'inet');
-        return p !== null && p.ip.v === ip.v && formatPrefix(p.ip, p.len) === formatPrefix(ip, p.len);
-      });
+      // whose pod range it is, in either family
+      const target = status.nodes.find((n) =>
+        [n.podCidr, n.podCidr6].some((c) => {
+          const p = c ? parsePrefix(c, c.includes(':') ? 'inet6' : 'inet') : null;
+          return p !== null && p.ip.v === ip.v && formatPrefix(p.ip, p.len) === formatPrefix(ip, p.len);
+        }),
+      );
       const k = kernelByNode.get(t.from.name)?.get(canonAddr(t.addr) as string);
       const src = k?.ok ? (k.chosen.prefsrc ?? null) : null;
       const there = walk(ctx, t.from.name, asHost(ip));
