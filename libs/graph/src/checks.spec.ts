@@ -9,6 +9,7 @@ import { makeFact, type Fact, type FactOf, type Finding, type NeighValue, type R
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkNodes, evaluateChecks, expectedNodes, type KubernetesNodeInfo } from './checks.js';
+import { deriveTopology } from './topology.js';
 
 type State = Record<string, Fact[]>;
 type Style = 'kube-router' | 'calico' | 'flannel';
@@ -441,6 +442,26 @@ describe('hand-built states', () => {
       expect(brief(checkNodes(state, { kubernetes, blocks }))).toEqual([['route-missing', 'a', 'b', '10.48.2.0/26']]);
       // without the blocks, b's block is unknown (no blackhole, no daemon origin): nothing to expect, and still no podCIDR finding
       expect(brief(checkNodes(state, { kubernetes }))).toEqual([]);
+    });
+
+    it('what a daemon originates is a range (blackhole or not) and a route edge in the topology; a connected subnet it redistributes is not', () => {
+      const origin = (prefix: string): Fact => makeFact('bgpOrigin', { daemon: 'frr', family: 'inet', prefix, nexthop: null });
+      const ca = (i: number, peers: number[], extra: Fact[]): Fact[] => [
+        link('eth0', 'device'),
+        link(`cali${i}`, 'veth', { linkNetnsId: 0 }),
+        addr('eth0', ip(i), 24),
+        route(`10.48.${i}.1/32`, null, `cali${i}`, { protocol: 'boot' }),
+        ...peers.map((p) => route(`10.48.${p}.0/26`, ip(p), 'eth0', { protocol: 'bgp' })),
+        ...extra,
+      ];
+      // neither has a blackhole: their blocks are known from what FRR announces, as is the underlay it redistributes
+      const state = { a: ca(1, [2], [origin('10.48.1.0/26'), origin('192.168.0.0/24')]), b: ca(2, [], [origin('10.48.2.0/26'), origin('192.168.0.0/24')]) };
+      const nodes = expectedNodes(state);
+      expect(nodes.map((n) => n.podCidrs)).toEqual([['10.48.1.0/26'], ['10.48.2.0/26']]);
+      expect(nodes[0]?.ignored).toEqual([{ cidr: '192.168.0.0/24', source: 'bgp-origin', why: "holds the node's own address: a connected subnet frr redistributes, not pods" }]);
+      expect(brief(checkNodes(state))).toEqual([['route-missing', 'b', 'a', '10.48.1.0/26']]);
+      const edges = deriveTopology(state).edges.filter((e) => e.type === 'route').map((e) => [e.source, e.target]);
+      expect(edges).toEqual([['host:a', 'host:b']]);
     });
 
     it("Node.spec.podCIDRs override a bridge's subnet", () => {

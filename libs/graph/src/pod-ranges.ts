@@ -106,7 +106,14 @@ function named(n: RangeInput): { names: Named[]; ignored: IgnoredRange[] } {
     else ignored.push({ cidr: show(x.p), source: x.source, why: `not the node's: its ${authWhat} ${authoritative.map(show).join(', ')}` });
   };
   if (h) {
-    for (const f of h.facts) if (f.kind === 'bgpOrigin') add(f.value.prefix, 'bgp-origin', f.value.daemon);
+    // a connected subnet the daemon redistributes holds the node's own address: no pod range
+    const own = [...h.globalAddrs].filter(([ifname]) => !h.podBridges.has(ifname)).flatMap(([, addrs]) => addrs.map((a) => a.ip));
+    for (const f of h.facts) {
+      if (f.kind !== 'bgpOrigin') continue;
+      const p = canon(f.value.prefix);
+      if (p !== null && own.some((ip) => contains(p, { ip, len: maxLen(ip) }))) ignored.push({ cidr: show(p), source: 'bgp-origin', why: `holds the node's own address: a connected subnet ${f.value.daemon} redistributes, not pods` });
+      else add(f.value.prefix, 'bgp-origin', f.value.daemon);
+    }
     // a daemon that stopped answering still owns what it announced: its peers must be seen losing it
     for (const o of n.lastOrigins ?? []) add(o.prefix, 'bgp-origin', `${o.daemon}, as last announced before it stopped answering`);
     if (style === 'calico' || (style === 'unknown' && h.podBridges.size === 0)) {

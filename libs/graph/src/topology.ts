@@ -288,6 +288,17 @@ export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?:
   } else {
     for (const br of h.podBridges) for (const a of h.globalAddrs.get(br) ?? []) addCidr({ ip: a.ip, len: a.len });
   }
+  // what its BGP daemon originates is its too (a block without blackhole is known only so); a
+  // prefix several nodes announce (anycast) is claimed by several, and so names nobody's pods
+  // (a connected subnet it redistributes holds an address of its own outside its pod bridges: not pods)
+  if (!podCidrOverride) {
+    const own = [...h.globalAddrs].filter(([ifname]) => !h.podBridges.has(ifname)).flatMap(([, addrs]) => addrs.map((a) => a.ip));
+    for (const f of h.facts) {
+      if (f.kind !== 'bgpOrigin') continue;
+      const p = parsePrefix(f.value.prefix, f.value.family);
+      if (p && !own.some((ip) => inCidrs(ip, [p]))) addCidr(p);
+    }
+  }
   h.podCidrs = [...cidrs.values()].sort((a, b) => cmp(formatPrefix(a.ip, a.len), formatPrefix(b.ip, b.len)));
 
   // underlay: addresses on the interfaces that lead off the node (not pods, tunnels, dummies,
