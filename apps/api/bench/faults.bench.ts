@@ -1,4 +1,4 @@
-// npm run bench:faults [-- --shapes calico,calico-rr --faults daemon-stop,link-down --for 2s --healthy 5m --settle 6s]
+// npm run bench:faults [-- --shapes calico,calico-rr --faults daemon-stop,link-down --for default --healthy 5m --settle 6s]
 //
 // The fault matrix (issue 14): every lab shape (tools/lab/src/shapes.ts) × every fault that applies
 // to it (apps/api/src/testing/fault-matrix.ts), on real labs with collectors streaming into the
@@ -21,18 +21,20 @@ const { values: args } = parseArgs({
   options: {
     shapes: { type: 'string', default: SHAPES.map((s) => s.name).join(',') },
     faults: { type: 'string', default: FAULT_KINDS.join(',') },
-    for: { type: 'string', default: '2s' },
+    for: { type: 'string', default: 'default' },
     healthy: { type: 'string', default: '5m' },
     settle: { type: 'string', default: '6s' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write(`npm run bench:faults [-- --shapes a,b] [--faults x,y] [--for 2s] [--healthy 5m] [--settle 6s]
+  process.stdout.write(`npm run bench:faults [-- --shapes a,b] [--faults x,y] [--for default|2s] [--healthy 5m] [--settle 6s]
 
 shapes: ${SHAPES.map((s) => s.name).join(', ')}
 faults: ${FAULT_KINDS.join(', ')}
---for      the \`for\` of the rules the faults fire (RouteLoss, BgpSessionDown and the root causes)
+--for      the \`for\` of the rules the faults fire (RouteLoss, BgpSessionDown and the root causes):
+           default, each rule's own (as users get them), or one duration for all of them, shorter
+           to go faster (transients of a cluster that reconverges may then fire, as they would)
 --healthy  how long each shape is watched healthy before its faults (any alert or finding is false)
 --settle   how long to keep watching after a fault's expected alerts fired, for unexpected ones
 Writes the results as JSON to tmp/faults.json too.
@@ -43,7 +45,7 @@ if (process.getuid?.() !== 0) throw new Error('the lab needs root');
 const shapes = args.shapes.split(',').map((s) => shapeNamed(s.trim()));
 const faults = args.faults.split(',').map((f) => f.trim()) as FaultKind[];
 for (const f of faults) if (!FAULT_KINDS.includes(f)) throw new Error(`unknown fault '${f}' (faults: ${FAULT_KINDS.join(', ')})`);
-const forMs = parseDuration(args.for, '--for');
+const forMs = args.for === 'default' ? null : parseDuration(args.for, '--for');
 const healthyMs = parseDuration(args.healthy, '--healthy');
 const settleMs = parseDuration(args.settle, '--settle');
 
@@ -55,7 +57,7 @@ for (const [i, shape] of shapes.entries()) {
   results.push(...(await runShape(shape, `fm${i}`, { forMs, healthyMs, settleMs, faults, log })));
 }
 
-process.stdout.write(`\nfault matrix: ${shapes.length} shape(s), for = ${forMs} ms, healthy ${Math.round(healthyMs / 1000)} s each, ${((Date.now() - t0) / 60_000).toFixed(1)} min\n\n`);
+process.stdout.write(`\nfault matrix: ${shapes.length} shape(s), for = ${forMs === null ? "each rule's own" : `${forMs} ms`}, healthy ${Math.round(healthyMs / 1000)} s each, ${((Date.now() - t0) / 60_000).toFixed(1)} min\n\n`);
 process.stdout.write(`${report(results)}\n`);
 mkdirSync('tmp', { recursive: true });
 writeFileSync('tmp/faults.json', JSON.stringify({ at: new Date().toISOString(), forMs, healthyMs, results, totals: totals(results) }, null, 2));

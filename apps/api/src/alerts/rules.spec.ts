@@ -152,6 +152,13 @@ describe('alert rules', () => {
     expect(rules(input({ ...shapes, n3: { sessions: mesh('n3', undefined, ['n1']) }, n2: { sessions: mesh('n2') } }))).toContain('BgpPeeringDown{node=n1,peer=n3}');
   });
 
+  it('a daemon just restarted, none of its sessions up yet: no peering is blamed (its BGP as a whole is not up); a single-peer client cut from its reflector is a peering', () => {
+    const shapes = { n1: { sessions: mesh('n1', undefined, ['n2']) }, n2: { sessions: mesh('n2', undefined, ['n1', 'n3']) }, n3: { sessions: mesh('n3', undefined, ['n2']) } };
+    expect(rules(input(shapes)).filter((r) => r.startsWith('BgpPeeringDown'))).toEqual([]);
+    const rr = { n1: { sessions: { rr: false } }, rr: { sessions: { n1: false, n2: true, n3: true } }, n2: { sessions: { rr: true } }, n3: { sessions: { rr: true } } };
+    expect(rules(input(rr, { nodes: nodes({}, ['n1', 'n2', 'n3', 'rr']) })).filter((r) => r.startsWith('BgpPeeringDown'))).toEqual(['BgpPeeringDown{node=n1,peer=rr}']);
+  });
+
   it('a lost collector alone is CollectorLost, nothing else; with its peers losing it too, NodeUnreachable with CollectorLost under it', () => {
     const lost = nodes({ n3: { status: 'lost', since: NOW - 5000 } });
     expect(rules(input(healthyMesh(), { nodes: lost }))).toEqual(['CollectorLost{node=n3}']);

@@ -159,7 +159,14 @@ export function evaluateRules(input: RuleInput): Condition[] {
       add('BgpDaemonDown', labels, `${e.node}: its BGP daemon is down — ${why}`);
     }
   }
-  const troubled = (node: string) => underlay.has(node) || unreachable.has(node) || daemonDown.has(node) || collectorLost.has(node) || !reporting(node);
+  // a node none of whose sessions is up, among several, is not "otherwise healthy" either: its BGP
+  // as a whole is down (a daemon just (re)started and still connecting, a firewall on all of BGP),
+  // not one peering
+  const isolated = (node: string) => {
+    const own = evidence.get(node)?.ownSessions;
+    return own !== undefined && own.established === 0 && own.down >= 2;
+  };
+  const troubled = (node: string) => underlay.has(node) || unreachable.has(node) || daemonDown.has(node) || collectorLost.has(node) || !reporting(node) || isolated(node);
 
   // sessions down between two nodes that are both healthy: the peering itself is the cause
   const sessionsDown = input.evidence.sessionsDown.filter((s) => reporting(s.node) && inCluster(s.node) && (s.peerNode === null || inCluster(s.peerNode)));
