@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createRequire } from 'node:module';
 import { AppModule } from './app.module.js';
+import { HttpErrorsFilter } from './http/errors.filter.js';
 import type { ApiConfig } from './config.js';
 import type { Database } from './db/database.js';
 
@@ -23,6 +24,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
   );
   // GET /metrics stays at the root, where Prometheus scrapes by default
   app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
+  app.useGlobalFilters(new HttpErrorsFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   // Swagger UI's static files for /api/docs

@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { READER_ERROR_MAX, SnapshotSchema } from '@netatlas/wire';
 import { collectOnce } from './testing/run-collector.js';
 
 function shimDir(): { dir: string; socket: string } {
@@ -56,5 +57,19 @@ describe('collector with broken tools', () => {
     expect(snapshot.readers['bird']?.error).toContain('Connection refused');
     expect(snapshot.readers['links']?.status).toBe('ok');
     expect(Object.keys(snapshot.readers).sort()).toEqual(['bird', 'links']);
+  });
+
+  test('a tool that fails with 100 kB of stderr is reported clipped to what the wire takes, head and tail kept', async () => {
+    const { dir, socket } = shimDir();
+    writeFileSync(join(dir, 'birdc'), '#!/bin/sh\necho "FIRST LINE" >&2\n/usr/bin/head -c 100000 /dev/zero | /usr/bin/tr "\\0" "e" >&2\necho "LAST LINE" >&2\nexit 1\n');
+    const { snapshot } = await collectOnce(['--readers', 'links,bird', '--bird-socket', socket], { ...process.env, PATH: dir });
+    const error = snapshot.readers['bird']?.error ?? '';
+    expect(snapshot.readers['bird']?.status).toBe('failed');
+    expect(error.length).toBeLessThanOrEqual(READER_ERROR_MAX);
+    expect(error).toContain('FIRST LINE');
+    expect(error).toContain('LAST LINE');
+    expect(error, error.slice(0, 300)).toMatch(/characters cut/);
+    // and the API's schema takes it
+    expect(SnapshotSchema.safeParse(snapshot).success).toBe(true);
   });
 });

@@ -4,8 +4,10 @@ import { hostname, release } from 'node:os';
 import { ParseError, type MonitorEvent } from '@netatlas/parsers';
 import { detectCniStyle, jsonEqual, stateOf } from '@netatlas/graph';
 import {
+  clipText,
   factId,
   makeFact,
+  READER_ERROR_MAX,
   type Delta,
   type Fact,
   type ReaderStatus,
@@ -13,7 +15,7 @@ import {
 } from '@netatlas/wire/core';
 import type { Reader, ReaderMemory, ReaderOptions } from './readers/reader.js';
 import { SourceAbsentError, SourceGoneError } from './readers/reader.js';
-import { CommandFailedError, CommandTimeoutError, ToolMissingError, type Runner } from './runner.js';
+import { CommandTimeoutError, ToolMissingError, type Runner } from './runner.js';
 
 export interface CollectorConfig {
   nodeName: string;
@@ -41,15 +43,13 @@ function readBootId(): string {
   }
 }
 
-/** A failure becomes a status; the message keeps the tool's stderr and is stable across polls. */
+/** A failure becomes a status; the message keeps the tool's stderr (clipped to what the wire takes) and is stable across polls. */
 export function statusOf(err: unknown): ReaderStatus {
-  if (err instanceof ToolMissingError) return { status: 'missing', error: err.message };
-  if (err instanceof SourceAbsentError) return { status: 'missing', error: err.message };
-  if (err instanceof SourceGoneError) return { status: 'failed', error: err.message };
-  if (err instanceof CommandTimeoutError) return { status: 'timeout', error: err.message };
-  if (err instanceof ParseError) return { status: 'unparseable', error: err.message };
-  if (err instanceof CommandFailedError) return { status: 'failed', error: err.message };
-  return { status: 'failed', error: err instanceof Error ? err.message : String(err) };
+  const error = clipText(err instanceof Error ? err.message : String(err), READER_ERROR_MAX);
+  if (err instanceof ToolMissingError || err instanceof SourceAbsentError) return { status: 'missing', error };
+  if (err instanceof CommandTimeoutError) return { status: 'timeout', error };
+  if (err instanceof ParseError) return { status: 'unparseable', error };
+  return { status: 'failed', error };
 }
 
 /** Which reader owns the facts a kernel event carries. */

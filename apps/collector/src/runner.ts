@@ -106,21 +106,45 @@ export class SystemRunner implements Runner {
   }
 }
 
+/** A tool's stderr in bounded memory: its first and last 4 kB, where what went wrong is said. */
+class StderrKeeper {
+  private static readonly KEEP = 4096;
+  private head = '';
+  private tail = '';
+  private dropped = 0;
+
+  add(chunk: string): void {
+    const room = StderrKeeper.KEEP - this.head.length;
+    if (room > 0) {
+      this.head += chunk.slice(0, room);
+      chunk = chunk.slice(room);
+    }
+    if (!chunk) return;
+    this.tail += chunk;
+    if (this.tail.length > StderrKeeper.KEEP) {
+      this.dropped += this.tail.length - StderrKeeper.KEEP;
+      this.tail = this.tail.slice(-StderrKeeper.KEEP);
+    }
+  }
+
+  text(): string {
+    return this.dropped ? `${this.head}\n… [${this.dropped} characters not kept] …\n${this.tail}` : this.head + this.tail;
+  }
+}
+
 export function execute(cmd: string, args: string[], timeoutMs: number): Promise<string> {
   const line = [cmd, ...args].join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
-    let stderr = '';
+    const stderr = new StderrKeeper();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < 4096) stderr += d;
-    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => stderr.add(d));
     child.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(err.code === 'ENOENT' ? new ToolMissingError(cmd) : err);
@@ -128,8 +152,8 @@ export function execute(cmd: string, args: string[], timeoutMs: number): Promise
     child.on('close', (code) => {
       clearTimeout(timer);
       const stdout = Buffer.concat(out).toString('utf8');
-      if (timedOut) reject(new CommandTimeoutError(line, timeoutMs, stderr));
-      else if (code !== 0) reject(new CommandFailedError(line, { code: code ?? -1, stdout, stderr }));
+      if (timedOut) reject(new CommandTimeoutError(line, timeoutMs, stderr.text()));
+      else if (code !== 0) reject(new CommandFailedError(line, { code: code ?? -1, stdout, stderr: stderr.text() }));
       else resolve(stdout);
     });
   });

@@ -3,9 +3,13 @@
 // same key, never a delete plus an add. Values hold state, not counters or countdowns: a fact
 // changes only when the network does.
 import { z } from 'zod';
+import { READER_ERROR_MAX, UNSTORABLE_TEXT } from './protocol.js';
 
-const str = z.string();
-const nstr = z.string().nullable();
+/** A string the store can hold: refused at the boundary, with its path, instead of failing in Postgres. */
+export const text = () => z.string().refine((s) => !UNSTORABLE_TEXT.test(s), { message: 'contains NUL or an unpaired surrogate, which cannot be stored' });
+
+const str = text();
+const nstr = text().nullable();
 const nint = z.number().int().nullable();
 
 export const FAMILIES = ['inet', 'inet6'] as const;
@@ -197,8 +201,8 @@ export const IpvsServiceValueSchema = z.strictObject({
 export const READER_STATUSES = ['ok', 'missing', 'failed', 'unparseable', 'timeout', 'disabled'] as const;
 export const ReaderStatusSchema = z.strictObject({
   status: z.enum(READER_STATUSES),
-  /** what went wrong, with the tool's stderr where there is one */
-  error: nstr,
+  /** what went wrong, with the tool's stderr where there is one (the collector clips it to READER_ERROR_MAX) */
+  error: text().max(READER_ERROR_MAX).nullable(),
 });
 
 export const CNI_STYLES = ['kube-router', 'calico', 'flannel', 'unknown'] as const;
@@ -214,7 +218,7 @@ export const NodeValueSchema = z.strictObject({
 
 // ------------------------------------------------------------------ the union
 
-const keySchema = z.string().min(1).max(512);
+const keySchema = text().min(1).max(512);
 
 export const FactSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('link'), key: keySchema, value: LinkValueSchema }),

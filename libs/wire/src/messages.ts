@@ -1,8 +1,8 @@
 // What the collector produces: snapshots and deltas of a node's facts.
 import { z } from 'zod';
-import { FactKindSchema, FactSchema, ReaderStatusSchema } from './fact.js';
+import { FactKindSchema, FactSchema, ReaderStatusSchema, text } from './fact.js';
 
-export const FactRefSchema = z.strictObject({ kind: FactKindSchema, key: z.string().min(1).max(512) });
+export const FactRefSchema = z.strictObject({ kind: FactKindSchema, key: text().min(1).max(512) });
 
 export const DeltaSchema = z.strictObject({
   upserts: z.array(FactSchema),
@@ -11,10 +11,10 @@ export const DeltaSchema = z.strictObject({
 
 /** `netatlas-collector --once`: one node's whole state. */
 export const SnapshotSchema = z.strictObject({
-  node: z.string().min(1),
+  node: text().min(1),
   takenAt: z.iso.datetime(),
   facts: z.array(FactSchema),
-  readers: z.record(z.string(), ReaderStatusSchema),
+  readers: z.record(text(), ReaderStatusSchema),
 });
 
 export type FactRef = z.infer<typeof FactRefSchema>;

@@ -1,9 +1,9 @@
 // Runtime schemas for every message the API receives (protocol.ts holds the types). The API
 // validates at its boundary with these and nothing else.
 import { z } from 'zod';
-import { FactKindSchema, FactSchema, ReaderStatusSchema } from './fact.js';
+import { FactKindSchema, FactSchema, ReaderStatusSchema, text } from './fact.js';
 import { FactRefSchema } from './messages.js';
-import { PROTOCOL_VERSION } from './protocol.js';
+import { PROTOCOL_VERSION, READERS_MAX } from './protocol.js';
 
 /** A Kubernetes node name, a hostname, or a lab namespace name. */
 export const NodeNameSchema = z
@@ -14,14 +14,16 @@ export const NodeNameSchema = z
 
 const epoch = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const readers = z.record(z.string().max(64), ReaderStatusSchema);
+const readers = z
+  .record(text().max(64), ReaderStatusSchema)
+  .refine((r) => Object.keys(r).length <= READERS_MAX, { message: `at most ${READERS_MAX} readers` });
 
 export const HelloSchema = z.strictObject({
   protocol: z.literal(PROTOCOL_VERSION),
   node: NodeNameSchema,
-  bootId: z.string().max(64),
+  bootId: text().max(64),
   epoch,
-  version: z.string().max(64),
+  version: text().max(64),
   readers,
 });
 
@@ -45,7 +47,7 @@ export const LeaveMessageSchema = z.strictObject({
   epoch,
   seq,
   takenAt: z.iso.datetime({ offset: true }),
-  reason: z.string().min(1).max(256),
+  reason: text().min(1).max(256),
 });
 
 export const HeartbeatSchema = z.strictObject({ epoch, seq: z.number().int().min(0) });

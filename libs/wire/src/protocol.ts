@@ -7,6 +7,32 @@ import type { AlertTransition } from './alerts.js';
 import type { TopologyPatch } from './topology.js';
 
 export const PROTOCOL_VERSION = 1;
+/** A reader's error message is at most this long on the wire (the collector clips longer ones). */
+export const READER_ERROR_MAX = 2000;
+/** A collector names at most this many readers. */
+export const READERS_MAX = 64;
+/** hello, leave and heartbeat are small: larger ones are refused whatever NETATLAS_MAX_MESSAGE_MB says (64 readers' errors fit). */
+export const SMALL_MESSAGE_MAX_BYTES = 256 * 1024;
+
+/** NUL or an unpaired UTF-16 surrogate: neither Postgres text nor jsonb can hold them. */
+export const UNSTORABLE_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text the wire accepts: unstorable characters become U+FFFD, and what is longer than `max` keeps
+ * its head and its tail (where a tool's stderr says the most) around a note of what was cut.
+ */
+export function clipText(raw: string, max: number): string {
+  const s = raw.replace(new RegExp(UNSTORABLE_TEXT.source, 'g'), '\uFFFD');
+  if (s.length <= max) return s;
+  const note = ` … [${s.length - max} characters cut] … `;
+  const room = Math.max(0, max - note.length - 8);
+  let head = s.slice(0, Math.ceil(room * 0.7));
+  let tail = s.slice(s.length - Math.floor(room * 0.3));
+  // never split a surrogate pair: the halves would be unstorable
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  if (/^[\uDC00-\uDFFF]/.test(tail)) tail = tail.slice(1);
+  return `${head}${note}${tail}`;
+}
 /** socket.io namespace for collectors (token required) */
 export const INGEST_NAMESPACE = '/ingest';
 /** socket.io namespace for browsers */

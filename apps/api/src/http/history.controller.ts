@@ -2,7 +2,7 @@
 // and the derived topology, each now or at a past moment.
 import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res } from '@nestjs/common';
 import { deriveTopology } from '@netatlas/graph';
-import { NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
+import { FactKindSchema, FactRefSchema, NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
 import { HistoryReader, type ChangeCursor } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TOPOLOGY_KINDS } from '../live/live-hub.js';
@@ -13,6 +13,7 @@ import {
   encodeCursor,
   EventsQuerySchema,
   FactsQuerySchema,
+  parseInstant,
   parseQuery,
   StateQuerySchema,
   TopologyQuerySchema,
@@ -30,12 +31,20 @@ interface RawResponse {
   readonly destroyed: boolean;
 }
 
-const isCursor = (v: unknown): v is ChangeCursor =>
-  typeof v === 'object' &&
-  v !== null &&
-  ['at', 'kind', 'key'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string') &&
-  Number.isInteger((v as Record<string, unknown>)['nodeId']) &&
-  !Number.isNaN(Date.parse((v as ChangeCursor).at));
+/** A cursor this endpoint could have made: anything else (forged, edited) is a 400, never a query. */
+const isCursor = (v: unknown): v is ChangeCursor => {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return (
+    typeof c['at'] === 'string' &&
+    parseInstant(c['at']) instanceof Date &&
+    Number.isInteger(c['nodeId']) &&
+    (c['nodeId'] as number) >= 1 &&
+    (c['nodeId'] as number) <= 2_147_483_647 &&
+    FactKindSchema.safeParse(c['kind']).success &&
+    FactRefSchema.shape.key.safeParse(c['key']).success
+  );
+};
 
 @Controller()
 export class HistoryController {

@@ -4,14 +4,35 @@ import { BadRequestException } from '@nestjs/common';
 import { ALERT_RULES, ALERT_STATES, FactKindSchema, NodeNameSchema } from '@netatlas/wire';
 import { z } from 'zod';
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):?(\d{2})))?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/**
+ * An ISO 8601 time with a zone, or a date (midnight UTC), as a Date — or why it is none. Strict
+ * where `new Date` is lenient: 2026-02-30 is no day (JavaScript reads it as March 2), year 0000 is
+ * no year (Postgres refuses it), and an hour is below 24.
+ */
+export function parseInstant(s: string): Date | string {
+  const m = ISO_TIME.exec(s);
+  if (!m) return `must be an ISO 8601 time with a zone (e.g. 2026-11-23T14:00:00Z) or a date, got ${JSON.stringify(s.slice(0, 64))}`;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1) return `year ${m[1]} does not exist (the first is 0001)`;
+  if (month < 1 || month > 12) return `month ${m[2]} does not exist`;
+  if (day < 1 || day > daysIn(year, month)) return `${MONTHS[month - 1]} ${year} has no day ${m[3]} (it has ${daysIn(year, month)})`;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return `${m[4]}:${m[5]}${m[6] ? `:${m[6]}` : ''} is no time of day`;
+  if (m[8] !== undefined && (Number(m[8]) > 23 || Number(m[9]) > 59)) return `zone offset ${m[7]} is out of range`;
+  const date = new Date(m[4] === undefined ? `${m[1]}-${m[2]}-${m[3]}T00:00:00Z` : s);
+  return Number.isNaN(date.getTime()) ? `${JSON.stringify(s)} is not a time` : date;
+}
+
 const instant = z
   .string()
   .meta({ format: 'date-time' })
   .transform((s, ctx) => {
-    const date = ISO_TIME.test(s) ? new Date(s.length === 10 ? `${s}T00:00:00Z` : s) : null;
-    if (!date || Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 time with a zone (e.g. 2026-11-23T14:00:00Z) or a date, got ${JSON.stringify(s)}` });
+    const date = parseInstant(s);
+    if (typeof date === 'string') {
+      ctx.addIssue({ code: 'custom', message: date });
       return z.NEVER;
     }
     return date;

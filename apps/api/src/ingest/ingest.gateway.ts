@@ -78,11 +78,11 @@ export class IngestGateway implements OnModuleInit {
         if (typeof ack === 'function') (ack as (r: unknown) => void)(reply);
       });
     };
-    socket.on('hello', (raw, ack) => handle('hello', raw, ack, () => this.ingest.hello(session, raw)));
+    socket.on('hello', (raw, ack) => handle('hello', raw, ack, (bytes) => this.ingest.hello(session, raw, bytes)));
     socket.on('snapshot', (raw, ack) => handle('snapshot', raw, ack, (bytes) => this.ingest.snapshot(session, raw, bytes)));
     socket.on('delta', (raw, ack) => handle('delta', raw, ack, (bytes) => this.ingest.delta(session, raw, bytes)));
-    socket.on('leave', (raw, ack) => handle('leave', raw, ack, () => this.ingest.leave(session, raw)));
-    socket.on('heartbeat', (raw) => handle('heartbeat', raw, undefined, () => this.ingest.heartbeat(session, raw)));
+    socket.on('leave', (raw, ack) => handle('leave', raw, ack, (bytes) => this.ingest.leave(session, raw, bytes)));
+    socket.on('heartbeat', (raw) => handle('heartbeat', raw, undefined, (bytes) => this.ingest.heartbeat(session, raw, bytes)));
     socket.on('disconnect', (reason) => {
       void session.queue.finally(() => this.ingest.disconnected(session, reason));
     });

@@ -4,6 +4,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { cniStyleOf } from '@netatlas/graph';
 import {
+  SMALL_MESSAGE_MAX_BYTES,
   DeltaMessageSchema,
   describeZodError,
   HeartbeatSchema,
@@ -91,7 +92,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     return run;
   }
 
-  async hello(session: IngestSession, raw: unknown): Promise<HelloAck> {
+  async hello(session: IngestSession, raw: unknown, bytes = 0): Promise<HelloAck> {
+    this.checkSize(bytes, SMALL_MESSAGE_MAX_BYTES, 'a hello');
     const hello = this.parse(HelloSchema, raw);
     const result = await this.writer.hello(hello.node, hello);
     if (result.error) throw new IngestError('invalid', result.error);
@@ -137,8 +139,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The node leaves for good: its facts end and its status becomes `left` (LeaveMessage). */
-  async leave(session: IngestSession, raw: unknown): Promise<IngestAck> {
+  async leave(session: IngestSession, raw: unknown, bytes = 0): Promise<IngestAck> {
     const node = this.requireHello(session);
+    this.checkSize(bytes, SMALL_MESSAGE_MAX_BYTES, 'a leave');
     const message = this.parse(LeaveMessageSchema, raw);
     this.checkEpoch(session, message.epoch);
     const outcome = await this.writer.leave(node, message);
@@ -151,8 +154,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     return ack;
   }
 
-  async heartbeat(session: IngestSession, raw: unknown): Promise<void> {
+  async heartbeat(session: IngestSession, raw: unknown, bytes = 0): Promise<void> {
     const node = this.requireHello(session);
+    this.checkSize(bytes, SMALL_MESSAGE_MAX_BYTES, 'a heartbeat');
     if (session.left) return;
     this.parse(HeartbeatSchema, raw);
     const { revived } = await this.writer.touch(node);
@@ -223,9 +227,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     return session.node;
   }
 
-  private checkSize(bytes: number): void {
-    if (bytes > this.config.maxMessageBytes) {
-      throw new IngestError('too-large', `the message is ${bytes} bytes; the limit is ${this.config.maxMessageBytes} (NETATLAS_MAX_MESSAGE_MB)`);
+  private checkSize(bytes: number, limit = this.config.maxMessageBytes, what = 'the message'): void {
+    if (bytes > limit) {
+      const why = limit === this.config.maxMessageBytes ? ' (NETATLAS_MAX_MESSAGE_MB)' : '';
+      throw new IngestError('too-large', `${what} is ${bytes} bytes; the limit is ${limit}${why}`);
     }
   }
 

@@ -1,0 +1,144 @@
+// Bad input from the network is a 4xx that names what is wrong, never a 500 and never a
+// half-applied message (issue 15, finding 8 and 6): impossible dates, forged cursors, text
+// Postgres cannot store, and a hello far larger than any collector sends.
+import { PROTOCOL_VERSION, type Fact } from '@netatlas/wire';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectIngest, FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
+import { route } from '../testing/facts.js';
+import { setupOnce } from '../testing/setup.js';
+import { encodeCursor, parseInstant } from './query.js';
+
+describe('parseInstant', () => {
+  it('reads ISO times with a zone and plain dates', () => {
+    expect((parseInstant('2026-11-23T14:00:00Z') as Date).toISOString()).toBe('2026-11-23T14:00:00.000Z');
+    expect((parseInstant('2026-11-23T14:00:00.123+02:00') as Date).toISOString()).toBe('2026-11-23T12:00:00.123Z');
+    expect((parseInstant('2024-02-29') as Date).toISOString()).toBe('2024-02-29T00:00:00.000Z');
+    expect((parseInstant('0001-01-01') as Date).getUTCFullYear()).toBe(1);
+  });
+
+  it('refuses what new Date would bend into another day', () => {
+    expect(parseInstant('2026-02-30')).toBe('February 2026 has no day 30 (it has 28)');
+    expect(parseInstant('2025-02-29')).toMatch(/February 2025 has no day 29/);
+    expect(parseInstant('2026-13-01')).toBe('month 13 does not exist');
+    expect(parseInstant('0000-01-01')).toMatch(/year 0000 does not exist/);
+    expect(parseInstant('2026-01-01T24:00:00Z')).toMatch(/is no time of day/);
+    expect(parseInstant('2026-01-01T10:00:00+25:00')).toMatch(/zone offset/);
+    expect(parseInstant('yesterday')).toMatch(/must be an ISO 8601 time/);
+  });
+});
+
+describe('refusals', () => {
+  let t: TestApi;
+  const open: Array<{ close(): void }> = [];
+
+  setupOnce(async () => {
+    t = await startTestApi('refusals');
+    const c = await FakeCollector.connect(t.url, 'r1');
+    open.push(c);
+    await c.snapshot([route('10.9.0.0/24')]);
+    await c.delta([route('10.9.1.0/24')], []);
+  });
+
+  afterAll(async () => {
+    for (const s of open) s.close();
+    await t?.close();
+  });
+
+  const expect400 = async (path: string, names: RegExp) => {
+    const r = await t.get<{ statusCode: number; message: string }>(path);
+    expect(r.status, `${path}: ${JSON.stringify(r.body)}`).toBe(400);
+    expect(r.body.message).toMatch(names);
+  };
+
+  it('an impossible moment is a 400 naming the parameter', async () => {
+    await expect400('/api/state?at=0000-01-01', /^at: year 0000 does not exist/);
+    await expect400('/api/state?at=2026-02-30', /^at: February 2026 has no day 30/);
+    await expect400('/api/topology?at=2026-02-30T10:00:00Z', /^at: February 2026 has no day 30/);
+    await expect400('/api/nodes/r1/facts?at=2026-04-31', /^at: April 2026 has no day 31/);
+    await expect400('/api/changes?from=0000-12-31T00:00:00Z', /^from: year 0000/);
+    await expect400('/api/diff?from=2026-01-01&to=2026-01-01T25:00:00Z', /^to: 25:00:00 is no time of day/);
+    await expect400('/api/alerts?from=2026-06-31', /^from: June 2026 has no day 31/);
+    await expect400('/api/checks?at=1999-02-29', /^at: February 1999 has no day 29/);
+  });
+
+  it('a forged `after` cursor is a 400, whatever it holds', async () => {
+    const first = await t.get<{ changes: unknown[]; next: string | null }>('/api/changes?from=2000-01-01T00:00:00Z&limit=1');
+    expect(first.status).toBe(200);
+    expect(first.body.next).not.toBeNull();
+    // the real cursor works
+    expect((await t.get(`/api/changes?from=2000-01-01T00:00:00Z&limit=1&after=${first.body.next}`)).status).toBe(200);
+    const forged = [
+      { at: '0000-01-01T00:00:00Z', nodeId: 1, kind: 'route', key: 'x' },
+      { at: '2026-02-30T00:00:00Z', nodeId: 1, kind: 'route', key: 'x' },
+      { at: '2026-01-01T00:00:00Z', nodeId: 99_999_999_999, kind: 'route', key: 'x' },
+      { at: '2026-01-01T00:00:00Z', nodeId: -1, kind: 'route', key: 'x' },
+      { at: '2026-01-01T00:00:00Z', nodeId: 1, kind: 'route', key: 'nul\u0000inside' },
+      { at: '2026-01-01T00:00:00Z', nodeId: 1, kind: 'route', key: 'lone \ud800 surrogate' },
+      { at: '2026-01-01T00:00:00Z', nodeId: 1, kind: 'no-such-kind', key: 'x' },
+      { at: '2026-01-01T00:00:00Z', nodeId: 1, kind: 'route', key: 'x'.repeat(10_000) },
+      ['not', 'an', 'object'],
+    ];
+    for (const cursor of forged) await expect400(`/api/changes?from=2000-01-01T00:00:00Z&after=${encodeCursor(cursor)}`, /^after: not a cursor/);
+    await expect400('/api/changes?from=2000-01-01T00:00:00Z&after=%00%01garbage', /^after: not a cursor/);
+  });
+
+  it('text Postgres cannot store is refused by the schema with its path, and nothing of the message is applied', async () => {
+    const c = await FakeCollector.connect(t.url, 'r2');
+    open.push(c);
+    expect(await c.snapshot([route('10.8.0.0/24')])).toMatchObject({ ok: true });
+    const nul = route('10.8.1.0/24', '172.20.0.11', 'eth\u00000');
+    const lone = route('10.8.2.0/24', '172.20.0.11', 'eth\udc00');
+    for (const [bad, path] of [
+      [nul, 'upserts[1].value.dev'],
+      [lone, 'upserts[1].value.dev'],
+    ] as Array<[Fact, string]>) {
+      const reply = (await c.raw('delta', { epoch: c.epoch, seq: 2, takenAt: new Date().toISOString(), upserts: [route('10.8.3.0/24'), bad], deletes: [] })) as { ok: boolean; code: string; error: string };
+      expect(reply).toMatchObject({ ok: false, code: 'invalid' });
+      expect(reply.error).toContain(`${path}: contains NUL or an unpaired surrogate`);
+    }
+    const badKey = (await c.raw('delta', { epoch: c.epoch, seq: 2, takenAt: new Date().toISOString(), upserts: [], deletes: [{ kind: 'route', key: 'a\u0000b' }] })) as { error: string };
+    expect(badKey.error).toContain('deletes[0].key: contains NUL');
+    const facts = (await t.get<{ facts: Fact[] }>('/api/nodes/r2/facts')).body.facts;
+    expect(facts.map((f) => (f.value as { dst: string }).dst)).toEqual(['10.8.0.0/24']);
+    // a well-formed surrogate pair is fine
+    expect(await c.delta([route('10.8.4.0/24', '172.20.0.11', 'eth\ud83d\ude00')], [], 2)).toMatchObject({ ok: true });
+  });
+
+  it('a 30 MB hello is refused for its size before it is stored, and /api/nodes stays small', async () => {
+    const socket = await connectIngest(t.url);
+    open.push(socket);
+    const c = new FakeCollector(socket, 'r3');
+    const reply = (await c.raw('hello', {
+      protocol: PROTOCOL_VERSION,
+      node: 'r3',
+      bootId: 'b',
+      epoch: Date.now(),
+      version: 'test',
+      readers: { routes: { status: 'failed', error: 'x'.repeat(30 * 1024 * 1024) } },
+    })) as { ok: boolean; code: string; error: string };
+    expect(reply).toMatchObject({ ok: false, code: 'too-large' });
+    expect(reply.error).toMatch(/^a hello is \d{8} bytes; the limit is 262144$/);
+    const nodes = await fetch(`${t.url}/api/nodes`);
+    expect((await nodes.text()).length).toBeLessThan(10_000);
+    // under the byte limit, a reader error longer than the wire allows is named too
+    const long = (await c.raw('hello', {
+      protocol: PROTOCOL_VERSION,
+      node: 'r3',
+      bootId: 'b',
+      epoch: Date.now(),
+      version: 'test',
+      readers: { routes: { status: 'failed', error: 'y'.repeat(5000) } },
+    })) as { error: string };
+    expect(long.error).toMatch(/readers\.routes\.error: .*2000/);
+    const many = (await c.raw('hello', {
+      protocol: PROTOCOL_VERSION,
+      node: 'r3',
+      bootId: 'b',
+      epoch: Date.now(),
+      version: 'test',
+      readers: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`r${i}`, { status: 'ok', error: null }])),
+    })) as { error: string };
+    expect(many.error).toMatch(/readers: at most 64 readers/);
+    expect((await t.get<{ nodes: Array<{ name: string }> }>('/api/nodes')).body.nodes.map((n) => n.name)).not.toContain('r3');
+  });
+});
