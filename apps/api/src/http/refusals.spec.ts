@@ -5,6 +5,7 @@ import { PROTOCOL_VERSION, type Fact } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectIngest, FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
 import { route } from '../testing/facts.js';
+import { IngestService } from '../ingest/ingest.service.js';
 import { setupOnce } from '../testing/setup.js';
 import { encodeCursor, parseInstant } from './query.js';
 
@@ -141,4 +142,51 @@ describe('refusals', () => {
     expect(many.error).toMatch(/readers: at most 64 readers/);
     expect((await t.get<{ nodes: Array<{ name: string }> }>('/api/nodes')).body.nodes.map((n) => n.name)).not.toContain('r3');
   });
+
+  it('a connection that said hello as one node cannot re-hello as another', async () => {
+    const c = await FakeCollector.connect(t.url, 'r4');
+    open.push(c);
+    const before = await t.get<{ nodes: Array<{ name: string }> }>('/api/nodes');
+    const other = new FakeCollector(c.socket, 'r5', c.epoch);
+    const reply = (await other.hello()) as { ok: boolean; code: string; error: string };
+    expect(reply).toMatchObject({ ok: false, code: 'invalid' });
+    expect(reply.error).toBe('this connection speaks for node r4; a collector speaks for one node (open another connection for r5)');
+    const after = await t.get<{ nodes: Array<{ name: string }> }>('/api/nodes');
+    expect(after.body.nodes.map((n) => n.name)).toEqual(before.body.nodes.map((n) => n.name));
+    expect(t.api.app.get(IngestService).connectedNodes().filter((n) => n === 'r4' || n === 'r5')).toEqual(['r4']);
+    // and it still streams for the node it is
+    expect(await c.snapshot([route('10.6.0.0/24')])).toMatchObject({ ok: true });
+  });
+
+  it('a flood of bad messages writes a bounded number of log lines', async () => {
+    const c = await FakeCollector.connect(t.url, 'r6');
+    open.push(c);
+    const budget = t.api.app.get(IngestService).rejectionLog;
+    const suppressed = budget.suppressed;
+    const replies = await Promise.all(Array.from({ length: 300 }, () => c.raw('delta', { epoch: c.epoch, seq: 'x' })));
+    expect(replies.every((r) => (r as { code: string }).code === 'invalid')).toBe(true);
+    // at most 20 lines per 10 s window were written; the rest were counted
+    expect(budget.suppressed - suppressed).toBeGreaterThanOrEqual(280);
+  });
+});
+
+describe('shutdown with a backlog', () => {
+  it('refuses what it can no longer apply as unavailable (send it again), never as internal', async () => {
+    const t = await startTestApi('refusals-shutdown');
+    try {
+      const c = await FakeCollector.connect(t.url, 's1');
+      expect(await c.snapshot([route('10.5.0.0/24')])).toMatchObject({ ok: true });
+      const sent = Array.from({ length: 400 }, (_, i) => c.delta([route(`10.5.${Math.floor(i / 200) + 1}.${i % 200}/32`)], []).catch(() => undefined));
+      await new Promise((r) => setTimeout(r, 20));
+      const ingest = t.api.app.get(IngestService);
+      await t.stop();
+      await Promise.all(sent);
+      c.close();
+      // the backlog was there and was refused (the acks die with the socket; the counts stay)
+      expect(ingest.stats.rejectedByCode['unavailable'] ?? 0).toBeGreaterThan(0);
+      expect(ingest.stats.rejectedByCode['internal'] ?? 0).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
 });

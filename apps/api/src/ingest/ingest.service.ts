@@ -1,7 +1,7 @@
 // The collectors' side of the API: every message is validated against the shared schemas, then
 // applied in one transaction by the FactWriter, and acknowledged only after commit. Messages of one
 // connection are handled strictly in order; a node has one live connection (a newer hello wins).
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { cniStyleOf } from '@netatlas/graph';
 import {
   SMALL_MESSAGE_MAX_BYTES,
@@ -25,6 +25,7 @@ import type { ApiConfig } from '../config.js';
 import { FactWriter, type IngestOutcome } from '../history/fact-writer.js';
 import { LiveHub } from '../live/live-hub.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { LogBudget } from './log-budget.js';
 
 /** What the service keeps per collector connection. */
 export interface IngestSession {
@@ -55,18 +56,24 @@ export interface IngestStats {
   messages: number;
   changes: number;
   rejected: number;
+  /** rejections by code (invalid, too-large, unavailable, internal, …) */
+  rejectedByCode: Record<string, number>;
   duplicates: number;
 }
 
 @Injectable()
-export class IngestService implements OnModuleInit, OnModuleDestroy {
+export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly log = new Logger('ingest');
   /** node name → its live connection */
   private readonly active = new Map<string, IngestSession>();
   /** node → when this API last heard from it (kept in memory, so a database outage is not a silence) */
   private readonly heard = new Map<string, number>();
   private watchdog: NodeJS.Timeout | null = null;
-  readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, duplicates: 0 };
+  /** set when the API shuts down: what is still queued is refused as `unavailable` (send it again) */
+  private stopping = false;
+  readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0 };
+  /** rejections are logged within a budget: a flood of bad messages costs its sender, not the log */
+  readonly rejectionLog = new LogBudget((line) => this.log.warn(line));
 
   constructor(
     @Inject(FactWriter) private readonly writer: FactWriter,
@@ -81,13 +88,23 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.stopping = true;
     if (this.watchdog) clearInterval(this.watchdog);
+  }
+
+  /** Called first on shutdown, before the database closes under the queued messages. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
   }
 
   /** Runs `handle` after the connection's earlier messages; rejections become negative acks. */
   enqueue<T>(session: IngestSession, event: string, handle: () => Promise<T>): Promise<T | IngestRejection> {
     if (session.node) this.heard.set(session.node, Date.now());
-    const run = session.queue.then(handle).catch((error: unknown) => this.reject(session, event, error));
+    const run = session.queue
+      .then(() => {
+        if (this.stopping) throw new IngestError('unavailable', 'the API is shutting down; send it again to the next one', true);
+        return handle();
+      }).catch((error: unknown) => this.reject(session, event, error));
     session.queue = run;
     return run;
   }
@@ -95,6 +112,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   async hello(session: IngestSession, raw: unknown, bytes = 0): Promise<HelloAck> {
     this.checkSize(bytes, SMALL_MESSAGE_MAX_BYTES, 'a hello');
     const hello = this.parse(HelloSchema, raw);
+    if (session.node !== null && session.node !== hello.node) {
+      throw new IngestError('invalid', `this connection speaks for node ${session.node}; a collector speaks for one node (open another connection for ${hello.node})`);
+    }
     const result = await this.writer.hello(hello.node, hello);
     if (result.error) throw new IngestError('invalid', result.error);
     const previous = this.active.get(hello.node);
@@ -204,14 +224,16 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     let rejection: IngestRejection;
     if (error instanceof IngestError) {
       rejection = { ok: false, code: error.code, error: error.message, retry: error.retry };
-    } else if (isDatabaseUnavailable(error)) {
-      rejection = { ok: false, code: 'unavailable', error: `the database is unavailable (${(error as Error).message}); send it again later`, retry: true };
+    } else if (isDatabaseUnavailable(error) || this.stopping) {
+      const why = this.stopping ? 'the API is shutting down' : `the database is unavailable (${(error as Error).message})`;
+      rejection = { ok: false, code: 'unavailable', error: `${why}; send it again later`, retry: true };
     } else {
-      this.log.error(`${event} from ${session.node ?? session.id} failed: ${(error as Error)?.stack ?? String(error)}`);
+      this.rejectionLog.log(`${event} from ${session.node ?? session.id} failed: ${(error as Error)?.stack ?? String(error)}`);
       rejection = { ok: false, code: 'internal', error: `the API failed to apply the ${event}: ${(error as Error)?.message ?? String(error)}`, retry: false };
     }
+    this.stats.rejectedByCode[rejection.code] = (this.stats.rejectedByCode[rejection.code] ?? 0) + 1;
     if (rejection.code !== 'unavailable') {
-      this.log.warn(`rejected ${event} from ${session.node ?? session.id}: ${rejection.code}: ${rejection.error}`);
+      this.rejectionLog.log(`rejected ${event} from ${session.node ?? session.id}: ${rejection.code}: ${rejection.error.slice(0, 500)}`);
     }
     return rejection;
   }

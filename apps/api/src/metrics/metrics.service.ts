@@ -71,8 +71,14 @@ export class MetricsService {
     const stats = this.ingest.stats;
     m.add('netatlas_ingest_messages_total', 'counter', 'Collector messages (snapshots, deltas, leaves) handled since the API started.', [{ value: stats.messages }]);
     m.add('netatlas_ingest_changes_total', 'counter', 'Fact changes committed from collector messages since the API started.', [{ value: stats.changes }]);
-    m.add('netatlas_ingest_rejected_total', 'counter', 'Collector messages rejected (invalid, out of order, database unavailable, …) since the API started.', [
-      { value: stats.rejected },
+    m.add(
+      'netatlas_ingest_rejected_total',
+      'counter',
+      'Collector messages rejected since the API started, by code (invalid, too-large, out-of-order, no-hello, unavailable, internal).',
+      Object.entries(stats.rejectedByCode).map(([code, value]) => ({ labels: { code }, value })),
+    );
+    m.add('netatlas_log_lines_suppressed_total', 'counter', 'Log lines about rejected collector messages held back by the log budget (20 per 10 s) since the API started.', [
+      { value: this.ingest.rejectionLog.suppressed },
     ]);
     m.add('netatlas_ingest_duplicates_total', 'counter', 'Repeated collector messages acknowledged without being applied again since the API started.', [
       { value: stats.duplicates },
