@@ -9,6 +9,8 @@ import type { TopologyPatch } from './topology.js';
 export const PROTOCOL_VERSION = 1;
 /** A reader's error message is at most this long on the wire (the collector clips longer ones). */
 export const READER_ERROR_MAX = 2000;
+/** An epoch is a collector's start time by its own clock: the API refuses one further ahead of its own clock than this. */
+export const EPOCH_AHEAD_MAX_MS = 60_000;
 /** A collector names at most this many readers. */
 export const READERS_MAX = 64;
 /** hello, leave and heartbeat are small: larger ones are refused whatever NETATLAS_MAX_MESSAGE_MB says (64 readers' errors fit). */
@@ -109,6 +111,11 @@ export type IngestErrorCode =
   | 'out-of-order'
   /** snapshot or delta before hello */
   | 'no-hello'
+  /**
+   * a hello whose epoch the API refuses: ahead of its clock by more than EPOCH_AHEAD_MAX_MS, or
+   * older than the node's last stream. Start a new stream (epoch = now) and say hello again.
+   */
+  | 'stale-epoch'
   /** the database is unavailable: send the same message again later */
   | 'unavailable'
   /** the API failed for another reason (its log says why); a snapshot may get past it */

@@ -71,4 +71,48 @@ describe('the REST API while the database is down', () => {
       expect(status, path).toBe(200);
     }
   }, 120_000);
+
+  it('changes refused while Postgres was down are recorded with a gap over the outage', async () => {
+    const c = await FakeCollector.connect(api.url, 'd2');
+    open.push(c);
+    expect(await c.snapshot([route('10.7.1.0/24')])).toMatchObject({ ok: true });
+    await pg.stop();
+    const down = Date.now();
+    const change = route('10.7.2.0/24');
+    expect(await c.delta([change], [], 2)).toMatchObject({ ok: false, code: 'unavailable' });
+    await new Promise((r) => setTimeout(r, 1500));
+    pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port });
+    // the collector sends the same message again until it is taken
+    let ack: { ok: boolean; at?: string } = { ok: false };
+    const deadline = Date.now() + 30_000;
+    while (!ack.ok && Date.now() < deadline) {
+      ack = (await c.delta([change], [], 2)) as typeof ack;
+      if (!ack.ok) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(ack).toMatchObject({ ok: true });
+    const read = async () => (await (await fetch(`${api.url}/api/events?node=d2`)).json()) as { events: Array<{ type: string; detail: Record<string, unknown> }> };
+    await expect.poll(async () => (await read()).events.some((e) => e.type === 'gap'), { timeout: 5000 }).toBe(true);
+    const gap = (await read()).events.find((e) => e.type === 'gap')!.detail as { from: string; to: string; changes: number; reason: string };
+    expect(gap).toMatchObject({ changes: 1, reason: 'database unavailable', to: ack.at });
+    // the window holds the real outage: it starts within 1 s of it
+    expect(Math.abs(Date.parse(gap.from) - down)).toBeLessThan(1000);
+    expect(Date.parse(gap.to) - Date.parse(gap.from)).toBeGreaterThanOrEqual(1500);
+  }, 120_000);
+
+  it("a resync's gap starts at the last message received before the outage, not at the hello", async () => {
+    const c = await FakeCollector.connect(api.url, 'd3', Date.now());
+    expect(await c.snapshot([route('10.7.3.0/24')])).toMatchObject({ ok: true });
+    const last = Date.now();
+    c.close();
+    await new Promise((r) => setTimeout(r, 3000));
+    const back = await FakeCollector.connect(api.url, 'd3', Date.now());
+    open.push(back);
+    const ack = (await back.snapshot([route('10.7.3.0/24'), route('10.7.4.0/24')])) as { ok: boolean; at: string };
+    expect(ack.ok).toBe(true);
+    const events = ((await (await fetch(`${api.url}/api/events?node=d3`)).json()) as { events: Array<{ type: string; detail: Record<string, unknown> }> }).events;
+    const gap = events.find((e) => e.type === 'gap')!.detail as { from: string; to: string };
+    expect(Math.abs(Date.parse(gap.from) - last)).toBeLessThan(1000);
+    expect(gap.to).toBe(ack.at);
+    expect(Date.parse(gap.to) - Date.parse(gap.from)).toBeGreaterThanOrEqual(3000);
+  }, 60_000);
 });

@@ -9,6 +9,7 @@
 // The node row's reader status and CNI style are what the collector last reported (its hello, its
 // snapshot, or the `node` fact of a delta), written by the statement that advances the node's stream
 // position, so `/api/nodes` changes in the transaction that commits the facts, at no extra round trip.
+import { EPOCH_AHEAD_MAX_MS } from '@netatlas/wire';
 import type { CniStyle, DeltaMessage, FactChange, FactKind, FactRef, NodeEvent, NodeStatus, ReaderStatus, SnapshotMessage } from '@netatlas/wire';
 import type { Fact } from '@netatlas/wire';
 import pg from 'pg';
@@ -132,7 +133,8 @@ export class FactWriter {
   async hello(
     name: string,
     hello: { epoch: number; bootId: string; readers: Record<string, ReaderStatus> },
-  ): Promise<{ node: NodeRow; events: NodeEvent[]; error: string | null }> {
+    now = Date.now(),
+  ): Promise<{ node: NodeRow; events: NodeEvent[]; error: string | null; replacedFutureEpoch: number | null }> {
     return this.transaction(async (client) => {
       const events: NodeEventRow[] = [];
       let node = await this.lockNode(client, name);
@@ -146,22 +148,31 @@ export class FactWriter {
         node = await this.lockNode(client, name);
         if (!node) throw new Error(`node ${name} vanished while being created`);
       }
-      if (node.acked_epoch !== null && hello.epoch < Number(node.acked_epoch)) {
+      // a stream position from beyond the API's clock binds nobody: it was forged, or written by a
+      // clock that ran ahead (or before epochs were bounded); the hello starts the stream anew
+      const ackedEpoch = node.acked_epoch === null ? null : Number(node.acked_epoch);
+      const fromTheFuture = ackedEpoch !== null && ackedEpoch > now + EPOCH_AHEAD_MAX_MS;
+      if (ackedEpoch !== null && !fromTheFuture && hello.epoch < ackedEpoch) {
         return {
           node,
           events: [],
+          replacedFutureEpoch: null,
           error:
             `epoch ${hello.epoch} is older than the last stream of node ${name} (epoch ${node.acked_epoch}): ` +
             'another collector runs with the same node name, or this host’s clock went back',
         };
       }
+      // last_seen stays the last message received: a resync's gap starts there, not at this hello
       const { rows } = await client.query<NodeRow>(
-        `UPDATE nodes SET status = 'connected', last_seen = greatest(now(), last_seen), boot_id = $2, reader_status = $3
+        `UPDATE nodes SET status = 'connected', boot_id = $2, reader_status = $3,
+                acked_epoch = CASE WHEN $4 THEN $5::bigint ELSE acked_epoch END, acked_seq = CASE WHEN $4 THEN 0 ELSE acked_seq END
          WHERE id = $1 RETURNING id, name, status, acked_epoch, acked_seq, last_seen`,
-        [node.id, hello.bootId, JSON.stringify(hello.readers)],
+        [node.id, hello.bootId, JSON.stringify(hello.readers), fromTheFuture, hello.epoch],
       );
-      events.push(await this.event(client, node.id, 'connected', { epoch: hello.epoch, bootId: hello.bootId }));
-      return { node: rows[0] ?? node, events: events.map((e) => nodeEventOf(e, name)), error: null };
+      events.push(
+        await this.event(client, node.id, 'connected', { epoch: hello.epoch, bootId: hello.bootId, ...(fromTheFuture ? { replacedFutureEpoch: ackedEpoch } : {}) }),
+      );
+      return { node: rows[0] ?? node, events: events.map((e) => nodeEventOf(e, name)), error: null, replacedFutureEpoch: fromTheFuture ? ackedEpoch : null };
     });
   }
 
@@ -350,6 +361,19 @@ export class FactWriter {
       );
       if (!rows[0]) return null;
       return nodeEventOf(await this.event(client, rows[0].id, 'disconnected', { reason }), name);
+    });
+  }
+
+  /**
+   * Records that the node's changes committed at `to` happened unseen since `from` (the database
+   * was unreachable meanwhile: they were stamped when it came back).
+   */
+  async gap(name: string, detail: { from: Date; to: Date; changes: number; reason: string }): Promise<NodeEvent | null> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<{ id: number }>(`SELECT id FROM nodes WHERE name = $1`, [name]);
+      if (!rows[0]) return null;
+      const row = await this.event(client, rows[0].id, 'gap', { from: detail.from.toISOString(), to: detail.to.toISOString(), changes: detail.changes, reason: detail.reason }, detail.to);
+      return nodeEventOf(row, name);
     });
   }
 

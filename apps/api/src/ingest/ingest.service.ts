@@ -4,6 +4,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { cniStyleOf } from '@netatlas/graph';
 import {
+  EPOCH_AHEAD_MAX_MS,
   SMALL_MESSAGE_MAX_BYTES,
   DeltaMessageSchema,
   describeZodError,
@@ -69,6 +70,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   /** node → when this API last heard from it (kept in memory, so a database outage is not a silence) */
   private readonly heard = new Map<string, number>();
   private watchdog: NodeJS.Timeout | null = null;
+  /** node → when a message of it was first refused because the database was unreachable */
+  private readonly outage = new Map<string, number>();
   /** set when the API shuts down: what is still queued is refused as `unavailable` (send it again) */
   private stopping = false;
   readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0 };
@@ -115,8 +118,21 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     if (session.node !== null && session.node !== hello.node) {
       throw new IngestError('invalid', `this connection speaks for node ${session.node}; a collector speaks for one node (open another connection for ${hello.node})`);
     }
+    // the epoch is the collector's start time by its clock: none may come from beyond the API's
+    const ahead = hello.epoch - Date.now();
+    if (ahead > EPOCH_AHEAD_MAX_MS) {
+      this.rejectionLog.log(`refused a hello of node ${hello.node} from ${session.id}: its epoch is ${Math.round(ahead / 1000)} s ahead of this API's clock`);
+      throw new IngestError(
+        'stale-epoch',
+        `epoch ${hello.epoch} is ${Math.round(ahead / 1000)} s ahead of the API's clock (at most ${EPOCH_AHEAD_MAX_MS / 1000} s): ` +
+          "the collector's clock runs ahead, or the hello is forged; start a new stream with an epoch of now",
+      );
+    }
     const result = await this.writer.hello(hello.node, hello);
-    if (result.error) throw new IngestError('invalid', result.error);
+    if (result.error) throw new IngestError('stale-epoch', result.error);
+    if (result.replacedFutureEpoch !== null) {
+      this.log.warn(`node ${hello.node}: its last stream's epoch ${result.replacedFutureEpoch} was beyond this API's clock; epoch ${hello.epoch} starts the stream anew`);
+    }
     const previous = this.active.get(hello.node);
     if (previous && previous !== session) previous.close(`a newer connection of node ${hello.node} took over`);
     this.active.set(hello.node, session);
@@ -213,10 +229,27 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
         throw new IngestError('out-of-order', `seq ${message.seq} of epoch ${message.epoch} does not follow the last applied message: expected ${outcome.expected}`);
       case 'applied':
         this.stats.changes += outcome.changes.length;
+        this.closeOutage(node, outcome.at, outcome.changes.length);
         for (const event of outcome.events) this.live.nodeEvent(event, outcome.status);
         this.live.changes(outcome.changes);
         return { ok: true, epoch: message.epoch, seq: message.seq, duplicate: false, at: outcome.at.toISOString(), changes: outcome.changes.length };
     }
+  }
+
+  /**
+   * The first message of a node applied after the database was unreachable: whatever it and the
+   * messages resent after it hold happened since the first refusal, unseen — a gap, as after a
+   * reconnect.
+   */
+  private closeOutage(node: string, at: Date, changes: number): void {
+    const since = this.outage.get(node);
+    if (since === undefined) return;
+    this.outage.delete(node);
+    if (changes === 0) return;
+    void this.writer.gap(node, { from: new Date(since), to: at, changes, reason: 'database unavailable' }).then(
+      (event) => event && this.live.nodeEvent(event, 'connected'),
+      (error: unknown) => this.log.warn(`could not record the gap of node ${node}: ${(error as Error).message}`),
+    );
   }
 
   private reject(session: IngestSession, event: string, error: unknown): IngestRejection {
@@ -225,6 +258,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     if (error instanceof IngestError) {
       rejection = { ok: false, code: error.code, error: error.message, retry: error.retry };
     } else if (isDatabaseUnavailable(error) || this.stopping) {
+      if (!this.stopping && session.node && !this.outage.has(session.node)) this.outage.set(session.node, Date.now());
       const why = this.stopping ? 'the API is shutting down' : `the database is unavailable (${(error as Error).message})`;
       rejection = { ok: false, code: 'unavailable', error: `${why}; send it again later`, retry: true };
     } else {

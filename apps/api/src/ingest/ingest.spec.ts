@@ -170,7 +170,7 @@ describe('ingest', () => {
     const older = new FakeCollector(await connectIngest(t.url), 'n7', 1_000_000);
     open.push(older);
     const reply = await older.hello();
-    expect(reply).toMatchObject({ ok: false, code: 'invalid' });
+    expect(reply).toMatchObject({ ok: false, code: 'stale-epoch' });
     expect((reply as { error: string }).error).toContain('another collector runs with the same node name');
   });
 

@@ -127,6 +127,24 @@ describe('StreamClient', () => {
     expect(logs).toContain(`connected to ${api.url}/ingest as node1 (epoch ${EPOCH})`);
   });
 
+  it('a hello refused for its epoch starts a new stream: epoch now, seq 1, a snapshot first', async () => {
+    const api = await startApi({ acked: { epoch: EPOCH + 10_000, seq: 7 } });
+    const node = new FakeNode(2);
+    const before = Date.now();
+    const { client, logs } = startClient(api.url, node);
+    await streaming(client);
+    expect(client.epoch).toBeGreaterThanOrEqual(before);
+    const hellos = api.of('hello').map((h) => h.message.epoch);
+    expect(hellos).toEqual([EPOCH, client.epoch]);
+    expect(api.sequence()).toEqual(['snapshot:1']);
+    expect(api.of('snapshot')[0]!.message.epoch).toBe(client.epoch);
+    expect(client.lastAcked).toEqual({ epoch: client.epoch, seq: 1 });
+    expect(logs.some((l) => l.startsWith(`the API refused epoch ${EPOCH} (epoch ${EPOCH} is older than the last stream (epoch ${EPOCH + 10_000})); starting a new stream with epoch ${client.epoch}`))).toBe(true);
+    client.pushDelta(node.add(3));
+    await streaming(client, 2);
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2']);
+  });
+
   it('pipelines deltas without waiting for acks and clears them from the buffer as acks arrive', async () => {
     const api = await startApi();
     const node = new FakeNode();

@@ -138,7 +138,8 @@ class LimitedLog {
 }
 
 export class StreamClient {
-  readonly epoch: number;
+  /** this stream's epoch: the process's start time, or the moment a refused stream was started anew */
+  epoch: number;
   readonly url: string;
   readonly counters: StreamCounters = { sent: 0, acked: 0, snapshots: 0, retries: 0, rejected: 0, dropped: 0, heartbeats: 0, connects: 0 };
   /** the last message of this epoch the API acked */
@@ -366,7 +367,10 @@ export class StreamClient {
     socket.timeout(timeoutMs).emit('hello', hello, (err: Error | null, reply: HelloAck) => {
       if (this.socket !== socket) return;
       if (err) return this.reconnect(`no reply to hello within ${secs(timeoutMs)}`);
-      if (reply?.ok !== true) return this.reconnect(`hello rejected (${reply?.code ?? 'no reply'}): ${reply?.error ?? ''}`);
+      if (reply?.ok !== true) {
+        if (reply?.code === 'stale-epoch') this.newStream(reply.error);
+        return this.reconnect(`hello rejected (${reply?.code ?? 'no reply'}): ${reply?.error ?? ''}`);
+      }
       this.onHelloAck(reply, again);
     });
   }
@@ -491,6 +495,19 @@ export class StreamClient {
     this.queued = [];
     this.bufferedFacts = 0;
     return deltas;
+  }
+
+  /**
+   * The API refused this stream's epoch (ahead of its clock, or older than the node's last
+   * stream): start a new stream, epoch now by this host's clock, seq from 1, a snapshot first.
+   */
+  private newStream(why: string): void {
+    const previous = this.epoch;
+    this.epoch = Math.max(Date.now(), previous + 1);
+    this.nextSeq = 1;
+    this.lastAcked = null;
+    this.needSnapshot();
+    this.limited.write('stale-epoch', `the API refused epoch ${previous} (${why}); starting a new stream with epoch ${this.epoch}`);
   }
 
   private needSnapshot(): void {

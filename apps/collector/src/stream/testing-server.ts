@@ -128,6 +128,11 @@ export class ScriptedApi {
       const record = (r: Received) => this.received.push(r);
       socket.on('hello', (message, ack: (reply: HelloAck) => void) => {
         record({ event: 'hello', message, at: Date.now(), socket: socket.id });
+        // as the API does: an epoch older than the last stream's is refused
+        if (this.acked && message.epoch < this.acked.epoch) {
+          ack({ ok: false, code: 'stale-epoch', error: `epoch ${message.epoch} is older than the last stream (epoch ${this.acked.epoch})`, retry: false });
+          return;
+        }
         hello = message;
         ack({ ok: true, acked: this.acked, heartbeatMs: this.options.heartbeatMs ?? 60_000, maxMessageBytes: this.options.maxMessageBytes ?? 1e6 });
       });
