@@ -70,6 +70,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   /** node → when this API last heard from it (kept in memory, so a database outage is not a silence) */
   private readonly heard = new Map<string, number>();
   private watchdog: NodeJS.Timeout | null = null;
+  private markingLost = false;
   /** node → when a message of it was first refused because the database was unreachable */
   private readonly outage = new Map<string, number>();
   /** set when the API shuts down: what is still queued is refused as `unavailable` (send it again) */
@@ -295,6 +296,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   }
 
   private async markLost(): Promise<void> {
+    // one check at a time: behind a slow database the checks must not pile up on the pool
+    if (this.markingLost) return;
+    this.markingLost = true;
     try {
       const cutoff = Date.now() - this.config.lostAfterMs;
       const recent = [...this.heard].filter(([, at]) => at >= cutoff).map(([node]) => node);
@@ -306,6 +310,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       }
     } catch (error) {
       if (!isDatabaseUnavailable(error)) this.log.error(`lost-node check failed: ${(error as Error).message}`);
+    } finally {
+      this.markingLost = false;
     }
   }
 }
