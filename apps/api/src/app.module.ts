@@ -34,7 +34,7 @@ class RealtimeModule {}
 @Module({
   providers: [
     { provide: FactWriter, useFactory: (db: Database) => new FactWriter(db.pool), inject: [DATABASE] },
-    { provide: HistoryReader, useFactory: (db: Database) => new HistoryReader(db.pool), inject: [DATABASE] },
+    { provide: HistoryReader, useFactory: (db: Database) => new HistoryReader(db.readPool), inject: [DATABASE] },
   ],
   controllers: [HistoryController],
   exports: [FactWriter, HistoryReader],

@@ -28,6 +28,8 @@ export interface ApiConfig {
   maxMessageBytes: number;
   /** browsers receive changes batched over this interval */
   liveBatchMs: number;
+  /** a streamed response whose client takes nothing for this long is cut (ms) */
+  slowReaderTimeoutMs: number;
   /** the built web app to serve at / (null: none) */
   webDir: string | null;
   /** where the Kubernetes API is (NETATLAS_KUBERNETES, `auto` resolved): off, in-cluster, or a kubeconfig */
@@ -49,6 +51,7 @@ export const CONFIG_DEFAULTS = {
   retentionDays: 30,
   maxMessageMb: 32,
   liveBatchMs: 100,
+  slowReaderTimeoutS: 60,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -72,6 +75,7 @@ export const API_ENV = [
   'NETATLAS_RETENTION_DAYS',
   'NETATLAS_MAX_MESSAGE_MB',
   'NETATLAS_LIVE_BATCH_MS',
+  'NETATLAS_SLOW_READER_TIMEOUT_S',
   'NETATLAS_WEB_DIR',
   'NETATLAS_MIGRATIONS_DIR',
   'NETATLAS_KUBERNETES',
@@ -151,6 +155,8 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     retentionDays: number(env, 'NETATLAS_RETENTION_DAYS', CONFIG_DEFAULTS.retentionDays, (n) => n >= 0, 'a number of days (0 keeps everything)'),
     maxMessageBytes:
       number(env, 'NETATLAS_MAX_MESSAGE_MB', CONFIG_DEFAULTS.maxMessageMb, (n) => n > 0 && n <= 1024, 'a size in MB from 1 to 1024') * 1024 * 1024,
+    slowReaderTimeoutMs:
+      number(env, 'NETATLAS_SLOW_READER_TIMEOUT_S', CONFIG_DEFAULTS.slowReaderTimeoutS, (n) => n >= 1 && n <= 3600, 'a number of seconds from 1 to 3600') * 1000,
     liveBatchMs: number(env, 'NETATLAS_LIVE_BATCH_MS', CONFIG_DEFAULTS.liveBatchMs, (n) => Number.isInteger(n) && n >= 10 && n <= 5000, 'an integer from 10 to 5000'),
     webDir: env['NETATLAS_WEB_DIR'] || null,
     ...kubernetes(env),

@@ -9,8 +9,10 @@ import { redactUrl } from './url.js';
 export interface DatabaseOptions {
   /** postgresql://user:password@host:port/database */
   url: string;
-  /** pool size (default 10) */
+  /** pool size (default 10): ingest, alerts and everything else that writes */
   max?: number;
+  /** the read pool's size (default 10): REST reads of the history, apart from ingest */
+  readMax?: number;
   /** shown in pg_stat_activity (default netatlas-api) */
   applicationName?: string;
 }
@@ -19,6 +21,13 @@ export interface Database {
   /** the connection URL (worker threads open their own connections with it) */
   readonly url: string;
   readonly pool: pg.Pool;
+  /**
+   * REST reads of the history: apart, so that readers can never starve ingest of connections; a
+   * transaction idle for 60 s or a statement running 5 min is ended by the server
+   */
+  readonly readPool: pg.Pool;
+  /** two connections for /api/health and /metrics, which answer within their deadline whatever the others do */
+  readonly probePool: pg.Pool;
   readonly prisma: PrismaClient;
   /** Opens a first connection, so that a wrong URL or an unreachable server fails here. */
   connect(): Promise<void>;
@@ -27,25 +36,19 @@ export interface Database {
 }
 
 export function createDatabase(options: DatabaseOptions): Database {
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.max ?? 10,
-    application_name: options.applicationName ?? 'netatlas-api',
-    // JIT compilation costs more than it saves on these short index-driven queries (measured:
-    // 0.9 s of a 12.7 s diff over a busy hour)
-    options: '-c jit=off',
-  });
-  // An idle client losing its connection (server restart) emits 'error' on the pool; without a
-  // listener that would crash the process. The next query gets a fresh connection.
-  pool.on('error', () => undefined);
-  // A checked-out client whose server goes away emits 'error' too, with no pool listener attached
-  // then: the query in flight is rejected anyway, so keep the event from crashing the process.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  const name = options.applicationName ?? 'netatlas-api';
+  // JIT compilation costs more than it saves on these short index-driven queries (measured:
+  // 0.9 s of a 12.7 s diff over a busy hour)
+  const pool = openPool(options.url, options.max ?? 10, name, '-c jit=off');
+  const readPool = openPool(options.url, options.readMax ?? 10, `${name}-read`, '-c jit=off -c idle_in_transaction_session_timeout=60s -c statement_timeout=300s');
+  const probePool = openPool(options.url, 2, `${name}-probe`, '-c jit=off -c statement_timeout=5s');
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {
     url: options.url,
     pool,
+    readPool,
+    probePool,
     prisma,
     async connect() {
       try {
@@ -61,7 +64,28 @@ export function createDatabase(options: DatabaseOptions): Database {
       if (closed) return;
       closed = true;
       await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), readPool.end(), probePool.end()]);
     },
   };
+}
+
+function openPool(url: string, max: number, applicationName: string, options: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, options });
+  // An idle client losing its connection (server restart) emits 'error' on the pool; without a
+  // listener that would crash the process. The next query gets a fresh connection.
+  pool.on('error', () => undefined);
+  // A checked-out client whose server goes away emits 'error' too, with no pool listener attached
+  // then: the query in flight is rejected anyway, so keep the event from crashing the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
+/** `promise`, or a rejection once `ms` have passed without its answer. */
+export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined); // answered after the deadline: nobody waits for it any more
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

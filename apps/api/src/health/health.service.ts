@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { API_CONFIG, DATABASE } from '../app-tokens.js';
 import { APP_VERSION } from '../app-version.js';
 import type { ApiConfig } from '../config.js';
-import type { Database } from '../db/database.js';
+import { withDeadline, type Database } from '../db/database.js';
 
 export interface Health {
   /** degraded: the API runs but cannot reach its database */
@@ -23,18 +23,10 @@ export class HealthService {
     const t0 = performance.now();
     const embedded = this.config.databaseUrl === null;
     try {
-      await withTimeout(this.db.pool.query('SELECT 1'), 2000);
+      await withDeadline(this.db.probePool.query('SELECT 1'), 2000);
       return { status: 'ok', version: this.version, database: { ok: true, latencyMs: Math.round((performance.now() - t0) * 10) / 10, error: null, embedded } };
     } catch (error) {
       return { status: 'degraded', version: this.version, database: { ok: false, latencyMs: null, error: (error as Error).message, embedded } };
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

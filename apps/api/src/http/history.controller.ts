@@ -3,9 +3,12 @@
 import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res } from '@nestjs/common';
 import { deriveTopology } from '@netatlas/graph';
 import { FactKindSchema, FactRefSchema, NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
+import { API_CONFIG } from '../app-tokens.js';
+import type { ApiConfig } from '../config.js';
 import { HistoryReader, type ChangeCursor } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TOPOLOGY_KINDS } from '../live/live-hub.js';
+import { ResponseSpool } from './response-spool.js';
 import {
   ChangesQuerySchema,
   decodeCursor,
@@ -50,6 +53,7 @@ const isCursor = (v: unknown): v is ChangeCursor => {
 export class HistoryController {
   constructor(
     @Inject(HistoryReader) private readonly history: HistoryReader,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
   ) {}
 
@@ -72,7 +76,7 @@ export class HistoryController {
     const q = parseQuery(StateQuerySchema, query);
     // { at, nodes: { <name>: Fact[] } }, written node by node as the state stream puts each node's
     // JSON together (history/state-stream.ts)
-    await streamNodes(res, `{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`, (write) =>
+    await streamNodes(res, this.config.slowReaderTimeoutMs, `{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`, (write) =>
       this.history.streamState(q.at ?? null, q.kind ?? null, write),
     );
   }
@@ -92,7 +96,7 @@ export class HistoryController {
     const to = q.to ?? new Date();
     // { from, to, nodes: { <name>: { <kind>: { added, removed, changed } } } }, the nodes' JSON as
     // the diff stream puts it together (history/diff-stream.ts)
-    await streamNodes(res, `{"from":${JSON.stringify(q.from.toISOString())},"to":${JSON.stringify(to.toISOString())},"nodes":{`, (write) =>
+    await streamNodes(res, this.config.slowReaderTimeoutMs, `{"from":${JSON.stringify(q.from.toISOString())},"to":${JSON.stringify(to.toISOString())},"nodes":{`, (write) =>
       this.history.streamDiff(q.from, to, q.node, write),
     );
   }
@@ -115,51 +119,42 @@ export class HistoryController {
   }
 }
 
-/** Resolves at the response's next 'drain' or its 'close', whichever comes first, leaving no listener behind. */
-function drained(res: RawResponse): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
-
 /**
- * Writes `head`, then `"<node>":<json>` for each node that `stream` hands over, then `}}`, with
- * back-pressure. The status goes out with the first node, so an error before it is still a clean
- * 5xx; an error after it cuts the response short, which no client can take for a whole answer.
+ * Writes `head`, then `"<node>":<json>` for each node that `stream` hands over, then `}}`. The
+ * read never waits on the client: what the socket does not take yet waits in a spool (memory, then
+ * a temporary file) until the read is over and its connections are back in the pool
+ * (response-spool.ts). The status goes out with the first node, so an error before it is still a
+ * clean 5xx; an error after it cuts the response short, which no client can take for a whole answer.
  */
 async function streamNodes(
   res: RawResponse,
+  stallMs: number,
   head: string,
   stream: (write: (node: string, json: Buffer, release?: () => void) => Promise<void>) => Promise<void>,
 ): Promise<void> {
+  const spool = new ResponseSpool(res, { stallMs });
   let started = false;
-  const begin = () => {
+  const begin = async () => {
     res.status(200).type('application/json');
-    res.write(head);
     started = true;
+    await spool.write(head);
   };
   let first = true;
   try {
     await stream(async (node, json, release) => {
-      if (res.destroyed) throw new Error('the client went away');
-      if (!started) begin();
-      res.write(`${first ? '' : ','}${JSON.stringify(node)}:`);
-      // the socket is done with the bytes when the write's callback comes: their buffer may serve the next read
-      const more = release ? res.write(json, (error) => error || release()) : res.write(json);
+      if (!started) await begin();
+      await spool.write(`${first ? '' : ','}${JSON.stringify(node)}:`);
+      // the socket (or the spool's file) is done with the bytes when `release` comes: their buffer may serve the next read
+      await spool.write(json, release);
       first = false;
-      if (!more) await drained(res);
     });
+    if (!started) await begin();
   } catch (error) {
+    await spool.discard();
     if (!started) throw error;
     res.destroy(error as Error);
     return;
   }
-  if (!started) begin();
-  res.end('}}');
+  // the read is over (committed, connections released): now the client's pace is its own
+  await spool.finish('}}').catch(() => undefined);
 }

@@ -8,7 +8,7 @@ import { BGP_STATES, NODE_STATUSES } from '@netatlas/wire';
 import type pg from 'pg';
 import { APP_VERSION } from '../app-version.js';
 import { DATABASE } from '../app-tokens.js';
-import type { Database } from '../db/database.js';
+import { withDeadline, type Database } from '../db/database.js';
 import { IngestService } from '../ingest/ingest.service.js';
 import { addKubernetesMetrics } from '../kube/kube-metrics.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
@@ -152,7 +152,7 @@ export class MetricsService {
   /** The database's part, or null while it does not answer (the in-memory metrics are still served). */
   private async snapshot(): Promise<Snapshot | null> {
     try {
-      const results = (await this.db.pool.query(SNAPSHOT_SQL)) as unknown as pg.QueryResult[];
+      const results = (await withDeadline(this.db.probePool.query(SNAPSHOT_SQL), 2000)) as unknown as pg.QueryResult[];
       const [open, resolved, nodes, bgp, outbox] = results.map((r) => r.rows);
       return { open, resolved, nodes, bgp, outbox } as Snapshot;
     } catch {
