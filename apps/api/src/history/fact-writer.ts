@@ -444,6 +444,7 @@ export class FactWriter {
     deletes: readonly FactRef[],
     snapshot: boolean,
   ): Promise<FactChange[]> {
+    if (snapshot) return this.writeSnapshot(client, nodeId, at, upserts);
     const kinds: string[] = [];
     const keys: string[] = [];
     const values: (string | null)[] = [];
@@ -457,6 +458,55 @@ export class FactWriter {
       keys.push(d.key);
       values.push(null);
     }
+    const closed = await this.closeChanged(client, nodeId, at, kinds, keys, values);
+    const upsertCount = upserts.length;
+    const opened = await this.open(client, nodeId, at, kinds.slice(0, upsertCount), keys.slice(0, upsertCount), values.slice(0, upsertCount));
+    return changesOf(opened, closed, at);
+  }
+
+  /**
+   * A snapshot against what is held. The sets are compared here, not by anti-joins: without
+   * planner statistics (a new or never-analyzed table) Postgres may nest those joins, and a
+   * 40k → 120k resnapshot took minutes; a map of the current keys and primary keys are linear
+   * whatever it knows. Only facts held before are compared by value; the rest are opened as they are.
+   */
+  private async writeSnapshot(client: pg.PoolClient, nodeId: number, at: Date, upserts: readonly Fact[]): Promise<FactChange[]> {
+    const current = await client.query<{ id: string; kind: string; key: string }>(`SELECT id, kind, key FROM facts WHERE node_id = $1 AND valid_to IS NULL`, [nodeId]);
+    const held = new Map<string, string>();
+    for (const r of current.rows) held.set(`${r.kind}\u0000${r.key}`, r.id);
+    const kept = { kinds: [] as string[], keys: [] as string[], values: [] as string[] };
+    const fresh = { kinds: [] as string[], keys: [] as string[], values: [] as string[] };
+    for (const f of upserts) {
+      const id = `${f.kind}\u0000${f.key}`;
+      const to = held.delete(id) ? kept : fresh;
+      to.kinds.push(f.kind);
+      to.keys.push(f.key);
+      to.values.push(JSON.stringify(f.value));
+    }
+    // what is left in `held` the snapshot no longer holds: it ends
+    let gone: ClosedRow[] = [];
+    if (held.size > 0) {
+      const result = await client.query<ClosedRow>(
+        `UPDATE facts f SET valid_to = $2 FROM unnest($1::bigint[]) AS m(id) WHERE f.id = m.id AND f.valid_to IS NULL RETURNING f.kind, f.key, f.value`,
+        [[...held.values()], at],
+      );
+      gone = result.rows;
+    }
+    const changed = kept.kinds.length > 0 ? await this.closeChanged(client, nodeId, at, kept.kinds, kept.keys, kept.values) : [];
+    // a new version for each changed fact, and the facts not held before
+    const again = new Set(changed.map((r) => `${r.kind}\u0000${r.key}`));
+    for (let i = 0; i < kept.kinds.length; i++) {
+      if (!again.has(`${kept.kinds[i]}\u0000${kept.keys[i]}`)) continue;
+      fresh.kinds.push(kept.kinds[i]!);
+      fresh.keys.push(kept.keys[i]!);
+      fresh.values.push(kept.values[i]!);
+    }
+    const opened = fresh.kinds.length > 0 ? await this.open(client, nodeId, at, fresh.kinds, fresh.keys, fresh.values) : [];
+    return changesOf(opened, [...changed, ...gone], at);
+  }
+
+  /** Ends the current versions whose value differs from the given one, or that a null value deletes. */
+  private async closeChanged(client: pg.PoolClient, nodeId: number, at: Date, kinds: string[], keys: string[], values: (string | null)[]): Promise<ClosedRow[]> {
     const closed = await client.query<ClosedRow>(
       `UPDATE facts f SET valid_to = $5
        FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, key, value)
@@ -465,36 +515,20 @@ export class FactWriter {
        RETURNING f.kind, f.key, f.value`,
       [nodeId, kinds, keys, values, at],
     );
-    let gone: ClosedRow[] = [];
-    if (snapshot) {
-      // what the snapshot no longer holds ends. The difference is taken here, not by an anti-join:
-      // without planner statistics (a new or never-analyzed table) Postgres nests that join and a
-      // 40k → 120k resnapshot took minutes; a set and primary keys are linear whatever it knows.
-      const held = new Set<string>();
-      for (let i = 0; i < upserts.length; i++) held.add(`${kinds[i]}\u0000${keys[i]}`);
-      const current = await client.query<{ id: string; kind: string; key: string }>(
-        `SELECT id, kind, key FROM facts WHERE node_id = $1 AND valid_to IS NULL`,
-        [nodeId],
-      );
-      const missing = current.rows.filter((r) => !held.has(`${r.kind}\u0000${r.key}`)).map((r) => r.id);
-      if (missing.length > 0) {
-        const result = await client.query<ClosedRow>(
-          `UPDATE facts f SET valid_to = $2 FROM unnest($1::bigint[]) AS m(id) WHERE f.id = m.id AND f.valid_to IS NULL RETURNING f.kind, f.key, f.value`,
-          [missing, at],
-        );
-        gone = result.rows;
-      }
-    }
-    const upsertCount = upserts.length;
+    return closed.rows;
+  }
+
+  /** Opens a version for each given fact that has no current one. */
+  private async open(client: pg.PoolClient, nodeId: number, at: Date, kinds: string[], keys: string[], values: (string | null)[]): Promise<ClosedRow[]> {
     const opened = await client.query<ClosedRow>(
       `INSERT INTO facts (node_id, kind, key, value, valid_from)
        SELECT $1, u.kind, u.key, u.value::json, $5
        FROM unnest($2::text[], $3::text[], $4::text[]) AS u(kind, key, value)
        WHERE NOT EXISTS (SELECT 1 FROM facts f WHERE f.node_id = $1 AND f.valid_to IS NULL AND f.kind = u.kind AND f.key = u.key)
        RETURNING kind, key, value`,
-      [nodeId, kinds.slice(0, upsertCount), keys.slice(0, upsertCount), values.slice(0, upsertCount), at],
+      [nodeId, kinds, keys, values, at],
     );
-    return changesOf(opened.rows, [...closed.rows, ...gone], at);
+    return opened.rows;
   }
 
   private async lockNode(client: pg.PoolClient, name: string): Promise<NodeRow | null> {
