@@ -50,6 +50,9 @@ export class IngestGateway implements OnModuleInit {
       epoch: null,
       left: false,
       queue: Promise.resolve(),
+      pending: 0,
+      pendingBytes: 0,
+      gone: false,
       lastPacketBytes: 0,
       close: (reason) => {
         socket.emit('ingestError', { event: 'hello', epoch: null, seq: null, code: 'invalid', error: reason });
@@ -64,7 +67,7 @@ export class IngestGateway implements OnModuleInit {
     });
     const handle = <R>(event: string, raw: unknown, ack: unknown, run: (bytes: number) => Promise<R>) => {
       const bytes = session.lastPacketBytes;
-      void this.ingest.enqueue(session, event, () => run(bytes)).then((reply) => {
+      void this.ingest.enqueue(session, event, () => run(bytes), bytes).then((reply) => {
         if (isRejection(reply)) {
           const position = raw && typeof raw === 'object' ? (raw as { epoch?: unknown; seq?: unknown }) : {};
           socket.emit('ingestError', {
@@ -84,6 +87,7 @@ export class IngestGateway implements OnModuleInit {
     socket.on('leave', (raw, ack) => handle('leave', raw, ack, (bytes) => this.ingest.leave(session, raw, bytes)));
     socket.on('heartbeat', (raw) => handle('heartbeat', raw, undefined, (bytes) => this.ingest.heartbeat(session, raw, bytes)));
     socket.on('disconnect', (reason) => {
+      session.gone = true; // what still waits is not applied: its sender cannot be answered
       void session.queue.finally(() => this.ingest.disconnected(session, reason));
     });
   }

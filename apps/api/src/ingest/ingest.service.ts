@@ -37,6 +37,11 @@ export interface IngestSession {
   left: boolean;
   /** messages of this connection, one at a time */
   queue: Promise<unknown>;
+  /** messages waiting in `queue` (or being handled), and their bytes */
+  pending: number;
+  pendingBytes: number;
+  /** the socket went: what still waits is dropped, not applied */
+  gone: boolean;
   /** size of the last raw packet received (the gateway reads it when the event arrives) */
   lastPacketBytes: number;
   /** closes the connection (used when a newer connection takes the node over) */
@@ -60,7 +65,14 @@ export interface IngestStats {
   /** rejections by code (invalid, too-large, unavailable, internal, …) */
   rejectedByCode: Record<string, number>;
   duplicates: number;
+  /** messages refused at once because their connection, or the snapshot budget, was full */
+  throttled: number;
+  /** the most messages one connection has had waiting */
+  pendingHighWater: number;
 }
+
+/** Messages one connection may have waiting; a collector pipelines up to 256 unacked deltas by default, which it then sends as one snapshot. */
+export const PENDING_MAX = 512;
 
 @Injectable()
 export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
@@ -71,11 +83,15 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private readonly heard = new Map<string, number>();
   private watchdog: NodeJS.Timeout | null = null;
   private markingLost = false;
+  /** bytes of snapshots waiting or being applied, over every connection */
+  private snapshotBytes = 0;
+  /** at most this many bytes of snapshots at once (a single one is always taken) */
+  private readonly snapshotBudget: number;
   /** node → when a message of it was first refused because the database was unreachable */
   private readonly outage = new Map<string, number>();
   /** set when the API shuts down: what is still queued is refused as `unavailable` (send it again) */
   private stopping = false;
-  readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0 };
+  readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0, throttled: 0, pendingHighWater: 0 };
   /** rejections are logged within a budget: a flood of bad messages costs its sender, not the log */
   readonly rejectionLog = new LogBudget((line) => this.log.warn(line));
 
@@ -83,7 +99,11 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     @Inject(FactWriter) private readonly writer: FactWriter,
     @Inject(LiveHub) private readonly live: LiveHub,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
-  ) {}
+  ) {
+    // two of the largest snapshots at once: a herd of resyncing collectors waits its turn instead
+    // of holding twenty decoded states in memory
+    this.snapshotBudget = 2 * config.maxMessageBytes;
+  }
 
   onModuleInit(): void {
     const every = Math.max(250, Math.min(5000, this.config.lostAfterMs / 4));
@@ -101,14 +121,41 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     this.stopping = true;
   }
 
-  /** Runs `handle` after the connection's earlier messages; rejections become negative acks. */
-  enqueue<T>(session: IngestSession, event: string, handle: () => Promise<T>): Promise<T | IngestRejection> {
+  /**
+   * Runs `handle` after the connection's earlier messages; rejections become negative acks. A
+   * connection may have PENDING_MAX messages waiting; past that, and past the budget for snapshot
+   * bytes in flight across every connection, messages are refused at once as `unavailable` (the
+   * collector sends them again after its back-off: it slows down, and memory stays bounded).
+   */
+  enqueue<T>(session: IngestSession, event: string, handle: () => Promise<T>, bytes = 0): Promise<T | IngestRejection> {
     if (session.node) this.heard.set(session.node, Date.now());
+    if (event !== 'heartbeat' && session.pending >= PENDING_MAX) {
+      this.stats.throttled += 1;
+      return Promise.resolve(this.reject(session, event, new IngestError('unavailable', `this connection has ${session.pending} messages waiting (at most ${PENDING_MAX}); send it again after the acks`, true)));
+    }
+    const snapshot = event === 'snapshot';
+    if (snapshot && this.snapshotBytes > 0 && this.snapshotBytes + bytes > this.snapshotBudget) {
+      this.stats.throttled += 1;
+      return Promise.resolve(
+        this.reject(session, event, new IngestError('unavailable', `the API is applying ${Math.round(this.snapshotBytes / 1048576)} MB of snapshots (budget ${Math.round(this.snapshotBudget / 1048576)} MB); send it again shortly`, true)),
+      );
+    }
+    session.pending += 1;
+    session.pendingBytes += bytes;
+    if (session.pending > this.stats.pendingHighWater) this.stats.pendingHighWater = session.pending;
+    if (snapshot) this.snapshotBytes += bytes;
     const run = session.queue
       .then(() => {
         if (this.stopping) throw new IngestError('unavailable', 'the API is shutting down; send it again to the next one', true);
+        if (session.gone) throw new IngestError('unavailable', 'the connection went before this message was applied', true);
         return handle();
-      }).catch((error: unknown) => this.reject(session, event, error));
+      })
+      .catch((error: unknown) => this.reject(session, event, error))
+      .finally(() => {
+        session.pending -= 1;
+        session.pendingBytes -= bytes;
+        if (snapshot) this.snapshotBytes -= bytes;
+      });
     session.queue = run;
     return run;
   }

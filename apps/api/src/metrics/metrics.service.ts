@@ -77,6 +77,9 @@ export class MetricsService {
       'Collector messages rejected since the API started, by code (invalid, too-large, out-of-order, no-hello, unavailable, internal).',
       Object.entries(stats.rejectedByCode).map(([code, value]) => ({ labels: { code }, value })),
     );
+    m.add('netatlas_ingest_throttled_total', 'counter', 'Collector messages refused at once (unavailable, send again) because their connection had 512 waiting or the snapshot budget was spent, since the API started.', [
+      { value: stats.throttled },
+    ]);
     m.add('netatlas_log_lines_suppressed_total', 'counter', 'Log lines about rejected collector messages held back by the log budget (20 per 10 s) since the API started.', [
       { value: this.ingest.rejectionLog.suppressed },
     ]);
