@@ -8,6 +8,7 @@ import type { Database } from './db/database.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { FactWriter } from './history/fact-writer.js';
+import { CollectorTokensRepository } from './db/repositories/collector-tokens.repository.js';
 import { HistoryReader } from './history/history-reader.js';
 import { DocsController } from './http/docs.controller.js';
 import { HistoryController } from './http/history.controller.js';
@@ -35,9 +36,10 @@ class RealtimeModule {}
   providers: [
     { provide: FactWriter, useFactory: (db: Database) => new FactWriter(db.pool), inject: [DATABASE] },
     { provide: HistoryReader, useFactory: (db: Database) => new HistoryReader(db.readPool), inject: [DATABASE] },
+    { provide: CollectorTokensRepository, useFactory: (db: Database) => new CollectorTokensRepository(db.pool), inject: [DATABASE] },
   ],
   controllers: [HistoryController],
-  exports: [FactWriter, HistoryReader],
+  exports: [FactWriter, HistoryReader, CollectorTokensRepository],
 })
 class HistoryModule {}
 

@@ -16,7 +16,7 @@ export interface ApiConfig {
   dataDir: string;
   host: string;
   port: number;
-  /** the collectors' token; unset: collectors cannot connect (the API says so at start) */
+  /** the shared collector token, which speaks for any node (an opt-in, for labs); unset: only per-node tokens (npm run token) get in */
   token: string | null;
   /** a collector silent for this long is marked lost */
   lostAfterMs: number;

@@ -111,6 +111,8 @@ export type IngestErrorCode =
   | 'out-of-order'
   /** snapshot or delta before hello */
   | 'no-hello'
+  /** a hello for a node the connection's token does not speak for */
+  | 'forbidden'
   /**
    * a hello whose epoch the API refuses: ahead of its clock by more than EPOCH_AHEAD_MAX_MS, or
    * older than the node's last stream. Start a new stream (epoch = now) and say hello again.

@@ -54,7 +54,8 @@ describe('a flooding collector', () => {
 
     // a second flood, then the socket goes: nothing of it is applied afterwards
     const before = ingest.stats.messages;
-    for (let i = 0; i < 2000; i++) flooder.socket.emit('delta', { epoch: flooder.epoch, seq: N + 2 + i, takenAt: new Date().toISOString(), upserts: [route(`10.200.${i >> 8}.${i & 255}/32`)], deletes: [] });
+    const raw = flooder.socket as unknown as { emit(event: string, message: unknown): void };
+    for (let i = 0; i < 2000; i++) raw.emit('delta', { epoch: flooder.epoch, seq: N + 2 + i, takenAt: new Date().toISOString(), upserts: [route(`10.200.${i >> 8}.${i & 255}/32`)], deletes: [] });
     await new Promise((r) => setTimeout(r, 50));
     flooder.close();
     await new Promise((r) => setTimeout(r, 1000));

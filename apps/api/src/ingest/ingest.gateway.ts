@@ -13,8 +13,13 @@ import type { ApiConfig } from '../config.js';
 import { SocketServer } from '../realtime/socket-server.js';
 import { IngestService, type IngestSession } from './ingest.service.js';
 import { tokenMatches } from './token.js';
+import { CollectorTokensRepository } from '../db/repositories/collector-tokens.repository.js';
 
 type IngestSocket = Socket<IngestClientToServer, IngestServerToClient>;
+/** what the handshake learnt: the node a per-node token speaks for (null: the shared token, any node) */
+interface SocketData {
+  speaksFor?: string | null;
+}
 
 @Injectable()
 export class IngestGateway implements OnModuleInit {
@@ -24,21 +29,33 @@ export class IngestGateway implements OnModuleInit {
     @Inject(SocketServer) private readonly sockets: SocketServer,
     @Inject(IngestService) private readonly ingest: IngestService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(CollectorTokensRepository) private readonly tokens: CollectorTokensRepository,
   ) {}
 
   onModuleInit(): void {
     const namespace = this.sockets.io.of(INGEST_NAMESPACE) as Namespace<IngestClientToServer, IngestServerToClient>;
-    if (!this.config.token) this.log.warn('NETATLAS_TOKEN is not set: collectors cannot connect');
+    if (!this.config.token) this.log.log('NETATLAS_TOKEN is not set: only collectors with a per-node token (npm run token -- create --node NAME) can connect');
     namespace.use((socket, next) => {
-      const token = this.config.token;
       const given = (socket.handshake.auth as Record<string, unknown> | undefined)?.['token'];
-      if (!token) return next(new Error('unauthorized: the API has no NETATLAS_TOKEN configured'));
       if (given === undefined) return next(new Error('unauthorized: no token (auth.token)'));
-      if (!tokenMatches(token, given)) {
+      const refuse = () => {
         this.log.warn(`refused a collector from ${socket.handshake.address}: wrong token`);
-        return next(new Error('unauthorized: wrong token'));
+        next(new Error('unauthorized: wrong token'));
+      };
+      if (typeof given !== 'string' || given.length > 256) return refuse();
+      // the shared token (an explicit opt-in, for labs) speaks for any node; a per-node token for its own
+      if (this.config.token && tokenMatches(this.config.token, given)) {
+        (socket.data as SocketData).speaksFor = null;
+        return next();
       }
-      next();
+      this.tokens.nodeOf(given).then(
+        (node) => {
+          if (node === null) return refuse();
+          (socket.data as SocketData).speaksFor = node;
+          next();
+        },
+        (error: unknown) => next(new Error(`unavailable: the token cannot be checked now (${(error as Error).message})`)),
+      );
     });
     namespace.on('connection', (socket) => this.connected(socket));
   }
@@ -46,6 +63,7 @@ export class IngestGateway implements OnModuleInit {
   private connected(socket: IngestSocket): void {
     const session: IngestSession = {
       id: socket.id,
+      speaksFor: (socket.data as SocketData).speaksFor ?? null,
       node: null,
       epoch: null,
       left: false,

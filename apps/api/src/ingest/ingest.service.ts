@@ -31,6 +31,8 @@ import { LogBudget } from './log-budget.js';
 /** What the service keeps per collector connection. */
 export interface IngestSession {
   readonly id: string;
+  /** the node this connection's token speaks for; null: the shared token, which speaks for any */
+  readonly speaksFor: string | null;
   node: string | null;
   epoch: number | null;
   /** the node left through this connection: nothing more is taken from it */
@@ -163,6 +165,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   async hello(session: IngestSession, raw: unknown, bytes = 0): Promise<HelloAck> {
     this.checkSize(bytes, SMALL_MESSAGE_MAX_BYTES, 'a hello');
     const hello = this.parse(HelloSchema, raw);
+    if (session.speaksFor !== null && session.speaksFor !== hello.node) {
+      this.rejectionLog.log(`refused a hello as node ${hello.node} from ${session.id}: its token speaks for node ${session.speaksFor}`);
+      throw new IngestError('forbidden', `this token speaks for node ${session.speaksFor}, not ${hello.node}`);
+    }
     if (session.node !== null && session.node !== hello.node) {
       throw new IngestError('invalid', `this connection speaks for node ${session.node}; a collector speaks for one node (open another connection for ${hello.node})`);
     }
