@@ -28,6 +28,10 @@ export interface ApiConfig {
   maxMessageBytes: number;
   /** browsers receive changes batched over this interval */
   liveBatchMs: number;
+  /** the audience a collector's projected service-account token is for (TokenReview) */
+  collectorAudience: string;
+  /** `namespace:name` of the collectors' service account: only its tokens speak for a node */
+  collectorServiceAccount: string;
   /** a streamed response whose client takes nothing for this long is cut (ms) */
   slowReaderTimeoutMs: number;
   /** the built web app to serve at / (null: none) */
@@ -76,6 +80,8 @@ export const API_ENV = [
   'NETATLAS_MAX_MESSAGE_MB',
   'NETATLAS_LIVE_BATCH_MS',
   'NETATLAS_SLOW_READER_TIMEOUT_S',
+  'NETATLAS_COLLECTOR_AUDIENCE',
+  'NETATLAS_COLLECTOR_SERVICE_ACCOUNT',
   'NETATLAS_WEB_DIR',
   'NETATLAS_MIGRATIONS_DIR',
   'NETATLAS_KUBERNETES',
@@ -155,6 +161,8 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     retentionDays: number(env, 'NETATLAS_RETENTION_DAYS', CONFIG_DEFAULTS.retentionDays, (n) => n >= 0, 'a number of days (0 keeps everything)'),
     maxMessageBytes:
       number(env, 'NETATLAS_MAX_MESSAGE_MB', CONFIG_DEFAULTS.maxMessageMb, (n) => n > 0 && n <= 1024, 'a size in MB from 1 to 1024') * 1024 * 1024,
+    collectorAudience: env['NETATLAS_COLLECTOR_AUDIENCE']?.trim() || 'netatlas',
+    collectorServiceAccount: serviceAccount(env['NETATLAS_COLLECTOR_SERVICE_ACCOUNT']),
     slowReaderTimeoutMs:
       number(env, 'NETATLAS_SLOW_READER_TIMEOUT_S', CONFIG_DEFAULTS.slowReaderTimeoutS, (n) => n >= 1 && n <= 3600, 'a number of seconds from 1 to 3600') * 1000,
     liveBatchMs: number(env, 'NETATLAS_LIVE_BATCH_MS', CONFIG_DEFAULTS.liveBatchMs, (n) => Number.isInteger(n) && n >= 10 && n <= 5000, 'an integer from 10 to 5000'),
@@ -163,4 +171,13 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     alerts: loadAlertConfig(env),
     notify: loadNotifyConfig(env, { host: env['HOST'] || CONFIG_DEFAULTS.host, port }),
   };
+}
+
+/** NETATLAS_COLLECTOR_SERVICE_ACCOUNT: `namespace:name` (default netatlas:netatlas-collector). */
+function serviceAccount(raw: string | undefined): string {
+  const value = raw?.trim() || 'netatlas:netatlas-collector';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?:[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/.test(value)) {
+    throw new Error(`NETATLAS_COLLECTOR_SERVICE_ACCOUNT must be namespace:name (e.g. netatlas:netatlas-collector), got ${JSON.stringify(value)}`);
+  }
+  return value;
 }

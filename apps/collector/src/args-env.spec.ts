@@ -1,12 +1,15 @@
 // COLLECTOR_ENV and COLLECTOR_FLAGS are the machine-readable lists of what the collector reads (the
 // deploy tests check docker-compose.yml and the DaemonSet against them): they must match the code.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COLLECTOR_ENV, COLLECTOR_FLAGS, parseCollectorArgs, USAGE } from './args.js';
 
 const SRC = fileURLToPath(new URL('.', import.meta.url));
+const tokenFile = join(mkdtempSync(join(tmpdir(), 'collector-token-')), 'token');
+writeFileSync(tokenFile, 'a-token\n');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -25,7 +28,12 @@ describe('COLLECTOR_FLAGS', () => {
   it('are accepted by parseCollectorArgs, and nothing else is', () => {
     for (const flag of COLLECTOR_FLAGS as readonly string[]) {
       const boolean = ['once', 'watch', 'help'].includes(flag);
-      const argv = flag === 'token' ? ['--api', 'http://127.0.0.1:3000', '--token', 'x'] : boolean ? [`--${flag}`] : [`--${flag}`, flag === 'api' ? 'http://127.0.0.1:3000' : '1'];
+      const argv =
+        flag === 'token'
+          ? ['--api', 'http://127.0.0.1:3000', '--token', 'x']
+          : flag === 'token-file'
+            ? ['--api', 'http://127.0.0.1:3000', '--token-file', tokenFile]
+            : boolean ? [`--${flag}`] : [`--${flag}`, flag === 'api' ? 'http://127.0.0.1:3000' : '1'];
       expect(() => parseCollectorArgs(argv, { NETATLAS_TOKEN: 't' }), flag).not.toThrow();
     }
     expect(() => parseCollectorArgs(['--no-such-flag'], {})).toThrow();
@@ -42,7 +50,7 @@ describe('COLLECTOR_ENV', () => {
       },
     });
     parseCollectorArgs(['--api', 'http://127.0.0.1:3000'], env);
-    expect([...reads].sort()).toEqual(['NETATLAS_BIRD_SOCKET', 'NETATLAS_FRR_VTY_SOCKET', 'NETATLAS_GOBGP_API', 'NETATLAS_TOKEN']);
+    expect([...reads].sort()).toEqual(['NETATLAS_BIRD_SOCKET', 'NETATLAS_FRR_VTY_SOCKET', 'NETATLAS_GOBGP_API', 'NETATLAS_TOKEN', 'NETATLAS_TOKEN_FILE']);
     for (const name of reads) expect(COLLECTOR_ENV, name).toContain(name);
   });
 

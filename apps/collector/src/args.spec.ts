@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCollectorArgs, USAGE } from './args.js';
 
@@ -21,6 +24,24 @@ describe('parseCollectorArgs', () => {
       gobgpApi: '127.0.0.1:50052', frrVtySocket: '/run/frr1', timeoutMs: 200, debounceMs: 20,
     });
     expect(o.pollSeconds.bgp).toBe(0.5);
+  });
+
+  it('reads the token from --token-file (or NETATLAS_TOKEN_FILE) at every call, and names a missing or empty file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'collector-token-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'first\n');
+    const o = parseCollectorArgs(['--api', 'http://127.0.0.1:3000', '--token-file', file], { NETATLAS_TOKEN: 'ignored-for-the-file' });
+    expect(typeof o.token).toBe('function');
+    expect((o.token as () => string)()).toBe('first');
+    writeFileSync(file, 'rotated');
+    expect((o.token as () => string)()).toBe('rotated');
+    const fromEnv = parseCollectorArgs(['--api', 'http://127.0.0.1:3000'], { NETATLAS_TOKEN_FILE: file });
+    expect((fromEnv.token as () => string)()).toBe('rotated');
+    expect(() => parseCollectorArgs(['--api', 'http://127.0.0.1:3000', '--token-file', join(dir, 'absent')], {})).toThrow(/--token-file .*absent: ENOENT/);
+    writeFileSync(file, '  \n');
+    expect(() => parseCollectorArgs(['--api', 'http://127.0.0.1:3000', '--token-file', file], {})).toThrow(/is empty/);
+    expect(() => parseCollectorArgs(['--api', 'http://127.0.0.1:3000', '--token-file', file, '--token', 'x'], {})).toThrow(/choose one of --token and --token-file/);
+    expect(() => parseCollectorArgs(['--token-file', file], {})).toThrow(/--token-file only applies with --api/);
   });
 
   it('reads --api: stream mode, token from NETATLAS_TOKEN, --token overrides', () => {

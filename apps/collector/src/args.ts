@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export const USAGE = `Usage: npm run collector -- (--once | --watch | --api <url>) [options]
@@ -13,6 +14,9 @@ Modes:
                          printing them; keeps reconnecting. Implies --watch.
   --token <token>        the API token (default: the NETATLAS_TOKEN environment
                          variable, which keeps it out of the process list)
+  --token-file <path>    read the token from this file at every connection (default:
+                         NETATLAS_TOKEN_FILE): a projected Kubernetes service-account
+                         token, which the kubelet rotates
 
 Options:
   --netns <name>         read network namespace <name> (ip -n / ip netns exec), e.g. a lab node;
@@ -45,8 +49,8 @@ export interface CollectorOptions {
   mode: 'once' | 'watch' | null;
   /** stream to this API (its base URL, without a trailing slash); implies mode 'watch' */
   api: string | undefined;
-  /** the API token (--token, else NETATLAS_TOKEN); set whenever `api` is */
-  token: string | undefined;
+  /** the API token (--token, else NETATLAS_TOKEN), or how to read it (--token-file); set whenever `api` is */
+  token: string | (() => string) | undefined;
   netns: string | undefined;
   nodeName: string | undefined;
   readers: string[] | undefined;
@@ -87,6 +91,7 @@ const COLLECTOR_OPTIONS = {
   watch: { type: 'boolean' },
   api: { type: 'string' },
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   netns: { type: 'string' },
   'node-name': { type: 'string' },
   readers: { type: 'string' },
@@ -113,6 +118,7 @@ export const COLLECTOR_FLAGS = Object.keys(COLLECTOR_OPTIONS) as ReadonlyArray<k
  */
 export const COLLECTOR_ENV = [
   'NETATLAS_TOKEN',
+  'NETATLAS_TOKEN_FILE',
   'NETATLAS_BIRD_SOCKET',
   'NETATLAS_GOBGP_API',
   'NETATLAS_FRR_VTY_SOCKET',
@@ -135,21 +141,28 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   });
   if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
   if (values.once && values.watch) throw new Error('choose one of --once and --watch');
-  for (const name of ['netns', 'node-name', 'readers', 'bird-socket', 'gobgp-api', 'frr-vty-socket', 'api', 'token'] as const) {
+  for (const name of ['netns', 'node-name', 'readers', 'bird-socket', 'gobgp-api', 'frr-vty-socket', 'api', 'token', 'token-file'] as const) {
     if (values[name] === '') throw new Error(`--${name} must not be empty`);
   }
   if (values.netns !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.netns)) {
     throw new Error(`--netns '${values.netns}' is not a namespace name`);
   }
   let api: string | undefined;
-  let token: string | undefined;
+  let token: string | (() => string) | undefined;
   if (values.api !== undefined) {
     if (values.once) throw new Error('--api streams continuously: it cannot be combined with --once');
     api = apiUrl(values.api);
-    token = values.token ?? (env['NETATLAS_TOKEN'] || undefined);
-    if (token === undefined) throw new Error('--api needs a token: set NETATLAS_TOKEN (or pass --token)');
-  } else if (values.token !== undefined) {
-    throw new Error('--token only applies with --api');
+    const file = values['token-file'] ?? (values.token === undefined ? env['NETATLAS_TOKEN_FILE'] || undefined : undefined);
+    if (file !== undefined && values.token !== undefined) throw new Error('choose one of --token and --token-file');
+    if (file !== undefined) {
+      tokenFrom(file); // readable and not empty now, or a clear error at start
+      token = () => tokenFrom(file);
+    } else {
+      token = values.token ?? (env['NETATLAS_TOKEN'] || undefined);
+    }
+    if (token === undefined) throw new Error('--api needs a token: set NETATLAS_TOKEN or NETATLAS_TOKEN_FILE (or pass --token / --token-file)');
+  } else if (values.token !== undefined || values['token-file'] !== undefined) {
+    throw new Error(`--${values.token !== undefined ? 'token' : 'token-file'} only applies with --api`);
   }
   return {
     help: values.help ?? false,
@@ -171,4 +184,16 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
       ipvs: positiveNumber('poll-ipvs', values['poll-ipvs'], 10),
     },
   };
+}
+
+/** The token in `file` (a projected service-account token is re-read at every connection: it rotates). */
+function tokenFrom(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new Error(`--token-file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!text) throw new Error(`--token-file ${file} is empty`);
+  return text;
 }

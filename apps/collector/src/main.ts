@@ -53,7 +53,7 @@ async function untilStopOrLeave(netns: string | undefined): Promise<{ signal: No
 }
 
 /** `--api`: the snapshot and the Watcher's deltas go to the API instead of stdout. */
-async function stream(options: CollectorOptions & { api: string; token: string }, collector: Collector): Promise<number> {
+async function stream(options: CollectorOptions & { api: string; token: string | (() => string) }, collector: Collector): Promise<number> {
   const snapshot = collector.snapshot();
   const nodeFact = snapshot.facts.find((f) => f.kind === 'node');
   const bootId = nodeFact?.kind === 'node' ? nodeFact.value.bootId : 'unknown';

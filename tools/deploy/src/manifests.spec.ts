@@ -1,7 +1,8 @@
 // deploy/kubernetes: rendered like `kubectl apply -k` would, validated against the Kubernetes schemas
 // (kubernetes-models), and checked against what the apps really read and serve.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiGetRoutes, appContract, type AppContract } from './apps.js';
@@ -54,7 +55,12 @@ interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
   containers: Container[];
   initContainers?: Container[];
-  volumes?: Array<{ name: string; hostPath?: { path: string; type?: string }; emptyDir?: object }>;
+  volumes?: Array<{
+    name: string;
+    hostPath?: { path: string; type?: string };
+    emptyDir?: object;
+    projected?: { sources: Array<{ serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string } }> };
+  }>;
 }
 interface Workload extends KubeObject {
   spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
@@ -115,6 +121,7 @@ describe('rendering deploy/kubernetes', () => {
       [
         'v1/Namespace/-/netatlas',
         'v1/ServiceAccount/netatlas/netatlas-api',
+        'v1/ServiceAccount/netatlas/netatlas-collector',
         'rbac.authorization.k8s.io/v1/ClusterRole/-/netatlas-api',
         'rbac.authorization.k8s.io/v1/ClusterRoleBinding/-/netatlas-api',
         'apps/v1/Deployment/netatlas/netatlas-api',
@@ -204,14 +211,29 @@ describe('the collector DaemonSet', () => {
     expect(envOf(collectorContainer).get(ref!)?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
   });
 
-  it('streams to the API Service with the token from a Secret', () => {
+  it('streams to the API Service, proving its node with a projected service-account token for the API’s audience', () => {
     const args = collectorContainer.args ?? [];
     const api = new URL(args[args.indexOf('--api') + 1]!);
     const port = apiService.spec.ports[0]!.port;
     expect(api.origin).toBe(`http://${apiService.metadata.name}.${apiService.metadata.namespace}.svc:${port}`);
-    expect(envOf(collectorContainer).get('NETATLAS_TOKEN')?.valueFrom?.secretKeyRef).toEqual(
-      envOf(apiContainer).get('NETATLAS_TOKEN')?.valueFrom?.secretKeyRef,
-    );
+    // no shared secret anywhere: the token file is the kubelet's projected token, rotated and re-read
+    expect(envOf(collectorContainer).has('NETATLAS_TOKEN')).toBe(false);
+    expect(envOf(apiContainer).has('NETATLAS_TOKEN')).toBe(false);
+    const file = envOf(collectorContainer).get('NETATLAS_TOKEN_FILE')?.value ?? '';
+    const mount = collectorContainer.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+    expect(mount, `a mount holding ${file}`).toBeDefined();
+    expect(mount!.readOnly).toBe(true);
+    const sources = pod.volumes?.find((v) => v.name === mount!.name)?.projected?.sources ?? [];
+    const projected = sources.find((x) => x.serviceAccountToken)?.serviceAccountToken;
+    expect(`${mount!.mountPath}/${projected?.path}`).toBe(file);
+    // the audience the API reviews tokens for (its default: the Deployment does not change it)
+    expect(envOf(apiContainer).has('NETATLAS_COLLECTOR_AUDIENCE')).toBe(false);
+    const defaults = contract.loadApiConfig({ DATABASE_URL: 'postgresql://netatlas@db/netatlas', NETATLAS_KUBERNETES: 'off' }) as { collectorAudience: string; collectorServiceAccount: string };
+    expect(projected?.audience).toBe(defaults.collectorAudience);
+    expect(projected?.expirationSeconds).toBeLessThanOrEqual(3600);
+    // the service account the API accepts tokens of is the DaemonSet's
+    expect(envOf(apiContainer).has('NETATLAS_COLLECTOR_SERVICE_ACCOUNT')).toBe(false);
+    expect(defaults.collectorServiceAccount).toBe(`${NAMESPACE}:${pod.serviceAccountName}`);
   });
 
   it('runs on every node: tolerates every taint', () => {
@@ -289,11 +311,10 @@ describe('the API Deployment and Service', () => {
     expect(collector.spec.selector.matchLabels).not.toEqual(apiDeployment.spec.selector.matchLabels);
   });
 
-  it('sets only env the API reads, with the database URL and token from Secrets', () => {
+  it('sets only env the API reads, with the database URL from a Secret', () => {
     const env = envOf(apiContainer);
     expect([...env.keys()].filter((name) => !contract.apiEnv.includes(name))).toEqual([]);
     expect(env.get('DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'netatlas-database', key: 'url' });
-    expect(env.get('NETATLAS_TOKEN')?.valueFrom?.secretKeyRef).toEqual({ name: 'netatlas-collector-token', key: 'token' });
     expect(contract.kubernetesModes).toContain(env.get('NETATLAS_KUBERNETES')?.value);
     expect(env.get('NETATLAS_KUBERNETES')?.value).toBe('in-cluster');
   });
@@ -326,17 +347,19 @@ describe('the apps accept the settings the manifests give them', () => {
     return env;
   }
 
-  it('the API starts with the Deployment’s environment (and refuses the placeholder token)', () => {
+  it('the API starts with the Deployment’s environment, with no shared collector token', () => {
     const env = resolvedEnv(apiContainer);
-    expect(contract.loadApiConfig(env)).toMatchObject({ host: '0.0.0.0', port: 3000, kubernetes: 'in-cluster', databaseUrl: secrets['netatlas-database/url'] });
-    const placeholder = (secretExamples[0]!['stringData'] as Record<string, string>)['token']!;
-    expect(() => contract.loadApiConfig({ ...env, NETATLAS_TOKEN: placeholder })).toThrow(/NETATLAS_TOKEN must be at least 16 characters/);
+    expect(contract.loadApiConfig(env)).toMatchObject({ host: '0.0.0.0', port: 3000, kubernetes: 'in-cluster', databaseUrl: secrets['netatlas-database/url'], token: null });
   });
 
   it('the collector accepts the DaemonSet’s arguments', () => {
     const env = resolvedEnv(collectorContainer);
     const argv = (collectorContainer.args ?? []).map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (_, name: string) => env[name]!));
-    expect(contract.parseCollectorArgs(argv, env)).toMatchObject({ mode: 'watch', nodeName: 'node-1', token: secrets['netatlas-collector-token/token'] });
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'deploy-token-')), 'token');
+    writeFileSync(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln\n');
+    const options = contract.parseCollectorArgs(argv, { ...env, NETATLAS_TOKEN_FILE: tokenFile }) as { token: unknown };
+    expect(options).toMatchObject({ mode: 'watch', nodeName: 'node-1' });
+    expect((options.token as () => string)()).toBe('eyJhbGciOiJSUzI1NiJ9.e30.c2ln');
   });
 });
 
@@ -344,7 +367,7 @@ describe('RBAC', () => {
   const roles = base.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
   const bindings = base.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
 
-  it('grants get, list and watch on nodes, pods and Calico block affinities, and nothing else', () => {
+  it('grants get, list and watch on nodes, pods and Calico block affinities, creating token reviews, and nothing else', () => {
     expect(roles.map((r) => r.metadata.name)).toEqual(['netatlas-api']);
     const rules = (roles[0] as KubeObject & { rules: PolicyRule[] }).rules;
     const granted = new Set<string>();
@@ -365,15 +388,18 @@ describe('RBAC', () => {
       'pods:get',
       'pods:list',
       'pods:watch',
+      'tokenreviews.authentication.k8s.io:create',
     ]);
   });
 
-  it('binds the role to the API’s service account only; the collector has no Kubernetes identity', () => {
+  it('binds the role to the API’s service account only; the collector’s service account has no rights', () => {
     expect(bindings).toHaveLength(1);
     const binding = bindings[0] as KubeObject & { roleRef: { kind: string; name: string }; subjects: Array<{ kind: string; name: string; namespace: string }> };
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'netatlas-api' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: apiDeployment.spec.template.spec.serviceAccountName, namespace: NAMESPACE }]);
-    expect(collector.spec.template.spec.serviceAccountName).toBeUndefined();
+    expect(collector.spec.template.spec.serviceAccountName).toBe('netatlas-collector');
+    expect(bindings.flatMap((b) => (b as KubeObject & { subjects: Array<{ name: string }> }).subjects.map((x) => x.name))).not.toContain('netatlas-collector');
+    // the default token (for the Kubernetes API) is not mounted: only the projected one, for netatlas
     expect(collector.spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 });
@@ -397,7 +423,7 @@ describe('images and Secrets', () => {
       const spec = (o as Workload).spec?.template?.spec;
       for (const c of spec?.containers ?? []) for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) refs.add(`${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
     }
-    expect([...refs].sort()).toEqual(['netatlas-collector-token/token', 'netatlas-database/password', 'netatlas-database/url']);
+    expect([...refs].sort()).toEqual(['netatlas-database/password', 'netatlas-database/url']);
     expect(rendered[POSTGRES]!.filter((o) => o.kind === 'Secret')).toEqual([]);
     const documented = new Set(
       secretExamples.flatMap((s) => Object.keys((s['stringData'] as Record<string, string>) ?? {}).map((k) => `${s.metadata.name}/${k}`)),

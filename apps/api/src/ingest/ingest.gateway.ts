@@ -1,6 +1,6 @@
 // The collectors' socket.io namespace: token check at connection, then each event handed to the
 // IngestService in arrival order, its reply sent as the ack (and, for rejections, an ingestError).
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import {
   INGEST_NAMESPACE,
   type IngestClientToServer,
@@ -14,6 +14,8 @@ import { SocketServer } from '../realtime/socket-server.js';
 import { IngestService, type IngestSession } from './ingest.service.js';
 import { tokenMatches } from './token.js';
 import { CollectorTokensRepository } from '../db/repositories/collector-tokens.repository.js';
+import { CollectorTokenReview, looksLikeJwt } from '../kube/collector-token-review.js';
+import { KubeWatcher } from '../kube/kube-watcher.js';
 
 type IngestSocket = Socket<IngestClientToServer, IngestServerToClient>;
 /** what the handshake learnt: the node a per-node token speaks for (null: the shared token, any node) */
@@ -30,7 +32,19 @@ export class IngestGateway implements OnModuleInit {
     @Inject(IngestService) private readonly ingest: IngestService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(CollectorTokensRepository) private readonly tokens: CollectorTokensRepository,
+    @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
   ) {}
+
+  private reviewer: CollectorTokenReview | null | undefined;
+
+  /** TokenReview of collectors' service-account tokens, when the API talks to Kubernetes. */
+  private review(): CollectorTokenReview | null {
+    if (this.reviewer === undefined) {
+      const kc = this.kube?.kubeConfig ?? null;
+      this.reviewer = kc ? new CollectorTokenReview(kc, this.config.collectorAudience, this.config.collectorServiceAccount) : null;
+    }
+    return this.reviewer;
+  }
 
   onModuleInit(): void {
     const namespace = this.sockets.io.of(INGEST_NAMESPACE) as Namespace<IngestClientToServer, IngestServerToClient>;
@@ -42,13 +56,23 @@ export class IngestGateway implements OnModuleInit {
         this.log.warn(`refused a collector from ${socket.handshake.address}: wrong token`);
         next(new Error('unauthorized: wrong token'));
       };
-      if (typeof given !== 'string' || given.length > 256) return refuse();
+      if (typeof given !== 'string' || given.length > 8192) return refuse();
       // the shared token (an explicit opt-in, for labs) speaks for any node; a per-node token for its own
       if (this.config.token && tokenMatches(this.config.token, given)) {
         (socket.data as SocketData).speaksFor = null;
         return next();
       }
-      this.tokens.nodeOf(given).then(
+      // a projected service-account token (on Kubernetes): the node its pod runs on
+      const review = this.review();
+      const check: Promise<string | null> =
+        review && looksLikeJwt(given)
+          ? review.review(given).then((outcome) => {
+              if ('node' in outcome) return outcome.node;
+              this.log.warn(`refused a collector from ${socket.handshake.address}: ${outcome.refused}`);
+              return null;
+            })
+          : this.tokens.nodeOf(given);
+      check.then(
         (node) => {
           if (node === null) return refuse();
           (socket.data as SocketData).speaksFor = node;

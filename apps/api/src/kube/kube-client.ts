@@ -4,7 +4,7 @@
 // configuration that cannot be loaded (no file, not YAML, no current context naming a cluster, a CA,
 // client certificate or key file it names that cannot be read) stops the API with a message, like any
 // other bad setting. Plain-http servers (`kubectl proxy`) are used as kubectl uses them.
-import { KubeConfig, type Cluster } from '@kubernetes/client-node';
+import { createConfiguration, KubeConfig, ServerConfiguration, type Cluster, type Configuration } from '@kubernetes/client-node';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { delimiter } from 'node:path';
@@ -131,4 +131,26 @@ function merge(into: KubeConfig, from: KubeConfig): void {
 /** The API server's URL (no credentials), for the status and the log. */
 export function kubeServer(kc: KubeConfig | null): string | null {
   return kc?.getCurrentCluster()?.server ?? null;
+}
+
+/**
+ * A client for `Api` whose requests give up after `timeoutMs`: a server that accepts the
+ * connection and never answers would otherwise keep the source `syncing` without a word. Built as
+ * KubeConfig.makeApiClient does, plus that one middleware.
+ */
+export function apiClient<A>(kc: KubeConfig, Api: new (configuration: Configuration) => A, timeoutMs: number): A {
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(kubeServer(kc) ?? '', {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [
+      {
+        pre: async (context) => {
+          context.setSignal(AbortSignal.timeout(timeoutMs));
+          return context;
+        },
+        post: async (response) => response,
+      },
+    ],
+  });
+  return new Api(configuration);
 }

@@ -15,10 +15,7 @@
 // meanwhile (health() says whether it is current).
 import {
   CoreV1Api,
-  createConfiguration,
   CustomObjectsApi,
-  ServerConfiguration,
-  type Configuration,
   type KubeConfig,
   type KubernetesListObject,
   type V1Node,
@@ -26,7 +23,7 @@ import {
 } from '@kubernetes/client-node';
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { KubernetesHealth, KubernetesHealthState } from '@netatlas/wire';
-import { buildKubeConfig, kubeServer, plainHttpWarning, type KubeClientOptions, type KubeClientSettings } from './kube-client.js';
+import { apiClient, buildKubeConfig, kubeServer, plainHttpWarning, type KubeClientOptions, type KubeClientSettings } from './kube-client.js';
 import {
   bareIp,
   isActiveBlock,
@@ -109,6 +106,11 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.kc = buildKubeConfig(settings, options);
     this.server = kubeServer(this.kc);
     this.state = { state: this.kc ? 'syncing' : 'off', error: null, since: new Date() };
+  }
+
+  /** The connection's configuration (null: Kubernetes is off), for the other Kubernetes clients of the API. */
+  get kubeConfig(): KubeConfig | null {
+    return this.kc;
   }
 
   onApplicationBootstrap(): void {
@@ -436,26 +438,4 @@ export class KubeWatcher implements OnApplicationBootstrap, OnModuleDestroy {
       this.log.error(`a Kubernetes listener failed: ${(error as Error).stack ?? String(error)}`);
     }
   }
-}
-
-/**
- * A client for `Api` whose requests (the lists) give up after `timeoutMs`: a server that accepts the
- * connection and never answers would otherwise keep the source `syncing` without a word. Built as
- * KubeConfig.makeApiClient does, plus that one middleware.
- */
-function apiClient<A>(kc: KubeConfig, Api: new (configuration: Configuration) => A, timeoutMs: number): A {
-  const configuration = createConfiguration({
-    baseServer: new ServerConfiguration(kubeServer(kc) ?? '', {}),
-    authMethods: { default: kc },
-    promiseMiddleware: [
-      {
-        pre: async (context) => {
-          context.setSignal(AbortSignal.timeout(timeoutMs));
-          return context;
-        },
-        post: async (response) => response,
-      },
-    ],
-  });
-  return new Api(configuration);
 }

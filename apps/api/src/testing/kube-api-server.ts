@@ -13,8 +13,10 @@
 // the server's watch timeout does, drop them (socket destroyed), stall them (open, silent, never
 // closed: a connection lost without a word), refuse a resource (403, as RBAC does), hang requests
 // unanswered, stop answering altogether (pause: connections refused) and come back on the same port,
-// and see every request.
-import { randomUUID } from 'node:crypto';
+// and see every request. It also reviews service-account tokens it issued (POST tokenreviews, as
+// the real server does for a projected token: user, audiences, the pod it is bound to) and serves
+// a pod by name.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -98,6 +100,8 @@ export class KubeApiServer {
   private readonly forbidden = new Set<KubeResource>();
   private readonly hanging = new Set<KubeResource>();
   private paused = false;
+  /** service-account tokens issued by issueToken: token → what a TokenReview says of it */
+  private readonly issued = new Map<string, { namespace: string; serviceAccount: string; pod: string; podUid: string; audiences: string[]; expires: number }>();
   private readonly log: LogEntry[] = [];
   private readonly watches = new Set<OpenWatch>();
   private readonly sockets = new Set<Socket>();
@@ -305,6 +309,21 @@ export class KubeApiServer {
     return path;
   }
 
+  /**
+   * A projected service-account token, as the kubelet mounts it for `pod` (bound to it, for
+   * `audiences`, valid `ttlSeconds`). Only a TokenReview tells what it is; the string means nothing.
+   */
+  issueToken(o: { namespace: string; serviceAccount: string; pod: string; podUid: string; audiences: string[]; ttlSeconds?: number }): string {
+    const token = `eyJhbGciOiJSUzI1NiJ9.${randomBytes(24).toString('base64url')}.${randomBytes(32).toString('base64url')}`;
+    this.issued.set(token, { ...o, expires: Date.now() + (o.ttlSeconds ?? 3600) * 1000 });
+    return token;
+  }
+
+  /** The token no longer authenticates (expired, or its pod deleted). */
+  expireToken(token: string): void {
+    this.issued.delete(token);
+  }
+
   async close(): Promise<void> {
     for (const w of [...this.watches]) this.endWatch(w, 'destroy');
     for (const s of this.sockets) s.destroy();
@@ -336,6 +355,40 @@ export class KubeApiServer {
     else w.socket.destroy();
   }
 
+  /** POST tokenreviews: what the real server answers for a bound service-account token. */
+  private tokenReview(req: IncomingMessage, res: ServerResponse): void {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      const review = JSON.parse(body || '{}') as { spec?: { token?: string; audiences?: string[] } };
+      const t = this.issued.get(review.spec?.token ?? '');
+      const wanted = review.spec?.audiences ?? [];
+      const audiences = t ? (wanted.length ? wanted.filter((a) => t.audiences.includes(a)) : t.audiences) : [];
+      const ok = t !== undefined && t.expires > Date.now() && audiences.length > 0;
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          kind: 'TokenReview',
+          apiVersion: 'authentication.k8s.io/v1',
+          metadata: { creationTimestamp: null },
+          spec: { token: review.spec?.token, audiences: wanted },
+          status: ok
+            ? {
+                authenticated: true,
+                user: {
+                  username: `system:serviceaccount:${t.namespace}:${t.serviceAccount}`,
+                  uid: randomUUID(),
+                  groups: ['system:serviceaccounts', `system:serviceaccounts:${t.namespace}`, 'system:authenticated'],
+                  extra: { 'authentication.kubernetes.io/pod-name': [t.pod], 'authentication.kubernetes.io/pod-uid': [t.podUid] },
+                },
+                audiences,
+              }
+            : { user: {}, error: t === undefined ? '[invalid bearer token, token lookup failed]' : 'token audiences do not match or the token expired' },
+        }),
+      );
+    });
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.url);
     const resource: KubeResource | null = PATHS[url.pathname] ?? null;
@@ -355,6 +408,14 @@ export class KubeApiServer {
     this.requests.push(request);
     if (resource && this.hanging.has(resource)) return;
     if (this.token !== null && request.authorization !== `Bearer ${this.token}`) return status(res, 401, 'Unauthorized', 'Unauthorized');
+    if (url.pathname === '/apis/authentication.k8s.io/v1/tokenreviews' && request.method === 'POST') return void this.tokenReview(req, res);
+    const pod = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(url.pathname);
+    if (pod && request.method === 'GET') {
+      const found = this.objects.pods.get(`${decodeURIComponent(pod[1]!)}/${decodeURIComponent(pod[2]!)}`);
+      if (!found) return status(res, 404, 'NotFound', `pods "${decodeURIComponent(pod[2]!)}" not found`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ kind: 'Pod', apiVersion: 'v1', ...found }));
+    }
     // a CRD that is not installed is a resource the server does not know
     if (!resource || (isCrd(resource) && !this.crds.has(resource))) {
       return status(res, 404, 'NotFound', 'the server could not find the requested resource');

@@ -49,7 +49,8 @@ export interface StreamSnapshot {
 export interface StreamClientOptions {
   /** the API's base URL, e.g. http://netatlas-api:3000 (the client connects to its /ingest namespace) */
   url: string;
-  token: string;
+  /** the API token, or how to read it at each connection (a rotating service-account token) */
+  token: string | (() => string);
   node: string;
   bootId: string;
   /** the collector's version, for hello */
@@ -327,13 +328,23 @@ export class StreamClient {
     this.opts.onState?.(state);
   }
 
+  /** The token file's content now; a file that cannot be read is said (once per failure) and sent as empty, which the API refuses. */
+  private readToken(read: () => string): string {
+    try {
+      return read();
+    } catch (error) {
+      this.limited.write('token-file', (error as Error).message);
+      return '';
+    }
+  }
+
   /** A fresh socket (and manager) per attempt: nothing of a previous connection is ever re-sent. */
   private open(): void {
     this.reconnectTimer = null;
     if (this.draining) return;
     this.setState('connecting');
     const socket: IngestSocket = io(this.url, {
-      auth: { token: this.opts.token },
+      auth: { token: typeof this.opts.token === 'function' ? this.readToken(this.opts.token) : this.opts.token },
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
@@ -417,7 +428,7 @@ export class StreamClient {
       if (!this.unauthorizedLogged) {
         this.unauthorizedLogged = true;
         this.log(
-          `the API at ${this.url} refused the token (${message}); check --token / NETATLAS_TOKEN. ` +
+          `the API at ${this.url} refused the token (${message}); check --token / NETATLAS_TOKEN (or the token file). ` +
             `Retrying every ${secs(this.connectBackoff.maxMs)}`,
         );
       }
