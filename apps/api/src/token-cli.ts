@@ -1,4 +1,5 @@
 // npm run token -- create --node NAME | list [--node NAME] | revoke (--id ID | --node NAME)
+// (in the API image: node dist/apps/api/token-cli.js …)
 // Per-node collector tokens in the database at DATABASE_URL. `create` prints the token alone on
 // stdout (shown once: only its SHA-256 is kept); give it to that node's collector as NETATLAS_TOKEN.
 import { NodeNameSchema } from '@netatlas/wire';

@@ -71,7 +71,7 @@ describe.runIf(hasCompose || inCI)('docker-compose.yml', () => {
   beforeAll(async () => {
     if (!hasCompose) throw new Error(MISSING);
     contract = await appContract();
-    const run = composeConfig({ NETATLAS_TOKEN: TOKEN, POSTGRES_PASSWORD: PASSWORD });
+    const run = composeConfig({ NETATLAS_COLLECTOR_TOKEN: TOKEN, POSTGRES_PASSWORD: PASSWORD });
     if (run.status !== 0) throw new Error(`docker-compose config failed:\n${run.stderr}`);
     config = parse(run.stdout) as typeof config;
     services = config.services;
@@ -81,9 +81,9 @@ describe.runIf(hasCompose || inCI)('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['api', 'collector', 'postgres']);
   });
 
-  it('refuses to start without the token or the Postgres password, pointing at .env.example', () => {
-    for (const missing of ['NETATLAS_TOKEN', 'POSTGRES_PASSWORD']) {
-      const run = composeConfig({ NETATLAS_TOKEN: TOKEN, POSTGRES_PASSWORD: PASSWORD, [missing]: null });
+  it('refuses to start without the collector token or the Postgres password, pointing at .env.example', () => {
+    for (const missing of ['NETATLAS_COLLECTOR_TOKEN', 'POSTGRES_PASSWORD']) {
+      const run = composeConfig({ NETATLAS_COLLECTOR_TOKEN: TOKEN, POSTGRES_PASSWORD: PASSWORD, [missing]: null });
       expect(run.status, missing).not.toBe(0);
       expect(run.stderr).toContain(`set ${missing} in .env (see .env.example)`);
     }
@@ -106,7 +106,18 @@ describe.runIf(hasCompose || inCI)('docker-compose.yml', () => {
   it('gives the API only variables it reads, and settings it accepts', () => {
     const env = services['api']!.environment!;
     expect(Object.keys(env).filter((name) => !contract.apiEnv.includes(name))).toEqual([]);
-    expect(contract.loadApiConfig(env)).toMatchObject({ host: '0.0.0.0', port: 3000, kubernetes: 'off', token: TOKEN });
+    // no shared collector token: the host's collector has a token of its own, for its node
+    expect(contract.loadApiConfig(env)).toMatchObject({ host: '0.0.0.0', port: 3000, kubernetes: 'off', token: null });
+  });
+
+  it('says how to make the collector’s per-node token with the CLI the API image holds', () => {
+    const compose = readRepoFile('docker-compose.yml');
+    const cli = /docker-compose run --rm --no-deps api node (dist\/apps\/api\/token-cli\.js) create --node "\$\(hostname\)"/.exec(compose);
+    expect(cli, 'the token command in docker-compose.yml').not.toBeNull();
+    // the API image copies dist/apps/api, which the build bundles token-cli.ts into
+    expect(readRepoFile('deploy/docker/api.Dockerfile')).toContain('COPY --from=build /src/dist/apps/api ./dist/apps/api');
+    expect(readRepoFile('apps/api/project.json')).toContain('apps/api/src/token-cli.ts');
+    expect(readRepoFile('.env.example')).toContain(cli![0]);
   });
 
   it('points the API at the compose Postgres, which keeps its data in a volume and is not published', () => {
@@ -126,7 +137,7 @@ describe.runIf(hasCompose || inCI)('docker-compose.yml', () => {
   it('publishes the API on 127.0.0.1 by default, where the host’s collector reaches it', () => {
     const api = services['api']!;
     expect(api.ports).toEqual([`127.0.0.1:3000:${api.environment!['PORT']}/tcp`]);
-    const bound = composeConfig({ NETATLAS_TOKEN: TOKEN, POSTGRES_PASSWORD: PASSWORD, NETATLAS_BIND: '0.0.0.0', NETATLAS_PORT: '8080' });
+    const bound = composeConfig({ NETATLAS_COLLECTOR_TOKEN: TOKEN, POSTGRES_PASSWORD: PASSWORD, NETATLAS_BIND: '0.0.0.0', NETATLAS_PORT: '8080' });
     const moved = (parse(bound.stdout) as typeof config).services;
     expect(moved['api']!.ports).toEqual(['0.0.0.0:8080:3000/tcp']);
     expect(moved['collector']!.command).toEqual(['--api', 'http://127.0.0.1:8080']);
@@ -142,6 +153,7 @@ describe.runIf(hasCompose || inCI)('docker-compose.yml', () => {
     expect(c.read_only).toBe(true);
     expect(Object.keys(c.environment!).filter((name) => !contract.collectorEnv.includes(name))).toEqual([]);
     expect(flagsOf(c.command!).filter((f) => !contract.collectorFlags.includes(f))).toEqual([]);
+    expect(c.environment!['NETATLAS_TOKEN']).toBe(TOKEN); // NETATLAS_COLLECTOR_TOKEN, this host's own
     expect(contract.parseCollectorArgs(c.command!, c.environment!)).toMatchObject({ api: 'http://127.0.0.1:3000', token: TOKEN });
     expect(c.depends_on).toEqual({ api: { condition: 'service_healthy' } });
   });
