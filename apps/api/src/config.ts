@@ -28,6 +28,8 @@ export interface ApiConfig {
   maxMessageBytes: number;
   /** browsers receive changes batched over this interval */
   liveBatchMs: number;
+  /** GET /metrics answers only this bearer token (null: open, like the rest on loopback) */
+  metricsToken: string | null;
   /** the audience a collector's projected service-account token is for (TokenReview) */
   collectorAudience: string;
   /** `namespace:name` of the collectors' service account: only its tokens speak for a node */
@@ -80,6 +82,7 @@ export const API_ENV = [
   'NETATLAS_MAX_MESSAGE_MB',
   'NETATLAS_LIVE_BATCH_MS',
   'NETATLAS_SLOW_READER_TIMEOUT_S',
+  'NETATLAS_METRICS_TOKEN',
   'NETATLAS_COLLECTOR_AUDIENCE',
   'NETATLAS_COLLECTOR_SERVICE_ACCOUNT',
   'NETATLAS_WEB_DIR',
@@ -161,6 +164,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     retentionDays: number(env, 'NETATLAS_RETENTION_DAYS', CONFIG_DEFAULTS.retentionDays, (n) => n >= 0, 'a number of days (0 keeps everything)'),
     maxMessageBytes:
       number(env, 'NETATLAS_MAX_MESSAGE_MB', CONFIG_DEFAULTS.maxMessageMb, (n) => n > 0 && n <= 1024, 'a size in MB from 1 to 1024') * 1024 * 1024,
+    metricsToken: secret(env['NETATLAS_METRICS_TOKEN'], 'NETATLAS_METRICS_TOKEN'),
     collectorAudience: env['NETATLAS_COLLECTOR_AUDIENCE']?.trim() || 'netatlas',
     collectorServiceAccount: serviceAccount(env['NETATLAS_COLLECTOR_SERVICE_ACCOUNT']),
     slowReaderTimeoutMs:
@@ -180,4 +184,11 @@ function serviceAccount(raw: string | undefined): string {
     throw new Error(`NETATLAS_COLLECTOR_SERVICE_ACCOUNT must be namespace:name (e.g. netatlas:netatlas-collector), got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** A token setting: unset or empty is none; a set one has at least 16 characters. */
+function secret(raw: string | undefined, name: string): string | null {
+  if (!raw) return null;
+  if (raw.length < 16) throw new Error(`${name} must be at least 16 characters`);
+  return raw;
 }

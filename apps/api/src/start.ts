@@ -44,6 +44,14 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
     log(`database ${redactUrl(url)}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already there`);
     const app = await createApp({ version: options.version ?? defaultVersion(), config, database, logger: options.logger });
     await app.listen(config.port, config.host);
+    if (!isLoopback(config.host)) {
+      // said at every start until viewers log in (OIDC and roles are not built yet)
+      log(
+        `warning: listening on ${config.host}: browsers and scripts are not authenticated, so anyone who reaches this address reads ` +
+          'the whole network map and its history; keep it on loopback or behind an authenticating proxy' +
+          (config.metricsToken === null ? ', and set NETATLAS_METRICS_TOKEN for /metrics' : ''),
+      );
+    }
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -66,4 +74,8 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

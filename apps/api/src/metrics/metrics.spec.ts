@@ -194,3 +194,28 @@ describe('GET /metrics', () => {
     expect((await fetch(`${t.url}/api/health`)).status).toBe(200);
   });
 });
+
+describe('GET /metrics with NETATLAS_METRICS_TOKEN', () => {
+  let t: TestApi;
+  const TOKEN = 'metrics-token-0123456789';
+
+  setupOnce(async () => {
+    t = await startTestApi('metrics-token', { metricsToken: TOKEN });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers only the bearer token, and says what is missing', async () => {
+    const none = await fetch(`${t.url}/metrics`);
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { message: string }).message).toBe('metrics: send Authorization: Bearer <NETATLAS_METRICS_TOKEN>');
+    const wrong = await fetch(`${t.url}/metrics`, { headers: { authorization: 'Bearer not-the-metrics-token' } });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { message: string }).message).toBe('metrics: wrong token');
+    const right = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(right.status).toBe(200);
+    expect(await right.text()).toMatch(/^netatlas_database_up 1$/m);
+  });
+});
