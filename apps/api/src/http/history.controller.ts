@@ -8,7 +8,7 @@ import type { ApiConfig } from '../config.js';
 import { HistoryReader, type ChangeCursor } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TOPOLOGY_KINDS } from '../live/live-hub.js';
-import { ResponseSpool } from './response-spool.js';
+import { ResponseSpool, type SpoolTarget } from './response-spool.js';
 import {
   ChangesQuerySchema,
   decodeCursor,
@@ -23,15 +23,9 @@ import {
 } from './query.js';
 
 /** The part of Express' response that streaming needs (the API runs on @nestjs/platform-express). */
-interface RawResponse {
+interface RawResponse extends SpoolTarget {
   status(code: number): RawResponse;
   type(contentType: string): RawResponse;
-  write(chunk: string | Buffer, callback?: (error?: Error | null) => void): boolean;
-  end(chunk?: string): void;
-  once(event: 'drain' | 'close', listener: () => void): void;
-  off(event: 'drain' | 'close', listener: () => void): void;
-  destroy(error?: Error): void;
-  readonly destroyed: boolean;
 }
 
 /** A cursor this endpoint could have made: anything else (forged, edited) is a 400, never a query. */
