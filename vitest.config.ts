@@ -5,6 +5,6 @@ import { defineConfig } from 'vitest/config';
 // runs that config alone.
 export default defineConfig({
   test: {
-    projects: ['libs/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'tools/*/vitest.config.ts'],
+    projects: ['libs/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'tools/*/vitest.config.ts', 'apps/api/vitest.solo.config.ts'],
   },
 });

@@ -71,6 +71,8 @@ export interface IngestStats {
   throttled: number;
   /** the most messages one connection has had waiting */
   pendingHighWater: number;
+  /** the last snapshot applied: its facts and the API's time on it (validation to commit, ms) */
+  lastSnapshot: { facts: number; ms: number } | null;
 }
 
 /** Messages one connection may have waiting; a collector pipelines up to 256 unacked deltas by default, which it then sends as one snapshot. */
@@ -93,7 +95,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private readonly outage = new Map<string, number>();
   /** set when the API shuts down: what is still queued is refused as `unavailable` (send it again) */
   private stopping = false;
-  readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0, throttled: 0, pendingHighWater: 0 };
+  readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0, throttled: 0, pendingHighWater: 0, lastSnapshot: null };
   /** rejections are logged within a budget: a flood of bad messages costs its sender, not the log */
   readonly rejectionLog = new LogBudget((line) => this.log.warn(line));
 
@@ -205,11 +207,13 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     const node = this.requireHello(session);
     this.checkSize(bytes);
     if (session.left) throw new IngestError('invalid', `node ${node} has left through this connection; say hello again to rejoin`);
+    const t0 = performance.now();
     const message = this.parse(SnapshotMessageSchema, raw);
     this.checkEpoch(session, message.epoch);
     const duplicate = firstDuplicate(message.facts);
     if (duplicate) throw new IngestError('invalid', `facts[${duplicate.index}] repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)}`);
     const outcome = await this.writer.applySnapshot(node, message, cniStyleOf(message.facts));
+    if (outcome.kind === 'applied') this.stats.lastSnapshot = { facts: message.facts.length, ms: performance.now() - t0 };
     return this.finish(node, message, outcome);
   }
 
