@@ -109,7 +109,7 @@ export default defineConfig(
   },
   {
     // test-runner configs share the workspace's alias map from the root; they are not part of any project's code
-    files: ['**/vitest.config.ts'],
+    files: ['**/vitest.config.ts', '**/vitest.*.config.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
 );
