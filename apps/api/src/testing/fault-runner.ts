@@ -231,7 +231,9 @@ export async function runShape(shape: Shape, name: string, o: RunOptions): Promi
         const brief = (a: Alert) => forOf(a.rule, o.forMs) < RECONNECT_MS && a.resolvedAt !== null && Date.parse(a.resolvedAt) - t1 <= RECONNECT_MS;
         const sessions = new Set(back.filter((a) => RECONNECT_RULES.has(a.rule) && brief(a)).map((a) => a.id));
         for (const a of back) {
-          const underSession = a.causes.length > 0 && a.causes.every((c) => sessions.has(c.rootId)) && brief(a);
+          // a symptom of the way back: grouped only under reconnecting sessions, or under the fault's
+          // own roots while they resolve (a restarted daemon holds no routes until its sessions are up)
+          const underSession = a.causes.length > 0 && a.causes.every((c) => sessions.has(c.rootId) || ids.has(c.rootId)) && a.causes.some((c) => sessions.has(c.rootId)) && brief(a);
           if (sessions.has(a.id) || underSession) (r.reconnects ??= []).push(`${a.fingerprint} for ${((Date.parse(a.resolvedAt as string) - Date.parse(a.startsAt)) / 1000).toFixed(1)} s`);
           else r.unexpected.push({ fingerprint: a.fingerprint, root: a.rootId, summary: `after the undo: ${a.summary}` });
         }
