@@ -53,7 +53,7 @@ export class IngestGateway implements OnModuleInit {
       const given = (socket.handshake.auth as Record<string, unknown> | undefined)?.['token'];
       if (given === undefined) return next(new Error('unauthorized: no token (auth.token)'));
       const refuse = () => {
-        this.log.warn(`refused a collector from ${socket.handshake.address}: wrong token`);
+        this.ingest.rejectionLog.log(`refused a collector from ${socket.handshake.address}: wrong token`);
         next(new Error('unauthorized: wrong token'));
       };
       if (typeof given !== 'string' || given.length > 8192) return refuse();
@@ -68,7 +68,7 @@ export class IngestGateway implements OnModuleInit {
         review && looksLikeJwt(given)
           ? review.review(given).then((outcome) => {
               if ('node' in outcome) return outcome.node;
-              this.log.warn(`refused a collector from ${socket.handshake.address}: ${outcome.refused}`);
+              this.ingest.rejectionLog.log(`refused a collector from ${socket.handshake.address}: ${outcome.refused}`);
               return null;
             })
           : this.tokens.nodeOf(given);
@@ -93,7 +93,6 @@ export class IngestGateway implements OnModuleInit {
       left: false,
       queue: Promise.resolve(),
       pending: 0,
-      pendingBytes: 0,
       gone: false,
       lastPacketBytes: 0,
       close: (reason) => {

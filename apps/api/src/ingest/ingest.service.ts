@@ -1,7 +1,7 @@
 // The collectors' side of the API: every message is validated against the shared schemas, then
 // applied in one transaction by the FactWriter, and acknowledged only after commit. Messages of one
 // connection are handled strictly in order; a node has one live connection (a newer hello wins).
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { cniStyleOf } from '@netatlas/graph';
 import {
   EPOCH_AHEAD_MAX_MS,
@@ -39,9 +39,8 @@ export interface IngestSession {
   left: boolean;
   /** messages of this connection, one at a time */
   queue: Promise<unknown>;
-  /** messages waiting in `queue` (or being handled), and their bytes */
+  /** messages waiting in `queue` (or being handled) */
   pending: number;
-  pendingBytes: number;
   /** the socket went: what still waits is dropped, not applied */
   gone: boolean;
   /** size of the last raw packet received (the gateway reads it when the event arrives) */
@@ -79,7 +78,7 @@ export interface IngestStats {
 export const PENDING_MAX = 512;
 
 @Injectable()
-export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('ingest');
   /** node name → its live connection */
   private readonly active = new Map<string, IngestSession>();
@@ -115,14 +114,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     this.watchdog.unref();
   }
 
+  /** The first shutdown hook: from here on, what is still queued is refused before the database closes under it. */
   onModuleDestroy(): void {
     this.stopping = true;
     if (this.watchdog) clearInterval(this.watchdog);
-  }
-
-  /** Called first on shutdown, before the database closes under the queued messages. */
-  beforeApplicationShutdown(): void {
-    this.stopping = true;
   }
 
   /**
@@ -145,7 +140,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       );
     }
     session.pending += 1;
-    session.pendingBytes += bytes;
     if (session.pending > this.stats.pendingHighWater) this.stats.pendingHighWater = session.pending;
     if (snapshot) this.snapshotBytes += bytes;
     const run = session.queue
@@ -157,7 +151,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       .catch((error: unknown) => this.reject(session, event, error))
       .finally(() => {
         session.pending -= 1;
-        session.pendingBytes -= bytes;
         if (snapshot) this.snapshotBytes -= bytes;
       });
     session.queue = run;
@@ -168,7 +161,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     this.checkSize(bytes, SMALL_MESSAGE_MAX_BYTES, 'a hello');
     const hello = this.parse(HelloSchema, raw);
     if (session.speaksFor !== null && session.speaksFor !== hello.node) {
-      this.rejectionLog.log(`refused a hello as node ${hello.node} from ${session.id}: its token speaks for node ${session.speaksFor}`);
       throw new IngestError('forbidden', `this token speaks for node ${session.speaksFor}, not ${hello.node}`);
     }
     if (session.node !== null && session.node !== hello.node) {
@@ -177,7 +169,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     // the epoch is the collector's start time by its clock: none may come from beyond the API's
     const ahead = hello.epoch - Date.now();
     if (ahead > EPOCH_AHEAD_MAX_MS) {
-      this.rejectionLog.log(`refused a hello of node ${hello.node} from ${session.id}: its epoch is ${Math.round(ahead / 1000)} s ahead of this API's clock`);
       throw new IngestError(
         'stale-epoch',
         `epoch ${hello.epoch} is ${Math.round(ahead / 1000)} s ahead of the API's clock (at most ${EPOCH_AHEAD_MAX_MS / 1000} s): ` +
