@@ -23,7 +23,8 @@ RUN npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 # --- runtime: Node.js, the bundle, the web app, the migrations, production node_modules ---------
 FROM node:20.20.2-bookworm-slim
 ARG NETATLAS_VERSION=0.0.0
-# HOST: listen on every address of the container (the API's default is loopback only)
+# HOST: listen on every address of the container (the API's default is loopback only); the API then
+# refuses to start until viewers are configured (NETATLAS_ANONYMOUS, NETATLAS_OIDC_*, README "Security")
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

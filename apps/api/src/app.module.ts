@@ -15,6 +15,7 @@ import { HistoryController } from './http/history.controller.js';
 import { IngestGateway } from './ingest/ingest.gateway.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { AlertsModule } from './alerts/alerts.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { KubeModule } from './kube/kube.module.js';
 import { LiveHub } from './live/live-hub.js';
 import { LiveGateway } from './live/live.gateway.js';
@@ -70,7 +71,7 @@ export class AppModule {
     class CoreModule {}
     return {
       module: AppModule,
-      imports: [CoreModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(LiveModule),
+      imports: [CoreModule, AuthModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(LiveModule),
         AlertsModule.register([HistoryModule, LiveModule]),
         NotifyModule, MetricsModule.register(IngestModule)],
     };

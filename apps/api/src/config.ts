@@ -1,6 +1,7 @@
 // The API's configuration, all from environment variables (README "Configuration"). Every value is
 // checked at start, so a typo stops the API with a message instead of misbehaving later.
 import { loadAlertConfig, type AlertConfig } from './alerts/alert-config.js';
+import { AUTH_ENV, loadAuthConfig, type AuthConfig } from './auth/auth-config.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildKubeConfig } from './kube/kube-client.js';
@@ -44,6 +45,8 @@ export interface ApiConfig {
   kubeconfig: string | null;
   /** webhook receivers, links and retry back-off for notifications (notify/notify-config.ts) */
   notify: NotifyConfig;
+  /** who may read and act: anonymous role, OIDC, trusted proxy, sessions (auth/auth-config.ts) */
+  auth: AuthConfig;
 }
 
 export const KUBERNETES_MODES = ['auto', 'off', 'in-cluster', 'kubeconfig'] as const;
@@ -100,6 +103,7 @@ export const API_ENV = [
   'NETATLAS_NOTIFY_TIMEOUT_S',
   'NETATLAS_NOTIFY_MAX_BACKOFF_S',
   'NETATLAS_EXTERNAL_URL',
+  ...AUTH_ENV,
   'NETATLAS_VERSION',
   'npm_package_version',
 ] as const;
@@ -153,10 +157,12 @@ export function loadConfig(env: Env = process.env): ApiConfig {
   }
   const token = env['NETATLAS_TOKEN'] || null;
   if (token !== null && token.length < 16) throw new Error('NETATLAS_TOKEN must be at least 16 characters');
+  const host = env['HOST'] || CONFIG_DEFAULTS.host;
+  const notify = loadNotifyConfig(env, { host, port });
   return {
     databaseUrl: env['DATABASE_URL'] || null,
     dataDir: env['NETATLAS_DATA_DIR'] || CONFIG_DEFAULTS.dataDir,
-    host: env['HOST'] || CONFIG_DEFAULTS.host,
+    host,
     port,
     token,
     lostAfterMs: lostAfterS * 1000,
@@ -173,7 +179,8 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     webDir: env['NETATLAS_WEB_DIR'] || null,
     ...kubernetes(env),
     alerts: loadAlertConfig(env),
-    notify: loadNotifyConfig(env, { host: env['HOST'] || CONFIG_DEFAULTS.host, port }),
+    notify,
+    auth: loadAuthConfig(env, host, notify.externalUrl),
   };
 }
 

@@ -4,6 +4,7 @@ import type { LogLevel } from '@nestjs/common';
 import { join } from 'node:path';
 import { createApp } from './app.js';
 import { defaultVersion } from './app-version.js';
+import { isLoopback } from './auth/auth-config.js';
 import type { ApiConfig } from './config.js';
 import { createDatabase, type Database } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.js';
@@ -44,14 +45,11 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
     log(`database ${redactUrl(url)}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already there`);
     const app = await createApp({ version: options.version ?? defaultVersion(), config, database, logger: options.logger });
     await app.listen(config.port, config.host);
-    if (!isLoopback(config.host)) {
-      // said at every start until viewers log in (OIDC and roles are not built yet)
-      log(
-        `warning: listening on ${config.host}: browsers and scripts are not authenticated, so anyone who reaches this address reads ` +
-          'the whole network map and its history; keep it on loopback or behind an authenticating proxy' +
-          (config.metricsToken === null ? ', and set NETATLAS_METRICS_TOKEN for /metrics' : ''),
-      );
+    log(`viewers: ${describeViewers(config)}`);
+    if (config.auth.sessionSecretGenerated && (config.auth.oidc || !isLoopback(config.host))) {
+      log('NETATLAS_SESSION_SECRET is not set: sessions are signed with a random key and end when the API restarts (set it, the same on every replica)');
     }
+    if (!isLoopback(config.host) && config.metricsToken === null) log('GET /metrics answers viewers only; set NETATLAS_METRICS_TOKEN for Prometheus');
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -76,6 +74,12 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
   }
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+/** One line for the start-up log: who gets in. */
+function describeViewers(config: ApiConfig): string {
+  const a = config.auth;
+  const ways = ['API tokens'];
+  if (a.oidc) ways.unshift(`OpenID Connect (${a.oidc.issuer})`);
+  if (a.proxy) ways.push(`a trusted proxy's ${a.proxy.userHeader} header`);
+  const anonymous = a.anonymous ? `anyone who reaches ${config.host} as ${a.anonymous}${a.anonymousByDefault ? ' (the loopback default: nothing configured)' : ''}` : null;
+  return [anonymous, `signed in through ${ways.join(', ')}`].filter(Boolean).join('; else ');
 }

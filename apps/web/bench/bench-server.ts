@@ -1,13 +1,15 @@
 // A test double of the API for the browser bench (npm run bench:web): one node:http server on
 // 127.0.0.1 that serves the built web app (dist/apps/web) and answers what the page asks for at
-// startup — /api/topology (a synthetic N×M cluster from src/testing/synthetic-topology.ts),
-// /api/nodes, /api/health, and empty /api/changes, /api/events, /api/diff, /api/state and
-// /api/alerts — plus the real socket.io `/live` namespace speaking the API's protocol
+// startup — /api/auth/me (an anonymous viewer, as an API without sign-in configured answers),
+// /api/topology (a synthetic N×M cluster from src/testing/synthetic-topology.ts), /api/nodes,
+// /api/health, and empty /api/changes, /api/events, /api/diff, /api/state, /api/alerts and
+// /api/silences — plus the real socket.io `/live` namespace speaking the API's protocol
 // (apps/api/src/live/live.gateway.ts): `subscribe` is validated with the same schema and
 // acknowledged with {ok, serverTime}; the bench then emits `changes` batches and `topology`
 // patches to the subscribers, as the LiveHub does.
 import {
   describeZodError,
+  type AuthMe,
   LIVE_NAMESPACE,
   LiveSubscriptionSchema,
   type FactChange,
@@ -217,6 +219,10 @@ export class BenchServer {
       res.end();
       return;
     }
+    if (path === '/api/auth/me') {
+      const me: AuthMe = { viewer: { subject: 'anonymous', name: 'anonymous', role: 'viewer', via: 'anonymous' }, methods: { oidc: null, token: false }, canLogout: false };
+      return json(me);
+    }
     if (path === '/api/nodes') return json({ nodes: this.summaries });
     if (path === '/api/health' || path === '/api/health/ready') return json({ version: 'bench', database: { ok: true } });
     if (path === '/api/changes') return json({ from, to, changes: [], next: null });
@@ -224,6 +230,7 @@ export class BenchServer {
     if (path === '/api/diff') return json({ from, to, nodes: {} });
     if (path === '/api/state') return json({ at: q.get('at'), nodes: {} });
     if (path === '/api/alerts') return json({ from: q.get('from') ?? to, to, alerts: [] });
+    if (path === '/api/silences') return json({ silences: [] });
     const facts = /^\/api\/nodes\/([^/]+)\/facts$/.exec(path);
     if (facts) return json({ node: decodeURIComponent(facts[1]!), at: q.get('at'), facts: [] });
     return json({ statusCode: 404, message: `the bench server does not answer ${path}`, error: 'Not Found' }, 404);

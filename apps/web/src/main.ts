@@ -1,16 +1,8 @@
-// netatlas web: REST and live clients, the live store, and the app shell.
-import { LiveClient } from './api/live-client.js';
-import { RestClient } from './api/rest-client.js';
-import { App } from './shell/app.js';
-import { LiveStore } from './state/live-store.js';
+// netatlas web: asks the API who is looking, then shows the sign-in screen or the app (REST and
+// live clients, the live store, and the shell) for that viewer (shell/session.ts).
+import { Session } from './shell/session.js';
 import './styles.css';
 
 const apiUrl = (import.meta.env['VITE_NETATLAS_API_URL'] as string | undefined) ?? '';
-const rest = new RestClient({ baseUrl: apiUrl });
-const live = new LiveClient({ url: apiUrl, subscription: { topology: true } });
-const store = new LiveStore(rest, live);
 const root = document.querySelector<HTMLElement>('#app');
-if (root) {
-  new App(root, rest, live, store);
-  live.start();
-}
+if (root) void new Session(root, apiUrl).start();

@@ -2,6 +2,7 @@
 // readers, underlay links, BGP sessions) and node lifecycle; each alert goes pending -> firing ->
 // resolved and is kept in Postgres. Symptoms are grouped under the root cause on their path
 // (`rootId`, with the history in `causes`). Shared with the web app.
+import type { AlertAcknowledgement } from './auth.js';
 
 export const ALERT_RULES = [
   // root causes: each claimed on evidence, named in its summary
@@ -70,6 +71,10 @@ export interface Alert {
   /** the window of changes that caused it and that cleared it (links to /api/diff) */
   cause: { from: string; to: string } | null;
   clear: { from: string; to: string } | null;
+  /** an operator said they are on it (null: nobody has) */
+  acknowledged: AlertAcknowledgement | null;
+  /** the silence that keeps it from receivers now (null: none) */
+  silencedBy: number | null;
 }
 
 /** One spell of a symptom under a root cause. */

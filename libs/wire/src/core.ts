@@ -9,3 +9,4 @@ export type * from './topology.js';
 export * from './checks.js';
 export * from './alerts.js';
 export type * from './kubernetes.js';
+export * from './auth.js';

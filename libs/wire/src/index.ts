@@ -7,3 +7,5 @@ export type * from './topology.js';
 export * from './checks.js';
 export * from './alerts.js';
 export type * from './kubernetes.js';
+export * from './auth.js';
+export * from './auth-schemas.js';

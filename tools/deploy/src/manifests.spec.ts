@@ -423,7 +423,15 @@ describe('images and Secrets', () => {
       const spec = (o as Workload).spec?.template?.spec;
       for (const c of spec?.containers ?? []) for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) refs.add(`${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
     }
-    expect([...refs].sort()).toEqual(['netatlas-database/password', 'netatlas-database/url']);
+    expect([...refs].sort()).toEqual([
+      'netatlas-database/password',
+      'netatlas-database/url',
+      'netatlas-metrics/token',
+      'netatlas-oidc/client-id',
+      'netatlas-oidc/client-secret',
+      'netatlas-oidc/issuer',
+      'netatlas-session/secret',
+    ]);
     expect(rendered[POSTGRES]!.filter((o) => o.kind === 'Secret')).toEqual([]);
     const documented = new Set(
       secretExamples.flatMap((s) => Object.keys((s['stringData'] as Record<string, string>) ?? {}).map((k) => `${s.metadata.name}/${k}`)),

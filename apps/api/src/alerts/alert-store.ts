@@ -20,10 +20,12 @@ interface AlertRow {
   cause: { from: string; to: string } | null;
   clear: { from: string; to: string } | null;
   causes: AlertCause[];
+  acknowledged_by: string | null;
+  acknowledged_at: Date | null;
   symptoms?: string | number;
 }
 
-const COLUMNS = 'id, fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, resolved_at, root_id, cause, clear, causes';
+const COLUMNS = 'id, fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, resolved_at, root_id, cause, clear, causes, acknowledged_by, acknowledged_at';
 
 /**
  * The history with its open spell closed at `at` (a symptom left its root, or resolved). A spell
@@ -65,6 +67,8 @@ export function alertOf(row: AlertRow, symptoms = Number(row.symptoms ?? 0)): Al
     cause: row.cause,
     clear: row.clear,
     causes: row.causes ?? [],
+    acknowledged: row.acknowledged_by !== null && row.acknowledged_at !== null ? { by: row.acknowledged_by, at: row.acknowledged_at.toISOString() } : null,
+    silencedBy: null,
   };
 }
 
@@ -281,6 +285,27 @@ export class AlertStore {
         at: now.toISOString(),
       } satisfies AlertNotice;
     });
+  }
+
+  /**
+   * Records that `by` acknowledged an open alert; the alert as it is now, or null when there is no
+   * open alert with that id (resolved ones are history, not acknowledged).
+   */
+  async acknowledge(id: string, by: string): Promise<Alert | null> {
+    const { rows } = await this.pool.query<AlertRow>(
+      `UPDATE alerts a SET acknowledged_by = $2, acknowledged_at = now() WHERE a.id = $1::bigint AND a.state <> 'resolved'
+       RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')},
+                 (SELECT count(*) FROM alerts s WHERE s.root_id = a.id AND s.state <> 'resolved') AS symptoms`,
+      [id, by],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const open = this.open.get(row.fingerprint);
+    if (open && String(open.id) === String(row.id)) {
+      open.acknowledged_by = row.acknowledged_by;
+      open.acknowledged_at = row.acknowledged_at;
+    }
+    return alertOf(row);
   }
 
   /** Alerts open at some moment of [from, to], newest first. */

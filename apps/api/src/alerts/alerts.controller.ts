@@ -1,12 +1,29 @@
-// GET /api/alerts: alerts open at some moment of a window, newest first, with their root cause.
-import { Controller, Get, Inject, Query } from '@nestjs/common';
-import type { Alert, ChecksResult } from '@netatlas/wire';
-import { AlertsQuerySchema, ChecksQuerySchema, parseQuery } from '../http/query.js';
+// GET /api/alerts: alerts open at some moment of a window, newest first, with their root cause and
+// the silence that keeps each from receivers. Operators acknowledge alerts and silence them.
+import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, Query, Req } from '@nestjs/common';
+import { NewSilenceSchema, silenceMatches, type Alert, type ChecksResult, type Silence } from '@netatlas/wire';
+import { Requires, type ViewerRequest } from '../auth/roles.js';
+import { SilencesRepository } from '../db/repositories/silences.repository.js';
+import { AlertsQuerySchema, ChecksQuerySchema, parseBody, parseQuery } from '../http/query.js';
 import { AlertEngine } from './alert-engine.js';
+
+function idParam(raw: string, what: string): string {
+  if (!/^\d{1,15}$/.test(raw)) throw new NotFoundException(`no ${what} with id ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/** The alerts with the silence (if any) that covers each now. */
+function withSilences(alerts: Alert[], silences: Silence[]): Alert[] {
+  if (silences.length === 0) return alerts;
+  return alerts.map((a) => ({ ...a, silencedBy: a.state === 'resolved' ? null : (silences.find((s) => silenceMatches(s, a))?.id ?? null) }));
+}
 
 @Controller()
 export class AlertsController {
-  constructor(@Inject(AlertEngine) private readonly engine: AlertEngine) {}
+  constructor(
+    @Inject(AlertEngine) private readonly engine: AlertEngine,
+    @Inject(SilencesRepository) private readonly silences: SilencesRepository,
+  ) {}
 
   @Get('checks')
   async checks(@Query() query: unknown): Promise<ChecksResult> {
@@ -19,7 +36,36 @@ export class AlertsController {
     const q = parseQuery(AlertsQuerySchema, query);
     const to = q.to ?? new Date();
     const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
-    const alerts = await this.engine.store.query({ from, to, state: q.state, rule: q.rule, node: q.node, limit: q.limit });
-    return { from: from.toISOString(), to: to.toISOString(), alerts };
+    const [alerts, silences] = await Promise.all([
+      this.engine.store.query({ from, to, state: q.state, rule: q.rule, node: q.node, limit: q.limit }),
+      this.silences.active(),
+    ]);
+    return { from: from.toISOString(), to: to.toISOString(), alerts: withSilences(alerts, silences) };
+  }
+
+  @Post('alerts/:id/acknowledge')
+  @Requires('operator')
+  async acknowledge(@Param('id') id: string, @Req() req: ViewerRequest): Promise<{ alert: Alert }> {
+    const alert = await this.engine.store.acknowledge(idParam(id, 'alert'), req.viewer!.name);
+    if (!alert) throw new NotFoundException(`no open alert with id ${id}`);
+    return { alert: withSilences([alert], await this.silences.active())[0]! };
+  }
+
+  @Get('silences')
+  async activeSilences(): Promise<{ silences: Silence[] }> {
+    return { silences: await this.silences.active() };
+  }
+
+  @Post('silences')
+  @Requires('operator')
+  async silence(@Body() body: unknown, @Req() req: ViewerRequest): Promise<{ silence: Silence }> {
+    return { silence: await this.silences.create(parseBody(NewSilenceSchema, body), req.viewer!.name) };
+  }
+
+  @Delete('silences/:id')
+  @Requires('operator')
+  async endSilence(@Param('id') id: string): Promise<{ ended: true }> {
+    if (!(await this.silences.end(Number(idParam(id, 'silence'))))) throw new NotFoundException(`no silence in force with id ${id}`);
+    return { ended: true };
   }
 }

@@ -1,7 +1,11 @@
 import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Public } from '../auth/roles.js';
 import { type Health, HealthService } from './health.service.js';
 
+// open to all: Kubernetes probes and load balancers ask it without credentials, and it tells only
+// the version and whether the database answers
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(@Inject(HealthService) private readonly health: HealthService) {}
 

@@ -1,6 +1,7 @@
 // The OpenAPI document, built from the same zod schemas that parse the query strings, so the
 // documentation cannot drift from what the endpoints accept.
 import { z } from 'zod';
+import { NewApiTokenSchema, NewSilenceSchema, TokenLoginSchema } from '@netatlas/wire';
 import {
   AlertsQuerySchema,
   ChangesQuerySchema,
@@ -14,15 +15,34 @@ import {
 
 interface Route {
   path: string;
+  /** default get */
+  method?: 'get' | 'post' | 'delete';
   summary: string;
+  /** the JSON body's schema (POST) */
+  body?: z.ZodType;
+  /** the least role that may call it (default viewer; `open` needs no sign-in) */
+  role?: 'open' | 'operator' | 'admin';
   query?: z.ZodObject;
   pathParams?: Record<string, string>;
   responses?: Record<string, string>;
 }
 
 const ROUTES: Route[] = [
-  { path: '/api/health', summary: 'Liveness: the version, and whether the database answers' },
-  { path: '/api/health/ready', summary: 'Readiness: 503 while the database does not answer', responses: { '503': 'database unavailable' } },
+  { path: '/api/health', summary: 'Liveness: the version, and whether the database answers', role: 'open' },
+  { path: '/api/health/ready', summary: 'Readiness: 503 while the database does not answer', responses: { '503': 'database unavailable' }, role: 'open' },
+  { path: '/api/auth/me', summary: 'Who this is ({ viewer: { subject, name, role, via } | null }) and the ways to sign in', role: 'open' },
+  { path: '/api/auth/login', summary: 'Starts the OpenID Connect sign-in (302 to the provider); ?return=#/view is where the browser comes back to', role: 'open', responses: { '302': 'to the provider' } },
+  { path: '/api/auth/callback', summary: 'Where the OpenID provider sends the browser back; sets the session cookie', role: 'open', responses: { '302': 'to the app' } },
+  { path: '/api/auth/token-login', method: 'post', summary: 'A browser session from an API token ({ token })', body: TokenLoginSchema, role: 'open', responses: { '401': 'unknown or revoked token' } },
+  { path: '/api/auth/logout', method: 'post', summary: "Ends this browser's session; { redirect } is the provider's end-session page, or null", role: 'open' },
+  { path: '/api/admin/tokens', summary: 'The API tokens (never their secrets)', role: 'admin' },
+  { path: '/api/admin/tokens', method: 'post', summary: 'A new API token ({ name, role }); the answer holds its secret, shown once', body: NewApiTokenSchema, role: 'admin' },
+  { path: '/api/admin/tokens/{id}', method: 'delete', summary: 'Revokes an API token', pathParams: { id: 'the token id' }, role: 'admin', responses: { '404': 'no live token with that id' } },
+  { path: '/api/admin/settings', summary: 'The settings in force, secrets redacted', role: 'admin' },
+  { path: '/api/silences', summary: 'The alert silences in force' },
+  { path: '/api/silences', method: 'post', summary: 'Silences alerts of a rule and/or labels for durationS seconds', body: NewSilenceSchema, role: 'operator' },
+  { path: '/api/silences/{id}', method: 'delete', summary: 'Ends a silence', pathParams: { id: 'the silence id' }, role: 'operator', responses: { '404': 'no silence in force with that id' } },
+  { path: '/api/alerts/{id}/acknowledge', method: 'post', summary: 'Records that the caller is on an open alert', pathParams: { id: 'the alert id' }, role: 'operator', responses: { '404': 'no open alert with that id' } },
   { path: '/api/nodes', summary: 'Every node: name, status, first and last seen, CNI style, reader status' },
   {
     path: '/api/nodes/{name}/facts',
@@ -79,10 +99,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
         parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, description, schema: rest });
       }
     }
-    const responses: Record<string, unknown> = { '200': { description: 'OK', content: { 'application/json': {} } } };
-    if (route.query) responses['400'] = { description: 'a parameter is wrong; the message says which and why' };
+    const method = route.method ?? 'get';
+    const ok = method === 'post' && route.body && !route.path.startsWith('/api/auth/') ? '201' : '200';
+    const responses: Record<string, unknown> = { [ok]: { description: 'OK', content: { 'application/json': {} } } };
+    if (route.query || route.body) responses['400'] = { description: 'a parameter or field is wrong; the message says which and why' };
+    if (route.role !== 'open') responses['401'] = { description: 'not signed in: send a session cookie or Authorization: Bearer <API token>' };
+    if (route.role === 'operator' || route.role === 'admin') responses['403'] = { description: `needs role ${route.role}` };
     for (const [code, description] of Object.entries(route.responses ?? {})) responses[code] = { description };
-    paths[route.path] = { get: { summary: route.summary, parameters, responses } };
+    const operation: Record<string, unknown> = { summary: route.summary, parameters, responses };
+    if (route.body) operation['requestBody'] = { required: true, content: { 'application/json': { schema: z.toJSONSchema(route.body, { io: 'input', unrepresentable: 'any' }) } } };
+    paths[route.path] = { ...((paths[route.path] as object | undefined) ?? {}), [method]: operation };
   }
   return {
     openapi: '3.1.0',

@@ -105,3 +105,14 @@ export function decodeCursor<T>(raw: string, check: (v: unknown) => v is T): T {
   }
   throw new BadRequestException('after: not a cursor returned by this endpoint');
 }
+
+/** A request body checked against its schema: the parsed body, or a 400 naming each bad field. */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
+    return `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`;
+  });
+  throw new BadRequestException(problems.join('; '));
+}

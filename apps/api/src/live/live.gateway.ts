@@ -9,6 +9,7 @@ import {
   type LiveServerToClient,
 } from '@netatlas/wire';
 import type { Namespace } from 'socket.io';
+import { AuthService } from '../auth/auth.service.js';
 import { SocketServer } from '../realtime/socket-server.js';
 import { LiveHub } from './live-hub.js';
 
@@ -17,10 +18,20 @@ export class LiveGateway implements OnModuleInit {
   constructor(
     @Inject(SocketServer) private readonly sockets: SocketServer,
     @Inject(LiveHub) private readonly hub: LiveHub,
+    @Inject(AuthService) private readonly auth: AuthService,
   ) {}
 
   onModuleInit(): void {
     const namespace = this.sockets.io.of(LIVE_NAMESPACE) as Namespace<LiveClientToServer, LiveServerToClient>;
+    // the same viewers as REST: the browser's session cookie, a script's API token (auth.token or
+    // Authorization), the trusted proxy's headers, or the anonymous role; else the handshake fails
+    namespace.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      this.auth
+        .resolve({ headers: socket.request.headers, remoteAddress: socket.request.socket.remoteAddress, token: typeof token === 'string' ? token : undefined })
+        .then((viewer) => (viewer ? next() : next(new Error('unauthenticated'))))
+        .catch((error: Error) => next(new Error(/unknown or revoked|none of the groups/.test(error.message) ? 'unauthenticated' : 'unavailable')));
+    });
     namespace.on('connection', (socket) => {
       socket.on('subscribe', (raw, ack) => {
         const parsed = LiveSubscriptionSchema.safeParse(raw ?? {});

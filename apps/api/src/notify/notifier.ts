@@ -2,9 +2,11 @@
 // notice's outbox rows commit or roll back with the alert changes), then `kick()` after COMMIT so the
 // sender does not wait for its next poll.
 import { Inject, Injectable } from '@nestjs/common';
+import { silenceMatches } from '@netatlas/wire';
 import type pg from 'pg';
 import { API_CONFIG } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
+import { SilencesRepository } from '../db/repositories/silences.repository.js';
 import type { Receiver } from './notify-config.js';
 import type { AlertNotice, AlertNotifier } from './notice.js';
 import { enqueueNotice, OutboxSender, type ReceiverStats } from './outbox.js';
@@ -14,10 +16,19 @@ export class Notifier implements AlertNotifier {
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(OutboxSender) private readonly sender: OutboxSender,
+    @Inject(SilencesRepository) private readonly silences: SilencesRepository,
   ) {}
 
-  /** Queues the notice for every receiver that should get it, in the caller's open transaction. */
+  /**
+   * Queues the notice for every receiver that should get it, in the caller's open transaction. A
+   * notice goes nowhere when its group's root cause is silenced (a silenced node's maintenance is
+   * one silence, not one per symptom), or when every alert that changed is.
+   */
   async enqueue(client: pg.PoolClient, notice: AlertNotice): Promise<void> {
+    if (this.config.notify.receivers.length === 0) return;
+    const silences = await this.silences.active(client);
+    const silenced = (a: { rule: string; labels: Record<string, string> }) => silences.some((s) => silenceMatches(s, a));
+    if (silences.length > 0 && ((notice.alerts[0] && silenced(notice.alerts[0])) || (notice.transitions.length > 0 && notice.transitions.every((t) => silenced(t.alert))))) return;
     await enqueueNotice(client, notice, this.config.notify);
   }
 

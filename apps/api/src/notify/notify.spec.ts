@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, type ApiConfig } from '../config.js';
 import { startApi, type RunningApi } from '../start.js';
 import { startTestApi, TEST_TOKEN, type TestApi } from '../testing/api.js';
+import { SilencesRepository } from '../db/repositories/silences.repository.js';
 import { createTestDatabase, withClient, type TestDatabase } from '../testing/postgres.js';
 import { setupOnce } from '../testing/setup.js';
 import { WebhookReceiver } from '../testing/webhook-receiver.js';
@@ -195,6 +196,26 @@ describe('notifications: delivery', () => {
     expect(deleted).toBe(1);
     const { rows } = await t.api.database.pool.query<{ payload: unknown }>(`SELECT payload FROM notification_outbox WHERE payload ? 'old'`);
     expect(rows.map((r) => r.payload)).toEqual([{ old: 2 }]);
+  }, 30_000);
+
+  it('a silenced group is not sent while the silence holds; an ended silence lets the next notice through', async () => {
+    const silences = t.api.app.get(SilencesRepository);
+    const silence = await silences.create({ rule: null, labels: { node: 'silenced-1' }, durationS: 600, comment: 'maintenance' }, 'spec');
+    const before = hook.accepted().length;
+    const requestsBefore = hook.requests.length;
+    const rowsBefore = (await outbox(t.api)).length;
+    const [firing] = lifecycle('silenced-1');
+    await enqueue(t.api, firing);
+    await sleep(1000);
+    expect(hook.requests.length).toBe(requestsBefore);
+    expect(await outbox(t.api)).toHaveLength(rowsBefore);
+    // another node's group is not covered
+    await enqueue(t.api, lifecycle('silenced-2')[0]);
+    await hook.waitForAccepted(before + 1);
+    expect(await silences.end(silence.id)).toBe(true);
+    await enqueue(t.api, lifecycle('silenced-1')[1]);
+    await hook.waitForAccepted(before + 2);
+    expect(seen(hook).slice(-2)).toEqual(['NodeUnreachable{node=silenced-2}:firing', 'NodeUnreachable{node=silenced-1}:resolved']);
   }, 30_000);
 });
 

@@ -30,6 +30,8 @@ export function testAlert(
     clear: state === 'resolved' ? { from: '2026-11-23T10:04:59.000Z', to: '2026-11-23T10:05:00.000Z' } : null,
     ...over,
     causes: over.causes ?? [],
+    acknowledged: over.acknowledged ?? null,
+    silencedBy: over.silencedBy ?? null,
     state,
   };
 }

@@ -1,7 +1,9 @@
 // The browser's side of the /live namespace (socket.io): connects, subscribes, hands the typed
 // events on, and tracks the connection state for the header. socket.io reconnects by itself with
 // back-off; after every (re)connection the client subscribes again and reports `synced` so the
-// store can catch up on what it missed (README "API", Live).
+// store can catch up on what it missed (README "API", Live). The socket carries the session cookie;
+// an API that refuses it (`connect_error` 'unauthenticated') does not let socket.io retry, and the
+// shell shows the sign-in screen (`onRefused`).
 import {
   LIVE_NAMESPACE,
   type LiveClientToServer,
@@ -10,6 +12,9 @@ import {
 } from '@netatlas/wire/core';
 import { io, type Socket } from 'socket.io-client';
 import { initialConnectionState, nextConnectionState, type ConnectionEvent, type ConnectionState } from './connection-state.js';
+
+/** the `connect_error` message of a connection the API refused for want of a session */
+export const UNAUTHENTICATED = 'unauthenticated';
 
 type Handler<E extends keyof LiveServerToClient> = LiveServerToClient[E];
 
@@ -36,6 +41,7 @@ export class LiveClient implements LiveSource {
   private readonly handlers = new Map<keyof LiveServerToClient, Set<(...args: never[]) => void>>();
   private readonly syncedHandlers = new Set<(info: { reconnect: boolean; serverTime: string }) => void>();
   private readonly stateHandlers = new Set<(state: ConnectionState) => void>();
+  private readonly refusedHandlers = new Set<(message: string) => void>();
   private syncedOnce = false;
   private ticker: ReturnType<typeof setInterval> | null = null;
 
@@ -66,7 +72,10 @@ export class LiveClient implements LiveSource {
       });
     });
     socket.on('disconnect', (reason) => this.dispatch({ type: 'disconnect', reason }));
-    socket.on('connect_error', (error) => this.dispatch({ type: 'error', message: error.message }));
+    socket.on('connect_error', (error) => {
+      this.dispatch({ type: 'error', message: error.message });
+      if (error.message === UNAUTHENTICATED) for (const h of this.refusedHandlers) h(error.message);
+    });
     socket.io.on('reconnect_attempt', () => this.dispatch({ type: 'attempt' }));
     for (const event of ['changes', 'topology', 'nodeEvent', 'alerts'] as const) {
       socket.on(event, (payload: never) => {
@@ -99,6 +108,12 @@ export class LiveClient implements LiveSource {
   onState(handler: (state: ConnectionState) => void): () => void {
     this.stateHandlers.add(handler);
     return () => this.stateHandlers.delete(handler);
+  }
+
+  /** The API refused the connection: not signed in (any more). */
+  onRefused(handler: (message: string) => void): () => void {
+    this.refusedHandlers.add(handler);
+    return () => this.refusedHandlers.delete(handler);
   }
 
   private dispatch(e: ConnectionEvent): void {

@@ -1,17 +1,27 @@
 // A typed client for the API's REST endpoints (README "API"). Times go out as ISO 8601; a failed
-// request throws an ApiError that carries the API's own message (a 400 names the bad parameter).
-import type {
-  Alert,
-  AlertRule,
-  AlertState,
-  ChecksResult,
-  Fact,
-  FactChange,
-  FactKind,
-  KubernetesHealthStatus,
-  NodeEvent,
-  NodeSummary,
-  Topology,
+// request throws an ApiError that carries the status, its kind (signed out, forbidden, …) and the
+// API's own message (a 400 names the bad parameter, a 403 the role it needs). A 401 also tells
+// `onUnauthorized`: the session is gone wherever the request came from, and the shell shows the
+// sign-in screen. Unsafe requests (POST, DELETE) are same-origin fetches with the session cookie;
+// the API checks the browser's Origin header, so they need no header of their own.
+import {
+  ROLES,
+  type Alert,
+  type AlertRule,
+  type AlertState,
+  type ApiToken,
+  type AuthMe,
+  type ChecksResult,
+  type Fact,
+  type FactChange,
+  type FactKind,
+  type KubernetesHealthStatus,
+  type NodeEvent,
+  type NodeSummary,
+  type Role,
+  type Silence,
+  type Topology,
+  type Viewer,
 } from '@netatlas/wire/core';
 
 export interface Health {
@@ -94,7 +104,39 @@ export interface AlertsResponse {
   alerts: Alert[];
 }
 
+/** What a failed request means to the UI. */
+export type ApiErrorKind = 'unauthorized' | 'forbidden' | 'not-found' | 'invalid' | 'unavailable' | 'failed';
+
+export function errorKind(status: number): ApiErrorKind {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not-found';
+  if (status === 502 || status === 503 || status === 504) return 'unavailable';
+  if (status >= 400 && status < 500) return 'invalid';
+  return 'failed';
+}
+
+/** The roles in a 403's message, `needs role operator; you are viewer` (null: another message). */
+export function parseForbidden(message: string): { needed: Role; have: Role } | null {
+  const m = /needs role (\w+); you are (\w+)/.exec(message);
+  if (!m) return null;
+  const isRole = (r: string | undefined): r is Role => (ROLES as readonly string[]).includes(r ?? '');
+  return isRole(m[1]) && isRole(m[2]) ? { needed: m[1], have: m[2] } : null;
+}
+
+/** The API's message from an error body (`{ message }`, a list of them for validation), else the status line. */
+export function errorMessage(status: number, statusText: string, body: unknown): string {
+  const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
+  if (typeof message === 'string' && message !== '') return message;
+  if (Array.isArray(message) && message.length > 0) return message.join('; ');
+  return `${status} ${statusText}`.trim();
+}
+
 export class ApiError extends Error {
+  readonly kind: ApiErrorKind;
+  /** a 403's roles, when its message names them */
+  readonly roles: { needed: Role; have: Role } | null;
+
   constructor(
     readonly status: number,
     message: string,
@@ -102,16 +144,66 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = 'ApiError';
+    this.kind = errorKind(status);
+    this.roles = this.kind === 'forbidden' ? parseForbidden(message) : null;
   }
 }
 
-export type FetchLike = (input: string, init?: { signal?: AbortSignal; headers?: Record<string, string> }) => Promise<{
+/** How a failure reads on screen: a 403 names the roles, a 401 says the session ended. */
+export function describeFailure(error: unknown): { kind: ApiErrorKind | 'network'; text: string; needed: Role | null } {
+  if (error instanceof ApiError) {
+    if (error.kind === 'forbidden') {
+      const r = error.roles;
+      return { kind: 'forbidden', text: r ? `This needs the ${r.needed} role; you are ${r.have}.` : `Not allowed: ${error.message}`, needed: r?.needed ?? null };
+    }
+    if (error.kind === 'unauthorized') return { kind: 'unauthorized', text: 'You are signed out.', needed: null };
+    return { kind: error.kind, text: error.message, needed: null };
+  }
+  // fetch rejects with a TypeError when the API cannot be reached at all
+  return { kind: 'network', text: error instanceof Error ? error.message : String(error), needed: null };
+}
+
+export interface FetchInit {
+  method?: 'GET' | 'POST' | 'DELETE';
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  body?: string;
+  credentials?: 'same-origin' | 'include' | 'omit';
+}
+
+export type FetchLike = (input: string, init?: FetchInit) => Promise<{
   ok: boolean;
   status: number;
   statusText: string;
   json(): Promise<unknown>;
   text(): Promise<string>;
 }>;
+
+/** POST /api/silences */
+export interface SilenceRequest {
+  /** any rule when null */
+  rule: string | null;
+  /** the alerts whose labels include these */
+  labels: Record<string, string>;
+  durationS: number;
+  comment: string;
+}
+
+export interface AdminSetting {
+  name: string;
+  /** as the API shows it: secrets redacted */
+  value: string;
+}
+
+/**
+ * What GET /api/auth/me stands for with an API from before viewer login (it answers 404): everyone
+ * reads, nobody signs in or out.
+ */
+export const OPEN_API_ME: AuthMe = {
+  viewer: { subject: 'anonymous', name: 'anonymous', role: 'viewer', via: 'anonymous' },
+  methods: { oidc: null, token: false },
+  canLogout: false,
+};
 
 const iso = (t: Instant): string => (typeof t === 'string' ? t : t.toISOString());
 
@@ -130,32 +222,116 @@ export interface RestClientOptions {
   /** where the API is: '' for the same origin (the default) */
   baseUrl?: string;
   fetch?: FetchLike;
+  /** any request answered 401 (but a token sign-in's): the session ended */
+  onUnauthorized?: (error: ApiError) => void;
 }
 
 export class RestClient {
-  private readonly base: string;
+  readonly base: string;
   private readonly fetchImpl: FetchLike;
+  private readonly onUnauthorized: (error: ApiError) => void;
 
   constructor(options: RestClientOptions = {}) {
     this.base = (options.baseUrl ?? '').replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.onUnauthorized = options.onUnauthorized ?? (() => undefined);
   }
 
-  private async get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    const res = await this.fetchImpl(`${this.base}${path}`, { signal, headers: { accept: 'application/json' } });
+  private get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('GET', path, { signal });
+  }
+
+  private async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, opts: { signal?: AbortSignal; body?: unknown; quiet401?: boolean } = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await this.fetchImpl(`${this.base}${path}`, {
+      method,
+      signal: opts.signal,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      credentials: 'same-origin',
+    });
     if (!res.ok) {
-      let message = `${res.status} ${res.statusText}`;
+      let body: unknown = null;
       try {
-        const body = (await res.json()) as { message?: unknown };
-        if (typeof body.message === 'string') message = body.message;
-        else if (Array.isArray(body.message)) message = body.message.join('; ');
+        body = await res.json();
       } catch {
         // not JSON: keep the status line
       }
-      throw new ApiError(res.status, message, path);
+      const error = new ApiError(res.status, errorMessage(res.status, res.statusText, body), path);
+      if (error.kind === 'unauthorized' && !opts.quiet401) this.onUnauthorized(error);
+      throw error;
     }
     return (await res.json()) as T;
   }
+
+  // --- viewers: who this is, signing in and out (README "Security") ---
+
+  /** Who this is and how one may sign in; an API without viewer login (404) lets everyone read. */
+  async me(signal?: AbortSignal): Promise<AuthMe> {
+    try {
+      return await this.get<AuthMe>('/api/auth/me', signal);
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === 'not-found') return OPEN_API_ME;
+      throw error;
+    }
+  }
+
+  /** Where the OpenID sign-in starts; the provider sends the browser back to `returnHash`. */
+  loginUrl(returnHash: string): string {
+    return `${this.base}/api/auth/login?return=${encodeURIComponent(returnHash)}`;
+  }
+
+  /** Signs in with an API token (a session cookie comes back); a bad token is an ApiError 401 with the API's message. */
+  async tokenLogin(token: string): Promise<Viewer> {
+    return (await this.request<{ viewer: Viewer }>('POST', '/api/auth/token-login', { body: { token }, quiet401: true })).viewer;
+  }
+
+  /** Ends the session; `redirect` is the provider's end-session page to go to, if any. */
+  logout(): Promise<{ redirect: string | null }> {
+    return this.request('POST', '/api/auth/logout');
+  }
+
+  // --- admin ---
+
+  async apiTokens(signal?: AbortSignal): Promise<ApiToken[]> {
+    return (await this.get<{ tokens: ApiToken[] }>('/api/admin/tokens', signal)).tokens;
+  }
+
+  /** A new API token; its `secret` is in this answer only. */
+  createApiToken(name: string, role: Role): Promise<{ token: ApiToken; secret: string }> {
+    return this.request('POST', '/api/admin/tokens', { body: { name, role } });
+  }
+
+  revokeApiToken(id: number): Promise<{ revoked: true }> {
+    return this.request('DELETE', `/api/admin/tokens/${encodeURIComponent(String(id))}`);
+  }
+
+  /** The API's settings, secrets redacted by the API. */
+  async settings(signal?: AbortSignal): Promise<AdminSetting[]> {
+    return (await this.get<{ settings: AdminSetting[] }>('/api/admin/settings', signal)).settings;
+  }
+
+  // --- operators: acknowledging and silencing alerts ---
+
+  async acknowledgeAlert(id: string): Promise<Alert> {
+    return (await this.request<{ alert: Alert }>('POST', `/api/alerts/${encodeURIComponent(id)}/acknowledge`)).alert;
+  }
+
+  /** The silences in force now. */
+  async silences(signal?: AbortSignal): Promise<Silence[]> {
+    return (await this.get<{ silences: Silence[] }>('/api/silences', signal)).silences;
+  }
+
+  async createSilence(req: SilenceRequest): Promise<Silence> {
+    return (await this.request<{ silence: Silence }>('POST', '/api/silences', { body: req })).silence;
+  }
+
+  endSilence(id: number): Promise<{ ended: true }> {
+    return this.request('DELETE', `/api/silences/${encodeURIComponent(String(id))}`);
+  }
+
+  // --- reading ---
 
   health(signal?: AbortSignal): Promise<Health> {
     return this.get('/api/health', signal);

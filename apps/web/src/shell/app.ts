@@ -1,12 +1,16 @@
-// The app shell: header (view tabs, time control, connection), routing by URL hash, and the one
-// view that is open. Views are created per view (and per node for the node detail) and told about
-// route changes in between.
+// The app shell: header (view tabs, time control, connection, who is signed in), routing by URL
+// hash, and the one view that is open. Views are created per view (and per node for the node
+// detail) and told about route changes in between. Built once someone is signed in (shell/session.ts),
+// taken down when the session ends.
+import type { Viewer } from '@netatlas/wire/core';
 import type { LiveSource } from '../api/live-client.js';
 import type { RestClient } from '../api/rest-client.js';
+import { visibleViews } from '../auth/auth-model.js';
 import type { LiveStore } from '../state/live-store.js';
-import { formatHash, parseHash, VIEW_TITLES, VIEWS, type AppRoute, type ViewName } from '../state/route.js';
+import { formatHash, parseHash, VIEW_TITLES, type AppRoute, type ViewName } from '../state/route.js';
 import type { TimeSelection } from '../state/time-control.js';
 import { h } from '../ui/dom.js';
+import { AdminView } from '../views/admin/admin-view.js';
 import { AlertsView } from '../views/alerts/alerts-view.js';
 import { BgpView } from '../views/bgp/bgp-view.js';
 import { ChangesView } from '../views/changes/changes-view.js';
@@ -18,6 +22,14 @@ import { alertsBadge } from './alerts-badge.js';
 import { connectionIndicator } from './connection-indicator.js';
 import { kubernetesStatus } from './kubernetes-status.js';
 import { TimeControlView } from './time-control-view.js';
+import { viewerBadge } from './viewer-badge.js';
+
+export interface AppAuth {
+  viewer: Viewer;
+  /** the API can end this session (POST /api/auth/logout) */
+  canLogout: boolean;
+  signOut(): Promise<void>;
+}
 
 export class App {
   private route: AppRoute;
@@ -27,24 +39,27 @@ export class App {
   private readonly tabs = new Map<ViewName, HTMLAnchorElement>();
   private readonly time: TimeControlView;
   private readonly ctx: ViewContext;
+  private readonly cleanup: (() => void)[] = [];
+  private readonly onHashChange = () => this.apply(parseHash(location.hash));
 
   constructor(
     root: HTMLElement,
     rest: RestClient,
     private readonly live: LiveSource,
     store: LiveStore,
+    auth: AppAuth,
   ) {
     this.route = parseHash(location.hash);
-    this.ctx = { rest, store, route: () => this.route, navigate: (r, replace) => this.navigate(r, replace) };
+    this.ctx = { rest, store, viewer: auth.viewer, route: () => this.route, navigate: (r, replace) => this.navigate(r, replace) };
     const nav = h('nav', { class: 'tabs', 'aria-label': 'views' });
-    for (const v of VIEWS) {
+    for (const v of visibleViews(auth.viewer)) {
       const a = h('a', { href: `#/${v}`, 'data-testid': `tab-${v}` }, VIEW_TITLES[v]);
       if (v === 'alerts') {
         // the firing alerts now, whatever the view and the time control show
         const badge = alertsBadge();
         const show = () => badge.update(store.alerts.counts());
         show();
-        store.on('alerts', show);
+        this.cleanup.push(store.on('alerts', show));
         a.append(badge.element);
       }
       this.tabs.set(v, a);
@@ -55,17 +70,39 @@ export class App {
     conn.update(live.state);
     // the Kubernetes source, shown only when it is configured and not in sync
     const kube = kubernetesStatus(rest);
-    live.onState((s) => {
-      if (s.status === 'live' && conn.element.dataset['state'] !== 'live') kube.refresh();
-      conn.update(s);
-      kube.render();
-    });
+    this.cleanup.push(kube.stop);
+    this.cleanup.push(
+      live.onState((s) => {
+        if (s.status === 'live' && conn.element.dataset['state'] !== 'live') kube.refresh();
+        conn.update(s);
+        kube.render();
+      }),
+    );
     root.replaceChildren(
-      h('header', { class: 'app-header' }, h('a', { class: 'brand', href: '#/topology' }, 'netatlas'), nav, this.time.element, h('span', { class: 'spacer' }), kube.element, conn.element),
+      h(
+        'header',
+        { class: 'app-header' },
+        h('a', { class: 'brand', href: '#/topology' }, 'netatlas'),
+        nav,
+        this.time.element,
+        h('span', { class: 'spacer' }),
+        kube.element,
+        conn.element,
+        viewerBadge(auth.viewer, auth.canLogout, auth.signOut),
+      ),
       this.main,
     );
-    window.addEventListener('hashchange', () => this.apply(parseHash(location.hash)));
+    window.addEventListener('hashchange', this.onHashChange);
     this.apply(this.route);
+  }
+
+  /** The session ended: close the view and stop listening (the caller replaces the page). */
+  destroy(): void {
+    window.removeEventListener('hashchange', this.onHashChange);
+    for (const c of this.cleanup.splice(0)) c();
+    this.view?.destroy();
+    this.view = null;
+    this.viewKey = '';
   }
 
   /** Goes to a route: a new history entry, or (`replace`) an edit of the current one. */
@@ -120,6 +157,8 @@ export class App {
         return new ChangesView(this.ctx, route);
       case 'alerts':
         return new AlertsView(this.ctx, route);
+      case 'admin':
+        return new AdminView(this.ctx, route);
     }
   }
 }

@@ -7,7 +7,7 @@ import { kubernetesIndicator } from '../api/kubernetes-health.js';
 import type { RestClient } from '../api/rest-client.js';
 import { h } from '../ui/dom.js';
 
-export function kubernetesStatus(rest: RestClient, intervalMs = 10_000): { element: HTMLElement; refresh(): void; render(): void } {
+export function kubernetesStatus(rest: RestClient, intervalMs = 10_000): { element: HTMLElement; refresh(): void; render(): void; stop(): void } {
   const text = h('span', { class: 'text' });
   const element = h('span', { class: 'kube-status', 'data-testid': 'kubernetes-status', role: 'status', 'aria-live': 'polite' }, h('span', { class: 'dot' }), text);
   let status: KubernetesHealthStatus | null = null;
@@ -38,6 +38,6 @@ export function kubernetesStatus(rest: RestClient, intervalMs = 10_000): { eleme
   };
   render();
   refresh();
-  setInterval(refresh, intervalMs);
-  return { element, refresh, render };
+  const timer = setInterval(refresh, intervalMs);
+  return { element, refresh, render, stop: () => clearInterval(timer) };
 }

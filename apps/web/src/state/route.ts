@@ -2,7 +2,8 @@
 // (`at`, `from`, `to`) come first so links read well: `#/topology?at=2026-11-23T14:00:00Z&q=node2`.
 import { LIVE, timeFromParams, timeToParams, type TimeSelection } from './time-control.js';
 
-export const VIEWS = ['topology', 'nodes', 'bgp', 'changes', 'alerts'] as const;
+/** `admin` is for admins: its tab is shown to them only, its route opens for all (the API refuses the others) */
+export const VIEWS = ['topology', 'nodes', 'bgp', 'changes', 'alerts', 'admin'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export const VIEW_TITLES: Record<ViewName, string> = {
@@ -11,6 +12,7 @@ export const VIEW_TITLES: Record<ViewName, string> = {
   bgp: 'BGP',
   changes: 'Changes',
   alerts: 'Alerts',
+  admin: 'Admin',
 };
 
 export interface AppRoute {

@@ -23,6 +23,8 @@ export function alert(spec: AlertSpec): Alert {
     symptoms: 0,
     cause: { from: '2026-11-23T14:59:58.000Z', to: startsAt },
     clear: null,
+    acknowledged: null,
+    silencedBy: null,
     ...spec,
     causes: spec.causes ?? [],
     labels,

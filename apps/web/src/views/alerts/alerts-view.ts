@@ -4,14 +4,19 @@
 // them, lone alerts after. Each links to the route diff of the changes that caused it and, once
 // resolved, of those that cleared it; a symptom says which root causes it was grouped under, until
 // when. States and grouping are as of the moment shown (a range's end); regroupings arriving live
-// move symptoms in place, and the counts of open symptoms are taken from the list itself.
-import type { Alert, AlertRule, AlertTransition } from '@netatlas/wire/core';
+// move symptoms in place, and the counts of open symptoms are taken from the list itself. Every row
+// says who acknowledged it and until when it is silenced; operators and admins also get buttons to
+// acknowledge an open alert, silence it for an hour, or end its silence (alert-actions.ts).
+import { roleAtLeast, type Alert, type AlertAcknowledgement, type AlertRule, type AlertTransition, type Silence } from '@netatlas/wire/core';
 import { formatDateTime } from '../../format/time.js';
 import type { AlertsQuery } from '../../api/rest-client.js';
+import { laterAlert } from '../../state/live-store.js';
 import { withParams, type AppRoute } from '../../state/route.js';
 import { sameTime, shownMoment, type TimeSelection } from '../../state/time-control.js';
-import { errorBox, fill, h, perFrame } from '../../ui/dom.js';
+import { fill, h, perFrame } from '../../ui/dom.js';
+import { failureBox } from '../../ui/failure.js';
 import type { View, ViewContext } from '../view.js';
+import { acknowledgedText, alertActions, alertMarks, silencedText, silenceRequest, unknownSilences, type AlertMarks } from './alert-actions.js';
 import {
   alertRow,
   causeName,
@@ -39,6 +44,9 @@ const HISTORY_MS = 24 * 3600_000;
 const LIMIT = 5000;
 const COLUMNS = ['', 'severity', 'rule', 'about', 'summary', 'state', 'since', 'resolved (UTC)', 'route diff'];
 
+type ActionKind = 'ack' | 'silence' | 'unsilence';
+const ACTION_VERBS: Record<ActionKind, string> = { ack: 'acknowledge', silence: 'silence', unsilence: 'end the silence of' };
+
 export class AlertsView implements View {
   readonly element: HTMLElement;
   private readonly status = h('div', { class: 'view-status' });
@@ -61,12 +69,31 @@ export class AlertsView implements View {
   private readonly unsubscribe: (() => void)[] = [];
   private readonly render = perFrame(() => this.draw());
   private readonly ticker: ReturnType<typeof setInterval>;
+  /** operators and admins get the action buttons (and their column) */
+  private readonly canAct: boolean;
+  private readonly columns: readonly string[];
+  /** the silences in force by id; null until read (or when they cannot be) */
+  private silences: Map<number, Silence> | null = null;
+  private silencesLoading = false;
+  /** silence ids named by alerts that were looked for by reading the silences again (once each) */
+  private readonly silencesAsked = new Set<number>();
+  /** acknowledgements made here, until the list carries them */
+  private readonly acks = new Map<string, AlertAcknowledgement>();
+  /** actions on their way, `ack:<id>` */
+  private readonly busy = new Set<string>();
+  /** per alert: the last action that failed */
+  private readonly failures = new Map<string, { kind: ActionKind; error: unknown }>();
+  /** the wall clock of the draw: silences are in force now, whatever moment is shown */
+  private drawnAt = new Date();
+  private destroyed = false;
 
   constructor(
     private readonly ctx: ViewContext,
     route: AppRoute,
   ) {
     this.route = route;
+    this.canAct = roleAtLeast(ctx.viewer.role, 'operator');
+    this.columns = this.canAct ? [...COLUMNS, ''] : COLUMNS;
     this.stateSelect = h(
       'select',
       { 'aria-label': 'state', 'data-testid': 'alerts-state', onchange: () => this.setParam('state', this.stateSelect.value === 'all' ? null : this.stateSelect.value) },
@@ -83,7 +110,7 @@ export class AlertsView implements View {
       h(
         'div',
         { class: 'table-wrap' },
-        h('table', { class: 'data alerts-table', 'data-testid': 'alerts-table' }, h('thead', null, h('tr', null, ...COLUMNS.map((c) => h('th', null, c)))), this.body),
+        h('table', { class: 'data alerts-table', 'data-testid': 'alerts-table' }, h('thead', null, h('tr', null, ...this.columns.map((c) => h('th', null, c)))), this.body),
       ),
       this.empty,
       h(
@@ -111,6 +138,7 @@ export class AlertsView implements View {
     for (const u of this.unsubscribe) u();
     clearInterval(this.ticker);
     this.token++;
+    this.destroyed = true;
   }
 
   private setParam(key: string, value: string | null): void {
@@ -135,6 +163,7 @@ export class AlertsView implements View {
     this.loading = true;
     this.held = [];
     fill(this.status, h('span', { class: 'muted' }, 'loading…'));
+    void this.loadSilences();
     const q: AlertsQuery =
       time.mode === 'live' ? { limit: LIMIT } : time.mode === 'at' ? { from: time.at, to: time.at, limit: LIMIT } : { from: time.from, to: time.to, limit: LIMIT };
     try {
@@ -159,7 +188,56 @@ export class AlertsView implements View {
     } catch (error) {
       if (token !== this.token) return;
       this.loading = false;
-      fill(this.status, errorBox(`cannot load the alerts: ${(error as Error).message}`));
+      fill(this.status, failureBox('cannot load the alerts', error));
+    }
+  }
+
+  /** The silences in force, for "silenced until …" (a failure leaves the alerts' own `silencedBy` to go by). */
+  private async loadSilences(): Promise<void> {
+    // silences are about now, whatever window is shown: a read is good for every load
+    if (this.silencesLoading) return;
+    this.silencesLoading = true;
+    try {
+      const list = await this.ctx.rest.silences();
+      this.silences = new Map(list.map((s) => [s.id, s]));
+    } catch {
+      this.silences = null;
+    } finally {
+      this.silencesLoading = false;
+    }
+    if (!this.destroyed) this.render();
+  }
+
+  private async act(kind: ActionKind, a: Alert, marks: AlertMarks): Promise<void> {
+    const key = `${kind}:${a.id}`;
+    if (this.busy.has(key)) return;
+    this.busy.add(key);
+    this.failures.delete(a.id);
+    this.render();
+    try {
+      if (kind === 'ack') {
+        const updated = await this.ctx.rest.acknowledgeAlert(a.id);
+        this.acks.set(a.id, updated.acknowledged ?? { by: this.ctx.viewer.name, at: new Date().toISOString() });
+        // the live list hears of it with the next transition: take the answer now
+        const current = this.alerts.get(a.id);
+        if (current) this.alerts.set(a.id, laterAlert(current, updated) === updated ? updated : { ...current, acknowledged: updated.acknowledged });
+      } else if (kind === 'silence') {
+        const silence = await this.ctx.rest.createSilence(silenceRequest(a));
+        if (this.silences) this.silences.set(silence.id, silence);
+        else void this.loadSilences();
+        const current = this.alerts.get(a.id);
+        if (current) this.alerts.set(a.id, { ...current, silencedBy: silence.id });
+      } else if (marks.silence) {
+        const id = marks.silence.id;
+        await this.ctx.rest.endSilence(id);
+        this.silences?.delete(id);
+        for (const [alertId, other] of this.alerts) if (other.silencedBy === id) this.alerts.set(alertId, { ...other, silencedBy: null });
+      }
+    } catch (error) {
+      this.failures.set(a.id, { kind, error });
+    } finally {
+      this.busy.delete(key);
+      if (!this.destroyed) this.render();
     }
   }
 
@@ -178,6 +256,7 @@ export class AlertsView implements View {
   }
 
   private draw(): void {
+    this.drawnAt = new Date();
     const moment = shownMoment(this.route.time);
     const now = moment ?? new Date();
     const filters = filtersFromParams(this.route.params);
@@ -215,6 +294,12 @@ export class AlertsView implements View {
     for (const g of groups) trs.push(...this.groupRows(g, now, moment));
     this.body.replaceChildren(...trs);
     this.element.dataset['shown'] = String(shown.length);
+    if (this.silences) {
+      // an alert names a silence not read yet (made since, by someone else): read them again, once per id
+      const missing = [...unknownSilences(this.alerts.values(), this.silences)].filter((id) => !this.silencesAsked.has(id));
+      for (const id of missing) this.silencesAsked.add(id);
+      if (missing.length > 0) void this.loadSilences();
+    }
     this.empty.textContent =
       rows.length === 0 ? (this.route.time.mode === 'live' ? 'No alert is open, and none resolved in the last 24 hours.' : 'No alert was open then.') : shown.length === 0 ? 'No alert matches the filters.' : '';
   }
@@ -264,7 +349,7 @@ export class AlertsView implements View {
           h('td', null, this.toggleButton(g)),
           h(
             'td',
-            { colspan: COLUMNS.length - 1 },
+            { colspan: this.columns.length - 1 },
             root
               ? `symptoms of ${root.rule} ${root.summary} (${root.state}; not shown: filtered out)`
               : g.cause
@@ -296,6 +381,7 @@ export class AlertsView implements View {
       links.push(h('a', { href: r.clearHref, 'data-testid': 'alert-clear', title: `the changes from ${formatDateTime(a.clear!.from)} to ${formatDateTime(a.clear!.to)} UTC` }, 'cleared'));
     }
     const spells = causeSpells(a, moment);
+    const marks = alertMarks(a, this.acks, this.silences, this.drawnAt);
     const times = [`pending since ${formatDateTime(a.startsAt)}`, a.firedAt ? `firing since ${formatDateTime(a.firedAt)}` : '', a.resolvedAt ? `resolved at ${formatDateTime(a.resolvedAt)}` : '']
       .filter(Boolean)
       .join(', ');
@@ -314,6 +400,8 @@ export class AlertsView implements View {
         'data-symptoms': g?.symptoms.length,
         'data-open-symptoms': g?.open,
         'data-caused-by': spells.length ? spells.map((s) => s.rootId).join(' ') : undefined,
+        'data-acknowledged': marks.acknowledged ? marks.acknowledged.by : undefined,
+        'data-silenced': marks.silence ? marks.silence.id : undefined,
       },
       h('td', { class: 'toggle-cell' }, toggle ?? (group === 'symptom' ? h('span', { class: 'indent', 'aria-hidden': 'true' }, '└') : '')),
       h('td', null, h('span', { class: `badge sev-${a.severity}` }, a.severity)),
@@ -345,11 +433,41 @@ export class AlertsView implements View {
               ),
             )
           : null,
+        marks.acknowledged
+          ? h('div', { class: 'alert-mark acknowledged', 'data-testid': 'alert-acknowledged', 'data-by': marks.acknowledged.by, 'data-at': marks.acknowledged.at }, acknowledgedText(marks.acknowledged))
+          : null,
+        marks.silence
+          ? h(
+              'div',
+              { class: 'alert-mark silenced', 'data-testid': 'alert-silenced', 'data-silence': marks.silence.id, 'data-until': marks.silence.until ?? '', title: marks.silence.by ? `silenced by ${marks.silence.by}` : null },
+              silencedText(marks.silence),
+            )
+          : null,
       ),
       h('td', null, h('span', { class: `badge state-${r.state}` }, r.state)),
       h('td', { title: `${times} UTC` }, sinceText(r, now)),
       h('td', null, a.resolvedAt ? formatDateTime(a.resolvedAt) : ''),
       h('td', { class: 'links' }, ...links),
+      this.canAct ? this.actionsCell(a, marks) : null,
+    );
+  }
+
+  private actionsCell(a: Alert, marks: AlertMarks): HTMLElement {
+    const can = alertActions(this.ctx.viewer, a, marks);
+    const button = (kind: ActionKind, testid: string, text: string, title: string) =>
+      h('button', { type: 'button', class: `alert-action action-${kind}`, 'data-testid': testid, title, disabled: this.busy.has(`${kind}:${a.id}`), onclick: () => void this.act(kind, a, marks) }, text);
+    const failure = this.failures.get(a.id);
+    return h(
+      'td',
+      { class: 'actions' },
+      h(
+        'div',
+        { class: 'action-buttons' },
+        can.acknowledge ? button('ack', `ack-${a.id}`, 'Acknowledge', 'say you are on it (everyone sees who and when)') : null,
+        can.silence ? button('silence', `silence-${a.id}`, 'Silence 1 h', `no notifications for ${a.rule} alerts with these labels for an hour`) : null,
+        can.unsilence ? button('unsilence', `unsilence-${a.id}`, 'End silence', 'end the silence now (for every alert it covers)') : null,
+        failure ? failureBox(`cannot ${ACTION_VERBS[failure.kind]} #${a.id}`, failure.error) : null,
+      ),
     );
   }
 }

@@ -5,7 +5,8 @@ import type { BgpSessionValue, Fact, FactChange } from '@netatlas/wire/core';
 import { formatDateTime, formatDuration } from '../../format/time.js';
 import type { AppRoute } from '../../state/route.js';
 import { sameTime, type TimeSelection } from '../../state/time-control.js';
-import { errorBox, fill, h, perFrame } from '../../ui/dom.js';
+import { fill, h, perFrame } from '../../ui/dom.js';
+import { failureBox } from '../../ui/failure.js';
 import { BGP_COLOURS } from '../topology/palette.js';
 import type { View, ViewContext } from '../view.js';
 import { addressOwners, buildBgpMatrix, cellKey, changedCells, formatPrefixes, sessionsFromFacts, type BgpCell, type BgpMatrix } from './bgp-matrix.js';
@@ -103,7 +104,7 @@ export class BgpView implements View {
       this.draw();
     } catch (error) {
       if (token !== this.token) return;
-      fill(this.status, errorBox(`cannot load the BGP sessions: ${(error as Error).message}`));
+      fill(this.status, failureBox('cannot load the BGP sessions', error));
     }
   }
 

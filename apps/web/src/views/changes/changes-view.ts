@@ -7,7 +7,8 @@ import { axisBottom, scaleUtc, select } from 'd3';
 import { formatClock, formatDateTime, formatDuration } from '../../format/time.js';
 import { withParams, type AppRoute } from '../../state/route.js';
 import { sameTime, type TimeSelection } from '../../state/time-control.js';
-import { debounce, errorBox, fill, h } from '../../ui/dom.js';
+import { debounce, fill, h } from '../../ui/dom.js';
+import { failureBox } from '../../ui/failure.js';
 import type { View, ViewContext } from '../view.js';
 import { clusterConvergenceMs, diffText, routeDiffByNode, type NodeRouteDiff } from './route-diff.js';
 import { buildTimeline, defaultSelection, describeItem, rangeWindow, routeBursts, selectionWindow, type DiffWindow, type TimelineItem } from './timeline.js';
@@ -94,7 +95,7 @@ export class ChangesView implements View {
       this.rebuild();
     } catch (error) {
       if (token !== this.token) return;
-      fill(this.status, errorBox(`cannot load the history: ${(error as Error).message}`));
+      fill(this.status, failureBox('cannot load the history', error));
     }
   }
 
@@ -260,7 +261,7 @@ export class ChangesView implements View {
       );
     } catch (error) {
       if (token !== this.diffToken) return;
-      fill(this.detail, head, errorBox(`cannot load the diff: ${(error as Error).message}`));
+      fill(this.detail, head, failureBox('cannot load the diff', error));
     }
   }
 }

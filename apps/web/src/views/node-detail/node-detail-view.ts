@@ -10,7 +10,8 @@ import { formatAge, formatDateTime } from '../../format/time.js';
 import { withParams, type AppRoute } from '../../state/route.js';
 import { sameTime, shownMoment, type TimeSelection } from '../../state/time-control.js';
 import { dataTable } from '../../ui/data-table.js';
-import { debounce, errorBox, fill, h } from '../../ui/dom.js';
+import { debounce, fill, h } from '../../ui/dom.js';
+import { failureBox } from '../../ui/failure.js';
 import { nextSort, type Column, type SortState } from '../../ui/table-model.js';
 import type { View, ViewContext } from '../view.js';
 import { FINDING_TITLES, formatDetail, nodeFindings } from './findings.js';
@@ -254,7 +255,7 @@ export class NodeDetailView implements View {
       this.renderTables();
     } catch (error) {
       if (token !== this.token) return;
-      fill(this.status, errorBox(`cannot load ${this.node}: ${(error as Error).message}`));
+      fill(this.status, failureBox(`cannot load ${this.node}`, error));
     }
   }
 

@@ -9,7 +9,8 @@ import { findingCounts } from '../node-detail/findings.js';
 import { hostRanges, ignoredText, podCidrsOf, rangesByNode, RANGE_SOURCE_TITLES, type NodeRanges } from '../node-detail/ranges.js';
 import { topologyMaps } from '../../state/topology-maps.js';
 import { syntheticTopology } from '../../testing/synthetic-topology.js';
-import { debounce, errorBox, fill, h, perFrame } from '../../ui/dom.js';
+import { debounce, fill, h, perFrame } from '../../ui/dom.js';
+import { failureBox } from '../../ui/failure.js';
 import type { View, ViewContext } from '../view.js';
 import { layoutBounds, type Rect } from './layout.js';
 import { bgpColourClass } from './level-of-detail.js';
@@ -248,7 +249,7 @@ export class TopologyView implements View {
       }
     } catch (error) {
       if (token !== this.loadToken) return;
-      fill(this.status, errorBox(`cannot load the topology: ${(error as Error).message}`));
+      fill(this.status, failureBox('cannot load the topology', error));
     }
   }
 

@@ -1,0 +1,70 @@
+// The admin's endpoints: API tokens (list, create, revoke) and the settings in force, redacted.
+import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, Req } from '@nestjs/common';
+import { NewApiTokenSchema, type ApiToken } from '@netatlas/wire';
+import { API_CONFIG } from '../app-tokens.js';
+import type { ApiConfig } from '../config.js';
+import { redactUrl } from '../db/url.js';
+import { parseBody } from '../http/query.js';
+import { AuthService } from './auth.service.js';
+import { Requires, type ViewerRequest } from './roles.js';
+
+function idParam(raw: string): number {
+  if (!/^\d{1,15}$/.test(raw)) throw new NotFoundException(`no token with id ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+@Controller('admin')
+@Requires('admin')
+export class AdminController {
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(AuthService) private readonly auth: AuthService,
+  ) {}
+
+  @Get('tokens')
+  async tokens(): Promise<{ tokens: ApiToken[] }> {
+    return { tokens: await this.auth.tokens.list() };
+  }
+
+  @Post('tokens')
+  async createToken(@Body() body: unknown, @Req() req: ViewerRequest): Promise<{ token: ApiToken; secret: string }> {
+    const { name, role } = parseBody(NewApiTokenSchema, body);
+    return this.auth.tokens.create(name, role, req.viewer?.name ?? null);
+  }
+
+  @Delete('tokens/:id')
+  async revoke(@Param('id') id: string): Promise<{ revoked: true }> {
+    if (!(await this.auth.tokens.revoke(idParam(id)))) throw new NotFoundException(`no live token with id ${id}`);
+    return { revoked: true };
+  }
+
+  /** What is configured, without a secret in it. */
+  @Get('settings')
+  settings(): { settings: Array<{ name: string; value: string }> } {
+    const c = this.config;
+    const a = c.auth;
+    const set = (v: string | null) => (v === null ? 'not set' : 'set');
+    const rows: Array<[string, string]> = [
+      ['listening on', `${c.host}:${c.port}`],
+      ['external URL', c.notify.externalUrl],
+      ['database', c.databaseUrl ? redactUrl(c.databaseUrl) : `embedded, under ${c.dataDir}`],
+      ['anonymous viewers', a.anonymous ? `${a.anonymous}${a.anonymousByDefault ? ' (loopback default)' : ''}` : 'off'],
+      ['OpenID Connect', a.oidc ? `${a.oidc.issuer} (client ${a.oidc.clientId}, groups claim ${a.oidc.groupsClaim})` : 'off'],
+      ['trusted proxies', a.proxy ? `${a.proxy.trusted.length} range(s); user header ${a.proxy.userHeader}, groups header ${a.proxy.groupsHeader}` : 'off'],
+      ['admin groups', a.groups.admin.join(', ') || '-'],
+      ['operator groups', a.groups.operator.join(', ') || '-'],
+      ['viewer groups', a.groups.viewer.join(', ') || 'any signed-in user'],
+      ['session secret', a.sessionSecretGenerated ? 'random at start (sessions end with a restart)' : 'set'],
+      ['session length', `${a.sessionTtlMs / 3600_000} h`],
+      ['shared collector token', set(c.token)],
+      ['metrics token', set(c.metricsToken)],
+      ['collector service account', `${c.collectorServiceAccount} (audience ${c.collectorAudience})`],
+      ['Kubernetes', c.kubernetes],
+      ['retention', c.retentionDays === 0 ? 'forever' : `${c.retentionDays} days`],
+      ['lost after', `${c.lostAfterMs / 1000} s`],
+      ['max message', `${c.maxMessageBytes / 1024 / 1024} MB`],
+      ['webhook receivers', c.notify.receivers.map((r) => r.name).join(', ') || 'none'],
+    ];
+    return { settings: rows.map(([name, value]) => ({ name, value })) };
+  }
+}

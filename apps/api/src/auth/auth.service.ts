@@ -1,0 +1,124 @@
+// Who is asking: the one place that turns a request (or a socket's handshake) into a Viewer. In
+// order: an API token in `Authorization: Bearer`, the signed session cookie, the trusted proxy's
+// user header, else the anonymous role when one is configured. Sessions are read through a short
+// cache so that a page of requests costs one lookup, and a logout on this replica ends at once.
+import { ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import type { Viewer } from '@netatlas/wire';
+import type { IncomingHttpHeaders } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { API_CONFIG } from '../app-tokens.js';
+import type { ApiConfig } from '../config.js';
+import { ApiTokensRepository } from '../db/repositories/api-tokens.repository.js';
+import { ViewerSessionsRepository, type SessionRecord } from '../db/repositories/viewer-sessions.repository.js';
+import { inCidrs, roleForGroups } from './auth-config.js';
+import { clearCookie, readCookie, SESSION_COOKIE, setCookie, sign, unsign } from './session-cookie.js';
+
+/** What the resolver needs of a request or a socket.io handshake. */
+export interface Credentials {
+  headers: IncomingHttpHeaders;
+  remoteAddress: string | undefined;
+  /** a socket.io client's `auth.token` (scripts that cannot set headers on a websocket) */
+  token?: string;
+}
+
+const SESSION_CACHE_MS = 5000;
+const SESSION_CACHE_MAX = 10_000;
+
+@Injectable()
+export class AuthService {
+  private readonly sessionCache = new Map<string, { record: SessionRecord | null; until: number }>();
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(ApiTokensRepository) readonly tokens: ApiTokensRepository,
+    @Inject(ViewerSessionsRepository) private readonly sessions: ViewerSessionsRepository,
+  ) {}
+
+  /**
+   * The viewer behind these credentials, or null when they bring none and anonymous access is off.
+   * A credential that is there but wrong (unknown token) is an error, not anonymous: a script with a
+   * revoked token should hear so.
+   */
+  async resolve(c: Credentials): Promise<Viewer | null> {
+    const bearer = c.token ?? /^Bearer\s+(\S+)$/i.exec(c.headers.authorization ?? '')?.[1];
+    if (bearer !== undefined) {
+      const token = await this.tokens.find(bearer);
+      if (!token) throw new UnauthorizedException('the API token is unknown or revoked');
+      return { subject: `token:${token.name}`, name: token.name, role: token.role, via: 'token' };
+    }
+    const session = await this.session(c.headers);
+    if (session) return session.viewer;
+    const proxy = this.config.auth.proxy;
+    if (proxy && inCidrs(c.remoteAddress, proxy.trusted)) {
+      const user = c.headers[proxy.userHeader];
+      if (typeof user === 'string' && user.trim() !== '') {
+        const rawGroups = c.headers[proxy.groupsHeader];
+        const groups = (Array.isArray(rawGroups) ? rawGroups.join(',') : (rawGroups ?? '')).split(',').map((g) => g.trim()).filter(Boolean);
+        const role = roleForGroups(groups, this.config.auth.groups);
+        if (role === null) throw new ForbiddenException(`${user.trim()} is in none of the groups that may see netatlas`);
+        return { subject: `proxy:${user.trim()}`, name: user.trim(), role, via: 'proxy' };
+      }
+    }
+    const anonymous = this.config.auth.anonymous;
+    return anonymous ? { subject: 'anonymous', name: 'anonymous', role: anonymous, via: 'anonymous' } : null;
+  }
+
+  /** The session behind the request's cookie, or null (none, forged, ended, expired). */
+  async session(headers: IncomingHttpHeaders): Promise<(SessionRecord & { id: string }) | null> {
+    const raw = readCookie(headers, SESSION_COOKIE);
+    const id = raw === undefined ? null : unsign(raw, this.config.auth.sessionSecret);
+    if (!id) return null;
+    const now = Date.now();
+    const cached = this.sessionCache.get(id);
+    let record: SessionRecord | null;
+    if (cached && cached.until > now) {
+      record = cached.record;
+    } else {
+      record = await this.sessions.find(id);
+      if (this.sessionCache.size >= SESSION_CACHE_MAX) this.sessionCache.clear();
+      this.sessionCache.set(id, { record, until: now + SESSION_CACHE_MS });
+    }
+    if (!record || record.expiresAt.getTime() <= now) return null;
+    return { ...record, id };
+  }
+
+  /** Starts a session for `viewer`; the Set-Cookie header that carries it. */
+  async startSession(viewer: Viewer, idToken: string | null): Promise<string> {
+    const id = randomBytes(32).toString('base64url');
+    const ttl = this.config.auth.sessionTtlMs;
+    await this.sessions.create(id, viewer, new Date(Date.now() + ttl), idToken);
+    return setCookie(SESSION_COOKIE, sign(id, this.config.auth.sessionSecret), { maxAgeS: ttl / 1000, path: '/', secure: this.config.auth.secureCookies });
+  }
+
+  /** Ends the request's session, if any: the ID token it held (for the provider's logout) and the Set-Cookie that clears it. */
+  async endSession(headers: IncomingHttpHeaders): Promise<{ idToken: string | null; cookie: string }> {
+    const session = await this.session(headers);
+    let idToken: string | null = null;
+    if (session) {
+      idToken = (await this.sessions.end(session.id))?.idToken ?? null;
+      this.sessionCache.delete(session.id);
+    }
+    return { idToken, cookie: clearCookie(SESSION_COOKIE, '/', this.config.auth.secureCookies) };
+  }
+
+  pruneSessions(): Promise<number> {
+    return this.sessions.prune();
+  }
+}
+
+/**
+ * Whether an unsafe request (POST, DELETE) comes from this site. Browsers send Origin on every
+ * cross-site POST; a session cookie must not let another site act for its holder (SameSite=Lax
+ * already keeps the cookie off cross-site POSTs in current browsers; this holds for the rest).
+ */
+export function sameOrigin(headers: IncomingHttpHeaders): boolean {
+  const origin = headers.origin;
+  const fetchSite = headers['sec-fetch-site'];
+  if (typeof fetchSite === 'string' && fetchSite !== 'same-origin' && fetchSite !== 'none') return false;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === headers.host;
+  } catch {
+    return false;
+  }
+}
