@@ -3,6 +3,7 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import {
   INGEST_NAMESPACE,
+  SMALL_MESSAGE_MAX_BYTES,
   type IngestClientToServer,
   type IngestRejection,
   type IngestServerToClient,
@@ -21,6 +22,15 @@ type IngestSocket = Socket<IngestClientToServer, IngestServerToClient>;
 /** what the handshake learnt: the node a per-node token speaks for (null: the shared token, any node) */
 interface SocketData {
   speaksFor?: string | null;
+}
+
+/** a socket.io EVENT packet on the ingest namespace (ack id optional): `2/ingest,12["snapshot",` */
+const EVENT_PACKET_HEAD = /^(2\/ingest,\d*)\["(\w{1,20})",/;
+/** the stand-in's one field: why the message was refused undecoded, and its size */
+const UNDECODED = '$netatlasUndecoded';
+interface Undecoded {
+  why: 'too-large' | 'over-budget';
+  bytes: number;
 }
 
 @Injectable()
@@ -95,19 +105,38 @@ export class IngestGateway implements OnModuleInit {
       pending: 0,
       gone: false,
       lastPacketBytes: 0,
+      overruns: 0,
       close: (reason) => {
         socket.emit('ingestError', { event: 'hello', epoch: null, seq: null, code: 'invalid', error: reason });
         socket.disconnect(true);
       },
     };
-    // the raw size of each message, seen before socket.io decodes it
+    // The raw size of each message, seen before socket.io decodes it. A message over its size limit,
+    // or a snapshot over the budget of snapshot bytes in flight, is refused undecoded (decoding 30 MB
+    // of JSON holds the event loop for ~0.3 s): the packet is replaced by a stand-in that keeps its
+    // event and ack id, which handle() answers at once.
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
       if (packet.type !== 'message') return;
       const data = packet.data;
-      session.lastPacketBytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Buffer ? data.length : 0;
+      const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Buffer ? data.length : 0;
+      session.lastPacketBytes = bytes;
+      if (typeof data !== 'string' || bytes <= SMALL_MESSAGE_MAX_BYTES) return;
+      const head = EVENT_PACKET_HEAD.exec(data.slice(0, 64));
+      if (!head) return;
+      const event = head[2]!;
+      const limit = event === 'snapshot' || event === 'delta' ? this.config.maxMessageBytes : SMALL_MESSAGE_MAX_BYTES;
+      const why = bytes > limit ? 'too-large' : event === 'snapshot' && !this.ingest.admitsSnapshot(bytes) ? 'over-budget' : null;
+      if (why) packet.data = `${head[1]}["${event}",${JSON.stringify({ [UNDECODED]: { why, bytes } satisfies Undecoded })}]`;
     });
     const handle = <R>(event: string, raw: unknown, ack: unknown, run: (bytes: number) => Promise<R>) => {
       const bytes = session.lastPacketBytes;
+      const undecoded = raw && typeof raw === 'object' && UNDECODED in raw ? (raw as Record<string, Undecoded>)[UNDECODED]! : null;
+      if (undecoded) {
+        const reply = undecoded.why === 'over-budget' ? this.ingest.refuseSnapshot(session, true) : this.ingest.refuseTooLarge(session, event, undecoded.bytes);
+        socket.emit('ingestError', { event, epoch: null, seq: null, code: reply.code, error: reply.error });
+        if (typeof ack === 'function') (ack as (r: unknown) => void)(reply);
+        return;
+      }
       void this.ingest.enqueue(session, event, () => run(bytes), bytes).then((reply) => {
         if (isRejection(reply)) {
           const position = raw && typeof raw === 'object' ? (raw as { epoch?: unknown; seq?: unknown }) : {};

@@ -80,6 +80,12 @@ export class MetricsService {
     m.add('netatlas_ingest_throttled_total', 'counter', 'Collector messages refused at once (unavailable, send again) because their connection had 512 waiting or the snapshot budget was spent, since the API started.', [
       { value: stats.throttled },
     ]);
+    m.add('netatlas_ingest_snapshots_refused_undecoded_total', 'counter', 'Snapshots over the budget of snapshot bytes in flight, refused before they were decoded, since the API started.', [
+      { value: stats.refusedUndecoded },
+    ]);
+    m.add('netatlas_ingest_connections_cut_total', 'counter', 'Collector connections cut for sending on past their limit of 512 waiting messages (64 refusals), since the API started.', [
+      { value: stats.cut },
+    ]);
     m.add('netatlas_log_lines_suppressed_total', 'counter', 'Log lines about rejected collector messages held back by the log budget (20 per 10 s) since the API started.', [
       { value: this.ingest.rejectionLog.suppressed },
     ]);
