@@ -472,16 +472,19 @@ export class FactWriter {
       );
       gone = result.rows;
     }
-    const changed = kept.length > 0 ? await this.closeChanged(client, nodeId, at, kept) : [];
+    // in slices: each slice's JSON is written (and Postgres parses it) while the event loop serves
+    // the other connections in between, where 120k facts in one document held it for ~0.4 s
+    const changed: ClosedRow[] = [];
+    for (const part of slices(kept)) changed.push(...(await this.closeChanged(client, nodeId, at, part)));
     // a new version for each changed fact, and the facts not held before: under the node's lock
     // none of them has a current version, so they are inserted as they are and not read back
     const again = new Set(changed.map((r) => `${r.kind}\u0000${r.key}`));
     for (const f of kept) if (again.has(`${f.kind}\u0000${f.key}`)) fresh.push(f);
-    if (fresh.length > 0) {
+    for (const part of slices(fresh)) {
       await client.query(
         `INSERT INTO facts (node_id, kind, key, value, valid_from)
          SELECT $1, u.kind, u.key, u.value, $3 FROM json_to_recordset($2::json) AS u(kind text, key text, value json)`,
-        [nodeId, factsDocument(fresh), at],
+        [nodeId, factsDocument(part), at],
       );
     }
     const opened: ClosedRow[] = fresh.map((f) => ({ kind: f.kind, key: f.key, value: f.value }));
@@ -540,6 +543,15 @@ export class FactWriter {
   private transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return withTransaction(this.pool, run);
   }
+}
+
+/** Facts a snapshot writes per statement: ~2.5 MB of JSON, a few tens of ms to write. */
+const SLICE = 10_000;
+
+function slices<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += SLICE) out.push(items.slice(i, i + SLICE));
+  return out;
 }
 
 /**

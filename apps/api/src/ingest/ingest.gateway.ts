@@ -8,6 +8,7 @@ import {
   type IngestRejection,
   type IngestServerToClient,
 } from '@netatlas/wire';
+import type { Socket as NetSocket } from 'node:net';
 import type { Namespace, Socket } from 'socket.io';
 import { API_CONFIG } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
@@ -32,6 +33,14 @@ interface Undecoded {
   why: 'too-large' | 'over-budget';
   bytes: number;
 }
+/**
+ * After a refused large message the connection's socket is not read for a while (1 s, doubling with
+ * each refusal in a row up to 10 s): TCP holds its sender back, so a client that sends 30 MB again
+ * and again costs the API one receipt per pause, not one per send. A collector, which backs off
+ * after a refusal anyway, barely notices.
+ */
+const PAUSE_FIRST_MS = 1000;
+const PAUSE_MAX_MS = 10_000;
 
 @Injectable()
 export class IngestGateway implements OnModuleInit {
@@ -115,6 +124,18 @@ export class IngestGateway implements OnModuleInit {
     // or a snapshot over the budget of snapshot bytes in flight, is refused undecoded (decoding 30 MB
     // of JSON holds the event loop for ~0.3 s): the packet is replaced by a stand-in that keeps its
     // event and ack id, which handle() answers at once.
+    let refusedInARow = 0;
+    let paused = false;
+    const pauseReading = (ms: number) => {
+      const tcp = (socket.conn as unknown as { transport?: { socket?: { _socket?: NetSocket } } }).transport?.socket?._socket;
+      if (!tcp || paused) return;
+      paused = true;
+      tcp.pause();
+      setTimeout(() => {
+        paused = false;
+        if (!tcp.destroyed) tcp.resume();
+      }, ms).unref();
+    };
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
       if (packet.type !== 'message') return;
       const data = packet.data;
@@ -126,7 +147,13 @@ export class IngestGateway implements OnModuleInit {
       const event = head[2]!;
       const limit = event === 'snapshot' || event === 'delta' ? this.config.maxMessageBytes : SMALL_MESSAGE_MAX_BYTES;
       const why = bytes > limit ? 'too-large' : event === 'snapshot' && !this.ingest.admitsSnapshot(bytes) ? 'over-budget' : null;
-      if (why) packet.data = `${head[1]}["${event}",${JSON.stringify({ [UNDECODED]: { why, bytes } satisfies Undecoded })}]`;
+      if (!why) {
+        refusedInARow = 0;
+        return;
+      }
+      packet.data = `${head[1]}["${event}",${JSON.stringify({ [UNDECODED]: { why, bytes } satisfies Undecoded })}]`;
+      refusedInARow += 1;
+      pauseReading(Math.min(PAUSE_MAX_MS, PAUSE_FIRST_MS * 2 ** (refusedInARow - 1)));
     });
     const handle = <R>(event: string, raw: unknown, ack: unknown, run: (bytes: number) => Promise<R>) => {
       const bytes = session.lastPacketBytes;

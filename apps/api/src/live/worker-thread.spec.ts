@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { ChangePoster } from './worker-thread.js';
 
 const niceOf = (path: string) => Number(readFileSync(path, 'utf8').split(') ')[1]!.split(' ')[16]);
 
@@ -32,5 +33,22 @@ describe('lowerThisThreadsPriority', () => {
     } finally {
       await worker.terminate();
     }
+  });
+});
+
+describe('ChangePoster', () => {
+  it('posts a large set a chunk per event-loop turn, in order, and flush() posts what waits at once', async () => {
+    const posts: number[][] = [];
+    const poster = new ChangePoster<number>((c) => posts.push(c), 1000);
+    poster.add(Array.from({ length: 2500 }, (_, i) => i));
+    expect(posts).toEqual([]); // nothing in the same turn
+    await new Promise((r) => setImmediate(r));
+    expect(posts.map((p) => p.length)).toEqual([1000]);
+    poster.add([2500, 2501]);
+    poster.flush(); // e.g. before another kind of message: everything, in order, now
+    expect(posts.map((p) => p.length)).toEqual([1000, 1000, 502]);
+    expect(posts.flat()).toEqual(Array.from({ length: 2502 }, (_, i) => i));
+    await new Promise((r) => setImmediate(r));
+    expect(posts).toHaveLength(3);
   });
 });

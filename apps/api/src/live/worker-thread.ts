@@ -17,27 +17,44 @@ export function startWorkerThread(base: string, name: string): Worker {
 
 /**
  * Committed changes for a worker thread, posted at most once per event-loop turn: a batch of deltas
- * resolves many commits in one turn, and each message costs a copy and a wake-up. Call `flush()`
- * before posting anything else, so the worker still sees every message in order.
+ * resolves many commits in one turn, and each message costs a copy and a wake-up. A large set (a
+ * snapshot's 100k changes) goes `chunk` at a time, one post per turn, so that copying it does not
+ * hold the event loop in one piece. Call `flush()` before posting anything else: it posts what waits
+ * at once, so the worker still sees every message in order.
  */
 export class ChangePoster<C> {
   private pending: C[] = [];
   private scheduled = false;
 
-  constructor(private readonly send: (changes: C[]) => void) {}
+  constructor(
+    private readonly send: (changes: C[]) => void,
+    private readonly chunk = 5000,
+  ) {}
 
   add(changes: readonly C[]): void {
     for (const c of changes) this.pending.push(c);
-    if (this.scheduled || this.pending.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    this.schedule();
   }
 
+  /** Posts everything that waits, now. */
   flush(): void {
-    this.scheduled = false;
+    while (this.pending.length > 0) this.post();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.post();
+      this.schedule();
+    });
+  }
+
+  private post(): void {
     if (this.pending.length === 0) return;
-    const changes = this.pending;
-    this.pending = [];
+    const changes = this.pending.length <= this.chunk ? this.pending : this.pending.splice(0, this.chunk);
+    if (changes === this.pending) this.pending = [];
     this.send(changes);
   }
 }
