@@ -24,7 +24,10 @@ export class AuthGuard implements CanActivate {
     const viewer = await this.auth.resolve({ headers: request.headers, remoteAddress: request.socket.remoteAddress });
     if (!viewer) throw new UnauthorizedException('sign in first: GET /api/auth/me says how, or send Authorization: Bearer <API token>');
     const needed = this.reflector.getAllAndOverride<Role | undefined>(ROLE_KEY, targets) ?? 'viewer';
-    if (!roleAtLeast(viewer.role, needed)) throw new ForbiddenException(`needs role ${needed}; you are ${viewer.role}`);
+    if (!roleAtLeast(viewer.role, needed)) {
+      // the roles as fields too, for clients (the web app says "this needs the operator role")
+      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: `needs role ${needed}; you are ${viewer.role}`, needed, role: viewer.role });
+    }
     // a bearer token cannot ride along on another site's request (browsers add no Authorization); a cookie can
     if (!SAFE_METHODS.has(request.method) && request.headers.authorization === undefined && !sameOrigin(request.headers)) {
       throw new ForbiddenException('a request from another site is refused (Origin does not match)');

@@ -127,7 +127,7 @@ describe('viewers of an API that is closed to anonymous', () => {
     const silence = { rule: 'RouteLoss', labels: { node: 'n1' }, durationS: 3600, comment: 'maintenance' };
     const denied = await call(api, '/api/silences', { method: 'POST', token: secrets.viewer, body: silence });
     expect(denied.status).toBe(403);
-    expect(denied.body['message']).toBe('needs role operator; you are viewer');
+    expect(denied.body).toMatchObject({ message: 'needs role operator; you are viewer', needed: 'operator', role: 'viewer' });
     expect((await call(api, `/api/alerts/${alertId}/acknowledge`, { method: 'POST', token: secrets.viewer })).status).toBe(403);
     expect((await call(api, '/api/admin/tokens', { token: secrets.viewer })).status).toBe(403);
     const opAdmin = await call(api, '/api/admin/settings', { token: secrets.operator });

@@ -46,6 +46,9 @@ describe('classifying failed responses', () => {
     expect(parseForbidden('needs role admin; you are operator')).toEqual({ needed: 'admin', have: 'operator' });
     expect(parseForbidden('needs role root; you are viewer')).toBeNull();
     expect(parseForbidden('Forbidden resource')).toBeNull();
+    // the body's fields first, as the API sends them
+    expect(new ApiError(403, 'anything', '/api/x', { needed: 'admin', role: 'viewer' }).roles).toEqual({ needed: 'admin', have: 'viewer' });
+    expect(new ApiError(403, 'needs role operator; you are viewer', '/api/x', { needed: 'root' }).roles).toEqual({ needed: 'operator', have: 'viewer' });
   });
 
   it("the API's message, a validation's list of them, or the status line", () => {

@@ -124,6 +124,14 @@ export function parseForbidden(message: string): { needed: Role; have: Role } | 
   return isRole(m[1]) && isRole(m[2]) ? { needed: m[1], have: m[2] } : null;
 }
 
+/** The roles of a 403's body (`{ needed, role }`, as the API's auth guard sends them), else null. */
+export function forbiddenRoles(body: unknown): { needed: Role; have: Role } | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const { needed, role } = body as { needed?: unknown; role?: unknown };
+  const isRole = (r: unknown): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r);
+  return isRole(needed) && isRole(role) ? { needed, have: role } : null;
+}
+
 /** The API's message from an error body (`{ message }`, a list of them for validation), else the status line. */
 export function errorMessage(status: number, statusText: string, body: unknown): string {
   const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
@@ -141,11 +149,12 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly path: string,
+    body?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
     this.kind = errorKind(status);
-    this.roles = this.kind === 'forbidden' ? parseForbidden(message) : null;
+    this.roles = this.kind === 'forbidden' ? (forbiddenRoles(body) ?? parseForbidden(message)) : null;
   }
 }
 
@@ -258,7 +267,7 @@ export class RestClient {
       } catch {
         // not JSON: keep the status line
       }
-      const error = new ApiError(res.status, errorMessage(res.status, res.statusText, body), path);
+      const error = new ApiError(res.status, errorMessage(res.status, res.statusText, body), path, body);
       if (error.kind === 'unauthorized' && !opts.quiet401) this.onUnauthorized(error);
       throw error;
     }

@@ -1,7 +1,8 @@
 import type { AlertAcknowledgement, Silence, Viewer } from '@netatlas/wire/core';
 import { describe, expect, it } from 'vitest';
 import { alert, resolvedAlert } from '../../testing/alerts.js';
-import { acknowledgedText, alertActions, alertMarks, silencedText, silenceMatches, silenceRequest, unknownSilences } from './alert-actions.js';
+import { silenceMatches } from '@netatlas/wire/core';
+import { acknowledgedText, alertActions, alertMarks, silencedText, silenceRequest, unknownSilences } from './alert-actions.js';
 
 const NOW = new Date('2026-11-23T15:30:00.000Z');
 const who = (role: Viewer['role']): Viewer => ({ subject: 'alice', name: 'alice', role, via: 'oidc' });

@@ -4,7 +4,7 @@
 // silences only with the alert's next transition, so the view also goes by what its own actions
 // answered and by the silences in force (GET /api/silences): a silence covers the alerts of its rule
 // (any rule when null) whose labels include its labels.
-import { roleAtLeast, type Alert, type AlertAcknowledgement, type Silence, type Viewer } from '@netatlas/wire/core';
+import { roleAtLeast, silenceMatches, type Alert, type AlertAcknowledgement, type Silence, type Viewer } from '@netatlas/wire/core';
 import type { SilenceRequest } from '../../api/rest-client.js';
 import { formatDateTime } from '../../format/time.js';
 
@@ -16,10 +16,6 @@ export function silenceRequest(a: Pick<Alert, 'rule' | 'labels'>): SilenceReques
   return { rule: a.rule, labels: { ...a.labels }, durationS: SILENCE_DURATION_S, comment: SILENCE_COMMENT };
 }
 
-export function silenceMatches(s: Pick<Silence, 'rule' | 'labels'>, a: Pick<Alert, 'rule' | 'labels'>): boolean {
-  if (s.rule !== null && s.rule !== a.rule) return false;
-  return Object.entries(s.labels).every(([k, v]) => a.labels[k] === v);
-}
 
 export interface AlertMarks {
   acknowledged: AlertAcknowledgement | null;
