@@ -27,6 +27,7 @@ const SESSION_CACHE_MAX = 10_000;
 @Injectable()
 export class AuthService {
   private readonly sessionCache = new Map<string, { record: SessionRecord | null; until: number }>();
+  private readonly endedListeners = new Set<(sessionId: string) => void>();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -63,10 +64,21 @@ export class AuthService {
     return anonymous ? { subject: 'anonymous', name: 'anonymous', role: anonymous, via: 'anonymous' } : null;
   }
 
+  /** The session id in the request's cookie when its signature holds (whether or not the session lives). */
+  sessionIdOf(headers: IncomingHttpHeaders): string | null {
+    const raw = readCookie(headers, SESSION_COOKIE);
+    return raw === undefined ? null : unsign(raw, this.config.auth.sessionSecret);
+  }
+
+  /** Calls `listener` with the id of each session this replica ends (the live namespace drops its sockets). */
+  onSessionEnded(listener: (sessionId: string) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
   /** The session behind the request's cookie, or null (none, forged, ended, expired). */
   async session(headers: IncomingHttpHeaders): Promise<(SessionRecord & { id: string }) | null> {
-    const raw = readCookie(headers, SESSION_COOKIE);
-    const id = raw === undefined ? null : unsign(raw, this.config.auth.sessionSecret);
+    const id = this.sessionIdOf(headers);
     if (!id) return null;
     const now = Date.now();
     const cached = this.sessionCache.get(id);
@@ -97,6 +109,7 @@ export class AuthService {
     if (session) {
       idToken = (await this.sessions.end(session.id))?.idToken ?? null;
       this.sessionCache.delete(session.id);
+      for (const listener of this.endedListeners) listener(session.id);
     }
     return { idToken, cookie: clearCookie(SESSION_COOKIE, '/', this.config.auth.secureCookies) };
   }

@@ -196,7 +196,16 @@ describe('viewers of an API that is closed to anonymous', () => {
     expect(crossSite.status).toBe(403);
     expect(crossSite.body['message']).toMatch(/another site/);
 
+    // a live socket of this session, open when it logs out
+    const socket = io(`${api.url}${LIVE_NAMESPACE}`, { reconnection: false, transports: ['websocket'], extraHeaders: { cookie } });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const dropped = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+
     const out = await call(api, '/api/auth/logout', { method: 'POST', cookie });
+    expect(await dropped).toBe('io server disconnect');
     expect(out.status).toBe(200);
     expect(out.setCookie).toMatch(/^netatlas_session=; .*Max-Age=0/);
     // the old cookie, replayed, is worth nothing

@@ -29,8 +29,18 @@ export class LiveGateway implements OnModuleInit {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       this.auth
         .resolve({ headers: socket.request.headers, remoteAddress: socket.request.socket.remoteAddress, token: typeof token === 'string' ? token : undefined })
-        .then((viewer) => (viewer ? next() : next(new Error('unauthenticated'))))
+        .then((viewer) => {
+          if (!viewer) return next(new Error('unauthenticated'));
+          // a browser's socket lives as long as its session: logout drops it
+          if (typeof token !== 'string' && !socket.request.headers.authorization) {
+            (socket.data as { session?: string | null }).session = this.auth.sessionIdOf(socket.request.headers);
+          }
+          next();
+        })
         .catch((error: Error) => next(new Error(/unknown or revoked|none of the groups/.test(error.message) ? 'unauthenticated' : 'unavailable')));
+    });
+    this.auth.onSessionEnded((session) => {
+      for (const socket of namespace.sockets.values()) if ((socket.data as { session?: string | null }).session === session) socket.disconnect(true);
     });
     namespace.on('connection', (socket) => {
       socket.on('subscribe', (raw, ack) => {
