@@ -39,6 +39,8 @@ describe('API_ENV', () => {
       { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' },
       // kubeconfig mode without KUBECONFIG reads HOME (and fails on the missing file: reads still count)
       { NETATLAS_KUBERNETES: 'kubeconfig', HOME: '/nonexistent-netatlas-home' },
+      // OpenID Connect and the trusted proxy read their details only once configured
+      { NETATLAS_OIDC_ISSUER: 'https://id.example.com', NETATLAS_OIDC_CLIENT_ID: 'netatlas', NETATLAS_TRUSTED_PROXIES: '10.0.0.0/8' },
     ];
     for (const values of scenarios) {
       try {

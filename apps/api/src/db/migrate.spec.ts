@@ -54,7 +54,7 @@ describe('SQL migrations runner', () => {
   it('applies every migration to an empty database, and nothing on a second run', async () => {
     const database = await freshDatabase('migrate');
     expect(await migrate(database.url)).toEqual({ applied: all, alreadyApplied: [], unknown: [] });
-    expect(await tables(database.url)).toEqual(['alerts', 'collector_tokens', 'facts', MIGRATIONS_TABLE, 'node_events', 'nodes', 'notification_outbox']);
+    expect(await tables(database.url)).toEqual(['alert_silences', 'alerts', 'api_tokens', 'collector_tokens', 'facts', MIGRATIONS_TABLE, 'node_events', 'nodes', 'notification_outbox', 'viewer_sessions']);
 
     expect(await migrate(database.url)).toEqual({ applied: [], alreadyApplied: all, unknown: [] });
     const recorded = await withClient(database.url, async (client) =>

@@ -78,21 +78,32 @@ function streamPosition(
   return { kind: 'next' };
 }
 
-/** The changes of one node's write: opened versions (added or changed), then what only closed. */
-function changesOf(opened: readonly ClosedRow[], closed: readonly ClosedRow[], at: Date): FactChange[] {
+/** Rows a snapshot's loops go through before the event loop is served again (~10 ms of work). */
+const YIELD_EVERY = 20_000;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The changes of one node's write: opened versions (added or changed), then what only closed. A
+ * snapshot's 100k serve the event loop every YIELD_EVERY rows; a delta's few never wait.
+ */
+async function changesOf(opened: readonly ClosedRow[], closed: readonly ClosedRow[], at: Date): Promise<FactChange[]> {
   const iso = at.toISOString();
   const before = new Map<string, ClosedRow>();
-  for (const row of closed) before.set(`${row.kind}\u0000${row.key}`, row);
+  for (let i = 0; i < closed.length; i++) {
+    const row = closed[i]!;
+    before.set(`${row.kind}\u0000${row.key}`, row);
+    if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
+  }
   const changes: FactChange[] = [];
-  for (const row of opened) {
+  for (let i = 0; i < opened.length; i++) {
+    const row = opened[i]!;
     const id = `${row.kind}\u0000${row.key}`;
     const prev = before.get(id);
     before.delete(id);
     changes.push({ node: '', kind: row.kind, key: row.key, at: iso, op: prev ? 'change' : 'add', before: prev?.value ?? null, after: row.value });
+    if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
   }
-  for (const row of before.values()) {
-    changes.push({ node: '', kind: row.kind, key: row.key, at: iso, op: 'remove', before: row.value, after: null });
-  }
+  for (const row of before.values()) changes.push({ node: '', kind: row.kind, key: row.key, at: iso, op: 'remove', before: row.value, after: null });
   return changes;
 }
 
@@ -305,7 +316,7 @@ export class FactWriter {
       const closedBy = group(written[0]!.rows as Array<ClosedRow & { node_id: number }>);
       const openedBy = group(written[1]!.rows as Array<ClosedRow & { node_id: number }>);
       for (const { index, node, at } of accepted) {
-        const changes = changesOf(openedBy.get(node.id) ?? [], closedBy.get(node.id) ?? [], at).map((c) => ({ ...c, node: node.name }));
+        const changes = (await changesOf(openedBy.get(node.id) ?? [], closedBy.get(node.id) ?? [], at)).map((c) => ({ ...c, node: node.name }));
         outcomes[index] = { kind: 'applied', at, changes, events: [], status: 'connected' };
       }
       return outcomes as Array<IngestOutcome | BatchItemError>;
@@ -459,10 +470,18 @@ export class FactWriter {
   private async writeSnapshot(client: pg.PoolClient, nodeId: number, at: Date, upserts: readonly Fact[]): Promise<FactChange[]> {
     const current = await client.query<{ id: string; kind: string; key: string }>(`SELECT id, kind, key FROM facts WHERE node_id = $1 AND valid_to IS NULL`, [nodeId]);
     const held = new Map<string, string>();
-    for (const r of current.rows) held.set(`${r.kind}\u0000${r.key}`, r.id);
+    for (let i = 0; i < current.rows.length; i++) {
+      const r = current.rows[i]!;
+      held.set(`${r.kind}\u0000${r.key}`, r.id);
+      if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
+    }
     const kept: Fact[] = [];
     const fresh: Fact[] = [];
-    for (const f of upserts) (held.delete(`${f.kind}\u0000${f.key}`) ? kept : fresh).push(f);
+    for (let i = 0; i < upserts.length; i++) {
+      const f = upserts[i]!;
+      (held.delete(`${f.kind}\u0000${f.key}`) ? kept : fresh).push(f);
+      if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
+    }
     // what is left in `held` the snapshot no longer holds: it ends
     let gone: ClosedRow[] = [];
     if (held.size > 0) {

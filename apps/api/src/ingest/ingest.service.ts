@@ -246,7 +246,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     const t0 = performance.now();
     const message = await this.parseSnapshot(raw);
     this.checkEpoch(session, message.epoch);
-    const duplicate = firstDuplicate(message.facts);
+    const duplicate = await firstDuplicateSliced(message.facts);
     if (duplicate) throw new IngestError('invalid', `facts[${duplicate.index}] repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)}`);
     const outcome = await this.writer.applySnapshot(node, message, cniStyleOf(message.facts));
     if (outcome.kind === 'applied') this.stats.lastSnapshot = { facts: message.facts.length, ms: performance.now() - t0 };
@@ -429,6 +429,19 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       this.markingLost = false;
     }
   }
+}
+
+/** firstDuplicate over a snapshot's facts, serving the event loop every VALIDATE_CHUNK of them. */
+async function firstDuplicateSliced(refs: readonly Fact[]): Promise<{ index: number; kind: string; key: string } | null> {
+  const seen = new Set<string>();
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    const id = factId(ref);
+    if (seen.has(id)) return { index: i, kind: ref.kind, key: ref.key };
+    seen.add(id);
+    if ((i + 1) % VALIDATE_CHUNK === 0) await yieldToLoop();
+  }
+  return null;
 }
 
 function firstDuplicate(refs: readonly (Fact | FactRef)[]): { index: number; kind: string; key: string } | null {

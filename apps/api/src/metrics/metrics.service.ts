@@ -3,7 +3,8 @@
 // notification outbox, and the Kubernetes source's health (kube-metrics.ts). The database part is one
 // round trip of five small indexed queries; the counters are in memory (since this API process
 // started, as Prometheus counters are).
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BGP_STATES, NODE_STATUSES } from '@netatlas/wire';
 import type pg from 'pg';
 import { APP_VERSION } from '../app-version.js';
@@ -36,19 +37,37 @@ interface Snapshot {
 }
 
 @Injectable()
-export class MetricsService {
+export class MetricsService implements OnModuleDestroy {
+  /** how late the event loop runs timers: a block of the loop delays every collector's ack and every answer */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(IngestService) private readonly ingest: IngestService,
     @Inject(Notifier) private readonly notifier: Notifier,
     @Inject(APP_VERSION) private readonly version: string,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
-  ) {}
+  ) {
+    this.loopDelay.enable();
+  }
+
+  onModuleDestroy(): void {
+    this.loopDelay.disable();
+  }
 
   async render(): Promise<string> {
     const snapshot = await this.snapshot();
     const m = new PrometheusText();
     m.add('netatlas_build_info', 'gauge', 'The running API version (always 1).', [{ labels: { version: this.version }, value: 1 }]);
+    // since the previous scrape (then reset): its median, p99 and worst, in seconds
+    const d = this.loopDelay;
+    const seconds = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
+    m.add('netatlas_event_loop_delay_seconds', 'gauge', 'How late the event loop ran since the previous scrape (sampled every 10 ms): median, p99 and max.', [
+      { labels: { quantile: '0.5' }, value: seconds(d.percentile(50)) },
+      { labels: { quantile: '0.99' }, value: seconds(d.percentile(99)) },
+      { labels: { quantile: '1' }, value: seconds(d.max) },
+    ]);
+    d.reset();
     m.add('netatlas_database_up', 'gauge', 'Whether the database answered this scrape (its metrics are missing when 0).', [
       { value: snapshot ? 1 : 0 },
     ]);
