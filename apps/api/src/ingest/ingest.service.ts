@@ -246,7 +246,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     const t0 = performance.now();
     const message = await this.parseSnapshot(raw);
     this.checkEpoch(session, message.epoch);
-    const duplicate = await firstDuplicateSliced(message.facts);
+    const duplicate = await firstDuplicate(message.facts);
     if (duplicate) throw new IngestError('invalid', `facts[${duplicate.index}] repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)}`);
     const outcome = await this.writer.applySnapshot(node, message, cniStyleOf(message.facts));
     if (outcome.kind === 'applied') this.stats.lastSnapshot = { facts: message.facts.length, ms: performance.now() - t0 };
@@ -259,7 +259,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (session.left) throw new IngestError('invalid', `node ${node} has left through this connection; say hello again to rejoin`);
     const message = this.parse(DeltaMessageSchema, raw);
     this.checkEpoch(session, message.epoch);
-    const duplicate = firstDuplicate([...message.upserts, ...message.deletes]);
+    const duplicate = await firstDuplicate([...message.upserts, ...message.deletes]);
     if (duplicate) {
       const where = duplicate.index < message.upserts.length ? `upserts[${duplicate.index}]` : `deletes[${duplicate.index - message.upserts.length}]`;
       throw new IngestError('invalid', `${where} repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)} (one change per fact per delta)`);
@@ -431,26 +431,16 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** firstDuplicate over a snapshot's facts, serving the event loop every VALIDATE_CHUNK of them. */
-async function firstDuplicateSliced(refs: readonly Fact[]): Promise<{ index: number; kind: string; key: string } | null> {
+/** The first fact (or reference) whose kind and key came before in the same message, or null. */
+async function firstDuplicate(refs: readonly (Fact | FactRef)[]): Promise<{ index: number; kind: string; key: string } | null> {
   const seen = new Set<string>();
   for (let i = 0; i < refs.length; i++) {
     const ref = refs[i]!;
     const id = factId(ref);
     if (seen.has(id)) return { index: i, kind: ref.kind, key: ref.key };
     seen.add(id);
+    // a snapshot's 100k serve the event loop in between
     if ((i + 1) % VALIDATE_CHUNK === 0) await yieldToLoop();
-  }
-  return null;
-}
-
-function firstDuplicate(refs: readonly (Fact | FactRef)[]): { index: number; kind: string; key: string } | null {
-  const seen = new Set<string>();
-  for (let i = 0; i < refs.length; i++) {
-    const ref = refs[i]!;
-    const id = factId(ref);
-    if (seen.has(id)) return { index: i, kind: ref.kind, key: ref.key };
-    seen.add(id);
   }
   return null;
 }
