@@ -34,7 +34,7 @@ export class AdminController {
 
   @Delete('tokens/:id')
   async revoke(@Param('id') id: string): Promise<{ revoked: true }> {
-    if (!(await this.auth.tokens.revoke(idParam(id)))) throw new NotFoundException(`no live token with id ${id}`);
+    if (!(await this.auth.revokeToken(idParam(id)))) throw new NotFoundException(`no live token with id ${id}`);
     return { revoked: true };
   }
 

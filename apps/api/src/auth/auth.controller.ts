@@ -96,7 +96,7 @@ export class AuthController {
   async tokenLogin(@Body() body: unknown, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<{ viewer: Viewer }> {
     if (!sameOrigin(req.headers)) throw new ForbiddenException('a request from another site is refused (Origin does not match)');
     const { token } = parseBody(TokenLoginSchema, body);
-    const found = await this.auth.tokens.find(token);
+    const found = await this.auth.token(token);
     if (!found) throw new UnauthorizedException('that API token is unknown or revoked');
     const viewer: Viewer = { subject: `token:${found.name}`, name: found.name, role: found.role, via: 'token' };
     res.setHeader('set-cookie', await this.auth.startSession(viewer, null));

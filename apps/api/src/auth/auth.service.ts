@@ -1,9 +1,10 @@
 // Who is asking: the one place that turns a request (or a socket's handshake) into a Viewer. In
 // order: an API token in `Authorization: Bearer`, the signed session cookie, the trusted proxy's
-// user header, else the anonymous role when one is configured. Sessions are read through a short
-// cache so that a page of requests costs one lookup, and a logout on this replica ends at once.
+// user header, else the anonymous role when one is configured. Sessions and tokens are read through
+// a short cache (5 s) so that a page of requests costs one lookup; a logout or a revoke on this
+// replica ends at once, on another within those 5 s.
 import { ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Viewer } from '@netatlas/wire';
+import type { ApiToken, Viewer } from '@netatlas/wire';
 import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { API_CONFIG } from '../app-tokens.js';
@@ -28,6 +29,9 @@ const SESSION_CACHE_MAX = 10_000;
 export class AuthService {
   private readonly sessionCache = new Map<string, { record: SessionRecord | null; until: number }>();
   private readonly endedListeners = new Set<(sessionId: string) => void>();
+  /** API tokens by secret, for TOKEN_CACHE_MS: a script polling every second costs one lookup in five */
+  private readonly tokenCache = new Map<string, { token: ApiToken | null; until: number }>();
+  private readonly revokedListeners = new Set<(tokenId: number) => void>();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -41,9 +45,9 @@ export class AuthService {
    * revoked token should hear so.
    */
   async resolve(c: Credentials): Promise<Viewer | null> {
-    const bearer = c.token ?? /^Bearer\s+(\S+)$/i.exec(c.headers.authorization ?? '')?.[1];
+    const bearer = bearerOf(c);
     if (bearer !== undefined) {
-      const token = await this.tokens.find(bearer);
+      const token = await this.token(bearer);
       if (!token) throw new UnauthorizedException('the API token is unknown or revoked');
       return { subject: `token:${token.name}`, name: token.name, role: token.role, via: 'token' };
     }
@@ -62,6 +66,36 @@ export class AuthService {
     }
     const anonymous = this.config.auth.anonymous;
     return anonymous ? { subject: 'anonymous', name: 'anonymous', role: anonymous, via: 'anonymous' } : null;
+  }
+
+  /** The live API token with this secret, or null (through a short cache; a revoke here clears it). */
+  async token(secret: string): Promise<ApiToken | null> {
+    const now = Date.now();
+    const cached = this.tokenCache.get(secret);
+    if (cached && cached.until > now) return cached.token;
+    const token = await this.tokens.find(secret);
+    if (this.tokenCache.size >= SESSION_CACHE_MAX) this.tokenCache.clear();
+    this.tokenCache.set(secret, { token, until: now + SESSION_CACHE_MS });
+    return token;
+  }
+
+  /** The id of the API token these credentials bring, when it is live (after resolve()). */
+  tokenIdOf(c: Credentials): number | null {
+    const bearer = bearerOf(c);
+    return bearer === undefined ? null : (this.tokenCache.get(bearer)?.token?.id ?? null);
+  }
+
+  /** Revokes an API token: refused at once here (the cache forgets it), and its live sockets are dropped. */
+  async revokeToken(id: number): Promise<boolean> {
+    const revoked = await this.tokens.revoke(id);
+    for (const [secret, entry] of this.tokenCache) if (entry.token?.id === id) this.tokenCache.delete(secret);
+    if (revoked) for (const listener of this.revokedListeners) listener(id);
+    return revoked;
+  }
+
+  onTokenRevoked(listener: (tokenId: number) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
   }
 
   /** The session id in the request's cookie when its signature holds (whether or not the session lives). */
@@ -117,6 +151,11 @@ export class AuthService {
   pruneSessions(): Promise<number> {
     return this.sessions.prune();
   }
+}
+
+/** The API token a request or handshake brings: socket.io's auth.token, else `Authorization: Bearer`. */
+function bearerOf(c: Credentials): string | undefined {
+  return c.token ?? /^Bearer\s+(\S+)$/i.exec(c.headers.authorization ?? '')?.[1];
 }
 
 /**

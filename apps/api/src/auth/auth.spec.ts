@@ -171,7 +171,15 @@ describe('viewers of an API that is closed to anonymous', () => {
     const list = await call(api, '/api/admin/tokens', { token: secrets.admin });
     expect(JSON.stringify(list.body)).not.toContain(secret);
     const id = (made.body['token'] as { id: number }).id;
+    // a live socket opened with it, open when it is revoked
+    const socket = io(`${api.url}${LIVE_NAMESPACE}`, { reconnection: false, transports: ['websocket'], auth: { token: secret } });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const dropped = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
     expect((await call(api, `/api/admin/tokens/${id}`, { method: 'DELETE', token: secrets.admin })).status).toBe(200);
+    expect(await dropped).toBe('io server disconnect');
     const gone = await call(api, '/api/nodes', { token: secret });
     expect(gone.status).toBe(401);
     expect(gone.body['message']).toMatch(/unknown or revoked/);

@@ -13,6 +13,12 @@ import { AuthService } from '../auth/auth.service.js';
 import { SocketServer } from '../realtime/socket-server.js';
 import { LiveHub } from './live-hub.js';
 
+/** What a browser's or script's socket is tied to: logout and revoke drop it */
+interface LiveSocketData {
+  session?: string | null;
+  tokenId?: number | null;
+}
+
 @Injectable()
 export class LiveGateway implements OnModuleInit {
   constructor(
@@ -27,20 +33,25 @@ export class LiveGateway implements OnModuleInit {
     // Authorization), the trusted proxy's headers, or the anonymous role; else the handshake fails
     namespace.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      const creds = { headers: socket.request.headers, remoteAddress: socket.request.socket.remoteAddress, token: typeof token === 'string' ? token : undefined };
       this.auth
-        .resolve({ headers: socket.request.headers, remoteAddress: socket.request.socket.remoteAddress, token: typeof token === 'string' ? token : undefined })
+        .resolve(creds)
         .then((viewer) => {
           if (!viewer) return next(new Error('unauthenticated'));
           // a browser's socket lives as long as its session: logout drops it
-          if (typeof token !== 'string' && !socket.request.headers.authorization) {
-            (socket.data as { session?: string | null }).session = this.auth.sessionIdOf(socket.request.headers);
-          }
+          const data = socket.data as LiveSocketData;
+          if (typeof token !== 'string' && !socket.request.headers.authorization) data.session = this.auth.sessionIdOf(socket.request.headers);
+          // and a script's socket as long as its token
+          data.tokenId = this.auth.tokenIdOf(creds);
           next();
         })
         .catch((error: Error) => next(new Error(/unknown or revoked|none of the groups/.test(error.message) ? 'unauthenticated' : 'unavailable')));
     });
     this.auth.onSessionEnded((session) => {
-      for (const socket of namespace.sockets.values()) if ((socket.data as { session?: string | null }).session === session) socket.disconnect(true);
+      for (const socket of namespace.sockets.values()) if ((socket.data as LiveSocketData).session === session) socket.disconnect(true);
+    });
+    this.auth.onTokenRevoked((id) => {
+      for (const socket of namespace.sockets.values()) if ((socket.data as LiveSocketData).tokenId === id) socket.disconnect(true);
     });
     namespace.on('connection', (socket) => {
       socket.on('subscribe', (raw, ack) => {
