@@ -35,6 +35,10 @@ describe('a flooding collector', () => {
     const cut = ingest.stats.cut;
     const codes = new Map<string, number>();
     const N = 20_000;
+    // memory: the API runs in this process; its RSS is sampled through the flood
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
     const replies = Array.from({ length: N }, (_, i) =>
       flooder.delta([route(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}/32`)], [], i + 2).then(
         (r) => {
@@ -49,7 +53,13 @@ describe('a flooding collector', () => {
     expect(await quiet.delta([route('10.99.0.0/24')], [], 2)).toMatchObject({ ok: true });
     const quietMs = performance.now() - t0;
     await Promise.race([Promise.all(replies), new Promise((r) => setTimeout(r, 40_000))]);
-    process.stdout.write(`flood of ${N} deltas: ${JSON.stringify(Object.fromEntries(codes))}, most waiting ${ingest.stats.pendingHighWater}, another collector's delta ${quietMs.toFixed(0)} ms\n`);
+    clearInterval(sampler);
+    const grewMb = (rssPeak - rssBefore) / 1048576;
+    process.stdout.write(
+      `flood of ${N} deltas: ${JSON.stringify(Object.fromEntries(codes))}, most waiting ${ingest.stats.pendingHighWater}, another collector's delta ${quietMs.toFixed(0)} ms, RSS +${grewMb.toFixed(0)} MB at most\n`,
+    );
+    // the bound: the queue holds 512 small messages; before, the 20k were all queued (RSS +500 MB for 10k/s)
+    expect(grewMb).toBeLessThan(150);
     expect(ingest.stats.pendingHighWater).toBeLessThanOrEqual(PENDING_MAX);
     expect(ingest.stats.throttled - throttled).toBeGreaterThanOrEqual(OVERRUN_MAX);
     expect(ingest.stats.cut - cut).toBe(1);
