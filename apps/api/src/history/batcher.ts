@@ -54,6 +54,11 @@ export class Batcher<I, R> {
     return this.queue.length;
   }
 
+  /** whether anything waits or is being written */
+  get active(): boolean {
+    return this.queue.length > 0 || this.running > 0;
+  }
+
   private kick(): void {
     while (this.running < this.concurrency && this.queue.length > 0) {
       const batch: Entry<I, R>[] = [];

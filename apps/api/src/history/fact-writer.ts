@@ -499,15 +499,28 @@ export class FactWriter {
     // none of them has a current version, so they are inserted as they are and not read back
     const again = new Set(changed.map((r) => `${r.kind}\u0000${r.key}`));
     for (const f of kept) if (again.has(`${f.kind}\u0000${f.key}`)) fresh.push(f);
-    for (const part of slices(fresh)) {
+    const parts = slices(fresh);
+    for (const [i, part] of parts.entries()) {
+      const t0 = performance.now();
       await client.query(
         `INSERT INTO facts (node_id, kind, key, value, valid_from)
          SELECT $1, u.kind, u.key, u.value, $3 FROM json_to_recordset($2::json) AS u(kind text, key text, value json)`,
         [nodeId, factsDocument(part), at],
       );
+      if (i < parts.length - 1) await this.letDeltasThrough(performance.now() - t0);
     }
     const opened: ClosedRow[] = fresh.map((f) => ({ kind: f.kind, key: f.key, value: f.value }));
     return changesOf(opened, [...changed, ...gone], at);
+  }
+
+  /**
+   * Between a large snapshot's statements: while other collectors' deltas wait or are being written,
+   * Postgres is left to them, for at most as long as the last statement took (the steady stream
+   * keeps its pace through a herd of resyncs; with no deltas about, the snapshot does not wait).
+   */
+  private async letDeltasThrough(maxMs: number): Promise<void> {
+    const until = performance.now() + maxMs;
+    while (this.deltas.active && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   /** Ends the current versions whose value differs from the given one, or that a null value deletes. */

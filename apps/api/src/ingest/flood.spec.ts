@@ -117,3 +117,39 @@ describe('a flooding collector', () => {
     }
   }, 60_000);
 });
+
+describe('a herd of large snapshots', () => {
+  let t: TestApi;
+  let ingest: IngestService;
+  const open: Array<{ close(): void }> = [];
+
+  setupOnce(async () => {
+    t = await startTestApi('flood_large', { maxMessageBytes: 32 * 1024 * 1024 });
+    ingest = t.api.app.get(IngestService);
+  });
+
+  afterAll(async () => {
+    for (const s of open) s.close();
+    await t?.close();
+  });
+
+  it('is read one message at a time (the others held back by TCP), so none is received only to be refused', async () => {
+    const collectors = await Promise.all(Array.from({ length: 4 }, (_, i) => FakeCollector.connect(t.url, `large${i}`)));
+    open.push(...collectors);
+    // ~6 MB each: over the gate's 4 MB, and four of them over the budget (2 × 32 MB holds them all: only the gate orders them)
+    const facts = (n: number) => Array.from({ length: 24_000 }, (_, i) => route(`10.${40 + n}.${i >> 8}.${i & 255}/32`, '172.20.0.11', 'eth0'));
+    const undecoded = ingest.stats.refusedUndecoded;
+    let mostWaiting = 0;
+    const sampler = setInterval(() => (mostWaiting = Math.max(mostWaiting, ingest.largeMessages.queued)), 5);
+    const replies = await Promise.all(collectors.map((c, n) => c.snapshot(facts(n), 1)));
+    clearInterval(sampler);
+    expect(replies.map((r) => r.ok)).toEqual([true, true, true, true]);
+    expect(mostWaiting).toBeGreaterThan(0);
+    expect(ingest.stats.refusedUndecoded - undecoded).toBe(0);
+    expect(ingest.largeMessages.queued).toBe(0);
+    for (const c of collectors) {
+      const { body } = await t.get<{ facts: unknown[] }>(`/api/nodes/${c.node}/facts?kind=route`);
+      expect(body.facts).toHaveLength(24_000);
+    }
+  }, 120_000);
+});

@@ -14,6 +14,7 @@ import { API_CONFIG } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
 import { SocketServer } from '../realtime/socket-server.js';
 import { IngestService, type IngestSession } from './ingest.service.js';
+import { LARGE_MESSAGE_BYTES } from './large-message-gate.js';
 import { tokenMatches } from './token.js';
 import { CollectorTokensRepository } from '../db/repositories/collector-tokens.repository.js';
 import { CollectorTokenReview, looksLikeJwt } from '../kube/collector-token-review.js';
@@ -40,6 +41,8 @@ interface Undecoded {
  * after a refusal anyway, barely notices.
  */
 const PAUSE_FIRST_MS = 1000;
+/** a large message admitted through the gate must arrive whole within this, or its connection is cut */
+const LARGE_MESSAGE_STALL_MS = 60_000;
 const PAUSE_MAX_MS = 10_000;
 
 @Injectable()
@@ -125,18 +128,62 @@ export class IngestGateway implements OnModuleInit {
     // of JSON holds the event loop for ~0.3 s): the packet is replaced by a stand-in that keeps its
     // event and ack id, which handle() answers at once.
     let refusedInARow = 0;
-    let paused = false;
+    // reading is held by a refusal's pause and by the gate for large messages; it resumes when neither holds it
+    const tcp = (socket.conn as unknown as { transport?: { socket?: { _socket?: NetSocket } } }).transport?.socket?._socket ?? null;
+    let holds = 0;
+    const hold = () => {
+      if (holds++ === 0) tcp?.pause();
+    };
+    const release = () => {
+      if (--holds === 0 && tcp && !tcp.destroyed) tcp.resume();
+    };
+    let pausedForRefusal = false;
     const pauseReading = (ms: number) => {
-      const tcp = (socket.conn as unknown as { transport?: { socket?: { _socket?: NetSocket } } }).transport?.socket?._socket;
-      if (!tcp || paused) return;
-      paused = true;
-      tcp.pause();
+      if (!tcp || pausedForRefusal) return;
+      pausedForRefusal = true;
+      hold();
       setTimeout(() => {
-        paused = false;
-        if (!tcp.destroyed) tcp.resume();
+        pausedForRefusal = false;
+        release();
       }, ms).unref();
     };
+    // bytes on the wire since the last whole packet: past LARGE_MESSAGE_BYTES, the message takes its turn
+    let received = 0;
+    let inGate = false;
+    let waitingForGate = false;
+    let stall: NodeJS.Timeout | null = null;
+    const leaveGate = () => {
+      if (stall) clearTimeout(stall);
+      stall = null;
+      if (waitingForGate) {
+        waitingForGate = false;
+        release();
+      }
+      if (!inGate) return;
+      inGate = false;
+      this.ingest.largeMessages.leave(socket.id);
+    };
+    tcp?.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= LARGE_MESSAGE_BYTES || inGate || waitingForGate) return;
+      const admitted = this.ingest.largeMessages.enter(socket.id, () => {
+        waitingForGate = false;
+        inGate = true;
+        release();
+      });
+      if (admitted) inGate = true;
+      else {
+        waitingForGate = true;
+        hold();
+      }
+      // a sender that stops halfway must not keep the others waiting
+      stall = setTimeout(() => socket.disconnect(true), LARGE_MESSAGE_STALL_MS);
+      stall.unref();
+    });
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
+      received = 0;
+      if (stall) clearTimeout(stall);
+      stall = null;
       if (packet.type !== 'message') return;
       const data = packet.data;
       const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Buffer ? data.length : 0;
@@ -158,13 +205,17 @@ export class IngestGateway implements OnModuleInit {
     const handle = <R>(event: string, raw: unknown, ack: unknown, run: (bytes: number) => Promise<R>) => {
       const bytes = session.lastPacketBytes;
       const undecoded = raw && typeof raw === 'object' && UNDECODED in raw ? (raw as Record<string, Undecoded>)[UNDECODED]! : null;
+      // the gate's slot is this message's until it is answered
+      const gated = inGate;
       if (undecoded) {
         const reply = undecoded.why === 'over-budget' ? this.ingest.refuseSnapshot(session, true) : this.ingest.refuseTooLarge(session, event, undecoded.bytes);
         socket.emit('ingestError', { event, epoch: null, seq: null, code: reply.code, error: reply.error });
         if (typeof ack === 'function') (ack as (r: unknown) => void)(reply);
+        if (gated) leaveGate();
         return;
       }
       void this.ingest.enqueue(session, event, () => run(bytes), bytes).then((reply) => {
+        if (gated) leaveGate();
         if (isRejection(reply)) {
           const position = raw && typeof raw === 'object' ? (raw as { epoch?: unknown; seq?: unknown }) : {};
           socket.emit('ingestError', {
@@ -184,6 +235,7 @@ export class IngestGateway implements OnModuleInit {
     socket.on('leave', (raw, ack) => handle('leave', raw, ack, (bytes) => this.ingest.leave(session, raw, bytes)));
     socket.on('heartbeat', (raw) => handle('heartbeat', raw, undefined, (bytes) => this.ingest.heartbeat(session, raw, bytes)));
     socket.on('disconnect', (reason) => {
+      leaveGate();
       session.gone = true; // what still waits is not applied: its sender cannot be answered
       void session.queue.finally(() => this.ingest.disconnected(session, reason));
     });

@@ -28,6 +28,7 @@ import type { ApiConfig } from '../config.js';
 import { FactWriter, type IngestOutcome } from '../history/fact-writer.js';
 import { LiveHub } from '../live/live-hub.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { LargeMessageGate } from './large-message-gate.js';
 import { LogBudget } from './log-budget.js';
 
 /** What the service keeps per collector connection. */
@@ -111,6 +112,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   /** set when the API shuts down: what is still queued is refused as `unavailable` (send it again) */
   private stopping = false;
   readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0, throttled: 0, pendingHighWater: 0, cut: 0, refusedUndecoded: 0, lastSnapshot: null };
+  /** messages over 4 MB are read one at a time (large-message-gate.ts) */
+  readonly largeMessages = new LargeMessageGate(1);
   /** rejections are logged within a budget: a flood of bad messages costs its sender, not the log */
   readonly rejectionLog = new LogBudget((line) => this.log.warn(line));
 

@@ -102,6 +102,9 @@ export class MetricsService implements OnModuleDestroy {
     m.add('netatlas_ingest_snapshots_refused_undecoded_total', 'counter', 'Snapshots over the budget of snapshot bytes in flight, refused before they were decoded, since the API started.', [
       { value: stats.refusedUndecoded },
     ]);
+    m.add('netatlas_ingest_large_messages_waiting', 'gauge', 'Collector connections holding a message over 4 MB back until it is their turn to be read (one at a time).', [
+      { value: this.ingest.largeMessages.queued },
+    ]);
     m.add('netatlas_ingest_connections_cut_total', 'counter', 'Collector connections cut for sending on past their limit of 512 waiting messages (64 refusals), since the API started.', [
       { value: stats.cut },
     ]);
