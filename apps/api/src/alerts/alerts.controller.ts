@@ -4,13 +4,8 @@ import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, 
 import { NewSilenceSchema, silenceMatches, type Alert, type ChecksResult, type Silence } from '@netatlas/wire';
 import { Requires, type ViewerRequest } from '../auth/roles.js';
 import { SilencesRepository } from '../db/repositories/silences.repository.js';
-import { AlertsQuerySchema, ChecksQuerySchema, parseBody, parseQuery } from '../http/query.js';
+import { AlertsQuerySchema, ChecksQuerySchema, idParam, parseBody, parseQuery } from '../http/query.js';
 import { AlertEngine } from './alert-engine.js';
-
-function idParam(raw: string, what: string): string {
-  if (!/^\d{1,15}$/.test(raw)) throw new NotFoundException(`no ${what} with id ${JSON.stringify(raw)}`);
-  return raw;
-}
 
 /** The alerts with the silence (if any) that covers each now. */
 function withSilences(alerts: Alert[], silences: Silence[]): Alert[] {
@@ -46,7 +41,7 @@ export class AlertsController {
   @Post('alerts/:id/acknowledge')
   @Requires('operator')
   async acknowledge(@Param('id') id: string, @Req() req: ViewerRequest): Promise<{ alert: Alert }> {
-    const alert = await this.engine.store.acknowledge(idParam(id, 'alert'), req.viewer!.name);
+    const alert = await this.engine.store.acknowledge(String(idParam(id, 'alert')), req.viewer!.name);
     if (!alert) throw new NotFoundException(`no open alert with id ${id}`);
     return { alert: withSilences([alert], await this.silences.active())[0]! };
   }
@@ -65,7 +60,7 @@ export class AlertsController {
   @Delete('silences/:id')
   @Requires('operator')
   async endSilence(@Param('id') id: string): Promise<{ ended: true }> {
-    if (!(await this.silences.end(Number(idParam(id, 'silence'))))) throw new NotFoundException(`no silence in force with id ${id}`);
+    if (!(await this.silences.end(idParam(id, 'silence')))) throw new NotFoundException(`no silence in force with id ${id}`);
     return { ended: true };
   }
 }

@@ -4,14 +4,9 @@ import { NewApiTokenSchema, type ApiToken } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
 import { redactUrl } from '../db/url.js';
-import { parseBody } from '../http/query.js';
+import { idParam, parseBody } from '../http/query.js';
 import { AuthService } from './auth.service.js';
 import { Requires, type ViewerRequest } from './roles.js';
-
-function idParam(raw: string): number {
-  if (!/^\d{1,15}$/.test(raw)) throw new NotFoundException(`no token with id ${JSON.stringify(raw)}`);
-  return Number(raw);
-}
 
 @Controller('admin')
 @Requires('admin')
@@ -34,7 +29,7 @@ export class AdminController {
 
   @Delete('tokens/:id')
   async revoke(@Param('id') id: string): Promise<{ revoked: true }> {
-    if (!(await this.auth.revokeToken(idParam(id)))) throw new NotFoundException(`no live token with id ${id}`);
+    if (!(await this.auth.revokeToken(idParam(id, 'token')))) throw new NotFoundException(`no live token with id ${id}`);
     return { revoked: true };
   }
 

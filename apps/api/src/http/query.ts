@@ -1,6 +1,6 @@
 // Query-string parsing for the REST endpoints: one zod schema per endpoint (also the source of the
 // OpenAPI document), and a 400 that says which parameter is wrong and why.
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { ALERT_RULES, ALERT_STATES, FactKindSchema, NodeNameSchema } from '@netatlas/wire';
 import { z } from 'zod';
 
@@ -115,4 +115,10 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
     return `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`;
   });
   throw new BadRequestException(problems.join('; '));
+}
+
+/** A numeric id from the path; anything else names nothing here (404). */
+export function idParam(raw: string, what: string): number {
+  if (!/^\d{1,15}$/.test(raw)) throw new NotFoundException(`no ${what} with id ${JSON.stringify(raw)}`);
+  return Number(raw);
 }

@@ -192,8 +192,7 @@ export class IngestGateway implements OnModuleInit {
       const head = EVENT_PACKET_HEAD.exec(data.slice(0, 64));
       if (!head) return;
       const event = head[2]!;
-      const limit = event === 'snapshot' || event === 'delta' ? this.config.maxMessageBytes : SMALL_MESSAGE_MAX_BYTES;
-      const why = bytes > limit ? 'too-large' : event === 'snapshot' && !this.ingest.admitsSnapshot(bytes) ? 'over-budget' : null;
+      const why = bytes > this.ingest.sizeLimit(event) ? 'too-large' : event === 'snapshot' && !this.ingest.admitsSnapshot(bytes) ? 'over-budget' : null;
       if (!why) {
         refusedInARow = 0;
         return;

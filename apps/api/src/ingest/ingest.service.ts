@@ -195,14 +195,13 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
 
   /** The refusal of a message over its size limit, seen before it was decoded (the gateway's). */
   refuseTooLarge(session: IngestSession, event: string, bytes: number): IngestRejection {
-    const limit = event === 'snapshot' || event === 'delta' ? this.config.maxMessageBytes : SMALL_MESSAGE_MAX_BYTES;
-    const what = event === 'snapshot' || event === 'delta' ? 'the message' : `a ${event}`;
-    try {
-      this.checkSize(bytes, limit, what);
-    } catch (error) {
-      return this.reject(session, event, error);
-    }
-    return this.reject(session, event, new IngestError('too-large', `${what} is ${bytes} bytes; the limit is ${limit}`));
+    const stream = event === 'snapshot' || event === 'delta';
+    return this.reject(session, event, this.tooLarge(bytes, this.sizeLimit(event), stream ? 'the message' : `a ${event}`));
+  }
+
+  /** The size limit of a message of `event`: snapshots and deltas NETATLAS_MAX_MESSAGE_MB, the rest SMALL_MESSAGE_MAX_BYTES. */
+  sizeLimit(event: string): number {
+    return event === 'snapshot' || event === 'delta' ? this.config.maxMessageBytes : SMALL_MESSAGE_MAX_BYTES;
   }
 
   async hello(session: IngestSession, raw: unknown, bytes = 0): Promise<HelloAck> {
@@ -403,10 +402,12 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   private checkSize(bytes: number, limit = this.config.maxMessageBytes, what = 'the message'): void {
-    if (bytes > limit) {
-      const why = limit === this.config.maxMessageBytes ? ' (NETATLAS_MAX_MESSAGE_MB)' : '';
-      throw new IngestError('too-large', `${what} is ${bytes} bytes; the limit is ${limit}${why}`);
-    }
+    if (bytes > limit) throw this.tooLarge(bytes, limit, what);
+  }
+
+  private tooLarge(bytes: number, limit: number, what: string): IngestError {
+    const why = limit === this.config.maxMessageBytes ? ' (NETATLAS_MAX_MESSAGE_MB)' : '';
+    return new IngestError('too-large', `${what} is ${bytes} bytes; the limit is ${limit}${why}`);
   }
 
   private checkEpoch(session: IngestSession, epoch: number): void {
