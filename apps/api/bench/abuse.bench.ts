@@ -4,7 +4,9 @@
 //   - with nobody else (the baseline),
 //   - with five readers of /api/state that read nothing (a 16-node state of 80k facts),
 //   - with one socket flooding deltas as fast as it can (acks ignored),
-//   - with twenty sockets sending ~31 MB snapshots over and over (refused ones sent again),
+//   - with twenty collectors resyncing ~31 MB states over and over, in parts as collectors send
+//     them (refused ones sent again),
+//   - with twenty sockets sending ~31 MB snapshots as one message each, over the message limit,
 // and printed side by side with the API's largest RSS in each phase. The issue's bound: with abuse,
 // the p99s stay within 2× of the baseline's. The bench client shares the machine's cores with the
 // API and Postgres, so an abuse that costs the client CPU (serialising 31 MB snapshots) shows too.
@@ -19,7 +21,7 @@ import { startApiProcess } from './api-process.js';
 import { ms, quantile, table } from './stats.js';
 
 const { values } = parseArgs({ options: { 'phase-s': { type: 'string', default: '15' }, only: { type: 'string' } } });
-/** --only herd (or slow,flood): the baseline and these phases alone, e.g. to profile one */
+/** --only herd (or slow,flood,whole): the baseline and these phases alone, e.g. to profile one */
 const ONLY = values.only ? new Set(values.only.split(',')) : null;
 const PHASE_MS = Number(values['phase-s']) * 1000;
 const log = (line: string) => process.stderr.write(`[abuse] ${line}\n`);
@@ -48,7 +50,7 @@ async function apiLoopDelay(url: string): Promise<{ p99: number; max: number }> 
 }
 
 const db = await createTestDatabase('bench_abuse');
-const api = await startApiProcess({ DATABASE_URL: db.url, NETATLAS_TOKEN: TEST_TOKEN, PORT: '0', HOST: '127.0.0.1', NETATLAS_MAX_MESSAGE_MB: '32', NETATLAS_SLOW_READER_TIMEOUT_S: '600' });
+const api = await startApiProcess({ DATABASE_URL: db.url, NETATLAS_TOKEN: TEST_TOKEN, PORT: '0', HOST: '127.0.0.1', NETATLAS_SLOW_READER_TIMEOUT_S: '600' });
 const open: Array<{ close(): void }> = [];
 try {
   log(`API pid ${api.pid} at ${api.url}; loading a 16-node state of 80k facts`);
@@ -128,7 +130,7 @@ try {
    * An abuse in a process of its own (abuser.ts), so that what it costs its own event loop (the
    * herd serialises 31 MB per send) does not show up as the well-behaved clients' latency here.
    */
-  const abuser = (mode: 'flood' | 'herd') => () => {
+  const abuser = (mode: 'flood' | 'herd' | 'whole') => () => {
     // at nice 19: producing the abuse (serialising 31 MB per send) takes the cores only when the API
     // and Postgres leave them idle, as an abuser on another machine would; what it costs the API to
     // receive, refuse or apply is what is measured
@@ -151,7 +153,8 @@ try {
   const results = [await phase('baseline', () => null)];
   if (!ONLY || ONLY.has('slow')) results.push(await phase('slow readers', slowReaders));
   if (!ONLY || ONLY.has('flood')) results.push(await phase('flood', abuser('flood')));
-  if (!ONLY || ONLY.has('herd')) results.push(await phase('oversized snapshots', abuser('herd')));
+  if (!ONLY || ONLY.has('herd')) results.push(await phase('snapshot herd', abuser('herd')));
+  if (!ONLY || ONLY.has('whole')) results.push(await phase('oversized messages', abuser('whole')));
   const base = results[0]!;
   const p = (xs: number[], q: number) => quantile(Float64Array.from(xs).sort(), q);
   const rows = [['phase', 'ack p50', 'ack p99', 'health p50', 'health p99', 'API loop p99', 'API loop max', 'API RSS max', 'within 2×', 'abuse']];

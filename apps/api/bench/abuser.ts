@@ -1,7 +1,8 @@
 // The abuses of bench:abuse, each in a process of its own: `abuser.ts flood URL` (one socket sending
-// 10k deltas a second, acks ignored) or `abuser.ts herd URL` (20 sockets sending ~31 MB snapshots,
-// a refused one sent again 200 ms later). Runs until SIGTERM, then prints one line: what it did.
-import type { Fact } from '@netatlas/wire';
+// 10k deltas a second, acks ignored), `abuser.ts herd URL` (20 collectors resyncing ~31 MB states
+// in parts, a refused one sent again 200 ms later) or `abuser.ts whole URL` (20 sockets sending
+// ~31 MB snapshots as one message each, over the message limit). Runs until SIGTERM, then prints one line: what it did.
+import { SNAPSHOT_PART_BYTES, type Fact } from '@netatlas/wire';
 import { connectIngest, FakeCollector } from '../src/testing/api.js';
 import { route } from '../src/testing/facts.js';
 
@@ -41,16 +42,22 @@ async function flood(): Promise<string> {
   return report();
 }
 
+/** ~31 MB of JSON: ~117k routes */
+function herdFacts(): Fact[] {
+  const all: Fact[] = Array.from({ length: 140_000 }, (_, i) => route(`10.${200 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`, '172.20.0.11', 'eth0'));
+  const perFact = JSON.stringify(all).length / all.length;
+  const facts = all.slice(0, Math.floor((31 * 1024 * 1024 - 512) / perFact));
+  process.stderr.write(`[abuser] ${mode}: ${facts.length} facts, ${(JSON.stringify(facts).length / 1048576).toFixed(1)} MB a snapshot\n`);
+  return facts;
+}
+
+/** 20 collectors resyncing a ~31 MB state each, over and over, in parts as collectors send it (a refused one again after 200 ms) */
 async function herd(): Promise<string> {
   let accepted = 0;
   let refused = 0;
   let cut = 0;
-  report = () => `20 sockets × 31 MB snapshots (${facts.length} facts): ${accepted} taken, ${refused} refused (sent again after 200 ms), ${cut} connection(s) cut`;
-  // 31 MB of JSON, just under the API's 32 MB limit: ~110k routes (one array, serialised for each send)
-  const all: Fact[] = Array.from({ length: 140_000 }, (_, i) => route(`10.${200 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`, '172.20.0.11', 'eth0'));
-  const perFact = JSON.stringify(all).length / all.length;
-  const facts = all.slice(0, Math.floor((31 * 1024 * 1024 - 512) / perFact));
-  process.stderr.write(`[abuser] herd: ${facts.length} facts, ${(JSON.stringify(facts).length / 1048576).toFixed(1)} MB a snapshot\n`);
+  const facts = herdFacts();
+  report = () => `20 sockets × 31 MB snapshots in parts (${facts.length} facts): ${accepted} taken, ${refused} refused (sent again after 200 ms), ${cut} connection(s) cut`;
   await Promise.all(
     Array.from({ length: 20 }, async (_, n) => {
       while (!stopped) {
@@ -61,7 +68,7 @@ async function herd(): Promise<string> {
         }
         let seq = 1;
         while (!stopped && c.socket.connected) {
-          const r = await c.snapshot(facts, seq).catch(() => ({ ok: false }));
+          const r = await c.snapshotInParts(facts, SNAPSHOT_PART_BYTES, seq).catch(() => ({ ok: false }));
           if (r.ok) {
             accepted++;
             seq++;
@@ -78,6 +85,38 @@ async function herd(): Promise<string> {
   return report();
 }
 
+/** 20 sockets sending each ~31 MB snapshot as one message, over the API's message limit (an old or hostile client) */
+async function whole(): Promise<string> {
+  let sent = 0;
+  let refused = 0;
+  let cut = 0;
+  const facts = herdFacts();
+  report = () => `20 sockets × 31 MB whole snapshots: ${sent} sent, ${refused} refused, ${cut} connection(s) cut (reconnected after 200 ms)`;
+  await Promise.all(
+    Array.from({ length: 20 }, async (_, n) => {
+      while (!stopped) {
+        const c = await FakeCollector.connect(url, `whole-${n}`).catch(() => null);
+        if (!c) {
+          await sleep(200);
+          continue;
+        }
+        while (!stopped && c.socket.connected) {
+          sent++;
+          const r = await c.snapshot(facts, 1).catch(() => ({ ok: false }));
+          if (!r.ok) {
+            refused++;
+            await sleep(200);
+          }
+        }
+        if (!c.socket.connected) cut++;
+        c.close();
+        await sleep(200);
+      }
+    }),
+  );
+  return report();
+}
+
 process.once('SIGTERM', () => {
   stopped = true;
   // a 31 MB snapshot may be on its way: report what was done rather than wait for it
@@ -86,6 +125,6 @@ process.once('SIGTERM', () => {
     process.exit(0);
   }, 3000).unref();
 });
-const run = mode === 'flood' ? flood() : mode === 'herd' ? herd() : Promise.reject(new Error(`abuser: unknown mode ${mode}`));
+const run = mode === 'flood' ? flood() : mode === 'herd' ? herd() : mode === 'whole' ? whole() : Promise.reject(new Error(`abuser: unknown mode ${mode}`));
 process.stdout.write(`${await run}\n`);
 process.exit(0);

@@ -27,6 +27,8 @@ export interface ApiConfig {
   retentionDays: number;
   /** a collector message larger than this (bytes of JSON) is rejected */
   maxMessageBytes: number;
+  /** a snapshot sent in parts may hold at most this many bytes of JSON over all its parts */
+  maxSnapshotBytes: number;
   /** browsers receive changes batched over this interval */
   liveBatchMs: number;
   /** GET /metrics answers only this bearer token (null: open, like the rest on loopback) */
@@ -58,7 +60,8 @@ export const CONFIG_DEFAULTS = {
   lostAfterS: 30,
   heartbeatS: 5,
   retentionDays: 30,
-  maxMessageMb: 32,
+  maxMessageMb: 4,
+  maxSnapshotMb: 256,
   liveBatchMs: 100,
   slowReaderTimeoutS: 60,
 } as const;
@@ -83,6 +86,7 @@ export const API_ENV = [
   'NETATLAS_LOST_AFTER_S',
   'NETATLAS_RETENTION_DAYS',
   'NETATLAS_MAX_MESSAGE_MB',
+  'NETATLAS_MAX_SNAPSHOT_MB',
   'NETATLAS_LIVE_BATCH_MS',
   'NETATLAS_SLOW_READER_TIMEOUT_S',
   'NETATLAS_METRICS_TOKEN',
@@ -170,6 +174,8 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     retentionDays: number(env, 'NETATLAS_RETENTION_DAYS', CONFIG_DEFAULTS.retentionDays, (n) => n >= 0, 'a number of days (0 keeps everything)'),
     maxMessageBytes:
       number(env, 'NETATLAS_MAX_MESSAGE_MB', CONFIG_DEFAULTS.maxMessageMb, (n) => n > 0 && n <= 1024, 'a size in MB from 1 to 1024') * 1024 * 1024,
+    maxSnapshotBytes:
+      number(env, 'NETATLAS_MAX_SNAPSHOT_MB', CONFIG_DEFAULTS.maxSnapshotMb, (n) => n >= 1 && n <= 4096, 'a size in MB from 1 to 4096') * 1024 * 1024,
     metricsToken: secret(env['NETATLAS_METRICS_TOKEN'], 'NETATLAS_METRICS_TOKEN'),
     collectorAudience: env['NETATLAS_COLLECTOR_AUDIENCE']?.trim() || 'netatlas',
     collectorServiceAccount: serviceAccount(env['NETATLAS_COLLECTOR_SERVICE_ACCOUNT']),

@@ -5,6 +5,7 @@ export * from './keys.js';
 export type * from './fact.js';
 export type * from './messages.js';
 export * from './protocol.js';
+export * from './snapshot-parts.js';
 export type * from './topology.js';
 export * from './checks.js';
 export * from './alerts.js';

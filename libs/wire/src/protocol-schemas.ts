@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { FactKindSchema, FactSchema, ReaderStatusSchema, text } from './fact.js';
 import { FactRefSchema } from './messages.js';
-import { PROTOCOL_VERSION, READERS_MAX } from './protocol.js';
+import { PROTOCOL_VERSION, READERS_MAX, SNAPSHOT_PARTS_MAX } from './protocol.js';
 
 /** A Kubernetes node name, a hostname, or a lab namespace name. */
 export const NodeNameSchema = z
@@ -27,7 +27,12 @@ export const HelloSchema = z.strictObject({
   readers,
 });
 
+export const SnapshotPartSchema = z
+  .strictObject({ index: z.number().int().min(0), count: z.number().int().min(2).max(SNAPSHOT_PARTS_MAX) })
+  .refine((p) => p.index < p.count, { message: 'index must be below count', path: ['index'] });
+
 export const SnapshotMessageSchema = z.strictObject({
+  part: SnapshotPartSchema.optional(),
   epoch,
   seq,
   takenAt: z.iso.datetime({ offset: true }),

@@ -68,15 +68,41 @@ export type HelloAck =
       heartbeatMs: number;
       /** messages larger than this (JSON bytes) are rejected */
       maxMessageBytes: number;
+      /**
+       * Present when the API takes a snapshot in parts (SnapshotPart): the most JSON bytes all parts
+       * of one snapshot may hold. Absent (an older API): send each snapshot whole.
+       */
+      maxSnapshotBytes?: number;
     }
   | IngestRejection;
 
 /** A full state: sent after every hello, and whenever the collector cannot send a delta. */
 export interface SnapshotMessage extends StreamPosition {
+  /** one part of a snapshot sent in parts (absent: the whole snapshot) */
+  part?: SnapshotPart;
   takenAt: string;
   facts: Fact[];
   readers: Record<string, ReaderStatus>;
 }
+
+/**
+ * A large snapshot goes in parts of about SNAPSHOT_PART_BYTES, each its own message with the same
+ * epoch, seq, takenAt and readers and a slice of the facts, sent one after the other: each but the
+ * last is acked with `staged`, the last is applied with all of them as one snapshot. Part 0 starts
+ * the snapshot anew (a part out of turn is `invalid`: send it again from part 0). So no message is
+ * large: the API decodes ~1 MB at a time and never holds its event loop for one collector's state.
+ */
+export interface SnapshotPart {
+  /** 0 … count-1 */
+  index: number;
+  /** how many parts the snapshot has (at least 2) */
+  count: number;
+}
+
+/** The size a collector aims at for each part of a snapshot (JSON bytes). */
+export const SNAPSHOT_PART_BYTES = 1024 * 1024;
+/** A snapshot has at most this many parts. */
+export const SNAPSHOT_PARTS_MAX = 100_000;
 
 /** What changed since the previous message of the same epoch. */
 export interface DeltaMessage extends StreamPosition {
@@ -142,6 +168,8 @@ export type IngestAck =
       at: string | null;
       /** how many fact versions changed */
       changes: number;
+      /** a snapshot part other than the last was kept (its index): send the next; nothing is applied yet */
+      staged?: number;
     }
   | IngestRejection;
 

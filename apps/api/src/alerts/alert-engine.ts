@@ -132,7 +132,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   private onChanges(changes: readonly FactChange[]): void {
     const relevant = changes.filter((c) => checked(c.kind, c.after ?? c.before));
     if (!relevant.length) return;
-    if (!this.loaded) this.held.push(...relevant);
+    if (!this.loaded) for (const c of relevant) this.held.push(c); // (a spread of 100k+ overflows the stack)
     else this.changePoster.add(relevant);
     this.dirty = true;
   }
@@ -190,8 +190,9 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   }
 
   private post(message: ToChecksWorker): void {
-    if (message.type !== 'changes') this.changePoster.flush();
-    this.worker?.postMessage(message);
+    // anything but changes goes after the changes queued before it, in order
+    if (message.type !== 'changes') this.changePoster.after(() => this.worker?.postMessage(message));
+    else this.worker?.postMessage(message);
   }
 
   /**

@@ -111,7 +111,8 @@ describe.skipIf(missing.length > 0 && !inCI)('API end to end on a kube-router la
     dataDir = await mkdtemp(join(tmpdir(), 'netatlas-e2e-'));
     await chmod(dataDir, 0o755); // as root, Postgres runs as `postgres`, which must reach its folder
     pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort() });
-    config = { ...loadConfig({}), databaseUrl: pg.url, port: await freePort(), token: TEST_TOKEN, heartbeatMs: 1000, lostAfterMs: 4000, retentionDays: 0 };
+    // messages of at most 12 kB: the collectors' snapshots (more than 6 kB here) come in parts, as a large node's would
+    config = { ...loadConfig({}), databaseUrl: pg.url, port: await freePort(), token: TEST_TOKEN, heartbeatMs: 1000, lostAfterMs: 4000, retentionDays: 0, maxMessageBytes: 12 * 1024 };
     await startTheApi();
     for (const n of status.nodes) startCollector(n.namespace);
     await converged(status.nodes.map((n) => n.namespace), 60_000);
@@ -130,6 +131,9 @@ describe.skipIf(missing.length > 0 && !inCI)('API end to end on a kube-router la
     for (const n of status.nodes) expect(await nodeStatus(n.namespace)).toBe('connected');
     const nodes = (await get<{ nodes: Array<{ name: string; cniStyle: string }> }>('/api/nodes')).nodes;
     expect(nodes.map((n) => n.cniStyle)).toEqual(['kube-router', 'kube-router', 'kube-router']);
+    // their snapshots came in parts (12 kB messages), and the state above is their whole
+    const metrics = await fetch(`${api.url}/metrics`).then((r) => r.text());
+    expect(Number(/^netatlas_ingest_snapshot_parts_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(status.nodes.length);
     // the topology derived from what they sent: 3 hosts, a full BGP mesh Established, a route
     // edge from every host to every other host's pod CIDR
     await expect

@@ -15,6 +15,7 @@ import type { Fact } from '@netatlas/wire';
 import pg from 'pg';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { withOwnTransaction, withTransaction } from '../db/transaction.js';
+import { Turns } from '../realtime/turns.js';
 import { Batcher, BatchItemError } from './batcher.js';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
 import { valuesDiffer } from './value-sql.js';
@@ -78,21 +79,18 @@ function streamPosition(
   return { kind: 'next' };
 }
 
-/** Rows a snapshot's loops go through before the event loop is served again (~10 ms of work). */
-const YIELD_EVERY = 20_000;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * The changes of one node's write: opened versions (added or changed), then what only closed. A
- * snapshot's 100k serve the event loop every YIELD_EVERY rows; a delta's few never wait.
+ * snapshot's 100k go in turns (realtime/turns.ts); a delta's few never wait.
  */
 async function changesOf(opened: readonly ClosedRow[], closed: readonly ClosedRow[], at: Date): Promise<FactChange[]> {
   const iso = at.toISOString();
+  const turns = new Turns();
   const before = new Map<string, ClosedRow>();
   for (let i = 0; i < closed.length; i++) {
     const row = closed[i]!;
     before.set(`${row.kind}\u0000${row.key}`, row);
-    if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
+    if (turns.due()) await turns.yield();
   }
   const changes: FactChange[] = [];
   for (let i = 0; i < opened.length; i++) {
@@ -101,7 +99,7 @@ async function changesOf(opened: readonly ClosedRow[], closed: readonly ClosedRo
     const prev = before.get(id);
     before.delete(id);
     changes.push({ node: '', kind: row.kind, key: row.key, at: iso, op: prev ? 'change' : 'add', before: prev?.value ?? null, after: row.value });
-    if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
+    if (turns.due()) await turns.yield();
   }
   for (const row of before.values()) changes.push({ node: '', kind: row.kind, key: row.key, at: iso, op: 'remove', before: row.value, after: null });
   return changes;
@@ -433,10 +431,16 @@ export class FactWriter {
          WHERE id = $1`,
         [node.id, message.epoch, message.seq, at, status, report && JSON.stringify(report.readers), report?.cniStyle ?? null],
       );
+      // the changes are this write's own objects: named in place, in turns (a snapshot's 100k)
+      const turns = new Turns();
+      for (const c of changes) {
+        c.node = name;
+        if (turns.due()) await turns.yield();
+      }
       return {
         kind: 'applied',
         at,
-        changes: changes.map((c) => ({ ...c, node: name })),
+        changes,
         events: events.map((e) => nodeEventOf(e, name)),
         status,
       };
@@ -469,18 +473,19 @@ export class FactWriter {
    */
   private async writeSnapshot(client: pg.PoolClient, nodeId: number, at: Date, upserts: readonly Fact[]): Promise<FactChange[]> {
     const current = await client.query<{ id: string; kind: string; key: string }>(`SELECT id, kind, key FROM facts WHERE node_id = $1 AND valid_to IS NULL`, [nodeId]);
+    const turns = new Turns();
     const held = new Map<string, string>();
     for (let i = 0; i < current.rows.length; i++) {
       const r = current.rows[i]!;
       held.set(`${r.kind}\u0000${r.key}`, r.id);
-      if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
+      if (turns.due()) await turns.yield();
     }
     const kept: Fact[] = [];
     const fresh: Fact[] = [];
     for (let i = 0; i < upserts.length; i++) {
       const f = upserts[i]!;
       (held.delete(`${f.kind}\u0000${f.key}`) ? kept : fresh).push(f);
-      if ((i + 1) % YIELD_EVERY === 0) await yieldToLoop();
+      if (turns.due()) await turns.yield();
     }
     // what is left in `held` the snapshot no longer holds: it ends
     let gone: ClosedRow[] = [];

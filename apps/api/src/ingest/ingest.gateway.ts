@@ -28,10 +28,12 @@ interface SocketData {
 
 /** a socket.io EVENT packet on the ingest namespace (ack id optional): `2/ingest,12["snapshot",` */
 const EVENT_PACKET_HEAD = /^(2\/ingest,\d*)\["(\w{1,20})",/;
+/** what follows the head of a snapshot's part 0 as collectors write it (`part` first) */
+const FIRST_PART = /^\{"part":\{"index":0,/;
 /** the stand-in's one field: why the message was refused undecoded, and its size */
 const UNDECODED = '$netatlasUndecoded';
 interface Undecoded {
-  why: 'too-large' | 'over-budget';
+  why: 'too-large' | 'over-budget' | 'no-room-for-parts';
   bytes: number;
 }
 /**
@@ -118,6 +120,7 @@ export class IngestGateway implements OnModuleInit {
       gone: false,
       lastPacketBytes: 0,
       overruns: 0,
+      staging: null,
       close: (reason) => {
         socket.emit('ingestError', { event: 'hello', epoch: null, seq: null, code: 'invalid', error: reason });
         socket.disconnect(true);
@@ -192,7 +195,15 @@ export class IngestGateway implements OnModuleInit {
       const head = EVENT_PACKET_HEAD.exec(data.slice(0, 64));
       if (!head) return;
       const event = head[2]!;
-      const why = bytes > this.ingest.sizeLimit(event) ? 'too-large' : event === 'snapshot' && !this.ingest.admitsSnapshot(bytes) ? 'over-budget' : null;
+      const firstPart = event === 'snapshot' && FIRST_PART.test(data.slice(head[0].length, head[0].length + 24));
+      const why =
+        bytes > this.ingest.sizeLimit(event)
+          ? 'too-large'
+          : firstPart && !this.ingest.hasRoomForParts(session)
+            ? 'no-room-for-parts'
+            : event === 'snapshot' && !firstPart && !this.ingest.admitsSnapshot(bytes)
+              ? 'over-budget'
+              : null;
       if (!why) {
         refusedInARow = 0;
         return;
@@ -207,7 +218,12 @@ export class IngestGateway implements OnModuleInit {
       // the gate's slot is this message's until it is answered
       const gated = inGate;
       if (undecoded) {
-        const reply = undecoded.why === 'over-budget' ? this.ingest.refuseSnapshot(session, true) : this.ingest.refuseTooLarge(session, event, undecoded.bytes);
+        const reply =
+          undecoded.why === 'over-budget'
+            ? this.ingest.refuseSnapshot(session, true)
+            : undecoded.why === 'no-room-for-parts'
+              ? this.ingest.refuseParts(session)
+              : this.ingest.refuseTooLarge(session, event, undecoded.bytes);
         socket.emit('ingestError', { event, epoch: null, seq: null, code: reply.code, error: reply.error });
         if (typeof ack === 'function') (ack as (r: unknown) => void)(reply);
         if (gated) leaveGate();

@@ -86,7 +86,11 @@ export class TopologyTracker {
   }
 
   private post(message: ToWorker): void {
-    if (message.type !== 'changes') this.poster.flush();
-    if (!this.closed) this.worker.postMessage(message);
+    // anything but changes goes after the changes queued before it, in order
+    const send = () => {
+      if (!this.closed) this.worker.postMessage(message);
+    };
+    if (message.type !== 'changes') this.poster.after(send);
+    else send();
   }
 }

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { APP_VERSION } from '../app-version.js';
 import { DATABASE } from '../app-tokens.js';
 import { withDeadline, type Database } from '../db/database.js';
-import { IngestService } from '../ingest/ingest.service.js';
+import { IngestService, STAGINGS_MAX } from '../ingest/ingest.service.js';
 import { addKubernetesMetrics } from '../kube/kube-metrics.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { Notifier } from '../notify/notifier.js';
@@ -96,14 +96,20 @@ export class MetricsService implements OnModuleDestroy {
       'Collector messages rejected since the API started, by code (invalid, too-large, out-of-order, no-hello, unavailable, internal).',
       Object.entries(stats.rejectedByCode).map(([code, value]) => ({ labels: { code }, value })),
     );
-    m.add('netatlas_ingest_throttled_total', 'counter', 'Collector messages refused at once (unavailable, send again) because their connection had 512 waiting or the snapshot budget was spent, since the API started.', [
+    m.add('netatlas_ingest_throttled_total', 'counter', 'Collector messages refused at once (unavailable, send again) because their connection had 512 waiting, the snapshot budget was spent or a snapshot was already coming in parts, since the API started.', [
       { value: stats.throttled },
     ]);
-    m.add('netatlas_ingest_snapshots_refused_undecoded_total', 'counter', 'Snapshots over the budget of snapshot bytes in flight, refused before they were decoded, since the API started.', [
+    m.add('netatlas_ingest_snapshots_refused_undecoded_total', 'counter', 'Snapshots refused before they were decoded (over the budget of snapshot bytes in flight, or a part 0 while another snapshot comes in parts), since the API started.', [
       { value: stats.refusedUndecoded },
     ]);
     m.add('netatlas_ingest_large_messages_waiting', 'gauge', 'Collector connections holding a message over 4 MB back until it is their turn to be read (one at a time).', [
       { value: this.ingest.largeMessages.queued },
+    ]);
+    m.add('netatlas_ingest_snapshot_parts_total', 'counter', 'Snapshot parts kept until their last part (a snapshot over ~1 MB comes in parts), since the API started.', [
+      { value: stats.partsStaged },
+    ]);
+    m.add('netatlas_ingest_snapshots_in_parts', 'gauge', `Snapshots being received in parts now (at most ${STAGINGS_MAX} at once; part 0 of another is refused as unavailable and sent again).`, [
+      { value: this.ingest.snapshotsInParts },
     ]);
     m.add('netatlas_ingest_connections_cut_total', 'counter', 'Collector connections cut for sending on past their limit of 512 waiting messages (64 refusals), since the API started.', [
       { value: stats.cut },

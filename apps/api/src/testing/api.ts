@@ -4,6 +4,8 @@ import {
   INGEST_NAMESPACE,
   LIVE_NAMESPACE,
   PROTOCOL_VERSION,
+  snapshotParts,
+  type SnapshotMessage,
   type Fact,
   type FactRef,
   type HelloAck,
@@ -128,6 +130,20 @@ export class FakeCollector {
       facts,
       readers: { links: { status: 'ok', error: null } },
     });
+  }
+
+  /**
+   * A snapshot in parts of about `partBytes`, as a collector sends it: one part at a time, the next
+   * after the previous one's `staged` ack. The last part's ack, or the first refusal.
+   */
+  async snapshotInParts(facts: Fact[], partBytes: number, seq = ++this.seq): Promise<IngestAck> {
+    const whole: SnapshotMessage = { epoch: this.epoch, seq, takenAt: new Date().toISOString(), facts, readers: { links: { status: 'ok', error: null } } };
+    const parts = snapshotParts(whole, partBytes);
+    for (const part of parts.slice(0, -1)) {
+      const reply = await this.socket.timeout(30_000).emitWithAck('snapshot', part);
+      if (!reply.ok || reply.staged === undefined) return reply;
+    }
+    return this.socket.timeout(30_000).emitWithAck('snapshot', parts[parts.length - 1]!);
   }
 
   delta(upserts: Fact[], deletes: FactRef[], seq = ++this.seq): Promise<IngestAck> {

@@ -264,6 +264,56 @@ describe('StreamClient', () => {
     expect(api.facts).toEqual(stateOf(node.facts.values()));
   });
 
+  it('sends a large snapshot in parts when the API takes them, one at a time; deltas pushed meanwhile follow its last part', async () => {
+    // 2000 members of ~110 bytes: ~220 kB, in parts of at most 10 kB (half of maxMessageBytes)
+    const api = await startApi({ maxMessageBytes: 20_000, maxSnapshotBytes: 10_000_000 });
+    const node = new FakeNode(2000);
+    api.holding = true;
+    const { client } = startClient(api.url, node);
+    await waitFor(() => api.of('snapshot').length === 1, 'part 0 sent');
+    client.pushDelta(node.add(5000)); // while the snapshot is on its way
+    await sleep(50);
+    expect(api.of('snapshot')).toHaveLength(1); // the next part waits for part 0's ack
+    api.release();
+    await streaming(client, 2);
+    const parts = api.of('snapshot').map((r) => r.message);
+    expect(parts.length).toBeGreaterThan(20);
+    expect(parts.map((m) => m.part)).toEqual(parts.map((_, index) => ({ index, count: parts.length })));
+    for (const m of parts) {
+      expect(m.seq).toBe(1);
+      expect(JSON.stringify(m).length).toBeLessThanOrEqual(10_000);
+    }
+    expect(api.sequence().at(-1)).toBe('delta:2');
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+    expect(client.counters.parts).toBe(parts.length - 1);
+  });
+
+  it('a part refused as unavailable sends the snapshot again from part 0, with the same seq', async () => {
+    const api = await startApi({ maxMessageBytes: 20_000, maxSnapshotBytes: 10_000_000 });
+    const node = new FakeNode(500);
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    const count = api.of('snapshot')[0]!.message.part!.count;
+    // the delta is refused, so a snapshot (seq 3) follows: its part 0 is kept, its part 1 refused
+    api.script.push('out-of-order', null, 'unavailable');
+    client.pushDelta(node.add(5000));
+    await streaming(client, 3);
+    const third = api.of('snapshot').filter((r) => r.message.seq === 3).map((r) => r.message.part!.index);
+    expect(third.slice(0, 2)).toEqual([0, 0 + 1]);
+    expect(third.slice(2)).toEqual(Array.from({ length: count }, (_, i) => i)); // from part 0 again, to the last
+    expect(client.counters.retries).toBe(1);
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+  });
+
+  it('sends a snapshot whole to an API that does not announce parts', async () => {
+    const api = await startApi({ maxMessageBytes: 20_000 });
+    const node = new FakeNode(500);
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    expect(api.of('snapshot')).toHaveLength(1);
+    expect(api.of('snapshot')[0]!.message.part).toBeUndefined();
+  });
+
   it('on no-hello says hello again and sends a snapshot', async () => {
     const api = await startApi();
     const node = new FakeNode();

@@ -12,10 +12,15 @@
 // unacked messages with their seqs after a back-off (later rejections in the same round are its
 // consequence); `out-of-order`, `invalid` and `too-large` drop the buffered deltas and send a
 // snapshot (which holds their effect); `no-hello` redoes the hello. A buffer over its bounds, and a disconnection, also drop the deltas: a snapshot follows.
+// A large snapshot goes in parts (SnapshotPart) when the API takes them: one part at a time, the next
+// when the previous is acked `staged`; deltas wait until its last part is acked, and a resend starts
+// again from part 0.
 import { io, type Socket } from 'socket.io-client';
 import {
   INGEST_NAMESPACE,
   PROTOCOL_VERSION,
+  SNAPSHOT_PART_BYTES,
+  snapshotParts,
   type Delta,
   type DeltaMessage,
   type Fact,
@@ -93,10 +98,13 @@ export interface StreamCounters {
   heartbeats: number;
   /** hello acks received */
   connects: number;
+  /** snapshot parts the API kept (acked `staged`) */
+  parts: number;
 }
 
 type Outgoing =
-  | { type: 'snapshot'; message: SnapshotMessage; facts: 0 }
+  /** `parts`: what goes on the wire (the message alone, or its parts); `next`: the part to send next */
+  | { type: 'snapshot'; message: SnapshotMessage; parts: SnapshotMessage[]; next: number; facts: 0 }
   | { type: 'delta'; message: DeltaMessage; facts: number };
 
 interface Queued {
@@ -142,11 +150,11 @@ export class StreamClient {
   /** this stream's epoch: the process's start time, or the moment a refused stream was started anew */
   epoch: number;
   readonly url: string;
-  readonly counters: StreamCounters = { sent: 0, acked: 0, snapshots: 0, retries: 0, rejected: 0, dropped: 0, heartbeats: 0, connects: 0 };
+  readonly counters: StreamCounters = { sent: 0, acked: 0, snapshots: 0, retries: 0, rejected: 0, dropped: 0, heartbeats: 0, connects: 0, parts: 0 };
   /** the last message of this epoch the API acked */
   lastAcked: StreamPosition | null = null;
   /** what the API announced in its last hello ack */
-  limits: { heartbeatMs: number; maxMessageBytes: number } | null = null;
+  limits: { heartbeatMs: number; maxMessageBytes: number; maxSnapshotBytes: number | null } | null = null;
 
   private _state: StreamState = 'disconnected';
   private socket: IngestSocket | null = null;
@@ -241,7 +249,7 @@ export class StreamClient {
       return;
     }
     const item: Queued = { delta, takenAt, facts };
-    if (this.retryTimer !== null || this.trouble.length > 0) {
+    if (this.retryTimer !== null || this.trouble.length > 0 || this.partsUnderway()) {
       this.queued.push(item);
       this.bufferedFacts += facts;
       return;
@@ -391,7 +399,7 @@ export class StreamClient {
     this.lastConnectError = null;
     this.unauthorizedLogged = false;
     this.counters.connects += 1;
-    this.limits = { heartbeatMs: reply.heartbeatMs, maxMessageBytes: reply.maxMessageBytes };
+    this.limits = { heartbeatMs: reply.heartbeatMs, maxMessageBytes: reply.maxMessageBytes, maxSnapshotBytes: reply.maxSnapshotBytes ?? null };
     const acked = reply.acked;
     if (acked && acked.epoch > this.epoch) {
       this.limited.write(
@@ -534,6 +542,7 @@ export class StreamClient {
       if (this.inFlight === 0) this.sendSnapshot();
       return;
     }
+    if (this.partsUnderway()) return;
     const queued = this.queued;
     this.queued = [];
     for (const item of queued) {
@@ -560,7 +569,9 @@ export class StreamClient {
       facts: snap.facts,
       readers: snap.readers,
     };
-    const out: Outgoing = { type: 'snapshot', message, facts: 0 };
+    // in parts when the API takes them (an older API: whole, as ever)
+    const parts = this.limits?.maxSnapshotBytes ? snapshotParts(message, Math.min(SNAPSHOT_PART_BYTES, Math.floor(this.limits.maxMessageBytes / 2))) : [message];
+    const out: Outgoing = { type: 'snapshot', message, parts, next: 0, facts: 0 };
     this.unacked.push(out);
     this.counters.snapshots += 1;
     this.emit(out);
@@ -590,7 +601,7 @@ export class StreamClient {
     };
     this.inFlight += 1;
     this.counters.sent += 1;
-    if (out.type === 'snapshot') socket.timeout(timeoutMs).emit('snapshot', out.message, onReply);
+    if (out.type === 'snapshot') socket.timeout(timeoutMs).emit('snapshot', out.parts[out.next]!, onReply);
     else socket.timeout(timeoutMs).emit('delta', out.message, onReply);
   }
 
@@ -598,6 +609,21 @@ export class StreamClient {
   private onReply(out: Outgoing, reply: IngestAck): void {
     this.inFlight -= 1;
     const seq = out.message.seq;
+    if (out.type === 'snapshot' && reply?.ok === true && reply.staged !== undefined) {
+      // a part kept: the next one, unless this snapshot was given up meanwhile (a newer one follows)
+      this.counters.parts += 1;
+      if (!this.unacked.includes(out)) {
+        if (this.inFlight === 0) this.settle();
+        return;
+      }
+      if (reply.staged === out.next && out.next + 1 < out.parts.length) {
+        out.next += 1;
+        this.emit(out);
+        return;
+      }
+      // the API kept a part other than the one sent, or wants one past the last: start it again
+      reply = { ok: false, code: 'invalid', error: `the API kept part ${reply.staged} of snapshot seq ${seq} when part ${out.next} of ${out.parts.length} was sent`, retry: false };
+    }
     if (reply?.ok === true) {
       this.counters.acked += 1;
       this.streamBackoff.reset();
@@ -678,9 +704,15 @@ export class StreamClient {
   private resend(): void {
     for (const out of this.unacked) {
       this.counters.retries += 1;
+      if (out.type === 'snapshot') out.next = 0;
       this.emit(out);
     }
     this.pump();
+  }
+
+  /** a snapshot is going out in parts: deltas wait for its last part's ack (the API applies them after it) */
+  private partsUnderway(): boolean {
+    return this.unacked.some((out) => out.type === 'snapshot' && out.parts.length > 1);
   }
 
   private resolveDrain(): void {

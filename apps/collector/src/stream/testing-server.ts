@@ -42,6 +42,8 @@ export interface ScriptedApiOptions {
   token?: string;
   heartbeatMs?: number;
   maxMessageBytes?: number;
+  /** set: snapshots are taken in parts (announced in the hello ack, as the API does) */
+  maxSnapshotBytes?: number;
   /** what the API already holds for the node (carried over a restart) */
   acked?: StreamPosition | null;
   facts?: Map<string, Fact>;
@@ -58,11 +60,13 @@ export class ScriptedApi {
   acked: StreamPosition | null;
   /** the node's facts as applied, by kind|key */
   facts: Map<string, Fact>;
-  /** rejections for the next snapshot/delta messages, first first */
-  readonly script: IngestErrorCode[] = [];
+  /** rejections for the next snapshot/delta messages, first first (null: that one is applied as usual) */
+  readonly script: (IngestErrorCode | null)[] = [];
   /** while set, snapshot/delta replies wait in `held` until release() */
   holding = false;
   private held: (() => void)[] = [];
+  /** the facts of a snapshot coming in parts, and the part expected next */
+  private staging: { seq: number; next: number; facts: Fact[] } | null = null;
 
   private constructor(
     private readonly io: Server,
@@ -134,7 +138,7 @@ export class ScriptedApi {
           return;
         }
         hello = message;
-        ack({ ok: true, acked: this.acked, heartbeatMs: this.options.heartbeatMs ?? 60_000, maxMessageBytes: this.options.maxMessageBytes ?? 1e6 });
+        ack({ ok: true, acked: this.acked, heartbeatMs: this.options.heartbeatMs ?? 60_000, maxMessageBytes: this.options.maxMessageBytes ?? 1e6, maxSnapshotBytes: this.options.maxSnapshotBytes });
       });
       socket.on('heartbeat', (message) => record({ event: 'heartbeat', message, at: Date.now(), socket: socket.id }));
       const handle = (event: 'snapshot' | 'delta' | 'leave', message: SnapshotMessage | DeltaMessage | LeaveMessage, ack: (reply: IngestAck) => void) => {
@@ -157,6 +161,21 @@ export class ScriptedApi {
     const last = this.acked;
     if (last && last.epoch === m.epoch && m.seq <= last.seq) return { ok: true, epoch: m.epoch, seq: m.seq, duplicate: true, at: null, changes: 0 };
     let changes = 0;
+    const part = event === 'snapshot' ? (m as SnapshotMessage).part : undefined;
+    if (part) {
+      // as the API does: part 0 starts anew, a part out of turn is invalid, the last applies them all
+      if (part.index === 0) this.staging = { seq: m.seq, next: 0, facts: [] };
+      const staging = this.staging;
+      if (!staging || staging.seq !== m.seq || staging.next !== part.index) {
+        this.staging = null;
+        return { ok: false, code: 'invalid', error: `part ${part.index} of seq ${m.seq} out of turn`, retry: false };
+      }
+      staging.facts.push(...(m as SnapshotMessage).facts);
+      staging.next += 1;
+      if (part.index < part.count - 1) return { ok: true, epoch: m.epoch, seq: m.seq, duplicate: false, at: null, changes: 0, staged: part.index };
+      this.staging = null;
+      m = { ...(m as SnapshotMessage), part: undefined, facts: staging.facts };
+    }
     if (event === 'snapshot') {
       const next = new Map((m as SnapshotMessage).facts.map((f) => [`${f.kind}|${f.key}`, f]));
       changes = [...next.keys()].filter((k) => JSON.stringify(next.get(k)) !== JSON.stringify(this.facts.get(k))).length;
