@@ -23,6 +23,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { NotifyModule } from './notify/notify.module.js';
 import { SocketServer } from './realtime/socket-server.js';
 import { RetentionService } from './retention/retention.service.js';
+import { TraceModule } from './trace/trace.module.js';
 
 export interface AppModuleOptions {
   version: string;
@@ -73,7 +74,7 @@ export class AppModule {
       module: AppModule,
       imports: [CoreModule, AuthModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(LiveModule),
         AlertsModule.register([HistoryModule, LiveModule]),
-        NotifyModule, MetricsModule.register(IngestModule)],
+        NotifyModule, MetricsModule.register(IngestModule), TraceModule.register(HistoryModule)],
     };
   }
 }

@@ -8,3 +8,4 @@ export * from './forwarding.js';
 export * from './bgp-paths.js';
 export * from './pod-ranges.js';
 export * from './evidence.js';
+export * from './trace.js';

@@ -6,6 +6,7 @@ export type * from './fact.js';
 export type * from './messages.js';
 export * from './protocol.js';
 export * from './snapshot-parts.js';
+export * from './trace.js';
 export type * from './topology.js';
 export * from './checks.js';
 export * from './alerts.js';

@@ -3,6 +3,7 @@ export * from './keys.js';
 export * from './messages.js';
 export * from './protocol.js';
 export * from './snapshot-parts.js';
+export * from './trace.js';
 export * from './protocol-schemas.js';
 export type * from './topology.js';
 export * from './checks.js';

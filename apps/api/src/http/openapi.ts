@@ -12,6 +12,7 @@ import {
   StateQuerySchema,
   TopologyQuerySchema,
 } from './query.js';
+import { AddressHistoryQuerySchema, TraceCompareQuerySchema, TraceQuerySchema } from '../trace/trace-query.js';
 
 interface Route {
   path: string;
@@ -60,6 +61,24 @@ const ROUTES: Route[] = [
   { path: '/api/diff', summary: 'The net difference between the states at two moments: { from, to, nodes: { <name>: { <kind>: { added, removed, changed } } } }, nodes in name order, kinds and each list in key order (bytewise)', query: DiffQuerySchema },
   { path: '/api/events', summary: 'Node lifecycle events in [from, to]', query: EventsQuerySchema },
   { path: '/api/topology', summary: 'The topology derived from the facts now, or at a past moment', query: TopologyQuerySchema },
+  {
+    path: '/api/trace',
+    summary: 'How a packet from `from` to `to` travels through the nodes\' forwarding facts now or at a past moment: branches (ECMP), hops (route, next hop, device, neighbor, encapsulation, MTU, the facts read) and a verdict per branch',
+    query: TraceQuerySchema,
+    responses: { '404': 'an endpoint is no node, address or pod at that moment' },
+  },
+  {
+    path: '/api/trace/compare',
+    summary: 'The trace at two moments, the first hop whose decision changed, and the fact changes between them on the paths\' nodes that touch what they read',
+    query: TraceCompareQuerySchema,
+    responses: { '404': 'an endpoint is no node, address or pod at that moment' },
+  },
+  {
+    path: '/api/addresses/{ip}/history',
+    summary: 'On which node, interface and pod an address lived over a window: { ip, from, to, entries: [{ node, interface, via, mac, firstSeen, lastSeen, pod }] }',
+    query: AddressHistoryQuerySchema,
+    pathParams: { ip: 'an IPv4 or IPv6 address' },
+  },
   {
     path: '/api/checks',
     summary: 'Expected state and its findings now or at a moment: missing, stale and wrong-next-hop routes, kube-router ipset drift, MTU mismatches',

@@ -26,7 +26,7 @@ export function parseInstant(s: string): Date | string {
   return Number.isNaN(date.getTime()) ? `${JSON.stringify(s)} is not a time` : date;
 }
 
-const instant = z
+export const instant = z
   .string()
   .meta({ format: 'date-time' })
   .transform((s, ctx) => {
