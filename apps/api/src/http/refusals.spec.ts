@@ -106,19 +106,28 @@ describe('refusals', () => {
   });
 
   it('a 30 MB hello is refused for its size before it is stored, and /api/nodes stays small', async () => {
-    const socket = await connectIngest(t.url);
-    open.push(socket);
-    const c = new FakeCollector(socket, 'r3');
-    const reply = (await c.raw('hello', {
+    const hugeHello = (mb: number) => ({
       protocol: PROTOCOL_VERSION,
       node: 'r3',
       bootId: 'b',
       epoch: Date.now(),
       version: 'test',
-      readers: { routes: { status: 'failed', error: 'x'.repeat(30 * 1024 * 1024) } },
-    })) as { ok: boolean; code: string; error: string };
+      readers: { routes: { status: 'failed', error: 'x'.repeat(mb * 1024 * 1024) } },
+    });
+    // 30 MB is over twice the message limit (4 MB): socket.io cuts the connection at the frame's header
+    const cut = await connectIngest(t.url);
+    open.push(cut);
+    const closed = new Promise<string>((resolve) => cut.once('disconnect', resolve));
+    new FakeCollector(cut, 'r3').raw('hello', hugeHello(30)).catch(() => undefined);
+    expect(await closed).toBe('transport close');
+    // 5 MB (under the cut, over a hello's 256 kB; over 4 MB, so it takes its turn, which the cut
+    // connection does not hold): refused with its size, undecoded
+    const socket = await connectIngest(t.url);
+    open.push(socket);
+    const c = new FakeCollector(socket, 'r3');
+    const reply = (await c.raw('hello', hugeHello(5))) as { ok: boolean; code: string; error: string };
     expect(reply).toMatchObject({ ok: false, code: 'too-large' });
-    expect(reply.error).toMatch(/^a hello is \d{8} bytes; the limit is 262144$/);
+    expect(reply.error).toMatch(/^a hello is \d{7} bytes; the limit is 262144$/);
     const nodes = await fetch(`${t.url}/api/nodes`);
     expect((await nodes.text()).length).toBeLessThan(10_000);
     // under the byte limit, a reader error longer than the wire allows is named too

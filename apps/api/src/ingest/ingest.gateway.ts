@@ -168,7 +168,8 @@ export class IngestGateway implements OnModuleInit {
     };
     tcp?.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received <= LARGE_MESSAGE_BYTES || inGate || waitingForGate) return;
+      // chunks read before a cut connection is torn down still come: they take no turn
+      if (received <= LARGE_MESSAGE_BYTES || inGate || waitingForGate || session.gone) return;
       const admitted = this.ingest.largeMessages.enter(socket.id, () => {
         waitingForGate = false;
         inGate = true;
@@ -180,7 +181,10 @@ export class IngestGateway implements OnModuleInit {
         hold();
       }
       // a sender that stops halfway must not keep the others waiting
-      stall = setTimeout(() => socket.disconnect(true), LARGE_MESSAGE_STALL_MS);
+      stall = setTimeout(() => {
+        leaveGate();
+        socket.disconnect(true);
+      }, LARGE_MESSAGE_STALL_MS);
       stall.unref();
     });
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
@@ -249,6 +253,8 @@ export class IngestGateway implements OnModuleInit {
     socket.on('delta', (raw, ack) => handle('delta', raw, ack, (bytes) => this.ingest.delta(session, raw, bytes)));
     socket.on('leave', (raw, ack) => handle('leave', raw, ack, (bytes) => this.ingest.leave(session, raw, bytes)));
     socket.on('heartbeat', (raw) => handle('heartbeat', raw, undefined, (bytes) => this.ingest.heartbeat(session, raw, bytes)));
+    // whichever goes first, the connection's turn goes with it
+    tcp?.once('close', () => leaveGate());
     socket.on('disconnect', (reason) => {
       leaveGate();
       session.gone = true; // what still waits is not applied: its sender cannot be answered
