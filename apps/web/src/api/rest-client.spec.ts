@@ -144,4 +144,27 @@ describe('RestClient and the session', () => {
     expect(await rest.silences()).toEqual([]);
     expect(calls.map((c) => `${c.init?.method} ${c.url}`)).toEqual(['GET http://api:3000/api/admin/tokens', 'GET http://api:3000/api/admin/settings', 'GET http://api:3000/api/silences']);
   });
+
+  it('the path trace: now, at a moment, compared; the address history; a 404 keeps the parameter the API names', async () => {
+    const { fetch, calls } = fakeFetch(
+      { status: 200, body: { verdict: 'delivered' } },
+      { status: 200, body: { verdict: 'failed' } },
+      { status: 200, body: { changedAt: null } },
+      { status: 200, body: { entries: [] } },
+      { status: 404, body: { statusCode: 404, message: 'from: "x" is neither a node netatlas knows at that moment, nor an IP address, nor a pod (namespace/name)' } },
+    );
+    const rest = new RestClient({ fetch });
+    await rest.trace({ from: '10.48.0.65', to: 'default/web' });
+    await rest.trace({ from: 'node1', to: '10.48.0.129', at: new Date('2026-12-06T12:00:00Z') });
+    await rest.traceCompare({ from: 'node1', to: '10.48.0.129', at1: '2026-12-06T11:00:00Z', at2: new Date('2026-12-06T12:00:00Z') });
+    await rest.addressHistory('fd00:48::1', { from: new Date('2026-12-05T12:00:00Z'), to: new Date('2026-12-06T12:00:00Z') });
+    await expect(rest.trace({ from: 'x', to: 'y' })).rejects.toMatchObject({ status: 404, kind: 'not-found', message: expect.stringMatching(/^from: /) });
+    expect(calls.map((c) => c.url)).toEqual([
+      '/api/trace?from=10.48.0.65&to=default%2Fweb',
+      '/api/trace?from=node1&to=10.48.0.129&at=2026-12-06T12%3A00%3A00.000Z',
+      '/api/trace/compare?from=node1&to=10.48.0.129&at1=2026-12-06T11%3A00%3A00Z&at2=2026-12-06T12%3A00%3A00.000Z',
+      '/api/addresses/fd00%3A48%3A%3A1/history?from=2026-12-05T12%3A00%3A00.000Z&to=2026-12-06T12%3A00%3A00.000Z',
+      '/api/trace?from=x&to=y',
+    ]);
+  });
 });

@@ -6,6 +6,7 @@
 // the API checks the browser's Origin header, so they need no header of their own.
 import {
   ROLES,
+  type AddressHistory,
   type Alert,
   type AlertRule,
   type AlertState,
@@ -21,6 +22,8 @@ import {
   type Role,
   type Silence,
   type Topology,
+  type TraceComparison,
+  type TraceResult,
   type Viewer,
 } from '@netatlas/wire/core';
 
@@ -95,6 +98,23 @@ export interface AlertsQuery {
   node?: string;
   /** at most this many (the API's default is 1000) */
   limit?: number;
+}
+
+/** GET /api/trace: `from` and `to` are a node name, an IP, or `namespace/name` of a pod (pod names: now only, with Kubernetes). */
+export interface TraceQuery {
+  from: string;
+  to: string;
+  /** the moment traced; default now */
+  at?: Instant | null;
+}
+
+/** GET /api/trace/compare: the same trace at two moments. */
+export interface TraceCompareQuery {
+  from: string;
+  to: string;
+  at1: Instant;
+  /** default now */
+  at2?: Instant | null;
 }
 
 export interface AlertsResponse {
@@ -413,6 +433,24 @@ export class RestClient {
         node: q.node,
         limit: q.limit,
       })}`,
+      signal,
+    );
+  }
+
+  /** How a packet from `from` to `to` travels at a moment, branch by branch, hop by hop. */
+  trace(q: TraceQuery, signal?: AbortSignal): Promise<TraceResult> {
+    return this.get(`/api/trace${queryString({ from: q.from, to: q.to, at: q.at == null ? undefined : iso(q.at) })}`, signal);
+  }
+
+  /** The trace at two moments, the first hop whose decision differs, and the fact changes between them on the path. */
+  traceCompare(q: TraceCompareQuery, signal?: AbortSignal): Promise<TraceComparison> {
+    return this.get(`/api/trace/compare${queryString({ from: q.from, to: q.to, at1: iso(q.at1), at2: q.at2 == null ? undefined : iso(q.at2) })}`, signal);
+  }
+
+  /** Where an address lived over a window (the API's default: the 24 hours before `to`, now). */
+  addressHistory(ip: string, q: { from?: Instant; to?: Instant } = {}, signal?: AbortSignal): Promise<AddressHistory> {
+    return this.get(
+      `/api/addresses/${encodeURIComponent(ip)}/history${queryString({ from: q.from === undefined ? undefined : iso(q.from), to: q.to === undefined ? undefined : iso(q.to) })}`,
       signal,
     );
   }

@@ -59,7 +59,7 @@ describe('the viewer in the header', () => {
   it('the Admin tab for admins only (its route stays open: the API refuses the others)', () => {
     expect(visibleViews(viewer('admin'))).toContain('admin');
     expect(visibleViews(viewer('operator'))).not.toContain('admin');
-    expect(visibleViews(viewer('viewer'))).toEqual(['topology', 'nodes', 'bgp', 'changes', 'alerts']);
+    expect(visibleViews(viewer('viewer'))).toEqual(['topology', 'nodes', 'bgp', 'trace', 'changes', 'alerts']);
   });
 });
 

@@ -17,6 +17,7 @@ import { ChangesView } from '../views/changes/changes-view.js';
 import { NodeDetailView } from '../views/node-detail/node-detail-view.js';
 import { NodeListView } from '../views/node-detail/node-list-view.js';
 import { TopologyView } from '../views/topology/topology-view.js';
+import { TraceView } from '../views/trace/trace-view.js';
 import type { View, ViewContext } from '../views/view.js';
 import { alertsBadge } from './alerts-badge.js';
 import { connectionIndicator } from './connection-indicator.js';
@@ -153,6 +154,8 @@ export class App {
         return route.node !== null ? new NodeDetailView(this.ctx, route, route.node) : new NodeListView(this.ctx, route);
       case 'bgp':
         return new BgpView(this.ctx, route);
+      case 'trace':
+        return new TraceView(this.ctx, route);
       case 'changes':
         return new ChangesView(this.ctx, route);
       case 'alerts':

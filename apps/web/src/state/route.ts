@@ -3,13 +3,14 @@
 import { LIVE, timeFromParams, timeToParams, type TimeSelection } from './time-control.js';
 
 /** `admin` is for admins: its tab is shown to them only, its route opens for all (the API refuses the others) */
-export const VIEWS = ['topology', 'nodes', 'bgp', 'changes', 'alerts', 'admin'] as const;
+export const VIEWS = ['topology', 'nodes', 'bgp', 'trace', 'changes', 'alerts', 'admin'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export const VIEW_TITLES: Record<ViewName, string> = {
   topology: 'Topology',
   nodes: 'Nodes',
   bgp: 'BGP',
+  trace: 'Trace',
   changes: 'Changes',
   alerts: 'Alerts',
   admin: 'Admin',

@@ -7,12 +7,13 @@ import type { ChecksResult, Fact, FactChange, Finding } from '@netatlas/wire/cor
 import { factId } from '@netatlas/wire/core';
 import { summarizeFacts } from '../../fact-summary.js';
 import { formatAge, formatDateTime } from '../../format/time.js';
-import { withParams, type AppRoute } from '../../state/route.js';
+import { formatHash, withParams, type AppRoute } from '../../state/route.js';
 import { sameTime, shownMoment, type TimeSelection } from '../../state/time-control.js';
 import { dataTable } from '../../ui/data-table.js';
 import { debounce, fill, h } from '../../ui/dom.js';
 import { failureBox } from '../../ui/failure.js';
 import { nextSort, type Column, type SortState } from '../../ui/table-model.js';
+import { traceRoute } from '../trace/trace-model.js';
 import type { View, ViewContext } from '../view.js';
 import { FINDING_TITLES, formatDetail, nodeFindings } from './findings.js';
 import { ignoredText, rangesByNode, rangeText, RANGE_SOURCE_TITLES, sourcesText } from './ranges.js';
@@ -293,9 +294,13 @@ export class NodeDetailView implements View {
       },
       ...RECENT_CHOICES.map((m) => h('option', { value: m, selected: m === this.recentMinutes }, m < 60 ? `${m} min` : `${m / 60} h`)),
     );
+    const trace = traceRoute(this.route.time, this.node);
+    const traceLink = h('a', { class: 'trace-from-node', href: formatHash(trace), 'data-testid': 'trace-from-here', onclick: (e: MouseEvent) => (e.preventDefault(), this.ctx.navigate(trace)) }, 'Trace from this node →');
     fill(
       this.header,
       back,
+      ' · ',
+      traceLink,
       h(
         'h2',
         null,

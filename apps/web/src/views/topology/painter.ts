@@ -3,6 +3,7 @@
 // what is on screen is drawn, hosts at the level of detail their on-screen size allows, and edges
 // in one path per colour, so 200 hosts × 50 pods pan and zoom smoothly.
 import type { NodeStatus, TopoEdge, TopoNode } from '@netatlas/wire/core';
+import type { PathHighlight } from '../trace/trace-model.js';
 import { hostAt, type HostLayout, type Rect } from './layout.js';
 import { bgpColourClass, edgeDrawModes, hostDetail, type BgpColour } from './level-of-detail.js';
 import { BGP_COLOURS, cniColour, COLOURS } from './palette.js';
@@ -29,6 +30,8 @@ export interface PaintInput {
   status: ReadonlyMap<string, NodeStatus>;
   /** expected-state findings per host (GET /api/checks at the moment shown) */
   findings?: ReadonlyMap<string, number>;
+  /** a traced path: its hosts and pods outlined, its hand-overs drawn, where it failed in red */
+  path?: PathHighlight | null;
 }
 
 export interface PaintStats {
@@ -180,7 +183,7 @@ export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput):
    * Edges as arcs rising above the hosts they join: A→B and B→A at two heights, so both directions
    * of a session (or route) stay visible, each in its own colour.
    */
-  const strokeCurves = (edges: readonly TopoEdge[], colour: string, widthPx: number, bend: number, dash: number[] = [], alpha = 1) => {
+  const strokeCurves = (edges: readonly Pick<TopoEdge, 'source' | 'target'>[], colour: string, widthPx: number, bend: number, dash: number[] = [], alpha = 1) => {
     if (edges.length === 0) return;
     ctx.beginPath();
     let n = 0;
@@ -324,6 +327,9 @@ export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput):
 
   byMark(lists.tunnel, (es, colour, dash) => strokeCurves(es, colour ?? COLOURS.tunnelEdge, 1.2, 0.22, dash.length ? dash : [4, 3]));
 
+  // a traced path's hand-overs from host to host, over everything
+  if (input.path && input.path.links.length > 0) strokeCurves(input.path.links, COLOURS.path, 3, 0.4);
+
   stats.ms = performance.now() - started;
   return stats;
 }
@@ -404,7 +410,6 @@ function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name
   }
 }
 
-/** Selection, hover, search and compare outlines. */
 /** A round badge on the host's top-right corner: how many expected-state findings it has. */
 function findingsBadge(ctx: CanvasRenderingContext2D, box: Rect, count: number, px: number): void {
   const r = 9 * px;
@@ -423,12 +428,19 @@ function findingsBadge(ctx: CanvasRenderingContext2D, box: Rect, count: number, 
   ctx.textBaseline = 'alphabetic';
 }
 
+/** Selection, traced path, search, hover and compare outlines. */
 function outline(ctx: CanvasRenderingContext2D, input: PaintInput, id: string, r: Rect, px: number): void {
   const m = input.scene.marks.get(id);
   let colour: string | null = null;
   let w = 2;
   if (input.selected === id) {
     colour = COLOURS.selected;
+    w = 3;
+  } else if (input.path?.failed.has(id)) {
+    colour = COLOURS.pathFailed;
+    w = 4;
+  } else if (input.path?.ids.has(id)) {
+    colour = COLOURS.path;
     w = 3;
   } else if (input.matches.has(id)) {
     colour = COLOURS.match;

@@ -24,6 +24,9 @@ export const COLOURS = {
   routeMismatch: '#f0883e',
   tunnelEdge: '#a371f7',
   match: '#ffd33d',
+  /** a traced path's hosts and pods, and where a branch of it failed */
+  path: '#2fd5e6',
+  pathFailed: '#ff4d4d',
   selected: '#ffffff',
   hover: '#8b949e',
   added: '#3fb950',

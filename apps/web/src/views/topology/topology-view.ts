@@ -3,7 +3,7 @@
 import type { NodeStatus, TopoNode, TopologyPatch } from '@netatlas/wire/core';
 import { select, zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3';
 import { formatAge, formatDateTime } from '../../format/time.js';
-import { withParams, type AppRoute } from '../../state/route.js';
+import { formatHash, withParams, type AppRoute } from '../../state/route.js';
 import { sameTime, shownMoment, type TimeSelection } from '../../state/time-control.js';
 import { findingCounts } from '../node-detail/findings.js';
 import { hostRanges, ignoredText, podCidrsOf, rangesByNode, RANGE_SOURCE_TITLES, type NodeRanges } from '../node-detail/ranges.js';
@@ -19,6 +19,8 @@ import { BGP_COLOURS, COLOURS } from './palette.js';
 import { compareTopologies, TopologyScene } from './scene.js';
 import { searchTopology, type SearchResult } from './search.js';
 import { topologyTables } from './topology-table.js';
+import { TraceOverlay } from './trace-overlay.js';
+import { traceEndpointOf, traceRoute } from '../trace/trace-model.js';
 
 const EMPTY_SEARCH: SearchResult = { query: '', kind: 'empty', ids: [], hosts: new Set(), truncated: false };
 
@@ -38,6 +40,8 @@ export class TopologyView implements View {
   private readonly matchCount = h('span', { class: 'muted match-count' });
   private readonly tableToggle: HTMLButtonElement;
   private readonly departedToggle: HTMLInputElement;
+  /** a traced path (`src=…&dst=…`), outlined */
+  private readonly traceOverlay: TraceOverlay;
   private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
   private transform: ZoomTransform = zoomIdentity;
   private userMoved = false;
@@ -99,6 +103,10 @@ export class TopologyView implements View {
     if (!ctx2d) throw new Error('no 2D canvas');
     this.ctx2d = ctx2d;
     this.canvasWrap = h('div', { class: 'canvas-wrap' }, this.canvas, this.tooltip, this.hostList);
+    this.traceOverlay = new TraceOverlay(ctx, () => {
+      this.refreshPanels();
+      this.requestDraw();
+    });
     this.element = h(
       'section',
       { class: 'view topology-view', 'data-testid': 'view-topology' },
@@ -115,6 +123,7 @@ export class TopologyView implements View {
         this.summaryEl,
       ),
       this.status,
+      this.traceOverlay.element,
       h('div', { class: 'topology-body' }, this.canvasWrap, this.tableWrap, this.details),
       legend(),
     );
@@ -173,6 +182,7 @@ export class TopologyView implements View {
     const synthetic = route.params.get('synthetic') ?? null;
     if (this.shownTime === null || !sameTime(this.shownTime, route.time) || synthetic !== (previous.params.get('synthetic') ?? null)) void this.load();
     this.updateHidden();
+    this.traceOverlay.update(route);
     // a search from a link (or the back button) frames its matches, once there is something to frame
     if (q !== '' && (previous === route || (previous.params.get('q') ?? '') !== q)) this.pendingSearchZoom = true;
     this.runSearch(this.takeSearchZoom());
@@ -185,6 +195,7 @@ export class TopologyView implements View {
     if (this.checksTimer) clearInterval(this.checksTimer);
     this.checksToken++;
     for (const u of this.unsubscribe) u();
+    this.traceOverlay.destroy();
     this.resizeObserver.disconnect();
     this.loadToken++;
   }
@@ -316,6 +327,7 @@ export class TopologyView implements View {
   private draw(): void {
     if (this.size.width === 0) return;
     const focus = new Set(this.search.hosts);
+    for (const host of this.traceOverlay.highlight?.hosts ?? []) focus.add(host);
     for (const id of [this.hover, this.route.params.get('sel') ?? null]) {
       const host = id === null ? null : this.scene.hostOf(id);
       if (host !== null) focus.add(host);
@@ -332,6 +344,7 @@ export class TopologyView implements View {
       focusHosts: focus,
       status: this.liveStatus(),
       findings: this.findings,
+      path: this.traceOverlay.highlight,
     });
     const c = this.canvas.dataset;
     c['drawMs'] = this.lastPaint.ms.toFixed(1);
@@ -462,6 +475,7 @@ export class TopologyView implements View {
               'data-bgp-established': st?.bgpEstablished ?? 0,
               'data-mark': this.scene.marks.get(`host:${name}`) ?? null,
               'data-findings': this.findings.get(name) ?? 0,
+              'data-path': this.traceOverlay.hostMark(name),
             },
             `${name}: ${st?.pods ?? 0} pods, BGP ${st?.bgpEstablished ?? 0}/${st?.bgpTotal ?? 0}, ${this.findings.get(name) ?? 0} findings`,
           ),
@@ -508,6 +522,8 @@ function legend(): HTMLElement {
     item(COLOURS.routeMismatch, 'route via another node', true),
     item(COLOURS.tunnelEdge, 'vxlan tunnel', true),
     item(COLOURS.underlay, 'underlay', true),
+    item(COLOURS.path, 'traced path', true),
+    item(COLOURS.pathFailed, 'where it fails'),
     h('span', { class: 'muted' }, 'scroll to zoom · drag to pan · click to select · double-click a host for its detail'),
   );
 }
@@ -560,6 +576,11 @@ function detailsOf(n: TopoNode, scene: TopologyScene, ctx: ViewContext, route: A
         h('a', { href: `#/nodes/${encodeURIComponent(host)}`, onclick: (e: MouseEvent) => (e.preventDefault(), ctx.navigate({ view: 'nodes', node: host, time: route.time, params: new Map() })) }, `Open node detail of ${host} →`),
       ),
     );
+  }
+  const src = traceEndpointOf(n);
+  if (src !== null) {
+    const target = traceRoute(route.time, src);
+    out.push(h('p', null, h('a', { href: formatHash(target), 'data-testid': 'trace-from-here', onclick: (e: MouseEvent) => (e.preventDefault(), ctx.navigate(target)) }, `Trace from here (${src}) →`)));
   }
   const mark = scene.marks.get(n.id);
   if (mark) out.push(h('p', { class: `mark-${mark}` }, `${mark} in the compared range`));
