@@ -121,6 +121,32 @@ function arrivalDevice(to: Host | undefined, from: Branch): string | null {
   return null;
 }
 
+/** Bytes an encapsulation adds in front of the inner packet (outer IP header and the rest). */
+function encapOverhead(b: Branch, h: Host, dev: string | null): number {
+  const v6 = (b.toAddress ?? '').includes(':');
+  if (b.encap === 'vxlan') return v6 ? 70 : 50;
+  const kind = dev === null ? undefined : h.links.get(dev)?.kind;
+  if (kind === 'gre' || kind === 'gretap') return v6 ? 44 : 24;
+  return v6 ? 40 : 20; // ipip, sit, ip6tnl: one more IP header
+}
+
+/**
+ * The MTU a hop can carry: its device's, and for an encapsulation the underlay device's that carries
+ * the outer packet, less the encapsulation's bytes (a vxlan device left at 1450 over an underlay
+ * lowered to 1400 carries 1350).
+ */
+function hopMtu(state: TraceState, h: Host, b: Branch, dev: string | null): number | null {
+  const own = dev === null ? null : (h.links.get(dev)?.mtu ?? null);
+  if (b.encap === null || b.toAddress === null) return own;
+  const outer = hostPrefix(b.toAddress);
+  const route = outer === null ? null : (state.ctx.fibs.get(h.name)?.lookup(outer) ?? null);
+  const underDev = route?.dev ?? route?.nexthops[0]?.dev ?? null;
+  const under = underDev === null ? null : (h.links.get(underDev)?.mtu ?? null);
+  if (under === null) return own;
+  const carried = under - encapOverhead(b, h, dev);
+  return own === null ? carried : Math.min(own, carried);
+}
+
 function hopOf(state: TraceState, node: string, iif: string | null, b: Branch): TraceHop {
   const h = state.hosts.get(node)!;
   const dev = b.dev ?? b.route?.dev ?? null;
@@ -136,7 +162,7 @@ function hopOf(state: TraceState, node: string, iif: string | null, b: Branch): 
     toAddress: b.toAddress,
     encap: b.encap,
     neighbor: b.neighbor,
-    mtu: dev === null ? null : (h.links.get(dev)?.mtu ?? null),
+    mtu: hopMtu(state, h, b, dev),
     facts: factsOf(h, b),
   };
 }

@@ -3,7 +3,9 @@
 // deleted, at the moment before (equal to the trace taken live then), compared; the address
 // history; and every bad parameter a 4xx naming it.
 import type { Fact, TraceComparison, TraceResult, AddressHistory } from '@netatlas/wire';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
 import { setupOnce } from '../testing/setup.js';
@@ -13,6 +15,16 @@ const state = fixture('calico.json') as Record<string, Fact[]>;
 const lab = (fixture('calico.lab.json') as { status: { nodes: Array<{ name: string; underlayIp: string; podCidr: string; pods: Array<{ ip: string; hostVeth: string }> }> } }).status.nodes;
 const [n1, n2] = [lab[0]!, lab[1]!];
 const [podA, podB] = [n1.pods[0]!, n2.pods[0]!];
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** `npm run trace -- ARGS` as on-call would run it: its output and exit status */
+function traceCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'tools/trace/src/trace-cli.ts', ...args], { cwd: ROOT, timeout: 60_000 }, (error, out, err) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 99) : 0, out, err }),
+    );
+  });
+}
 
 describe('trace API', () => {
   let t: TestApi;
@@ -57,6 +69,18 @@ describe('trace API', () => {
     expect(await traceOf(n1.name, n2.name)).toMatchObject({ verdict: 'delivered', to: { kind: 'node', ip: n2.underlayIp } });
   });
 
+  it('npm run trace prints the path like tracepath, exit 0 when delivered, 2 naming a bad endpoint', async () => {
+    const ok = await traceCli(['--api', t.url, podA.ip, podB.ip]);
+    expect(ok.code, ok.err).toBe(0);
+    const lines = ok.out.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^trace ${podA.ip.replace(/\./g, '\\.')} \\(pod behind ${podA.hostVeth} on ${n1.name}\\) -> .*: delivered, path MTU \\d+$`));
+    expect(lines[2]).toMatch(new RegExp(`^ 1: ${n1.name}  in ${podA.hostVeth}  route ${n2.podCidr.replace(/\./g, '\\.')} via ${n2.underlayIp.replace(/\./g, '\\.')} dev eth0 \\(main, bird\\)`));
+    expect(lines[3]).toMatch(new RegExp(`^ 2: ${n2.name}  in eth0  .* delivered here$`));
+    const bad = await traceCli(['--api', t.url, 'no-such-node', podB.ip]);
+    expect(bad).toMatchObject({ code: 2, out: '' });
+    expect(bad.err).toMatch(/the API answered 404: from: "no-such-node" is neither a node/);
+  });
+
   it('after the route to the other node is deleted: the first hop fails with the fact that decided; at the moment before, the trace taken live then', async () => {
     const c = collectors.get(n1.name)!;
     const gone = state[n1.name]!.find((f) => f.kind === 'route' && (f.value as { dst: string }).dst === n2.podCidr)!;
@@ -64,6 +88,7 @@ describe('trace API', () => {
     expect(await c.delta([], [{ kind: 'route', key: gone.key }])).toMatchObject({ ok: true });
     const now = await traceOf(podA.ip, podB.ip);
     expect(now.verdict).toBe('failed');
+    expect((await traceCli(['--api', t.url, podA.ip, podB.ip])).code).toBe(1);
     expect(now.branches[0]).toMatchObject({ at: n1.name });
     expect(now.branches[0]!.verdict).not.toBe('delivered');
     const past = await traceOf(podA.ip, podB.ip, beforeDelete);

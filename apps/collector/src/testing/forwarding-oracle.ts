@@ -37,7 +37,7 @@ import { SystemRunner } from '../runner.js';
 // ------------------------------------------------------------------ what the kernel says
 
 /** `ip -j -d route get` / `route get fibmatch` as printed (the fields compared). */
-interface KernelRoute {
+export interface KernelRoute {
   type?: string;
   dst?: string;
   table?: string;
@@ -92,12 +92,12 @@ function run(cmd: string, args: string[], input: string, timeoutMs = 60_000): Pr
 }
 
 /**
- * `route get` and `route get fibmatch` for every address, in one `ip -batch` per node: stdout holds
- * one JSON array per command that succeeded, in order; stderr the error and the failed command's
- * line (`RTNETLINK answers: …` then `Command failed -:N`).
+ * `ip route get <args>` for each line of `queries`, in one `ip -batch` in the node: stdout holds one
+ * JSON array per command that succeeded, in order; stderr the error and the failed command's line
+ * (`RTNETLINK answers: …` then `Command failed -:N`). Each answer: the route, or the error's text.
  */
-export async function routeGets(ns: string, addrs: readonly string[]): Promise<Map<string, KernelAnswer>> {
-  const lines = addrs.flatMap((a) => [`route get ${a}`, `route get fibmatch ${a}`]);
+export async function routeGetBatch(ns: string, queries: readonly string[]): Promise<Array<KernelRoute | string>> {
+  const lines = queries.map((q) => `route get ${q}`);
   const { stdout, stderr } = await run('ip', ['-n', ns, '-j', '-d', '-force', '-batch', '-'], lines.join('\n') + '\n');
   const failed = new Map<number, string>();
   let message = '';
@@ -117,6 +117,12 @@ export async function routeGets(ns: string, addrs: readonly string[]): Promise<M
     if (err !== undefined) results.push(err);
     else results.push((JSON.parse(outputs[next++] ?? '[]') as KernelRoute[])[0] ?? 'empty answer');
   }
+  return results;
+}
+
+/** `route get` and `route get fibmatch` for every address, in one batch per node. */
+export async function routeGets(ns: string, addrs: readonly string[]): Promise<Map<string, KernelAnswer>> {
+  const results = await routeGetBatch(ns, addrs.flatMap((a) => [a, `fibmatch ${a}`]));
   const out = new Map<string, KernelAnswer>();
   addrs.forEach((a, i) => {
     const chosen = results[2 * i];
@@ -287,7 +293,7 @@ export async function ping(ns: string, addr: string): Promise<boolean> {
   return code === 0;
 }
 
-async function pool<T, R>(items: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let i = 0;
   await Promise.all(
