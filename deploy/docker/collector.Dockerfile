@@ -26,8 +26,9 @@ RUN npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
 # --- runtime: Node.js, the tools the readers run, the bundle -------------------------------------
 FROM node:20.20.2-bookworm-slim
 ARG NETATLAS_VERSION=0.0.0
-# ip, bridge (iproute2); ipset; birdc (bird2); gobgp (gobgpd); vtysh (frr); ipvsadm. Versions follow
-# the base image's Debian release (bookworm), whose output formats the parsers' fixtures come from.
+# ip, bridge (iproute2); ipset; birdc (bird2); gobgp (gobgpd); vtysh (frr); ipvsadm; grep (the sysctls
+# reader; essential, already in the base image). Versions follow the base image's Debian release
+# (bookworm), whose output formats the parsers' fixtures come from.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends iproute2 ipset bird2 gobgpd frr ipvsadm \

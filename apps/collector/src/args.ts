@@ -3,8 +3,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export const USAGE = `Usage: npm run collector -- (--once | --watch | --api <url>) [options]
 
-Reads a node's network state (links, addresses, routes, neighbors, bridge fdb,
-ipsets, BGP sessions from BIRD/GoBGP/FRR, IPVS services) as facts.
+Reads a node's network state (links, addresses, routes, policy rules, neighbors,
+forwarding sysctls, bridge fdb, ipsets, BGP sessions from BIRD/GoBGP/FRR, IPVS
+services) as facts.
 
 Modes:
   --once                 print one JSON snapshot {node, takenAt, facts, readers}
@@ -23,8 +24,8 @@ Options:
                          when the namespace is deleted the node has left: the collector
                          tells the API (or prints a "leave" line) and exits
   --node-name <name>     node name to report (default: the netns name, else the host name)
-  --readers <a,b,...>    only these readers (links, addrs, routes, neighbors, fdb,
-                         ipsets, bird, gobgp, frr, ipvs; default: all)
+  --readers <a,b,...>    only these readers (links, addrs, routes, rules, neighbors,
+                         sysctls, fdb, ipsets, bird, gobgp, frr, ipvs; default: all)
   --bird-socket <path>   BIRD control socket (default: NETATLAS_BIRD_SOCKET, else
                          /var/run/calico/bird.ctl, then /run/bird/bird.ctl)
   --gobgp-api <h:p>      GoBGP API inside the node's namespace (default: NETATLAS_GOBGP_API,
@@ -36,7 +37,7 @@ Options:
                          answered earlier and stopped; either way its facts go.
   --timeout <ms>         time-out of each tool run (default 5000)
   --debounce <ms>        wait after a kernel event before re-reading (default 100)
-  --poll-kernel <s>      safety-net poll of the kernel tables (default 30)
+  --poll-kernel <s>      safety-net poll of the kernel tables, rules and sysctls (default 30)
   --poll-bgp <s>         BGP poll: sessions and origins (default 1: a stopped daemon
                          shows within a second)
   --poll-ipset <s>       ipset poll (default 5)

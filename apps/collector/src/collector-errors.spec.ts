@@ -12,7 +12,7 @@ function shimDir(): { dir: string; socket: string } {
   // the real kernel tools
   symlinkSync('/usr/sbin/ip', join(dir, 'ip'));
   symlinkSync('/usr/sbin/bridge', join(dir, 'bridge'));
-  // a tool that hangs, one that prints garbage, and gobgp/vtysh/ipvsadm simply absent
+  // a tool that hangs, one that prints garbage, and gobgp/vtysh/ipvsadm/grep simply absent
   writeFileSync(join(dir, 'ipset'), '#!/bin/sh\nexec /bin/sleep 30\n');
   writeFileSync(join(dir, 'birdc'), '#!/bin/sh\necho "BIRD 2.0.12 ready."\necho "%%% this is not a protocol table {{{"\necho "oops" >&2\nexit 0\n');
   chmodSync(join(dir, 'ipset'), 0o755);
@@ -35,7 +35,9 @@ describe('collector with broken tools', () => {
     expect(snapshot.readers['gobgp']).toMatchObject({ status: 'missing' });
     expect(snapshot.readers['gobgp']?.error).toMatch(/gobgp is not installed/);
     expect(snapshot.readers['frr']).toMatchObject({ status: 'missing' });
-    for (const r of ['links', 'addrs', 'routes', 'neighbors', 'fdb']) expect(snapshot.readers[r], r).toEqual({ status: 'ok', error: null });
+    // grep is not on this PATH: the forwarding sysctls go, the rest stays
+    expect(snapshot.readers['sysctls']).toEqual({ status: 'missing', error: expect.stringMatching(/grep is not installed/) });
+    for (const r of ['links', 'addrs', 'routes', 'rules', 'neighbors', 'fdb']) expect(snapshot.readers[r], r).toEqual({ status: 'ok', error: null });
 
     const kinds = new Set(snapshot.facts.map((f) => f.kind));
     expect(kinds.has('link')).toBe(true);

@@ -1,5 +1,5 @@
 // `--once` on a lab node of each style against ground truth read independently with the tools
-// themselves (ip -j, bridge -j, ipset, birdc, gobgp): every object is there with the right
+// themselves (ip -j, bridge -j, ipset, birdc, gobgp, sysctl): every object is there with the right
 // attributes, and nothing else.
 import type { Fact, FactOf, Snapshot } from '@netatlas/wire';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -28,6 +28,24 @@ interface Truth {
   ipsets: string[];
   members: string[];
   sessions: Map<string, string>;
+  /** family|priority|table|protocol of every rule */
+  rules: string[];
+  /** `net.ipv4.conf.eth0.rp_filter` (interface names as the kernel has them) → value, from procps' sysctl */
+  sysctls: Map<string, number>;
+}
+
+const SYSCTL_PATTERN = '^net\\.(ipv4|ipv6)\\.(conf\\.[^.]+\\.(rp_filter|proxy_arp|forwarding|proxy_ndp)|ip_forward)$';
+
+async function sysctlTruth(ns: string): Promise<Map<string, number>> {
+  const out = await sh('ip', ['netns', 'exec', ns, 'sysctl', '-a', '-r', SYSCTL_PATTERN]);
+  const settings = new Map<string, number>();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [name = '', value = ''] = line.split(' = ');
+    // sysctl writes the dot of an interface name (flannel.1) as a slash
+    const [net, fam, conf, dev, leaf] = name.split('.');
+    settings.set(dev !== undefined && leaf !== undefined ? [net, fam, conf, dev.replace(/\//g, '.'), leaf].join('.') : name, Number(value));
+  }
+  return settings;
 }
 
 async function groundTruth(style: string, node: LabNodeStatus): Promise<Truth> {
@@ -66,7 +84,13 @@ async function groundTruth(style: string, node: LabNodeStatus): Promise<Truth> {
       if (addr && state) sessions.set(`bird|${addr}`, state.toLowerCase());
     }
   }
-  return { links, addrs, routes, neighs, fdb, ipsets, members, sessions };
+  const rules: string[] = [];
+  for (const fam of ['inet', 'inet6']) {
+    for (const r of await ipj(ns, ['-d', fam === 'inet' ? '-4' : '-6', 'rule', 'show'])) {
+      rules.push(`${fam}|${r['priority']}|${r['table'] ?? ''}|${r['protocol']}`);
+    }
+  }
+  return { links, addrs, routes, neighs, fdb, ipsets, members, sessions, rules, sysctls: await sysctlTruth(ns) };
 }
 
 /**
@@ -115,7 +139,7 @@ for (const style of ['kube-router', 'calico', 'flannel']) {
       expect(snap.node).toBe(node.name);
       const nodeFact = facts(snap, 'node')[0];
       expect(nodeFact?.value.cniStyle).toBe(style);
-      for (const r of ['links', 'addrs', 'routes', 'neighbors', 'fdb', 'ipsets']) expect(snap.readers[r]?.status, r).toBe('ok');
+      for (const r of ['links', 'addrs', 'routes', 'rules', 'neighbors', 'sysctls', 'fdb', 'ipsets']) expect(snap.readers[r]?.status, r).toBe('ok');
       expect(snap.readers[style === 'calico' ? 'bird' : 'gobgp']?.status).toBe(style === 'flannel' ? 'missing' : 'ok');
     });
 
@@ -165,6 +189,38 @@ for (const style of ['kube-router', 'calico', 'flannel']) {
       }
       for (const k of got.keys()) expect(before.neighs.has(k) || after.neighs.has(k), k).toBe(true);
       expect(got.size).toBeGreaterThan(0);
+    });
+
+    test('rules: the default rules of both families, as ip rule has them', () => {
+      const got = facts(snap, 'rule').map((f) => `${f.value.family}|${f.value.priority}|${f.value.table ?? ''}|${f.value.protocol}`);
+      expect(got.sort()).toEqual([...after.rules].sort());
+      expect(got).toContain('inet|32766|main|kernel');
+      expect(got).toContain('inet6|0|local|kernel');
+    });
+
+    test('sysctls: forwarding, rp_filter, proxy_arp and proxy_ndp of every interface, all and default, as sysctl reads them', () => {
+      const got = new Map<string, number | null>();
+      for (const { value: v } of facts(snap, 'sysctl')) {
+        if (v.ipv4) {
+          got.set(`net.ipv4.conf.${v.name}.forwarding`, v.ipv4.forwarding);
+          got.set(`net.ipv4.conf.${v.name}.rp_filter`, v.ipv4.rpFilter);
+          got.set(`net.ipv4.conf.${v.name}.proxy_arp`, v.ipv4.proxyArp);
+        }
+        if (v.ipv6) {
+          got.set(`net.ipv6.conf.${v.name}.forwarding`, v.ipv6.forwarding);
+          got.set(`net.ipv6.conf.${v.name}.proxy_ndp`, v.ipv6.proxyNdp);
+        }
+      }
+      const conf = new Map([...after.sysctls].filter(([k]) => k.includes('.conf.')));
+      expectBetween(got.keys(), [...before.sysctls.keys()].filter((k) => k.includes('.conf.')), conf.keys(), 'sysctls');
+      for (const [k, v] of conf) if (before.sysctls.get(k) === v && got.has(k)) expect(got.get(k), k).toBe(v);
+      // net.ipv4.ip_forward is net.ipv4.conf.all.forwarding, one kernel setting under two names
+      expect(got.get('net.ipv4.conf.all.forwarding')).toBe(after.sysctls.get('net.ipv4.ip_forward'));
+      expect(got.get('net.ipv4.conf.all.forwarding')).toBe(1);
+      for (const p of node.pods) {
+        const v = facts(snap, 'sysctl').find((f) => f.key === p.hostVeth)?.value;
+        expect(v?.ipv4?.proxyArp, p.hostVeth).toBe(style === 'calico' ? 1 : 0);
+      }
     });
 
     test('bridge fdb: every entry, vxlan remote VTEPs included', () => {

@@ -1,5 +1,5 @@
-// `--watch` on a lab node: a route change reaches stdout as a delta within 1 s; stopping a peer's
-// BGP daemon shows as a session state change within the BGP poll interval.
+// `--watch` on a lab node: a route, rule or forwarding sysctl change reaches stdout as a delta within
+// 1 s; stopping a peer's BGP daemon shows as a session state change within the BGP poll interval.
 import { apply, stateOf } from '@netatlas/graph';
 import type { Delta, Fact, Snapshot } from '@netatlas/wire';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -57,6 +57,26 @@ for (const style of ['kube-router', 'calico']) {
       expect(gone.at - t0).toBeLessThan(1000);
     });
 
+    test('a policy rule and a forwarding sysctl changed in the namespace arrive as deltas within 1 s (rule and netconf events)', async () => {
+      const ns = nodes[0]!.namespace;
+      const key = 'inet|500|from 10.97.0.0/16 lookup 100 proto unspec';
+      let t0 = Date.now();
+      await sh('ip', ['-n', ns, 'rule', 'add', 'from', '10.97.0.0/16', 'lookup', '100', 'pref', '500']);
+      const added = await waitFor(watch.lines, 'rule upsert', 5000, (l) => l.at >= t0 && upserts(l).some((f) => f.kind === 'rule' && f.key === key));
+      expect(added.at - t0).toBeLessThan(1000);
+      t0 = Date.now();
+      await sh('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.conf.eth0.rp_filter=2']);
+      const changed = await waitFor(watch.lines, 'sysctl upsert', 5000, (l) =>
+        l.at >= t0 && upserts(l).some((f) => f.kind === 'sysctl' && f.key === 'eth0' && (f.value as { ipv4: { rpFilter: number } }).ipv4.rpFilter === 2),
+      );
+      expect(changed.at - t0).toBeLessThan(1000);
+      t0 = Date.now();
+      await sh('ip', ['-n', ns, 'rule', 'del', 'pref', '500']);
+      await sh('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.conf.eth0.rp_filter=0']);
+      const gone = await waitFor(watch.lines, 'rule delete', 5000, (l) => l.at >= t0 && deletes(l).some((d) => d.kind === 'rule' && d.key === key));
+      expect(gone.at - t0).toBeLessThan(1000);
+    });
+
     test('stop-bgp on a peer changes that session within the BGP poll interval; start-bgp restores it', async () => {
       const peer = nodes[1]!;
       const daemon = style === 'calico' ? 'bird' : 'gobgp';
@@ -92,7 +112,7 @@ for (const style of ['kube-router', 'calico']) {
       for (const l of watch.lines.filter((x) => x.type === 'delta')) state = apply(state, l.json as unknown as Delta);
       const args = ['--netns', ns, ...nodes[0]!.collectorArgs];
       const fresh = stateOf((await collectOnce(args)).snapshot.facts);
-      for (const kind of ['link', 'addr', 'route', 'fdb', 'ipset', 'ipsetMember'] as const) {
+      for (const kind of ['link', 'addr', 'route', 'rule', 'sysctl', 'fdb', 'ipset', 'ipsetMember'] as const) {
         const pick = (m: Map<string, Fact>) => [...m.values()].filter((f) => f.kind === kind).sort((a, b) => (a.key < b.key ? -1 : 1));
         expect(pick(state), kind).toEqual(pick(fresh));
       }

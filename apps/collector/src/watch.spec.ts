@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { Collector } from './collector.js';
-import { MISSING_RECHECK_MS, netlinkSubscribed, Watcher } from './watch.js';
+import { MISSING_RECHECK_MS, monitorObject, netlinkSubscribed, Watcher } from './watch.js';
 
 async function until(check: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -58,5 +58,17 @@ describe('polls', () => {
     // a failed daemon is polled every time: its coming back must be seen at once
     statuses['gobgp'] = { status: 'ok', error: null };
     expect(w.duePolls(names, t0 + MISSING_RECHECK_MS + 1000)).toEqual(names);
+  });
+});
+
+describe('monitorObject', () => {
+  test('names the object of a labelled `ip monitor` line: rules and netconf (forwarding sysctls) too', () => {
+    expect(monitorObject('[ROUTE]10.0.0.0/24 dev eth0 proto kernel')).toBe('route');
+    expect(monitorObject('[RULE]300:\tfrom 10.77.0.0/16 lookup 100')).toBe('rule');
+    expect(monitorObject('[RULE]Deleted 300:\tfrom 10.77.0.0/16 lookup 100')).toBe('rule');
+    expect(monitorObject('[NETCONF]inet eth0 rp_filter loose ')).toBe('netconf');
+    expect(monitorObject('[NETCONF]Deleted inet6 x.5 ')).toBe('netconf');
+    expect(monitorObject('    nexthop via 10.0.0.1 dev eth0')).toBeNull();
+    expect(monitorObject('[NSID]current 0')).toBeNull();
   });
 });

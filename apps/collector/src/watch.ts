@@ -1,5 +1,6 @@
 // Keeps a Collector current: kernel events (`ip monitor`, `bridge monitor fdb`) trigger a debounced
-// re-read of the tables they concern; every reader is also polled on its group's interval.
+// re-read of the tables they concern; every reader is also polled on its group's interval. Rules and
+// the forwarding sysctls have events too (`rule`, `netconf`), so they are read like the tables.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -16,11 +17,16 @@ export interface WatchOptions {
   onLog: (message: string) => void;
 }
 
-const LABELS: Record<string, string> = { '[LINK]': 'link', '[ADDR]': 'address', '[ROUTE]': 'route', '[NEIGH]': 'neigh' };
+const LABELS: Record<string, string> = {
+  '[LINK]': 'link', '[ADDR]': 'address', '[ROUTE]': 'route', '[RULE]': 'rule', '[NETCONF]': 'netconf', '[NEIGH]': 'neigh',
+};
+
+/** The objects of the one `ip monitor` that is not per family (neighbors are: see start()). */
+const IP_MONITOR_OBJECTS = ['link', 'address', 'route', 'rule', 'netconf'];
 
 /** `[ROUTE]10.0.0.0/24 dev eth0 …` -> `route`; continuation lines and others -> null. */
 export function monitorObject(line: string): string | null {
-  const m = /^\[(LINK|ADDR|ROUTE|NEIGH)\]/.exec(line);
+  const m = /^\[(LINK|ADDR|ROUTE|RULE|NETCONF|NEIGH)\]/.exec(line);
   return m ? (LABELS[`[${m[1]}]`] ?? null) : null;
 }
 
@@ -77,7 +83,7 @@ export class Watcher {
     const kernelReaders = this.collector.readers.filter((r) => r.triggers.length > 0);
     const subscribed: Promise<boolean>[] = [];
     if (kernelReaders.some((r) => r.triggers.some((t) => t !== 'fdb'))) {
-      subscribed.push(this.startMonitor('ip', ['monitor', 'label', 'link', 'address', 'route'], this.ipLineHandler()));
+      subscribed.push(this.startMonitor('ip', ['monitor', 'label', ...IP_MONITOR_OBJECTS], this.ipLineHandler()));
       // neighbors per family: without -4/-6, `ip monitor neigh` also prints bridge fdb entries,
       // and a vxlan fdb entry with a remote reads exactly like a neighbor
       subscribed.push(this.startMonitor('ip', ['-4', 'monitor', 'label', 'neigh'], this.ipLineHandler()));
@@ -158,7 +164,7 @@ export class Watcher {
       // events may have been missed: start it again, then re-read what this monitor covers
       const delay = Math.min(30_000, 1000 * 2 ** (sawOutput ? 0 : attempt));
       this.opts.onLog(`${tool} ${args.join(' ')} exited (${code}); restarting in ${delay / 1000} s`);
-      const covered = tool === 'bridge' ? ['fdb'] : args.includes('neigh') ? ['neigh'] : ['link', 'address', 'route'];
+      const covered = tool === 'bridge' ? ['fdb'] : args.includes('neigh') ? ['neigh'] : IP_MONITOR_OBJECTS;
       const readers = [...new Set(covered.flatMap((o) => this.collector.readersTriggeredBy(o)))];
       this.schedule(readers, `${tool}-monitor-restart`, 0);
       setTimeout(() => {

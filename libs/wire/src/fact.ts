@@ -196,6 +196,89 @@ export const IpvsServiceValueSchema = z.strictObject({
   realServers: z.array(IpvsRealServerSchema),
 });
 
+// ------------------------------------------------------------------ rule
+
+/** A range of ports or uids, both ends included (`sport 80`: 80–80). */
+export const RuleRangeSchema = z.strictObject({ start: z.number().int(), end: z.number().int() });
+
+/** `lookup` a table (or the l3mdev's), `goto` a priority, `nop`, or a verdict without a lookup. */
+export const RULE_ACTIONS = ['lookup', 'goto', 'nop', 'blackhole', 'unreachable', 'prohibit'] as const;
+
+/**
+ * A policy routing rule (`ip rule`): which table a packet is looked up in. Rules are tried by
+ * priority, lowest first; several may share one. Absent selectors match everything.
+ */
+export const RuleValueSchema = z.strictObject({
+  family: FamilySchema,
+  priority: z.number().int(),
+  /** `not`: the rule applies to packets that its selectors do not match */
+  not: z.boolean(),
+  /** prefixes with their length (`10.0.0.0/8`, `10.0.0.1/32`); null: from / to all */
+  src: nstr,
+  dst: nstr,
+  /** TOS / DS field to match (a number, however iproute2 names it); 0: any */
+  tos: z.number().int(),
+  /** the mark and its mask (0xffffffff when none was given); null: any mark */
+  fwmark: nint,
+  fwmask: nint,
+  iif: nstr,
+  /** the rule names an interface that is not there now: it matches nothing until it comes back */
+  iifDetached: z.boolean(),
+  oif: nstr,
+  oifDetached: z.boolean(),
+  uidRange: RuleRangeSchema.nullable(),
+  /** IP protocol by name as printed (`tcp`, `gre`), or its number as text; null: any */
+  ipproto: nstr,
+  sport: RuleRangeSchema.nullable(),
+  dport: RuleRangeSchema.nullable(),
+  tunId: nint,
+  /** IPv4 realms as printed, `from/to` (`3/4`) or `to` */
+  realms: nstr,
+  /** the lookup is in the table of the packet's l3mdev (VRF) device; `table` is null */
+  l3mdev: z.boolean(),
+  action: z.enum(RULE_ACTIONS),
+  /** lookup: the table as iproute2 names it (`main`, `local`, a name from rt_tables) or its number as text, as routes have it */
+  table: nstr,
+  /** goto: the priority it continues at; unresolved: no rule has it now */
+  goto: nint,
+  unresolved: z.boolean(),
+  /** a lookup result is ignored when its prefix is this long or shorter (`suppress_prefixlength 0`: ignore default routes) */
+  suppressPrefixLength: nint,
+  /** a lookup result is ignored when its device is in this group (name as printed, or number as text) */
+  suppressIfGroup: nstr,
+  /** who installed it: `kernel` (the default rules), `unspec` (`ip rule add`), `boot`, `static`, a name from rt_protos or a number */
+  protocol: str,
+  /**
+   * What iproute2 printed that the model has no field for (a newer selector such as dscp, the
+   * deprecated nat), as printed: a rule with any is not to be read as matching more than it does.
+   */
+  other: z.record(str, z.union([str, z.number(), z.boolean(), z.null()])),
+});
+
+// ------------------------------------------------------------------ sysctl
+
+/** net.ipv4.conf.<name>.*: rp_filter 0 off, 1 strict, 2 loose. null: the setting could not be read. */
+export const SysctlIpv4Schema = z.strictObject({ forwarding: nint, rpFilter: nint, proxyArp: nint });
+/** net.ipv6.conf.<name>.*; null: the setting could not be read. */
+export const SysctlIpv6Schema = z.strictObject({ forwarding: nint, proxyNdp: nint });
+
+/**
+ * The forwarding settings of one interface, or of `all` / `default` (the kernel reserves both
+ * names). The namespace-wide switches live in `all`: net.ipv4.ip_forward is the same kernel
+ * setting as net.ipv4.conf.all.forwarding, and net.ipv6.conf.all.forwarding is IPv6's. What takes
+ * effect on an interface: rp_filter the higher of `all` and the interface, proxy_arp and proxy_ndp
+ * either of them, IPv4 forwarding the receiving interface's own (setting `all` sets every
+ * interface's), IPv6 forwarding `all`'s; `default` is what a new interface starts with.
+ */
+export const SysctlValueSchema = z.strictObject({
+  /** `all`, `default`, or the interface's name as the kernel has it (`flannel.1`) */
+  name: str,
+  /** null: no IPv4 settings for it */
+  ipv4: SysctlIpv4Schema.nullable(),
+  /** null: no IPv6 settings for it (IPv6 off, or an interface with an MTU below 1280) */
+  ipv6: SysctlIpv6Schema.nullable(),
+});
+
 // ------------------------------------------------------------------ node
 
 export const READER_STATUSES = ['ok', 'missing', 'failed', 'unparseable', 'timeout', 'disabled'] as const;
@@ -231,6 +314,8 @@ export const FactSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('bgpSession'), key: keySchema, value: BgpSessionValueSchema }),
   z.strictObject({ kind: z.literal('bgpOrigin'), key: keySchema, value: BgpOriginValueSchema }),
   z.strictObject({ kind: z.literal('ipvsService'), key: keySchema, value: IpvsServiceValueSchema }),
+  z.strictObject({ kind: z.literal('rule'), key: keySchema, value: RuleValueSchema }),
+  z.strictObject({ kind: z.literal('sysctl'), key: keySchema, value: SysctlValueSchema }),
   z.strictObject({ kind: z.literal('node'), key: keySchema, value: NodeValueSchema }),
 ]);
 
@@ -240,7 +325,7 @@ export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;
 export type FactValueOf<K extends FactKind> = FactOf<K>['value'];
 
 export const FACT_KINDS = [
-  'link', 'addr', 'route', 'neigh', 'fdb', 'ipset', 'ipsetMember', 'bgpSession', 'bgpOrigin', 'ipvsService', 'node',
+  'link', 'addr', 'route', 'neigh', 'fdb', 'ipset', 'ipsetMember', 'bgpSession', 'bgpOrigin', 'ipvsService', 'rule', 'sysctl', 'node',
 ] as const satisfies readonly FactKind[];
 export const FactKindSchema = z.enum(FACT_KINDS);
 
@@ -256,6 +341,10 @@ export type BgpState = z.infer<typeof BgpStateSchema>;
 export type BgpSessionValue = z.infer<typeof BgpSessionValueSchema>;
 export type BgpOriginValue = z.infer<typeof BgpOriginValueSchema>;
 export type IpvsServiceValue = z.infer<typeof IpvsServiceValueSchema>;
+export type RuleRange = z.infer<typeof RuleRangeSchema>;
+export type RuleAction = (typeof RULE_ACTIONS)[number];
+export type RuleValue = z.infer<typeof RuleValueSchema>;
+export type SysctlValue = z.infer<typeof SysctlValueSchema>;
 export type NodeValue = z.infer<typeof NodeValueSchema>;
 export type ReaderStatus = z.infer<typeof ReaderStatusSchema>;
 export type CniStyle = z.infer<typeof CniStyleSchema>;

@@ -32,8 +32,8 @@ export interface ReaderContext {
 /** How often a source is polled: BGP and ipsets have no kernel events, the kernel tables do. */
 export type PollGroup = 'kernel' | 'bgp' | 'ipset' | 'ipvs';
 
-/** `ip monitor` object types, plus `fdb` for `bridge monitor fdb`. */
-export type MonitorObject = 'link' | 'address' | 'route' | 'neigh' | 'fdb';
+/** `ip monitor` object types (`netconf`: forwarding, rp_filter, proxy_arp/ndp), plus `fdb` for `bridge monitor fdb`. */
+export type MonitorObject = 'link' | 'address' | 'route' | 'rule' | 'netconf' | 'neigh' | 'fdb';
 
 export interface Reader {
   name: string;

@@ -10,12 +10,16 @@ import { linksReader } from './links.reader.js';
 import { neighborsReader } from './neighbors.reader.js';
 import type { Reader } from './reader.js';
 import { routesReader } from './routes.reader.js';
+import { rulesReader } from './rules.reader.js';
+import { sysctlsReader } from './sysctls.reader.js';
 
 export const ALL_READERS: readonly Reader[] = [
   linksReader,
   addrsReader,
   routesReader,
+  rulesReader,
   neighborsReader,
+  sysctlsReader,
   fdbReader,
   ipsetsReader,
   birdReader,

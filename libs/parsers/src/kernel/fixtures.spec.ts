@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { FactSchema, type Fact } from '@netatlas/wire';
 import { describe, expect, it } from 'vitest';
-import { parseAddrs, parseFdb, parseLinks, parseNeighbors, parseRoutes } from './index.js';
+import { parseAddrs, parseFdb, parseLinks, parseNeighbors, parseRoutes, parseRules, parseSysctls } from './index.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
 
@@ -16,9 +16,14 @@ const PARSE: Record<string, (text: string) => Fact[]> = {
   'neigh-nud-all.json': (t) => parseNeighbors(t, { proxy: false }),
   'neigh-proxy.json': (t) => parseNeighbors(t, { proxy: true }),
   'fdb.json': parseFdb,
+  'rule-inet.json': (t) => parseRules(t, 'inet'),
+  'rule-inet6.json': (t) => parseRules(t, 'inet6'),
+  'sysctl.txt': parseSysctls,
 };
 
 const CAPTURED_COMMANDS = ['link.json', 'addr.json', 'route-inet.json', 'route-inet6.json', 'neigh.json', 'neigh-proxy.json', 'fdb.json'];
+/** captured by capture-kernel.ts for each of its cases (capture-monitor.ts's `monitor` case has the ones above only) */
+const KERNEL_CAPTURE_ONLY = ['rule-inet.json', 'rule-inet6.json', 'sysctl.txt'];
 
 const cases = readdirSync(FIXTURES, { withFileTypes: true })
   .filter((d) => d.isDirectory())
@@ -26,6 +31,12 @@ const cases = readdirSync(FIXTURES, { withFileTypes: true })
   .sort();
 
 const read = (caseName: string, file: string): string => readFileSync(new URL(`${caseName}/${file}`, FIXTURES), 'utf8');
+
+function rawEntries(file: string, text: string): number {
+  if (file === 'sysctl.txt') return new Set([...text.matchAll(/^\/proc\/sys\/net\/ipv[46]\/conf\/([^/]+)\//gm)].map((m) => m[1])).size;
+  const rows = JSON.parse(text) as { addr_info?: unknown[] }[];
+  return file === 'addr.json' ? rows.reduce((n, r) => n + (r.addr_info?.length ?? 0), 0) : rows.length;
+}
 
 function groupByKey(facts: Fact[]): Map<string, Fact[]> {
   const groups = new Map<string, Fact[]>();
@@ -36,10 +47,13 @@ function groupByKey(facts: Fact[]): Map<string, Fact[]> {
 describe('kernel fixtures', () => {
   it('has the captured cases and the handwritten ipip one', () => {
     expect(cases).toEqual(
-      expect.arrayContaining(['kube-router', 'calico', 'flannel', 'routes', 'neigh', 'vxlan', 'empty', 'fdb-key-gap', 'ipip-handwritten']),
+      expect.arrayContaining([
+        'kube-router', 'calico', 'flannel', 'routes', 'neigh', 'vxlan', 'empty', 'fdb-key-gap', 'rules', 'sysctl', 'ipip-handwritten',
+      ]),
     );
     for (const c of cases.filter((name) => !name.endsWith('-handwritten'))) {
-      expect(readdirSync(new URL(c, FIXTURES)), c).toEqual(expect.arrayContaining(CAPTURED_COMMANDS));
+      const expected = c === 'monitor' ? CAPTURED_COMMANDS : [...CAPTURED_COMMANDS, ...KERNEL_CAPTURE_ONLY];
+      expect(readdirSync(new URL(c, FIXTURES)), c).toEqual(expect.arrayContaining(expected));
     }
   });
 
@@ -51,12 +65,11 @@ describe('kernel fixtures', () => {
           const parse = PARSE[file] as (text: string) => Fact[];
           const facts = parse(read(caseName, file));
           for (const fact of facts) expect(FactSchema.parse(fact)).toEqual(fact);
-          const golden = JSON.parse(read(caseName, file.replace(/\.json$/, '.expected.json'))) as unknown;
+          const golden = JSON.parse(read(caseName, file.replace(/\.(json|txt)$/, '.expected.json'))) as unknown;
           expect(facts).toEqual(golden);
-          // the raw output has as many entries as there are facts (addresses: one per addr_info)
-          const rows = JSON.parse(read(caseName, file)) as { addr_info?: unknown[] }[];
-          const entries = file === 'addr.json' ? rows.reduce((n, r) => n + (r.addr_info?.length ?? 0), 0) : rows.length;
-          expect(facts).toHaveLength(entries);
+          // the raw output has as many entries as there are facts (addresses: one per addr_info;
+          // sysctls: one per interface directory)
+          expect(facts).toHaveLength(rawEntries(file, read(caseName, file)));
           const duplicates = [...groupByKey(facts).values()].filter((g) => g.length > 1);
           expect(duplicates).toEqual([]);
         });
