@@ -3,7 +3,7 @@
 // is fed the API bench's fleet (kube-router-shaped nodes, 50 pods each: fleet.ts) and an hour of
 // synthetic history before it (history.ts); then
 //   - GET /api/trace between random pods at random moments inside the hour, and now: p50/p99. Each
-//     request reads the facts of one moment once (link, addr, route, neigh, fdb, node of every node:
+//     request reads the facts of one moment once (link, addr, route, neigh, fdb, rule, sysctl, node of every node:
 //     one query through the GiST index on validity), indexes them and walks (TraceService);
 //   - all pairs from one pod: the simulator in this process on one moment's state (read through
 //     /api/state), to one pod on every node and to every pod of the cluster.
@@ -81,7 +81,7 @@ try {
   // all pairs from one pod, on one moment's state
   const mid = new Date(history.hourStart.getTime() + span / 2).toISOString();
   const t0 = performance.now();
-  const state = (await get(`/api/state?at=${mid}&kind=link,addr,route,neigh,fdb,node`)).body as { nodes: Record<string, Fact[]> };
+  const state = (await get(`/api/state?at=${mid}&kind=link,addr,route,neigh,fdb,rule,sysctl,node`)).body as { nodes: Record<string, Fact[]> };
   const loadMs = performance.now() - t0;
   const t1 = performance.now();
   const ts = traceState(indexHosts(state.nodes));

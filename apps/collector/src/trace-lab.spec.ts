@@ -1,9 +1,12 @@
 // The path trace against the real kernel (issue 16's ground truth): on a lab of each style, the
 // nodes read with the real collector, every ordered pod pair traced, each hop compared with
 // `ip route get … from … iif …` on its node and each verdict (there and back) with a real ping
-// (testing/trace-oracle.ts); then again after each fault: an MTU lowered, a route deleted, a BGP
-// daemon stopped (where the style has BGP). Every lab is taken down, whatever happens.
+// (testing/trace-oracle.ts); then again after each fault: an MTU lowered, a route deleted, on
+// kube-router a policy rule for one pod's packets and an interface that stops forwarding (the
+// rules and sysctls the collector reads), and a BGP daemon stopped (where the style has BGP). Every lab is taken down, whatever happens.
 import { inCI, lab, labPrerequisites, labStatus, netnsNames } from '@netatlas/lab-testing';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { compareTraces, formatTraceReport, type TraceReport } from './testing/trace-oracle.js';
 
@@ -15,6 +18,11 @@ if (missing.length > 0 && inCI) {
 }
 
 const STYLES = ['kube-router', 'calico', 'flannel'] as const;
+
+/** `ip -n NS ARGS`, or with `whole` `ip ARGS` as given (e.g. `netns exec NS sysctl …`) */
+async function ipIn(ns: string, args: string[], whole = false): Promise<void> {
+  await promisify(execFile)('ip', whole ? args : ['-n', ns, ...args]);
+}
 
 describe.skipIf(missing.length > 0)('the path trace agrees with the kernel', () => {
   for (const [i, style] of STYLES.entries()) {
@@ -50,6 +58,17 @@ describe.skipIf(missing.length > 0)('the path trace agrees with the kernel', () 
         if (style !== 'calico') {
           await lab(['del-route', '--name', name, n1!.name, n2!.podCidr]);
           await check(`del-route ${n1!.name} ${n2!.podCidr}`, 'some');
+        }
+        if (style === 'kube-router') {
+          // a policy rule on node 1 for one pod's packets: table 100, where node 3's block is a blackhole
+          const pod = n1!.pods[0]!.ip!;
+          await ipIn(n1!.namespace, ['route', 'add', 'blackhole', n3!.podCidr, 'table', '100']);
+          await ipIn(n1!.namespace, ['rule', 'add', 'from', `${pod}/32`, 'lookup', '100', 'priority', '100']);
+          const ruled = await check(`rule from ${pod} lookup 100 (blackhole ${n3!.podCidr}) on ${n1!.name}`, 'some');
+          expect(ruled.delivered).toBe(22 - 2 * n3!.pods.length);
+          // node 3 stops forwarding what comes in on its underlay: nothing reaches its pods from elsewhere
+          await ipIn(n3!.namespace, ['netns', 'exec', n3!.namespace, 'sysctl', '-q', '-w', 'net.ipv4.conf.eth0.forwarding=0'], true);
+          await check(`net.ipv4.conf.eth0.forwarding=0 on ${n3!.name}`, 'some');
         }
         if (style !== 'flannel') {
           // node 2's daemon stops: its peers withdraw its block (node 1 and 3 still reach each other)

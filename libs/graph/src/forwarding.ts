@@ -25,9 +25,9 @@
 // Across nodes (`walk`): each branch continues at the node it was handed to, with that node's
 // table, until it reaches the node asked about, is delivered locally somewhere else, dies, leaves
 // the nodes netatlas knows, or loops.
-import type { LinkValue, NeighValue, RouteValue } from '@netatlas/wire/core';
+import type { LinkValue, NeighValue, RouteValue, RuleValue, SysctlValue } from '@netatlas/wire/core';
 import { PrefixTable, ownerOf, ownerOfKey, type Host } from './topology.js';
-import { addrKey, formatIp, ipKey, mask, parseIp, parsePrefix, type IpKey, type Prefix } from './topology-ip.js';
+import { addrKey, formatIp, ipKey, mask, parseIp, parsePrefix, type Ip, type IpKey, type Prefix } from './topology-ip.js';
 
 /** Why a branch dies on a node. */
 export const DROP_REASONS = [
@@ -48,6 +48,10 @@ export const DROP_REASONS = [
   'no-underlay-route',
   /** vxlan: the frame reached a VTEP whose node does not own its destination MAC, and drops it */
   'wrong-vtep',
+  /** the interface it came in on does not forward (net.ipv4.conf.<if>.forwarding / net.ipv6.conf.all.forwarding 0) */
+  'forwarding-off',
+  /** reverse-path filtering (rp_filter) refuses its source on the interface it came in on */
+  'rp-filter',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -73,6 +77,18 @@ export interface Branch {
   neighbor: NeighValue | null;
   /** one of the live next hops of a multipath route, which the kernel spreads packets over */
   ecmp: boolean;
+  /** the policy rule that chose the table, where the node's rules are not the kernel's defaults (a trace's packet) */
+  rule?: RuleValue | null;
+}
+
+/**
+ * What a trace knows of the packet, beyond its destination: its source address and the device it
+ * came in on at this node (null where it starts on the node). Policy rules select on both, and
+ * forwarding and reverse-path filtering are the receiving interface's.
+ */
+export interface Packet {
+  src: Ip | null;
+  iif: string | null;
 }
 
 // ------------------------------------------------------------------ one node's tables
@@ -80,6 +96,42 @@ export interface Branch {
 const TUNNEL_KINDS = new Set(['vxlan', 'geneve', 'ipip', 'sit', 'ip6tnl', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'wireguard', 'vti', 'vti6']);
 /** Tables in the order of the kernel's default rules. */
 const RULE_TABLES = ['local', 'main', 'default'] as const;
+
+/** The kernel's own rules: 0 lookup local, 32766 lookup main, 32767 lookup default (IPv6 has no default table rule on some kernels). */
+function defaultRules(rules: readonly RuleValue[]): boolean {
+  const plain = (r: RuleValue, priority: number, table: string) =>
+    r.priority === priority && r.action === 'lookup' && r.table === table && !r.not && r.src === null && r.dst === null && r.iif === null && r.oif === null &&
+    r.fwmark === null && r.tos === 0 && r.ipproto === null && r.sport === null && r.dport === null && r.uidRange === null && r.suppressPrefixLength === null;
+  const want: Array<[number, string]> = [[0, 'local'], [32766, 'main'], [32767, 'default']];
+  return rules.every((r) => want.some(([p, t]) => plain(r, p, t)));
+}
+
+const inPrefix = (ip: Ip, text: string | null): boolean => {
+  if (text === null) return true;
+  const p = parsePrefix(text, text.includes(':') ? 'inet6' : 'inet');
+  return p !== null && p.ip.v === ip.v && ipKey(mask(ip, p.len)) === ipKey(mask(p.ip, p.len));
+};
+
+/** Whether a rule's selectors take a packet for `dst` from `packet` (with `not`, whether they do not). */
+function ruleMatches(rule: RuleValue, dst: Prefix, packet: Packet): boolean {
+  // selectors a trace's packet has no value for: the rule does not apply to it
+  if (rule.ipproto !== null || rule.sport !== null || rule.dport !== null || rule.uidRange !== null || rule.tunId !== null || rule.tos !== 0) return false;
+  if (rule.oif !== null || rule.l3mdev) return false;
+  const selected =
+    (rule.src === null || (packet.src !== null && inPrefix(packet.src, rule.src))) &&
+    inPrefix(dst.ip, rule.dst) &&
+    (rule.iif === null || (!rule.iifDetached && rule.iif === (packet.iif ?? 'lo'))) &&
+    (rule.fwmark === null || (0 & (rule.fwmask ?? 0xffffffff)) === rule.fwmark);
+  return rule.not ? !selected : selected;
+}
+
+/** A rule's own verdict as a route of that type (table `rule <priority>`), for forwardOn and the trace's reason. */
+function ruleVerdict(rule: RuleValue): RouteValue {
+  return {
+    table: `rule ${rule.priority}`, family: rule.family, dst: rule.dst ?? 'default', type: rule.action, protocol: rule.protocol, scope: 'global',
+    gateway: null, dev: null, prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [],
+  };
+}
 
 /** A node's routing tables, indexed for longest-prefix lookups (built once per host). */
 export class Fib {
@@ -93,6 +145,10 @@ export class Fib {
   private readonly held = new Map<string, RouteValue[]>();
   /** addresses of this node on links that are down: what is sent to them is lost on the wire */
   readonly downAddrs = new Set<IpKey>();
+  /** per family, the policy rules by priority where they are not the kernel's three defaults (null: the defaults) */
+  private readonly rules: { 4: RuleValue[] | null; 6: RuleValue[] | null } = { 4: null, 6: null };
+  /** forwarding settings by interface name, `all` and `default` (empty: none collected) */
+  readonly sysctls = new Map<string, SysctlValue>();
 
   constructor(readonly host: Host) {
     for (const [ifname, addrs] of host.globalAddrs) {
@@ -106,6 +162,15 @@ export class Fib {
       let m = this.neighbors.get(n.dev);
       if (!m) this.neighbors.set(n.dev, (m = new Map()));
       m.set(k, n);
+    }
+    const rules: { 4: RuleValue[]; 6: RuleValue[] } = { 4: [], 6: [] };
+    for (const f of host.facts) {
+      if (f.kind === 'rule') rules[f.value.family === 'inet6' ? 6 : 4].push(f.value);
+      else if (f.kind === 'sysctl') this.sysctls.set(f.value.name, f.value);
+    }
+    for (const v of [4, 6] as const) {
+      const list = rules[v].sort((a, b) => a.priority - b.priority);
+      if (list.length > 0 && !defaultRules(list)) this.rules[v] = list;
     }
     for (const f of host.facts) {
       if (f.kind !== 'route') continue;
@@ -150,6 +215,55 @@ export class Fib {
       if (route !== undefined && route.type !== 'throw') return route;
     }
     return null;
+  }
+
+  /**
+   * The route for `dst` under the node's policy rules, as the kernel picks it for `packet` (its
+   * source and incoming device; no mark, no TOS, no ports: rules that select on those, on a uid or
+   * an outgoing interface do not apply to it), and the rule that decided — or, with the kernel's
+   * default rules, `lookup`'s answer and no rule. A rule's blackhole / unreachable / prohibit is
+   * given as a route of that type in table `rule <priority>`.
+   */
+  lookupFor(dst: Prefix, packet: Packet): { route: RouteValue | null; rule: RuleValue | null } {
+    const rules = this.rules[dst.ip.v];
+    if (rules === null) return { route: this.lookup(dst), rule: null };
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (!ruleMatches(rule, dst, packet)) continue;
+      switch (rule.action) {
+        case 'nop':
+          continue;
+        case 'goto': {
+          const at = rules.findIndex((r) => rule.goto !== null && r.priority >= rule.goto);
+          if (at < 0 || at <= i) continue; // the kernel only jumps forward
+          i = at - 1;
+          continue;
+        }
+        case 'blackhole':
+        case 'unreachable':
+        case 'prohibit':
+          return { route: ruleVerdict(rule), rule };
+        case 'lookup': {
+          if (rule.table === null) continue; // l3mdev: no VRF is modelled
+          const route = this.tables.get(rule.table)?.match(dst);
+          if (route === undefined || route.type === 'throw') continue;
+          const len = parsePrefix(route.dst, route.family)?.len ?? 0;
+          if (rule.suppressPrefixLength !== null && len <= rule.suppressPrefixLength) continue;
+          return { route, rule };
+        }
+      }
+    }
+    return { route: null, rule: null };
+  }
+
+  /** The forwarding settings in effect on interface `dev` (all and the interface together), or null without sysctl facts. */
+  forwardingOf(dev: string, v: 4 | 6): { forwarding: boolean; rpFilter: number } | null {
+    if (this.sysctls.size === 0) return null;
+    const all = this.sysctls.get('all');
+    const own = this.sysctls.get(dev);
+    if (v === 6) return { forwarding: (all?.ipv6?.forwarding ?? 1) !== 0, rpFilter: 0 };
+    // IPv4: forwarding is the receiving interface's own; rp_filter the higher of all and the interface
+    return { forwarding: (own?.ipv4?.forwarding ?? all?.ipv4?.forwarding ?? 1) !== 0, rpFilter: Math.max(all?.ipv4?.rpFilter ?? 0, own?.ipv4?.rpFilter ?? 0) };
   }
 
   /**
@@ -235,8 +349,16 @@ export function linkUp(l: LinkValue | undefined): boolean {
  * Every branch by which a node (its `fib`) sends a packet for `dst` on (an address as a /32 or
  * /128, or a whole prefix). `owners`: who holds each address (addressOwners over every node).
  */
-export function forwardOn(fib: Fib, dst: Prefix, owners: ReadonlyMap<IpKey, string>): Branch[] {
-  const route = fib.lookup(dst);
+export function forwardOn(fib: Fib, dst: Prefix, owners: ReadonlyMap<IpKey, string>, packet?: Packet): Branch[] {
+  if (packet !== undefined) {
+    const { route, rule } = fib.lookupFor(dst, packet);
+    const branches = forwardWith(fib, dst, owners, route);
+    return rule === null ? branches : branches.map((b) => ({ ...b, rule }));
+  }
+  return forwardWith(fib, dst, owners, fib.lookup(dst));
+}
+
+function forwardWith(fib: Fib, dst: Prefix, owners: ReadonlyMap<IpKey, string>, route: RouteValue | null): Branch[] {
   const base = { gateway: null, dev: null, toNode: null, toAddress: null, encap: null, innerMac: null, neighbor: null, ecmp: false } as const;
   if (route === null) return [{ ...base, route: null, outcome: 'drop', drop: 'no-route' }];
   switch (route.type) {
@@ -381,6 +503,8 @@ export type WalkEnd =
 export interface WalkStep {
   node: string;
   branch: Branch;
+  /** a trace's walk: the device the packet came in on at this node (null where it started) */
+  iif?: string | null;
 }
 
 export interface WalkBranch {
@@ -423,22 +547,60 @@ function receiverDown(ctx: WalkContext, node: string, address: string): boolean 
 }
 const MAX_BRANCHES = 64;
 
+/** The device a packet handed on by `from` comes in on at the node `to` (null: not known). */
+export function arrivalDevice(to: Host | undefined, from: Branch): string | null {
+  if (!to) return null;
+  if (from.encap !== null) {
+    const t = to.tunnels.find((l) => (from.encap === 'vxlan' ? l.kind === 'vxlan' : l.kind !== 'vxlan'));
+    return t?.ifname ?? null;
+  }
+  if (from.toAddress === null) return null;
+  for (const [ifname, addrs] of to.globalAddrs) if (addrs.some((a) => formatIp(a.ip) === from.toAddress)) return ifname;
+  return null;
+}
+
+/**
+ * What the receiving interface's settings do to a trace's packet on a node: forwarding off drops
+ * what is not for the node itself, reverse-path filtering what comes in where its source is not
+ * routed (strict: not back out of that interface; loose: not at all). Null when it passes, or
+ * where the facts hold no settings.
+ */
+function receiveDrop(fib: Fib, packet: Packet, branch: Branch, v: 4 | 6): DropReason | null {
+  if (packet.iif === null) return null;
+  const settings = fib.forwardingOf(packet.iif, v);
+  if (settings === null) return null;
+  if (packet.src !== null && settings.rpFilter > 0) {
+    const back = fib.lookupFor({ ip: packet.src, len: packet.src.v === 4 ? 32 : 128 }, { src: null, iif: null }).route;
+    const devs = back === null ? [] : back.nexthops.length > 0 ? back.nexthops.map((n) => n.dev) : [back.dev];
+    const routed = back !== null && (back.type === 'unicast' || back.type === 'local');
+    if (!routed || (settings.rpFilter === 1 && !devs.includes(packet.iif))) return 'rp-filter';
+  }
+  if (branch.route?.type !== 'local' && !settings.forwarding) return 'forwarding-off';
+  return null;
+}
+
 /**
  * Every way a packet for `dst` (an address or a whole prefix) travels from node `from`: each
  * branch followed from node to node until it reaches `target` (when given), is delivered on
- * some node, dies, leaves the known nodes or loops.
+ * some node, dies, leaves the known nodes or loops. With `packet` (a trace's: its source, and the
+ * device it comes in on at `from`), each node's policy rules, forwarding and rp_filter settings
+ * apply to it too, and each step records its incoming device.
  */
-export function walk(ctx: WalkContext, from: string, dst: Prefix, target: string | null = null): WalkResult {
+export function walk(ctx: WalkContext, from: string, dst: Prefix, target: string | null = null, packet?: Packet): WalkResult {
   const out: WalkBranch[] = [];
-  const go = (node: string, steps: WalkStep[], seen: ReadonlySet<string>): void => {
+  const go = (node: string, steps: WalkStep[], seen: ReadonlySet<string>, iif: string | null): void => {
     if (out.length >= MAX_BRANCHES) return;
     const fib = ctx.fibs.get(node);
     if (!fib) {
       out.push({ end: node === target ? 'arrived' : 'left', at: node, drop: null, steps });
       return;
     }
-    for (const branch of forwardOn(fib, dst, ctx.owners)) {
-      const here = [...steps, { node, branch }];
+    // a bridge port's packets are routed from its bridge
+    const at = packet === undefined ? undefined : { src: packet.src, iif: iif === null ? null : (fib.host.links.get(iif)?.master ?? iif) };
+    for (let branch of forwardOn(fib, dst, ctx.owners, at)) {
+      const refused = at === undefined ? null : receiveDrop(fib, at, branch, dst.ip.v);
+      if (refused !== null) branch = { ...branch, outcome: 'drop', drop: refused, toNode: null, toAddress: null };
+      const here = [...steps, at === undefined ? { node, branch } : { node, branch, iif }];
       if (branch.outcome === 'drop') out.push({ end: 'dropped', at: node, drop: branch.drop, steps: here });
       else if (branch.outcome === 'local') out.push({ end: node === target ? 'arrived' : 'delivered-elsewhere', at: node, drop: null, steps: here });
       else if (branch.toNode === null) out.push({ end: 'left', at: node, drop: null, steps: here });
@@ -451,10 +613,10 @@ export function walk(ctx: WalkContext, from: string, dst: Prefix, target: string
         out.push({ end: 'dropped', at: branch.toNode, drop: 'wrong-vtep', steps: here });
       } else if (branch.toNode === target) out.push({ end: 'arrived', at: branch.toNode, drop: null, steps: here });
       else if (seen.has(branch.toNode) || here.length >= MAX_HOPS) out.push({ end: 'loop', at: branch.toNode, drop: null, steps: here });
-      else go(branch.toNode, here, new Set([...seen, branch.toNode]));
+      else go(branch.toNode, here, new Set([...seen, branch.toNode]), packet === undefined ? null : arrivalDevice(ctx.fibs.get(branch.toNode)?.host, branch));
     }
   };
-  go(from, [], new Set([from]));
+  go(from, [], new Set([from]), packet?.iif ?? null);
   return { arrived: out.length > 0 && out.every((b) => b.end === 'arrived'), branches: out };
 }
 

@@ -2,7 +2,7 @@ export * from './delta.js';
 export * from './cni-style.js';
 export * from './topology.js';
 export * from './checks.js';
-export { addrKey, formatIp, formatPrefix, mask, parseIp, parsePrefix, type Ip, type Prefix } from './topology-ip.js';
+export { addrKey, formatIp, formatPrefix, mask, parseIp, parsePrefix, type Ip, type IpKey, type Prefix } from './topology-ip.js';
 export * from './topology-incremental.js';
 export * from './forwarding.js';
 export * from './bgp-paths.js';

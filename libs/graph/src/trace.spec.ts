@@ -1,7 +1,7 @@
 // The path trace on the real lab states (topology fixtures captured from the lab: every pod pair
 // of every style), then on hand-built faults, one verdict each. The kernel as the oracle for the
 // same walks: apps/collector/src/trace-lab.spec.ts.
-import { makeFact, type Fact, type FactOf, type RouteValue } from '@netatlas/wire';
+import { makeFact, type Fact, type FactOf, type RouteValue, type RuleValue } from '@netatlas/wire';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexHosts } from './topology.js';
@@ -134,5 +134,66 @@ describe('trace verdicts', () => {
     const s = pair([viaB], []);
     const t = trace(s, { query: 'ghost', kind: 'node', ip: null, node: 'ghost', pod: null, mtu: null }, findEndpoint(s, '10.20.2.2')!, AT);
     expect(t).toMatchObject({ verdict: 'failed', branches: [{ verdict: 'unknown-node', at: 'ghost' }] });
+  });
+
+  describe('policy rules and the receiving interface', () => {
+    const rule = (priority: number, extra: Partial<RuleValue>): Fact =>
+      makeFact('rule', {
+        family: 'inet', priority, not: false, src: null, dst: null, tos: 0, fwmark: null, fwmask: null, iif: null, iifDetached: false, oif: null, oifDetached: false,
+        uidRange: null, ipproto: null, sport: null, dport: null, tunId: null, realms: null, l3mdev: false, action: 'lookup', table: 'main', goto: null, unresolved: false,
+        suppressPrefixLength: null, suppressIfGroup: null, protocol: 'kernel', other: {}, ...extra,
+      });
+    const defaults = [rule(0, { table: 'local' }), rule(32766, { table: 'main' }), rule(32767, { table: 'default' })];
+    const sysctl = (name: string, forwarding: number, rpFilter: number): Fact => makeFact('sysctl', { name, ipv4: { forwarding, rpFilter, proxyArp: 0 }, ipv6: null });
+
+    it("a rule for the pod's source sends it to another table; the node's own packets keep to main", () => {
+      const s = pair([viaB, ...defaults, rule(100, { src: '10.20.1.2/32', table: '100', protocol: 'unspec' }), route('10.20.2.0/24', null, null, { table: '100', type: 'blackhole' })], []);
+      const t = run(s, '10.20.1.2', '10.20.2.2');
+      expect(t.branches[0]).toMatchObject({ verdict: 'blackhole', reason: 'rule 100 then route 10.20.2.0/24 (table 100, static) on a is a blackhole' });
+      expect(t.branches[0]!.hops[0]!.rule).toMatchObject({ priority: 100, table: '100' });
+      expect(t.branches[0]!.hops[0]!.facts[0]).toEqual({ kind: 'rule', key: expect.stringMatching(/^inet\|100\|from 10\.20\.1\.2/) });
+      expect(run(s, 'a', '10.20.2.2')).toMatchObject({ verdict: 'delivered', branches: [{ hops: [{ rule: { priority: 32766 } }, {}] }] });
+    });
+
+    it("a rule's own verdict, a rule for packets from another interface, and the kernel's defaults alone change nothing", () => {
+      const refuse = pair([viaB, ...defaults, rule(50, { dst: '10.20.2.0/24', action: 'unreachable', table: null })], []);
+      expect(run(refuse, '10.20.1.2', '10.20.2.2').branches[0]).toMatchObject({ verdict: 'unreachable', hops: [{ route: { table: 'rule 50' } }] });
+      const other = pair([viaB, ...defaults, rule(50, { iif: 'eth9', action: 'blackhole', table: null })], []);
+      expect(run(other, '10.20.1.2', '10.20.2.2').verdict).toBe('delivered');
+      const plain = run(pair([viaB, ...defaults], []), '10.20.1.2', '10.20.2.2');
+      expect(plain.verdict).toBe('delivered');
+      expect(plain.branches[0]!.hops[0]!.rule).toBeNull();
+    });
+
+    it('goto skips the rules between; suppress_prefixlength 0 ignores a default route and the lookup goes on', () => {
+      const s = pair([
+        viaB, ...defaults,
+        rule(10, { action: 'goto', goto: 200, table: null }),
+        rule(100, { action: 'blackhole', table: null }), // jumped over
+        rule(200, { table: '200', suppressPrefixLength: 0 }),
+        route('default', null, null, { table: '200', type: 'blackhole' }), // suppressed: the lookup goes on to main
+      ], []);
+      const t = run(s, '10.20.1.2', '10.20.2.2');
+      expect(t).toMatchObject({ verdict: 'delivered', branches: [{ hops: [{ rule: { priority: 32766 } }, {}] }] });
+    });
+
+    it('forwarding off on the interface it comes in on: dropped there, with the sysctl that decided', () => {
+      const t = run(pair([viaB], [sysctl('all', 1, 0), sysctl('eth0', 0, 0)]), '10.20.1.2', '10.20.2.2');
+      expect(t.branches[0]).toMatchObject({ verdict: 'forwarding-off', at: 'b', reason: 'b does not forward what comes in on eth0 (its forwarding sysctl is 0)' });
+      expect(t.branches[0]!.hops[1]!.facts).toEqual(expect.arrayContaining([{ kind: 'sysctl', key: 'all' }, { kind: 'sysctl', key: 'eth0' }]));
+      // to b's own address it is not forwarded: delivered
+      expect(run(pair([viaB], [sysctl('all', 1, 0), sysctl('eth0', 0, 0)]), '10.20.1.2', '192.168.0.2').verdict).toBe('delivered');
+    });
+
+    it('strict rp_filter refuses a source whose route back leaves by another interface; loose takes any route back', () => {
+      // b reaches a's pods through eth1, not eth0 where they come in
+      const back = [link('eth1', 'device'), route('10.20.1.0/24', '192.168.1.1', 'eth1')];
+      const strict = run(pair([viaB], [...back, sysctl('all', 1, 1), sysctl('eth0', 1, 1)]), '10.20.1.2', '10.20.2.2');
+      expect(strict.branches[0]).toMatchObject({ verdict: 'rp-filter', at: 'b' });
+      expect(strict.branches[0]!.reason).toBe("b's rp_filter refuses source 10.20.1.2 on eth0: its route back to it does not leave there");
+      expect(run(pair([viaB], [...back, sysctl('all', 1, 2), sysctl('eth0', 1, 2)]), '10.20.1.2', '10.20.2.2').verdict).toBe('delivered');
+      // no route back at all: loose refuses too
+      expect(run(pair([viaB], [sysctl('all', 1, 2)]), '10.20.1.2', '10.20.2.2').branches[0]).toMatchObject({ verdict: 'rp-filter' });
+    });
   });
 });

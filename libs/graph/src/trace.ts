@@ -8,7 +8,6 @@
 import {
   FACT_KEYS,
   type FdbValue,
-  type LinkValue,
   type TraceBranch,
   type TraceEndpoint,
   type TraceFactRef,
@@ -18,7 +17,7 @@ import {
 } from '@netatlas/wire/core';
 import { Fib, isPodInterface, walk, type Branch, type WalkBranch, type WalkContext } from './forwarding.js';
 import { addressOwners, ownerOf, type Host } from './topology.js';
-import { addrKey, formatIp, parseIp, type Prefix } from './topology-ip.js';
+import { addrKey, formatIp, parseIp, type IpKey, type Prefix } from './topology-ip.js';
 
 /** The nodes of one moment, indexed once for any number of traces. */
 export interface TraceState {
@@ -26,12 +25,32 @@ export interface TraceState {
   ctx: WalkContext;
 }
 
-export function traceState(hosts: Iterable<Host>): TraceState {
+/**
+ * `hosts` indexed for tracing. `owners` (who holds each address): by default theirs; a caller that
+ * loads only the nodes a path passes gives every node's (addressOwners over hosts of their
+ * addresses alone), so that a hand-over to a node not loaded yet is known as one.
+ */
+export function traceState(hosts: Iterable<Host>, owners?: ReadonlyMap<IpKey, string>): TraceState {
   const byName = new Map<string, Host>();
   for (const h of hosts) byName.set(h.name, h);
   const fibs = new Map<string, Fib>();
   for (const h of byName.values()) fibs.set(h.name, new Fib(h));
-  return { hosts: byName, ctx: { fibs, owners: addressOwners(byName.values()) } };
+  return { hosts: byName, ctx: { fibs, owners: owners ?? addressOwners(byName.values()) } };
+}
+
+/**
+ * The nodes a trace would pass but whose facts `state` does not hold: the ends of its branches
+ * that left for a node `owners` knows. A caller loads them and traces again (pathNodesMissing
+ * empty: the trace is whole).
+ */
+export function pathNodesMissing(state: TraceState, result: TraceResult, known: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const b of result.branches) {
+    const last = b.hops[b.hops.length - 1];
+    const next = last?.toNode ?? null;
+    if (b.verdict === 'left' && next !== null && known.has(next) && !state.hosts.has(next)) out.add(next);
+  }
+  return [...out];
 }
 
 const hostPrefix = (ip: string): Prefix | null => {
@@ -95,9 +114,14 @@ export function findEndpoint(state: TraceState, query: string, pod?: { namespace
 }
 
 /** The facts a hop's decision read. */
-function factsOf(h: Host, b: Branch): TraceFactRef[] {
+function factsOf(h: Host, b: Branch, iif: string | null): TraceFactRef[] {
   const out: TraceFactRef[] = [];
-  if (b.route) out.push({ kind: 'route', key: FACT_KEYS.route(b.route) });
+  if (b.rule) out.push({ kind: 'rule', key: FACT_KEYS.rule(b.rule) });
+  if (b.route && !b.route.table.startsWith('rule ')) out.push({ kind: 'route', key: FACT_KEYS.route(b.route) });
+  if ((b.drop === 'forwarding-off' || b.drop === 'rp-filter') && iif !== null) {
+    const l3 = h.links.get(iif)?.master ?? iif;
+    for (const name of ['all', l3]) if (h.facts.some((f) => f.kind === 'sysctl' && f.key === name)) out.push({ kind: 'sysctl', key: name });
+  }
   const dev = b.dev ?? b.route?.dev ?? null;
   if (dev !== null && h.links.has(dev)) out.push({ kind: 'link', key: dev });
   if (b.neighbor) out.push({ kind: 'neigh', key: FACT_KEYS.neigh(b.neighbor) });
@@ -106,19 +130,6 @@ function factsOf(h: Host, b: Branch): TraceFactRef[] {
     for (const e of used) out.push({ kind: 'fdb', key: FACT_KEYS.fdb(e) });
   }
   return out;
-}
-
-/** The device a packet handed to `to` at `address` comes in on there. */
-function arrivalDevice(to: Host | undefined, from: Branch): string | null {
-  if (!to) return null;
-  if (from.encap !== null) {
-    const kind = from.encap === 'vxlan' ? 'vxlan' : null;
-    const t = to.tunnels.find((l: LinkValue) => (kind ? l.kind === kind : l.kind !== 'vxlan'));
-    return t?.ifname ?? null;
-  }
-  if (from.toAddress === null) return null;
-  for (const [ifname, addrs] of to.globalAddrs) if (addrs.some((a) => formatIp(a.ip) === from.toAddress)) return ifname;
-  return null;
 }
 
 /** Bytes an encapsulation adds in front of the inner packet (outer IP header and the rest). */
@@ -154,6 +165,7 @@ function hopOf(state: TraceState, node: string, iif: string | null, b: Branch): 
     node,
     iif,
     route: b.route,
+    rule: b.rule ?? null,
     gateway: b.gateway,
     dev,
     ecmp: b.ecmp,
@@ -163,16 +175,16 @@ function hopOf(state: TraceState, node: string, iif: string | null, b: Branch): 
     encap: b.encap,
     neighbor: b.neighbor,
     mtu: hopMtu(state, h, b, dev),
-    facts: factsOf(h, b),
+    facts: factsOf(h, b, iif),
   };
 }
 
-function reasonOf(verdict: TraceVerdict, hop: TraceHop | undefined, to: TraceEndpoint, mtu: number | null, endpointsMtu: number | null): string {
+function reasonOf(verdict: TraceVerdict, hop: TraceHop | undefined, to: TraceEndpoint, from: string, mtu: number | null, endpointsMtu: number | null): string {
   const dst = to.ip ?? to.query;
   const port = to.pod?.veth && hop && to.pod.veth !== hop.dev ? ` (port ${to.pod.veth})` : '';
   if (!hop) return `no facts of the source's node at that moment`;
   const r = hop.route;
-  const route = r ? `route ${r.dst} (table ${r.table}, ${r.protocol})` : '';
+  const route = r ? `${hop.rule ? `rule ${hop.rule.priority} then ` : ''}route ${r.dst} (table ${r.table}, ${r.protocol})` : '';
   switch (verdict) {
     case 'delivered':
       return `delivered on ${hop.node}${hop.dev ? ` through ${hop.dev}${port}` : ''}`;
@@ -200,6 +212,10 @@ function reasonOf(verdict: TraceVerdict, hop: TraceHop | undefined, to: TraceEnd
       return `${route} on ${hop.node}: the frame went to VTEP ${hop.toAddress}, whose node does not own MAC ${hop.neighbor?.lladdr ?? '?'}`;
     case 'loop':
       return `${route} on ${hop.node} sends it back to ${hop.toNode}, which it had passed`;
+    case 'forwarding-off':
+      return `${hop.node} does not forward what comes in on ${hop.iif ?? 'that interface'} (its forwarding sysctl is 0)`;
+    case 'rp-filter':
+      return `${hop.node}'s rp_filter refuses source ${from} on ${hop.iif ?? 'that interface'}: its route back to it does not leave there`;
     case 'left':
       return `${route} on ${hop.node} hands it to ${hop.toAddress ?? dst}, which no node netatlas knows holds`;
     case 'unknown-node':
@@ -231,15 +247,11 @@ export function trace(state: TraceState, from: TraceEndpoint, to: TraceEndpoint,
     return result([{ verdict: 'unknown-node', at: node, reason: dst === null ? `${to.query} is not an address` : `no facts of ${node} at that moment`, hops: [], mtu: null }]);
   }
   const endpointsMtu = minOf([from.mtu, to.mtu]);
-  const walked = walk(state.ctx, start, dst, null);
+  // the packet's source and where it comes in: a pod's from its interface, a node's from the node itself
+  const src = from.ip === null ? null : parseIp(from.ip);
+  const walked = walk(state.ctx, start, dst, null, { src, iif: from.kind === 'pod' ? (from.pod?.veth ?? null) : null });
   const branches = walked.branches.map((w: WalkBranch): TraceBranch => {
-    const hops: TraceHop[] = [];
-    let iif: string | null = from.kind === 'pod' ? (from.pod?.veth ?? null) : null;
-    for (const step of w.steps) {
-      const hop = hopOf(state, step.node, iif, step.branch);
-      hops.push(hop);
-      iif = arrivalDevice(state.hosts.get(step.branch.toNode ?? ''), step.branch);
-    }
+    const hops = w.steps.map((step) => hopOf(state, step.node, step.iif ?? null, step.branch));
     const last = hops[hops.length - 1];
     const mtu = minOf([from.mtu, ...hops.map((h) => h.mtu)]);
     let verdict: TraceVerdict;
@@ -259,7 +271,7 @@ export function trace(state: TraceState, from: TraceEndpoint, to: TraceEndpoint,
         verdict = 'loop';
         break;
     }
-    return { verdict, at: w.at, reason: reasonOf(verdict, last, to, mtu, endpointsMtu), hops, mtu };
+    return { verdict, at: w.at, reason: reasonOf(verdict, last, to, from.ip ?? from.query, mtu, endpointsMtu), hops, mtu };
   });
   return result(branches);
 }

@@ -1,7 +1,7 @@
 // The path trace (GET /api/trace): how a packet from A to B travels through the nodes' forwarding
 // state at one moment, branch by branch (ECMP), hop by hop, with the verdict of each branch and the
 // facts that decided it. libs/graph/src/trace.ts computes it; the API, the web and the CLI read it.
-import type { FactKind, NeighValue, RouteValue } from './fact.js';
+import type { FactKind, NeighValue, RouteValue, RuleValue } from './fact.js';
 
 /** How a branch ends. */
 export const TRACE_VERDICTS = [
@@ -27,6 +27,10 @@ export const TRACE_VERDICTS = [
   'no-underlay-route',
   /** vxlan: the frame reached a VTEP whose node does not own its MAC */
   'wrong-vtep',
+  /** the interface it came in on does not forward (its forwarding sysctl is 0) */
+  'forwarding-off',
+  /** reverse-path filtering (rp_filter) refuses its source on the interface it came in on */
+  'rp-filter',
   /** came back to a node it had passed (the TTL runs out) */
   'loop',
   /** handed to a machine netatlas holds no facts of (a router, a node without collector) */
@@ -49,6 +53,8 @@ export interface TraceHop {
   iif: string | null;
   /** the route that decided (null: no route) and its table */
   route: RouteValue | null;
+  /** the policy rule that chose the table, where the node's rules are not the kernel's defaults */
+  rule: RuleValue | null;
   /** the next hop taken (multipath: this branch's) */
   gateway: string | null;
   /** the device it leaves on */

@@ -1,14 +1,17 @@
-// The path trace at a moment (GET /api/trace and /api/trace/compare): the nodes' forwarding facts
-// of that moment read once per request (five kinds, one query), indexed, and walked by the
-// simulator in libs/graph/src/trace.ts. Pod names are Kubernetes': resolved to addresses now.
+// The path trace at a moment (GET /api/trace and /api/trace/compare), walked by the simulator in
+// libs/graph/src/trace.ts over the facts of that moment. Not every node's: every node's addresses
+// (a few rows each, for who holds what), then the forwarding facts of the endpoints' nodes, then of
+// the nodes the path is handed to, until it ends — a few nodes, where the whole state of 200 is
+// 200k facts. An address whose node the addresses do not tell (a Calico pod: a /32 route, no
+// bridge subnet) falls back to every node's facts. Pod names are Kubernetes': resolved now.
 import { BadRequestException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
-import { findEndpoint, indexHosts, trace, traceState, type TraceState } from '@netatlas/graph';
-import type { FactKind, TraceComparison, TraceEndpoint, TraceHop, TraceResult } from '@netatlas/wire';
+import { addressOwners, findEndpoint, formatIp, indexHosts, mask, ownerOf, parseIp, pathNodesMissing, trace, traceState, type Host, type IpKey, type TraceState } from '@netatlas/graph';
+import type { Fact, FactKind, TraceComparison, TraceEndpoint, TraceHop, TraceResult } from '@netatlas/wire';
 import { HistoryReader } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 
 /** What the simulator reads of a node. */
-export const TRACE_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'node'];
+export const TRACE_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'rule', 'sysctl', 'node'];
 
 /** `namespace/name`: a pod by its Kubernetes name */
 const POD_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
@@ -27,9 +30,41 @@ export class TraceService {
   }
 
   async trace(from: string, to: string, at: Date | null): Promise<TraceResult> {
-    const state = await this.stateAt(at);
-    const moment = (at ?? new Date()).toISOString();
-    return trace(state, this.endpoint(state, from, 'from', at), this.endpoint(state, to, 'to', at), moment);
+    const moment = at ?? new Date();
+    const skeleton = indexHosts(await this.history.kindAt(moment, 'addr'));
+    const owners = addressOwners(skeleton);
+    const known = new Set(skeleton.map((h) => h.name));
+    const first = [this.nodesOf(skeleton, owners, from), this.nodesOf(skeleton, owners, to)];
+    // an endpoint the addresses do not place: every node's facts
+    if (first.some((n) => n === null)) {
+      const state = await this.stateAt(moment);
+      return trace(state, this.endpoint(state, from, 'from', at), this.endpoint(state, to, 'to', at), moment.toISOString());
+    }
+    const facts = new Map<string, Fact[]>();
+    let need = [...new Set(first.flat() as string[])];
+    for (let round = 0; ; round++) {
+      for (const [node, list] of await this.history.state(moment, TRACE_KINDS, need)) facts.set(node, list);
+      const state = traceState(indexHosts(facts), owners);
+      const result = trace(state, this.endpoint(state, from, 'from', at), this.endpoint(state, to, 'to', at), moment.toISOString());
+      need = pathNodesMissing(state, result, known);
+      if (need.length === 0 || round >= 16) return result;
+    }
+  }
+
+  /**
+   * The nodes whose facts an endpoint needs, from the addresses alone: a node by name, the node
+   * holding an address, the node whose subnet (a pod bridge's) holds a pod's address; [] for an
+   * address no node's subnet holds (the trace says where it goes); null when it cannot tell.
+   */
+  private nodesOf(skeleton: readonly Host[], owners: ReadonlyMap<IpKey, string>, query: string): string[] | null {
+    if (skeleton.some((h) => h.name === query)) return [query];
+    if (POD_NAME.test(query)) return null;
+    const ip = parseIp(query);
+    if (ip === null) return [];
+    const owner = ownerOf(owners, ip);
+    if (owner !== null) return [owner];
+    const holders = skeleton.filter((h) => [...h.globalAddrs.values()].some((addrs) => addrs.some((a) => a.ip.v === ip.v && a.len < (ip.v === 4 ? 32 : 128) && formatIp(mask(a.ip, a.len)) === formatIp(mask(ip, a.len)))));
+    return holders.length === 1 ? [holders[0]!.name] : null;
   }
 
   async compare(from: string, to: string, at1: Date, at2: Date): Promise<TraceComparison> {

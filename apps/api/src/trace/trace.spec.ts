@@ -2,6 +2,7 @@
 // fixture captured from the lab) through the ingest protocol: pod to pod now, after a route is
 // deleted, at the moment before (equal to the trace taken live then), compared; the address
 // history; and every bad parameter a 4xx naming it.
+import { findEndpoint, indexHosts, trace, traceState } from '@netatlas/graph';
 import type { Fact, TraceComparison, TraceResult, AddressHistory } from '@netatlas/wire';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -115,5 +116,39 @@ describe('trace API', () => {
     expect(await get<{ message: string }>(`/api/trace?from=default/web&to=${podB.ip}`, 404)).toMatchObject({ message: expect.stringMatching(/pod names need the API to watch Kubernetes/) });
     expect(await get<{ message: string }>(`/api/trace/compare?from=${podA.ip}&to=${podB.ip}&at1=2030-01-01T00:00:00Z&at2=2029-01-01T00:00:00Z`, 400)).toMatchObject({ message: 'at2 must be later than at1' });
     expect(await get<{ message: string }>('/api/addresses/not-an-ip/history', 400)).toMatchObject({ message: expect.stringMatching(/^ip: "not-an-ip" is not an IPv4 or IPv6 address/) });
+  });
+});
+
+describe('trace API on a kube-router lab: the nodes a path passes only', () => {
+  let t: TestApi;
+  const krState = fixture('kube-router.json') as Record<string, Fact[]>;
+  const krLab = (fixture('kube-router.lab.json') as { status: { nodes: Array<{ name: string; pods: Array<{ ip: string }> }> } }).status.nodes;
+
+  setupOnce(async () => {
+    t = await startTestApi('trace_kube_router');
+    for (const [node, facts] of Object.entries(krState)) {
+      const c = await FakeCollector.connect(t.url, node);
+      const ack = await c.snapshot(facts);
+      c.close();
+      if (!ack.ok) throw new Error(`snapshot of ${node}: ${ack.error}`);
+    }
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers every ordered pod pair as the simulator does on every node’s facts (the endpoints’ nodes found by their pod bridges’ subnets)', async () => {
+    const whole = traceState(indexHosts(krState));
+    const pods = krLab.flatMap((n) => n.pods.map((p) => p.ip));
+    for (const a of pods) {
+      for (const b of pods) {
+        if (a === b) continue;
+        const r = await t.get<TraceResult>(`/api/trace?from=${a}&to=${b}`);
+        expect(r.status).toBe(200);
+        const expected = trace(whole, findEndpoint(whole, a)!, findEndpoint(whole, b)!, r.body.at);
+        expect(r.body, `${a} -> ${b}`).toEqual(expected);
+      }
+    }
   });
 });

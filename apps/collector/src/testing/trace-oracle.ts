@@ -41,8 +41,16 @@ const ok = (t: TraceResult) => t.verdict === 'delivered';
 const hopText = (h: TraceHop) => `${h.outcome}${h.gateway ? ` via ${h.gateway}` : ''} dev ${h.dev ?? '-'}${h.route ? ` (${h.route.type} ${h.route.dst})` : ' (no route)'}`;
 const kernelText = (k: KernelRoute | string) => (typeof k === 'string' ? `error: ${k}` : `${k.type ?? 'unicast'}${gatewayOf(k) ? ` via ${gatewayOf(k)}` : ''} dev ${k.dev ?? '-'}`);
 
-/** Why a hop and the kernel's answer differ, or null when they agree. */
-function compareHop(h: TraceHop, k: KernelRoute | string): string | null {
+/**
+ * The kernel's refusal of a packet its receiving interface does not take: forwarding off is
+ * EHOSTUNREACH, reverse-path filtering EXDEV.
+ */
+const RECEIVE_ERRORS: Readonly<Record<string, string>> = { 'forwarding-off': 'No route to host', 'rp-filter': 'Invalid cross-device link' };
+
+/** Why a hop and the kernel's answer differ, or null when they agree. `verdict`: its branch's, when it is the last hop. */
+function compareHop(h: TraceHop, k: KernelRoute | string, verdict: string | null): string | null {
+  const receive = verdict === null ? undefined : RECEIVE_ERRORS[verdict];
+  if (receive !== undefined) return k === receive ? null : `the simulator says ${verdict} (the kernel would say "${receive}"), the kernel ${kernelText(k)}`;
   if (typeof k === 'string') {
     const drop = ROUTE_GET_ERRORS[k] ?? null;
     if (h.outcome !== 'drop') return `the kernel refuses (${k}), the simulator ${h.outcome === 'local' ? 'delivers' : 'forwards'}`;
@@ -86,15 +94,16 @@ export async function compareTraces(status: LabStatus, phase: string): Promise<T
   };
 
   // every hop of every branch of every pair, asked of its node's kernel
-  const asks = new Map<string, Array<{ query: string; hop: TraceHop; pair: string }>>();
+  const asks = new Map<string, Array<{ query: string; hop: TraceHop; pair: string; verdict: string | null }>>();
   for (const { a, b } of pairs) {
     for (const branch of traceOf(a, b).branches) {
-      for (const hop of branch.hops) {
+      for (const [i, hop] of branch.hops.entries()) {
         if (hop.iif === null) continue;
         const ns = status.nodes.find((n) => n.name === hop.node)?.namespace ?? hop.node;
         let list = asks.get(ns);
         if (!list) asks.set(ns, (list = []));
-        list.push({ query: `${b.ip} from ${a.ip} iif ${l3Device(state, hop.node, hop.iif)}`, hop, pair: `${a.ip} -> ${b.ip}` });
+        const verdict = i === branch.hops.length - 1 && hop.outcome === 'drop' ? branch.verdict : null;
+        list.push({ query: `${b.ip} from ${a.ip} iif ${l3Device(state, hop.node, hop.iif)}`, hop, pair: `${a.ip} -> ${b.ip}`, verdict });
       }
     }
   }
@@ -107,12 +116,12 @@ export async function compareTraces(status: LabStatus, phase: string): Promise<T
     list.forEach((x, i) => {
       const k = answers[i] as KernelRoute | string;
       // a drop on state route get does not consult (neighbor, link, fdb): not for it to judge
-      if (x.hop.outcome === 'drop' && x.hop.route !== null && x.hop.route.type === 'unicast') {
+      if (x.hop.outcome === 'drop' && x.hop.route !== null && x.hop.route.type === 'unicast' && (x.verdict === null || RECEIVE_ERRORS[x.verdict] === undefined)) {
         stateDrops.push(`${x.pair} on ${x.hop.node}: ${hopText(x.hop)}`);
         return;
       }
       hops++;
-      const why = compareHop(x.hop, k);
+      const why = compareHop(x.hop, k, x.verdict);
       if (why === null) hopsAgreed++;
       else hopDisagreements.push(`${x.pair} on ${x.hop.node} (route get ${x.query}): ${why}; simulator ${hopText(x.hop)}; kernel ${kernelText(k)}`);
     });

@@ -26,6 +26,8 @@ export const VERDICT_TITLES: Readonly<Record<TraceVerdict, string>> = {
   'no-fdb': 'no fdb entry',
   'no-underlay-route': 'no underlay route',
   'wrong-vtep': 'wrong VTEP',
+  'forwarding-off': 'forwarding off',
+  'rp-filter': 'refused by rp_filter',
   loop: 'loop',
   left: 'left the cluster',
   'unknown-node': 'unknown node',
