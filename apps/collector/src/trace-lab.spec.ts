@@ -3,7 +3,8 @@
 // `ip route get … from … iif …` on its node and each verdict (there and back) with a real ping
 // (testing/trace-oracle.ts); then again after each fault: an MTU lowered, a route deleted, on
 // kube-router a policy rule for one pod's packets and an interface that stops forwarding (the
-// rules and sysctls the collector reads), and a BGP daemon stopped (where the style has BGP). Every lab is taken down, whatever happens.
+// rules and sysctls the collector reads), a BGP daemon stopped (where the style has BGP), and a
+// node failed. Every lab is taken down, whatever happens.
 import { inCI, lab, labPrerequisites, labStatus, netnsNames } from '@netatlas/lab-testing';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -75,6 +76,10 @@ describe.skipIf(missing.length > 0)('the path trace agrees with the kernel', () 
           await lab(['stop-bgp', '--name', name, n2!.name]);
           await check(`stop-bgp ${n2!.name}`, 'some');
         }
+        // node 3 fails (underlay down, daemon killed): until the hold timer (flannel: for good) the
+        // others still send its pods to it, and their neighbor entries for it stop resolving
+        await lab(['fail-node', '--name', name, n3!.name]);
+        await check(`fail-node ${n3!.name}`, 'some');
       } finally {
         await lab(['down', '--name', name]);
       }

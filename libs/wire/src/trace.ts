@@ -3,6 +3,9 @@
 // facts that decided it. libs/graph/src/trace.ts computes it; the API, the web and the CLI read it.
 import type { FactKind, NeighValue, RouteValue, RuleValue } from './fact.js';
 
+/** The fact kinds a trace reads: a change of one of them on a node of a path can change the path. */
+export const TRACE_FACT_KINDS = ['link', 'addr', 'route', 'neigh', 'fdb', 'rule', 'sysctl', 'node'] as const satisfies readonly FactKind[];
+
 /** How a branch ends. */
 export const TRACE_VERDICTS = [
   /** reached the destination's node and was delivered there (its pod's interface, or its own address) */

@@ -6,12 +6,12 @@
 // bridge subnet) falls back to every node's facts. Pod names are Kubernetes': resolved now.
 import { BadRequestException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { addressOwners, findEndpoint, formatIp, indexHosts, mask, ownerOf, parseIp, pathNodesMissing, trace, traceState, type Host, type IpKey, type TraceState } from '@netatlas/graph';
-import type { Fact, FactKind, TraceComparison, TraceEndpoint, TraceHop, TraceResult } from '@netatlas/wire';
+import { TRACE_FACT_KINDS, type Fact, type FactKind, type TraceComparison, type TraceEndpoint, type TraceHop, type TraceResult } from '@netatlas/wire';
 import { HistoryReader } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 
 /** What the simulator reads of a node. */
-export const TRACE_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'rule', 'sysctl', 'node'];
+export const TRACE_KINDS: readonly FactKind[] = TRACE_FACT_KINDS;
 
 /** `namespace/name`: a pod by its Kubernetes name */
 const POD_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;

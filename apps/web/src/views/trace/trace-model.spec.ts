@@ -153,6 +153,9 @@ describe('following the path live', () => {
     expect(touchesPath([{ node: n3.name, kind: 'route' }], nodes)).toBe(false);
     // a BGP session is not what forwarding reads: its routes are
     expect(touchesPath([{ node: n1.name, kind: 'bgpSession' }], nodes)).toBe(false);
+    // a policy rule or a forwarding sysctl changes the path as a route does
+    expect(touchesPath([{ node: n1.name, kind: 'rule' }], nodes)).toBe(true);
+    expect(touchesPath([{ node: n2.name, kind: 'sysctl' }], nodes)).toBe(true);
     expect(pathNodes(ECMP, null)).toEqual(new Set(['a', 'b', 'c']));
   });
 });
@@ -186,7 +189,7 @@ describe('comparing', () => {
 // ------------------------------------------------------------------ a hand-built ECMP answer
 
 function hop(node: string, o: Partial<TraceHop> = {}): TraceHop {
-  return { node, iif: null, route: null, gateway: null, dev: 'eth0', ecmp: false, outcome: 'forward', toNode: null, toAddress: null, encap: null, neighbor: null, mtu: 1500, facts: [], ...o };
+  return { node, iif: null, route: null, rule: null, gateway: null, dev: 'eth0', ecmp: false, outcome: 'forward', toNode: null, toAddress: null, encap: null, neighbor: null, mtu: 1500, facts: [], ...o };
 }
 
 function route(dst: string, type = 'unicast'): RouteValue {

@@ -3,7 +3,7 @@
 // outline on the topology, the nodes whose changes can alter the answer — and the endpoints the
 // inputs suggest. Pure: no DOM, no requests.
 import { podId } from '@netatlas/graph';
-import type { FactChange, FactKind, TopoNode, TraceBranch, TraceComparison, TraceEndpoint, TraceHop, TraceResult, TraceVerdict } from '@netatlas/wire/core';
+import { TRACE_FACT_KINDS, type FactChange, type FactKind, type TopoNode, type TraceBranch, type TraceComparison, type TraceEndpoint, type TraceHop, type TraceResult, type TraceVerdict } from '@netatlas/wire/core';
 import { formatRoute } from '../../format/route-text.js';
 import type { AppRoute } from '../../state/route.js';
 import type { TimeSelection } from '../../state/time-control.js';
@@ -168,7 +168,7 @@ export function pathNodes(...results: readonly (TraceResult | null | undefined)[
 }
 
 /** The fact kinds the simulator decides by (what the API reads for a trace, less the node's own fact). */
-const FORWARDING_KINDS: ReadonlySet<FactKind> = new Set<FactKind>(['link', 'addr', 'route', 'neigh', 'fdb']);
+const FORWARDING_KINDS: ReadonlySet<FactKind> = new Set<FactKind>(TRACE_FACT_KINDS);
 
 /** A live batch touches the path: a forwarding fact of one of its nodes changed. */
 export function touchesPath(changes: readonly Pick<FactChange, 'node' | 'kind'>[], nodes: ReadonlySet<string>): boolean {
