@@ -38,7 +38,9 @@ describe.skipIf(missing.length > 0)('the path trace agrees with the kernel', () 
         process.stdout.write(`${formatTraceReport(style, r)} [${((performance.now() - t0) / 1000).toFixed(1)} s]\n`);
         expect(r.hopDisagreements, `${style} ${phase}`).toEqual([]);
         expect(r.verdictDisagreements, `${style} ${phase}`).toEqual([]);
-        expect(r.hops).toBeGreaterThanOrEqual(r.pairs);
+        // every pair's hops are asked of the kernel, but those that die on state route get does not
+        // consult (a neighbor that does not resolve, a link that is down): those the ping judges
+        expect(r.hops + r.stateDrops.length).toBeGreaterThanOrEqual(r.pairs);
         if (expectDelivered === 'all') expect(r.delivered).toBe(r.pairs);
         else expect(r.delivered).toBeLessThan(r.pairs);
         return r;

@@ -154,5 +154,6 @@ export function formatTraceReport(style: string, r: TraceReport): string {
       (r.stateDrops.length ? `; ${r.stateDrops.length} drops on state route get does not see` : ''),
   ];
   for (const d of [...r.hopDisagreements, ...r.verdictDisagreements]) lines.push(`  ${d}`);
+  if (r.stateDrops.length > 0) lines.push(`  dropped on state: ${[...new Set(r.stateDrops.map((d) => d.replace(/^\S+ -> \S+ /, '')))].join('; ')}`);
   return lines.join('\n');
 }
