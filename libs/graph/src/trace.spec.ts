@@ -196,4 +196,17 @@ describe('trace verdicts', () => {
       expect(run(pair([viaB], [sysctl('all', 1, 2)]), '10.20.1.2', '10.20.2.2').branches[0]).toMatchObject({ verdict: 'rp-filter' });
     });
   });
+
+  it('to a service IP the source node balances with IPVS: a branch per real server with weight, DNAT named in each', () => {
+    const svc = (realServers: Array<[string, number]>): Fact =>
+      makeFact('ipvsService', { protocol: 'tcp', address: '10.96.0.10', port: 80, fwmark: null, scheduler: 'rr', flags: [], persistent: null, realServers: realServers.map(([address, weight]) => ({ address, port: 8080, forward: 'masq', weight })) });
+    const s = traceState(indexHosts({ a: node(1, [viaB, svc([['10.20.2.2', 1], ['10.20.1.2', 1], ['10.20.2.9', 0]])]), b: node(2) }));
+    const t = run(s, '10.20.1.2', '10.96.0.10');
+    expect(t.verdict).toBe('delivered');
+    expect(t.branches.map((b) => [b.service?.realServer, b.verdict, b.at])).toEqual([['10.20.2.2', 'delivered', 'b'], ['10.20.1.2', 'delivered', 'a']]);
+    expect(t.branches[0]!.reason).toBe('IPVS on a sends 10.96.0.10:80 to 10.20.2.2:8080; delivered on b through cali2');
+    expect(t.branches[0]!.hops[0]!.facts[0]).toEqual({ kind: 'ipvsService', key: 'tcp|10.96.0.10|80' });
+    const none = run(traceState(indexHosts({ a: node(1, [svc([['10.20.2.2', 0]])]), b: node(2) })), '10.20.1.2', '10.96.0.10');
+    expect(none.branches).toEqual([expect.objectContaining({ verdict: 'no-route', at: 'a', reason: 'IPVS service tcp 10.96.0.10:80 on a has no real server with a weight' })]);
+  });
 });

@@ -8,6 +8,7 @@
 import {
   FACT_KEYS,
   type FdbValue,
+  type IpvsServiceValue,
   type TraceBranch,
   type TraceEndpoint,
   type TraceFactRef,
@@ -244,8 +245,11 @@ export function trace(state: TraceState, from: TraceEndpoint, to: TraceEndpoint,
   const start = from.node;
   if (start === null || !state.ctx.fibs.has(start) || dst === null) {
     const node = start ?? from.query;
-    return result([{ verdict: 'unknown-node', at: node, reason: dst === null ? `${to.query} is not an address` : `no facts of ${node} at that moment`, hops: [], mtu: null }]);
+    return result([{ service: null, verdict: 'unknown-node', at: node, reason: dst === null ? `${to.query} is not an address` : `no facts of ${node} at that moment`, hops: [], mtu: null }]);
   }
+  // a service IP the source's node balances (IPVS): DNAT there, a branch per real server
+  const services = ipvsServicesOf(state.hosts.get(start)!, dstText!);
+  if (services.length > 0) return result(serviceBranches(state, from, at, start, services));
   const endpointsMtu = minOf([from.mtu, to.mtu]);
   // the packet's source and where it comes in: a pod's from its interface, a node's from the node itself
   const src = from.ip === null ? null : parseIp(from.ip);
@@ -271,7 +275,46 @@ export function trace(state: TraceState, from: TraceEndpoint, to: TraceEndpoint,
         verdict = 'loop';
         break;
     }
-    return { verdict, at: w.at, reason: reasonOf(verdict, last, to, from.ip ?? from.query, mtu, endpointsMtu), hops, mtu };
+    return { service: null, verdict, at: w.at, reason: reasonOf(verdict, last, to, from.ip ?? from.query, mtu, endpointsMtu), hops, mtu };
   });
   return result(branches);
+}
+
+/** The IPVS services of a node with this virtual address (every port and protocol). */
+function ipvsServicesOf(h: Host, ip: string): IpvsServiceValue[] {
+  const out: IpvsServiceValue[] = [];
+  for (const f of h.facts) if (f.kind === 'ipvsService' && f.value.address !== null && canonIp(f.value.address) === ip) out.push(f.value);
+  return out;
+}
+
+const canonIp = (s: string): string => {
+  const ip = parseIp(s);
+  return ip ? formatIp(ip) : s;
+};
+
+/**
+ * The branches to a service: IPVS on the source's node rewrites the destination to one of the
+ * service's real servers (weight above 0), so each is traced from the source as its own branch,
+ * with the service and the fact that decided it; a service without one is a dead end there.
+ */
+function serviceBranches(state: TraceState, from: TraceEndpoint, at: string, node: string, services: readonly IpvsServiceValue[]): TraceBranch[] {
+  const out: TraceBranch[] = [];
+  for (const svc of services) {
+    const ref: TraceFactRef = { kind: 'ipvsService', key: FACT_KEYS.ipvsService(svc) };
+    const base = { protocol: svc.protocol, address: canonIp(svc.address ?? ''), port: svc.port };
+    const servers = svc.realServers.filter((r) => r.weight > 0);
+    if (servers.length === 0) {
+      out.push({ service: { ...base, realServer: '', realPort: 0 }, verdict: 'no-route', at: node, reason: `IPVS service ${svc.protocol} ${base.address}:${svc.port ?? '*'} on ${node} has no real server with a weight`, hops: [], mtu: null });
+      continue;
+    }
+    for (const rs of servers) {
+      const target = findEndpoint(state, canonIp(rs.address));
+      if (target === null) continue;
+      for (const b of trace(state, from, target, at).branches) {
+        const hops = b.hops.map((h, i) => (i === 0 ? { ...h, facts: [ref, ...h.facts] } : h));
+        out.push({ ...b, hops, service: { ...base, realServer: target.ip ?? rs.address, realPort: rs.port }, reason: `IPVS on ${node} sends ${base.address}:${svc.port ?? '*'} to ${rs.address}:${rs.port}; ${b.reason}` });
+      }
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
 import type { FactKind, NeighValue, RouteValue, RuleValue } from './fact.js';
 
 /** The fact kinds a trace reads: a change of one of them on a node of a path can change the path. */
-export const TRACE_FACT_KINDS = ['link', 'addr', 'route', 'neigh', 'fdb', 'rule', 'sysctl', 'node'] as const satisfies readonly FactKind[];
+export const TRACE_FACT_KINDS = ['link', 'addr', 'route', 'neigh', 'fdb', 'rule', 'sysctl', 'ipvsService', 'node'] as const satisfies readonly FactKind[];
 
 /** How a branch ends. */
 export const TRACE_VERDICTS = [
@@ -79,6 +79,11 @@ export interface TraceHop {
 }
 
 export interface TraceBranch {
+  /**
+   * To a service IP the source's node balances with IPVS: the service and the real server this
+   * branch goes to (one branch per real server, DNAT on the source's node); null otherwise
+   */
+  service: { protocol: string; address: string; port: number | null; realServer: string; realPort: number } | null;
   verdict: TraceVerdict;
   /** the node where it ended */
   at: string;

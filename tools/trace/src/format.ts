@@ -31,7 +31,8 @@ function hopLine(h: TraceHop, n: number): string {
 export function formatTrace(t: TraceResult): string {
   const lines = [`trace ${endpoint(t.from)} -> ${endpoint(t.to)} at ${t.at}: ${t.verdict}${t.mtu !== null ? `, path MTU ${t.mtu}` : ''}`];
   t.branches.forEach((b, i) => {
-    lines.push(`branch ${i + 1} of ${t.branches.length}: ${b.verdict} at ${b.at}: ${b.reason}`);
+    const via = b.service ? ` (IPVS ${b.service.address}:${b.service.port ?? '*'} -> ${b.service.realServer}:${b.service.realPort})` : '';
+    lines.push(`branch ${i + 1} of ${t.branches.length}${via}: ${b.verdict} at ${b.at}: ${b.reason}`);
     b.hops.forEach((h, k) => lines.push(hopLine(h, k + 1)));
   });
   return lines.join('\n');

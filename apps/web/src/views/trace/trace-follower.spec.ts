@@ -25,7 +25,7 @@ function answer(nodes: string[], verdict: TraceResult['verdict'] = 'delivered', 
     mtu: 1500,
     facts: [],
   }));
-  return { at, from: e(nodes[0]!), to: e(nodes.at(-1)!), verdict, branches: [{ verdict: verdict === 'delivered' ? 'delivered' : 'no-route', at: nodes.at(-1)!, reason: 'r', hops, mtu: 1500 }], mtu: 1500 };
+  return { at, from: e(nodes[0]!), to: e(nodes.at(-1)!), verdict, branches: [{ service: null, verdict: verdict === 'delivered' ? 'delivered' : 'no-route', at: nodes.at(-1)!, reason: 'r', hops, mtu: 1500 }], mtu: 1500 };
 }
 
 /** A REST double whose answers the test releases one by one. */

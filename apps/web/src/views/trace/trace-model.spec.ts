@@ -203,7 +203,7 @@ function result(branches: TraceHop[][], verdicts: TraceResult['branches'][0]['ve
     from: e('a', '192.168.0.1'),
     to: e('c', '10.20.9.5'),
     verdict: verdicts.every((v) => v === 'delivered') ? 'delivered' : verdicts.some((v) => v === 'delivered') ? 'partly' : 'failed',
-    branches: branches.map((hops, i) => ({ verdict: verdicts[i]!, at: hops.at(-1)!.node, reason: verdicts[i] === 'delivered' ? `delivered on ${hops.at(-1)!.node}` : `route 10.20.9.0/24 (table main, static) on ${hops.at(-1)!.node} is a blackhole`, hops, mtu: 1500 })),
+    branches: branches.map((hops, i) => ({ service: null, verdict: verdicts[i]!, at: hops.at(-1)!.node, reason: verdicts[i] === 'delivered' ? `delivered on ${hops.at(-1)!.node}` : `route 10.20.9.0/24 (table main, static) on ${hops.at(-1)!.node} is a blackhole`, hops, mtu: 1500 })),
     mtu: 1500,
   };
 }
