@@ -26,9 +26,10 @@ const TOOL_PACKAGES: Record<string, string> = {
   vtysh: 'frr',
   ipvsadm: 'ipvsadm',
   cat: 'coreutils',
+  grep: 'grep',
 };
 /** in every Debian image: Essential packages */
-const ESSENTIAL = new Set(['coreutils']);
+const ESSENTIAL = new Set(['coreutils', 'grep']);
 
 function runs(d: Dockerfile): Instruction[] {
   return d.stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN'));
