@@ -3,7 +3,7 @@
 // built from those facts, and for every node x destination its answer is compared with
 // `ip -n <node> -j -d route get <addr>` (the kernel's chosen route and next hop) and `route get
 // fibmatch <addr>` (the whole route that matched: prefix, type, table, metric, every next hop).
-// A second oracle for delivery: `walk` there and back against a real `ping -c1 -W1` from the node,
+// A second oracle for delivery: `walk` there and back against a real `ping -c1 -W0.5` from the node,
 // for the pod-range destinations (lab addresses only).
 //
 // Used by forwarding-lab.spec.ts (CI) and bench/forwarding.bench.ts (npm run bench:forwarding).
@@ -289,7 +289,7 @@ export function destinations(status: LabStatus, hosts: readonly Host[], from: Ho
 // ------------------------------------------------------------------ ping
 
 export async function ping(ns: string, addr: string): Promise<boolean> {
-  const { code } = await run('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', '-q', addr], '', 10_000);
+  const { code } = await run('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', '0.5', '-q', addr], '', 10_000);
   return code === 0;
 }
 
