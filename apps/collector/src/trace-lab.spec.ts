@@ -1,7 +1,8 @@
 // The path trace against the real kernel (issue 16's ground truth): on a lab of each style, the
 // nodes read with the real collector, every ordered pod pair traced, each hop compared with
 // `ip route get … from … iif …` on its node and each verdict (there and back) with a real ping
-// (testing/trace-oracle.ts); then again after each fault: an MTU lowered, a route deleted, on
+// (testing/trace-oracle.ts); then again after each fault: an MTU lowered, a route deleted, a
+// gateway whose neighbor entry fails, on
 // kube-router a policy rule for one pod's packets and an interface that stops forwarding (the
 // rules and sysctls the collector reads), a BGP daemon stopped (where the style has BGP), and a
 // node failed. Every lab is taken down, whatever happens.
@@ -61,6 +62,14 @@ describe.skipIf(missing.length > 0)('the path trace agrees with the kernel', () 
         if (style !== 'calico') {
           await lab(['del-route', '--name', name, n1!.name, n2!.podCidr]);
           await check(`del-route ${n1!.name} ${n2!.podCidr}`, 'some');
+        }
+        if (style !== 'calico') {
+          // node 1 sends node 2's pods to a gateway nobody answers for: its neighbor entry never
+          // resolves (INCOMPLETE, then FAILED once the pings have asked)
+          await ipIn(n1!.namespace, ['route', 'add', n2!.podCidr, 'via', '172.20.0.99', 'dev', 'eth0']);
+          const dead = await check(`${n2!.podCidr} via a gateway that does not answer on ${n1!.name}`, 'some');
+          expect(dead.stateDrops.some((d) => / on \S+: drop via 172\.20\.0\.99 .*\[neighbor-failed\]$/.test(d)), dead.stateDrops.join('\n')).toBe(true);
+          await ipIn(n1!.namespace, ['route', 'del', n2!.podCidr, 'via', '172.20.0.99', 'dev', 'eth0']);
         }
         if (style === 'kube-router') {
           // a policy rule on node 1 for one pod's packets: table 100, where node 3's block is a blackhole

@@ -117,7 +117,7 @@ export async function compareTraces(status: LabStatus, phase: string): Promise<T
       const k = answers[i] as KernelRoute | string;
       // a drop on state route get does not consult (neighbor, link, fdb): not for it to judge
       if (x.hop.outcome === 'drop' && x.hop.route !== null && x.hop.route.type === 'unicast' && (x.verdict === null || RECEIVE_ERRORS[x.verdict] === undefined)) {
-        stateDrops.push(`${x.pair} on ${x.hop.node}: ${hopText(x.hop)}`);
+        stateDrops.push(`${x.pair} on ${x.hop.node}: ${hopText(x.hop)} [${x.verdict ?? 'dropped'}]`);
         return;
       }
       hops++;
