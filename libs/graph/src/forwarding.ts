@@ -25,35 +25,11 @@
 // Across nodes (`walk`): each branch continues at the node it was handed to, with that node's
 // table, until it reaches the node asked about, is delivered locally somewhere else, dies, leaves
 // the nodes netatlas knows, or loops.
-import type { LinkValue, NeighValue, RouteValue, RuleValue, SysctlValue } from '@netatlas/wire/core';
+import type { DropReason, LinkValue, NeighValue, RouteValue, RuleValue, SysctlValue } from '@netatlas/wire/core';
 import { PrefixTable, ownerOf, ownerOfKey, type Host } from './topology.js';
 import { addrKey, formatIp, ipKey, mask, parseIp, parsePrefix, type Ip, type IpKey, type Prefix } from './topology-ip.js';
 
-/** Why a branch dies on a node. */
-export const DROP_REASONS = [
-  /** no route of any table contains the destination */
-  'no-route',
-  'blackhole',
-  'unreachable',
-  'prohibit',
-  /** the route's device (or its next hop) is down: `linkdown` / `dead` */
-  'link-down',
-  /** the gateway's neighbor entry is FAILED or INCOMPLETE */
-  'neighbor-failed',
-  /** vxlan: no neighbor entry gives the gateway's MAC, and the device does not flood */
-  'no-neighbor',
-  /** vxlan: the gateway's MAC has no fdb entry (no VTEP), and the device does not flood */
-  'no-fdb',
-  /** vxlan / tunnel: the remote end itself has no route over the underlay */
-  'no-underlay-route',
-  /** vxlan: the frame reached a VTEP whose node does not own its destination MAC, and drops it */
-  'wrong-vtep',
-  /** the interface it came in on does not forward (net.ipv4.conf.<if>.forwarding / net.ipv6.conf.all.forwarding 0) */
-  'forwarding-off',
-  /** reverse-path filtering (rp_filter) refuses its source on the interface it came in on */
-  'rp-filter',
-] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
+export { DROP_REASONS, type DropReason } from '@netatlas/wire/core';
 
 /** One way the kernel sends the packet on from a node (a single-path route has one). */
 export interface Branch {

@@ -6,7 +6,33 @@ import type { FactKind, NeighValue, RouteValue, RuleValue } from './fact.js';
 /** The fact kinds a trace reads: a change of one of them on a node of a path can change the path. */
 export const TRACE_FACT_KINDS = ['link', 'addr', 'route', 'neigh', 'fdb', 'rule', 'sysctl', 'ipvsService', 'node'] as const satisfies readonly FactKind[];
 
-/** How a branch ends. */
+/** Why a branch dies on a node (the forwarding engine's, libs/graph/src/forwarding.ts). */
+export const DROP_REASONS = [
+  /** no route of any table contains the destination */
+  'no-route',
+  'blackhole',
+  'unreachable',
+  'prohibit',
+  /** the route's device (or its next hop) is down: `linkdown` / `dead` */
+  'link-down',
+  /** the gateway's neighbor entry is FAILED or INCOMPLETE */
+  'neighbor-failed',
+  /** vxlan: no neighbor entry gives the gateway's MAC, and the device does not flood */
+  'no-neighbor',
+  /** vxlan: the gateway's MAC has no fdb entry (no VTEP), and the device does not flood */
+  'no-fdb',
+  /** vxlan / tunnel: the remote end itself has no route over the underlay */
+  'no-underlay-route',
+  /** vxlan: the frame reached a VTEP whose node does not own its destination MAC, and drops it */
+  'wrong-vtep',
+  /** the interface it came in on does not forward (net.ipv4.conf.<if>.forwarding / net.ipv6.conf.all.forwarding 0) */
+  'forwarding-off',
+  /** reverse-path filtering (rp_filter) refuses its source on the interface it came in on */
+  'rp-filter',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** How a branch ends: delivered, or one of DROP_REASONS, or how the walk ended. */
 export const TRACE_VERDICTS = [
   /** reached the destination's node and was delivered there (its pod's interface, or its own address) */
   'delivered',
@@ -14,26 +40,7 @@ export const TRACE_VERDICTS = [
   'mtu',
   /** delivered on a node other than the destination's */
   'delivered-elsewhere',
-  'no-route',
-  'blackhole',
-  'unreachable',
-  'prohibit',
-  /** the route's device or next hop is down */
-  'link-down',
-  /** the next hop's neighbor entry is FAILED or INCOMPLETE */
-  'neighbor-failed',
-  /** vxlan: no neighbor entry gives the gateway's MAC */
-  'no-neighbor',
-  /** vxlan: no fdb entry gives the MAC's VTEP */
-  'no-fdb',
-  /** vxlan / tunnel: the remote end has no route over the underlay */
-  'no-underlay-route',
-  /** vxlan: the frame reached a VTEP whose node does not own its MAC */
-  'wrong-vtep',
-  /** the interface it came in on does not forward (its forwarding sysctl is 0) */
-  'forwarding-off',
-  /** reverse-path filtering (rp_filter) refuses its source on the interface it came in on */
-  'rp-filter',
+  ...DROP_REASONS,
   /** came back to a node it had passed (the TTL runs out) */
   'loop',
   /** handed to a machine netatlas holds no facts of (a router, a node without collector) */

@@ -123,6 +123,12 @@ const VALIDATE_WHOLE_MAX = 200;
 export const STAGINGS_MAX = 1;
 /** A snapshot in parts whose next part has not come for this long is dropped (its sender stopped halfway). */
 export const STAGING_IDLE_MS = 60_000;
+/**
+ * A snapshot in parts under way for longer than this gives its place up to another connection's
+ * part 0 (its sender must start again): one part every 59 s must not hold the one place for good.
+ * A 31 MB state in 1 MB parts takes seconds.
+ */
+export const STAGING_HOLD_MAX_MS = 120_000;
 
 @Injectable()
 export class IngestService implements OnModuleInit, OnModuleDestroy {
@@ -334,6 +340,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   /** Whether STAGINGS_MAX other connections are sending snapshots in parts (idle ones dropped first). */
   private stagingsFull(session: IngestSession): boolean {
     this.dropIdleStagings();
+    const cutoff = performance.now() - STAGING_HOLD_MAX_MS;
+    for (const other of this.stagings) if (other !== session && other.staging && other.staging.startedAt < cutoff) this.dropStaging(other);
     return this.stagings.size - (this.stagings.has(session) ? 1 : 0) >= STAGINGS_MAX;
   }
 

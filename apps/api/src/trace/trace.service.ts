@@ -6,12 +6,10 @@
 // bridge subnet) falls back to every node's facts. Pod names are Kubernetes': resolved now.
 import { BadRequestException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { addressOwners, findEndpoint, formatIp, indexHosts, mask, ownerOf, parseIp, pathNodesMissing, trace, traceState, type Host, type IpKey, type TraceState } from '@netatlas/graph';
-import { TRACE_FACT_KINDS, type Fact, type FactKind, type TraceComparison, type TraceEndpoint, type TraceHop, type TraceResult } from '@netatlas/wire';
+import { TRACE_FACT_KINDS, type Fact, type TraceComparison, type TraceEndpoint, type TraceHop, type TraceResult } from '@netatlas/wire';
 import { HistoryReader } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 
-/** What the simulator reads of a node. */
-export const TRACE_KINDS: readonly FactKind[] = TRACE_FACT_KINDS;
 
 /** `namespace/name`: a pod by its Kubernetes name */
 const POD_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
@@ -25,7 +23,7 @@ export class TraceService {
 
   /** The nodes' forwarding state at `at` (null: now). */
   async stateAt(at: Date | null): Promise<TraceState> {
-    const facts = await this.history.state(at, TRACE_KINDS);
+    const facts = await this.history.state(at, TRACE_FACT_KINDS);
     return traceState(indexHosts(facts));
   }
 
@@ -43,7 +41,7 @@ export class TraceService {
     const facts = new Map<string, Fact[]>();
     let need = [...new Set(first.flat() as string[])];
     for (let round = 0; ; round++) {
-      for (const [node, list] of await this.history.state(moment, TRACE_KINDS, need)) facts.set(node, list);
+      for (const [node, list] of await this.history.state(moment, TRACE_FACT_KINDS, need)) facts.set(node, list);
       const state = traceState(indexHosts(facts), owners);
       const result = trace(state, this.endpoint(state, from, 'from', at), this.endpoint(state, to, 'to', at), moment.toISOString());
       need = pathNodesMissing(state, result, known);
@@ -84,7 +82,7 @@ export class TraceService {
       const page = await this.history.changes({ from: at1, to: at2, node, limit: 10_000 });
       for (const c of page.changes) {
         const touches = read.has(`${c.node}|${c.kind}|${c.key}`) || (c.kind === 'route' && c.op === 'add');
-        if (touches && (TRACE_KINDS as readonly string[]).includes(c.kind)) changes.push({ node: c.node, kind: c.kind, key: c.key, at: c.at, op: c.op });
+        if (touches && (TRACE_FACT_KINDS as readonly string[]).includes(c.kind)) changes.push({ node: c.node, kind: c.kind, key: c.key, at: c.at, op: c.op });
       }
     }
     return { before, after, changedAt: firstChange(before, after), changes };
