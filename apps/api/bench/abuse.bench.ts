@@ -5,7 +5,7 @@
 //   - with five readers of /api/state that read nothing (a 16-node state of 80k facts),
 //   - with one socket flooding deltas as fast as it can (acks ignored),
 //   - with twenty collectors resyncing ~31 MB states over and over, in parts as collectors send
-//     them (refused ones sent again),
+//     them (parts cut once per snapshot; a refused one sent again after the collector's back-off),
 //   - with twenty sockets sending ~31 MB snapshots as one message each, over the message limit,
 // and printed side by side with the API's largest RSS in each phase. The bound: with abuse,
 // the p99s stay within 2× of the baseline's. The bench client shares the machine's cores with the

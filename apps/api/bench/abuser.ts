@@ -1,6 +1,6 @@
 // The abuses of bench:abuse, each in a process of its own: `abuser.ts flood URL` (one socket sending
 // 10k deltas a second, acks ignored), `abuser.ts herd URL` (20 collectors resyncing ~31 MB states
-// in parts, a refused one sent again 200 ms later) or `abuser.ts whole URL` (20 sockets sending
+// in parts, a refused one sent again after the collector's back-off) or `abuser.ts whole URL` (20 sockets sending
 // ~31 MB snapshots as one message each, over the message limit). Runs until SIGTERM, then prints one line: what it did.
 import { SNAPSHOT_PART_BYTES, type Fact } from '@netatlas/wire';
 import { connectIngest, FakeCollector } from '../src/testing/api.js';
@@ -51,13 +51,13 @@ function herdFacts(): Fact[] {
   return facts;
 }
 
-/** 20 collectors resyncing a ~31 MB state each, over and over, in parts as collectors send it (a refused one again after 200 ms) */
+/** 20 collectors resyncing a ~31 MB state each, over and over, in parts as collectors send it (a refused one again after a back-off) */
 async function herd(): Promise<string> {
   let accepted = 0;
   let refused = 0;
   let cut = 0;
   const facts = herdFacts();
-  report = () => `20 sockets × 31 MB snapshots in parts (${facts.length} facts): ${accepted} taken, ${refused} refused (sent again after 200 ms), ${cut} connection(s) cut`;
+  report = () => `20 sockets × 31 MB snapshots in parts (${facts.length} facts): ${accepted} taken, ${refused} refused (sent again after a back-off), ${cut} connection(s) cut`;
   await Promise.all(
     Array.from({ length: 20 }, async (_, n) => {
       while (!stopped) {
@@ -66,15 +66,21 @@ async function herd(): Promise<string> {
           await sleep(200);
           continue;
         }
-        let seq = 1;
+        // the parts are cut once per snapshot and sent again as they are when refused, as the
+        // collector's StreamClient does (cutting them is a serialisation of all 31 MB)
+        let parts = c.partsOf(facts, SNAPSHOT_PART_BYTES, 1);
+        let refusedInARow = 0;
         while (!stopped && c.socket.connected) {
-          const r = await c.snapshotInParts(facts, SNAPSHOT_PART_BYTES, seq).catch(() => ({ ok: false }));
+          const r = await c.sendParts(parts).catch(() => ({ ok: false }));
           if (r.ok) {
             accepted++;
-            seq++;
+            refusedInARow = 0;
+            parts = c.partsOf(facts, SNAPSHOT_PART_BYTES, parts[0]!.seq + 1);
           } else {
             refused++;
-            await sleep(200);
+            // backing off as the collector's StreamClient does after `unavailable`: 0.5 s doubling
+            // up to 10 s, each ± 50 % (apps/collector/src/stream/backoff.ts)
+            await sleep(Math.min(10_000, 500 * 2 ** refusedInARow++) * (0.5 + Math.random()));
           }
         }
         if (!c.socket.connected) cut++;

@@ -30,7 +30,14 @@ export function cniStyleOf(facts: readonly Fact[], node: NodeValue | null = node
  * speaks BGP for it).
  */
 export function detectCniStyle(facts: Iterable<Fact>): CniStyle {
-  const signs = new Set<string>();
+  return cniStyleOfSigns(cniSigns(facts));
+}
+
+/**
+ * The signs of a CNI among `facts`, added to `signs`: detectCniStyle's evidence, which can be
+ * gathered a slice of the facts at a time (a snapshot's parts) and weighed once (cniStyleOfSigns).
+ */
+export function cniSigns(facts: Iterable<Fact>, signs = new Set<string>()): Set<string> {
   for (const f of facts) {
     switch (f.kind) {
       case 'link':
@@ -55,6 +62,11 @@ export function detectCniStyle(facts: Iterable<Fact>): CniStyle {
         break;
     }
   }
+  return signs;
+}
+
+/** The style that signs gathered by cniSigns point to. */
+export function cniStyleOfSigns(signs: ReadonlySet<string>): CniStyle {
   const WEIGHT: Record<string, number> = {
     'kube-router:bridge': 3,
     'kube-router:ipset': 2,

@@ -100,7 +100,7 @@ export interface SnapshotPart {
 }
 
 /** The size a collector aims at for each part of a snapshot (JSON bytes). */
-export const SNAPSHOT_PART_BYTES = 1024 * 1024;
+export const SNAPSHOT_PART_BYTES = 256 * 1024;
 /** A snapshot has at most this many parts. */
 export const SNAPSHOT_PARTS_MAX = 100_000;
 

@@ -2,7 +2,7 @@
 // applied in one transaction by the FactWriter, and acknowledged only after commit. Messages of one
 // connection are handled strictly in order; a node has one live connection (a newer hello wins).
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { cniStyleOf } from '@netatlas/graph';
+import { cniSigns, cniStyleOf, cniStyleOfSigns } from '@netatlas/graph';
 import {
   EPOCH_AHEAD_MAX_MS,
   SMALL_MESSAGE_MAX_BYTES,
@@ -15,7 +15,9 @@ import {
   SnapshotMessageSchema,
   type SnapshotMessage,
   factId,
+  type CniStyle,
   type Fact,
+  type NodeValue,
   type FactRef,
   type HelloAck,
   type IngestAck,
@@ -30,6 +32,7 @@ import { LiveHub } from '../live/live-hub.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { LargeMessageGate } from './large-message-gate.js';
 import { LogBudget } from './log-budget.js';
+import { Limiter } from '../realtime/limiter.js';
 import { Turns } from '../realtime/turns.js';
 
 /** What the service keeps per collector connection. */
@@ -72,6 +75,13 @@ export interface Staging {
   startedAt: number;
   /** Date.now() at the last part */
   touched: number;
+  /** the last part came: the snapshot is being applied (not dropped for being idle or held long) */
+  applying?: boolean;
+  /** the facts' ids so far (a repeat is refused with the part that brings it) */
+  ids: Set<string>;
+  /** the CNI signs among the facts so far, and their node fact's value (the style, once whole) */
+  signs: Set<string>;
+  nodeValue: NodeValue | null;
 }
 
 export class IngestError extends Error {
@@ -123,6 +133,8 @@ const VALIDATE_WHOLE_MAX = 200;
 export const STAGINGS_MAX = 1;
 /** A snapshot in parts whose next part has not come for this long is dropped (its sender stopped halfway). */
 export const STAGING_IDLE_MS = 60_000;
+/** hellos written at once; a hello is a transaction of a few statements (~2 ms) */
+export const HELLOS_AT_ONCE = 2;
 /**
  * A snapshot in parts under way for longer than this gives its place up to another connection's
  * part 0 (its sender must start again): one part every 59 s must not hold the one place for good.
@@ -145,6 +157,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly snapshotBudget: number;
   /** connections with a snapshot in parts under way */
   private readonly stagings = new Set<IngestSession>();
+  /** hellos written at once (the others wait their turn): a herd's leaves the pool to the deltas */
+  private readonly hellos = new Limiter(HELLOS_AT_ONCE);
   /** node → when a message of it was first refused because the database was unreachable */
   private readonly outage = new Map<string, number>();
   /** set when the API shuts down: what is still queued is refused as `unavailable` (send it again) */
@@ -263,7 +277,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
           "the collector's clock runs ahead, or the hello is forged; start a new stream with an epoch of now",
       );
     }
-    const result = await this.writer.hello(hello.node, hello);
+    const result = await this.hellos.run(() => this.writer.hello(hello.node, hello));
     if (result.error) throw new IngestError('stale-epoch', result.error);
     if (result.replacedFutureEpoch !== null) {
       this.log.warn(`node ${hello.node}: its last stream's epoch ${result.replacedFutureEpoch} was beyond this API's clock; epoch ${hello.epoch} starts the stream anew`);
@@ -303,7 +317,21 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (index === 0) {
       this.dropStaging(session);
       if (this.stagingsFull(session)) throw this.noRoomForParts();
-      session.staging = { epoch: message.epoch, seq: message.seq, count, next: 0, takenAt: message.takenAt, readers: message.readers, facts: [], bytes: 0, startedAt: performance.now(), touched: Date.now() };
+      session.staging = {
+        epoch: message.epoch,
+        seq: message.seq,
+        count,
+        next: 0,
+        takenAt: message.takenAt,
+        readers: message.readers,
+        facts: [],
+        bytes: 0,
+        startedAt: performance.now(),
+        touched: Date.now(),
+        ids: new Set(),
+        signs: new Set(),
+        nodeValue: null,
+      };
       this.stagings.add(session);
     }
     const staging = session.staging;
@@ -317,22 +345,46 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       this.dropStaging(session);
       throw new IngestError('too-large', `the snapshot's parts hold more than ${this.config.maxSnapshotBytes} bytes by part ${index} of ${count} (NETATLAS_MAX_SNAPSHOT_MB)`);
     }
-    for (const fact of message.facts) staging.facts.push(fact);
+    // what applying a whole snapshot checks and derives from its facts, a part at a time here
+    for (const fact of message.facts) {
+      const id = factId(fact);
+      if (staging.ids.has(id)) {
+        this.dropStaging(session);
+        throw new IngestError('invalid', `facts[${staging.facts.length}] (part ${index}) repeats ${fact.kind} ${JSON.stringify(fact.key)}`);
+      }
+      staging.ids.add(id);
+      staging.facts.push(fact);
+      if (fact.kind === 'node') staging.nodeValue = fact.value;
+    }
+    cniSigns(message.facts, staging.signs);
     staging.next += 1;
     staging.touched = Date.now();
     if (index < count - 1) {
       this.stats.partsStaged += 1;
       return { ok: true, epoch: message.epoch, seq: message.seq, duplicate: false, at: null, changes: 0, staged: index };
     }
-    this.dropStaging(session);
+    // the one place stays taken until the snapshot is applied: applying one is the larger part of
+    // its cost, and a herd whose next snapshot was received while the last was applied had several
+    // 117k-fact snapshots applied at once
+    staging.applying = true;
     const whole: SnapshotMessage = { epoch: staging.epoch, seq: staging.seq, takenAt: staging.takenAt, facts: staging.facts, readers: staging.readers };
-    return this.applySnapshot(node, whole, staging.startedAt);
+    const cniStyle = staging.nodeValue ? staging.nodeValue.cniStyle : cniStyleOfSigns(staging.signs);
+    staging.ids.clear();
+    try {
+      return await this.applySnapshot(node, whole, staging.startedAt, cniStyle);
+    } finally {
+      if (session.staging === staging) this.dropStaging(session);
+    }
   }
 
-  private async applySnapshot(node: string, message: SnapshotMessage, t0: number): Promise<IngestAck> {
-    const duplicate = await firstDuplicate(message.facts);
-    if (duplicate) throw new IngestError('invalid', `facts[${duplicate.index}] repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)}`);
-    const outcome = await this.writer.applySnapshot(node, message, cniStyleOf(message.facts));
+  /** A whole snapshot; `cniStyle` given: its parts were checked for repeats as they came. */
+  private async applySnapshot(node: string, message: SnapshotMessage, t0: number, cniStyle?: CniStyle): Promise<IngestAck> {
+    if (cniStyle === undefined) {
+      const duplicate = await firstDuplicate(message.facts);
+      if (duplicate) throw new IngestError('invalid', `facts[${duplicate.index}] repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)}`);
+      cniStyle = cniStyleOf(message.facts);
+    }
+    const outcome = await this.writer.applySnapshot(node, message, cniStyle);
     if (outcome.kind === 'applied') this.stats.lastSnapshot = { facts: message.facts.length, ms: performance.now() - t0 };
     return this.finish(node, message, outcome);
   }
@@ -341,7 +393,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private stagingsFull(session: IngestSession): boolean {
     this.dropIdleStagings();
     const cutoff = performance.now() - STAGING_HOLD_MAX_MS;
-    for (const other of this.stagings) if (other !== session && other.staging && other.staging.startedAt < cutoff) this.dropStaging(other);
+    for (const other of this.stagings) if (other !== session && other.staging && !other.staging.applying && other.staging.startedAt < cutoff) this.dropStaging(other);
     return this.stagings.size - (this.stagings.has(session) ? 1 : 0) >= STAGINGS_MAX;
   }
 
@@ -370,7 +422,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   /** Snapshots in parts whose sender went quiet halfway no longer hold a place. */
   private dropIdleStagings(): void {
     const cutoff = Date.now() - STAGING_IDLE_MS;
-    for (const session of this.stagings) if (!session.staging || session.staging.touched < cutoff) this.dropStaging(session);
+    for (const session of this.stagings) if (!session.staging || (!session.staging.applying && session.staging.touched < cutoff)) this.dropStaging(session);
   }
 
   async delta(session: IngestSession, raw: unknown, bytes = 0): Promise<IngestAck> {

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { nextPacedTurn } from '../realtime/turns.js';
 
 /** `base` is the import.meta.url of the module beside which `<name>.ts` lives. */
 export function startWorkerThread(base: string, name: string): Worker {
@@ -57,7 +58,9 @@ export class ChangePoster<C> {
   private schedule(): void {
     if (this.scheduled || this.pending.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
+    // paced like long work's turns: 117k changes copied a chunk per turn kept the thread busy for
+    // ~0.5 s after a resync, and other collectors' acks waited behind it
+    nextPacedTurn(() => {
       this.scheduled = false;
       this.post();
       this.schedule();

@@ -7,7 +7,24 @@
 /** How long one turn of long work may hold the event loop. */
 export const TURN_MS = 2;
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * After a turn, while work that others wait on is under way (collectors' deltas being written: their
+ * acks), long work pauses this long before its next turn, so that it takes at most about half of the
+ * API's thread — and, through the statements it sends, of Postgres's cores — from them.
+ */
+export const YIELD_PAUSE_MS = 6;
+let othersWaiting: () => boolean = () => false;
+
+/** What tells whether others' work is under way (the fact writer's delta batches). */
+export function pauseTurnsWhile(check: () => boolean): void {
+  othersWaiting = check;
+}
+
+/** The next turn of long work: at once (setImmediate), or after YIELD_PAUSE_MS while others' work is under way. */
+export function nextPacedTurn(run: () => void): void {
+  if (othersWaiting()) setTimeout(run, YIELD_PAUSE_MS);
+  else setImmediate(run);
+}
 
 /** A piece of long work's turns: `if (turns.due()) await turns.yield()` in its loops. */
 export class Turns {
@@ -22,7 +39,7 @@ export class Turns {
 
   /** Lets the event loop serve what waits, then starts a new turn. */
   async yield(): Promise<void> {
-    await nextTurn();
+    await new Promise<void>((resolve) => nextPacedTurn(resolve));
     this.since = performance.now();
   }
 }

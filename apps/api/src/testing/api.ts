@@ -136,9 +136,18 @@ export class FakeCollector {
    * A snapshot in parts of about `partBytes`, as a collector sends it: one part at a time, the next
    * after the previous one's `staged` ack. The last part's ack, or the first refusal.
    */
-  async snapshotInParts(facts: Fact[], partBytes: number, seq = ++this.seq): Promise<IngestAck> {
+  snapshotInParts(facts: Fact[], partBytes: number, seq = ++this.seq): Promise<IngestAck> {
+    return this.sendParts(this.partsOf(facts, partBytes, seq));
+  }
+
+  /** A snapshot's parts, to send (and, refused, send again) with sendParts, as a collector does. */
+  partsOf(facts: Fact[], partBytes: number, seq = ++this.seq): SnapshotMessage[] {
     const whole: SnapshotMessage = { epoch: this.epoch, seq, takenAt: new Date().toISOString(), facts, readers: { links: { status: 'ok', error: null } } };
-    const parts = snapshotParts(whole, partBytes);
+    return snapshotParts(whole, partBytes);
+  }
+
+  /** Sends parts one at a time, the next after the previous one's `staged` ack: the last part's ack, or the first refusal. */
+  async sendParts(parts: SnapshotMessage[]): Promise<IngestAck> {
     for (const part of parts.slice(0, -1)) {
       const reply = await this.socket.timeout(30_000).emitWithAck('snapshot', part);
       if (!reply.ok || reply.staged === undefined) return reply;
