@@ -1,5 +1,6 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { workspaceAliases } from '../../vitest.aliases.js';
+import { otherTiers } from '../../vitest.tiers.js';
 
 // Lab tests build real network namespaces and BGP daemons (root needed): one file at a time,
 // with long time-outs. defineConfig rather than defineProject because passWithNoTests is a
@@ -10,6 +11,8 @@ export default defineConfig({
   test: {
     name: 'lab',
     include: ['src/**/*.spec.ts'],
+    // nx test / test-db / test-e2e: one tier (vitest.tiers.ts)
+    exclude: [...configDefaults.exclude, ...otherTiers(import.meta.url)],
     environment: 'node',
     fileParallelism: false,
     testTimeout: 600_000,

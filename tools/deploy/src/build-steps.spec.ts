@@ -1,3 +1,4 @@
+// test tier: e2e (replays the Dockerfiles' builds: npm ci, the Nx builds, the API on a scratch database)
 // The Dockerfiles' build steps, run outside Docker (no engine runs on these machines): each
 // Dockerfile's instructions are replayed in a scratch folder that stands for the image's file system.
 // The build stage's COPYs take the real build context (git's files less .dockerignore), its RUN lines

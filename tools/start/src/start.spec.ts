@@ -1,3 +1,4 @@
+// test tier: e2e (the whole product: an embedded Postgres, the web app, a collector)
 // The README's first command, as a newcomer runs it: no configuration, an embedded Postgres under a
 // fresh data folder, the web app and a collector for this host, one URL printed; Ctrl-C stops all.
 import { spawn, type ChildProcess } from 'node:child_process';
