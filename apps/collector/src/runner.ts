@@ -1,6 +1,6 @@
 // The one place the collector runs tools: a time-out on every command, tools looked up once, and
 // namespaces handled here so readers never think about them. A fixture runner replays recorded
-// output through the same interface.
+// output through the same interface (testing/fixture-runner.ts).
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
