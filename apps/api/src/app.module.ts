@@ -10,7 +10,7 @@ import { HealthService } from './health/health.service.js';
 import { FactWriter } from './history/fact-writer.js';
 import { CollectorTokensRepository } from './db/repositories/collector-tokens.repository.js';
 import { HistoryReader } from './history/history-reader.js';
-import { DocsController } from './http/docs.controller.js';
+import { DocsController } from './docs/docs.controller.js';
 import { HistoryController } from './http/history.controller.js';
 import { IngestGateway } from './ingest/ingest.gateway.js';
 import { IngestService } from './ingest/ingest.service.js';
@@ -18,6 +18,7 @@ import { AlertsModule } from './alerts/alerts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { KubeModule } from './kube/kube.module.js';
 import { LiveHub } from './live/live-hub.js';
+import { EventBus } from './realtime/event-bus.js';
 import { LiveGateway } from './live/live.gateway.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotifyModule } from './notify/notify.module.js';
@@ -31,7 +32,7 @@ export interface AppModuleOptions {
   database: Database;
 }
 
-@Module({ providers: [SocketServer], exports: [SocketServer] })
+@Module({ providers: [SocketServer, EventBus], exports: [SocketServer, EventBus] })
 class RealtimeModule {}
 
 @Module({
@@ -48,7 +49,7 @@ class HistoryModule {}
 @Module({ imports: [HistoryModule, RealtimeModule], providers: [LiveHub, LiveGateway], exports: [LiveHub] })
 class LiveModule {}
 
-@Module({ imports: [HistoryModule, LiveModule, RealtimeModule], providers: [IngestService, IngestGateway], exports: [IngestService] })
+@Module({ imports: [HistoryModule, RealtimeModule], providers: [IngestService, IngestGateway], exports: [IngestService] })
 export class IngestModule {}
 
 @Module({ providers: [HealthService], controllers: [HealthController, DocsController] })
@@ -72,8 +73,8 @@ export class AppModule {
     class CoreModule {}
     return {
       module: AppModule,
-      imports: [CoreModule, AuthModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(LiveModule),
-        AlertsModule.register([HistoryModule, LiveModule]),
+      imports: [CoreModule, AuthModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(RealtimeModule),
+        AlertsModule.register([HistoryModule, RealtimeModule]),
         NotifyModule, MetricsModule.register(IngestModule), TraceModule.register(HistoryModule)],
     };
   }

@@ -12,7 +12,7 @@ import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { HistoryReader } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
-import { LiveHub } from '../live/live-hub.js';
+import { EventBus } from '../realtime/event-bus.js';
 import { ChangePoster, startWorkerThread } from '../live/worker-thread.js';
 import { NOTIFIER, type AlertNotifier } from '../notify/notice.js';
 import { AlertStore } from './alert-store.js';
@@ -70,7 +70,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(DATABASE) database: Database,
     @Inject(HistoryReader) private readonly history: HistoryReader,
-    @Inject(LiveHub) private readonly live: LiveHub,
+    @Inject(EventBus) private readonly events: EventBus,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null,
     @Optional() @Inject(NOTIFIER) private readonly notifier: AlertNotifier | null,
@@ -79,8 +79,8 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.live.onChanges((changes) => this.onChanges(changes));
-    this.live.onNodeEvent((event, status) => this.onNodeEvent(event, status));
+    this.events.onChanges((changes) => this.onChanges(changes));
+    this.events.onNodeEvent((event, status) => this.onNodeEvent(event, status));
     this.kube?.onNode((change, node) => {
       if (change === 'deleted') this.departed.set(node.name, Date.now());
       this.dirty = true;
@@ -305,7 +305,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       this.lastError = null;
       if (transitions.length) {
         for (const t of transitions) if (t.to !== 'pending' && t.from !== t.to) this.log.log(`${t.to}: ${t.alert.fingerprint}: ${t.alert.summary}`);
-        this.live.alerts(transitions);
+        this.events.alerts(transitions);
         notifier?.kick();
       }
     } catch (error) {

@@ -4,7 +4,7 @@ import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, 
 import { NewSilenceSchema, silenceMatches, type Alert, type ChecksResult, type Silence } from '@netatlas/wire';
 import { Requires, type ViewerRequest } from '../auth/roles.js';
 import { SilencesRepository } from '../db/repositories/silences.repository.js';
-import { AlertsQuerySchema, ChecksQuerySchema, idParam, parseBody, parseQuery } from '../http/query.js';
+import { AlertsQuerySchema, ChecksQuerySchema, idParam, parseBody, parseQuery } from '../query-params/query.js';
 import { AlertEngine } from './alert-engine.js';
 
 /** The alerts with the silence (if any) that covers each now. */

@@ -6,7 +6,7 @@ import { AlertsController } from './alerts.controller.js';
 
 @Module({})
 export class AlertsModule {
-  /** `imports`: the modules that provide HistoryReader, LiveHub and (optionally) NOTIFIER */
+  /** `imports`: the modules that provide HistoryReader, the EventBus and (optionally) NOTIFIER */
   static register(imports: Array<Type<unknown> | DynamicModule>): DynamicModule {
     return { module: AlertsModule, imports, providers: [AlertEngine], controllers: [AlertsController], exports: [AlertEngine] };
   }

@@ -4,7 +4,7 @@ import { NewApiTokenSchema, type ApiToken } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
 import { redactUrl } from '../db/url.js';
-import { idParam, parseBody } from '../http/query.js';
+import { idParam, parseBody } from '../query-params/query.js';
 import { AuthService } from './auth.service.js';
 import { Requires, type ViewerRequest } from './roles.js';
 

@@ -5,7 +5,7 @@ import { BadRequestException, Body, Controller, ForbiddenException, Get, HttpCod
 import { TokenLoginSchema, type AuthMe, type Viewer } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
-import { parseBody } from '../http/query.js';
+import { parseBody } from '../query-params/query.js';
 import { AuthService, sameOrigin } from './auth.service.js';
 import { OIDC_CLIENT } from './auth.tokens.js';
 import type { OidcClient } from './oidc-client.js';

@@ -20,7 +20,7 @@ import {
   parseQuery,
   StateQuerySchema,
   TopologyQuerySchema,
-} from './query.js';
+} from '../query-params/query.js';
 
 /** The part of Express' response that streaming needs (the API runs on @nestjs/platform-express). */
 interface RawResponse extends SpoolTarget {

@@ -7,7 +7,7 @@ import { connectIngest, FakeCollector, startTestApi, type TestApi } from '../tes
 import { route } from '../testing/facts.js';
 import { IngestService } from '../ingest/ingest.service.js';
 import { setupOnce } from '../testing/setup.js';
-import { encodeCursor, parseInstant } from './query.js';
+import { encodeCursor, parseInstant } from '../query-params/query.js';
 
 describe('parseInstant', () => {
   it('reads ISO times with a zone and plain dates', () => {

@@ -28,10 +28,10 @@ import type { z } from 'zod';
 import { API_CONFIG } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
 import { FactWriter, type IngestOutcome } from '../history/fact-writer.js';
-import { LiveHub } from '../live/live-hub.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { LargeMessageGate } from './large-message-gate.js';
 import { LogBudget } from './log-budget.js';
+import { EventBus } from '../realtime/event-bus.js';
 import { Limiter } from '../realtime/limiter.js';
 import { Turns } from '../realtime/turns.js';
 
@@ -171,7 +171,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(FactWriter) private readonly writer: FactWriter,
-    @Inject(LiveHub) private readonly live: LiveHub,
+    @Inject(EventBus) private readonly events: EventBus,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {
     // two of the largest snapshots at once: a herd of resyncing collectors waits its turn instead
@@ -289,7 +289,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     session.epoch = hello.epoch;
     session.left = false;
     this.heard.set(hello.node, Date.now());
-    for (const event of result.events) this.live.nodeEvent(event, 'connected');
+    for (const event of result.events) this.events.nodeEvent(event, 'connected');
     this.log.log(`node ${hello.node} connected (epoch ${hello.epoch}, collector ${hello.version})`);
     const acked =
       result.node.acked_epoch === null ? null : { epoch: Number(result.node.acked_epoch), seq: Number(result.node.acked_seq) };
@@ -462,7 +462,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (session.left) return;
     this.parse(HeartbeatSchema, raw);
     const { revived } = await this.writer.touch(node);
-    if (revived) this.live.nodeEvent(revived, 'connected');
+    if (revived) this.events.nodeEvent(revived, 'connected');
   }
 
   async disconnected(session: IngestSession, reason: string): Promise<void> {
@@ -473,7 +473,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.log.log(`node ${node} disconnected (${reason})`);
     try {
       const event = await this.writer.disconnected(node, reason);
-      if (event) this.live.nodeEvent(event, 'disconnected');
+      if (event) this.events.nodeEvent(event, 'disconnected');
     } catch (error) {
       this.log.warn(`could not record that node ${node} disconnected: ${(error as Error).message}`);
     }
@@ -502,8 +502,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       case 'applied':
         this.stats.changes += outcome.changes.length;
         this.closeOutage(node, outcome.at, outcome.changes.length);
-        for (const event of outcome.events) this.live.nodeEvent(event, outcome.status);
-        this.live.changes(outcome.changes);
+        for (const event of outcome.events) this.events.nodeEvent(event, outcome.status);
+        this.events.changes(outcome.changes);
         return { ok: true, epoch: message.epoch, seq: message.seq, duplicate: false, at: outcome.at.toISOString(), changes: outcome.changes.length };
     }
   }
@@ -519,7 +519,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.outage.delete(node);
     if (changes === 0) return;
     void this.writer.gap(node, { from: new Date(since), to: at, changes, reason: 'database unavailable' }).then(
-      (event) => event && this.live.nodeEvent(event, 'connected'),
+      (event) => event && this.events.nodeEvent(event, 'connected'),
       (error: unknown) => this.log.warn(`could not record the gap of node ${node}: ${(error as Error).message}`),
     );
   }
@@ -600,7 +600,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       const events = await this.writer.markLost(new Date(cutoff), recent);
       for (const event of events) {
         this.log.warn(`node ${event.node} lost: no message since ${String(event.detail['lastSeen'])}`);
-        this.live.nodeEvent(event, 'lost');
+        this.events.nodeEvent(event, 'lost');
       }
     } catch (error) {
       if (!isDatabaseUnavailable(error)) this.log.error(`lost-node check failed: ${(error as Error).message}`);

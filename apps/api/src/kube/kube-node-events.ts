@@ -3,7 +3,7 @@
 // in that order; a write that fails (the database is down) is retried with back-off, in place,
 // holding the ones behind it. Writes are idempotent, so a retry never records twice.
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { LiveHub } from '../live/live-hub.js';
+import type { EventBus } from '../realtime/event-bus.js';
 import type { KubeEventWriter, RecordedEvent } from './kube-event-writer.js';
 import type { KubeWatcher } from './kube-watcher.js';
 
@@ -27,7 +27,7 @@ export class KubeNodeEvents implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly watcher: KubeWatcher,
     private readonly writer: KubeEventWriter,
-    private readonly live: Pick<LiveHub, 'nodeEvent'>,
+    private readonly events: Pick<EventBus, 'nodeEvent'>,
     private readonly options: KubeNodeEventsOptions = {},
   ) {
     this.log = options.logger ?? new Logger('kubernetes');
@@ -74,7 +74,7 @@ export class KubeNodeEvents implements OnModuleInit, OnModuleDestroy {
         this.tasks.shift();
         if (failures > 0) this.log.log(`recording Kubernetes node events works again after ${failures} failure(s)`);
         failures = 0;
-        for (const r of recorded) this.live.nodeEvent(r.event, r.status);
+        for (const r of recorded) this.events.nodeEvent(r.event, r.status);
       } catch (error) {
         failures++;
         const delay = Math.min(this.options.maxRetryMs ?? 30_000, (this.options.retryMs ?? 1000) * 2 ** (failures - 1));

@@ -5,7 +5,7 @@ import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { API_CONFIG, DATABASE } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
 import type { Database } from '../db/database.js';
-import { LiveHub } from '../live/live-hub.js';
+import { EventBus } from '../realtime/event-bus.js';
 import { KubeEventWriter } from './kube-event-writer.js';
 import { KubeNodeEvents } from './kube-node-events.js';
 import { KubeWatcher } from './kube-watcher.js';
@@ -13,19 +13,19 @@ import { KubeController } from './kube.controller.js';
 
 @Module({})
 export class KubeModule {
-  /** `live`: the module that provides LiveHub (node events go to browsers through it). */
-  static register(live: Type<unknown>): DynamicModule {
+  /** `events`: the module that provides the EventBus (node events go out on it). */
+  static register(events: Type<unknown>): DynamicModule {
     return {
       module: KubeModule,
       global: true,
-      imports: [live],
+      imports: [events],
       providers: [
         { provide: KubeWatcher, useFactory: (config: ApiConfig) => new KubeWatcher(config), inject: [API_CONFIG] },
         { provide: KubeEventWriter, useFactory: (db: Database) => new KubeEventWriter(db.pool), inject: [DATABASE] },
         {
           provide: KubeNodeEvents,
-          useFactory: (watcher: KubeWatcher, writer: KubeEventWriter, hub: LiveHub) => new KubeNodeEvents(watcher, writer, hub),
-          inject: [KubeWatcher, KubeEventWriter, LiveHub],
+          useFactory: (watcher: KubeWatcher, writer: KubeEventWriter, events: EventBus) => new KubeNodeEvents(watcher, writer, events),
+          inject: [KubeWatcher, KubeEventWriter, EventBus],
         },
       ],
       controllers: [KubeController],

@@ -16,6 +16,7 @@ import { API_CONFIG, DATABASE } from '../app-tokens.js';
 import type { ApiConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
+import { EventBus } from '../realtime/event-bus.js';
 import { TopologyTracker } from './topology-tracker.js';
 
 /** The kinds the topology is derived from (ipsets and IPVS services do not draw). */
@@ -37,15 +38,18 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
   /** the topology in its worker, while anyone wants topology patches */
   private tracker: TopologyTracker | null = null;
   private topologyDirty = false;
-  /** in-process listeners (the alerts engine), called with every commit, subscribers or not */
-  private readonly changeListeners: Array<(changes: readonly FactChange[]) => void> = [];
-  private readonly eventListeners: Array<(event: NodeEvent, status: NodeStatus) => void> = [];
 
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(EventBus) events: EventBus,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
-  ) {}
+  ) {
+    // browsers follow what the bus carries
+    events.onChanges((changes) => this.changes(changes));
+    events.onNodeEvent((event, status) => this.nodeEvent(event, status));
+    events.onAlerts((transitions) => this.alerts(transitions));
+  }
 
   onModuleInit(): void {
     // pods come and go: the topology's pod labels follow (at most once per batch interval)
@@ -93,35 +97,25 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
     return this.subscribers.size;
   }
 
-  /** Calls `listener` with every batch of committed changes, in commit order. */
-  onChanges(listener: (changes: readonly FactChange[]) => void): void {
-    this.changeListeners.push(listener);
-  }
 
-  /** Calls `listener` with every node event and the node's status after it. */
-  onNodeEvent(listener: (event: NodeEvent, status: NodeStatus) => void): void {
-    this.eventListeners.push(listener);
-  }
 
   /** Alert transitions go to every browser at once. */
-  alerts(transitions: readonly AlertTransition[]): void {
+  private alerts(transitions: readonly AlertTransition[]): void {
     if (transitions.length === 0) return;
     const batch = { at: new Date().toISOString(), transitions: [...transitions] };
     for (const s of this.subscribers.values()) s.emit('alerts', batch);
   }
 
   /** Committed changes, in commit order. */
-  changes(changes: readonly FactChange[]): void {
+  private changes(changes: readonly FactChange[]): void {
     if (changes.length === 0) return;
-    for (const listener of this.changeListeners) listener(changes);
     if (this.tracker) this.forward(changes);
     if (this.subscribers.size === 0) return;
     for (const c of changes) this.pendingChanges.push(c);
     this.schedule();
   }
 
-  nodeEvent(event: NodeEvent, status: NodeStatus): void {
-    for (const listener of this.eventListeners) listener(event, status);
+  private nodeEvent(event: NodeEvent, status: NodeStatus): void {
     if (this.subscribers.size === 0) return;
     this.pendingEvents.push({ ...event, status });
     this.schedule();

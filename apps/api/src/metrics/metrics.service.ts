@@ -11,7 +11,7 @@ import { APP_VERSION } from '../app-version.js';
 import { DATABASE } from '../app-tokens.js';
 import { withDeadline, type Database } from '../db/database.js';
 import { IngestService, STAGINGS_MAX } from '../ingest/ingest.service.js';
-import { addKubernetesMetrics } from '../kube/kube-metrics.js';
+import { addKubernetesMetrics } from './kube-metrics.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { Notifier } from '../notify/notifier.js';
 import { PrometheusText, type Sample } from './prometheus-text.js';

@@ -1,6 +1,6 @@
 // The trace endpoints' query strings (also their OpenAPI description).
 import { z } from 'zod';
-import { instant } from '../http/query.js';
+import { instant } from '../query-params/query.js';
 
 const endpoint = z.string().min(1).max(320).describe('a node name, an IP address, or a pod as namespace/name (pod names need Kubernetes)');
 

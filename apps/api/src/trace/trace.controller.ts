@@ -4,7 +4,7 @@ import { BadRequestException, Controller, Get, Inject, Optional, Param, Query } 
 import { formatIp, parseIp } from '@netatlas/graph';
 import type { AddressHistory, TraceComparison, TraceResult } from '@netatlas/wire';
 import { AddressHistoryRepository } from '../db/repositories/address-history.repository.js';
-import { parseQuery } from '../http/query.js';
+import { parseQuery } from '../query-params/query.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { addressEntries } from './address-history.js';
 import { AddressHistoryQuerySchema, TraceCompareQuerySchema, TraceQuerySchema } from './trace-query.js';

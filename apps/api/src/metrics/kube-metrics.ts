@@ -2,7 +2,7 @@
 // long it has not been. Both are absent when Kubernetes is off, so `netatlas_kubernetes_up == 0` only
 // ever means a configured source that is not in sync.
 import type { KubernetesHealth } from '@netatlas/wire';
-import type { PrometheusText } from '../metrics/prometheus-text.js';
+import type { PrometheusText } from './prometheus-text.js';
 
 export function addKubernetesMetrics(m: PrometheusText, health: KubernetesHealth, now = Date.now()): void {
   const on = health.state !== 'off';

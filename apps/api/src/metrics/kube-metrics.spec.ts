@@ -1,7 +1,7 @@
 // The Kubernetes series on /metrics for each state of the source (the API-level check, with a real
 // server going away, is in kube-api.spec.ts).
 import { describe, expect, it } from 'vitest';
-import { PrometheusText } from '../metrics/prometheus-text.js';
+import { PrometheusText } from './prometheus-text.js';
 import { addKubernetesMetrics } from './kube-metrics.js';
 
 const render = (health: Parameters<typeof addKubernetesMetrics>[1], now: number) => {

@@ -11,7 +11,7 @@ import {
   FactsQuerySchema,
   StateQuerySchema,
   TopologyQuerySchema,
-} from './query.js';
+} from '../query-params/query.js';
 import { AddressHistoryQuerySchema, TraceCompareQuerySchema, TraceQuerySchema } from '../trace/trace-query.js';
 
 interface Route {
