@@ -4,7 +4,7 @@
 // answers { type: 'stats' } with its event-loop delay, CPU, memory and database-pool figures since
 // the previous answer.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/settings.js';
 import { FactWriter } from '../src/history/fact-writer.js';
 import { startApi } from '../src/start.js';
 

@@ -3,7 +3,10 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { API_CONFIG, DATABASE } from './app-tokens.js';
 import { APP_VERSION } from './app-version.js';
-import type { ApiConfig } from './config.js';
+import type { ApiConfig } from './settings.js';
+import { ALERT_CONFIG } from './alerts/alert-config.js';
+import { AUTH_CONFIG } from './auth/auth-config.js';
+import { NOTIFY_CONFIG } from './notify/notify-config.js';
 import type { Database } from './db/database.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
@@ -66,9 +69,13 @@ export class AppModule {
       providers: [
         { provide: APP_VERSION, useValue: options.version },
         { provide: API_CONFIG, useValue: options.config },
+        // each module's own settings, under its token
+        { provide: ALERT_CONFIG, useValue: options.config.alerts },
+        { provide: NOTIFY_CONFIG, useValue: options.config.notify },
+        { provide: AUTH_CONFIG, useValue: options.config.auth },
         { provide: DATABASE, useValue: options.database },
       ],
-      exports: [APP_VERSION, API_CONFIG, DATABASE],
+      exports: [APP_VERSION, API_CONFIG, ALERT_CONFIG, NOTIFY_CONFIG, AUTH_CONFIG, DATABASE],
     })
     class CoreModule {}
     return {

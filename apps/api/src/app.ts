@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createRequire } from 'node:module';
 import { AppModule } from './app.module.js';
 import { HttpErrorsFilter } from './http/errors.filter.js';
-import type { ApiConfig } from './config.js';
+import type { ApiConfig } from './settings.js';
 import type { Database } from './db/database.js';
 
 export interface CreateAppOptions {

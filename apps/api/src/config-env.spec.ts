@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { API_ENV, API_ENV_OUTSIDE_CONFIG, loadConfig } from './config.js';
+import { API_ENV, API_ENV_OUTSIDE_CONFIG, loadConfig } from './settings.js';
 
 const SRC = fileURLToPath(new URL('.', import.meta.url));
 

@@ -1,5 +1,5 @@
 // netatlas API: `npm run api`. Configured by environment variables (README "Configuration").
-import { loadConfig, type ApiConfig } from './config.js';
+import { loadConfig, type ApiConfig } from './settings.js';
 import { startApi } from './start.js';
 
 let config: ApiConfig;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createApp } from './app.js';
 import { defaultVersion } from './app-version.js';
 import { isLoopback } from './auth/auth-config.js';
-import type { ApiConfig } from './config.js';
+import type { ApiConfig } from './settings.js';
 import { createDatabase, type Database } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate } from './db/migrate.js';

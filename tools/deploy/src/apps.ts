@@ -1,4 +1,4 @@
-// What the apps read, from the apps themselves: API_ENV (apps/api/src/config.ts), COLLECTOR_ENV and
+// What the apps read, from the apps themselves: API_ENV (apps/api/src/settings.ts), COLLECTOR_ENV and
 // COLLECTOR_FLAGS (apps/collector/src/args.ts), the collector's V8 flags and BIRD socket paths, and the
 // API's routes (its controllers). Loaded by path at run time: Nx forbids importing an app from another
 // project, and these tests check artifacts against the apps rather than depending on their code.
@@ -29,7 +29,7 @@ export async function appContract(): Promise<AppContract> {
     API_ENV: readonly string[];
     KUBERNETES_MODES: readonly string[];
     loadConfig(env: Record<string, string | undefined>): unknown;
-  }>('apps/api/src/config.ts');
+  }>('apps/api/src/settings.ts');
   const args = await load<{
     COLLECTOR_ENV: readonly string[];
     COLLECTOR_FLAGS: readonly string[];

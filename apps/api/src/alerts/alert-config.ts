@@ -3,6 +3,9 @@
 import { ALERT_RULES, type AlertRule } from '@netatlas/wire';
 import { RULES } from './rules.js';
 
+/** Injection token of the alert rules' settings (AlertConfig), provided at start from settings.ts. */
+export const ALERT_CONFIG = Symbol('ALERT_CONFIG');
+
 export interface AlertConfig {
   /** evaluate the rules this often (ms) */
   evalMs: number;

@@ -6,8 +6,8 @@ import { Inject, Injectable, Logger, Optional, ServiceUnavailableException, type
 import { evaluateChecks, KUBE_ROUTER_NODE_IPS, KUBE_ROUTER_POD_SUBNETS } from '@netatlas/graph';
 import type { ChecksResult, ExpectedNode, FactChange, FactKind, NodeEvent, NodeStatus } from '@netatlas/wire';
 import type { Worker } from 'node:worker_threads';
-import { API_CONFIG, DATABASE } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import { DATABASE } from '../app-tokens.js';
+import { ALERT_CONFIG, type AlertConfig } from './alert-config.js';
 import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { HistoryReader } from '../history/history-reader.js';
@@ -71,7 +71,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
     @Inject(DATABASE) database: Database,
     @Inject(HistoryReader) private readonly history: HistoryReader,
     @Inject(EventBus) private readonly events: EventBus,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(ALERT_CONFIG) private readonly settings: AlertConfig,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null,
     @Optional() @Inject(NOTIFIER) private readonly notifier: AlertNotifier | null,
   ) {
@@ -95,7 +95,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
     this.kube?.onHealth(() => {
       this.dirty = true;
     });
-    this.timer = setInterval(() => void this.tick(), this.config.alerts.evalMs);
+    this.timer = setInterval(() => void this.tick(), this.settings.evalMs);
     this.timer.unref();
     void this.tick();
   }
@@ -249,7 +249,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   private async tick(): Promise<void> {
     if (this.evaluating) return;
     const pending = this.store.hasPending();
-    const leftRecently = [...this.nodes.values()].some((n) => n.status === 'left' && Date.now() - n.since < this.config.alerts.nodeLeftShowMs + 5000);
+    const leftRecently = [...this.nodes.values()].some((n) => n.status === 'left' && Date.now() - n.since < this.settings.nodeLeftShowMs + 5000);
     if (!this.dirty && !pending && !leftRecently && this.loaded) return;
     if (Date.now() < this.notBefore) return;
     this.evaluating = true;
@@ -289,7 +289,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
         expected: result.expected,
         evidence: result.evidence,
         kubernetes: this.kubeSignal(),
-        nodeLeftShowMs: this.config.alerts.nodeLeftShowMs,
+        nodeLeftShowMs: this.settings.nodeLeftShowMs,
       });
       // the changes that caused (or cleared) what is new came since the previous evaluation
       const window = { from: new Date(this.lastEval - 2000).toISOString(), to: now.toISOString() };
@@ -297,7 +297,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       const { transitions } = await this.store.apply(
         conditions,
         now,
-        this.config.alerts.forMs,
+        this.settings.forMs,
         window,
         notifier ? (client, notice) => notifier.enqueue(client, notice) : null,
       );

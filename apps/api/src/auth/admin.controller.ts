@@ -2,8 +2,10 @@
 import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, Req } from '@nestjs/common';
 import { NewApiTokenSchema, type ApiToken } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { redactUrl } from '../db/url.js';
+import { NOTIFY_CONFIG, type NotifyConfig } from '../notify/notify-config.js';
+import { AUTH_CONFIG, type AuthConfig } from './auth-config.js';
 import { idParam, parseBody } from '../query-params/query.js';
 import { AuthService } from './auth.service.js';
 import { Requires, type ViewerRequest } from './roles.js';
@@ -12,7 +14,10 @@ import { Requires, type ViewerRequest } from './roles.js';
 @Requires('admin')
 export class AdminController {
   constructor(
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) private readonly config: CoreConfig,
+    @Inject(AUTH_CONFIG) private readonly authSettings: AuthConfig,
+    // the settings page shows the receivers too
+    @Inject(NOTIFY_CONFIG) private readonly notifySettings: NotifyConfig,
     @Inject(AuthService) private readonly auth: AuthService,
   ) {}
 
@@ -37,11 +42,12 @@ export class AdminController {
   @Get('settings')
   settings(): { settings: Array<{ name: string; value: string }> } {
     const c = this.config;
-    const a = c.auth;
+    const a = this.authSettings;
+    const n = this.notifySettings;
     const set = (v: string | null) => (v === null ? 'not set' : 'set');
     const rows: Array<[string, string]> = [
       ['listening on', `${c.host}:${c.port}`],
-      ['external URL', c.notify.externalUrl],
+      ['external URL', n.externalUrl],
       ['database', c.databaseUrl ? redactUrl(c.databaseUrl) : `embedded, under ${c.dataDir}`],
       ['anonymous viewers', a.anonymous ? `${a.anonymous}${a.anonymousByDefault ? ' (loopback default)' : ''}` : 'off'],
       ['OpenID Connect', a.oidc ? `${a.oidc.issuer} (client ${a.oidc.clientId}, groups claim ${a.oidc.groupsClaim})` : 'off'],
@@ -58,7 +64,7 @@ export class AdminController {
       ['retention', c.retentionDays === 0 ? 'forever' : `${c.retentionDays} days`],
       ['lost after', `${c.lostAfterMs / 1000} s`],
       ['max message', `${c.maxMessageBytes / 1024 / 1024} MB`],
-      ['webhook receivers', c.notify.receivers.map((r) => r.name).join(', ') || 'none'],
+      ['webhook receivers', n.receivers.map((r) => r.name).join(', ') || 'none'],
     ];
     return { settings: rows.map(([name, value]) => ({ name, value })) };
   }

@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ROLES, type Role } from '@netatlas/wire';
 
+/** Injection token of who may read and act (AuthConfig), provided at start from settings.ts. */
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
+
 export const ANONYMOUS_CHOICES = ['off', ...ROLES] as const;
 
 export interface OidcConfig {
@@ -37,6 +40,8 @@ export interface GroupRoles {
 }
 
 export interface AuthConfig {
+  /** where browsers reach the API (NETATLAS_EXTERNAL_URL): the UI's home after sign-in and out */
+  externalUrl: string;
   /** the role of a request that brings no credential (null: none, 401) */
   anonymous: Role | null;
   /** true when NETATLAS_ANONYMOUS was left unset on loopback: the zero-set-up embedded default */
@@ -189,6 +194,7 @@ export function loadAuthConfig(env: Env, host: string, externalUrl: string): Aut
     sessionSecretGenerated: secretRaw === null,
     sessionTtlMs: hours * 3600_000,
     secureCookies: externalUrl.startsWith('https:'),
+    externalUrl,
   };
 }
 

@@ -3,8 +3,7 @@
 // for browsers of a tokens-only deployment) and POST logout.
 import { BadRequestException, Body, Controller, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Post, Query, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { TokenLoginSchema, type AuthMe, type Viewer } from '@netatlas/wire';
-import { API_CONFIG } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import { AUTH_CONFIG, type AuthConfig } from './auth-config.js';
 import { parseBody } from '../query-params/query.js';
 import { AuthService, sameOrigin } from './auth.service.js';
 import { OIDC_CLIENT } from './auth.tokens.js';
@@ -28,7 +27,7 @@ interface SignInState {
 @Public()
 export class AuthController {
   constructor(
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(AUTH_CONFIG) private readonly settings: AuthConfig,
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(OIDC_CLIENT) private readonly oidc: OidcClient | null,
   ) {}
@@ -45,7 +44,7 @@ export class AuthController {
     const session = viewer && (viewer.via === 'oidc' || viewer.via === 'token') ? await this.auth.session(req.headers) : null;
     return {
       viewer,
-      methods: { oidc: this.config.auth.oidc ? { issuer: this.config.auth.oidc.issuer } : null, token: true },
+      methods: { oidc: this.settings.oidc ? { issuer: this.settings.oidc.issuer } : null, token: true },
       canLogout: session !== null,
     };
   }
@@ -58,8 +57,8 @@ export class AuthController {
       throw new BadRequestException(error.message);
     });
     const state: SignInState = { state: start.state, nonce: start.nonce, verifier: start.verifier, return: back, exp: Date.now() + SIGN_IN_TTL_S * 1000 };
-    const value = sign(Buffer.from(JSON.stringify(state)).toString('base64url'), this.config.auth.sessionSecret);
-    res.setHeader('set-cookie', setCookie(SIGN_IN_COOKIE, value, { maxAgeS: SIGN_IN_TTL_S, path: '/api/auth', secure: this.config.auth.secureCookies }));
+    const value = sign(Buffer.from(JSON.stringify(state)).toString('base64url'), this.settings.sessionSecret);
+    res.setHeader('set-cookie', setCookie(SIGN_IN_COOKIE, value, { maxAgeS: SIGN_IN_TTL_S, path: '/api/auth', secure: this.settings.secureCookies }));
     res.setHeader('cache-control', 'no-store');
     res.redirect(302, start.url);
   }
@@ -68,7 +67,7 @@ export class AuthController {
   async callback(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
     if (!this.oidc) throw new NotFoundException('OpenID Connect is not configured (NETATLAS_OIDC_ISSUER)');
     const raw = readCookie(req.headers, SIGN_IN_COOKIE);
-    const value = raw === undefined ? null : unsign(raw, this.config.auth.sessionSecret);
+    const value = raw === undefined ? null : unsign(raw, this.settings.sessionSecret);
     let state: SignInState | null;
     try {
       state = value ? (JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as SignInState) : null;
@@ -80,13 +79,13 @@ export class AuthController {
     }
     const error = typeof req.query['error'] === 'string' ? req.query['error'] : null;
     if (error) throw new BadRequestException(`sign-in: the provider said ${error}${typeof req.query['error_description'] === 'string' ? `: ${req.query['error_description']}` : ''}`);
-    const callbackUrl = new URL(req.originalUrl, this.config.auth.oidc!.redirectUri);
+    const callbackUrl = new URL(req.originalUrl, this.settings.oidc!.redirectUri);
     const signedIn = await this.oidc.finish(callbackUrl, state).catch((e: Error) => {
       throw new BadRequestException(`sign-in failed: ${e.message}`);
     });
     if (signedIn.role === null) throw new ForbiddenException(`${signedIn.name} signed in, but is in none of the groups that may see netatlas (NETATLAS_VIEWER_GROUPS)`);
     const cookie = await this.auth.startSession({ subject: signedIn.subject, name: signedIn.name, role: signedIn.role, via: 'oidc' }, signedIn.idToken);
-    res.setHeader('set-cookie', [cookie, clearCookie(SIGN_IN_COOKIE, '/api/auth', this.config.auth.secureCookies)]);
+    res.setHeader('set-cookie', [cookie, clearCookie(SIGN_IN_COOKIE, '/api/auth', this.settings.secureCookies)]);
     res.setHeader('cache-control', 'no-store');
     res.redirect(302, `/${state.return}`);
   }
@@ -109,7 +108,7 @@ export class AuthController {
     if (!sameOrigin(req.headers)) throw new ForbiddenException('a request from another site is refused (Origin does not match)');
     const { idToken, cookie } = await this.auth.endSession(req.headers);
     res.setHeader('set-cookie', cookie);
-    const home = `${this.config.notify.externalUrl.replace(/\/+$/, '')}/`;
+    const home = `${this.settings.externalUrl.replace(/\/+$/, '')}/`;
     return { redirect: idToken && this.oidc ? await this.oidc.endSessionUrl(idToken, home) : null };
   }
 }

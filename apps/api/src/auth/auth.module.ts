@@ -2,8 +2,8 @@
 // sign-in endpoints and the admin's. Global: the live namespace and /metrics resolve viewers too.
 import { Global, Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { API_CONFIG, DATABASE } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import { DATABASE } from '../app-tokens.js';
+import { AUTH_CONFIG, type AuthConfig } from './auth-config.js';
 import type { Database } from '../db/database.js';
 import { ApiTokensRepository } from '../db/repositories/api-tokens.repository.js';
 import { ViewerSessionsRepository } from '../db/repositories/viewer-sessions.repository.js';
@@ -34,7 +34,7 @@ class SessionPruner implements OnModuleInit, OnModuleDestroy {
   providers: [
     { provide: ApiTokensRepository, useFactory: (db: Database) => new ApiTokensRepository(db.pool), inject: [DATABASE] },
     { provide: ViewerSessionsRepository, useFactory: (db: Database) => new ViewerSessionsRepository(db.pool), inject: [DATABASE] },
-    { provide: OIDC_CLIENT, useFactory: (c: ApiConfig) => (c.auth.oidc ? new OidcClient(c.auth.oidc, c.auth.groups) : null), inject: [API_CONFIG] },
+    { provide: OIDC_CLIENT, useFactory: (c: AuthConfig) => (c.oidc ? new OidcClient(c.oidc, c.groups) : null), inject: [AUTH_CONFIG] },
     AuthService,
     SessionPruner,
     { provide: APP_GUARD, useClass: AuthGuard },

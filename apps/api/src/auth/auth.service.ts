@@ -7,11 +7,9 @@ import { ForbiddenException, Inject, Injectable, UnauthorizedException } from '@
 import type { ApiToken, Viewer } from '@netatlas/wire';
 import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { API_CONFIG } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
 import { ApiTokensRepository } from '../db/repositories/api-tokens.repository.js';
 import { ViewerSessionsRepository, type SessionRecord } from '../db/repositories/viewer-sessions.repository.js';
-import { inCidrs, roleForGroups } from './auth-config.js';
+import { AUTH_CONFIG, inCidrs, roleForGroups, type AuthConfig } from './auth-config.js';
 import { clearCookie, readCookie, SESSION_COOKIE, setCookie, sign, unsign } from './session-cookie.js';
 
 /** What the resolver needs of a request or a socket.io handshake. */
@@ -34,7 +32,7 @@ export class AuthService {
   private readonly revokedListeners = new Set<(tokenId: number) => void>();
 
   constructor(
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(AUTH_CONFIG) private readonly settings: AuthConfig,
     @Inject(ApiTokensRepository) readonly tokens: ApiTokensRepository,
     @Inject(ViewerSessionsRepository) private readonly sessions: ViewerSessionsRepository,
   ) {}
@@ -53,18 +51,18 @@ export class AuthService {
     }
     const session = await this.session(c.headers);
     if (session) return session.viewer;
-    const proxy = this.config.auth.proxy;
+    const proxy = this.settings.proxy;
     if (proxy && inCidrs(c.remoteAddress, proxy.trusted)) {
       const user = c.headers[proxy.userHeader];
       if (typeof user === 'string' && user.trim() !== '') {
         const rawGroups = c.headers[proxy.groupsHeader];
         const groups = (Array.isArray(rawGroups) ? rawGroups.join(',') : (rawGroups ?? '')).split(',').map((g) => g.trim()).filter(Boolean);
-        const role = roleForGroups(groups, this.config.auth.groups);
+        const role = roleForGroups(groups, this.settings.groups);
         if (role === null) throw new ForbiddenException(`${user.trim()} is in none of the groups that may see netatlas`);
         return { subject: `proxy:${user.trim()}`, name: user.trim(), role, via: 'proxy' };
       }
     }
-    const anonymous = this.config.auth.anonymous;
+    const anonymous = this.settings.anonymous;
     return anonymous ? { subject: 'anonymous', name: 'anonymous', role: anonymous, via: 'anonymous' } : null;
   }
 
@@ -101,7 +99,7 @@ export class AuthService {
   /** The session id in the request's cookie when its signature holds (whether or not the session lives). */
   sessionIdOf(headers: IncomingHttpHeaders): string | null {
     const raw = readCookie(headers, SESSION_COOKIE);
-    return raw === undefined ? null : unsign(raw, this.config.auth.sessionSecret);
+    return raw === undefined ? null : unsign(raw, this.settings.sessionSecret);
   }
 
   /** Calls `listener` with the id of each session this replica ends (the live namespace drops its sockets). */
@@ -131,9 +129,9 @@ export class AuthService {
   /** Starts a session for `viewer`; the Set-Cookie header that carries it. */
   async startSession(viewer: Viewer, idToken: string | null): Promise<string> {
     const id = randomBytes(32).toString('base64url');
-    const ttl = this.config.auth.sessionTtlMs;
+    const ttl = this.settings.sessionTtlMs;
     await this.sessions.create(id, viewer, new Date(Date.now() + ttl), idToken);
-    return setCookie(SESSION_COOKIE, sign(id, this.config.auth.sessionSecret), { maxAgeS: ttl / 1000, path: '/', secure: this.config.auth.secureCookies });
+    return setCookie(SESSION_COOKIE, sign(id, this.settings.sessionSecret), { maxAgeS: ttl / 1000, path: '/', secure: this.settings.secureCookies });
   }
 
   /** Ends the request's session, if any: the ID token it held (for the provider's logout) and the Set-Cookie that clears it. */
@@ -145,7 +143,7 @@ export class AuthService {
       this.sessionCache.delete(session.id);
       for (const listener of this.endedListeners) listener(session.id);
     }
-    return { idToken, cookie: clearCookie(SESSION_COOKIE, '/', this.config.auth.secureCookies) };
+    return { idToken, cookie: clearCookie(SESSION_COOKIE, '/', this.settings.secureCookies) };
   }
 
   pruneSessions(): Promise<number> {

@@ -5,7 +5,7 @@
 import { io } from 'socket.io-client';
 import { LIVE_NAMESPACE } from '@netatlas/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../settings.js';
 import { ApiTokensRepository } from '../db/repositories/api-tokens.repository.js';
 import { startTestApi, type TestApi } from '../testing/api.js';
 import { withClient } from '../testing/postgres.js';

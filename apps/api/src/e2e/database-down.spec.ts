@@ -5,7 +5,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../settings.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres.js';
 import { DATABASE_RETRY_AFTER_S } from '../http/errors.filter.js';
 import { startApi, type RunningApi } from '../start.js';

@@ -8,7 +8,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, type ApiConfig } from '../config.js';
+import { loadConfig, type ApiConfig } from '../settings.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres.js';
 import { startApi, type RunningApi } from '../start.js';
 import { connectLive, TEST_TOKEN, type LiveClient } from '../testing/api.js';

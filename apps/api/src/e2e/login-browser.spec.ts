@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../settings.js';
 import { FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
 import { CHROMIUM, launchBrowser, SHOTS, WEB_DIR } from '../testing/browser.js';
 import { oidcEnv, startOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { API_CONFIG, DATABASE } from '../app-tokens.js';
 import { APP_VERSION } from '../app-version.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { withDeadline, type Database } from '../db/database.js';
 
 export interface Health {
@@ -16,7 +16,7 @@ export class HealthService {
   constructor(
     @Inject(APP_VERSION) private readonly version: string,
     @Inject(DATABASE) private readonly db: Database,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) private readonly config: CoreConfig,
   ) {}
 
   async check(): Promise<Health> {

@@ -4,7 +4,7 @@ import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res
 import { deriveTopology } from '@netatlas/graph';
 import { FactKindSchema, FactRefSchema, NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { HistoryReader, type ChangeCursor } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TOPOLOGY_KINDS } from '../live/live-hub.js';
@@ -47,7 +47,7 @@ const isCursor = (v: unknown): v is ChangeCursor => {
 export class HistoryController {
   constructor(
     @Inject(HistoryReader) private readonly history: HistoryReader,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) private readonly config: CoreConfig,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
   ) {}
 

@@ -11,7 +11,7 @@ import {
 import type { Socket as NetSocket } from 'node:net';
 import type { Namespace, Socket } from 'socket.io';
 import { API_CONFIG } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { SocketServer } from '../realtime/socket-server.js';
 import { IngestService, type IngestSession } from './ingest.service.js';
 import { LARGE_MESSAGE_BYTES } from './large-message-gate.js';
@@ -54,7 +54,7 @@ export class IngestGateway implements OnModuleInit {
   constructor(
     @Inject(SocketServer) private readonly sockets: SocketServer,
     @Inject(IngestService) private readonly ingest: IngestService,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) private readonly config: CoreConfig,
     @Inject(CollectorTokensRepository) private readonly tokens: CollectorTokensRepository,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
   ) {}

@@ -26,7 +26,7 @@ import {
 } from '@netatlas/wire';
 import type { z } from 'zod';
 import { API_CONFIG } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { FactWriter, type IngestOutcome } from '../history/fact-writer.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { LargeMessageGate } from './large-message-gate.js';
@@ -172,7 +172,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(FactWriter) private readonly writer: FactWriter,
     @Inject(EventBus) private readonly events: EventBus,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) private readonly config: CoreConfig,
   ) {
     // two of the largest snapshots at once: a herd of resyncing collectors waits its turn instead
     // of holding twenty decoded states in memory

@@ -1,4 +1,4 @@
-// The connection to the Kubernetes API, per NETATLAS_KUBERNETES (config.ts): the pod's service
+// The connection to the Kubernetes API, per NETATLAS_KUBERNETES (settings.ts): the pod's service
 // account when in-cluster, or a kubeconfig file (KUBECONFIG may list several, merged like kubectl
 // does: the first file that sets a current context, or names a cluster, user or context, wins). A
 // configuration that cannot be loaded (no file, not YAML, no current context naming a cluster, a CA,

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../settings.js';
 import { KubeApiServer, kubeconfigYaml, testNode } from '../testing/kube-api-server.js';
 import { buildKubeConfig, kubeServer, plainHttpWarning, SERVICE_ACCOUNT_DIR } from './kube-client.js';
 

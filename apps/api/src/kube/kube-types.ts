@@ -4,7 +4,7 @@
 import type { KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { KubernetesHealth, KubernetesMode } from '@netatlas/wire';
 
-/** off, or where the API's Kubernetes connection comes from (config.ts resolves `auto`). */
+/** off, or where the API's Kubernetes connection comes from (settings.ts resolves `auto`). */
 export type KubeMode = KubernetesMode;
 
 export interface KubeNode {

@@ -3,7 +3,7 @@
 // GET /api/kubernetes. With NETATLAS_KUBERNETES resolving to off, nothing connects anywhere.
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { API_CONFIG, DATABASE } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { EventBus } from '../realtime/event-bus.js';
 import { KubeEventWriter } from './kube-event-writer.js';
@@ -20,7 +20,7 @@ export class KubeModule {
       global: true,
       imports: [events],
       providers: [
-        { provide: KubeWatcher, useFactory: (config: ApiConfig) => new KubeWatcher(config), inject: [API_CONFIG] },
+        { provide: KubeWatcher, useFactory: (config: CoreConfig) => new KubeWatcher(config), inject: [API_CONFIG] },
         { provide: KubeEventWriter, useFactory: (db: Database) => new KubeEventWriter(db.pool), inject: [DATABASE] },
         {
           provide: KubeNodeEvents,

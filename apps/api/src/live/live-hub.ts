@@ -13,7 +13,7 @@ import {
   type NodeStatus,
 } from '@netatlas/wire';
 import { API_CONFIG, DATABASE } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { EventBus } from '../realtime/event-bus.js';
@@ -41,7 +41,7 @@ export class LiveHub implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(DATABASE) private readonly database: Database,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) private readonly config: CoreConfig,
     @Inject(EventBus) events: EventBus,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
   ) {

@@ -6,7 +6,7 @@ import { Controller, Get, Header, Inject, Req, UnauthorizedException } from '@ne
 import { API_CONFIG } from '../app-tokens.js';
 import { AuthService } from '../auth/auth.service.js';
 import { Public, type HttpRequest } from '../auth/roles.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import { tokenMatches } from '../ingest/token.js';
 import { MetricsService } from './metrics.service.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
@@ -16,7 +16,7 @@ import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
 export class MetricsController {
   constructor(
     @Inject(MetricsService) private readonly metrics: MetricsService,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) private readonly config: CoreConfig,
     @Inject(AuthService) private readonly auth: AuthService,
   ) {}
 

@@ -4,17 +4,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { silenceMatches } from '@netatlas/wire';
 import type pg from 'pg';
-import { API_CONFIG } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
 import { SilencesRepository } from '../db/repositories/silences.repository.js';
-import type { Receiver } from './notify-config.js';
+import { NOTIFY_CONFIG, type NotifyConfig, type Receiver } from './notify-config.js';
 import type { AlertNotice, AlertNotifier } from './notice.js';
 import { enqueueNotice, OutboxSender, type ReceiverStats } from './outbox.js';
 
 @Injectable()
 export class Notifier implements AlertNotifier {
   constructor(
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(NOTIFY_CONFIG) private readonly settings: NotifyConfig,
     @Inject(OutboxSender) private readonly sender: OutboxSender,
     @Inject(SilencesRepository) private readonly silences: SilencesRepository,
   ) {}
@@ -25,11 +23,11 @@ export class Notifier implements AlertNotifier {
    * one silence, not one per symptom), or when every alert that changed is.
    */
   async enqueue(client: pg.PoolClient, notice: AlertNotice): Promise<void> {
-    if (this.config.notify.receivers.length === 0) return;
+    if (this.settings.receivers.length === 0) return;
     const silences = await this.silences.active(client);
     const silenced = (a: { rule: string; labels: Record<string, string> }) => silences.some((s) => silenceMatches(s, a));
     if (silences.length > 0 && ((notice.alerts[0] && silenced(notice.alerts[0])) || (notice.transitions.length > 0 && notice.transitions.every((t) => silenced(t.alert))))) return;
-    await enqueueNotice(client, notice, this.config.notify);
+    await enqueueNotice(client, notice, this.settings);
   }
 
   /** Sends what is due now (call after the transaction that enqueued commits). */

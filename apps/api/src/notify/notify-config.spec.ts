@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../settings.js';
 import { describeReceiver, loadNotifyConfig, redact } from './notify-config.js';
 import { backoffMs } from './outbox.js';
 

@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { ALERT_SEVERITIES, describeZodError, type AlertSeverity } from '@netatlas/wire';
 import { z } from 'zod';
 
+/** Injection token of the notifications' settings (NotifyConfig), provided at start from settings.ts. */
+export const NOTIFY_CONFIG = Symbol('NOTIFY_CONFIG');
+
 export const RECEIVER_FORMATS = ['json', 'alertmanager'] as const;
 export type ReceiverFormat = (typeof RECEIVER_FORMATS)[number];
 

@@ -4,7 +4,7 @@
 // API restart loses and repeats nothing; no secret reaches the log.
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, type ApiConfig } from '../config.js';
+import { loadConfig, type ApiConfig } from '../settings.js';
 import { startApi, type RunningApi } from '../start.js';
 import { startTestApi, TEST_TOKEN, type TestApi } from '../testing/api.js';
 import { SilencesRepository } from '../db/repositories/silences.repository.js';

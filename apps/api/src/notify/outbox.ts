@@ -16,10 +16,10 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type pg from 'pg';
 import { API_CONFIG, DATABASE } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { describeReceiver, redact, type NotifyConfig, type Receiver } from './notify-config.js';
+import { describeReceiver, NOTIFY_CONFIG, redact, type NotifyConfig, type Receiver } from './notify-config.js';
 import type { AlertNotice } from './notice.js';
 import { buildBody, noticeSeverity, severityRank } from './payloads.js';
 
@@ -116,10 +116,11 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) private readonly config: CoreConfig,
+    @Inject(NOTIFY_CONFIG) private readonly settings: NotifyConfig,
   ) {
-    this.receivers = new Map(config.notify.receivers.map((r) => [r.name, r]));
-    for (const r of config.notify.receivers) this.stats.set(r.name, { delivered: 0, failedAttempts: 0, rejected: 0, failingSince: null, lastError: null });
+    this.receivers = new Map(settings.receivers.map((r) => [r.name, r]));
+    for (const r of settings.receivers) this.stats.set(r.name, { delivered: 0, failedAttempts: 0, rejected: 0, failingSince: null, lastError: null });
   }
 
   onModuleInit(): void {
@@ -302,11 +303,11 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
       return;
     }
     stats.failedAttempts += 1;
-    const delay = backoffMs(row.attempts, this.config.notify.maxBackoffMs);
+    const delay = backoffMs(row.attempts, this.settings.maxBackoffMs);
     if (stats.failingSince === null) {
       stats.failingSince = Date.now();
       // once per run of failures; the outbox and /metrics show the rest
-      this.log.warn(`${who}: ${error}; retrying with back-off (up to ${Math.round(this.config.notify.maxBackoffMs / 1000)} s) until it answers`);
+      this.log.warn(`${who}: ${error}; retrying with back-off (up to ${Math.round(this.settings.maxBackoffMs / 1000)} s) until it answers`);
     }
     try {
       await this.db.pool.query(

@@ -5,7 +5,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { API_CONFIG } from '../app-tokens.js';
-import type { ApiConfig } from '../config.js';
+import type { CoreConfig } from '../config.js';
 
 @Injectable()
 export class SocketServer implements OnModuleInit, BeforeApplicationShutdown {
@@ -13,7 +13,7 @@ export class SocketServer implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(API_CONFIG) private readonly config: CoreConfig,
   ) {}
 
   get io(): Server {

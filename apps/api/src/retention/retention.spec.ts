@@ -1,6 +1,6 @@
 // Retention deletes ended history older than the cutoff and never a current version.
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../settings.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { HistoryReader } from '../history/history-reader.js';

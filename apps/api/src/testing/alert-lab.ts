@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultAlertConfig } from '../alerts/alert-config.js';
-import type { ApiConfig } from '../config.js';
+import type { ApiConfig } from '../settings.js';
 import { startTestApi, type TestApi } from './api.js';
 import { startCollectorProcess, type CollectorProcess } from './collector-process.js';
 import { KubeApiServer, testBlockAffinity, testNode, testPod } from './kube-api-server.js';

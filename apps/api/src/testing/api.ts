@@ -17,7 +17,7 @@ import {
   type LiveServerToClient,
 } from '@netatlas/wire';
 import { io, type Socket } from 'socket.io-client';
-import { loadConfig, type ApiConfig } from '../config.js';
+import { loadConfig, type ApiConfig } from '../settings.js';
 import { startApi, type RunningApi } from '../start.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 
