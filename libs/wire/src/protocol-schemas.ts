@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { FactKindSchema, FactSchema, ReaderStatusSchema, text } from './fact.js';
 import { FactRefSchema } from './messages.js';
-import { PROTOCOL_VERSION, READERS_MAX, SNAPSHOT_PARTS_MAX } from './protocol.js';
+import { READERS_MAX, SNAPSHOT_PARTS_MAX, SUPPORTED_PROTOCOLS } from './protocol.js';
 
 /** A Kubernetes node name, a hostname, or a lab namespace name. */
 export const NodeNameSchema = z
@@ -19,7 +19,9 @@ const readers = z
   .refine((r) => Object.keys(r).length <= READERS_MAX, { message: `at most ${READERS_MAX} readers` });
 
 export const HelloSchema = z.strictObject({
-  protocol: z.literal(PROTOCOL_VERSION),
+  protocol: z.literal(SUPPORTED_PROTOCOLS, {
+    error: `protocol must be one of ${SUPPORTED_PROTOCOLS.join(', ')} (this API speaks ${SUPPORTED_PROTOCOLS.at(-1)} and the one before it)`,
+  }),
   node: NodeNameSchema,
   bootId: text().max(64),
   epoch,

@@ -6,7 +6,17 @@ import type { FactRef } from './messages.js';
 import type { AlertTransition } from './alerts.js';
 import type { TopologyPatch } from './topology.js';
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * The protocol collectors speak. The API accepts this one and the one before it (SUPPORTED_PROTOCOLS),
+ * so that during a rolling upgrade the collectors not yet upgraded keep streaming:
+ *   2 — snapshots may come in parts (SnapshotPart); the hello ack announces maxSnapshotBytes;
+ *   1 — every snapshot whole (a part is refused as `invalid`); the hello ack announces no parts.
+ * The messages are otherwise the same: upgrading a v1 stream (upgradeHello) changes nothing else.
+ */
+export const PROTOCOL_VERSION = 2;
+/** the versions the API accepts: the current and the previous one */
+export const SUPPORTED_PROTOCOLS = [1, 2] as const;
+export type ProtocolVersion = (typeof SUPPORTED_PROTOCOLS)[number];
 /** A reader's error message is at most this long on the wire (the collector clips longer ones). */
 export const READER_ERROR_MAX = 2000;
 /** An epoch is a collector's start time by its own clock: the API refuses one further ahead of its own clock than this. */
@@ -49,7 +59,8 @@ export interface StreamPosition {
 }
 
 export interface Hello {
-  protocol: typeof PROTOCOL_VERSION;
+  /** the collector's protocol: the API's PROTOCOL_VERSION or the one before it */
+  protocol: ProtocolVersion;
   /** the node's name (Kubernetes node name, or hostname, or --node-name) */
   node: string;
   bootId: string;

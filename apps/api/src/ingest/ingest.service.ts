@@ -20,6 +20,7 @@ import {
   type NodeValue,
   type FactRef,
   type HelloAck,
+  type ProtocolVersion,
   type IngestAck,
   type IngestErrorCode,
   type IngestRejection,
@@ -42,6 +43,8 @@ export interface IngestSession {
   readonly speaksFor: string | null;
   node: string | null;
   epoch: number | null;
+  /** the protocol its hello spoke (null before it): a previous one's stream is upgraded (upgradeStream) */
+  protocol?: ProtocolVersion | null;
   /** the node left through this connection: nothing more is taken from it */
   left: boolean;
   /** messages of this connection, one at a time */
@@ -287,13 +290,16 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.active.set(hello.node, session);
     session.node = hello.node;
     session.epoch = hello.epoch;
+    session.protocol = hello.protocol;
     session.left = false;
     this.heard.set(hello.node, Date.now());
     for (const event of result.events) this.events.nodeEvent(event, 'connected');
-    this.log.log(`node ${hello.node} connected (epoch ${hello.epoch}, collector ${hello.version})`);
+    this.log.log(`node ${hello.node} connected (epoch ${hello.epoch}, collector ${hello.version}, protocol ${hello.protocol})`);
     const acked =
       result.node.acked_epoch === null ? null : { epoch: Number(result.node.acked_epoch), seq: Number(result.node.acked_seq) };
-    return { ok: true, acked, heartbeatMs: this.config.heartbeatMs, maxMessageBytes: this.config.maxMessageBytes, maxSnapshotBytes: this.config.maxSnapshotBytes };
+    const ack: HelloAck = { ok: true, acked, heartbeatMs: this.config.heartbeatMs, maxMessageBytes: this.config.maxMessageBytes };
+    // parts are protocol 2: a collector of protocol 1 is not told of them, and sends snapshots whole
+    return hello.protocol >= 2 ? { ...ack, maxSnapshotBytes: this.config.maxSnapshotBytes } : ack;
   }
 
   async snapshot(session: IngestSession, raw: unknown, bytes = 0): Promise<IngestAck> {
@@ -305,7 +311,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (isFirstPart(raw) && this.stagingsFull(session)) throw this.noRoomForParts();
     const message = await this.parseSnapshot(raw);
     this.checkEpoch(session, message.epoch);
-    if (message.part) return this.snapshotPart(session, node, message, bytes);
+    if (message.part) {
+      if (session.protocol === 1) throw new IngestError('invalid', `snapshot parts are protocol 2; this connection said hello with protocol 1: send the snapshot whole`);
+      return this.snapshotPart(session, node, message, bytes);
+    }
     // a whole snapshot supersedes one that was coming in parts
     this.dropStaging(session);
     return this.applySnapshot(node, message, t0);

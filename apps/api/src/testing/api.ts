@@ -4,6 +4,7 @@ import {
   INGEST_NAMESPACE,
   LIVE_NAMESPACE,
   PROTOCOL_VERSION,
+  type ProtocolVersion,
   snapshotParts,
   type SnapshotMessage,
   type Fact,
@@ -100,12 +101,14 @@ export class FakeCollector {
     readonly socket: IngestClient,
     readonly node: string,
     readonly epoch = Date.now(),
+    /** the protocol its hello speaks (a previous one: a collector not yet upgraded) */
+    readonly protocol: ProtocolVersion = PROTOCOL_VERSION,
   ) {
     socket.on('ingestError', (e) => this.errors.push(e));
   }
 
-  static async connect(url: string, node: string, epoch?: number): Promise<FakeCollector> {
-    const collector = new FakeCollector(await connectIngest(url), node, epoch);
+  static async connect(url: string, node: string, epoch?: number, protocol?: ProtocolVersion): Promise<FakeCollector> {
+    const collector = new FakeCollector(await connectIngest(url), node, epoch, protocol);
     const ack = await collector.hello();
     if (!ack.ok) throw new Error(`hello rejected: ${ack.error}`);
     return collector;
@@ -113,7 +116,7 @@ export class FakeCollector {
 
   hello(): Promise<HelloAck> {
     return this.socket.timeout(10_000).emitWithAck('hello', {
-      protocol: PROTOCOL_VERSION,
+      protocol: this.protocol,
       node: this.node,
       bootId: 'boot-test',
       epoch: this.epoch,

@@ -115,7 +115,7 @@ describe('StreamClient', () => {
     await streaming(client, 4);
 
     expect(api.of('hello').map((h) => h.message)).toEqual([
-      { protocol: 1, node: 'node1', bootId: 'boot-1', epoch: EPOCH, version: '1.2.3-test', readers: { ipsets: { status: 'ok', error: null } } },
+      { protocol: 2, node: 'node1', bootId: 'boot-1', epoch: EPOCH, version: '1.2.3-test', readers: { ipsets: { status: 'ok', error: null } } },
     ]);
     expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'delta:3', 'delta:4']);
     for (const r of api.received) if (r.event !== 'hello') expect(r.message.epoch).toBe(EPOCH);
