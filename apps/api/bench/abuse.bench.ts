@@ -191,6 +191,9 @@ try {
   }
   process.stdout.write(`${table(rows)}\n`);
   process.stdout.write(`(${results.map((r) => `${r.name}: ${r.ack.length} acks, ${r.health.length} probes`).join('; ')})\n`);
+  // what went wrong inside the API meanwhile (a worker restarted, a write failed) belongs beside its figures
+  const errors = api.stderr().split('\n').filter((l) => /error|fail|restart/i.test(l));
+  if (errors.length) process.stdout.write(`API errors and warnings (${errors.length}; the last 10):\n${errors.slice(-10).join('\n')}\n`);
 } finally {
   for (const s of open) s.close();
   await api.stop();

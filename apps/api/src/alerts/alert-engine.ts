@@ -4,7 +4,7 @@
 // nodes, when watched, say which pod CIDR each node should be reached by.
 import { Inject, Injectable, Logger, Optional, ServiceUnavailableException, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { evaluateChecks, KUBE_ROUTER_NODE_IPS, KUBE_ROUTER_POD_SUBNETS } from '@netatlas/graph';
-import type { ChecksResult, ExpectedNode, FactChange, FactKind, NodeEvent, NodeStatus } from '@netatlas/wire';
+import type { ChecksResult, ExpectedNode, Fact, FactChange, FactKind, NodeEvent, NodeStatus } from '@netatlas/wire';
 import type { Worker } from 'node:worker_threads';
 import { DATABASE } from '../app-tokens.js';
 import { ALERT_CONFIG, type AlertConfig } from './alert-config.js';
@@ -13,6 +13,7 @@ import { isDatabaseUnavailable } from '../db/errors.js';
 import { HistoryReader } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { EventBus } from '../realtime/event-bus.js';
+import { nextPacedTurn } from '../realtime/turns.js';
 import { ChangePoster, startWorkerThread } from '../live/worker-thread.js';
 import { NOTIFIER, type AlertNotifier } from '../notify/notice.js';
 import { AlertStore } from './alert-store.js';
@@ -24,6 +25,8 @@ export const CHECK_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh
 
 /** the longest pause between two evaluations that the CPU budget may impose */
 const MAX_BACKOFF_MS = 3000;
+/** facts a part of the state sent to the checks worker holds, at most (see postState) */
+const LOAD_PART = 5000;
 
 const CHECKED_SETS = new Set([KUBE_ROUTER_POD_SUBNETS, KUBE_ROUTER_NODE_IPS]);
 
@@ -153,8 +156,9 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       }
       const state = await this.history.state(null, CHECK_KINDS);
       this.worker ??= this.startWorker();
-      this.post({ type: 'load', state: [...state].map(([node, facts]) => [node, facts.filter((f) => checked(f.kind, f.value))]) });
-      this.post({ type: 'changes', changes: this.held });
+      await this.postState(state);
+      // the changes that came meanwhile, after the state and a thousand at a time
+      this.changePoster.add(this.held);
       this.held = [];
       this.lastChecks = null;
       this.loaded = true;
@@ -187,6 +191,35 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
       this.waiting.clear();
     });
     return worker;
+  }
+
+  /**
+   * The state to the worker in parts of at most LOAD_PART facts, one paced turn apart: a 1M-fact
+   * state as one message was cloned in one 0.2 s block of the API's thread, with every
+   * collector's ack waiting behind it.
+   */
+  private async postState(state: ReadonlyMap<string, readonly Fact[]>): Promise<void> {
+    let part: Array<[string, Fact[]]> = [];
+    let size = 0;
+    let first = true;
+    const send = async () => {
+      this.post({ type: 'load', state: part, first });
+      first = false;
+      part = [];
+      size = 0;
+      await new Promise<void>((resolve) => nextPacedTurn(resolve));
+    };
+    for (const [node, all] of state) {
+      const facts = all.filter((f) => checked(f.kind, f.value));
+      if (facts.length === 0) part.push([node, []]);
+      for (let i = 0; i < facts.length; i += LOAD_PART) {
+        const slice = facts.slice(i, i + LOAD_PART);
+        part.push([node, slice]);
+        size += slice.length;
+        if (size >= LOAD_PART) await send();
+      }
+    }
+    if (part.length > 0 || first) await send();
   }
 
   private post(message: ToChecksWorker): void {

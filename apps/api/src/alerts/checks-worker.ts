@@ -4,7 +4,7 @@
 import { DAEMON_READERS, evaluateChecks, gatherEvidence, type BlockAffinityInfo, type ClusterEvidence, type KubernetesNodeInfo, type KubernetesPodInfo, type RememberedOrigin } from '@netatlas/graph';
 import type { ExpectedNode, Fact, FactChange, Finding } from '@netatlas/wire/core';
 import { parentPort } from 'node:worker_threads';
-import { applyToMirror, loadMirror, type FactMirror } from '../live/fact-mirror.js';
+import { addToMirror, applyToMirror, loadMirror, type FactMirror } from '../live/fact-mirror.js';
 // (runs at normal priority, unlike the topology worker: its evaluations decide when alerts fire,
 // and are held to a tenth of a core by the alert engine already)
 
@@ -16,7 +16,8 @@ export interface KubeInput {
 }
 
 export type ToChecksWorker =
-  | { type: 'load'; state: Array<[string, Fact[]]> }
+  /** the current state in parts (a whole 1M-fact state in one message held the API's thread for 0.2 s); `first` clears the mirror */
+  | { type: 'load'; state: Array<[string, Fact[]]>; first: boolean }
   | { type: 'changes'; changes: FactChange[] }
   | { type: 'evaluate'; id: number; live: string[]; kubernetes: KubeInput | null };
 
@@ -82,7 +83,8 @@ parentPort?.on('message', (message: ToChecksWorker) => {
   const t0 = performance.now();
   switch (message.type) {
     case 'load':
-      loadMirror(facts, message.state);
+      if (message.first) loadMirror(facts, []);
+      addToMirror(facts, message.state);
       parentPort?.postMessage({ type: 'loaded', ms: performance.now() - t0 } satisfies FromChecksWorker);
       break;
     case 'changes':

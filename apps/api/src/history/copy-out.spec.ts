@@ -6,7 +6,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { setupOnce } from '../testing/setup.js';
-import { copyRows, type RawRow } from './copy-out.js';
+import { pauseTurnsWhile } from '../realtime/turns.js';
+import { copyPacing, copyRows, type RawRow } from './copy-out.js';
 
 const TEXTS = ['plain', '', 'quote " and \\ backslash', 'tab\tnewline\nreturn\r', 'ünïcödé ✓ 𝄞', '\u0001\u001f', 'x'.repeat(300_000)];
 
@@ -52,6 +53,28 @@ describe('copyRows', () => {
     expect(n).toBe(50_000);
     expect(sum).toBe((50_000 * 50_001) / 2);
     expect(bytes).toBeGreaterThan(20_000_000);
+  });
+
+  it('pauses between turns while ingest works, and still gives every row; reads flat out otherwise', async () => {
+    const read = async () => {
+      let sum = 0;
+      const n = await copyRows(client, "COPY (SELECT g, repeat('z', 300) FROM generate_series(1, 100000) g) TO STDOUT (FORMAT binary)", (buf, starts) => {
+        sum += buf.readInt32BE(starts[0]!);
+      });
+      return { n, sum };
+    };
+    const whole = { n: 100_000, sum: (100_000 * 100_001) / 2 };
+    let before = copyPacing.pauses;
+    expect(await read()).toEqual(whole);
+    expect(copyPacing.pauses - before, 'nobody waits: no pause').toBe(0);
+    pauseTurnsWhile(() => true);
+    try {
+      before = copyPacing.pauses;
+      expect(await read()).toEqual(whole);
+      expect(copyPacing.pauses - before, 'ingest works: pauses').toBeGreaterThan(0);
+    } finally {
+      pauseTurnsWhile(() => false);
+    }
   });
 
   it('rejects on a query error, a stream that is not binary COPY and a consumer that throws; the connection goes on', async () => {

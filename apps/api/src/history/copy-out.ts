@@ -9,8 +9,12 @@
 // (217k rows) this took the API's CPU from ~300 ms (pg-copy-streams and per-row Buffers) to ~100.
 // https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-COPY
 import type pg from 'pg';
+import { othersAreWaiting, TURN_MS, YIELD_PAUSE_MS } from '../realtime/turns.js';
 
 export class CopyBinaryError extends Error {}
+
+/** Times a COPY stopped reading to let ingest go first (see paced), for the tests. */
+export const copyPacing = { pauses: 0 };
 
 /**
  * A row as offsets into `buf`, valid only during the callback: field i is
@@ -49,6 +53,8 @@ class CopyRowsQuery {
   private ended = false;
   private rows = 0;
   private failure: unknown = null;
+  /** when this turn of reading began (see paced) */
+  private turnStart = performance.now();
   private readonly starts = new Int32Array(16);
   private readonly lengths = new Int32Array(16);
 
@@ -85,6 +91,31 @@ class CopyRowsQuery {
 
   // ---- the bytes of the connection while the COPY runs
   private data(chunk: Buffer): void {
+    this.take1(chunk);
+    this.paced();
+  }
+
+  /**
+   * A whole-cluster read yields to ingest as long work does (realtime/turns.ts): after a turn of
+   * TURN_MS, while collectors' deltas are being written, the connection is not read for
+   * YIELD_PAUSE_MS, and Postgres, its send buffer full, waits too. Five readers of a 300k-fact
+   * state, read flat out, took the cores from the deltas' transactions (ack p99 3–4× its baseline).
+   */
+  private paced(): void {
+    const now = performance.now();
+    if (now - this.turnStart < TURN_MS) return;
+    this.turnStart = now;
+    if (this.ended || this.failure || !othersAreWaiting()) return;
+    const stream = this.connection!.stream;
+    stream.pause();
+    copyPacing.pauses += 1;
+    setTimeout(() => {
+      stream.resume();
+      this.turnStart = performance.now();
+    }, YIELD_PAUSE_MS);
+  }
+
+  private take1(chunk: Buffer): void {
     let at = 0;
     // a message the last chunk cut: only its own bytes are joined (joining the whole next chunk
     // copied nearly every byte of a large COPY once more)

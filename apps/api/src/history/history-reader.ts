@@ -138,11 +138,11 @@ export class HistoryReader {
   }
 
   /**
-   * Every node's facts now or at a moment as JSON (UTF-8 bytes), one array per node, in node id
+   * Every node's facts now or at a moment as JSON (UTF-8 bytes in pieces), one array per node, in node id
    * order, handed to `write` as each is ready (state-stream.ts): the JSON is put together from the
    * bytes Postgres sends, never parsed nor re-serialised.
    */
-  streamState(at: Date | null, kinds: readonly FactKind[] | null, write: (node: string, facts: Buffer, release: () => void) => void | Promise<void>): Promise<void> {
+  streamState(at: Date | null, kinds: readonly FactKind[] | null, write: (node: string, facts: readonly Buffer[], release: () => void) => void | Promise<void>): Promise<void> {
     return streamStateJson(this.pool, at, kinds, write);
   }
 

@@ -54,7 +54,7 @@ describe('streamStateJson', () => {
   ) => {
     const out: Array<[string, Fact[]]> = [];
     await streamStateJson(pool, at, kinds, async (node, facts) => {
-      out.push([node, (JSON.parse(facts.toString('utf8')) as Fact[]).sort(byId)]);
+      out.push([node, (JSON.parse(Buffer.concat(facts).toString('utf8')) as Fact[]).sort(byId)]);
       await during?.(node);
     }, options);
     return out;
@@ -110,6 +110,33 @@ describe('streamStateJson', () => {
     const after = await collect(null, { chunkNodes: 1, parallel: 2 });
     expect(after.slice(1).every(([, facts]) => facts.length === 1 && facts[0]!.key === extra.key)).toBe(true);
     expect(after).toHaveLength(NODES);
+  });
+
+  it('hands a node larger than a piece over in pieces of about a megabyte that join to its facts', async () => {
+    const { rows } = await pool.query<{ id: number }>(`INSERT INTO nodes (name) VALUES ('node-big') RETURNING id`);
+    // 12k routes with ~100-byte values: ~2.3 MB of JSON
+    await pool.query(
+      `INSERT INTO facts (node_id, kind, key, value, valid_from)
+       SELECT $1, 'route', 'main|10.99.' || (i >> 8) || '.' || (i & 255) || '/32', jsonb_build_object('dst', '10.99.' || (i >> 8) || '.' || (i & 255) || '/32', 'dev', 'eth0', 'table', 'main', 'note', repeat('x', 40)), $2
+       FROM generate_series(0, 11999) AS i`,
+      [rows[0]!.id, t1],
+    );
+    try {
+      const pieces: number[] = [];
+      let facts: Fact[] = [];
+      await streamStateJson(pool, null, null, (node, json) => {
+        if (node !== 'node-big') return;
+        pieces.push(...json.map((b) => b.length));
+        facts = JSON.parse(Buffer.concat(json).toString('utf8')) as Fact[];
+      });
+      expect(facts).toHaveLength(12_000);
+      expect(new Set(facts.map((f) => f.key)).size).toBe(12_000);
+      expect(pieces.length).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...pieces)).toBeLessThanOrEqual(1 << 20);
+    } finally {
+      await pool.query(`DELETE FROM facts WHERE node_id = $1`, [rows[0]!.id]);
+      await pool.query(`DELETE FROM nodes WHERE id = $1`, [rows[0]!.id]);
+    }
   });
 
   it('a failing query rejects the stream and returns its connections', async () => {

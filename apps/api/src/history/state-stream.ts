@@ -23,16 +23,17 @@ const nodeBuffers = new BufferPool(64 << 20, 30_000);
 
 /**
  * Calls `write(node, factsJson, release)` for every node with facts at `at` (null: now), in node id
- * order; `factsJson` is the UTF-8 text of a JSON array of the node's facts, in no particular order.
- * `write` may return a promise (back-pressure); a rejection stops the stream. `release()`, called
- * once nothing reads `factsJson` any more (a socket has written it), lets a later read reuse its
- * memory; a writer that never calls it keeps the bytes as long as it likes.
+ * order; `factsJson`, its pieces joined, is the UTF-8 text of a JSON array of the node's facts, in
+ * no particular order. A node's JSON comes in pieces of at most about a megabyte (see
+ * JsonArrayBuilder). `write` may return a promise (back-pressure); a rejection stops the stream.
+ * `release()`, called once nothing reads the pieces any more (a socket has written them), lets a
+ * later read reuse their memory; a writer that never calls it keeps the bytes as long as it likes.
  */
 export async function streamStateJson(
   pool: pg.Pool,
   at: Date | null,
   kinds: readonly FactKind[] | null,
-  write: (node: string, facts: Buffer, release: () => void) => void | Promise<void>,
+  write: (node: string, facts: readonly Buffer[], release: () => void) => void | Promise<void>,
   options: StateStreamOptions = {},
 ): Promise<void> {
   const where = validAtLiteral(at, kinds);
@@ -64,15 +65,21 @@ const KIND = Buffer.from('{"kind":"');
 const KEY = Buffer.from('","key":');
 const VALUE = Buffer.from(',"value":');
 
+/** the largest piece of a node's JSON: a bigger node's (117k facts: 31 MB) goes on in a new piece */
+const PIECE_BYTES = 1 << 20;
+
 /**
- * One node's facts as a JSON array, written from COPY fields (kind, key, value text). Its buffer
- * starts at about the size of the last node's (a node's state is ~230 kB here): growing from 64 kB
- * by doubling allocated and copied twice as much, and the Buffers allocated drive V8's
- * external-memory garbage collections.
+ * One node's facts as a JSON array, written from COPY fields (kind, key, value text). Its first
+ * buffer starts at about the size of the last node's (a node's state is ~230 kB here): growing
+ * from 64 kB by doubling allocated and copied twice as much, and the Buffers allocated drive V8's
+ * external-memory garbage collections. Past PIECE_BYTES it does not grow but goes on in a new
+ * piece: doubling a 31 MB node's buffer copied ~60 MB in blocks of up to 16 MB, and five readers
+ * of a state with twenty such nodes held the event loop for 100–200 ms at a time.
  */
 class JsonArrayBuilder {
   private static sizeHint = 64 * 1024;
-  private readonly out = new JsonBytes(nodeBuffers.take(JsonArrayBuilder.sizeHint));
+  private readonly pieces: JsonBytes[] = [];
+  private out = new JsonBytes(nodeBuffers.take(JsonArrayBuilder.sizeHint));
   private count = 0;
   private released = false;
 
@@ -82,8 +89,13 @@ class JsonArrayBuilder {
 
   /** fields 1..3 of the row: kind (a FactKind: plain ASCII), key (any text), value (JSON text) */
   fact(src: Buffer, starts: Int32Array, lengths: Int32Array): void {
+    const need = 32 + lengths[1]! + 6 * lengths[2]! + lengths[3]!;
+    if (this.out.length + need > this.out.backing.length && this.out.backing.length >= PIECE_BYTES) {
+      this.pieces.push(this.out);
+      this.out = new JsonBytes(nodeBuffers.take(Math.max(PIECE_BYTES, need)));
+    }
     const out = this.out;
-    out.room(32 + lengths[1]! + 6 * lengths[2]! + lengths[3]!);
+    out.room(need);
     if (this.count++ > 0) out.byte(0x2c); // ,
     out.constant(KIND);
     out.raw(src, starts[1]!, lengths[1]!);
@@ -94,16 +106,18 @@ class JsonArrayBuilder {
     out.byte(0x7d); // }
   }
 
-  finish(): Buffer {
+  finish(): Buffer[] {
     this.out.byte(0x5d); // ]
-    JsonArrayBuilder.sizeHint = Math.min(1 << 20, Math.max(4096, Math.ceil(this.out.length * 1.1)));
-    return this.out.bytes();
+    this.pieces.push(this.out);
+    const first = this.pieces[0]!.length;
+    JsonArrayBuilder.sizeHint = Math.min(PIECE_BYTES, Math.max(4096, Math.ceil(first * 1.1)));
+    return this.pieces.map((p) => p.bytes());
   }
 
-  /** the bytes of finish() are no longer read: the buffer goes back to the pool (once) */
+  /** the bytes of finish() are no longer read: the buffers go back to the pool (once) */
   readonly release = (): void => {
     if (this.released) return;
     this.released = true;
-    nodeBuffers.give(this.out.backing);
+    for (const p of this.pieces) nodeBuffers.give(p.backing);
   };
 }

@@ -1,6 +1,6 @@
 // REST over the history: nodes, a node's facts, the whole state, changes, diffs, lifecycle events
 // and the derived topology, each now or at a past moment.
-import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res, ServiceUnavailableException } from '@nestjs/common';
 import { deriveTopology } from '@netatlas/graph';
 import { FactKindSchema, FactRefSchema, NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
@@ -8,6 +8,7 @@ import type { CoreConfig } from '../config.js';
 import { HistoryReader, type ChangeCursor } from '../history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TOPOLOGY_KINDS } from '../live/live-hub.js';
+import { Limiter, LimiterFull } from '../realtime/limiter.js';
 import { ResponseSpool, type SpoolTarget } from './response-spool.js';
 import {
   ChangesQuerySchema,
@@ -26,7 +27,21 @@ import {
 interface RawResponse extends SpoolTarget {
   status(code: number): RawResponse;
   type(contentType: string): RawResponse;
+  setHeader(name: string, value: string): void;
 }
+
+/**
+ * Whole-cluster reads (the state, a diff) being read from Postgres at once, and waiting for their
+ * turn, at most. A read keeps two connections and the cores busy while it lasts; five readers of a
+ * 300k-fact state, two at a time, held the health probe's answers for 56–107 ms and the deltas'
+ * acks for 67–84 ms (p99; baseline 17–29), one at a time 39 and 59 (npm run bench:abuse). A read
+ * waits for its turn without a connection, and a response still being sent to its client holds no
+ * place: the line moves at the database's pace, never at a client's.
+ */
+export const WHOLE_READS_AT_ONCE = 1;
+export const WHOLE_READS = new Limiter(WHOLE_READS_AT_ONCE, 32);
+/** seconds a client refused for a full line is told to wait */
+export const WHOLE_READS_RETRY_AFTER_S = 2;
 
 /** A cursor this endpoint could have made: anything else (forged, edited) is a 400, never a query. */
 const isCursor = (v: unknown): v is ChangeCursor => {
@@ -124,7 +139,7 @@ async function streamNodes(
   res: RawResponse,
   stallMs: number,
   head: string,
-  stream: (write: (node: string, json: Buffer, release?: () => void) => Promise<void>) => Promise<void>,
+  stream: (write: (node: string, json: Buffer | readonly Buffer[], release?: () => void) => Promise<void>) => Promise<void>,
 ): Promise<void> {
   const spool = new ResponseSpool(res, { stallMs });
   let started = false;
@@ -135,16 +150,31 @@ async function streamNodes(
   };
   let first = true;
   try {
-    await stream(async (node, json, release) => {
-      if (!started) await begin();
-      await spool.write(`${first ? '' : ','}${JSON.stringify(node)}:`);
-      // the socket (or the spool's file) is done with the bytes when `release` comes: their buffer may serve the next read
-      await spool.write(json, release);
-      first = false;
-    });
+    const read = () =>
+      stream(async (node, json, release) => {
+        if (!started) await begin();
+        await spool.write(`${first ? '' : ','}${JSON.stringify(node)}:`);
+        // the socket (or the spool's file) is done with the bytes when `release` comes: their buffer may serve the next read
+        if (Buffer.isBuffer(json)) await spool.write(json, release);
+        else {
+          // a large node's JSON in pieces: its buffers are free once every piece is written (one may
+          // wait in the spool's memory while a later one has gone to its file)
+          let left = json.length;
+          const one = () => {
+            if (--left === 0) release?.();
+          };
+          for (const piece of json) await spool.write(piece, one);
+        }
+        first = false;
+      });
+    await WHOLE_READS.run(read);
     if (!started) await begin();
   } catch (error) {
     await spool.discard();
+    if (error instanceof LimiterFull) {
+      res.setHeader('Retry-After', String(WHOLE_READS_RETRY_AFTER_S));
+      throw new ServiceUnavailableException(`too many whole-cluster reads at once (${error.message}); retry in ${WHOLE_READS_RETRY_AFTER_S} s`);
+    }
     if (!started) throw error;
     res.destroy(error as Error);
     return;

@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FactWriter } from '../history/fact-writer.js';
 import { route } from '../testing/facts.js';
 import { startTestApi, type TestApi } from '../testing/api.js';
+import { WHOLE_READS, WHOLE_READS_AT_ONCE } from './history.controller.js';
+import { spoolStats } from './response-spool.js';
 import { setupOnce } from '../testing/setup.js';
 
 const NODES = 12;
@@ -81,5 +83,45 @@ describe('GET /api/state with reused buffers', () => {
       check(quick[1]!, 2);
       check(quick[2]!, 1);
     }
+  });
+
+  it('a node larger than a piece reaches a slow reader whole, while its spool spills to a file and other reads reuse buffers', async () => {
+    const writer = new FactWriter(t.api.database.pool);
+    await writer.hello('sr-big', { epoch: EPOCH, bootId: 'boot', readers: {} });
+    // 40k routes: ~13 MB of JSON in 1 MB pieces, more than the spool keeps in memory (8 MB)
+    const facts = Array.from({ length: 40_000 }, (_, r) => route(`10.200.${r >> 8}.${r & 255}/32`, '172.21.0.1'));
+    await writer.applySnapshot('sr-big', { epoch: EPOCH, seq: 1, takenAt: new Date().toISOString(), facts, readers: {} }, 'unknown');
+    const files = spoolStats.fileSpools;
+    try {
+      const [slow, quick] = await Promise.all([slowGet(`${t.url}/api/state`, 600), slowGet(`${t.url}/api/state?at=${encodeURIComponent(moments[2]!.at)}`, 0)]);
+      expect(sorted(slow.nodes['sr-big']!)).toEqual(sorted(facts));
+      expect(sorted(quick.nodes[name(0)]!)).toEqual(moments[2]!.state.get(name(0)));
+      expect(spoolStats.fileSpools, 'the slow response went on in a file').toBeGreaterThan(files);
+    } finally {
+      await writer.applySnapshot('sr-big', { epoch: EPOCH, seq: 2, takenAt: new Date().toISOString(), facts: [], readers: {} }, 'unknown');
+    }
+  }, 60_000);
+
+  it('whole-cluster reads beyond the line are refused with 503 and Retry-After, and answered once it shortens', async () => {
+    // the reads that may run, running, and 32 waiting: the line is full
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holders = Array.from({ length: WHOLE_READS_AT_ONCE + 32 }, () => WHOLE_READS.run(() => held));
+    try {
+      expect(WHOLE_READS.active).toBe(WHOLE_READS_AT_ONCE);
+      expect(WHOLE_READS.queued).toBe(32);
+      for (const path of ['/api/state', `/api/diff?from=${encodeURIComponent(moments[0]!.at)}`]) {
+        const res = await fetch(`${t.url}${path}`);
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('2');
+        expect(((await res.json()) as { message: string }).message).toMatch(/too many whole-cluster reads/);
+      }
+    } finally {
+      release();
+      await Promise.all(holders);
+    }
+    const res = await fetch(`${t.url}/api/state?at=${encodeURIComponent(moments[0]!.at)}`);
+    expect(res.status).toBe(200);
+    expect(Object.keys(((await res.json()) as { nodes: object }).nodes)).toHaveLength(NODES);
   });
 });

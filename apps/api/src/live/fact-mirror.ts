@@ -9,6 +9,15 @@ export function loadMirror(mirror: FactMirror, state: ReadonlyArray<[string, Fac
   for (const [node, list] of state) mirror.set(node, new Map(list.map((f) => [factId(f), f])));
 }
 
+/** Adds facts read from the store (a part of a state loaded in parts: a node's facts may span parts). */
+export function addToMirror(mirror: FactMirror, state: ReadonlyArray<[string, Fact[]]>): void {
+  for (const [node, list] of state) {
+    let byId = mirror.get(node);
+    if (!byId) mirror.set(node, (byId = new Map()));
+    for (const f of list) byId.set(factId(f), f);
+  }
+}
+
 /** Applies committed changes; a node whose facts all ended (it left) drops out. */
 export function applyToMirror(mirror: FactMirror, changes: readonly FactChange[]): void {
   for (const c of changes) {

@@ -37,7 +37,7 @@ async function load(url: string, kinds: FactKind[]): Promise<void> {
   pool.on('error', () => undefined);
   try {
     await streamStateJson(pool, null, kinds, (node, json) => {
-      const list = JSON.parse(json.toString('utf8')) as Fact[];
+      const list = JSON.parse(Buffer.concat(json).toString('utf8')) as Fact[];
       facts.set(node, new Map(list.map((f) => [factId(f), f])));
     });
   } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Limiter } from './limiter.js';
+import { Limiter, LimiterFull } from './limiter.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -35,6 +35,21 @@ describe('Limiter', () => {
     const again: number[] = [];
     await Promise.all([limiter.run(async () => again.push(1)), limiter.run(async () => again.push(2))]);
     expect(again).toEqual([1, 2]);
+  });
+
+  it('refuses work beyond its line, and takes it again once the line shortens', async () => {
+    const limiter = new Limiter(1, 1);
+    let release!: () => void;
+    const first = limiter.run(() => new Promise<void>((r) => (release = r)));
+    const second = limiter.run(async () => 'second');
+    await tick();
+    expect(limiter.active).toBe(1);
+    expect(limiter.queued).toBe(1);
+    await expect(limiter.run(async () => 'third')).rejects.toBeInstanceOf(LimiterFull);
+    release();
+    await first;
+    expect(await second).toBe('second');
+    expect(await limiter.run(async () => 'fourth')).toBe('fourth');
   });
 
   it('refuses n < 1', () => {

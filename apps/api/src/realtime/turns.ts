@@ -20,6 +20,11 @@ export function pauseTurnsWhile(check: () => boolean): void {
   othersWaiting = check;
 }
 
+/** Whether work that others wait on is under way now (see pauseTurnsWhile). */
+export function othersAreWaiting(): boolean {
+  return othersWaiting();
+}
+
 /** The next turn of long work: at once (setImmediate), or after YIELD_PAUSE_MS while others' work is under way. */
 export function nextPacedTurn(run: () => void): void {
   if (othersWaiting()) setTimeout(run, YIELD_PAUSE_MS);
