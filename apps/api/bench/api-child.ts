@@ -5,7 +5,7 @@
 // the previous answer.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/settings.js';
-import { FactWriter } from '../src/history/fact-writer.js';
+import { FactWriter } from '../src/db/repositories/history/fact-writer.js';
 import { startApi } from '../src/start.js';
 
 export interface ChildStats {

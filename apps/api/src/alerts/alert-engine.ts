@@ -10,7 +10,7 @@ import { DATABASE } from '../app-tokens.js';
 import { ALERT_CONFIG, type AlertConfig } from './alert-config.js';
 import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { HistoryReader } from '../history/history-reader.js';
+import { HistoryReader } from '../db/repositories/history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { EventBus } from '../realtime/event-bus.js';
 import { nextPacedTurn } from '../realtime/turns.js';

@@ -5,7 +5,7 @@ import { deriveTopology } from '@netatlas/graph';
 import { FactKindSchema, FactRefSchema, NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
-import { HistoryReader, type ChangeCursor } from '../history/history-reader.js';
+import { HistoryReader, type ChangeCursor } from '../db/repositories/history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { TOPOLOGY_KINDS } from '../live/live-hub.js';
 import { Limiter, LimiterFull } from '../realtime/limiter.js';
@@ -84,7 +84,7 @@ export class HistoryController {
   async state(@Query() query: unknown, @Res() res: RawResponse): Promise<void> {
     const q = parseQuery(StateQuerySchema, query);
     // { at, nodes: { <name>: Fact[] } }, written node by node as the state stream puts each node's
-    // JSON together (history/state-stream.ts)
+    // JSON together (db/repositories/history/state-stream.ts)
     await streamNodes(res, this.config.slowReaderTimeoutMs, `{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`, (write) =>
       this.history.streamState(q.at ?? null, q.kind ?? null, write),
     );
@@ -104,7 +104,7 @@ export class HistoryController {
     const q = parseQuery(DiffQuerySchema, query);
     const to = q.to ?? new Date();
     // { from, to, nodes: { <name>: { <kind>: { added, removed, changed } } } }, the nodes' JSON as
-    // the diff stream puts it together (history/diff-stream.ts)
+    // the diff stream puts it together (db/repositories/history/diff-stream.ts)
     await streamNodes(res, this.config.slowReaderTimeoutMs, `{"from":${JSON.stringify(q.from.toISOString())},"to":${JSON.stringify(to.toISOString())},"nodes":{`, (write) =>
       this.history.streamDiff(q.from, to, q.node, write),
     );

@@ -1,10 +1,11 @@
 // GET /api/state over HTTP with the nodes' JSON buffers reused from response to response
-// (history/buffer-pool.ts): a buffer goes back only once the socket has written it, so a client that
-// reads slowly, while other responses at other moments are built and sent, still gets its own bytes.
+// (db/repositories/history/buffer-pool.ts): a buffer goes back only once the socket has written it,
+// so a client that reads slowly, while other responses at other moments are built and sent, still
+// gets its own bytes.
 import http from 'node:http';
 import type { Fact } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FactWriter } from '../history/fact-writer.js';
+import { FactWriter } from '../db/repositories/history/fact-writer.js';
 import { route } from '../testing/facts.js';
 import { startTestApi, type TestApi } from '../testing/api.js';
 import { WHOLE_READS, WHOLE_READS_AT_ONCE } from './history.controller.js';

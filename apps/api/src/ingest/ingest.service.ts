@@ -28,7 +28,7 @@ import {
 import type { z } from 'zod';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
-import { FactWriter, type IngestOutcome } from '../history/fact-writer.js';
+import { FactWriter, type IngestOutcome } from '../db/repositories/history/fact-writer.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { LargeMessageGate } from './large-message-gate.js';
 import { LogBudget } from './log-budget.js';

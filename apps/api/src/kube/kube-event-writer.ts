@@ -7,7 +7,7 @@
 import type { NodeEvent, NodeStatus } from '@netatlas/wire';
 import type pg from 'pg';
 import { withTransaction } from '../db/transaction.js';
-import { nodeEventOf, type NodeEventRow } from '../history/rows.js';
+import { nodeEventOf, type NodeEventRow } from '../db/repositories/history/rows.js';
 import type { KubeNode } from './kube-types.js';
 
 export interface RecordedEvent {

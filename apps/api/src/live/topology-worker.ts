@@ -7,7 +7,7 @@ import { IncrementalTopology, isEmptyTopologyPatch, type PodName } from '@netatl
 import { factId, type Fact, type FactChange, type FactKind, type TopologyPatch } from '@netatlas/wire/core';
 import pg from 'pg';
 import { parentPort } from 'node:worker_threads';
-import { streamStateJson } from '../history/state-stream.js';
+import { streamStateJson } from '../db/repositories/history/state-stream.js';
 import { applyToMirror, undoInMirror, type FactMirror } from './fact-mirror.js';
 import { lowerThisThreadsPriority } from './worker-thread.js';
 

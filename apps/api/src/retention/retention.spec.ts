@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../settings.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
-import { HistoryReader } from '../history/history-reader.js';
+import { HistoryReader } from '../db/repositories/history/history-reader.js';
 import { route } from '../testing/facts.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { setupOnce } from '../testing/setup.js';

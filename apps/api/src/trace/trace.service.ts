@@ -7,7 +7,7 @@
 import { BadRequestException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { addressOwners, findEndpoint, formatIp, indexHosts, mask, ownerOf, parseIp, pathNodesMissing, trace, traceState, type Host, type IpKey, type TraceState } from '@netatlas/graph';
 import { TRACE_FACT_KINDS, type Fact, type TraceComparison, type TraceEndpoint, type TraceHop, type TraceResult } from '@netatlas/wire';
-import { HistoryReader } from '../history/history-reader.js';
+import { HistoryReader } from '../db/repositories/history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 
 

@@ -5,10 +5,10 @@ import { diff as diffStates, stateOf } from '@netatlas/graph';
 import { factId, type Fact } from '@netatlas/wire';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
+import { FakeCollector, startTestApi, type TestApi } from '../../../testing/api.js';
 import { HistoryReader } from './history-reader.js';
-import { neigh, route } from '../testing/facts.js';
-import { setupOnce } from '../testing/setup.js';
+import { neigh, route } from '../../../testing/facts.js';
+import { setupOnce } from '../../../testing/setup.js';
 
 // A small universe so that sequences keep hitting the same facts: 4 routes whose gateway varies
 // (same key, new value) and 3 neighbors whose state varies.

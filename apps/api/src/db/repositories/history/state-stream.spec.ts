@@ -5,10 +5,10 @@
 import type { Fact } from '@netatlas/wire';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../db/migrate.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { route } from '../testing/facts.js';
-import { setupOnce } from '../testing/setup.js';
+import { migrate } from '../../migrate.js';
+import { createTestDatabase, type TestDatabase } from '../../../testing/postgres.js';
+import { route } from '../../../testing/facts.js';
+import { setupOnce } from '../../../testing/setup.js';
 import { HistoryReader } from './history-reader.js';
 import { streamStateJson } from './state-stream.js';
 

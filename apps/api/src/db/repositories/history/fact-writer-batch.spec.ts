@@ -5,10 +5,10 @@
 import { makeFact, type CniStyle, type DeltaMessage, type Fact, type ReaderStatus } from '@netatlas/wire';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../db/migrate.js';
-import { route } from '../testing/facts.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { setupOnce } from '../testing/setup.js';
+import { migrate } from '../../migrate.js';
+import { route } from '../../../testing/facts.js';
+import { createTestDatabase, type TestDatabase } from '../../../testing/postgres.js';
+import { setupOnce } from '../../../testing/setup.js';
 import { FactWriter, type IngestOutcome } from './fact-writer.js';
 import { HistoryReader } from './history-reader.js';
 

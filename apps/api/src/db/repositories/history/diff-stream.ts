@@ -9,7 +9,7 @@
 //    costs about the size of the state, whatever the churn — the better choice for long, busy
 //    windows.
 import pg from 'pg';
-import { withTransaction } from '../db/transaction.js';
+import { withTransaction } from '../../transaction.js';
 import { copyRows, type RawRow } from './copy-out.js';
 import { JsonBytes } from './json-bytes.js';
 import { forEachNodeChunk, idRange, type NodeRef } from './node-chunks.js';

@@ -4,9 +4,9 @@
 // not binary COPY and a consumer that throws, the call rejects and the connection still works.
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { setupOnce } from '../testing/setup.js';
-import { pauseTurnsWhile } from '../realtime/turns.js';
+import { createTestDatabase, type TestDatabase } from '../../../testing/postgres.js';
+import { setupOnce } from '../../../testing/setup.js';
+import { pauseTurnsWhile } from '../../../realtime/turns.js';
 import { copyPacing, copyRows, type RawRow } from './copy-out.js';
 
 const TEXTS = ['plain', '', 'quote " and \\ backslash', 'tab\tnewline\nreturn\r', 'ünïcödé ✓ 𝄞', '\u0001\u001f', 'x'.repeat(300_000)];

@@ -5,9 +5,9 @@
 // non-ASCII, a removed fact of a node that has nothing left) carried as valid JSON.
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../db/migrate.js';
-import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
-import { setupOnce } from '../testing/setup.js';
+import { migrate } from '../../migrate.js';
+import { createTestDatabase, type TestDatabase } from '../../../testing/postgres.js';
+import { setupOnce } from '../../../testing/setup.js';
 import { streamDiffJson, type DiffStrategy } from './diff-stream.js';
 
 type Value = Record<string, unknown>;

@@ -9,7 +9,7 @@
 // (217k rows) this took the API's CPU from ~300 ms (pg-copy-streams and per-row Buffers) to ~100.
 // https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-COPY
 import type pg from 'pg';
-import { othersAreWaiting, TURN_MS, YIELD_PAUSE_MS } from '../realtime/turns.js';
+import { othersAreWaiting, TURN_MS, YIELD_PAUSE_MS } from '../../../realtime/turns.js';
 
 export class CopyBinaryError extends Error {}
 
