@@ -12,6 +12,7 @@ import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { FactWriter } from './db/repositories/history/fact-writer.js';
 import { CollectorTokensRepository } from './db/repositories/collector-tokens.repository.js';
+import { RetentionRepository } from './db/repositories/retention.repository.js';
 import { HistoryReader } from './db/repositories/history/history-reader.js';
 import { DocsController } from './docs/docs.controller.js';
 import { HistoryController } from './http/history.controller.js';
@@ -58,7 +59,10 @@ export class IngestModule {}
 @Module({ providers: [HealthService], controllers: [HealthController, DocsController] })
 class HealthModule {}
 
-@Module({ providers: [RetentionService], exports: [RetentionService] })
+@Module({
+  providers: [{ provide: RetentionRepository, useFactory: (db: Database) => new RetentionRepository(db.pool), inject: [DATABASE] }, RetentionService],
+  exports: [RetentionService],
+})
 class RetentionModule {}
 
 @Module({})

@@ -2,10 +2,10 @@
 // lifecycle events older than it. Current versions (valid_to null) are never touched, however old,
 // so the state now and at any moment inside the retention window stays exact.
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { API_CONFIG, DATABASE } from '../app-tokens.js';
+import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
-import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { RetentionRepository } from '../db/repositories/retention.repository.js';
 
 const BATCH = 10_000;
 const EVERY_MS = 3600_000;
@@ -16,7 +16,7 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    @Inject(DATABASE) private readonly db: Database,
+    @Inject(RetentionRepository) private readonly repository: RetentionRepository,
     @Inject(API_CONFIG) private readonly config: CoreConfig,
   ) {}
 
@@ -39,15 +39,12 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
   async prune(cutoff: Date): Promise<{ facts: number; events: number }> {
     let facts = 0;
     for (;;) {
-      const { rowCount } = await this.db.pool.query(
-        `DELETE FROM facts WHERE id IN (SELECT id FROM facts WHERE valid_to < $1 LIMIT ${BATCH})`,
-        [cutoff],
-      );
-      facts += rowCount ?? 0;
-      if ((rowCount ?? 0) < BATCH) break;
+      const deleted = await this.repository.deleteEndedFacts(cutoff, BATCH);
+      facts += deleted;
+      if (deleted < BATCH) break;
     }
-    const { rowCount: events } = await this.db.pool.query(`DELETE FROM node_events WHERE at < $1`, [cutoff]);
-    if (facts || events) this.log.log(`deleted ${facts} fact versions and ${events ?? 0} events older than ${cutoff.toISOString()}`);
-    return { facts, events: events ?? 0 };
+    const events = await this.repository.deleteEventsBefore(cutoff);
+    if (facts || events) this.log.log(`deleted ${facts} fact versions and ${events} events older than ${cutoff.toISOString()}`);
+    return { facts, events };
   }
 }

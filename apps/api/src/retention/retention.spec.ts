@@ -4,6 +4,7 @@ import { loadConfig } from '../settings.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { HistoryReader } from '../db/repositories/history/history-reader.js';
+import { RetentionRepository } from '../db/repositories/retention.repository.js';
 import { route } from '../testing/facts.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { setupOnce } from '../testing/setup.js';
@@ -43,7 +44,7 @@ describe('retention', () => {
     await insert(route('10.0.2.0/24').key, route('10.0.2.0/24').value, '2025-06-01T00:00:00Z', null); // current, very old
     await db.pool.query(`INSERT INTO node_events (node_id, type, at) VALUES ($1, 'connected', '2026-01-02T00:00:00Z'), ($1, 'connected', '2026-11-21T00:00:00Z')`, [node]);
 
-    const retention = new RetentionService(db, { ...loadConfig({}), retentionDays: 30 });
+    const retention = new RetentionService(new RetentionRepository(db.pool), { ...loadConfig({}), retentionDays: 30 });
     const cutoff = new Date('2026-10-24T00:00:00Z');
     const history = new HistoryReader(db.pool);
     const stateInWindow = await history.nodeFacts('r1', new Date('2026-11-01T00:00:00Z'), null);
