@@ -12,6 +12,7 @@ import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { FactWriter } from './db/repositories/history/fact-writer.js';
 import { CollectorTokensRepository } from './db/repositories/collector-tokens.repository.js';
+import { ProbeRepository } from './db/repositories/probe.repository.js';
 import { RetentionRepository } from './db/repositories/retention.repository.js';
 import { HistoryReader } from './db/repositories/history/history-reader.js';
 import { DocsController } from './docs/docs.controller.js';
@@ -56,7 +57,10 @@ class LiveModule {}
 @Module({ imports: [HistoryModule, RealtimeModule], providers: [IngestService, IngestGateway], exports: [IngestService] })
 export class IngestModule {}
 
-@Module({ providers: [HealthService], controllers: [HealthController, DocsController] })
+@Module({
+  providers: [{ provide: ProbeRepository, useFactory: (db: Database) => new ProbeRepository(db.probePool), inject: [DATABASE] }, HealthService],
+  controllers: [HealthController, DocsController],
+})
 class HealthModule {}
 
 @Module({

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { API_CONFIG, DATABASE } from '../app-tokens.js';
+import { API_CONFIG } from '../app-tokens.js';
 import { APP_VERSION } from '../app-version.js';
 import type { CoreConfig } from '../config.js';
-import { withDeadline, type Database } from '../db/database.js';
+import { withDeadline } from '../db/database.js';
+import { ProbeRepository } from '../db/repositories/probe.repository.js';
 
 export interface Health {
   /** degraded: the API runs but cannot reach its database */
@@ -15,7 +16,7 @@ export interface Health {
 export class HealthService {
   constructor(
     @Inject(APP_VERSION) private readonly version: string,
-    @Inject(DATABASE) private readonly db: Database,
+    @Inject(ProbeRepository) private readonly probe: ProbeRepository,
     @Inject(API_CONFIG) private readonly config: CoreConfig,
   ) {}
 
@@ -23,7 +24,7 @@ export class HealthService {
     const t0 = performance.now();
     const embedded = this.config.databaseUrl === null;
     try {
-      await withDeadline(this.db.probePool.query('SELECT 1'), 2000);
+      await withDeadline(this.probe.ping(), 2000);
       return { status: 'ok', version: this.version, database: { ok: true, latencyMs: Math.round((performance.now() - t0) * 10) / 10, error: null, embedded } };
     } catch (error) {
       return { status: 'degraded', version: this.version, database: { ok: false, latencyMs: null, error: (error as Error).message, embedded } };

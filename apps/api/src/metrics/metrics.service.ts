@@ -1,40 +1,19 @@
 // What /metrics says: alert states, ingest counters, per-node collector freshness and status, BGP
 // sessions counted per node and state (one series per node and state, not per peer pair), the
 // notification outbox, and the Kubernetes source's health (kube-metrics.ts). The database part is one
-// round trip of five small indexed queries; the counters are in memory (since this API process
-// started, as Prometheus counters are).
+// round trip of five small indexed queries (ProbeRepository.metricsSnapshot); the counters are in
+// memory (since this API process started, as Prometheus counters are).
 import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BGP_STATES, NODE_STATUSES } from '@netatlas/wire';
-import type pg from 'pg';
 import { APP_VERSION } from '../app-version.js';
-import { DATABASE } from '../app-tokens.js';
-import { withDeadline, type Database } from '../db/database.js';
+import { withDeadline } from '../db/database.js';
+import { ProbeRepository, type MetricsSnapshot } from '../db/repositories/probe.repository.js';
 import { IngestService, STAGINGS_MAX } from '../ingest/ingest.service.js';
 import { addKubernetesMetrics } from './kube-metrics.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { Notifier } from '../notify/notifier.js';
 import { PrometheusText, type Sample } from './prometheus-text.js';
-
-// Simple-protocol multi-statement query: one round trip, five result sets.
-const SNAPSHOT_SQL = `
-SELECT rule, severity, state::text AS state, count(*)::int AS n FROM alerts WHERE state <> 'resolved' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
-SELECT rule, severity, count(*)::int AS n FROM alerts WHERE state = 'resolved' AND resolved_at > now() - interval '1 hour' GROUP BY 1, 2 ORDER BY 1, 2;
-SELECT name, status::text AS status, extract(epoch FROM last_seen)::float8 AS last_seen, extract(epoch FROM now() - last_seen)::float8 AS age FROM nodes ORDER BY name;
-SELECT n.name, s.state, s.n FROM nodes n CROSS JOIN LATERAL (
-  SELECT f.value->>'state' AS state, count(*)::int AS n FROM facts f
-  WHERE f.node_id = n.id AND f.kind = 'bgpSession' AND f.valid_to IS NULL GROUP BY 1
-) s ORDER BY 1, 2;
-SELECT receiver, count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS oldest FROM notification_outbox WHERE delivered_at IS NULL GROUP BY 1 ORDER BY 1;
-`;
-
-interface Snapshot {
-  open: Array<{ rule: string; severity: string; state: string; n: number }>;
-  resolved: Array<{ rule: string; severity: string; n: number }>;
-  nodes: Array<{ name: string; status: string; last_seen: number; age: number }>;
-  bgp: Array<{ name: string; state: string | null; n: number }>;
-  outbox: Array<{ receiver: string; n: number; oldest: number }>;
-}
 
 @Injectable()
 export class MetricsService implements OnModuleDestroy {
@@ -42,7 +21,7 @@ export class MetricsService implements OnModuleDestroy {
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(
-    @Inject(DATABASE) private readonly db: Database,
+    @Inject(ProbeRepository) private readonly probe: ProbeRepository,
     @Inject(IngestService) private readonly ingest: IngestService,
     @Inject(Notifier) private readonly notifier: Notifier,
     @Inject(APP_VERSION) private readonly version: string,
@@ -187,11 +166,9 @@ export class MetricsService implements OnModuleDestroy {
   }
 
   /** The database's part, or null while it does not answer (the in-memory metrics are still served). */
-  private async snapshot(): Promise<Snapshot | null> {
+  private async snapshot(): Promise<MetricsSnapshot | null> {
     try {
-      const results = (await withDeadline(this.db.probePool.query(SNAPSHOT_SQL), 2000)) as unknown as pg.QueryResult[];
-      const [open, resolved, nodes, bgp, outbox] = results.map((r) => r.rows);
-      return { open, resolved, nodes, bgp, outbox } as Snapshot;
+      return await withDeadline(this.probe.metricsSnapshot(), 2000);
     } catch {
       return null;
     }
