@@ -47,6 +47,13 @@ function specsUnder(dir: string): string[] {
   return out;
 }
 
+/** A project's spec files (under `src/`, relative to its folder) of `tier`. */
+function projectSpecs(project: string, keep: (tier: TestTier) => boolean): string[] {
+  return specsUnder(join(project, 'src'))
+    .filter((path) => keep(tierOf(readFileSync(path, 'utf8'), relative(project, path))))
+    .map((path) => relative(project, path));
+}
+
 /**
  * For a project's `exclude`: its spec files (under `src/`, relative to the project's folder) that
  * are not of the asked tier; none when no tier is asked.
@@ -54,8 +61,25 @@ function specsUnder(dir: string): string[] {
 export function otherTiers(projectConfigUrl: string, env: Record<string, string | undefined> = process.env): string[] {
   const tier = askedTier(env);
   if (!tier) return [];
-  const project = fileURLToPath(new URL('.', projectConfigUrl));
-  return specsUnder(join(project, 'src'))
-    .filter((path) => tierOf(readFileSync(path, 'utf8'), relative(project, path)) !== tier)
-    .map((path) => relative(project, path));
+  return projectSpecs(fileURLToPath(new URL('.', projectConfigUrl)), (t) => t !== tier);
+}
+
+/**
+ * The root run (npm test, CI) gives the e2e specs of every project a lane of their own (the root
+ * vitest.config.ts sets NETATLAS_E2E_LANE=1): one file at a time there, as the lab, its root
+ * privileges and the browser need, while the unit and db specs run beside it. Vitest's default on
+ * two cores is a single worker, and the whole suite ran one file at a time (23 min).
+ */
+export const E2E_LANE_ENV = 'NETATLAS_E2E_LANE';
+
+/** For a project's `exclude`: the other tiers' specs when a tier is asked, else its e2e specs when they run in the lane. */
+export function excludedSpecs(projectConfigUrl: string, env: Record<string, string | undefined> = process.env): string[] {
+  if (askedTier(env) !== null) return otherTiers(projectConfigUrl, env);
+  if (env[E2E_LANE_ENV] !== '1') return [];
+  return projectSpecs(fileURLToPath(new URL('.', projectConfigUrl)), (t) => t === 'e2e');
+}
+
+/** Every project's e2e spec files, relative to the repository's root (for the lane's `include`). */
+export function e2eSpecsOf(root: string, projectDirs: readonly string[]): string[] {
+  return projectDirs.flatMap((dir) => projectSpecs(join(root, dir), (t) => t === 'e2e').map((path) => join(dir, path)));
 }

@@ -1,6 +1,6 @@
 import { configDefaults, defineProject } from 'vitest/config';
 import { workspaceAliases } from '../../vitest.aliases.js';
-import { otherTiers } from '../../vitest.tiers.js';
+import { excludedSpecs } from '../../vitest.tiers.js';
 
 // The API's specs that measure a figure the issues bound (a resnapshot in < 10 s): they run after
 // every other suite (groupOrder), one file at a time, so that the figure is the code's and not the
@@ -12,7 +12,7 @@ export default defineProject({
   test: {
     name: 'api-solo',
     include: SOLO_SPECS,
-    exclude: [...configDefaults.exclude, ...otherTiers(import.meta.url)],
+    exclude: [...configDefaults.exclude, ...excludedSpecs(import.meta.url)],
     environment: 'node',
     globalSetup: ['./vitest.global-setup.ts'],
     fileParallelism: false,

@@ -1,6 +1,6 @@
 import { configDefaults, defineProject } from 'vitest/config';
 import { workspaceAliases } from '../../vitest.aliases.js';
-import { otherTiers } from '../../vitest.tiers.js';
+import { excludedSpecs } from '../../vitest.tiers.js';
 
 export default defineProject({
   resolve: { alias: workspaceAliases },
@@ -8,7 +8,7 @@ export default defineProject({
     name: 'wire',
     include: ['src/**/*.spec.ts'],
     // nx test / test-db / test-e2e: one tier (vitest.tiers.ts)
-    exclude: [...configDefaults.exclude, ...otherTiers(import.meta.url)],
+    exclude: [...configDefaults.exclude, ...excludedSpecs(import.meta.url)],
     environment: 'node',
   },
 });

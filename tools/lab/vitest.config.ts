@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { workspaceAliases } from '../../vitest.aliases.js';
-import { otherTiers } from '../../vitest.tiers.js';
+import { excludedSpecs } from '../../vitest.tiers.js';
 
 // Lab tests build real network namespaces and BGP daemons (root needed): one file at a time,
 // with long time-outs. defineConfig rather than defineProject because passWithNoTests is a
@@ -12,7 +12,7 @@ export default defineConfig({
     name: 'lab',
     include: ['src/**/*.spec.ts'],
     // nx test / test-db / test-e2e: one tier (vitest.tiers.ts)
-    exclude: [...configDefaults.exclude, ...otherTiers(import.meta.url)],
+    exclude: [...configDefaults.exclude, ...excludedSpecs(import.meta.url)],
     environment: 'node',
     fileParallelism: false,
     testTimeout: 600_000,

@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { workspaceAliases } from '../../vitest.aliases.js';
-import { otherTiers } from '../../vitest.tiers.js';
+import { excludedSpecs } from '../../vitest.tiers.js';
 
 export default defineConfig({
   resolve: { alias: workspaceAliases },
@@ -8,7 +8,7 @@ export default defineConfig({
     name: 'trace',
     include: ['src/**/*.spec.ts'],
     // nx test / test-db / test-e2e: one tier (vitest.tiers.ts)
-    exclude: [...configDefaults.exclude, ...otherTiers(import.meta.url)],
+    exclude: [...configDefaults.exclude, ...excludedSpecs(import.meta.url)],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -6,10 +6,12 @@ import { readRepoFile, repoPath } from './repo.js';
 
 // the root's own module (no project holds it), loaded by its path
 type Env = Record<string, string | undefined>;
-const { askedTier, otherTiers, tierOf } = (await import(repoPath('vitest.tiers.ts'))) as {
+const { askedTier, otherTiers, tierOf, excludedSpecs, e2eSpecsOf } = (await import(repoPath('vitest.tiers.ts'))) as {
   askedTier(env: Env): string | null;
   otherTiers(projectConfigUrl: string, env: Env): string[];
   tierOf(source: string, path: string): string;
+  excludedSpecs(projectConfigUrl: string, env: Env): string[];
+  e2eSpecsOf(root: string, projectDirs: readonly string[]): string[];
 };
 
 describe('test tiers', () => {
@@ -42,6 +44,34 @@ describe('test tiers', () => {
     expect(notDb).not.toContain('src/ingest/snapshot-parts.spec.ts');
   });
 
+  it('in the root run, the e2e lane and the projects hold every spec once: the e2e ones in the lane, the rest in their projects', () => {
+    const projects = ['apps', 'libs', 'tools'].flatMap((group) =>
+      readdirSync(repoPath(group), { withFileTypes: true })
+        .filter((d) => d.isDirectory() && readdirSync(repoPath(group, d.name)).includes('vitest.config.ts'))
+        .map((d) => `${group}/${d.name}`),
+    );
+    const specsOf = (dir: string): string[] =>
+      readdirSync(repoPath(dir, 'src'), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.spec.ts'))
+        .map((f) => `src/${f}`);
+    const lane = new Set(e2eSpecsOf(repoPath('.'), projects));
+    expect(lane).toContain('apps/api/src/e2e/browser.spec.ts');
+    expect(lane).toContain('tools/lab/src/lab.spec.ts');
+    for (const dir of projects) {
+      const url = new URL(`file://${repoPath(dir, 'vitest.config.ts')}`).href;
+      const left = new Set(excludedSpecs(url, { NETATLAS_E2E_LANE: '1' }));
+      expect(excludedSpecs(url, {}), `${dir}: no lane, nothing left out`).toEqual([]);
+      for (const spec of specsOf(dir)) {
+        const inLane = lane.has(`${dir}/${spec}`);
+        expect(inLane, `${dir}/${spec}: in the lane exactly when its project leaves it out`).toBe(left.has(spec));
+        expect(inLane, `${dir}/${spec}: in the lane exactly when it is e2e`).toBe(tierOf(readFileSync(repoPath(dir, spec), 'utf8'), spec) === 'e2e');
+      }
+    }
+    // a tier asked: no lane, the project runs that tier as before
+    const api = new URL(`file://${repoPath('apps/api', 'vitest.config.ts')}`).href;
+    expect(excludedSpecs(api, { NETATLAS_E2E_LANE: '1', NETATLAS_TEST_TIER: 'e2e' })).toEqual(otherTiers(api, { NETATLAS_TEST_TIER: 'e2e' }));
+  });
+
   it('gives every project with specs the targets test (unit), test-db and test-e2e', () => {
     const projects = ['apps', 'libs', 'tools'].flatMap((group) =>
       readdirSync(repoPath(group), { withFileTypes: true })
@@ -51,7 +81,7 @@ describe('test tiers', () => {
     );
     expect(projects.length).toBeGreaterThanOrEqual(10);
     for (const dir of projects) {
-      expect(readFileSync(repoPath(dir, 'vitest.config.ts'), 'utf8'), dir).toContain('otherTiers(import.meta.url)');
+      expect(readFileSync(repoPath(dir, 'vitest.config.ts'), 'utf8'), dir).toContain('excludedSpecs(import.meta.url)');
       const targets = (JSON.parse(readRepoFile(dir, 'project.json')) as { targets: Record<string, { options?: { command?: string; env?: Record<string, string> } }> }).targets;
       for (const [target, tier] of [['test', 'unit'], ['test-db', 'db'], ['test-e2e', 'e2e']] as const) {
         expect(targets[target]?.options?.env?.['NETATLAS_TEST_TIER'], `${dir} ${target}`).toBe(tier);
