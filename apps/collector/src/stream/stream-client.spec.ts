@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { factId, makeFact, type Delta, type Fact } from '@netatlas/wire/core';
+import { factId, makeFact, PROTOCOL_VERSION, type Delta, type Fact } from '@netatlas/wire/core';
 import { StreamClient, type StreamClientOptions } from './stream-client.js';
 import { ScriptedApi, waitFor } from './testing-server.js';
 
@@ -312,6 +312,36 @@ describe('StreamClient', () => {
     await streaming(client);
     expect(api.of('snapshot')).toHaveLength(1);
     expect(api.of('snapshot')[0]!.message.part).toBeUndefined();
+  });
+
+  it('an API of the previous protocol refuses our hello: says hello again in its protocol, streams with whole snapshots, and tries ours again on the next connection', async () => {
+    const api = await startApi({ speaksOnly: PROTOCOL_VERSION - 1, maxMessageBytes: 20_000 });
+    const node = new FakeNode(500);
+    const { client, logs } = startClient(api.url, node);
+    await streaming(client);
+    const hellos = () => api.of('hello').map((r) => r.message.protocol);
+    expect(hellos()).toEqual([PROTOCOL_VERSION, PROTOCOL_VERSION - 1]);
+    expect(logs.some((l) => l.includes(`does not speak protocol ${PROTOCOL_VERSION}`))).toBe(true);
+    expect(api.of('snapshot').every((r) => r.message.part === undefined)).toBe(true);
+    client.pushDelta(node.add(600));
+    await streaming(client, 2);
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+    // the API restarts (upgraded or not): the next connection tries our protocol first again
+    await api.close();
+    apis.splice(apis.indexOf(api), 1);
+    await waitFor(() => client.state !== 'streaming', 'the disconnection');
+    const again = await startApi({ port: api.port, acked: api.acked, facts: api.facts, speaksOnly: PROTOCOL_VERSION - 1, maxMessageBytes: 20_000 });
+    await streaming(client, 3);
+    expect(again.of('hello').map((r) => r.message.protocol)).toEqual([PROTOCOL_VERSION, PROTOCOL_VERSION - 1]);
+    expect(again.facts).toEqual(stateOf(node.facts.values()));
+  });
+
+  it('an API of our protocol is never spoken to in the previous one', async () => {
+    const api = await startApi({ speaksOnly: PROTOCOL_VERSION });
+    const node = new FakeNode();
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    expect(api.of('hello').map((r) => r.message.protocol)).toEqual([PROTOCOL_VERSION]);
   });
 
   it('on no-hello says hello again and sends a snapshot', async () => {

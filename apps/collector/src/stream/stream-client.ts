@@ -15,11 +15,15 @@
 // A large snapshot goes in parts (SnapshotPart) when the API takes them: one part at a time, the next
 // when the previous is acked `staged`; deltas wait until its last part is acked, and a resend starts
 // again from part 0.
+// An API of the protocol before ours (a rolling upgrade with the collectors first) refuses our hello
+// naming the protocol: the collector then says hello again in the previous one, whose snapshots go
+// whole, and tries its own again on its next connection.
 import { io, type Socket } from 'socket.io-client';
 import {
   INGEST_NAMESPACE,
   PROTOCOL_VERSION,
   SNAPSHOT_PART_BYTES,
+  SUPPORTED_PROTOCOLS,
   snapshotParts,
   type Delta,
   type DeltaMessage,
@@ -28,6 +32,7 @@ import {
   type HelloAck,
   type IngestAck,
   type IngestClientToServer,
+  type ProtocolVersion,
   type IngestErrorCode,
   type IngestErrorEvent,
   type IngestServerToClient,
@@ -168,6 +173,10 @@ export class StreamClient {
   private retryTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private nextSeq = 1;
+  /** the protocol of this connection's hello: ours, or the one before it for an API that refused ours */
+  private protocol: ProtocolVersion = PROTOCOL_VERSION;
+  /** the next connection says hello in this protocol (set when an API refused ours), then ours again */
+  private fallBackTo: ProtocolVersion | null = null;
   /** sent, waiting for an ok ack, in seq order */
   private unacked: Outgoing[] = [];
   /** deltas held back while a rejection is being dealt with */
@@ -351,6 +360,8 @@ export class StreamClient {
     this.reconnectTimer = null;
     if (this.draining) return;
     this.setState('connecting');
+    this.protocol = this.fallBackTo ?? PROTOCOL_VERSION;
+    this.fallBackTo = null;
     const socket: IngestSocket = io(this.url, {
       auth: { token: typeof this.opts.token === 'function' ? this.readToken(this.opts.token) : this.opts.token },
       transports: ['websocket'],
@@ -375,7 +386,7 @@ export class StreamClient {
 
   private hello(socket: IngestSocket, again: boolean): void {
     const hello: Hello = {
-      protocol: PROTOCOL_VERSION,
+      protocol: this.protocol,
       node: this.opts.node,
       bootId: this.opts.bootId,
       epoch: this.epoch,
@@ -388,10 +399,20 @@ export class StreamClient {
       if (err) return this.reconnect(`no reply to hello within ${secs(timeoutMs)}`);
       if (reply?.ok !== true) {
         if (reply?.code === 'stale-epoch') this.newStream(reply.error);
+        if (reply?.code === 'invalid' && /\bprotocol\b/i.test(reply.error) && this.protocol > SUPPORTED_PROTOCOLS[0]) return this.fallBack(reply.error);
         return this.reconnect(`hello rejected (${reply?.code ?? 'no reply'}): ${reply?.error ?? ''}`);
       }
       this.onHelloAck(reply, again);
     });
+  }
+
+  /** The API refused our protocol: connect again at once and say hello in the one before it. */
+  private fallBack(error: string): void {
+    const previous = (this.protocol - 1) as ProtocolVersion;
+    this.limited.write('protocol-fallback', `the API at ${this.url} does not speak protocol ${this.protocol} (${error}): speaking protocol ${previous}, snapshots whole`);
+    this.fallBackTo = previous;
+    this.teardown();
+    this.scheduleReconnect(0);
   }
 
   private onHelloAck(reply: Extract<HelloAck, { ok: true }>, again: boolean): void {

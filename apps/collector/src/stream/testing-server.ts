@@ -44,6 +44,11 @@ export interface ScriptedApiOptions {
   maxMessageBytes?: number;
   /** set: snapshots are taken in parts (announced in the hello ack, as the API does) */
   maxSnapshotBytes?: number;
+  /**
+   * set: the only protocol this API speaks, as an API of that version did: a hello in another is
+   * refused `invalid`, naming the field, the way the zod schema of the protocol-1 API worded it
+   */
+  speaksOnly?: number;
   /** what the API already holds for the node (carried over a restart) */
   acked?: StreamPosition | null;
   facts?: Map<string, Fact>;
@@ -135,6 +140,10 @@ export class ScriptedApi {
         // as the API does: an epoch older than the last stream's is refused
         if (this.acked && message.epoch < this.acked.epoch) {
           ack({ ok: false, code: 'stale-epoch', error: `epoch ${message.epoch} is older than the last stream (epoch ${this.acked.epoch})`, retry: false });
+          return;
+        }
+        if (this.options.speaksOnly !== undefined && message.protocol !== this.options.speaksOnly) {
+          ack({ ok: false, code: 'invalid', error: `protocol: Invalid input: expected ${this.options.speaksOnly}`, retry: false });
           return;
         }
         hello = message;
