@@ -4,6 +4,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { silenceMatches } from '@netatlas/wire';
 import type pg from 'pg';
+import { OutboxRepository } from '../db/repositories/outbox.repository.js';
 import { SilencesRepository } from '../db/repositories/silences.repository.js';
 import { NOTIFY_CONFIG, type NotifyConfig, type Receiver } from './notify-config.js';
 import type { AlertNotice, AlertNotifier } from './notice.js';
@@ -15,6 +16,7 @@ export class Notifier implements AlertNotifier {
     @Inject(NOTIFY_CONFIG) private readonly settings: NotifyConfig,
     @Inject(OutboxSender) private readonly sender: OutboxSender,
     @Inject(SilencesRepository) private readonly silences: SilencesRepository,
+    @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
   ) {}
 
   /**
@@ -27,7 +29,7 @@ export class Notifier implements AlertNotifier {
     const silences = await this.silences.active(client);
     const silenced = (a: { rule: string; labels: Record<string, string> }) => silences.some((s) => silenceMatches(s, a));
     if (silences.length > 0 && ((notice.alerts[0] && silenced(notice.alerts[0])) || (notice.transitions.length > 0 && notice.transitions.every((t) => silenced(t.alert))))) return;
-    await enqueueNotice(client, notice, this.settings);
+    await enqueueNotice(this.outbox, client, notice, this.settings);
   }
 
   /** Sends what is due now (call after the transaction that enqueued commits). */

@@ -3,6 +3,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DATABASE } from '../app-tokens.js';
 import type { Database } from '../db/database.js';
+import { OutboxRepository } from '../db/repositories/outbox.repository.js';
 import { SilencesRepository } from '../db/repositories/silences.repository.js';
 import { NOTIFIER } from './notice.js';
 import { Notifier } from './notifier.js';
@@ -11,6 +12,7 @@ import { OutboxSender } from './outbox.js';
 @Global()
 @Module({
   providers: [
+    { provide: OutboxRepository, useFactory: (db: Database) => new OutboxRepository(db.pool), inject: [DATABASE] },
     OutboxSender,
     Notifier,
     { provide: NOTIFIER, useExisting: Notifier },

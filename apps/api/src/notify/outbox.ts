@@ -12,13 +12,13 @@
 //     blocking every later notice; anything else (5xx, timeout, connection refused) is retried, forever;
 //   - the database being down only postpones: rows stay until they are delivered, across restarts.
 // Delivery is at least once: if the API stops between a receiver's 2xx and marking the row, the row
-// is sent again after the claim expires.
+// is sent again after the claim expires. The statements are OutboxRepository's.
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type pg from 'pg';
-import { API_CONFIG, DATABASE } from '../app-tokens.js';
+import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
-import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { OutboxRepository, type ClaimedNotification } from '../db/repositories/outbox.repository.js';
 import { describeReceiver, NOTIFY_CONFIG, redact, type NotifyConfig, type Receiver } from './notify-config.js';
 import type { AlertNotice } from './notice.js';
 import { buildBody, noticeSeverity, severityRank } from './payloads.js';
@@ -40,7 +40,12 @@ const MAX_ERROR_CHARS = 500;
  * severe alert reaches it, and then every later notice of that group up to its resolution (so a
  * receiver that got the firing also gets the resolved). Returns the number of rows written.
  */
-export async function enqueueNotice(client: pg.PoolClient | pg.Client, notice: AlertNotice, config: Pick<NotifyConfig, 'receivers' | 'externalUrl'>): Promise<number> {
+export async function enqueueNotice(
+  outbox: OutboxRepository,
+  client: pg.PoolClient | pg.Client,
+  notice: AlertNotice,
+  config: Pick<NotifyConfig, 'receivers' | 'externalUrl'>,
+): Promise<number> {
   if (config.receivers.length === 0) return 0;
   const severity = severityRank(noticeSeverity(notice));
   const names: string[] = [];
@@ -49,23 +54,13 @@ export async function enqueueNotice(client: pg.PoolClient | pg.Client, notice: A
     const body = buildBody(notice, receiver, config.externalUrl);
     if (severity < severityRank(receiver.minSeverity)) {
       // below the receiver's threshold: sent only if this group's last notice to it was a firing one
-      const { rows } = await client.query<{ status: string }>(
-        `SELECT payload->>'status' AS status FROM notification_outbox
-         WHERE receiver = $1 AND payload->>'groupKey' = $2 ORDER BY id DESC LIMIT 1`,
-        [receiver.name, body.groupKey],
-      );
-      if (rows[0]?.status !== 'firing') continue;
+      if ((await outbox.lastStatus(client, receiver.name, body.groupKey)) !== 'firing') continue;
     }
     names.push(receiver.name);
     payloads.push(JSON.stringify(body));
   }
   if (names.length === 0) return 0;
-  // one statement; unnest keeps the receivers' order, so ids follow it
-  await client.query(
-    `INSERT INTO notification_outbox (receiver, payload)
-     SELECT r, p::jsonb FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(r, p, i) ORDER BY i`,
-    [names, payloads],
-  );
+  await outbox.insert(client, names, payloads);
   return names.length;
 }
 
@@ -88,13 +83,6 @@ export interface ReceiverStats {
   lastError: string | null;
 }
 
-interface ClaimedRow {
-  id: string;
-  receiver: string;
-  payload: unknown;
-  attempts: number;
-}
-
 type Outcome = { ok: true } | { ok: false; error: string; retry: boolean };
 
 @Injectable()
@@ -115,7 +103,7 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
   private databaseDown = false;
 
   constructor(
-    @Inject(DATABASE) private readonly db: Database,
+    @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
     @Inject(API_CONFIG) private readonly config: CoreConfig,
     @Inject(NOTIFY_CONFIG) private readonly settings: NotifyConfig,
   ) {
@@ -194,9 +182,9 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
 
   /** Deletes delivered rows older than `cutoff`. */
   async prune(cutoff: Date): Promise<number> {
-    const { rowCount } = await this.db.pool.query(`DELETE FROM notification_outbox WHERE delivered_at < $1`, [cutoff]);
-    if (rowCount) this.log.log(`deleted ${rowCount} delivered notifications older than ${cutoff.toISOString()}`);
-    return rowCount ?? 0;
+    const deleted = await this.outbox.deleteDeliveredBefore(cutoff);
+    if (deleted) this.log.log(`deleted ${deleted} delivered notifications older than ${cutoff.toISOString()}`);
+    return deleted;
   }
 
   // ---------------------------------------------------------------- internals
@@ -206,7 +194,7 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
       this.again = false;
       const idle = [...this.receivers.keys()].filter((name) => !this.inFlight.has(name));
       if (idle.length === 0) return;
-      let rows: ClaimedRow[];
+      let rows: ClaimedNotification[];
       try {
         rows = await this.claim(idle);
         if (this.databaseDown) {
@@ -226,7 +214,7 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
       }
       if (this.stopped) {
         // claimed just as the API stops: give them back
-        await this.release(rows.map((r) => r.id)).catch(() => undefined);
+        await this.outbox.release(rows.map((r) => r.id)).catch(() => undefined);
         return;
       }
       for (const row of rows) this.start(row);
@@ -234,41 +222,15 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Claims the first undelivered row of each idle receiver, if it is due. The head of each
-   * receiver's queue is chosen first and only then locked (SKIP LOCKED), so a row that another
-   * sender holds is skipped without taking the one after it: ordering holds even with several API
-   * processes on one database.
+   * Claims the first undelivered row of each idle receiver, if it is due, for the longest of their
+   * request time limits and a margin (a row held by another sender is skipped, the order kept).
    */
-  private async claim(receivers: string[]): Promise<ClaimedRow[]> {
+  private async claim(receivers: string[]): Promise<ClaimedNotification[]> {
     const leaseMs = Math.max(...receivers.map((n) => this.receivers.get(n)!.timeoutMs)) + CLAIM_MARGIN_MS;
-    const { rows } = await this.db.pool.query<ClaimedRow>(
-      `WITH heads AS (
-         SELECT DISTINCT ON (receiver) id FROM notification_outbox
-         WHERE delivered_at IS NULL AND receiver = ANY($1::text[])
-         ORDER BY receiver, id
-       ), due AS (
-         SELECT o.id FROM notification_outbox o JOIN heads USING (id)
-         WHERE o.delivered_at IS NULL AND o.next_attempt_at <= clock_timestamp()
-         FOR UPDATE OF o SKIP LOCKED
-       )
-       UPDATE notification_outbox o
-       SET attempts = o.attempts + 1, next_attempt_at = clock_timestamp() + make_interval(secs => $2::double precision / 1000)
-       FROM due WHERE o.id = due.id
-       RETURNING o.id::text AS id, o.receiver, o.payload, o.attempts`,
-      [receivers, leaseMs],
-    );
-    return rows;
+    return this.outbox.claim(receivers, leaseMs);
   }
 
-  private async release(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.pool.query(
-      `UPDATE notification_outbox SET attempts = attempts - 1, next_attempt_at = clock_timestamp() WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL`,
-      [ids],
-    );
-  }
-
-  private start(row: ClaimedRow): void {
+  private start(row: ClaimedNotification): void {
     const receiver = this.receivers.get(row.receiver)!;
     const abort = new AbortController();
     const done = this.deliver(receiver, row, abort.signal)
@@ -281,7 +243,7 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
     this.inFlight.set(receiver.name, { abort, done });
   }
 
-  private async deliver(receiver: Receiver, row: ClaimedRow, signal: AbortSignal): Promise<void> {
+  private async deliver(receiver: Receiver, row: ClaimedNotification, signal: AbortSignal): Promise<void> {
     const outcome = await this.post(receiver, row.payload, signal);
     const stats = this.stats.get(receiver.name)!;
     const who = describeReceiver(receiver);
@@ -299,7 +261,7 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
     if (!outcome.retry) {
       stats.rejected += 1;
       this.log.error(`${who} refused notification ${row.id} (${error}); it is not sent again`);
-      await this.db.pool.query(`UPDATE notification_outbox SET delivered_at = clock_timestamp(), last_error = $2 WHERE id = $1`, [row.id, error]).catch(() => undefined);
+      await this.outbox.markRefused(row.id, error).catch(() => undefined);
       return;
     }
     stats.failedAttempts += 1;
@@ -310,11 +272,7 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
       this.log.warn(`${who}: ${error}; retrying with back-off (up to ${Math.round(this.settings.maxBackoffMs / 1000)} s) until it answers`);
     }
     try {
-      await this.db.pool.query(
-        `UPDATE notification_outbox SET last_error = $2, next_attempt_at = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
-         WHERE id = $1 AND delivered_at IS NULL`,
-        [row.id, error, delay],
-      );
+      await this.outbox.retryLater(row.id, error, delay);
     } catch {
       // the claim expires by itself and the row is tried again then
       return;
@@ -336,7 +294,7 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
   private async markDelivered(id: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.db.pool.query(`UPDATE notification_outbox SET delivered_at = clock_timestamp(), last_error = NULL WHERE id = $1`, [id]);
+        await this.outbox.markDelivered(id);
         return;
       } catch (error) {
         if (!isDatabaseUnavailable(error) || this.stopped || attempt >= 60) throw error;
@@ -387,11 +345,7 @@ export class OutboxSender implements OnModuleInit, OnModuleDestroy {
   /** Rows waiting for receivers that are no longer configured stay; say so once at start. */
   private async reportOrphans(): Promise<void> {
     try {
-      const { rows } = await this.db.pool.query<{ receiver: string; n: string }>(
-        `SELECT receiver, count(*)::text AS n FROM notification_outbox WHERE delivered_at IS NULL AND NOT (receiver = ANY($1::text[])) GROUP BY receiver`,
-        [[...this.receivers.keys()]],
-      );
-      for (const r of rows) this.log.warn(`${r.n} notification(s) wait for receiver ${r.receiver}, which is not configured; they are kept until it is`);
+      for (const r of await this.outbox.waitingForOthers([...this.receivers.keys()])) this.log.warn(`${r.n} notification(s) wait for receiver ${r.receiver}, which is not configured; they are kept until it is`);
     } catch {
       // the database may be down at start; nothing depends on this
     }
