@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { factId, makeFact, PROTOCOL_VERSION, type Delta, type Fact } from '@netatlas/wire/core';
-import { StreamClient, type StreamClientOptions } from './stream-client.js';
+import { STREAM_TRANSITIONS, StreamClient, type StreamClientOptions, type StreamState } from './stream-client.js';
 import { ScriptedApi, waitFor } from './testing-server.js';
 
 const EPOCH = 1_700_000_000_000;
@@ -36,8 +36,11 @@ const apis: ScriptedApi[] = [];
 const clients: StreamClient[] = [];
 
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
+  const done = clients.splice(0);
+  await Promise.all(done.map((c) => c.close()));
   await Promise.all(apis.splice(0).map((a) => a.close()));
+  // every test's clients moved only along STREAM_TRANSITIONS
+  expect(done.flatMap((c) => c.illegalTransitions)).toEqual([]);
 });
 
 async function startApi(options: Parameters<typeof ScriptedApi.start>[0] = {}): Promise<ScriptedApi> {
@@ -476,5 +479,87 @@ describe('StreamClient', () => {
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(logs.some((l) => l.includes('could not tell'))).toBe(true);
     expect(client.state).toBe('closed');
+  });
+
+  it('walks every transition of STREAM_TRANSITIONS, and no other', async () => {
+    const seen = new Set<string>();
+    const watch = (): Partial<StreamClientOptions> => {
+      let from: StreamState = 'disconnected';
+      return {
+        onState: (to) => {
+          seen.add(`${from} -> ${to}`);
+          from = to;
+        },
+      };
+    };
+    const clientsMade: StreamClient[] = [];
+    const run = (url: string, node: FakeNode, over: Partial<StreamClientOptions> = {}) => {
+      const { client } = startClient(url, node, { ...watch(), helloTimeoutMs: 300, ...over });
+      clientsMade.push(client);
+      return client;
+    };
+    const node = new FakeNode();
+
+    // disconnected -> connecting -> hello -> resyncing -> streaming; streaming -> resyncing (out of
+    // order) -> streaming; streaming -> hello (no-hello); resyncing -> hello (no-hello on the
+    // snapshot); streaming -> closed
+    const api = await startApi();
+    const a = run(api.url, node);
+    await streaming(a);
+    api.script.push('out-of-order');
+    a.pushDelta(node.add(80));
+    await streaming(a, 3);
+    api.script.push('no-hello', 'no-hello');
+    a.pushDelta(node.add(81));
+    await streaming(a, 6);
+    await a.close();
+
+    // connecting -> disconnected (nothing listens), disconnected -> closed
+    const nobody = await freePort();
+    const b = run(`http://127.0.0.1:${nobody}`, node);
+    await waitFor(() => b.counters.connects === 0 && b.state === 'disconnected', 'a failed connect');
+    await b.close();
+
+    // hello -> disconnected (no reply within the hello time-out), hello -> closed
+    api.ignoringHellos = true;
+    const c = run(api.url, node);
+    await waitFor(() => seen.has('hello -> disconnected'), 'a hello time-out');
+    await waitFor(() => c.state === 'hello', 'hello again');
+    await c.close();
+    api.ignoringHellos = false;
+
+    // resyncing -> closed (the snapshot's ack held), resyncing -> disconnected (the API goes meanwhile)
+    api.holding = true;
+    const d = run(api.url, node);
+    await waitFor(() => d.state === 'resyncing' && api.of('snapshot').length > 0, 'a snapshot on its way');
+    await d.close();
+    const e = run(api.url, node);
+    await waitFor(() => e.state === 'resyncing', 'resyncing');
+    await api.close();
+    apis.splice(apis.indexOf(api), 1);
+    await waitFor(() => e.state === 'disconnected', 'the API gone while resyncing');
+    await e.close();
+
+    // streaming -> disconnected; connecting -> closed (a server that takes the connection and never answers)
+    const api2 = await startApi();
+    const f = run(api2.url, node);
+    await streaming(f);
+    await api2.close();
+    apis.splice(apis.indexOf(api2), 1);
+    await waitFor(() => f.state === 'disconnected', 'the API gone while streaming');
+    await f.close();
+    const mute = createServer(() => undefined);
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', () => r()));
+    try {
+      const g = run(`http://127.0.0.1:${(mute.address() as { port: number }).port}`, node, { connectTimeoutMs: 60_000 });
+      await waitFor(() => g.state === 'connecting', 'connecting');
+      await g.close();
+    } finally {
+      mute.close();
+    }
+
+    const table = Object.entries(STREAM_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from} -> ${to}`));
+    expect([...seen].sort()).toEqual(table.sort());
+    expect(clientsMade.flatMap((client) => client.illegalTransitions)).toEqual([]);
   });
 });

@@ -48,7 +48,26 @@ type IngestSocket = Socket<IngestServerToClient, IngestClientToServer>;
 /** This process's epoch: its start time. A restarted collector has a larger one. */
 export const PROCESS_EPOCH = Date.now();
 
-export type StreamState = 'connecting' | 'streaming' | 'disconnected' | 'closed';
+/**
+ * The connection's lifecycle, by name:
+ *   disconnected — no connection; the next attempt waits for its back-off (and the start)
+ *   connecting   — a socket is being opened (transport, token)
+ *   hello        — hello sent on it (or sent again: the API had lost it), its ack awaited
+ *   resyncing    — the API took the hello; a snapshot is due or on its way (whole or in parts)
+ *   streaming    — the snapshot is acked: deltas go out as they come
+ *   closed       — close() or leave(): for good
+ */
+export type StreamState = 'disconnected' | 'connecting' | 'hello' | 'resyncing' | 'streaming' | 'closed';
+
+/** What each state may become; setState refuses anything else (counted in `illegalTransitions`). */
+export const STREAM_TRANSITIONS: Readonly<Record<StreamState, readonly StreamState[]>> = {
+  disconnected: ['connecting', 'closed'],
+  connecting: ['hello', 'disconnected', 'closed'],
+  hello: ['resyncing', 'disconnected', 'closed'],
+  resyncing: ['streaming', 'hello', 'disconnected', 'closed'],
+  streaming: ['resyncing', 'hello', 'disconnected', 'closed'],
+  closed: [],
+};
 
 export interface StreamSnapshot {
   facts: Fact[];
@@ -162,6 +181,8 @@ export class StreamClient {
   limits: { heartbeatMs: number; maxMessageBytes: number; maxSnapshotBytes: number | null } | null = null;
 
   private _state: StreamState = 'disconnected';
+  /** transitions asked for that STREAM_TRANSITIONS does not allow (a bug: the tests expect none) */
+  illegalTransitions: string[] = [];
   private socket: IngestSocket | null = null;
   private started = false;
   private draining = false;
@@ -212,6 +233,11 @@ export class StreamClient {
     return this._state;
   }
 
+  /** the API took this connection's hello: messages may go out (a snapshot first) */
+  private get helloed(): boolean {
+    return this._state === 'resyncing' || this._state === 'streaming';
+  }
+
   /** messages sent and not acked yet */
   get unackedCount(): number {
     return this.unacked.length;
@@ -237,7 +263,7 @@ export class StreamClient {
     if (this._state === 'closed' || this.draining || this.leaving) return;
     const facts = delta.upserts.length + delta.deletes.length;
     if (facts === 0) return;
-    if (this._state !== 'streaming') {
+    if (!this.helloed) {
       this.counters.dropped += 1;
       this.missed += 1;
       return;
@@ -322,7 +348,7 @@ export class StreamClient {
   async close(drainMs = 0): Promise<void> {
     if (this._state === 'closed') return;
     this.draining = true;
-    if (drainMs > 0 && this._state === 'streaming' && this.unacked.length > 0) {
+    if (drainMs > 0 && this.helloed && this.unacked.length > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, drainMs);
         this.drainWaiters.push(() => {
@@ -341,6 +367,12 @@ export class StreamClient {
 
   private setState(state: StreamState): void {
     if (this._state === state) return;
+    if (!STREAM_TRANSITIONS[this._state].includes(state)) {
+      // never silently: a state the table does not know is a bug here, not something to act on
+      this.illegalTransitions.push(`${this._state} -> ${state}`);
+      this.limited.write('illegal-transition', `stream client: ${this._state} -> ${state} is not a transition it knows (a bug; ignored)`);
+      return;
+    }
     this._state = state;
     this.opts.onState?.(state);
   }
@@ -385,6 +417,7 @@ export class StreamClient {
   }
 
   private hello(socket: IngestSocket, again: boolean): void {
+    this.setState('hello');
     const hello: Hello = {
       protocol: this.protocol,
       node: this.opts.node,
@@ -442,7 +475,7 @@ export class StreamClient {
         : `connected to ${this.url} as ${this.opts.node} (epoch ${this.epoch})` +
             (missed > 0 ? `; ${missed} deltas from while disconnected are covered by the snapshot` : ''),
     );
-    this.setState('streaming');
+    this.setState('resyncing');
     this.startHeartbeat(reply.heartbeatMs);
     this.needSnapshot();
     this.pump();
@@ -509,7 +542,7 @@ export class StreamClient {
     const every = Number.isFinite(heartbeatMs) && heartbeatMs > 0 ? heartbeatMs : 15_000;
     this.heartbeatTimer = setInterval(() => {
       const socket = this.socket;
-      if (this._state !== 'streaming' || !socket?.connected) return;
+      if (!this.helloed || !socket?.connected) return;
       socket.emit('heartbeat', { epoch: this.epoch, seq: this.lastSent });
       this.counters.heartbeats += 1;
     }, every);
@@ -553,11 +586,12 @@ export class StreamClient {
   private needSnapshot(): void {
     this.dropBuffered();
     this.snapshotNeeded = true;
+    if (this._state === 'streaming') this.setState('resyncing');
   }
 
   /** Send what may be sent now. */
   private pump(): void {
-    if (this._state !== 'streaming' || this.retryTimer !== null || this.trouble.length > 0) return;
+    if (!this.helloed || this.retryTimer !== null || this.trouble.length > 0) return;
     if (this.snapshotNeeded) {
       // after the in-flight messages' replies: a slow API is not sent more while it catches up
       if (this.inFlight === 0) this.sendSnapshot();
@@ -652,6 +686,8 @@ export class StreamClient {
       // an ok ack covers everything before it: the API applies a delta only right after its predecessor
       while (this.unacked.length > 0 && this.unacked[0]!.message.seq <= seq) this.bufferedFacts -= this.unacked.shift()!.facts;
       if (this.unacked.length === 0) this.resolveDrain();
+      // the snapshot is in and no other is due: in sync
+      if (this._state === 'resyncing' && !this.snapshotNeeded && !this.unacked.some((o) => o.type === 'snapshot')) this.setState('streaming');
     } else {
       this.counters.rejected += 1;
       this.trouble.push({ type: out.type, seq, code: reply?.code ?? 'invalid', error: reply?.error ?? 'malformed reply' });
@@ -671,7 +707,6 @@ export class StreamClient {
       this.dropBuffered();
       this.log(`the API has no hello for this connection (${first.error}); saying hello again`);
       this.stopHeartbeat();
-      this.setState('connecting');
       if (this.socket) this.hello(this.socket, true);
       return;
     }
@@ -718,7 +753,7 @@ export class StreamClient {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      if (this._state === 'streaming') fn();
+      if (this.helloed) fn();
     }, delay);
   }
 

@@ -69,6 +69,8 @@ export class ScriptedApi {
   readonly script: (IngestErrorCode | null)[] = [];
   /** while set, snapshot/delta replies wait in `held` until release() */
   holding = false;
+  /** while set, hellos are recorded and never answered (an API that hangs mid-handshake) */
+  ignoringHellos = false;
   private held: (() => void)[] = [];
   /** the facts of a snapshot coming in parts, and the part expected next */
   private staging: { seq: number; next: number; facts: Fact[] } | null = null;
@@ -137,6 +139,7 @@ export class ScriptedApi {
       const record = (r: Received) => this.received.push(r);
       socket.on('hello', (message, ack: (reply: HelloAck) => void) => {
         record({ event: 'hello', message, at: Date.now(), socket: socket.id });
+        if (this.ignoringHellos) return;
         // as the API does: an epoch older than the last stream's is refused
         if (this.acked && message.epoch < this.acked.epoch) {
           ack({ ok: false, code: 'stale-epoch', error: `epoch ${message.epoch} is older than the last stream (epoch ${this.acked.epoch})`, retry: false });
