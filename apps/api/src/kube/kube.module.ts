@@ -5,6 +5,7 @@ import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { API_CONFIG, DATABASE } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
 import type { Database } from '../db/database.js';
+import { KubeEventsRepository } from '../db/repositories/kube-events.repository.js';
 import { EventBus } from '../realtime/event-bus.js';
 import { KubeEventWriter } from './kube-event-writer.js';
 import { KubeNodeEvents } from './kube-node-events.js';
@@ -21,7 +22,8 @@ export class KubeModule {
       imports: [events],
       providers: [
         { provide: KubeWatcher, useFactory: (config: CoreConfig) => new KubeWatcher(config), inject: [API_CONFIG] },
-        { provide: KubeEventWriter, useFactory: (db: Database) => new KubeEventWriter(db.pool), inject: [DATABASE] },
+        { provide: KubeEventsRepository, useFactory: (db: Database) => new KubeEventsRepository(db.pool), inject: [DATABASE] },
+        { provide: KubeEventWriter, useFactory: (repository: KubeEventsRepository) => new KubeEventWriter(repository), inject: [KubeEventsRepository] },
         {
           provide: KubeNodeEvents,
           useFactory: (watcher: KubeWatcher, writer: KubeEventWriter, events: EventBus) => new KubeNodeEvents(watcher, writer, events),
