@@ -6,10 +6,9 @@ import { Inject, Injectable, Logger, Optional, ServiceUnavailableException, type
 import { evaluateChecks, KUBE_ROUTER_NODE_IPS, KUBE_ROUTER_POD_SUBNETS } from '@netatlas/graph';
 import type { ChecksResult, ExpectedNode, Fact, FactChange, FactKind, NodeEvent, NodeStatus } from '@netatlas/wire';
 import type { Worker } from 'node:worker_threads';
-import { DATABASE } from '../app-tokens.js';
 import { ALERT_CONFIG, type AlertConfig } from './alert-config.js';
-import type { Database } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { AlertsRepository } from '../db/repositories/alerts.repository.js';
 import { HistoryReader } from '../db/repositories/history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { EventBus } from '../realtime/event-bus.js';
@@ -71,14 +70,14 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
   private notBefore = 0;
 
   constructor(
-    @Inject(DATABASE) database: Database,
+    @Inject(AlertsRepository) alerts: AlertsRepository,
     @Inject(HistoryReader) private readonly history: HistoryReader,
     @Inject(EventBus) private readonly events: EventBus,
     @Inject(ALERT_CONFIG) private readonly settings: AlertConfig,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null,
     @Optional() @Inject(NOTIFIER) private readonly notifier: AlertNotifier | null,
   ) {
-    this.store = new AlertStore(database.pool);
+    this.store = new AlertStore(alerts);
   }
 
   onModuleInit(): void {

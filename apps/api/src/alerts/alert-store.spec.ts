@@ -4,6 +4,7 @@ import type { AlertRule } from '@netatlas/wire';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../db/migrate.js';
+import { AlertsRepository } from '../db/repositories/alerts.repository.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { setupOnce } from '../testing/setup.js';
 import { defaultAlertConfig } from './alert-config.js';
@@ -37,7 +38,7 @@ describe('AlertStore', () => {
   });
 
   it('pending, firing after `for`, resolved; symptoms point at their root; one notice per group', async () => {
-    const store = new AlertStore(pool);
+    const store = new AlertStore(new AlertsRepository(pool));
     await store.load();
     const t0 = Date.parse('2026-11-23T18:00:00Z');
     const root = cond('NodeUnreachable', { node: 'n3' });
@@ -87,13 +88,13 @@ describe('AlertStore', () => {
     expect(healed.notices).toEqual([]);
 
     // a new store (an API restart) picks up the open ones
-    const again = new AlertStore(pool);
+    const again = new AlertStore(new AlertsRepository(pool));
     await again.load();
     expect(again.openAlerts().map((x) => x.fingerprint)).toEqual([lone.fingerprint]);
   });
 
   it('a symptom whose root cause started later waits for it, and fires in the same notice as the root', async () => {
-    const store = new AlertStore(pool);
+    const store = new AlertStore(new AlertsRepository(pool));
     await store.load();
     const t0 = Date.parse('2026-11-24T18:00:00Z');
     const root = cond('NodeUnreachable', { node: 'w3' });
@@ -112,7 +113,7 @@ describe('AlertStore', () => {
   });
 
   it('a symptom whose root resolves keeps its cause history, stands alone, and joins the next root; each move is a regrouping for browsers, not a notice', async () => {
-    const store = new AlertStore(pool);
+    const store = new AlertStore(new AlertsRepository(pool));
     await store.load();
     const t0 = Date.parse('2026-11-25T18:00:00Z');
     const at = (ms: number) => new Date(t0 + ms);
@@ -152,7 +153,7 @@ describe('AlertStore', () => {
   });
 
   it('a spell under a root that resolved without firing is no part of the history', async () => {
-    const store = new AlertStore(pool);
+    const store = new AlertStore(new AlertsRepository(pool));
     await store.load();
     const t0 = Date.parse('2026-11-26T18:00:00Z');
     const at = (ms: number) => new Date(t0 + ms);
@@ -172,7 +173,7 @@ describe('AlertStore', () => {
   });
 
   it('a cluster-wide failure (200 roots, 39,800 symptoms) is applied in one transaction, quickly', async () => {
-    const store = new AlertStore(pool);
+    const store = new AlertStore(new AlertsRepository(pool));
     await store.load();
     const t0 = Date.parse('2026-11-23T19:00:00Z');
     const nodes = Array.from({ length: 200 }, (_, i) => `node${i}`);

@@ -1,31 +1,13 @@
 // Alerts in Postgres: the open ones (pending, firing) are kept in memory too; each evaluation's
-// transitions are written in one transaction together with the notices for the receivers.
-import type { Alert, AlertCause, AlertRule, AlertSeverity, AlertState, AlertTransition } from '@netatlas/wire';
+// transitions are written in one transaction together with the notices for the receivers. The
+// statements are AlertsRepository's; the lifecycle and the grouping into notices are here.
+import type { Alert, AlertCause, AlertRule, AlertState, AlertTransition } from '@netatlas/wire';
 import type pg from 'pg';
+import type { AlertQuery, AlertRow, AlertsRepository, AlertUpdate, NewAlert } from '../db/repositories/alerts.repository.js';
 import type { AlertNotice } from '../notify/notice.js';
 import type { Condition } from './rules.js';
 
-interface AlertRow {
-  id: string;
-  fingerprint: string;
-  rule: AlertRule;
-  severity: AlertSeverity;
-  labels: Record<string, string>;
-  summary: string;
-  state: AlertState;
-  starts_at: Date;
-  fired_at: Date | null;
-  resolved_at: Date | null;
-  root_id: string | null;
-  cause: { from: string; to: string } | null;
-  clear: { from: string; to: string } | null;
-  causes: AlertCause[];
-  acknowledged_by: string | null;
-  acknowledged_at: Date | null;
-  symptoms?: string | number;
-}
-
-const COLUMNS = 'id, fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, resolved_at, root_id, cause, clear, causes, acknowledged_by, acknowledged_at';
+export type { AlertQuery } from '../db/repositories/alerts.repository.js';
 
 /**
  * The history with its open spell closed at `at` (a symptom left its root, or resolved). A spell
@@ -77,28 +59,19 @@ export interface ApplyResult {
   notices: AlertNotice[];
 }
 
-export interface AlertQuery {
-  state?: AlertState;
-  from: Date;
-  to: Date;
-  rule?: AlertRule;
-  node?: string;
-  limit: number;
-}
-
 export class AlertStore {
   /** open alerts by fingerprint */
   private open = new Map<string, AlertRow>();
   private loaded = false;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly repository: AlertsRepository) {}
 
   get isLoaded(): boolean {
     return this.loaded;
   }
 
   async load(): Promise<void> {
-    const { rows } = await this.pool.query<AlertRow>(`SELECT ${COLUMNS} FROM alerts WHERE state <> 'resolved'`);
+    const rows = await this.repository.open();
     this.open = new Map(rows.map((r) => [r.fingerprint, r]));
     this.loaded = true;
   }
@@ -131,12 +104,9 @@ export class AlertStore {
     const wanted = new Map(conditions.map((c) => [c.fingerprint, c]));
     const nowIso = now.toISOString();
     const countsBefore = symptomCounts(this.open.values());
-    const client = await this.pool.connect();
-    let broken = false;
     const next = new Map(this.open);
     const transitions: Array<{ row: AlertRow; from: AlertState | null; to: AlertState }> = [];
-    try {
-      await client.query('BEGIN');
+    const notices = await this.repository.transaction(async (client) => {
       // whether a root has fired: the open ones as held, and (kept by id) the ones resolving now
       const firedById = new Map<string, boolean>();
       for (const r of this.open.values()) firedById.set(String(r.id), r.fired_at !== null);
@@ -144,11 +114,11 @@ export class AlertStore {
       // resolve what no longer holds
       const gone = [...this.open.values()].filter((r) => !wanted.has(r.fingerprint));
       if (gone.length) {
-        const { rows } = await client.query<AlertRow>(
-          `UPDATE alerts a SET state = 'resolved', resolved_at = $2, clear = $3, causes = u.causes
-           FROM unnest($1::bigint[], $4::jsonb[]) AS u(id, causes)
-           WHERE a.id = u.id RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}`,
-          [gone.map((r) => r.id), now, window, gone.map((r) => JSON.stringify(closeCauses(r.causes ?? [], nowIso, fired)))],
+        const rows = await this.repository.resolve(
+          client,
+          gone.map((r) => ({ id: r.id, causes: closeCauses(r.causes ?? [], nowIso, fired) })),
+          now,
+          window,
         );
         for (const row of rows) {
           transitions.push({ row, from: this.open.get(row.fingerprint)?.state ?? 'firing', to: 'resolved' });
@@ -158,8 +128,8 @@ export class AlertStore {
       // start what is new, fire what held long enough: roots first, so symptoms can point at them
       const passes = [conditions.filter((c) => c.rootFingerprint === null), conditions.filter((c) => c.rootFingerprint !== null)];
       for (const pass of passes) {
-        const inserts: Array<{ c: Condition; rootId: string | null; firing: boolean; causes: AlertCause[] }> = [];
-        const updates: Array<{ row: AlertRow; fire: boolean; rootId: string | null; summary: string; causes: AlertCause[] }> = [];
+        const inserts: NewAlert[] = [];
+        const updates: AlertUpdate[] = [];
         for (const c of pass) {
           const root = c.rootFingerprint ? next.get(c.rootFingerprint) : undefined;
           const rootId = root?.id ?? null;
@@ -169,36 +139,25 @@ export class AlertStore {
           const rootPending = root?.state === 'pending';
           const row = next.get(c.fingerprint);
           if (!row) {
-            inserts.push({ c, rootId, firing: forMs[c.rule] <= 0 && !rootPending, causes: regroup([], root, nowIso, fired) });
+            inserts.push({
+              fingerprint: c.fingerprint,
+              rule: c.rule,
+              severity: c.severity,
+              labels: c.labels,
+              summary: c.summary,
+              firing: forMs[c.rule] <= 0 && !rootPending,
+              rootId,
+              causes: regroup([], root, nowIso, fired),
+            });
             continue;
           }
           const fire = row.state === 'pending' && !rootPending && now.getTime() - row.starts_at.getTime() >= forMs[c.rule];
           const moved = row.root_id !== rootId;
           const causes = moved ? regroup(row.causes ?? [], root, nowIso, fired) : (row.causes ?? []);
-          if (fire || moved || row.summary !== c.summary) updates.push({ row, fire, rootId, summary: c.summary, causes });
+          if (fire || moved || row.summary !== c.summary) updates.push({ id: row.id, fire, rootId, summary: c.summary, causes, oldRootId: row.root_id });
         }
         if (inserts.length) {
-          const { rows } = await client.query<AlertRow>(
-            `INSERT INTO alerts (fingerprint, rule, severity, labels, summary, state, starts_at, fired_at, root_id, cause, causes)
-             SELECT u.fingerprint, u.rule, u.severity, u.labels::jsonb, u.summary, u.state::alert_state, $7,
-                    CASE WHEN u.state = 'firing' THEN $7::timestamptz END, u.root_id, $8, u.causes
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $9::bigint[], $10::jsonb[])
-               AS u(fingerprint, rule, severity, labels, summary, state, root_id, causes)
-             RETURNING ${COLUMNS}`,
-            [
-              inserts.map((i) => i.c.fingerprint),
-              inserts.map((i) => i.c.rule),
-              inserts.map((i) => i.c.severity),
-              inserts.map((i) => JSON.stringify(i.c.labels)),
-              inserts.map((i) => i.c.summary),
-              inserts.map((i) => (i.firing ? 'firing' : 'pending')),
-              now,
-              window,
-              inserts.map((i) => i.rootId),
-              inserts.map((i) => JSON.stringify(i.causes)),
-            ],
-          );
-          for (const row of rows) {
+          for (const row of await this.repository.insert(client, inserts, now, window)) {
             next.set(row.fingerprint, row);
             firedById.set(String(row.id), row.fired_at !== null);
             transitions.push({ row, from: null, to: 'pending' });
@@ -206,24 +165,7 @@ export class AlertStore {
           }
         }
         if (updates.length) {
-          const { rows } = await client.query<AlertRow>(
-            `UPDATE alerts a SET state = CASE WHEN u.fire THEN 'firing'::alert_state ELSE a.state END,
-                                 fired_at = CASE WHEN u.fire THEN $5::timestamptz ELSE a.fired_at END,
-                                 root_id = u.root_id, summary = u.summary, causes = u.causes
-             FROM unnest($1::bigint[], $2::bool[], $3::bigint[], $4::text[], $6::jsonb[], $7::bigint[]) AS u(id, fire, root_id, summary, causes, old_root)
-             WHERE a.id = u.id
-             RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, u.fire AS fired_now, a.root_id IS DISTINCT FROM u.old_root AS moved`,
-            [
-              updates.map((u) => u.row.id),
-              updates.map((u) => u.fire),
-              updates.map((u) => u.rootId),
-              updates.map((u) => u.summary),
-              now,
-              updates.map((u) => JSON.stringify(u.causes)),
-              updates.map((u) => u.row.root_id),
-            ],
-          );
-          for (const { fired_now: firedNow, moved, ...row } of rows as Array<AlertRow & { fired_now: boolean; moved: boolean }>) {
+          for (const { fired_now: firedNow, moved, ...row } of await this.repository.update(client, updates, now)) {
             next.set(row.fingerprint, row);
             firedById.set(String(row.id), row.fired_at !== null);
             if (firedNow) transitions.push({ row, from: 'pending', to: 'firing' });
@@ -233,26 +175,19 @@ export class AlertStore {
       }
       const notices = this.notices(transitions, next, now);
       if (enqueue) for (const notice of notices) await enqueue(client, notice);
-      await client.query('COMMIT');
-      this.open = next;
-      const counts = symptomCounts(next.values());
-      // a root whose count of symptoms changed is regrouped too (browsers show the count)
-      const touched = new Set(transitions.map((t) => t.row.id));
-      for (const row of next.values()) {
-        if (!touched.has(row.id) && (countsBefore.get(row.id) ?? 0) !== (counts.get(row.id) ?? 0)) transitions.push({ row, from: row.state, to: row.state });
-      }
-      return {
-        transitions: transitions.map((t) => ({ alert: alertOf(t.row, counts.get(t.row.id) ?? 0), from: t.from, to: t.to, at: now.toISOString() })),
-        notices,
-      };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
+      return notices;
+    });
+    this.open = next;
+    const counts = symptomCounts(next.values());
+    // a root whose count of symptoms changed is regrouped too (browsers show the count)
+    const touched = new Set(transitions.map((t) => t.row.id));
+    for (const row of next.values()) {
+      if (!touched.has(row.id) && (countsBefore.get(row.id) ?? 0) !== (counts.get(row.id) ?? 0)) transitions.push({ row, from: row.state, to: row.state });
     }
+    return {
+      transitions: transitions.map((t) => ({ alert: alertOf(t.row, counts.get(t.row.id) ?? 0), from: t.from, to: t.to, at: now.toISOString() })),
+      notices,
+    };
   }
 
   /** One notice per group (root cause, or lone alert) with an alert that fired or resolved. */
@@ -292,13 +227,7 @@ export class AlertStore {
    * open alert with that id (resolved ones are history, not acknowledged).
    */
   async acknowledge(id: string, by: string): Promise<Alert | null> {
-    const { rows } = await this.pool.query<AlertRow>(
-      `UPDATE alerts a SET acknowledged_by = $2, acknowledged_at = now() WHERE a.id = $1::bigint AND a.state <> 'resolved'
-       RETURNING ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')},
-                 (SELECT count(*) FROM alerts s WHERE s.root_id = a.id AND s.state <> 'resolved') AS symptoms`,
-      [id, by],
-    );
-    const row = rows[0];
+    const row = await this.repository.acknowledge(id, by);
     if (!row) return null;
     const open = this.open.get(row.fingerprint);
     if (open && String(open.id) === String(row.id)) {
@@ -310,28 +239,6 @@ export class AlertStore {
 
   /** Alerts open at some moment of [from, to], newest first. */
   async query(q: AlertQuery): Promise<Alert[]> {
-    const params: unknown[] = [q.from, q.to, q.limit];
-    const filters: string[] = [];
-    if (q.state) {
-      params.push(q.state);
-      filters.push(`a.state = $${params.length}`);
-    }
-    if (q.rule) {
-      params.push(q.rule);
-      filters.push(`a.rule = $${params.length}`);
-    }
-    if (q.node) {
-      params.push(q.node);
-      filters.push(`(a.labels->>'node' = $${params.length} OR a.labels->>'peer' = $${params.length})`);
-    }
-    const { rows } = await this.pool.query<AlertRow>(
-      `SELECT ${COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')},
-              (SELECT count(*) FROM alerts s WHERE s.root_id = a.id AND s.state <> 'resolved') AS symptoms
-       FROM alerts a
-       WHERE a.starts_at <= $2 AND (a.resolved_at IS NULL OR a.resolved_at >= $1) ${filters.map((f) => `AND ${f}`).join(' ')}
-       ORDER BY a.starts_at DESC, a.id DESC LIMIT $3`,
-      params,
-    );
-    return rows.map((r) => alertOf(r));
+    return (await this.repository.query(q)).map((r) => alertOf(r));
   }
 }
