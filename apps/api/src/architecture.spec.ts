@@ -5,9 +5,13 @@
 // counted (a test may reach across); no module imports them.
 // Each module's own settings are provided under its own token (settings.ts reads them all at start),
 // so config.ts, which every module imports, imports none of them.
+// All SQL is in db/ (repositories, migrations, the pool and its transactions): no other module
+// writes a statement, transaction control included (issue: repositories). Test support and
+// generated code are not counted.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('.', import.meta.url));
@@ -45,6 +49,35 @@ function folderGraph(): Map<string, Map<string, string[]>> {
     }
   }
   return graph;
+}
+
+/**
+ * An SQL statement in a string: the statements the API writes (in capitals, as it writes all SQL),
+ * transaction control and advisory locks. BEGIN only as a statement, so that a PEM header's
+ * "-----BEGIN CERTIFICATE-----" is not one.
+ */
+const SQL =
+  /\b(?:SELECT|INSERT\s+INTO|UPDATE\s+\w+(?:\s+\w+)?\s+SET|DELETE\s+FROM|COPY\s*\(|COPY\s+\w+\s+(?:FROM|TO)|CREATE\s+(?:TEMP|TABLE|INDEX|UNIQUE)|ALTER\s+TABLE|DROP\s+TABLE|TRUNCATE|BEGIN(?=\s*(?:;|$|ISOLATION|READ|TRANSACTION|WORK))|COMMIT|ROLLBACK|DECLARE\s+\w+\s+(?:NO\s+SCROLL\s+)?CURSOR|FETCH\s+\S+\s+FROM|SET\s+(?:LOCAL|TRANSACTION)|pg_advisory\w*|LISTEN|NOTIFY)\b/;
+
+/**
+ * The string and template literals of a TypeScript source that hold SQL, with their lines. Parsed,
+ * not grepped: comments are not literals, and a template's parts are read with a word in place of
+ * each `${…}` (`UPDATE ${table} SET` is a statement).
+ */
+function sqlLiterals(file: string, text: string): Array<{ line: number; sql: string }> {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: Array<{ line: number; sql: string }> = [];
+  const visit = (node: ts.Node): void => {
+    let literal: string | null = null;
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) literal = node.text;
+    else if (ts.isTemplateExpression(node)) literal = [node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join(' _ ');
+    if (literal !== null && SQL.test(literal)) {
+      found.push({ line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, sql: literal.replace(/\s+/g, ' ').trim().slice(0, 80) });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
 }
 
 /** The strongly connected components of more than one folder (Tarjan). */
@@ -96,5 +129,35 @@ describe('the API’s folders', () => {
     const into = (layer: string) => [...graph].flatMap(([from, tos]) => (from !== '(top)' && tos.has(layer) ? tos.get(layer)! : []));
     expect(into('(top)')).toEqual([]);
     expect([...TEST_SUPPORT].flatMap(into)).toEqual([]);
+  });
+
+  it('hold no SQL outside db/: services, controllers and workers call the repositories', () => {
+    const files = sources(SRC).filter((file) => layerOf(file) !== 'db');
+    expect(files.length).toBeGreaterThan(50); // the modules were found
+    const found = files.flatMap((file) => sqlLiterals(file, readFileSync(file, 'utf8')).map((l) => `${relative(SRC, file)}:${l.line}: ${l.sql}`));
+    expect(found, 'SQL outside apps/api/src/db/ (move it into a repository of db/repositories/)').toEqual([]);
+    // and the repositories are where it is
+    expect(sources(join(SRC, 'db', 'repositories')).filter((file) => sqlLiterals(file, readFileSync(file, 'utf8')).length > 0).length).toBeGreaterThan(10);
+  });
+});
+
+describe('the SQL check', () => {
+  const lines = (text: string) => sqlLiterals('x.ts', text).map((l) => l.line);
+
+  it('finds statements in strings and templates, transaction control and advisory locks', () => {
+    expect(lines(`const a = 'SELECT 1';`)).toEqual([1]);
+    expect(lines(`\nawait c.query(\`UPDATE \${table} SET x = $1\`, [1]);`)).toEqual([2]);
+    expect(lines(`q(\`UPDATE facts f SET valid_to = $2 FROM x\`)`)).toEqual([1]);
+    expect(lines(`q("INSERT INTO nodes (name) VALUES ($1)")`)).toEqual([1]);
+    expect(lines(`q(\`DELETE FROM facts WHERE id IN (\${ids})\`)`)).toEqual([1]);
+    expect(lines(`q(\`COPY (SELECT 1) TO STDOUT\`)`)).toEqual([1]);
+    expect(lines(`q('BEGIN'); q('BEGIN READ ONLY'); q('BEGIN; SELECT 1'); q('COMMIT'); q('ROLLBACK')`)).toEqual([1, 1, 1, 1, 1]);
+    expect(lines(`q(\`DECLARE held NO SCROLL CURSOR FOR \${sql}\`); q(\`FETCH \${n} FROM held\`)`)).toEqual([1, 1]);
+    expect(lines(`q('SET LOCAL work_mem = 1'); q('select pg_advisory_lock($1)'); q('LISTEN changes')`)).toEqual([1, 1, 1]);
+  });
+
+  it('does not take comments or prose for SQL', () => {
+    expect(lines(`// SELECT id FROM nodes\n/* BEGIN; UPDATE nodes SET x = 1; COMMIT */\nconst x = 1;`)).toEqual([]);
+    expect(lines(`log('Select a node'); log('-----BEGIN CERTIFICATE-----'); env('NETATLAS_NOTIFY_CONFIG'); log('the update set in')`)).toEqual([]);
   });
 });
