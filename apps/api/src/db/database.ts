@@ -1,6 +1,8 @@
-// The database: one node-postgres pool, and the Prisma client generated from prisma/schema.prisma
-// running on it through @prisma/adapter-pg (Prisma 7 has no query-engine binary; the adapter is
-// required). The pool is exposed too, for SQL that Prisma cannot express (ranges, bulk upserts).
+// The database: node-postgres pools (writes, history reads, probes) on which the repositories
+// (db/repositories/) run all of the API's SQL, and the Prisma client generated from
+// prisma/schema.prisma, opened on the write pool through @prisma/adapter-pg (Prisma 7 has no
+// query-engine binary; the adapter is required). The API sends no query through the client: only
+// database.spec.ts does, checking that it works on the migrated schema.
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
