@@ -184,7 +184,20 @@ export function entriesOf<V>(m: ReadonlyMap<string, V> | Readonly<Record<string,
 
 /** Index one host's facts. `podCidrOverride` (Kubernetes' podCIDRs) replaces the detected pod CIDRs. */
 export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?: readonly string[]): Host {
-  const h: Host = {
+  const h = emptyHost(name);
+  sortFacts(h, facts);
+  // links in name order: every list derived from them comes out sorted (ids end in the ifname)
+  h.links = new Map([...h.links.entries()].sort((x, y) => cmp(x[0], y[0])));
+  h.style = cniStyleOf(h.facts, h.node);
+  const podVethNames = indexDevices(h);
+  h.podCidrs = detectPodCidrs(h, podCidrOverride);
+  h.underlay = underlayAddrs(h, podVethNames);
+  indexNeighbors(h);
+  return h;
+}
+
+function emptyHost(name: string): Host {
+  return {
     name,
     id: hostId(name),
     facts: [],
@@ -211,6 +224,10 @@ export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?:
     neighByDev: new Map(),
     fdbByDev: new Map(),
   };
+}
+
+/** Every fact into the host's list of its kind (routes of the `local` table left out). */
+function sortFacts(h: Host, facts: Iterable<Fact>): void {
   for (const f of facts) {
     h.facts.push(f);
     switch (f.kind) {
@@ -245,10 +262,13 @@ export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?:
         break;
     }
   }
-  // links in name order: every list derived from them comes out sorted (ids end in the ifname)
-  h.links = new Map([...h.links.entries()].sort((x, y) => cmp(x[0], y[0])));
-  h.style = cniStyleOf(h.facts, h.node);
+}
 
+/**
+ * The host's global addresses, MACs, bridge ports, tunnels, pod veths and pod bridges (links
+ * already in name order). Returns the pod veths' names, which the underlay leaves out.
+ */
+function indexDevices(h: Host): Set<string> {
   for (const a of h.addrs) {
     if (a.scope === 'host' || a.scope === 'link') continue;
     const ip = parseIp(a.address);
@@ -272,8 +292,11 @@ export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?:
       h.podBridges.add(l.ifname);
     }
   }
+  return podVethNames;
+}
 
-  // pod CIDRs
+/** The host's pod CIDRs, in text order: the override when given, else what its devices, routes and BGP daemon announce. */
+function detectPodCidrs(h: Host, podCidrOverride: readonly string[] | undefined): Prefix[] {
   const cidrs = new Map<IpKey, Prefix>();
   const addCidr = (p: Prefix | null) => {
     if (p && p.len < maxLen(p.ip)) cidrs.set(prefixKey(p.ip, p.len), { ip: mask(p.ip, p.len), len: p.len });
@@ -299,18 +322,27 @@ export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?:
       if (p && !own.some((ip) => inCidrs(ip, [p]))) addCidr(p);
     }
   }
-  h.podCidrs = [...cidrs.values()].sort((a, b) => cmp(formatPrefix(a.ip, a.len), formatPrefix(b.ip, b.len)));
+  return [...cidrs.values()].sort((a, b) => cmp(formatPrefix(a.ip, a.len), formatPrefix(b.ip, b.len)));
+}
 
-  // underlay: addresses on the interfaces that lead off the node (not pods, tunnels, dummies,
-  // loopback, or bridges that only hold veths, such as docker0)
+/**
+ * Addresses on the interfaces that lead off the node (not pods, tunnels, dummies, loopback, or
+ * bridges that only hold veths, such as docker0), outside the pod CIDRs.
+ */
+function underlayAddrs(h: Host, podVethNames: ReadonlySet<string>): AddrInfo[] {
+  const underlay: AddrInfo[] = [];
   for (const [ifname, addrs] of h.globalAddrs) {
     const l = h.links.get(ifname);
     if (!l || l.kind === 'loopback' || l.kind === 'dummy' || TUNNEL_KINDS.has(l.kind)) continue;
     if (podVethNames.has(ifname) || h.podBridges.has(ifname)) continue;
     if (l.kind === 'bridge' && (h.ports.get(ifname) ?? []).every((p) => p.kind === 'veth')) continue;
-    for (const a of addrs) if (!inCidrs(a.ip, h.podCidrs)) h.underlay.push(a);
+    for (const a of addrs) if (!inCidrs(a.ip, h.podCidrs)) underlay.push(a);
   }
+  return underlay;
+}
 
+/** Usable neighbors by device, address and MAC; fdb entries by device. */
+function indexNeighbors(h: Host): void {
   for (const n of h.neighs) {
     if (!usableNeigh(n)) continue;
     const k = addrKey(n.address);
@@ -319,7 +351,6 @@ export function indexHost(name: string, facts: Iterable<Fact>, podCidrOverride?:
     push(h.neighByDev, n.dev, n);
   }
   for (const e of h.fdb) push(h.fdbByDev, e.dev, e);
-  return h;
 }
 
 /** Every host of the input, indexed, in name order; `podCidrs` as in DeriveTopologyOptions. */
@@ -681,34 +712,67 @@ function routeNeedsOnlyContext(h: Host, r: RouteValue): boolean {
 
 /** One host's nodes and outgoing edges, in the context of every host (`cache`: see HostPartCache). */
 export function deriveHostPart(h: Host, context: TopologyContext, options: DeriveTopologyOptions = {}, cache?: HostPartCache): HostPart {
-  const { addrOwner, cidrOwner, tunnelByLocal, hostRank } = context;
-  const nodes: TopoNode[] = [];
-  const edges: TopoEdge[] = [];
-  const addNode = (n: TopoNode) => nodes.push(n);
-  const addEdge = (e: TopoEdge) => edges.push(e);
-  const part: HostPart = { host: h.name, nodes, edges, externals: new Map(), vteps: new Set(), subnets: new Map(), podIps: [] };
+  const b: PartBuilder = {
+    h,
+    context,
+    options,
+    part: { host: h.name, nodes: [], edges: [], externals: new Map(), vteps: new Set(), subnets: new Map(), podIps: [] },
+    attributed: new Map(),
+  };
+  // the steps in this order: a repeated id keeps its last element (uniqueSorted), and the shared
+  // nodes' contributions (externals, VTEPs, subnets) keep the order they had in one function
+  b.part.nodes.push(hostNode(h));
+  const bridgeNodes = addBridgeNodes(b);
+  addTunnelNodes(b);
+  addPods(b);
+  markUnattributedIps(b, bridgeNodes);
+  addUnderlayEdges(b);
+  // BGP sessions, tunnels to remote VTEPs and route edges need every host's addresses
+  addBgpEdges(b);
+  addTunnelEdges(b);
+  addRouteEdges(b, cache);
+  b.part.nodes = uniqueSorted(b.part.nodes);
+  b.part.edges = uniqueSorted(b.part.edges);
+  return b.part;
+}
 
-  /** the host whose pod CIDR most specifically contains `dst` (null: none, or claimed by several) */
-  const cidrHost = (dst: string, family: 'inet' | 'inet6'): string | null => {
-    const o = cidrOwner.matchText(dst, family);
-    return o === undefined || o === AMBIGUOUS ? null : o;
-  };
-  const external = (address: string, role: string, asn: number | null = null): string => {
-    const ip = parseIp(address);
-    const text = ip ? formatIp(ip) : address;
-    let x = part.externals.get(text);
-    if (!x) part.externals.set(text, (x = { roles: new Set(), asns: new Set() }));
-    x.roles.add(role);
-    if (asn !== null) x.asns.add(asn);
-    return externalId(text);
-  };
-  const vtep = (address: string): string => {
-    const ip = parseIp(address);
-    const text = ip ? formatIp(ip) : address;
-    part.vteps.add(text);
-    return vtepId(text);
-  };
+/** What the steps of one host's part share (one per host and derivation, so no map is built twice). */
+interface PartBuilder {
+  h: Host;
+  context: TopologyContext;
+  options: DeriveTopologyOptions;
+  /** the part being filled: its nodes and edges unsorted until the end */
+  part: HostPart;
+  /** bridge → pod IPs found behind its ports */
+  attributed: Map<string, Set<string>>;
+}
 
+/** The host whose pod CIDR most specifically contains `dst` (null: none, or claimed by several). */
+function cidrHost(cidrOwner: PrefixTable<string>, dst: string, family: 'inet' | 'inet6'): string | null {
+  const o = cidrOwner.matchText(dst, family);
+  return o === undefined || o === AMBIGUOUS ? null : o;
+}
+
+/** The id of the external node for `address`, recording in the part that it was seen in `role`. */
+function externalRef(part: HostPart, address: string, role: string, asn: number | null = null): string {
+  const ip = parseIp(address);
+  const text = ip ? formatIp(ip) : address;
+  let x = part.externals.get(text);
+  if (!x) part.externals.set(text, (x = { roles: new Set(), asns: new Set() }));
+  x.roles.add(role);
+  if (asn !== null) x.asns.add(asn);
+  return externalId(text);
+}
+
+/** The id of the VTEP node for `address`, recording it in the part. */
+function vtepRef(part: HostPart, address: string): string {
+  const ip = parseIp(address);
+  const text = ip ? formatIp(ip) : address;
+  part.vteps.add(text);
+  return vtepId(text);
+}
+
+function hostNode(h: Host): TopoNode {
   const hostData: HostData & Record<string, unknown> = {
     cniStyle: h.style,
     hostname: h.node?.hostname ?? null,
@@ -716,10 +780,12 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
     nodeIps: sorted(h.underlay.map((a) => a.text)),
     podCidrs: h.podCidrs.map((c) => formatPrefix(c.ip, c.len)),
   };
-  addNode({ id: h.id, type: 'host', host: null, parent: null, label: h.name, data: hostData });
+  return { id: h.id, type: 'host', host: null, parent: null, label: h.name, data: hostData };
+}
 
-  // bridges and tunnels
-  const attributed = new Map<string, Set<string>>(); // bridge -> pod IPs found behind its ports
+/** A node per bridge; returned by ifname, for the unattributed pod IPs found later. */
+function addBridgeNodes(b: PartBuilder): Map<string, TopoNode> {
+  const { h } = b;
   const bridgeNodes = new Map<string, TopoNode>();
   for (const l of h.links.values()) {
     if (l.kind !== 'bridge') continue;
@@ -740,10 +806,15 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
       },
     };
     bridgeNodes.set(l.ifname, bridgeNode);
-    addNode(bridgeNode);
+    b.part.nodes.push(bridgeNode);
   }
+  return bridgeNodes;
+}
+
+function addTunnelNodes(b: PartBuilder): void {
+  const { h } = b;
   for (const l of h.tunnels) {
-    addNode({
+    b.part.nodes.push({
       id: tunnelId(h.name, l.ifname),
       type: 'tunnel',
       host: h.name,
@@ -764,103 +835,134 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
       },
     });
   }
+}
 
-  // veths and their pods
-  const hostRoutesByDev = new Map<string, string[]>();
+/** Host routes (a /32 or /128 on a device, no gateway) by device: a routed pod's address. */
+function hostRoutesByDev(h: Host): Map<string, string[]> {
+  const byDev = new Map<string, string[]>();
   for (const r of h.routes) {
     if (r.type !== 'unicast' || r.gateway !== null || r.dev === null || r.nexthops.length > 0) continue;
     const p = parsePrefix(r.dst, r.family);
-    if (p && p.len === maxLen(p.ip)) push(hostRoutesByDev, r.dev, formatIp(p.ip));
+    if (p && p.len === maxLen(p.ip)) push(byDev, r.dev, formatIp(p.ip));
   }
-  /** a neighbor's address as a pod IP: global unicast, in the pod CIDR (when there is one), canonical text */
-  const podIp = (address: string): string | null => {
-    const ip = parseIp(address);
-    if (!ip || !isUnicastGlobal(ip)) return null;
-    if (h.podCidrs.length > 0 && !inCidrs(ip, h.podCidrs)) return null;
-    return ip.v === 4 ? address : formatIp(ip); // v4Number admits only canonical dotted quads
-  };
-  const add = (xs: string[], x: string) => {
-    if (!xs.includes(x)) xs.push(x);
-  };
+  return byDev;
+}
+
+/** A neighbor's address as a pod IP: global unicast, in the pod CIDR (when there is one), canonical text. */
+function podIpOf(h: Host, address: string): string | null {
+  const ip = parseIp(address);
+  if (!ip || !isUnicastGlobal(ip)) return null;
+  if (h.podCidrs.length > 0 && !inCidrs(ip, h.podCidrs)) return null;
+  return ip.v === 4 ? address : formatIp(ip); // v4Number admits only canonical dotted quads
+}
+
+function addOnce(xs: string[], x: string): void {
+  if (!xs.includes(x)) xs.push(x);
+}
+
+/** Each pod veth, its pod (with the addresses and MACs found for it) and the veth edge between them. */
+function addPods(b: PartBuilder): void {
+  const { h } = b;
+  const hostRoutes = hostRoutesByDev(h);
   for (const v of h.podVeths) {
     // small arrays rather than sets: a pod has one or two of each, and there are thousands of pods
     const ips: string[] = [];
     const sources: string[] = [];
     const macs: string[] = [];
-    for (const ip of hostRoutesByDev.get(v.ifname) ?? []) {
-      add(ips, ip);
-      add(sources, 'route');
+    for (const ip of hostRoutes.get(v.ifname) ?? []) {
+      addOnce(ips, ip);
+      addOnce(sources, 'route');
     }
     const bridge = v.master !== null && h.links.get(v.master)?.kind === 'bridge' ? v.master : null;
-    // the pod's MAC: what the bridge learned behind this port (not our own, not a group address)
-    for (const e of h.fdbByDev.get(v.ifname) ?? []) {
-      if (e.master === null || e.state === 'permanent' || e.dst !== null || isGroupMac(e.mac) || h.localMacs.has(e.mac)) continue;
-      add(macs, e.mac);
-    }
-    if (bridge !== null) {
-      const byMac = h.neighByMac.get(bridge);
-      for (const mac of macs) {
-        for (const n of byMac?.get(mac) ?? []) {
-          const ip = podIp(n.address);
-          if (ip === null) continue;
-          add(ips, ip);
-          add(sources, 'fdb+neighbor');
-          let seen = attributed.get(bridge);
-          if (!seen) attributed.set(bridge, (seen = new Set()));
-          seen.add(ip);
-        }
-      }
-    }
+    gatherBridgedPodAddresses(b, v, bridge, ips, sources, macs);
     // neighbors on the veth itself (routed pods: Calico's cali*), also telling the pod's MAC
     for (const n of h.neighByDev.get(v.ifname) ?? []) {
-      const ip = podIp(n.address);
+      const ip = podIpOf(h, n.address);
       if (ip === null) continue;
-      add(ips, ip);
-      if (n.lladdr) add(macs, n.lladdr);
-      add(sources, 'neighbor');
+      addOnce(ips, ip);
+      if (n.lladdr) addOnce(macs, n.lladdr);
+      addOnce(sources, 'neighbor');
     }
-    const vid = vethId(h.name, v.ifname);
-    const pid = podId(h.name, v.ifname);
-    const ipList = ips.length > 1 ? ips.sort(cmp) : ips;
-    for (const ip of ipList) part.podIps.push(ip);
-    const k8s = options.pods ? ipList.map((ip) => options.pods!.get(ip)).find((p) => p !== undefined) : undefined;
-    addNode({
-      id: vid,
-      type: 'veth',
-      host: h.name,
-      parent: bridge ? bridgeId(h.name, bridge) : h.id,
-      label: v.ifname,
-      data: { ifname: v.ifname, mtu: v.mtu, mac: v.mac, operstate: v.operstate, master: v.master, linkNetnsId: v.linkNetnsId, peerIfindex: v.linkIndex },
-    });
-    addNode({
-      id: pid,
-      type: 'pod',
-      host: h.name,
-      parent: vid,
-      label: k8s ? `${k8s.namespace}/${k8s.name}` : (ipList[0] ?? v.ifname),
-      data: { ips: ipList, macs: macs.sort(cmp), veth: v.ifname, bridge, ipSources: sources.sort(cmp), ...(k8s ? { k8s } : {}) },
-    });
-    addEdge({ id: edgeId('veth', vid, pid), type: 'veth', source: vid, target: pid, data: { netnsId: v.linkNetnsId, peerIfindex: v.linkIndex } });
+    addPodNodes(b, v, bridge, ips, sources, macs);
   }
-  // addresses in the pod CIDR the bridge has seen but no port explains (a learned MAC aged out, or a gone pod)
+}
+
+/**
+ * The pod's MACs (what the bridge learned behind this port: not our own, not a group address) into
+ * `macs`, and the bridge's neighbors with those MACs into `ips`, noted as attributed to the bridge.
+ * Fills the caller's arrays: this runs once per pod.
+ */
+function gatherBridgedPodAddresses(b: PartBuilder, v: LinkValue, bridge: string | null, ips: string[], sources: string[], macs: string[]): void {
+  const { h } = b;
+  for (const e of h.fdbByDev.get(v.ifname) ?? []) {
+    if (e.master === null || e.state === 'permanent' || e.dst !== null || isGroupMac(e.mac) || h.localMacs.has(e.mac)) continue;
+    addOnce(macs, e.mac);
+  }
+  if (bridge === null) return;
+  const byMac = h.neighByMac.get(bridge);
+  for (const mac of macs) {
+    for (const n of byMac?.get(mac) ?? []) {
+      const ip = podIpOf(h, n.address);
+      if (ip === null) continue;
+      addOnce(ips, ip);
+      addOnce(sources, 'fdb+neighbor');
+      let seen = b.attributed.get(bridge);
+      if (!seen) b.attributed.set(bridge, (seen = new Set()));
+      seen.add(ip);
+    }
+  }
+}
+
+function addPodNodes(b: PartBuilder, v: LinkValue, bridge: string | null, ips: string[], sources: string[], macs: string[]): void {
+  const { h, part, options } = b;
+  const vid = vethId(h.name, v.ifname);
+  const pid = podId(h.name, v.ifname);
+  const ipList = ips.length > 1 ? ips.sort(cmp) : ips;
+  for (const ip of ipList) part.podIps.push(ip);
+  const k8s = options.pods ? ipList.map((ip) => options.pods!.get(ip)).find((p) => p !== undefined) : undefined;
+  part.nodes.push({
+    id: vid,
+    type: 'veth',
+    host: h.name,
+    parent: bridge ? bridgeId(h.name, bridge) : h.id,
+    label: v.ifname,
+    data: { ifname: v.ifname, mtu: v.mtu, mac: v.mac, operstate: v.operstate, master: v.master, linkNetnsId: v.linkNetnsId, peerIfindex: v.linkIndex },
+  });
+  part.nodes.push({
+    id: pid,
+    type: 'pod',
+    host: h.name,
+    parent: vid,
+    label: k8s ? `${k8s.namespace}/${k8s.name}` : (ipList[0] ?? v.ifname),
+    data: { ips: ipList, macs: macs.sort(cmp), veth: v.ifname, bridge, ipSources: sources.sort(cmp), ...(k8s ? { k8s } : {}) },
+  });
+  part.edges.push({ id: edgeId('veth', vid, pid), type: 'veth', source: vid, target: pid, data: { netnsId: v.linkNetnsId, peerIfindex: v.linkIndex } });
+}
+
+/** On each pod bridge: addresses in the pod CIDR it has seen but no port explains (a learned MAC aged out, or a gone pod). */
+function markUnattributedIps(b: PartBuilder, bridgeNodes: ReadonlyMap<string, TopoNode>): void {
+  const { h, attributed } = b;
   for (const br of h.podBridges) {
     const node = bridgeNodes.get(br);
     if (!node) continue;
     const loose = new Set<string>();
     for (const n of h.neighByDev.get(br) ?? []) {
-      const ip = podIp(n.address);
-      if (ip !== null && !attributed.get(br)?.has(ip) && ownerOf(addrOwner, ip) !== h.name) loose.add(ip);
+      const ip = podIpOf(h, n.address);
+      if (ip !== null && !attributed.get(br)?.has(ip) && ownerOf(b.context.addrOwner, ip) !== h.name) loose.add(ip);
     }
     node.data['unattributedIps'] = sorted(loose);
   }
+}
 
-  // underlay subnets: a star per subnet, not an edge per pair of hosts
+/** Underlay subnets: a star per subnet, not an edge per pair of hosts. */
+function addUnderlayEdges(b: PartBuilder): void {
+  const { h, part } = b;
   const bySubnet = new Map<string, AddrInfo[]>();
   for (const a of h.underlay) if (a.len < maxLen(a.ip)) push(bySubnet, formatPrefix(a.ip, a.len), a);
   for (const [cidr, addrs] of bySubnet) {
     if (!part.subnets.has(cidr)) part.subnets.set(cidr, addrs[0]?.ip.v === 6 ? 'inet6' : 'inet');
     const sid = subnetId(cidr);
-    addEdge({
+    part.edges.push({
       id: edgeId('underlay', h.id, sid),
       type: 'underlay',
       source: h.id,
@@ -868,11 +970,14 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
       data: { subnet: cidr, ifnames: sorted(addrs.map((a) => a.ifname)), addresses: sorted(addrs.map((a) => a.text)) },
     });
   }
+}
 
-  // BGP sessions, tunnels to remote VTEPs and route edges need every host's addresses
+/** A BGP edge per session: to the host that owns the peer address, else to an external peer. */
+function addBgpEdges(b: PartBuilder): void {
+  const { h, part } = b;
   for (const s of h.sessions) {
-    const owner = ownerOf(addrOwner, parseIp(s.peerAddress));
-    const target = owner !== null ? hostId(owner) : external(s.peerAddress, 'bgp-peer', s.peerAs);
+    const owner = ownerOf(b.context.addrOwner, parseIp(s.peerAddress));
+    const target = owner !== null ? hostId(owner) : externalRef(part, s.peerAddress, 'bgp-peer', s.peerAs);
     const data: BgpEdgeData & Record<string, unknown> = {
       daemon: s.daemon,
       name: s.name,
@@ -885,30 +990,20 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
       prefixes: { received: s.prefixesReceived, accepted: s.prefixesAccepted, sent: s.prefixesSent },
       lastError: s.lastError,
     };
-    addEdge({ id: edgeId('bgp', h.id, target, `${s.daemon}|${s.peerAddress}`), type: 'bgp', source: h.id, target, data });
+    part.edges.push({ id: edgeId('bgp', h.id, target, `${s.daemon}|${s.peerAddress}`), type: 'bgp', source: h.id, target, data });
   }
+}
 
-  // tunnels: VXLAN fdb entries towards remote VTEPs, and point-to-point tunnels' remote ends
+/** Tunnels: VXLAN fdb entries towards remote VTEPs, and point-to-point tunnels' remote ends. */
+function addTunnelEdges(b: PartBuilder): void {
+  const { h, part } = b;
   for (const t of h.tunnels) {
     const tid = tunnelId(h.name, t.ifname);
-    const local = parseIp(t.vxlan?.local ?? t.ipip?.local ?? '');
-    const remotes = new Map<string, { dst: string; macs: Set<string> }>();
-    const addRemote = (dst: string, mac: string | null) => {
-      const ip = parseIp(dst);
-      if (!ip || !isUnicastGlobal(ip) || (local && ipKey(local) === ipKey(ip))) return;
-      const text = formatIp(ip);
-      const r = remotes.get(text) ?? { dst: text, macs: new Set<string>() };
-      remotes.set(text, r);
-      if (mac !== null && mac !== '00:00:00:00:00:00') r.macs.add(mac);
-    };
-    for (const e of h.fdbByDev.get(t.ifname) ?? []) if (e.dst !== null) addRemote(e.dst, e.mac);
-    const p2p = t.vxlan?.remote ?? t.ipip?.remote ?? null;
-    if (p2p !== null) addRemote(p2p, null);
-    for (const r of remotes.values()) {
+    for (const r of tunnelRemotes(h, t).values()) {
       const ip = parseIp(r.dst);
-      const owner = ownerOf(addrOwner, ip);
-      const target = owner !== null ? hostId(owner) : vtep(r.dst);
-      addEdge({
+      const owner = ownerOf(b.context.addrOwner, ip);
+      const target = owner !== null ? hostId(owner) : vtepRef(part, r.dst);
+      part.edges.push({
         id: edgeId('tunnel', tid, target, r.dst),
         type: 'tunnel',
         source: tid,
@@ -919,22 +1014,52 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
           vni: t.vxlan?.id ?? null,
           port: t.vxlan?.port ?? null,
           remoteHost: owner,
-          remoteTunnel: ip ? (tunnelByLocal.get(`${t.kind}|${t.vxlan?.id ?? ''}|${ipKey(ip)}`) ?? null) : null,
+          remoteTunnel: ip ? (b.context.tunnelByLocal.get(`${t.kind}|${t.vxlan?.id ?? ''}|${ipKey(ip)}`) ?? null) : null,
         },
       });
     }
   }
+}
 
-  // node-to-node routes: a route into another host's pod CIDR, one edge per nexthop. Collected by
-  // target host (in host order), so that they reach the final sort as sorted runs
-  const byTarget: TopoEdge[][] = [];
-  const otherTargets: TopoEdge[] = [];
-  const place = (e: TopoEdge) => {
-    const nextHopHost = (e.data as unknown as RouteEdgeData).nextHopHost;
-    const rank = nextHopHost === null ? undefined : hostRank.get(nextHopHost);
-    if (rank === undefined) otherTargets.push(e);
-    else (byTarget[rank] ??= []).push(e);
+/** A tunnel's remote ends (not its own local address), by canonical address, with the MACs behind each. */
+function tunnelRemotes(h: Host, t: LinkValue): Map<string, { dst: string; macs: Set<string> }> {
+  const local = parseIp(t.vxlan?.local ?? t.ipip?.local ?? '');
+  const remotes = new Map<string, { dst: string; macs: Set<string> }>();
+  const addRemote = (dst: string, mac: string | null) => {
+    const ip = parseIp(dst);
+    if (!ip || !isUnicastGlobal(ip) || (local && ipKey(local) === ipKey(ip))) return;
+    const text = formatIp(ip);
+    const r = remotes.get(text) ?? { dst: text, macs: new Set<string>() };
+    remotes.set(text, r);
+    if (mac !== null && mac !== '00:00:00:00:00:00') r.macs.add(mac);
   };
+  for (const e of h.fdbByDev.get(t.ifname) ?? []) if (e.dst !== null) addRemote(e.dst, e.mac);
+  const p2p = t.vxlan?.remote ?? t.ipip?.remote ?? null;
+  if (p2p !== null) addRemote(p2p, null);
+  return remotes;
+}
+
+/**
+ * Route edges collected by target host (in host order), so that they reach the final sort as
+ * sorted runs; those to no host (external next hops, VTEPs) after them.
+ */
+interface RouteEdgeRuns {
+  byTarget: TopoEdge[][];
+  otherTargets: TopoEdge[];
+}
+
+function placeRouteEdge(runs: RouteEdgeRuns, hostRank: ReadonlyMap<string, number>, e: TopoEdge): void {
+  const nextHopHost = (e.data as unknown as RouteEdgeData).nextHopHost;
+  const rank = nextHopHost === null ? undefined : hostRank.get(nextHopHost);
+  if (rank === undefined) runs.otherTargets.push(e);
+  else (runs.byTarget[rank] ??= []).push(e);
+}
+
+/** Node-to-node routes: a route into another host's pod CIDR, one edge per nexthop. */
+function addRouteEdges(b: PartBuilder, cache: HostPartCache | undefined): void {
+  const { h, part } = b;
+  const { hostRank } = b.context;
+  const runs: RouteEdgeRuns = { byTarget: [], otherTargets: [] };
   for (const r of h.routes) {
     if (r.type !== 'unicast') continue;
     // a route whose every hop has a gateway on a device that is not vxlan depends on nothing but
@@ -943,55 +1068,57 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
     const cached = cacheable ? cache.routeEdges.get(r) : undefined;
     if (cached && cached.host === h.name) {
       for (const { edge, external: gw } of cached.edges) {
-        if (gw !== null) external(gw, 'next-hop');
-        place(edge);
+        if (gw !== null) externalRef(part, gw, 'next-hop');
+        placeRouteEdge(runs, hostRank, edge);
       }
       continue;
     }
-    const dstHost = cidrHost(r.dst, r.family);
+    const dstHost = cidrHost(b.context.cidrOwner, r.dst, r.family);
     if (dstHost === null || dstHost === h.name) {
       if (cacheable) cache.routeEdges.set(r, { host: h.name, edges: [] });
       continue;
     }
     const made: RouteEdgeCacheEntry['edges'] = [];
-    const hops = r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev, weight: null, flags: [] }];
-    for (const nh of hops) {
-      const { vtep: via, host: nextHopHost } = resolveNexthop(h, nh, addrOwner);
-      const viaExternal = nextHopHost === null && via === null && nh.gateway !== null;
-      const target =
-        nextHopHost !== null ? hostId(nextHopHost) : via !== null ? vtep(via) : viaExternal ? external(nh.gateway!, 'next-hop') : hostId(dstHost);
-      const data: RouteEdgeData & Record<string, unknown> = {
-        table: r.table,
-        dst: r.dst,
-        gateway: nh.gateway,
-        dev: nh.dev,
-        protocol: r.protocol,
-        metric: r.metric,
-        dstHost,
-        nextHopHost,
-        vtep: via,
-        nextHopMismatch: nextHopHost !== dstHost,
-      };
-      if (r.nexthops.length > 0) data.weight = nh.weight;
-      let q = `${r.table}|${r.dst}|${nh.gateway ?? '-'}|${nh.dev ?? '-'}`;
-      if (r.metric !== 0) q += `|metric ${r.metric}`;
-      if (r.tos !== 0) q += `|tos ${r.tos}`;
-      const e: TopoEdge = { id: edgeId('route', h.id, target, q), type: 'route', source: h.id, target, data };
-      made.push({ edge: e, external: viaExternal ? nh.gateway : null });
-      place(e);
-    }
+    makeRouteEdges(b, r, dstHost, made, runs);
     if (cacheable) cache.routeEdges.set(r, { host: h.name, edges: made });
   }
-  for (const es of byTarget) {
+  for (const es of runs.byTarget) {
     if (!es) continue;
     if (es.length > 1) es.sort(byId);
-    for (const e of es) addEdge(e);
+    for (const e of es) part.edges.push(e);
   }
-  for (const e of otherTargets) addEdge(e);
+  for (const e of runs.otherTargets) part.edges.push(e);
+}
 
-  part.nodes = uniqueSorted(nodes);
-  part.edges = uniqueSorted(edges);
-  return part;
+/** The edges of route `r` into `dstHost`'s pod CIDR, one per next hop, into `made` (for the cache) and `runs`. */
+function makeRouteEdges(b: PartBuilder, r: RouteValue, dstHost: string, made: RouteEdgeCacheEntry['edges'], runs: RouteEdgeRuns): void {
+  const { h, part } = b;
+  const hops = r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev, weight: null, flags: [] }];
+  for (const nh of hops) {
+    const { vtep: via, host: nextHopHost } = resolveNexthop(h, nh, b.context.addrOwner);
+    const viaExternal = nextHopHost === null && via === null && nh.gateway !== null;
+    const target =
+      nextHopHost !== null ? hostId(nextHopHost) : via !== null ? vtepRef(part, via) : viaExternal ? externalRef(part, nh.gateway!, 'next-hop') : hostId(dstHost);
+    const data: RouteEdgeData & Record<string, unknown> = {
+      table: r.table,
+      dst: r.dst,
+      gateway: nh.gateway,
+      dev: nh.dev,
+      protocol: r.protocol,
+      metric: r.metric,
+      dstHost,
+      nextHopHost,
+      vtep: via,
+      nextHopMismatch: nextHopHost !== dstHost,
+    };
+    if (r.nexthops.length > 0) data.weight = nh.weight;
+    let q = `${r.table}|${r.dst}|${nh.gateway ?? '-'}|${nh.dev ?? '-'}`;
+    if (r.metric !== 0) q += `|metric ${r.metric}`;
+    if (r.tos !== 0) q += `|tos ${r.tos}`;
+    const e: TopoEdge = { id: edgeId('route', h.id, target, q), type: 'route', source: h.id, target, data };
+    made.push({ edge: e, external: viaExternal ? nh.gateway : null });
+    placeRouteEdge(runs, b.context.hostRank, e);
+  }
 }
 
 /** Sorted by id; of elements with one id, the last (the sort is stable). */
