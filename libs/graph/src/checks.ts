@@ -38,7 +38,7 @@
 import type { ExpectedNode, Fact, Finding, FindingDependencies, FindingType, LinkValue, RouteValue } from '@netatlas/wire/core';
 import { BgpPeerings } from './bgp-paths.js';
 import { Fib, forwardOn, isPodInterface, straightTo, takesFrame, walk, type Branch, type WalkContext, type WalkResult } from './forwarding.js';
-import { podRanges, type BlockAffinityInfo, type RememberedOrigin } from './pod-ranges.js';
+import { podRanges, type BlockAffinityInfo, type NodeRanges, type RememberedOrigin } from './pod-ranges.js';
 import { formatIp, formatPrefix, ipKey, mask, parseIp, parsePrefix, prefixKey, type Ip, type IpKey, type Prefix } from './topology-ip.js';
 import {
   PrefixTable,
@@ -176,56 +176,66 @@ function clusterStyle(hosts: readonly Host[]): Host['style'] {
 
 function buildCluster(state: TopologyInput, options: ExpectedNodesOptions): Cluster {
   const hosts = indexHosts(state);
-  const kube = options.kubernetes;
-  const fromHost = (h: Host): Draft => ({ name: h.name, kubernetesName: null, host: h, addresses: uniqSorted(h.underlay.map((a) => formatIp(a.ip))), kubeCidrs: null });
-  let drafts: Draft[];
-  let outsiderDrafts: Draft[];
-  if (!kube) {
-    drafts = hosts.map(fromHost);
-    outsiderDrafts = [];
-  } else {
-    const byName = new Map(hosts.map((h) => [h.name, h]));
-    const owners = addressOwners(hosts);
-    // by name first, for every Kubernetes node; then by InternalIP among the hosts left
-    const matched = new Map<KubernetesNodeInfo, Host>();
-    const taken = new Set<string>();
-    for (const k of kube) {
-      const h = byName.get(k.name);
-      if (h && !taken.has(h.name)) {
+  const { drafts, outsiderDrafts } = options.kubernetes ? kubernetesDrafts(hosts, options.kubernetes) : { drafts: hosts.map(draftOfHost), outsiderDrafts: [] };
+  const style = clusterStyle(hosts);
+  const ranges = draftRanges([...drafts, ...outsiderDrafts], style, options);
+  const member = (d: Draft): Member => memberOf(d, ranges, style);
+  return { hosts, members: drafts.map(member).sort((a, b) => cmp(a.expected.name, b.expected.name)), outsiders: outsiderDrafts.map(member) };
+}
+
+/** A node of the state as it announces itself. */
+const draftOfHost = (h: Host): Draft => ({ name: h.name, kubernetesName: null, host: h, addresses: uniqSorted(h.underlay.map((a) => formatIp(a.ip))), kubeCidrs: null });
+
+/** Kubernetes' nodes, each with its collected host when there is one; the hosts Kubernetes does not hold are outsiders. */
+function kubernetesDrafts(hosts: readonly Host[], kube: readonly KubernetesNodeInfo[]): { drafts: Draft[]; outsiderDrafts: Draft[] } {
+  const { matched, taken } = matchKubernetesNodes(hosts, kube);
+  const drafts = kube.map((k): Draft => {
+    const h = matched.get(k) ?? null;
+    const addresses = uniqSorted(k.addresses.map(canonIp).filter((a): a is string => a !== null));
+    return {
+      name: h?.name ?? k.name,
+      kubernetesName: k.name,
+      host: h,
+      addresses: addresses.length > 0 || h === null ? addresses : uniqSorted(h.underlay.map((a) => formatIp(a.ip))),
+      kubeCidrs: k.podCidrs,
+    };
+  });
+  return { drafts, outsiderDrafts: hosts.filter((h) => !taken.has(h.name)).map(draftOfHost) };
+}
+
+/** The host of each Kubernetes node: by name first, for every Kubernetes node; then by InternalIP among the hosts left. */
+function matchKubernetesNodes(hosts: readonly Host[], kube: readonly KubernetesNodeInfo[]): { matched: Map<KubernetesNodeInfo, Host>; taken: Set<string> } {
+  const byName = new Map(hosts.map((h) => [h.name, h]));
+  const owners = addressOwners(hosts);
+  const matched = new Map<KubernetesNodeInfo, Host>();
+  const taken = new Set<string>();
+  for (const k of kube) {
+    const h = byName.get(k.name);
+    if (h && !taken.has(h.name)) {
+      matched.set(k, h);
+      taken.add(h.name);
+    }
+  }
+  for (const k of kube) {
+    if (matched.has(k)) continue;
+    for (const a of k.addresses) {
+      const o = ownerOf(owners, a);
+      const h = o === null || taken.has(o) ? undefined : byName.get(o);
+      if (h) {
         matched.set(k, h);
         taken.add(h.name);
+        break;
       }
     }
-    for (const k of kube) {
-      if (matched.has(k)) continue;
-      for (const a of k.addresses) {
-        const o = ownerOf(owners, a);
-        const h = o === null || taken.has(o) ? undefined : byName.get(o);
-        if (h) {
-          matched.set(k, h);
-          taken.add(h.name);
-          break;
-        }
-      }
-    }
-    drafts = kube.map((k) => {
-      const h = matched.get(k) ?? null;
-      const addresses = uniqSorted(k.addresses.map(canonIp).filter((a): a is string => a !== null));
-      return {
-        name: h?.name ?? k.name,
-        kubernetesName: k.name,
-        host: h,
-        addresses: addresses.length > 0 || h === null ? addresses : uniqSorted(h.underlay.map((a) => formatIp(a.ip))),
-        kubeCidrs: k.podCidrs,
-      };
-    });
-    outsiderDrafts = hosts.filter((h) => !taken.has(h.name)).map(fromHost);
   }
-  const style = clusterStyle(hosts);
+  return { matched, taken };
+}
+
+/** Every draft's pod ranges (pod-ranges.ts), by name. */
+function draftRanges(all: readonly Draft[], style: Host['style'], options: ExpectedNodesOptions): ReadonlyMap<string, NodeRanges> {
   const blocksOf = new Map<string, string[]>();
   for (const b of options.blocks ?? []) blocksOf.set(b.node, [...(blocksOf.get(b.node) ?? []), b.cidr]);
-  const all = [...drafts, ...outsiderDrafts];
-  const ranges = podRanges(
+  return podRanges(
     all.map((d) => ({
       name: d.name,
       host: d.host,
@@ -235,27 +245,27 @@ function buildCluster(state: TopologyInput, options: ExpectedNodesOptions): Clus
       lastOrigins: options.lastOrigins?.get(d.name) ?? [],
     })),
   );
-  const member = (d: Draft): Member => {
-    const r = ranges.get(d.name) ?? { ranges: [], ignored: [], prefixes: [] };
-    const families = d.host ? hostFamilies(d.host) : uniqSorted([...d.addresses.map((a) => (a.includes(':') ? 'inet6' : 'inet')), ...r.ranges.map((x) => x.family)]);
-    return {
-      host: d.host,
-      cidrs: r.prefixes,
-      expected: {
-        name: d.name,
-        kubernetesName: d.kubernetesName,
-        collected: d.host !== null,
-        addresses: d.addresses,
-        podCidrs: r.ranges.map((x) => x.cidr),
-        ranges: r.ranges,
-        ignored: r.ignored,
-        vtep: d.host ? vtepOf(d.host) : null,
-        style: d.host?.style ?? style,
-        families: families as Array<'inet' | 'inet6'>,
-      },
-    };
+}
+
+function memberOf(d: Draft, ranges: ReadonlyMap<string, NodeRanges>, style: Host['style']): Member {
+  const r = ranges.get(d.name) ?? { ranges: [], ignored: [], prefixes: [] };
+  const families = d.host ? hostFamilies(d.host) : uniqSorted([...d.addresses.map((a) => (a.includes(':') ? 'inet6' : 'inet')), ...r.ranges.map((x) => x.family)]);
+  return {
+    host: d.host,
+    cidrs: r.prefixes,
+    expected: {
+      name: d.name,
+      kubernetesName: d.kubernetesName,
+      collected: d.host !== null,
+      addresses: d.addresses,
+      podCidrs: r.ranges.map((x) => x.cidr),
+      ranges: r.ranges,
+      ignored: r.ignored,
+      vtep: d.host ? vtepOf(d.host) : null,
+      style: d.host?.style ?? style,
+      families: families as Array<'inet' | 'inet6'>,
+    },
   };
-  return { hosts, members: drafts.map(member).sort((a, b) => cmp(a.expected.name, b.expected.name)), outsiders: outsiderDrafts.map(member) };
 }
 
 /**
@@ -400,34 +410,99 @@ function walkSummary(result: WalkResult): Array<Record<string, unknown>> {
   }));
 }
 
+/** Every finding for the live nodes of the cluster, sorted by key; each node's in the order of its steps (the first finding of a key stays). */
 function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
+  const findings = new Map<string, Finding>();
+  const e = evaluation(cluster, options, findings);
+  for (const a of e.live) {
+    if (a.host === null) continue; // a Kubernetes node without a collector: only routes towards it are checked
+    const n = nodeCheck(e, a, a.host);
+    checkPeerRanges(e, n); // 1. every live peer's ranges, delivered towards the peer
+    const pods = podsOf(e, n); // 2. its own pods, delivered by itself to a pod interface
+    checkOwnPods(e, n, pods);
+    checkStaleRoutes(e, n); // 3. routes into ranges nobody live holds
+    checkIpsets(e, n); // 4. kube-router's ipsets
+    checkMtus(n.h, n.name, n.podTunnels, pods, e.add); // 5. MTUs
+  }
+  return [...findings.values()].sort((x, y) => cmp(x.key, y.key));
+}
+
+type AddFindingOn = (
+  type: FindingType,
+  node: string,
+  peer: string | null,
+  subject: string,
+  message: string,
+  expected: Finding['expected'],
+  actual: Finding['actual'],
+  dependsOn?: FindingDependencies,
+) => void;
+
+/** What every node's checks share, built once per evaluation. */
+interface Evaluation {
+  live: Member[];
+  liveNames: Set<string>;
+  departedNames: Set<string>;
+  /** who holds an address: live nodes first; a departed node only where no live node does */
+  owners: Map<IpKey, string>;
+  /** the live nodes' tables: walks pass through them (a node that left forwards nothing) */
+  fibs: Map<string, Fib>;
+  walkContext: WalkContext;
+  peerings: BgpPeerings;
+  /** whose range a prefix is */
+  liveCidrs: PrefixTable<string>;
+  departedCidrs: PrefixTable<string>;
+  allLiveCidrs: Prefix[];
+  spaces: PrefixTable<true>;
+  /** what kube-router's sets should hold, the same for every node (wantedMembers fills it on first use) */
+  wantedSets: Map<string, Map<string, string>>;
+  /** the pods each live node must deliver to (Kubernetes', by the collector's node name) */
+  kubePods: Map<string, Array<{ ip: string; pod: string }>>;
+  /** records a finding, unless one of its key is there already */
+  add: AddFindingOn;
+}
+
+function evaluation(cluster: Cluster, options: CheckNodesOptions, findings: Map<string, Finding>): Evaluation {
   const liveSet = options.live ? new Set(options.live) : null;
   const isLive = (m: Member) =>
     liveSet === null || liveSet.has(m.expected.name) || (m.expected.kubernetesName !== null && liveSet.has(m.expected.kubernetesName));
   const live = cluster.members.filter(isLive);
   const departed = [...cluster.members.filter((m) => !isLive(m)), ...cluster.outsiders];
-  const departedNames = new Set(departed.map((m) => m.expected.name));
-  const liveNames = new Set(live.map((m) => m.expected.name));
-
-  // who holds an address: live nodes first; a departed node only where no live node does
-  const ownersOf = (members: Member[]) => {
-    const m = addressOwners(members.flatMap((x) => (x.host ? [x.host] : [])));
-    for (const x of members) for (const a of x.expected.addresses) {
-      const k = ipKeyOf(a);
-      if (k !== null) claimOwner(m, k, x.expected.name);
-    }
-    return m;
-  };
   const owners = ownersOf(live);
   for (const [k, v] of ownersOf(departed)) if (!owners.has(k)) owners.set(k, v);
-
-  // the live nodes' tables: walks pass through them (a node that left forwards nothing)
   const fibs = new Map<string, Fib>();
   for (const m of live) if (m.host) fibs.set(m.expected.name, new Fib(m.host));
-  const ctx: WalkContext = { fibs, owners };
-  const peerings = new BgpPeerings(live.flatMap((m) => (m.host ? [m.host] : [])), owners);
+  const add: AddFindingOn = (type, node, peer, subject, message, expected, actual, dependsOn = { nodes: [node], sessions: [] }) => {
+    const key = findingKey(type, node, peer, subject);
+    if (!findings.has(key)) findings.set(key, { type, node, peer, subject, key, message, expected, actual, dependsOn });
+  };
+  return {
+    live,
+    liveNames: new Set(live.map((m) => m.expected.name)),
+    departedNames: new Set(departed.map((m) => m.expected.name)),
+    owners,
+    fibs,
+    walkContext: { fibs, owners },
+    peerings: new BgpPeerings(live.flatMap((m) => (m.host ? [m.host] : [])), owners),
+    ...rangeTables(live, departed),
+    wantedSets: new Map(),
+    kubePods: kubePodsByNode(live, options.pods),
+    add,
+  };
+}
 
-  // whose range a prefix is
+/** Who holds each address among these members: their hosts' addresses, then the addresses they announce. */
+function ownersOf(members: readonly Member[]): Map<IpKey, string> {
+  const m = addressOwners(members.flatMap((x) => (x.host ? [x.host] : [])));
+  for (const x of members) for (const a of x.expected.addresses) {
+    const k = ipKeyOf(a);
+    if (k !== null) claimOwner(m, k, x.expected.name);
+  }
+  return m;
+}
+
+/** Whose range a prefix is (a departed node's only where no live range holds it), and the pod address spaces. */
+function rangeTables(live: readonly Member[], departed: readonly Member[]): Pick<Evaluation, 'liveCidrs' | 'departedCidrs' | 'allLiveCidrs' | 'spaces'> {
   const liveCidrs = new PrefixTable<string>();
   for (const m of live) for (const c of m.cidrs) liveCidrs.set(c, m.expected.name);
   const departedCidrs = new PrefixTable<string>();
@@ -435,239 +510,284 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
   const allLiveCidrs = live.flatMap((m) => m.cidrs);
   const spaces = new PrefixTable<true>();
   for (const sp of podSpaces([...allLiveCidrs, ...departed.flatMap((m) => m.cidrs)])) spaces.set(sp, true);
+  return { liveCidrs, departedCidrs, allLiveCidrs, spaces };
+}
 
-  // what kube-router's sets should hold, the same for every node: member -> node, by set and family
-  const wantedSets = new Map<string, Map<string, string>>();
-  const wanted = (nets: boolean, v: 4 | 6): Map<string, string> => {
-    const id = `${nets}|${v}`;
-    let want = wantedSets.get(id);
-    if (want) return want;
-    wantedSets.set(id, (want = new Map()));
-    for (const m of live) {
-      if (nets) for (const [i, c] of m.cidrs.entries()) if (c.ip.v === v) want.set(m.expected.podCidrs[i] ?? showPrefix(c), m.expected.name);
-      if (!nets) for (const ip of m.expected.addresses) if (parseIp(ip)?.v === v) want.set(ip, m.expected.name);
-    }
-    return want;
-  };
-
-  // the pods each live node must deliver to (Kubernetes', by the collector's node name)
-  const kubePods = new Map<string, Array<{ ip: string; pod: string }>>();
-  if (options.pods) {
-    const byKubeName = new Map(live.map((m) => [m.expected.kubernetesName ?? m.expected.name, m.expected.name]));
-    for (const p of options.pods) {
-      if (p.hostNetwork || p.node === null || (p.phase !== null && p.phase !== 'Running')) continue;
-      const node = byKubeName.get(p.node);
-      if (node === undefined) continue;
-      for (const ip of p.ips) {
-        const c = canonIp(ip);
-        if (c !== null) kubePods.set(node, [...(kubePods.get(node) ?? []), { ip: c, pod: `${p.namespace}/${p.name}` }]);
-      }
+/** Kubernetes' running pods with an address, by the collector's name of the live node they run on. */
+function kubePodsByNode(live: readonly Member[], pods: readonly KubernetesPodInfo[] | undefined): Evaluation['kubePods'] {
+  const kubePods: Evaluation['kubePods'] = new Map();
+  if (!pods) return kubePods;
+  const byKubeName = new Map(live.map((m) => [m.expected.kubernetesName ?? m.expected.name, m.expected.name]));
+  for (const p of pods) {
+    if (p.hostNetwork || p.node === null || (p.phase !== null && p.phase !== 'Running')) continue;
+    const node = byKubeName.get(p.node);
+    if (node === undefined) continue;
+    for (const ip of p.ips) {
+      const c = canonIp(ip);
+      if (c !== null) kubePods.set(node, [...(kubePods.get(node) ?? []), { ip: c, pod: `${p.namespace}/${p.name}` }]);
     }
   }
+  return kubePods;
+}
 
-  const findings = new Map<string, Finding>();
-  const add = (type: FindingType, node: string, peer: string | null, subject: string, message: string, expected: Finding['expected'], actual: Finding['actual'], dependsOn: FindingDependencies = { nodes: [node], sessions: [] }) => {
-    const key = findingKey(type, node, peer, subject);
-    if (!findings.has(key)) findings.set(key, { type, node, peer, subject, key, message, expected, actual, dependsOn });
+/** What one of kube-router's sets should hold (pod CIDRs, or node IPs) of family v: member → node. */
+function wantedMembers(e: Evaluation, nets: boolean, v: 4 | 6): Map<string, string> {
+  const id = `${nets}|${v}`;
+  let want = e.wantedSets.get(id);
+  if (want) return want;
+  e.wantedSets.set(id, (want = new Map()));
+  for (const m of e.live) {
+    if (nets) for (const [i, c] of m.cidrs.entries()) if (c.ip.v === v) want.set(m.expected.podCidrs[i] ?? showPrefix(c), m.expected.name);
+    if (!nets) for (const ip of m.expected.addresses) if (parseIp(ip)?.v === v) want.set(ip, m.expected.name);
+  }
+  return want;
+}
+
+/** One live, collected node's checks: what its steps share. */
+interface NodeCheck {
+  a: Member;
+  h: Host;
+  name: string;
+  fib: Fib;
+  speaks: Set<string>;
+  /** each route's next hops as findings show them, resolved once */
+  hopCache: Map<RouteValue, Hop[]>;
+  /** the tunnels that carry pod traffic of each family to other nodes (for the MTU check) */
+  podTunnels: Record<4 | 6, Set<string>>;
+  /** the routes that carry the peers' ranges (not stale, whatever else they match) */
+  podRoutes: Set<RouteValue>;
+}
+
+function nodeCheck(e: Evaluation, a: Member, h: Host): NodeCheck {
+  const name = a.expected.name;
+  return {
+    a,
+    h,
+    name,
+    fib: e.fibs.get(name) as Fib,
+    speaks: new Set(a.expected.families),
+    hopCache: new Map(),
+    podTunnels: { 4: new Set<string>(), 6: new Set<string>() },
+    podRoutes: new Set(),
   };
+}
 
-  for (const a of live) {
-    const h = a.host;
-    if (h === null) continue; // a Kubernetes node without a collector: only routes towards it are checked
-    const name = a.expected.name;
-    const fib = fibs.get(name) as Fib;
-    const speaks = new Set(a.expected.families);
-
-    // the main table as the kernel uses it (per destination the lowest metric, tos 0)
-    const mainRoutes = fib.routes('main');
-    const hopCache = new Map<RouteValue, Hop[]>();
-    const hopsOf = (r: RouteValue): Hop[] => {
-      let hops = hopCache.get(r);
-      if (hops === undefined) {
-        hops = (r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev }]).map((nh) => {
-          const x = resolveNexthop(h, nh, owners);
-          return { gateway: nh.gateway, dev: nh.dev, vtep: x.vtep, node: x.host, problem: x.problem };
-        });
-        hopCache.set(r, hops);
-      }
-      return hops;
-    };
-    const describe = (r: RouteValue, hops: readonly Hop[]) => ({
-      dst: r.dst,
-      type: r.type,
-      protocol: r.protocol,
-      metric: r.metric,
-      nexthops: r.type === 'unicast' ? hops : [],
+function hopsOf(e: Evaluation, n: NodeCheck, r: RouteValue): Hop[] {
+  let hops = n.hopCache.get(r);
+  if (hops === undefined) {
+    hops = (r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev }]).map((nh) => {
+      const x = resolveNexthop(n.h, nh, e.owners);
+      return { gateway: nh.gateway, dev: nh.dev, vtep: x.vtep, node: x.host, problem: x.problem };
     });
-    // the tunnels that carry pod traffic of each family to other nodes (for the MTU check)
-    const podTunnels = { 4: new Set<string>(), 6: new Set<string>() };
-    const podRoutes = new Set<RouteValue>();
-
-    // 1. every live peer's ranges, delivered towards the peer
-    for (const b of live) {
-      if (b === a) continue;
-      const bName = b.expected.name;
-      for (let i = 0; i < b.cidrs.length; i++) {
-        const c = b.cidrs[i] as Prefix;
-        if (!speaks.has(familyOf(c.ip.v))) continue; // no IPv6 expectation on a node without IPv6
-        if (overlapsAny(a.cidrs, c)) continue; // a range A holds too is A's to deliver
-        // the common case in one lookup, allocating nothing: every next hop a gateway B holds
-        const direct = straightTo(ctx, fib, c, bName);
-        if (direct !== null) {
-          podRoutes.add(direct);
-          continue;
-        }
-        const first = forwardOn(fib, c, owners);
-        const hit = first[0]?.route ?? null;
-        if (hit !== null && !podRoutes.has(hit)) {
-          podRoutes.add(hit);
-          for (const x of first) if (x.dev !== null && isTunnel(h.links.get(x.dev))) podTunnels[c.ip.v].add(x.dev);
-        }
-        // every branch handed straight to B (through a tunnel), and B takes it: its address is on a
-        // link that is up, and a vxlan frame carries a MAC of B's
-        const into = fibs.get(bName);
-        const takes = (x: Branch) => {
-          if (into === undefined) return true;
-          const k = x.toAddress === null ? null : addrKeyOf(x.toAddress);
-          return (k === null || !into.downAddrs.has(k)) && (x.innerMac === null || takesFrame(into, x.innerMac));
-        };
-        if (first.length > 0 && first.every((x) => x.outcome === 'forward' && x.toNode === bName && takes(x))) continue;
-        const result = walk(ctx, name, c, bName);
-        if (delivers(result, departedNames)) continue;
-        // a finding: now the details
-        const cidr = b.expected.podCidrs[i] ?? showPrefix(c);
-        const expected = { dst: cidr, via: b.expected.addresses, vtep: b.expected.vtep };
-        const dependsOn = walkDependencies(peerings, name, bName, result, liveNames, owners);
-        const path = walkSummary(result);
-        const route = hit;
-        if (route === null || parsePrefix(route.dst, route.family)?.len === 0) {
-          const dflt = route ?? fib.exact('main', { ip: mask(c.ip, 0), len: 0 }) ?? null;
-          const actual = dflt ? { ...describe(dflt, hopsOf(dflt)), note: 'only the default route', path } : { path };
-          add('route-missing', name, bName, cidr, `${name} has no route to ${cidr} (${bName}'s pods)`, expected, actual, dependsOn);
-          continue;
-        }
-        const actual = { ...describe(route, hopsOf(route)), path };
-        const where = describeWalk(result, bName);
-        const partly = result.branches.some((x) => x.end === 'arrived');
-        if (parsePrefix(route.dst, route.family)?.len === c.len) {
-          add('route-wrong-nexthop', name, bName, cidr, `${name} routes ${cidr} (${bName}'s pods) ${where}, not ${partly ? 'only ' : ''}towards ${bName}`, expected, actual, dependsOn);
-        } else {
-          add('route-missing', name, bName, cidr, `${name} has no route to ${cidr} (${bName}'s pods): ${route.dst} covers it, ${where}`, expected, actual, dependsOn);
-        }
-      }
-    }
-
-    // 2. its own pods, delivered by itself to a pod interface
-    const pods = new Map<string, string | null>(); // ip -> pod name (null: known from the node's facts)
-    for (const p of kubePods.get(name) ?? []) pods.set(p.ip, p.pod);
-    const podIfs = new Set<string>([...h.podVeths.map((v) => v.ifname), ...h.podBridges]);
-    for (const r of h.routes) {
-      if (r.table === 'main' && r.dev !== null && podIfs.has(r.dev) && r.type === 'unicast' && r.gateway === null) {
-        const p = parsePrefix(r.dst, r.family);
-        if (p && p.len === (p.ip.v === 4 ? 32 : 128) && !pods.has(formatIp(p.ip))) pods.set(formatIp(p.ip), null);
-      }
-    }
-    for (const n of h.neighs) {
-      if (n.proxy || !podIfs.has(n.dev) || n.state.some((s) => s === 'FAILED' || s === 'INCOMPLETE')) continue;
-      const ip = parseIp(n.address);
-      if (!ip || ip.v === 6 && ((ip.w[0] ?? 0) & 0xffc0) === 0xfe80) continue;
-      if (a.cidrs.length > 0 && !a.cidrs.some((c) => contains(c, { ip, len: ip.v === 4 ? 32 : 128 }))) continue;
-      const text = formatIp(ip);
-      if (!pods.has(text)) pods.set(text, null);
-    }
-    const localAddrs = new Set<IpKey>();
-    for (const addrs of h.globalAddrs.values()) for (const x of addrs) localAddrs.add(ipKey(x.ip));
-    const bridgeSubnets: Prefix[] = [];
-    for (const br of h.podBridges) for (const x of h.globalAddrs.get(br) ?? []) bridgeSubnets.push({ ip: mask(x.ip, x.len), len: x.len });
-    for (const [ipText, pod] of [...pods].sort((x, y) => cmp(x[0], y[0]))) {
-      const ip = parseIp(ipText) as Ip;
-      if (localAddrs.has(ipKey(ip))) continue; // the bridge's own address, not a pod
-      const whose = pod === null ? `pod ${ipText}` : `pod ${pod} (${ipText})`;
-      const host: Prefix = { ip, len: ip.v === 4 ? 32 : 128 };
-      const [branch] = forwardOn(fib, host, owners);
-      if (!branch || branch.outcome !== 'local' || branch.dev === null || !isPodInterface(h, branch.dev)) {
-        const why = branch ? stepText(branch, null) : 'no route';
-        add('pod-route-missing', name, null, ipText, `${name} does not deliver ${whose} to a pod interface: ${branch?.route ? `its lookup ends ${why}` : 'no route'}`,
-          { dst: ipText, dev: 'a pod interface' }, { route: branch?.route ? describe(branch.route, hopsOf(branch.route)) : null });
-      }
-      if (h.style !== 'calico' && bridgeSubnets.length > 0 && pod !== null && !bridgeSubnets.some((s) => contains(s, host))) {
-        add('pod-address-outside-range', name, null, ipText, `${name}: ${whose} has an address outside its pod bridges' subnets (${bridgeSubnets.map(showPrefix).join(', ')})`,
-          { within: bridgeSubnets.map(showPrefix) }, { address: ipText });
-      }
-    }
-
-    // 3. routes into ranges nobody live holds
-    for (const r of mainRoutes) {
-      if (podRoutes.has(r) || r.dst === 'default' || r.type === 'local' || r.type === 'broadcast' || r.type === 'multicast') continue;
-      if (liveCidrs.matchText(r.dst, r.family) !== undefined) continue; // inside a live node's range: checked above, or the node's own
-      const formerOwner = departedCidrs.matchText(r.dst, r.family) ?? null;
-      if (formerOwner === null && spaces.matchText(r.dst, r.family) === undefined) continue;
-      const p = parsePrefix(r.dst, r.family);
-      if (p === null || p.len === 0) continue;
-      if (allLiveCidrs.some((c) => contains(p, c))) continue; // an aggregate over live ranges
-      const hops = r.type === 'unicast' ? hopsOf(r) : [];
-      const hopOwner = hops.map((x) => x.node).find((n): n is string => n !== null && departedNames.has(n)) ?? null;
-      if (formerOwner === null && hopOwner === null) {
-        // inside the pod space but neither a former node's range nor towards one: a route to another
-        // machine (a gateway or a tunnel) that is no live node; a live node it leads to holds it
-        if (!hops.some((x) => x.gateway !== null || (x.dev !== null && isTunnel(h.links.get(x.dev))))) continue;
-        if (hops.every((x) => x.node !== null && liveNames.has(x.node))) continue;
-      }
-      const peer = formerOwner ?? hopOwner;
-      const why =
-        formerOwner !== null
-          ? `the pods of ${formerOwner}, which is no longer in the cluster`
-          : hopOwner !== null
-            ? `towards ${hopOwner}, which is no longer in the cluster`
-            : 'a pod CIDR no node of the cluster holds';
-      add('route-stale', name, peer, r.dst, `${name} still routes ${r.dst} ${leadsTo(r, hops)}: ${why}`, null, { table: r.table, ...describe(r, hops) },
-        { nodes: peer === null ? [name] : [name, peer], sessions: [] });
-    }
-
-    // 4. kube-router's ipsets
-    const membersBySet = new Map<string, string[]>();
-    for (const m of h.ipsetMembers) {
-      const xs = membersBySet.get(m.set);
-      if (xs) xs.push(m.element);
-      else membersBySet.set(m.set, [m.element]);
-    }
-    for (const set of h.ipsets) {
-      const base = set.name.startsWith('inet6:') ? set.name.slice('inet6:'.length) : set.name;
-      const nets = base === KUBE_ROUTER_POD_SUBNETS;
-      if (!nets && base !== KUBE_ROUTER_NODE_IPS) continue;
-      const v = set.family === 'inet6' || (set.family === null && set.name.startsWith('inet6:')) ? 6 : 4;
-      const want = wanted(nets, v);
-      const have = new Set<string>();
-      const extra = new Set<string>();
-      for (const e of membersBySet.get(set.name) ?? []) {
-        if (want.has(e)) {
-          have.add(e); // written as we write it: no need to parse
-          continue;
-        }
-        const p = canonPrefix(e);
-        const member = p === null ? e : nets ? showPrefix(p) : formatIp(p.ip);
-        have.add(member);
-        if (!want.has(member)) extra.add(member);
-      }
-      const what = nets ? 'pod CIDR' : 'node IP';
-      for (const [member, node] of have.size - extra.size === want.size ? [] : want) {
-        if (have.has(member)) continue;
-        add('ipset-missing', name, node, `${set.name} ${member}`, `${name}'s ipset ${set.name} lacks ${member} (${node}'s ${what})`, { set: set.name, member }, null);
-      }
-      for (const member of extra) {
-        const p = canonPrefix(member);
-        const former = p === null ? null : nets ? (departedCidrs.match(p) ?? null) : departedOwner(owners, departedNames, p.ip);
-        add('ipset-extra', name, former, `${set.name} ${member}`,
-          `${name}'s ipset ${set.name} holds ${member}, ${former !== null ? `the ${what} of ${former}, which is no longer in the cluster` : `which is no live node's ${what}`}`,
-          null, { set: set.name, member });
-      }
-    }
-
-    // 5. MTUs
-    checkMtus(h, name, podTunnels, pods, add);
+    n.hopCache.set(r, hops);
   }
+  return hops;
+}
 
-  return [...findings.values()].sort((x, y) => cmp(x.key, y.key));
+/** A route as a finding's `actual` shows it. */
+const describeRoute = (r: RouteValue, hops: readonly Hop[]) => ({
+  dst: r.dst,
+  type: r.type,
+  protocol: r.protocol,
+  metric: r.metric,
+  nexthops: r.type === 'unicast' ? hops : [],
+});
+
+function checkPeerRanges(e: Evaluation, n: NodeCheck): void {
+  for (const b of e.live) {
+    if (b === n.a) continue;
+    for (let i = 0; i < b.cidrs.length; i++) checkPeerRange(e, n, b, i);
+  }
+}
+
+/** Range i of peer b, delivered by n towards b: the common cases settled in a lookup, a walk only when they fail. */
+function checkPeerRange(e: Evaluation, n: NodeCheck, b: Member, i: number): void {
+  const bName = b.expected.name;
+  const c = b.cidrs[i] as Prefix;
+  if (!n.speaks.has(familyOf(c.ip.v))) return; // no IPv6 expectation on a node without IPv6
+  if (overlapsAny(n.a.cidrs, c)) return; // a range A holds too is A's to deliver
+  // the common case in one lookup, allocating nothing: every next hop a gateway B holds
+  const direct = straightTo(e.walkContext, n.fib, c, bName);
+  if (direct !== null) {
+    n.podRoutes.add(direct);
+    return;
+  }
+  const first = forwardOn(n.fib, c, e.owners);
+  const hit = first[0]?.route ?? null;
+  if (hit !== null && !n.podRoutes.has(hit)) {
+    n.podRoutes.add(hit);
+    for (const x of first) if (x.dev !== null && isTunnel(n.h.links.get(x.dev))) n.podTunnels[c.ip.v].add(x.dev);
+  }
+  if (handedStraightTo(e, first, bName)) return;
+  const result = walk(e.walkContext, n.name, c, bName);
+  if (delivers(result, e.departedNames)) return;
+  addDeliveryFinding(e, n, b, i, hit, result);
+}
+
+/**
+ * Whether every branch is handed straight to B (through a tunnel), and B takes it: its address is
+ * on a link that is up, and a vxlan frame carries a MAC of B's.
+ */
+function handedStraightTo(e: Evaluation, first: readonly Branch[], bName: string): boolean {
+  const into = e.fibs.get(bName);
+  const takes = (x: Branch) => {
+    if (into === undefined) return true;
+    const k = x.toAddress === null ? null : addrKeyOf(x.toAddress);
+    return (k === null || !into.downAddrs.has(k)) && (x.innerMac === null || takesFrame(into, x.innerMac));
+  };
+  return first.length > 0 && first.every((x) => x.outcome === 'forward' && x.toNode === bName && takes(x));
+}
+
+/** Range i of peer b is not delivered (its walk says how): route-missing, or route-wrong-nexthop when `route` is for exactly that range. */
+function addDeliveryFinding(e: Evaluation, n: NodeCheck, b: Member, i: number, route: RouteValue | null, result: WalkResult): void {
+  const { name } = n;
+  const bName = b.expected.name;
+  const c = b.cidrs[i] as Prefix;
+  const cidr = b.expected.podCidrs[i] ?? showPrefix(c);
+  const expected = { dst: cidr, via: b.expected.addresses, vtep: b.expected.vtep };
+  const dependsOn = walkDependencies(e.peerings, name, bName, result, e.liveNames, e.owners);
+  const path = walkSummary(result);
+  if (route === null || parsePrefix(route.dst, route.family)?.len === 0) {
+    const dflt = route ?? n.fib.exact('main', { ip: mask(c.ip, 0), len: 0 }) ?? null;
+    const actual = dflt ? { ...describeRoute(dflt, hopsOf(e, n, dflt)), note: 'only the default route', path } : { path };
+    e.add('route-missing', name, bName, cidr, `${name} has no route to ${cidr} (${bName}'s pods)`, expected, actual, dependsOn);
+    return;
+  }
+  const actual = { ...describeRoute(route, hopsOf(e, n, route)), path };
+  const where = describeWalk(result, bName);
+  const partly = result.branches.some((x) => x.end === 'arrived');
+  if (parsePrefix(route.dst, route.family)?.len === c.len) {
+    e.add('route-wrong-nexthop', name, bName, cidr, `${name} routes ${cidr} (${bName}'s pods) ${where}, not ${partly ? 'only ' : ''}towards ${bName}`, expected, actual, dependsOn);
+  } else {
+    e.add('route-missing', name, bName, cidr, `${name} has no route to ${cidr} (${bName}'s pods): ${route.dst} covers it, ${where}`, expected, actual, dependsOn);
+  }
+}
+
+/**
+ * The node's pods: Kubernetes' first (ip → pod name), then the addresses its pod interfaces show
+ * (host routes and neighbors in its ranges; null: known from the node's facts only).
+ */
+function podsOf(e: Evaluation, n: NodeCheck): Map<string, string | null> {
+  const { h, a } = n;
+  const pods = new Map<string, string | null>();
+  for (const p of e.kubePods.get(n.name) ?? []) pods.set(p.ip, p.pod);
+  const podIfs = new Set<string>([...h.podVeths.map((v) => v.ifname), ...h.podBridges]);
+  for (const r of h.routes) {
+    if (r.table === 'main' && r.dev !== null && podIfs.has(r.dev) && r.type === 'unicast' && r.gateway === null) {
+      const p = parsePrefix(r.dst, r.family);
+      if (p && p.len === (p.ip.v === 4 ? 32 : 128) && !pods.has(formatIp(p.ip))) pods.set(formatIp(p.ip), null);
+    }
+  }
+  for (const nb of h.neighs) {
+    if (nb.proxy || !podIfs.has(nb.dev) || nb.state.some((s) => s === 'FAILED' || s === 'INCOMPLETE')) continue;
+    const ip = parseIp(nb.address);
+    if (!ip || ip.v === 6 && ((ip.w[0] ?? 0) & 0xffc0) === 0xfe80) continue;
+    if (a.cidrs.length > 0 && !a.cidrs.some((c) => contains(c, { ip, len: ip.v === 4 ? 32 : 128 }))) continue;
+    const text = formatIp(ip);
+    if (!pods.has(text)) pods.set(text, null);
+  }
+  return pods;
+}
+
+/** Each pod delivered by the node to a pod interface; on a bridge-style node, its address in a pod bridge's subnet. */
+function checkOwnPods(e: Evaluation, n: NodeCheck, pods: ReadonlyMap<string, string | null>): void {
+  const { h, name } = n;
+  const localAddrs = new Set<IpKey>();
+  for (const addrs of h.globalAddrs.values()) for (const x of addrs) localAddrs.add(ipKey(x.ip));
+  const bridgeSubnets: Prefix[] = [];
+  for (const br of h.podBridges) for (const x of h.globalAddrs.get(br) ?? []) bridgeSubnets.push({ ip: mask(x.ip, x.len), len: x.len });
+  for (const [ipText, pod] of [...pods].sort((x, y) => cmp(x[0], y[0]))) {
+    const ip = parseIp(ipText) as Ip;
+    if (localAddrs.has(ipKey(ip))) continue; // the bridge's own address, not a pod
+    const whose = pod === null ? `pod ${ipText}` : `pod ${pod} (${ipText})`;
+    const host: Prefix = { ip, len: ip.v === 4 ? 32 : 128 };
+    const [branch] = forwardOn(n.fib, host, e.owners);
+    if (!branch || branch.outcome !== 'local' || branch.dev === null || !isPodInterface(h, branch.dev)) {
+      const why = branch ? stepText(branch, null) : 'no route';
+      e.add('pod-route-missing', name, null, ipText, `${name} does not deliver ${whose} to a pod interface: ${branch?.route ? `its lookup ends ${why}` : 'no route'}`,
+        { dst: ipText, dev: 'a pod interface' }, { route: branch?.route ? describeRoute(branch.route, hopsOf(e, n, branch.route)) : null });
+    }
+    if (h.style !== 'calico' && bridgeSubnets.length > 0 && pod !== null && !bridgeSubnets.some((s) => contains(s, host))) {
+      e.add('pod-address-outside-range', name, null, ipText, `${name}: ${whose} has an address outside its pod bridges' subnets (${bridgeSubnets.map(showPrefix).join(', ')})`,
+        { within: bridgeSubnets.map(showPrefix) }, { address: ipText });
+    }
+  }
+}
+
+/** Routes of the main table (as the kernel uses it: per destination the lowest metric, tos 0) into ranges nobody live holds. */
+function checkStaleRoutes(e: Evaluation, n: NodeCheck): void {
+  const { h, name } = n;
+  for (const r of n.fib.routes('main')) {
+    if (n.podRoutes.has(r) || r.dst === 'default' || r.type === 'local' || r.type === 'broadcast' || r.type === 'multicast') continue;
+    if (e.liveCidrs.matchText(r.dst, r.family) !== undefined) continue; // inside a live node's range: checked above, or the node's own
+    const formerOwner = e.departedCidrs.matchText(r.dst, r.family) ?? null;
+    if (formerOwner === null && e.spaces.matchText(r.dst, r.family) === undefined) continue;
+    const p = parsePrefix(r.dst, r.family);
+    if (p === null || p.len === 0) continue;
+    if (e.allLiveCidrs.some((c) => contains(p, c))) continue; // an aggregate over live ranges
+    const hops = r.type === 'unicast' ? hopsOf(e, n, r) : [];
+    const hopOwner = hops.map((x) => x.node).find((x): x is string => x !== null && e.departedNames.has(x)) ?? null;
+    if (formerOwner === null && hopOwner === null) {
+      // inside the pod space but neither a former node's range nor towards one: a route to another
+      // machine (a gateway or a tunnel) that is no live node; a live node it leads to holds it
+      if (!hops.some((x) => x.gateway !== null || (x.dev !== null && isTunnel(h.links.get(x.dev))))) continue;
+      if (hops.every((x) => x.node !== null && e.liveNames.has(x.node))) continue;
+    }
+    const peer = formerOwner ?? hopOwner;
+    const why =
+      formerOwner !== null
+        ? `the pods of ${formerOwner}, which is no longer in the cluster`
+        : hopOwner !== null
+          ? `towards ${hopOwner}, which is no longer in the cluster`
+          : 'a pod CIDR no node of the cluster holds';
+    e.add('route-stale', name, peer, r.dst, `${name} still routes ${r.dst} ${leadsTo(r, hops)}: ${why}`, null, { table: r.table, ...describeRoute(r, hops) },
+      { nodes: peer === null ? [name] : [name, peer], sessions: [] });
+  }
+}
+
+/** kube-router's pod-subnet and node-IP sets against the live nodes' ranges and addresses. */
+function checkIpsets(e: Evaluation, n: NodeCheck): void {
+  const membersBySet = new Map<string, string[]>();
+  for (const m of n.h.ipsetMembers) {
+    const xs = membersBySet.get(m.set);
+    if (xs) xs.push(m.element);
+    else membersBySet.set(m.set, [m.element]);
+  }
+  for (const set of n.h.ipsets) {
+    const base = set.name.startsWith('inet6:') ? set.name.slice('inet6:'.length) : set.name;
+    const nets = base === KUBE_ROUTER_POD_SUBNETS;
+    if (!nets && base !== KUBE_ROUTER_NODE_IPS) continue;
+    const v = set.family === 'inet6' || (set.family === null && set.name.startsWith('inet6:')) ? 6 : 4;
+    checkIpset(e, n.name, set.name, nets, wantedMembers(e, nets, v), membersBySet.get(set.name) ?? []);
+  }
+}
+
+/** One set: ipset-missing for what it lacks, ipset-extra for what it holds that no live node is. */
+function checkIpset(e: Evaluation, name: string, setName: string, nets: boolean, want: ReadonlyMap<string, string>, elements: readonly string[]): void {
+  const have = new Set<string>();
+  const extra = new Set<string>();
+  for (const el of elements) {
+    if (want.has(el)) {
+      have.add(el); // written as we write it: no need to parse
+      continue;
+    }
+    const p = canonPrefix(el);
+    const member = p === null ? el : nets ? showPrefix(p) : formatIp(p.ip);
+    have.add(member);
+    if (!want.has(member)) extra.add(member);
+  }
+  const what = nets ? 'pod CIDR' : 'node IP';
+  for (const [member, node] of have.size - extra.size === want.size ? [] : want) {
+    if (have.has(member)) continue;
+    e.add('ipset-missing', name, node, `${setName} ${member}`, `${name}'s ipset ${setName} lacks ${member} (${node}'s ${what})`, { set: setName, member }, null);
+  }
+  for (const member of extra) {
+    const p = canonPrefix(member);
+    const former = p === null ? null : nets ? (e.departedCidrs.match(p) ?? null) : departedOwner(e.owners, e.departedNames, p.ip);
+    e.add('ipset-extra', name, former, `${setName} ${member}`,
+      `${name}'s ipset ${setName} holds ${member}, ${former !== null ? `the ${what} of ${former}, which is no longer in the cluster` : `which is no live node's ${what}`}`,
+      null, { set: setName, member });
+  }
 }
 
 /**
