@@ -7,7 +7,7 @@ import type { PathHighlight } from '../trace/trace-model.js';
 import { hostAt, type HostLayout, type Rect } from './layout.js';
 import { bgpColourClass, edgeDrawModes, hostDetail, type BgpColour } from './level-of-detail.js';
 import { BGP_COLOURS, cniColour, COLOURS } from './palette.js';
-import type { TopologyScene } from './scene.js';
+import type { HostStats, TopologyScene } from './scene.js';
 
 export interface ZoomTransformLike {
   k: number;
@@ -144,110 +144,159 @@ function intersects(r: Rect, x0: number, y0: number, x1: number, y1: number): bo
 
 export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput): PaintStats {
   const started = performance.now();
+  const f = beginFrame(ctx, input);
+  // edges under the boxes, then outer elements and hosts, then BGP, route and tunnel edges over the boxes
+  paintUnderlay(f);
+  paintOuterElements(f);
+  for (const [name, hl] of input.scene.layout.hosts) if (intersects(hl.box, f.x0, f.y0, f.x1, f.y1)) paintHost(f, name, hl);
+  paintRouteEdges(f);
+  paintBgpEdges(f);
+  byMark(f, f.lists.tunnel, (es, colour, dash) => strokeCurves(f, es, colour ?? COLOURS.tunnelEdge, 1.2, 0.22, dash.length ? dash : [4, 3]));
+  // a traced path's hand-overs from host to host, over everything
+  if (input.path && input.path.links.length > 0) strokeCurves(f, input.path.links, COLOURS.path, 3, 0.4);
+  f.stats.ms = performance.now() - started;
+  return f.stats;
+}
+
+/** What the steps of one frame share: built once per paint, never per element. */
+interface Frame {
+  ctx: CanvasRenderingContext2D;
+  input: PaintInput;
+  scene: TopologyScene;
+  /** the zoom scale */
+  k: number;
+  /** the world rectangle on screen */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** one screen pixel in world units */
+  px: number;
+  stats: PaintStats;
+  lists: EdgeLists;
+  modes: ReturnType<typeof edgeDrawModes>;
+}
+
+/** Clears the canvas, sets the zoom transform, and works out what the frame's steps share. */
+function beginFrame(ctx: CanvasRenderingContext2D, input: PaintInput): Frame {
   const { scene, transform: t, width, height, dpr } = input;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = COLOURS.background;
   ctx.fillRect(0, 0, width, height);
   ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
-  const x0 = -t.x / t.k;
-  const y0 = -t.y / t.k;
-  const x1 = (width - t.x) / t.k;
-  const y1 = (height - t.y) / t.k;
-  const px = 1 / t.k; // one screen pixel in world units
-  const stats: PaintStats = { hostsDrawn: 0, edgesDrawn: 0, ms: 0 };
-
-  const hostCount = scene.layout.hosts.size;
   const lists = edgeLists(scene);
-  const modes = edgeDrawModes(hostCount, lists.problems.length);
-  const hidden = (id: string) => scene.isHidden(scene.hostOf(id));
-  const mark = (id: string) => scene.marks.get(id);
-
-  // ---------------------------------------------------------------- edges, under the boxes
-  /** Healthy edges of the hosts in focus (from the scene's per-host index) plus every problem edge. */
-  const focusAndProblems = (type: 'bgp' | 'route'): TopoEdge[] =>
-    focusEdges(scene, input.focusHosts, `${type}|${modes.problems}`, () => {
-      const out = new Map<string, TopoEdge>();
-      for (const h of input.focusHosts) for (const e of scene.edgesTouching(h, type)) out.set(e.id, e);
-      if (modes.problems === 'all') for (const e of lists.problems) if (e.type === type) out.set(e.id, e);
-      return [...out.values()];
-    });
-
-  /** Where an edge meets an element: a host at the middle of its top side (its node IP), anything else at its centre. */
-  const anchor = (id: string): [number, number] | null => {
-    const r = scene.rectOf(id);
-    if (!r) return null;
-    return id.startsWith('host:') ? [r.x + r.w / 2, r.y] : [r.x + r.w / 2, r.y + r.h / 2];
+  return {
+    ctx,
+    input,
+    scene,
+    k: t.k,
+    x0: -t.x / t.k,
+    y0: -t.y / t.k,
+    x1: (width - t.x) / t.k,
+    y1: (height - t.y) / t.k,
+    px: 1 / t.k,
+    stats: { hostsDrawn: 0, edgesDrawn: 0, ms: 0 },
+    lists,
+    modes: edgeDrawModes(scene.layout.hosts.size, lists.problems.length),
   };
+}
 
-  /**
-   * Edges as arcs rising above the hosts they join: A→B and B→A at two heights, so both directions
-   * of a session (or route) stay visible, each in its own colour.
-   */
-  const strokeCurves = (edges: readonly Pick<TopoEdge, 'source' | 'target'>[], colour: string, widthPx: number, bend: number, dash: number[] = [], alpha = 1) => {
-    if (edges.length === 0) return;
-    ctx.beginPath();
-    let n = 0;
-    for (const e of edges) {
-      if (hidden(e.source) || hidden(e.target)) continue;
-      const a = anchor(e.source);
-      const b = anchor(e.target);
-      if (!a || !b) continue;
-      const [ax, ay] = a;
-      const [bx, by] = b;
-      const len = Math.hypot(bx - ax, by - ay) || 1;
-      const rise = len * bend + (e.source < e.target ? 14 : 30);
-      const cx = (ax + bx) / 2;
-      const cy = Math.min(ay, by) - rise;
-      if (Math.max(ax, bx) < x0 || Math.min(ax, bx) > x1 || Math.max(ay, by) < y0 || cy > y1) continue;
-      ctx.moveTo(ax, ay);
-      ctx.quadraticCurveTo(cx, cy, bx, by);
-      n++;
-    }
-    ctx.strokeStyle = colour;
-    ctx.lineWidth = (n > MANY_CURVES ? Math.min(widthPx, HAIRLINE_PX) : widthPx) * px;
-    ctx.globalAlpha = alpha;
-    ctx.setLineDash(dash.map((d) => d * px));
-    ctx.stroke();
-    ctx.setLineDash([]);
-    ctx.globalAlpha = 1;
-    stats.edgesDrawn += n;
-  };
+const isHidden = (scene: TopologyScene, id: string): boolean => scene.isHidden(scene.hostOf(id));
 
-  const byMark = (edges: readonly TopoEdge[], draw: (es: TopoEdge[], colourOverride: string | null, dash: number[]) => void) => {
-    const plain: TopoEdge[] = [];
-    const marked = new Map<string, TopoEdge[]>();
-    for (const e of edges) {
-      const m = mark(e.id);
-      if (!m) plain.push(e);
-      else (marked.get(m) ?? marked.set(m, []).get(m)!).push(e);
-    }
-    draw(plain, null, []);
-    for (const [m, es] of marked) draw(es, COLOURS[m as 'added' | 'removed' | 'changed'], m === 'removed' ? [6, 4] : []);
-  };
+/** Healthy edges of the hosts in focus (from the scene's per-host index) plus every problem edge. */
+function focusAndProblems(f: Frame, type: 'bgp' | 'route'): TopoEdge[] {
+  const { scene, input, modes, lists } = f;
+  return focusEdges(scene, input.focusHosts, `${type}|${modes.problems}`, () => {
+    const out = new Map<string, TopoEdge>();
+    for (const h of input.focusHosts) for (const e of scene.edgesTouching(h, type)) out.set(e.id, e);
+    if (modes.problems === 'all') for (const e of lists.problems) if (e.type === type) out.set(e.id, e);
+    return [...out.values()];
+  });
+}
 
-  // underlay stars: faint, straight
+/** Where an edge meets an element: a host at the middle of its top side (its node IP), anything else at its centre. */
+function anchor(scene: TopologyScene, id: string): [number, number] | null {
+  const r = scene.rectOf(id);
+  if (!r) return null;
+  return id.startsWith('host:') ? [r.x + r.w / 2, r.y] : [r.x + r.w / 2, r.y + r.h / 2];
+}
+
+/**
+ * Edges as arcs rising above the hosts they join: A→B and B→A at two heights, so both directions
+ * of a session (or route) stay visible, each in its own colour.
+ */
+function strokeCurves(f: Frame, edges: readonly Pick<TopoEdge, 'source' | 'target'>[], colour: string, widthPx: number, bend: number, dash: number[] = [], alpha = 1): void {
+  if (edges.length === 0) return;
+  const { ctx, scene, px } = f;
   ctx.beginPath();
-  const underlay = modes.underlay === 'all' ? lists.underlay : focusEdges(scene, input.focusHosts, 'underlay', () => [...input.focusHosts].flatMap((h) => scene.edgesTouching(h, 'underlay')));
+  let n = 0;
+  for (const e of edges) {
+    if (isHidden(scene, e.source) || isHidden(scene, e.target)) continue;
+    const a = anchor(scene, e.source);
+    const b = anchor(scene, e.target);
+    if (!a || !b) continue;
+    const [ax, ay] = a;
+    const [bx, by] = b;
+    const len = Math.hypot(bx - ax, by - ay) || 1;
+    const rise = len * bend + (e.source < e.target ? 14 : 30);
+    const cx = (ax + bx) / 2;
+    const cy = Math.min(ay, by) - rise;
+    if (Math.max(ax, bx) < f.x0 || Math.min(ax, bx) > f.x1 || Math.max(ay, by) < f.y0 || cy > f.y1) continue;
+    ctx.moveTo(ax, ay);
+    ctx.quadraticCurveTo(cx, cy, bx, by);
+    n++;
+  }
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = (n > MANY_CURVES ? Math.min(widthPx, HAIRLINE_PX) : widthPx) * px;
+  ctx.globalAlpha = alpha;
+  ctx.setLineDash(dash.map((d) => d * px));
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.globalAlpha = 1;
+  f.stats.edgesDrawn += n;
+}
+
+/** Draws the unmarked edges, then each compare mark's in its colour (removed ones dashed). */
+function byMark(f: Frame, edges: readonly TopoEdge[], draw: (es: TopoEdge[], colourOverride: string | null, dash: number[]) => void): void {
+  const plain: TopoEdge[] = [];
+  const marked = new Map<string, TopoEdge[]>();
+  for (const e of edges) {
+    const m = f.scene.marks.get(e.id);
+    if (!m) plain.push(e);
+    else (marked.get(m) ?? marked.set(m, []).get(m)!).push(e);
+  }
+  draw(plain, null, []);
+  for (const [m, es] of marked) draw(es, COLOURS[m as 'added' | 'removed' | 'changed'], m === 'removed' ? [6, 4] : []);
+}
+
+/** Underlay stars: faint, straight. */
+function paintUnderlay(f: Frame): void {
+  const { ctx, scene, input } = f;
+  ctx.beginPath();
+  const underlay = f.modes.underlay === 'all' ? f.lists.underlay : focusEdges(scene, input.focusHosts, 'underlay', () => [...input.focusHosts].flatMap((h) => scene.edgesTouching(h, 'underlay')));
   for (const e of underlay) {
-    if (hidden(e.source)) continue;
+    if (isHidden(scene, e.source)) continue;
     const a = scene.rectOf(e.source);
     const b = scene.rectOf(e.target);
     if (!a || !b) continue;
     const [ax, ay] = center(a);
     const bx = Math.min(Math.max(ax, b.x + 10), b.x + b.w - 10);
     const by = b.y + b.h;
-    if (Math.max(ax, bx) < x0 || Math.min(ax, bx) > x1 || Math.max(ay, by) < y0 || Math.min(ay, by) > y1) continue;
+    if (Math.max(ax, bx) < f.x0 || Math.min(ax, bx) > f.x1 || Math.max(ay, by) < f.y0 || Math.min(ay, by) > f.y1) continue;
     ctx.moveTo(ax, a.y);
     ctx.lineTo(bx, by);
-    stats.edgesDrawn++;
+    f.stats.edgesDrawn++;
   }
   ctx.strokeStyle = COLOURS.underlay;
-  ctx.lineWidth = px;
+  ctx.lineWidth = f.px;
   ctx.stroke();
+}
 
-  // ---------------------------------------------------------------- outer elements
+/** Subnets, external peers and VTEPs. */
+function paintOuterElements(f: Frame): void {
+  const { ctx, scene, px } = f;
   for (const [id, r] of scene.layout.outer) {
-    if (!intersects(r, x0, y0, x1, y1)) continue;
+    if (!intersects(r, f.x0, f.y0, f.x1, f.y1)) continue;
     const n = scene.maps.nodes.get(id);
     if (!n) continue;
     ctx.fillStyle = n.type === 'subnet' ? COLOURS.subnet : COLOURS.external;
@@ -255,83 +304,85 @@ export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput):
     ctx.fill();
     ctx.fillStyle = n.type === 'subnet' ? COLOURS.hostHeader : COLOURS.externalText;
     text(ctx, `${n.type === 'subnet' ? 'subnet' : n.type} ${n.label}`, r.x + 8, r.y + r.h / 2, Math.max(12, 10 * px), r.w - 16);
-    outline(ctx, input, id, r, px);
+    outline(ctx, f.input, id, r, px);
   }
+}
 
-  // ---------------------------------------------------------------- hosts
-  for (const [name, hl] of scene.layout.hosts) {
-    const box = hl.box;
-    if (!intersects(box, x0, y0, x1, y1)) continue;
-    stats.hostsDrawn++;
-    const entry = scene.hostEntry(name);
-    const hostNode = entry?.node ?? null;
-    const hid = `host:${name}`;
-    const st = scene.stats.get(name);
-    const status = input.status.get(name);
-    const detail = hostDetail(t.k, hl);
-    const removed = mark(hid) === 'removed';
-    ctx.globalAlpha = removed ? 0.45 : 1;
+/** One host on screen: its box and border, then its counts (collapsed) or its interior, its outline and findings badge. */
+function paintHost(f: Frame, name: string, hl: HostLayout): void {
+  const { ctx, scene, input, px } = f;
+  const box = hl.box;
+  f.stats.hostsDrawn++;
+  const hostNode = scene.hostEntry(name)?.node ?? null;
+  const hid = `host:${name}`;
+  const st = scene.stats.get(name);
+  const status = input.status.get(name);
+  const detail = hostDetail(f.k, hl);
+  ctx.globalAlpha = scene.marks.get(hid) === 'removed' ? 0.45 : 1;
 
-    ctx.fillStyle = COLOURS.hostFill;
-    roundRect(ctx, box, 8);
-    ctx.fill();
-    let border: string = COLOURS.hostStroke;
-    if (status === 'lost') border = COLOURS.statusLost;
-    else if (status === 'disconnected' || status === 'pending') border = COLOURS.statusDisconnected;
-    else if (st && st.bgpDown > 0) border = BGP_COLOURS.down;
-    else if (st && st.routeMismatch > 0) border = COLOURS.routeMismatch;
-    ctx.strokeStyle = border;
-    ctx.lineWidth = (border === COLOURS.hostStroke ? 1 : 2) * px;
-    ctx.setLineDash(status === 'lost' || status === 'disconnected' ? [6 * px, 4 * px] : []);
-    ctx.stroke();
-    ctx.setLineDash([]);
-    // CNI accent bar
-    ctx.fillStyle = cniColour(String(hostNode?.data['cniStyle'] ?? 'unknown'));
-    ctx.fillRect(box.x, box.y + 4, 4, box.h - 8);
+  ctx.fillStyle = COLOURS.hostFill;
+  roundRect(ctx, box, 8);
+  ctx.fill();
+  const border = hostBorder(status, st);
+  ctx.strokeStyle = border;
+  ctx.lineWidth = (border === COLOURS.hostStroke ? 1 : 2) * px;
+  ctx.setLineDash(status === 'lost' || status === 'disconnected' ? [6 * px, 4 * px] : []);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  // CNI accent bar
+  ctx.fillStyle = cniColour(String(hostNode?.data['cniStyle'] ?? 'unknown'));
+  ctx.fillRect(box.x, box.y + 4, 4, box.h - 8);
 
-    const screenW = box.w * t.k;
-    if (detail === 'collapsed') {
-      if (screenW >= 36) {
-        const f = Math.min(box.h / 5, (screenW >= 90 ? 13 : 10) * px);
-        ctx.fillStyle = COLOURS.hostHeader;
-        text(ctx, name, box.x + 12, box.y + box.h * 0.3, f * 1.2, box.w - 20, 'bold');
-        if (st) {
-          ctx.fillStyle = COLOURS.hostMuted;
-          text(ctx, `${st.pods} pods`, box.x + 12, box.y + box.h * 0.55, f, box.w - 20);
-          ctx.fillStyle = st.bgpTotal === 0 ? COLOURS.hostMuted : st.bgpEstablished === st.bgpTotal ? BGP_COLOURS.established : BGP_COLOURS.down;
-          if (st.bgpTotal > 0) text(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, box.x + 12, box.y + box.h * 0.78, f, box.w - 20);
-        }
-      }
-    } else {
-      drawHostInterior(ctx, input, name, detail === 'labels', px);
-    }
-    ctx.globalAlpha = 1;
-    outline(ctx, input, hid, box, px);
-    const found = input.findings?.get(name) ?? 0;
-    if (found > 0 && screenW >= 36) findingsBadge(ctx, box, found, px);
+  const screenW = box.w * f.k;
+  if (detail === 'collapsed') {
+    if (screenW >= 36) paintCollapsedHost(ctx, name, box, st, screenW, px);
+  } else {
+    drawHostInterior(ctx, input, name, detail === 'labels', px);
   }
+  ctx.globalAlpha = 1;
+  outline(ctx, input, hid, box, px);
+  const found = input.findings?.get(name) ?? 0;
+  if (found > 0 && screenW >= 36) findingsBadge(ctx, box, found, px);
+}
 
-  // ---------------------------------------------------------------- BGP, route and tunnel edges, over the boxes
-  const routes = modes.route === 'all' ? lists.route : focusAndProblems('route');
-  byMark(routes, (es, colour, dash) => {
-    strokeCurves(es.filter((e) => e.data['nextHopMismatch'] !== true), colour ?? COLOURS.route, 1.2, 0.3, dash, colour ? 1 : 0.55);
-    strokeCurves(es.filter((e) => e.data['nextHopMismatch'] === true), colour ?? COLOURS.routeMismatch, 2, 0.3, dash.length ? dash : [5, 3]);
+/** A host's border: its node's status first, then sessions down, then routes via the wrong host. */
+function hostBorder(status: NodeStatus | undefined, st: HostStats | undefined): string {
+  if (status === 'lost') return COLOURS.statusLost;
+  if (status === 'disconnected' || status === 'pending') return COLOURS.statusDisconnected;
+  if (st && st.bgpDown > 0) return BGP_COLOURS.down;
+  if (st && st.routeMismatch > 0) return COLOURS.routeMismatch;
+  return COLOURS.hostStroke;
+}
+
+/** A collapsed host's name, pod count and BGP sessions up. */
+function paintCollapsedHost(ctx: CanvasRenderingContext2D, name: string, box: Rect, st: HostStats | undefined, screenW: number, px: number): void {
+  const f = Math.min(box.h / 5, (screenW >= 90 ? 13 : 10) * px);
+  ctx.fillStyle = COLOURS.hostHeader;
+  text(ctx, name, box.x + 12, box.y + box.h * 0.3, f * 1.2, box.w - 20, 'bold');
+  if (!st) return;
+  ctx.fillStyle = COLOURS.hostMuted;
+  text(ctx, `${st.pods} pods`, box.x + 12, box.y + box.h * 0.55, f, box.w - 20);
+  ctx.fillStyle = st.bgpTotal === 0 ? COLOURS.hostMuted : st.bgpEstablished === st.bgpTotal ? BGP_COLOURS.established : BGP_COLOURS.down;
+  if (st.bgpTotal > 0) text(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, box.x + 12, box.y + box.h * 0.78, f, box.w - 20);
+}
+
+/** Routes: those via the right host faint, those via another host (nextHopMismatch) dashed in red. */
+function paintRouteEdges(f: Frame): void {
+  const routes = f.modes.route === 'all' ? f.lists.route : focusAndProblems(f, 'route');
+  byMark(f, routes, (es, colour, dash) => {
+    strokeCurves(f, es.filter((e) => e.data['nextHopMismatch'] !== true), colour ?? COLOURS.route, 1.2, 0.3, dash, colour ? 1 : 0.55);
+    strokeCurves(f, es.filter((e) => e.data['nextHopMismatch'] === true), colour ?? COLOURS.routeMismatch, 2, 0.3, dash.length ? dash : [5, 3]);
   });
+}
 
-  const bgp = modes.bgp === 'all' ? lists.bgp : focusAndProblems('bgp');
-  byMark(bgp, (es, colour, dash) => {
+/** BGP sessions in the colour of their state. */
+function paintBgpEdges(f: Frame): void {
+  const bgp = f.modes.bgp === 'all' ? f.lists.bgp : focusAndProblems(f, 'bgp');
+  byMark(f, bgp, (es, colour, dash) => {
     const buckets: Record<BgpColour, TopoEdge[]> = { established: [], pending: [], down: [] };
     for (const e of es) buckets[bgpColourClass(e.data['state'])].push(e);
-    for (const c of ['established', 'pending', 'down'] as const) strokeCurves(buckets[c], colour ?? BGP_COLOURS[c], c === 'established' ? 1.8 : 2.6, 0.15, dash, colour || c !== 'established' ? 1 : 0.8);
+    for (const c of ['established', 'pending', 'down'] as const) strokeCurves(f, buckets[c], colour ?? BGP_COLOURS[c], c === 'established' ? 1.8 : 2.6, 0.15, dash, colour || c !== 'established' ? 1 : 0.8);
   });
-
-  byMark(lists.tunnel, (es, colour, dash) => strokeCurves(es, colour ?? COLOURS.tunnelEdge, 1.2, 0.22, dash.length ? dash : [4, 3]));
-
-  // a traced path's hand-overs from host to host, over everything
-  if (input.path && input.path.links.length > 0) strokeCurves(input.path.links, COLOURS.path, 3, 0.4);
-
-  stats.ms = performance.now() - started;
-  return stats;
 }
 
 function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name: string, labels: boolean, px: number): void {
