@@ -189,6 +189,39 @@ const byLabel = (a: TopoNode, b: TopoNode): number => naturalCompare(a.label, b.
 /** One host's interior (see the file comment). Depends on nothing but the host's own elements. */
 export function layoutHost(name: string, slot: number, box: Rect, members: ReadonlyMap<string, TopoNode>): HostLayout {
   const items = new Map<string, Rect>();
+  const { bridges, chips, veths, pods } = sortMembers(members);
+  const innerX = box.x + PAD;
+  const innerW = box.w - 2 * PAD;
+  // items in this order (chips, then each band's bridge, veths and pods): hitTest walks them so (of equal areas the first wins)
+  const y = placeChips(items, chips, innerX, innerW, box.y + HEADER_H);
+  const groups = slotGroups(bridges, veths, pods);
+  const headers = groups.filter((g) => g.bridge !== null).length;
+  const availH = box.y + box.h - PAD - y - headers * (CHIP_H + 2) - Math.max(0, groups.length - 1) * BAND_GAP;
+  const { unit, cols } = fitSlots(
+    groups.map((g) => g.slots.length),
+    innerW,
+    availH,
+  );
+  const bands = placeBands(items, groups, { x: innerX, y, w: innerW }, unit, cols);
+  return {
+    name,
+    slot,
+    box,
+    items,
+    bands,
+    unit,
+    counts: {
+      pods: pods.length,
+      veths: veths.length,
+      bridges: bridges.length,
+      tunnels: chips.filter((c) => c.type === 'tunnel').length,
+      other: chips.filter((c) => c.type !== 'tunnel').length,
+    },
+  };
+}
+
+/** A host's elements by kind, each in label order (chips: tunnels first, then the other devices by type). */
+function sortMembers(members: ReadonlyMap<string, TopoNode>): { bridges: TopoNode[]; chips: TopoNode[]; veths: TopoNode[]; pods: TopoNode[] } {
   const bridges: TopoNode[] = [];
   const chips: TopoNode[] = [];
   const veths: TopoNode[] = [];
@@ -203,19 +236,29 @@ export function layoutHost(name: string, slot: number, box: Rect, members: Reado
   chips.sort((a, b) => (a.type === b.type ? byLabel(a, b) : a.type === 'tunnel' ? -1 : b.type === 'tunnel' ? 1 : naturalCompare(a.type, b.type)));
   veths.sort(byLabel);
   pods.sort(byLabel);
+  return { bridges, chips, veths, pods };
+}
 
-  const innerX = box.x + PAD;
-  const innerW = box.w - 2 * PAD;
-  let y = box.y + HEADER_H;
+/** Tunnels and other devices: one row of chips at `y`; returns where the bands start. */
+function placeChips(items: Map<string, Rect>, chips: readonly TopoNode[], innerX: number, innerW: number, y: number): number {
+  if (chips.length === 0) return y;
+  const w = Math.min(120, (innerW - (chips.length - 1) * CHIP_GAP) / chips.length);
+  chips.forEach((c, i) => items.set(c.id, { x: innerX + i * (w + CHIP_GAP), y, w, h: CHIP_H }));
+  return y + CHIP_H + BAND_GAP;
+}
 
-  // tunnels and other devices: one row of chips
-  if (chips.length > 0) {
-    const w = Math.min(120, (innerW - (chips.length - 1) * CHIP_GAP) / chips.length);
-    chips.forEach((c, i) => items.set(c.id, { x: innerX + i * (w + CHIP_GAP), y, w, h: CHIP_H }));
-    y += CHIP_H + BAND_GAP;
-  }
+interface SlotItem {
+  veth: TopoNode | null;
+  pods: TopoNode[];
+}
 
-  // slots: veths by the bridge they hang off, then veths on the host itself; pods under their veth
+interface SlotGroup {
+  bridge: TopoNode | null;
+  slots: SlotItem[];
+}
+
+/** Slots: veths by the bridge they hang off, then veths on the host itself (and pods without a veth); pods under their veth. */
+function slotGroups(bridges: readonly TopoNode[], veths: readonly TopoNode[], pods: readonly TopoNode[]): SlotGroup[] {
   const podsByVeth = new Map<string, TopoNode[]>();
   const vethIds = new Set(veths.map((v) => v.id));
   const loosePods: TopoNode[] = [];
@@ -227,8 +270,8 @@ export function layoutHost(name: string, slot: number, box: Rect, members: Reado
     } else loosePods.push(p);
   }
   const bridgeIds = new Set(bridges.map((b) => b.id));
-  const groups: { bridge: TopoNode | null; slots: { veth: TopoNode | null; pods: TopoNode[] }[] }[] = bridges.map((b) => ({ bridge: b, slots: [] }));
-  const direct: { veth: TopoNode | null; pods: TopoNode[] }[] = [];
+  const groups: SlotGroup[] = bridges.map((b) => ({ bridge: b, slots: [] }));
+  const direct: SlotItem[] = [];
   const groupOf = new Map(bridges.map((b, i) => [b.id, groups[i]!]));
   for (const v of veths) {
     const slotItem = { veth: v, pods: podsByVeth.get(v.id) ?? [] };
@@ -238,15 +281,13 @@ export function layoutHost(name: string, slot: number, box: Rect, members: Reado
   }
   for (const p of loosePods) direct.push({ veth: null, pods: [p] });
   if (direct.length > 0) groups.push({ bridge: null, slots: direct });
+  return groups;
+}
 
-  const headers = groups.filter((g) => g.bridge !== null).length;
-  const availH = box.y + box.h - PAD - y - headers * (CHIP_H + 2) - Math.max(0, groups.length - 1) * BAND_GAP;
-  const { unit, cols } = fitSlots(
-    groups.map((g) => g.slots.length),
-    innerW,
-    availH,
-  );
-
+/** Each group as a band from `at.y` down: its bridge's header, then its slots `cols` to a row, `unit` apart. */
+function placeBands(items: Map<string, Rect>, groups: readonly SlotGroup[], at: { x: number; y: number; w: number }, unit: number, cols: number): HostBand[] {
+  const { x: innerX, w: innerW } = at;
+  let y = at.y;
   const bands: HostBand[] = [];
   for (const g of groups) {
     const top = y;
@@ -269,22 +310,7 @@ export function layoutHost(name: string, slot: number, box: Rect, members: Reado
     bands.push({ bridge: g.bridge?.id ?? null, rect: { x: innerX, y: top, w: innerW, h: y - top } });
     y += BAND_GAP;
   }
-
-  return {
-    name,
-    slot,
-    box,
-    items,
-    bands,
-    unit,
-    counts: {
-      pods: pods.length,
-      veths: veths.length,
-      bridges: bridges.length,
-      tunnels: chips.filter((c) => c.type === 'tunnel').length,
-      other: chips.filter((c) => c.type !== 'tunnel').length,
-    },
-  };
+  return bands;
 }
 
 /**
