@@ -78,7 +78,29 @@ export class TopologyView implements View {
     route: AppRoute,
   ) {
     this.route = route;
-    this.searchInput = h('input', {
+    this.searchInput = this.searchBox(route);
+    this.tableToggle = h('button', { type: 'button', 'data-testid': 'topology-table-toggle', 'aria-pressed': 'false', onclick: () => this.setParam('table', this.route.params.get('table') === '1' ? null : '1') }, 'Table');
+    this.departedToggle = h('input', { type: 'checkbox', 'data-testid': 'topology-show-departed', onchange: () => this.setParam('departed', this.departedToggle.checked ? '1' : null) });
+    const ctx2d = this.canvas.getContext('2d', { alpha: false });
+    if (!ctx2d) throw new Error('no 2D canvas');
+    this.ctx2d = ctx2d;
+    this.canvasWrap = h('div', { class: 'canvas-wrap' }, this.canvas, this.tooltip, this.hostList);
+    this.traceOverlay = new TraceOverlay(ctx, () => {
+      this.refreshPanels();
+      this.requestDraw();
+    });
+    this.element = this.viewElement();
+    this.zoomBehavior = this.canvasZoom();
+    this.listenToPointer();
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(this.canvasWrap);
+    this.listenToStore();
+    this.update(route);
+  }
+
+  /** The search box: matches as you type, zooms to them a moment later or on Enter; Escape clears it. */
+  private searchBox(route: AppRoute): HTMLInputElement {
+    return h('input', {
       type: 'search',
       class: 'search',
       placeholder: 'Search node, pod, IP or prefix',
@@ -97,17 +119,11 @@ export class TopologyView implements View {
         }
       },
     });
-    this.tableToggle = h('button', { type: 'button', 'data-testid': 'topology-table-toggle', 'aria-pressed': 'false', onclick: () => this.setParam('table', this.route.params.get('table') === '1' ? null : '1') }, 'Table');
-    this.departedToggle = h('input', { type: 'checkbox', 'data-testid': 'topology-show-departed', onchange: () => this.setParam('departed', this.departedToggle.checked ? '1' : null) });
-    const ctx2d = this.canvas.getContext('2d', { alpha: false });
-    if (!ctx2d) throw new Error('no 2D canvas');
-    this.ctx2d = ctx2d;
-    this.canvasWrap = h('div', { class: 'canvas-wrap' }, this.canvas, this.tooltip, this.hostList);
-    this.traceOverlay = new TraceOverlay(ctx, () => {
-      this.refreshPanels();
-      this.requestDraw();
-    });
-    this.element = h(
+  }
+
+  /** The view: toolbar, status, traced path, canvas with table and details beside it, legend. */
+  private viewElement(): HTMLElement {
+    return h(
       'section',
       { class: 'view topology-view', 'data-testid': 'view-topology' },
       h(
@@ -127,15 +143,23 @@ export class TopologyView implements View {
       h('div', { class: 'topology-body' }, this.canvasWrap, this.tableWrap, this.details),
       legend(),
     );
+  }
 
-    this.zoomBehavior = zoom<HTMLCanvasElement, unknown>()
+  /** Zoom and pan on the canvas (d3-zoom; its double-click zoom off: a double click opens the node). */
+  private canvasZoom(): ZoomBehavior<HTMLCanvasElement, unknown> {
+    const behavior = zoom<HTMLCanvasElement, unknown>()
       .scaleExtent([0.02, 12])
       .on('zoom', (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
         this.transform = event.transform;
         if (event.sourceEvent) this.userMoved = true;
         this.requestDraw();
       });
-    select(this.canvas).call(this.zoomBehavior).on('dblclick.zoom', null);
+    select(this.canvas).call(behavior).on('dblclick.zoom', null);
+    return behavior;
+  }
+
+  /** Hover, click, and double click (the node's detail page) on the canvas. */
+  private listenToPointer(): void {
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
     this.canvas.addEventListener('mouseleave', () => {
       this.hover = null;
@@ -148,10 +172,11 @@ export class TopologyView implements View {
       const host = n ? this.scene.hostOf(n.id) : null;
       if (host) this.ctx.navigate({ view: 'nodes', node: host, time: this.route.time, params: new Map() });
     });
-    this.resizeObserver = new ResizeObserver(() => this.resize());
-    this.resizeObserver.observe(this.canvasWrap);
+  }
 
-    const { store } = ctx;
+  /** Live patches, node statuses and alerts from the store; findings reloaded every 10 s while live. */
+  private listenToStore(): void {
+    const { store } = this.ctx;
     this.unsubscribe.push(
       store.on('topology', (patch) => this.onLivePatch(patch)),
       store.on('nodes', () => {
@@ -165,7 +190,6 @@ export class TopologyView implements View {
     this.checksTimer = setInterval(() => {
       if (this.route.time.mode === 'live' && !this.route.params.has('synthetic')) void this.loadChecks();
     }, 10_000);
-    this.update(route);
   }
 
   update(route: AppRoute): void {
@@ -568,6 +592,17 @@ function detailsOf(n: TopoNode, scene: TopologyScene, ctx: ViewContext, route: A
     h('div', { class: 'details-head' }, h('h3', null, `${n.type} ${n.label}`), h('button', { type: 'button', class: 'close', 'aria-label': 'close', onclick: close }, '×')),
   ];
   const host = scene.hostOf(n.id);
+  out.push(...detailsLinks(n, host, ctx, route));
+  const mark = scene.marks.get(n.id);
+  if (mark) out.push(h('p', { class: `mark-${mark}` }, `${mark} in the compared range`));
+  out.push(dataList(n));
+  if (n.type === 'host' && host) out.push(...hostDetails(n, host, scene, ctx, route, ranges));
+  return out;
+}
+
+/** Links to the element's node detail page, and to a trace from it (a host or a pod). */
+function detailsLinks(n: TopoNode, host: string | null, ctx: ViewContext, route: AppRoute): HTMLElement[] {
+  const out: HTMLElement[] = [];
   if (host) {
     out.push(
       h(
@@ -582,8 +617,11 @@ function detailsOf(n: TopoNode, scene: TopologyScene, ctx: ViewContext, route: A
     const target = traceRoute(route.time, src);
     out.push(h('p', null, h('a', { href: formatHash(target), 'data-testid': 'trace-from-here', onclick: (e: MouseEvent) => (e.preventDefault(), ctx.navigate(target)) }, `Trace from here (${src}) →`)));
   }
-  const mark = scene.marks.get(n.id);
-  if (mark) out.push(h('p', { class: `mark-${mark}` }, `${mark} in the compared range`));
+  return out;
+}
+
+/** The element's data, field by field (empty ones left out). */
+function dataList(n: TopoNode): HTMLElement {
   const dl = h('dl');
   for (const [k, v] of Object.entries(n.data)) {
     if (v === null || (Array.isArray(v) && v.length === 0)) continue;
@@ -591,63 +629,72 @@ function detailsOf(n: TopoNode, scene: TopologyScene, ctx: ViewContext, route: A
     if (n.type === 'host' && k === 'podCidrs') continue;
     dl.append(h('dt', null, k), h('dd', null, str(v)));
   }
-  out.push(dl);
-  if (n.type === 'host' && host) {
-    const list = hostRanges(podCidrsOf(n.data), ranges.get(host));
-    const ignored = ranges.get(host)?.ignored ?? [];
-    if (list.length > 0) {
-      out.push(h('h4', null, 'Pod ranges'));
-      out.push(
-        h(
-          'ul',
-          { class: 'plain mono', 'data-testid': 'details-ranges' },
-          ...list.map((r) =>
-            h(
-              'li',
-              { 'data-testid': 'pod-range', 'data-cidr': r.cidr, 'data-sources': r.sources?.map((s) => s.source).join(' ') ?? '', title: r.sources?.map((s) => RANGE_SOURCE_TITLES[s.source] ?? s.source).join('\n') ?? null },
-              r.text,
-            ),
+  return dl;
+}
+
+/** A host's pod ranges (and those not used), its collector, its BGP sessions and its routes to other nodes. */
+function hostDetails(n: TopoNode, host: string, scene: TopologyScene, ctx: ViewContext, route: AppRoute, ranges: ReadonlyMap<string, NodeRanges>): HTMLElement[] {
+  const out = podRangeLists(n, host, ranges);
+  const status = ctx.store.nodes.get(host);
+  if (status && route.time.mode === 'live') out.push(h('p', null, `collector ${status.status}, last seen ${formatAge(status.lastSeen, new Date())}`));
+  const sessions = [...scene.edgesOfHost(host)].map((id) => scene.maps.edges.get(id)).filter((e) => e?.type === 'bgp');
+  if (sessions.length > 0) {
+    out.push(h('h4', null, 'BGP sessions'));
+    out.push(
+      h(
+        'ul',
+        { class: 'plain' },
+        ...sessions.map((e) =>
+          h(
+            'li',
+            null,
+            h('span', { class: 'dot', style: `background:${BGP_COLOURS[bgpColourClass(e!.data['state'])]}` }),
+            ` ${str(e!.data['peerAddress'])} (${scene.hostOf(e!.target) ?? 'external'}) ${str(e!.data['state'])} · ${str(e!.data['daemon'])}`,
           ),
         ),
-      );
-    }
-    if (ignored.length > 0) {
-      out.push(h('h4', null, 'Ranges not used'));
-      out.push(h('ul', { class: 'plain mono muted' }, ...ignored.map((i) => h('li', { 'data-testid': 'ignored-range', 'data-cidr': i.cidr, 'data-source': i.source }, ignoredText(i)))));
-    }
-    const status = ctx.store.nodes.get(host);
-    if (status && route.time.mode === 'live') out.push(h('p', null, `collector ${status.status}, last seen ${formatAge(status.lastSeen, new Date())}`));
-    const sessions = [...scene.edgesOfHost(host)].map((id) => scene.maps.edges.get(id)).filter((e) => e?.type === 'bgp');
-    if (sessions.length > 0) {
-      out.push(h('h4', null, 'BGP sessions'));
-      out.push(
-        h(
-          'ul',
-          { class: 'plain' },
-          ...sessions.map((e) =>
-            h(
-              'li',
-              null,
-              h('span', { class: 'dot', style: `background:${BGP_COLOURS[bgpColourClass(e!.data['state'])]}` }),
-              ` ${str(e!.data['peerAddress'])} (${scene.hostOf(e!.target) ?? 'external'}) ${str(e!.data['state'])} · ${str(e!.data['daemon'])}`,
-            ),
+      ),
+    );
+  }
+  const routes = [...scene.edgesOfHost(host)].map((id) => scene.maps.edges.get(id)).filter((e) => e?.type === 'route');
+  if (routes.length > 0) {
+    out.push(h('h4', null, 'Routes to other nodes'));
+    out.push(
+      h(
+        'ul',
+        { class: 'plain mono' },
+        ...routes
+          .slice(0, 300)
+          .map((e) => h('li', { class: e!.data['nextHopMismatch'] === true ? 'warn' : null }, `${str(e!.data['dst'])} via ${str(e!.data['gateway']) || str(e!.data['dev'])} → ${str(e!.data['dstHost'])}`)),
+      ),
+    );
+  }
+  return out;
+}
+
+/** A host's pod ranges with their sources, and the ranges it was given but does not use. */
+function podRangeLists(n: TopoNode, host: string, ranges: ReadonlyMap<string, NodeRanges>): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  const list = hostRanges(podCidrsOf(n.data), ranges.get(host));
+  const ignored = ranges.get(host)?.ignored ?? [];
+  if (list.length > 0) {
+    out.push(h('h4', null, 'Pod ranges'));
+    out.push(
+      h(
+        'ul',
+        { class: 'plain mono', 'data-testid': 'details-ranges' },
+        ...list.map((r) =>
+          h(
+            'li',
+            { 'data-testid': 'pod-range', 'data-cidr': r.cidr, 'data-sources': r.sources?.map((s) => s.source).join(' ') ?? '', title: r.sources?.map((s) => RANGE_SOURCE_TITLES[s.source] ?? s.source).join('\n') ?? null },
+            r.text,
           ),
         ),
-      );
-    }
-    const routes = [...scene.edgesOfHost(host)].map((id) => scene.maps.edges.get(id)).filter((e) => e?.type === 'route');
-    if (routes.length > 0) {
-      out.push(h('h4', null, 'Routes to other nodes'));
-      out.push(
-        h(
-          'ul',
-          { class: 'plain mono' },
-          ...routes
-            .slice(0, 300)
-            .map((e) => h('li', { class: e!.data['nextHopMismatch'] === true ? 'warn' : null }, `${str(e!.data['dst'])} via ${str(e!.data['gateway']) || str(e!.data['dev'])} → ${str(e!.data['dstHost'])}`)),
-        ),
-      );
-    }
+      ),
+    );
+  }
+  if (ignored.length > 0) {
+    out.push(h('h4', null, 'Ranges not used'));
+    out.push(h('ul', { class: 'plain mono muted' }, ...ignored.map((i) => h('li', { 'data-testid': 'ignored-range', 'data-cidr': i.cidr, 'data-source': i.source }, ignoredText(i)))));
   }
   return out;
 }
