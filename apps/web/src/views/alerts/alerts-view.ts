@@ -38,6 +38,7 @@ import {
   STATE_FILTERS,
   type AlertGroup,
   type AlertRow,
+  type CauseSpell,
 } from './alert-model.js';
 
 const HISTORY_MS = 24 * 3600_000;
@@ -374,12 +375,7 @@ export class AlertsView implements View {
   ): HTMLElement {
     const a = r.alert;
     const labels = labelParts(a.labels);
-    const links: (HTMLElement | string)[] = [];
-    if (r.causeHref) links.push(h('a', { href: r.causeHref, 'data-testid': 'alert-cause', title: `the changes from ${formatDateTime(a.cause!.from)} to ${formatDateTime(a.cause!.to)} UTC` }, 'cause'));
-    if (r.clearHref) {
-      if (links.length) links.push(' ');
-      links.push(h('a', { href: r.clearHref, 'data-testid': 'alert-clear', title: `the changes from ${formatDateTime(a.clear!.from)} to ${formatDateTime(a.clear!.to)} UTC` }, 'cleared'));
-    }
+    const links = changeLinks(r);
     const spells = causeSpells(a, moment);
     const marks = alertMarks(a, this.acks, this.silences, this.drawnAt);
     const times = [`pending since ${formatDateTime(a.startsAt)}`, a.firedAt ? `firing since ${formatDateTime(a.firedAt)}` : '', a.resolvedAt ? `resolved at ${formatDateTime(a.resolvedAt)}` : '']
@@ -406,44 +402,8 @@ export class AlertsView implements View {
       h('td', { class: 'toggle-cell' }, toggle ?? (group === 'symptom' ? h('span', { class: 'indent', 'aria-hidden': 'true' }, '└') : '')),
       h('td', null, h('span', { class: `badge sev-${a.severity}` }, a.severity)),
       h('td', { class: 'rule', title: RULE_INFO[a.rule]?.title ?? null }, a.rule),
-      h('td', { class: 'labels' }, ...labels.map((l) => h('span', { class: `label label-${l.key}`, title: l.key }, l.key === 'node' ? l.value : l.key === 'peer' ? `→ ${l.value}` : l.key === 'prefix' ? l.value : `${l.key}=${l.value}`))),
-      h(
-        'td',
-        { class: 'alert-summary' },
-        h('span', { title: a.fingerprint }, a.summary),
-        g && g.open > 0 ? h('span', { class: 'muted', 'data-testid': 'alert-open-symptoms' }, ` · ${openText(g.open)}`) : null,
-        spells.length
-          ? h(
-              'ul',
-              { class: 'alert-causes' },
-              ...spells.map((s) =>
-                h(
-                  'li',
-                  {
-                    class: s.current ? 'current' : 'closed',
-                    'data-testid': 'alert-caused-by',
-                    'data-root': s.rootId,
-                    'data-rule': s.rule,
-                    'data-from': s.from,
-                    'data-to': s.to ?? '',
-                    title: spellTitle(s),
-                  },
-                  spellText(s),
-                ),
-              ),
-            )
-          : null,
-        marks.acknowledged
-          ? h('div', { class: 'alert-mark acknowledged', 'data-testid': 'alert-acknowledged', 'data-by': marks.acknowledged.by, 'data-at': marks.acknowledged.at }, acknowledgedText(marks.acknowledged))
-          : null,
-        marks.silence
-          ? h(
-              'div',
-              { class: 'alert-mark silenced', 'data-testid': 'alert-silenced', 'data-silence': marks.silence.id, 'data-until': marks.silence.until ?? '', title: marks.silence.by ? `silenced by ${marks.silence.by}` : null },
-              silencedText(marks.silence),
-            )
-          : null,
-      ),
+      h('td', { class: 'labels' }, ...labels.map(labelChip)),
+      summaryCell(a, g, spells, marks),
       h('td', null, h('span', { class: `badge state-${r.state}` }, r.state)),
       h('td', { title: `${times} UTC` }, sinceText(r, now)),
       h('td', null, a.resolvedAt ? formatDateTime(a.resolvedAt) : ''),
@@ -473,3 +433,60 @@ export class AlertsView implements View {
 }
 
 const openText = (n: number): string => `${n} open symptom${n === 1 ? '' : 's'}`;
+
+/** The links to the route diffs of the changes that caused the alert and, once resolved, of those that cleared it. */
+function changeLinks(r: AlertRow): (HTMLElement | string)[] {
+  const a = r.alert;
+  const links: (HTMLElement | string)[] = [];
+  if (r.causeHref) links.push(h('a', { href: r.causeHref, 'data-testid': 'alert-cause', title: `the changes from ${formatDateTime(a.cause!.from)} to ${formatDateTime(a.cause!.to)} UTC` }, 'cause'));
+  if (r.clearHref) {
+    if (links.length) links.push(' ');
+    links.push(h('a', { href: r.clearHref, 'data-testid': 'alert-clear', title: `the changes from ${formatDateTime(a.clear!.from)} to ${formatDateTime(a.clear!.to)} UTC` }, 'cleared'));
+  }
+  return links;
+}
+
+/** A label as a chip: a node, a peer (→) and a prefix as they are, anything else as key=value. */
+const labelChip = (l: { key: string; value: string }): HTMLElement =>
+  h('span', { class: `label label-${l.key}`, title: l.key }, l.key === 'node' ? l.value : l.key === 'peer' ? `→ ${l.value}` : l.key === 'prefix' ? l.value : `${l.key}=${l.value}`);
+
+/** The summary, a root cause's open symptoms, the root causes it was grouped under, who acknowledged it, its silence. */
+function summaryCell(a: Alert, g: Extract<AlertGroup, { kind: 'root' }> | undefined, spells: readonly CauseSpell[], marks: AlertMarks): HTMLElement {
+  return h(
+    'td',
+    { class: 'alert-summary' },
+    h('span', { title: a.fingerprint }, a.summary),
+    g && g.open > 0 ? h('span', { class: 'muted', 'data-testid': 'alert-open-symptoms' }, ` · ${openText(g.open)}`) : null,
+    spells.length
+      ? h(
+          'ul',
+          { class: 'alert-causes' },
+          ...spells.map((s) =>
+            h(
+              'li',
+              {
+                class: s.current ? 'current' : 'closed',
+                'data-testid': 'alert-caused-by',
+                'data-root': s.rootId,
+                'data-rule': s.rule,
+                'data-from': s.from,
+                'data-to': s.to ?? '',
+                title: spellTitle(s),
+              },
+              spellText(s),
+            ),
+          ),
+        )
+      : null,
+    marks.acknowledged
+      ? h('div', { class: 'alert-mark acknowledged', 'data-testid': 'alert-acknowledged', 'data-by': marks.acknowledged.by, 'data-at': marks.acknowledged.at }, acknowledgedText(marks.acknowledged))
+      : null,
+    marks.silence
+      ? h(
+          'div',
+          { class: 'alert-mark silenced', 'data-testid': 'alert-silenced', 'data-silence': marks.silence.id, 'data-until': marks.silence.until ?? '', title: marks.silence.by ? `silenced by ${marks.silence.by}` : null },
+          silencedText(marks.silence),
+        )
+      : null,
+  );
+}
