@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { workspaceAliases } from './vitest.aliases.js';
+import { SOLO_SPECS } from './apps/api/vitest.solo.config.js';
 import { askedTier, E2E_LANE_ENV, e2eSpecsOf } from './vitest.tiers.js';
 
 // One runner for the whole repo: `npm test` (= `vitest run`) runs every project's suite once.
@@ -42,7 +43,8 @@ export default defineConfig({
               test: {
                 name: 'e2e',
                 root,
-                include: e2eSpecsOf(root, PROJECT_DIRS),
+                // the solo specs run alone after everything (apps/api/vitest.solo.config.ts)
+                include: e2eSpecsOf(root, PROJECT_DIRS).filter((spec) => !SOLO_SPECS.some((solo) => spec === `apps/api/${solo}`)),
                 environment: 'node' as const,
                 // the API's e2e specs need its generated Prisma client, as in its own project
                 globalSetup: ['apps/api/vitest.global-setup.ts'],

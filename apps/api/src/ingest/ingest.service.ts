@@ -43,7 +43,7 @@ export interface IngestSession {
   readonly speaksFor: string | null;
   node: string | null;
   epoch: number | null;
-  /** the protocol its hello spoke (null before it): a previous one's stream is upgraded (upgradeStream) */
+  /** the protocol its hello spoke (null before it): a collector of the previous one sends snapshots whole */
   protocol?: ProtocolVersion | null;
   /** the node left through this connection: nothing more is taken from it */
   left: boolean;

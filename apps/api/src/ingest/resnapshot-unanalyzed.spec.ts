@@ -3,7 +3,7 @@
 // nested — 40k → 120k facts took 4 min 5 s. Now the API's part (validation to commit) must take
 // under 10 s; the test's own part (building, serialising and sending 30 MB) is printed beside it.
 import { afterAll, describe, expect, it } from 'vitest';
-import { IngestService } from '../ingest/ingest.service.js';
+import { IngestService } from './ingest.service.js';
 import { FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
 import { route } from '../testing/facts.js';
 import { withClient } from '../testing/postgres.js';
