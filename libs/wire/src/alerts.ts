@@ -44,6 +44,26 @@ export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 export const ALERT_STATES = ['pending', 'firing', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
+/**
+ * An alert's lifecycle: what each state may become (`new` is an alert not yet open). A condition
+ * that appears opens a pending alert (firing at once when its rule's `for` is 0); pending fires
+ * once it held for `for` (and its root cause is not pending), or resolves when it clears first;
+ * firing resolves; resolved is final (the condition coming back opens a new alert). A state to
+ * itself is a regrouping (another root, or a root's count of symptoms changed), never on a
+ * resolved alert.
+ */
+export const ALERT_TRANSITIONS: Readonly<Record<AlertState | 'new', readonly AlertState[]>> = {
+  new: ['pending'],
+  pending: ['pending', 'firing', 'resolved'],
+  firing: ['firing', 'resolved'],
+  resolved: [],
+};
+
+/** Whether `from` → `to` is in ALERT_TRANSITIONS (`from` null: a new alert). */
+export function isAlertTransition(from: AlertState | null, to: AlertState): boolean {
+  return ALERT_TRANSITIONS[from ?? 'new'].includes(to);
+}
+
 export interface Alert {
   id: string;
   rule: AlertRule;

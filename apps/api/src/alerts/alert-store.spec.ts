@@ -1,6 +1,6 @@
 // The alert store against the real Postgres: the lifecycle (pending, firing after `for`, resolved),
 // root-cause links, the notices per group, and a cluster-wide failure applied in a few statements.
-import type { AlertRule } from '@netatlas/wire';
+import { ALERT_RULES, ALERT_TRANSITIONS, type AlertRule } from '@netatlas/wire';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../db/migrate.js';
@@ -170,6 +170,37 @@ describe('AlertStore', () => {
     await store.apply([cond('RouteLoss', labels)], at(20_000), forMs, window(t0 + 20_000), null);
     expect(store.openAlerts().find((x) => x.rule === 'RouteLoss')!.causes.map((c) => [c.rule, c.to])).toEqual([['BgpDaemonDown', at(20_000).toISOString()]]);
     await store.apply([], at(30_000), forMs, window(t0 + 30_000), null);
+  });
+
+  it('walks every transition of the alert lifecycle (ALERT_TRANSITIONS), and no other', async () => {
+    const store = new AlertStore(new AlertsRepository(pool));
+    const slow = Object.fromEntries(ALERT_RULES.map((r) => [r, 10_000])) as Record<AlertRule, number>;
+    const seen = new Set<string>();
+    const t0 = Date.parse('2026-11-24T09:00:00Z');
+    const at = async (dt: number, conditions: Condition[]) => {
+      const { transitions } = await store.apply(conditions, new Date(t0 + dt), slow, window(t0 + dt), null);
+      for (const t of transitions) seen.add(`${t.from ?? 'new'} -> ${t.to}`);
+      return transitions.map((t) => `${t.alert.fingerprint}: ${t.from ?? 'new'} -> ${t.to}`);
+    };
+    const root = cond('NodeUnreachable', { node: 'sm3' });
+    const lone = cond('MtuMismatch', { node: 'sm1', interface: 'veth9' });
+    const brief = cond('MtuMismatch', { node: 'sm2', interface: 'veth8' });
+    const symptom = cond('RouteLoss', { node: 'sm1', peer: 'sm3', prefix: '10.233.30.0/24' }, root);
+    const alone = cond('RouteLoss', { node: 'sm1', peer: 'sm3', prefix: '10.233.30.0/24' });
+    // new -> pending (three conditions appear)
+    expect(await at(0, [root, lone, brief])).toEqual([`${root.fingerprint}: new -> pending`, `${lone.fingerprint}: new -> pending`, `${brief.fingerprint}: new -> pending`]);
+    // pending -> resolved (brief clears before its `for`)
+    expect(await at(5_000, [root, lone])).toEqual([`${brief.fingerprint}: pending -> resolved`]);
+    // pending -> firing (root and lone held for 10 s)
+    expect(await at(10_000, [root, lone])).toEqual([`${root.fingerprint}: pending -> firing`, `${lone.fingerprint}: pending -> firing`]);
+    // a symptom under the firing root: new -> pending, and the root's count changes (firing -> firing)
+    expect(await at(11_000, [root, lone, symptom])).toEqual([`${symptom.fingerprint}: new -> pending`, `${root.fingerprint}: firing -> firing`]);
+    // the symptom, still pending, stands alone (pending -> pending), the root's count again
+    expect((await at(12_000, [root, lone, alone])).sort()).toEqual([`${root.fingerprint}: firing -> firing`, `${symptom.fingerprint}: pending -> pending`].sort());
+    // firing -> resolved (lone clears), and the rest as they were
+    expect(await at(13_000, [root, alone])).toEqual([`${lone.fingerprint}: firing -> resolved`]);
+    const table = Object.entries(ALERT_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from} -> ${to}`));
+    expect([...seen].sort()).toEqual(table.sort());
   });
 
   it('a cluster-wide failure (200 roots, 39,800 symptoms) is applied in one transaction, quickly', async () => {

@@ -1,7 +1,7 @@
 // Alerts in Postgres: the open ones (pending, firing) are kept in memory too; each evaluation's
 // transitions are written in one transaction together with the notices for the receivers. The
 // statements are AlertsRepository's; the lifecycle and the grouping into notices are here.
-import type { Alert, AlertCause, AlertRule, AlertState, AlertTransition } from '@netatlas/wire';
+import { isAlertTransition, type Alert, type AlertCause, type AlertRule, type AlertState, type AlertTransition } from '@netatlas/wire';
 import type pg from 'pg';
 import type { AlertQuery, AlertRow, AlertsRepository, AlertUpdate, NewAlert } from '../db/repositories/alerts.repository.js';
 import type { AlertNotice } from '../notify/notice.js';
@@ -106,6 +106,12 @@ export class AlertStore {
     const countsBefore = symptomCounts(this.open.values());
     const next = new Map(this.open);
     const transitions: Array<{ row: AlertRow; from: AlertState | null; to: AlertState }> = [];
+    const record = (row: AlertRow, from: AlertState | null, to: AlertState): void => {
+      // the lifecycle's table (libs/wire ALERT_TRANSITIONS): anything else is a bug, and the whole
+      // evaluation is rolled back rather than stored or notified
+      if (!isAlertTransition(from, to)) throw new Error(`alert ${row.fingerprint}: ${from ?? 'new'} -> ${to} is not a transition of the alert lifecycle`);
+      transitions.push({ row, from, to });
+    };
     const notices = await this.repository.transaction(async (client) => {
       // whether a root has fired: the open ones as held, and (kept by id) the ones resolving now
       const firedById = new Map<string, boolean>();
@@ -121,7 +127,7 @@ export class AlertStore {
           window,
         );
         for (const row of rows) {
-          transitions.push({ row, from: this.open.get(row.fingerprint)?.state ?? 'firing', to: 'resolved' });
+          record(row, this.open.get(row.fingerprint)?.state ?? 'firing', 'resolved');
           next.delete(row.fingerprint);
         }
       }
@@ -160,16 +166,16 @@ export class AlertStore {
           for (const row of await this.repository.insert(client, inserts, now, window)) {
             next.set(row.fingerprint, row);
             firedById.set(String(row.id), row.fired_at !== null);
-            transitions.push({ row, from: null, to: 'pending' });
-            if (row.state === 'firing') transitions.push({ row, from: 'pending', to: 'firing' });
+            record(row, null, 'pending');
+            if (row.state === 'firing') record(row, 'pending', 'firing');
           }
         }
         if (updates.length) {
           for (const { fired_now: firedNow, moved, ...row } of await this.repository.update(client, updates, now)) {
             next.set(row.fingerprint, row);
             firedById.set(String(row.id), row.fired_at !== null);
-            if (firedNow) transitions.push({ row, from: 'pending', to: 'firing' });
-            else if (moved) transitions.push({ row, from: row.state, to: row.state });
+            if (firedNow) record(row, 'pending', 'firing');
+            else if (moved) record(row, row.state, row.state);
           }
         }
       }
@@ -182,7 +188,7 @@ export class AlertStore {
     // a root whose count of symptoms changed is regrouped too (browsers show the count)
     const touched = new Set(transitions.map((t) => t.row.id));
     for (const row of next.values()) {
-      if (!touched.has(row.id) && (countsBefore.get(row.id) ?? 0) !== (counts.get(row.id) ?? 0)) transitions.push({ row, from: row.state, to: row.state });
+      if (!touched.has(row.id) && (countsBefore.get(row.id) ?? 0) !== (counts.get(row.id) ?? 0)) record(row, row.state, row.state);
     }
     return {
       transitions: transitions.map((t) => ({ alert: alertOf(t.row, counts.get(t.row.id) ?? 0), from: t.from, to: t.to, at: now.toISOString() })),
