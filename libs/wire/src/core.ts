@@ -12,3 +12,4 @@ export * from './checks.js';
 export * from './alerts.js';
 export type * from './kubernetes.js';
 export * from './auth.js';
+export type * from './rest.js';

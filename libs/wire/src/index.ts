@@ -8,6 +8,7 @@ export * from './protocol-schemas.js';
 export type * from './topology.js';
 export * from './checks.js';
 export * from './alerts.js';
+export type * from './rest.js';
 export type * from './kubernetes.js';
 export * from './auth.js';
 export * from './auth-schemas.js';

@@ -1,5 +1,6 @@
 // GET /api/alerts: alerts open at some moment of a window, newest first, with their root cause and
 // the silence that keeps each from receivers. Operators acknowledge alerts and silence them.
+import type { AcknowledgeResponse, AlertsResponse, SilenceEndedResponse, SilenceResponse, SilencesResponse } from '@netatlas/wire';
 import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, Query, Req } from '@nestjs/common';
 import { NewSilenceSchema, silenceMatches, type Alert, type ChecksResult, type Silence } from '@netatlas/wire';
 import { Requires, type ViewerRequest } from '../auth/roles.js';
@@ -27,7 +28,7 @@ export class AlertsController {
   }
 
   @Get('alerts')
-  async alerts(@Query() query: unknown): Promise<{ from: string; to: string; alerts: Alert[] }> {
+  async alerts(@Query() query: unknown): Promise<AlertsResponse> {
     const q = parseQuery(AlertsQuerySchema, query);
     const to = q.to ?? new Date();
     const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
@@ -40,26 +41,26 @@ export class AlertsController {
 
   @Post('alerts/:id/acknowledge')
   @Requires('operator')
-  async acknowledge(@Param('id') id: string, @Req() req: ViewerRequest): Promise<{ alert: Alert }> {
+  async acknowledge(@Param('id') id: string, @Req() req: ViewerRequest): Promise<AcknowledgeResponse> {
     const alert = await this.engine.store.acknowledge(String(idParam(id, 'alert')), req.viewer!.name);
     if (!alert) throw new NotFoundException(`no open alert with id ${id}`);
     return { alert: withSilences([alert], await this.silences.active())[0]! };
   }
 
   @Get('silences')
-  async activeSilences(): Promise<{ silences: Silence[] }> {
+  async activeSilences(): Promise<SilencesResponse> {
     return { silences: await this.silences.active() };
   }
 
   @Post('silences')
   @Requires('operator')
-  async silence(@Body() body: unknown, @Req() req: ViewerRequest): Promise<{ silence: Silence }> {
+  async silence(@Body() body: unknown, @Req() req: ViewerRequest): Promise<SilenceResponse> {
     return { silence: await this.silences.create(parseBody(NewSilenceSchema, body), req.viewer!.name) };
   }
 
   @Delete('silences/:id')
   @Requires('operator')
-  async endSilence(@Param('id') id: string): Promise<{ ended: true }> {
+  async endSilence(@Param('id') id: string): Promise<SilenceEndedResponse> {
     if (!(await this.silences.end(idParam(id, 'silence')))) throw new NotFoundException(`no silence in force with id ${id}`);
     return { ended: true };
   }

@@ -1,6 +1,7 @@
 // The admin's endpoints: API tokens (list, create, revoke) and the settings in force, redacted.
+import type { ApiTokenCreatedResponse, ApiTokenRevokedResponse, ApiTokensResponse } from '@netatlas/wire';
 import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, Req } from '@nestjs/common';
-import { NewApiTokenSchema, type ApiToken } from '@netatlas/wire';
+import { NewApiTokenSchema } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
 import { redactUrl } from '../db/url.js';
@@ -22,18 +23,18 @@ export class AdminController {
   ) {}
 
   @Get('tokens')
-  async tokens(): Promise<{ tokens: ApiToken[] }> {
+  async tokens(): Promise<ApiTokensResponse> {
     return { tokens: await this.auth.tokens.list() };
   }
 
   @Post('tokens')
-  async createToken(@Body() body: unknown, @Req() req: ViewerRequest): Promise<{ token: ApiToken; secret: string }> {
+  async createToken(@Body() body: unknown, @Req() req: ViewerRequest): Promise<ApiTokenCreatedResponse> {
     const { name, role } = parseBody(NewApiTokenSchema, body);
     return this.auth.tokens.create(name, role, req.viewer?.name ?? null);
   }
 
   @Delete('tokens/:id')
-  async revoke(@Param('id') id: string): Promise<{ revoked: true }> {
+  async revoke(@Param('id') id: string): Promise<ApiTokenRevokedResponse> {
     if (!(await this.auth.revokeToken(idParam(id, 'token')))) throw new NotFoundException(`no live token with id ${id}`);
     return { revoked: true };
   }

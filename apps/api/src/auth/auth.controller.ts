@@ -1,6 +1,7 @@
 // Signing in and out (README "Security"): GET /api/auth/me (who this is, how to sign in), the OIDC
 // round trip (GET login → provider → GET callback), POST token-login (a session from an API token,
 // for browsers of a tokens-only deployment) and POST logout.
+import type { LogoutResponse, TokenLoginResponse } from '@netatlas/wire';
 import { BadRequestException, Body, Controller, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Post, Query, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { TokenLoginSchema, type AuthMe, type Viewer } from '@netatlas/wire';
 import { AUTH_CONFIG, type AuthConfig } from './auth-config.js';
@@ -92,7 +93,7 @@ export class AuthController {
 
   @Post('token-login')
   @HttpCode(200)
-  async tokenLogin(@Body() body: unknown, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<{ viewer: Viewer }> {
+  async tokenLogin(@Body() body: unknown, @Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<TokenLoginResponse> {
     if (!sameOrigin(req.headers)) throw new ForbiddenException('a request from another site is refused (Origin does not match)');
     const { token } = parseBody(TokenLoginSchema, body);
     const found = await this.auth.token(token);
@@ -104,7 +105,7 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(200)
-  async logout(@Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<{ redirect: string | null }> {
+  async logout(@Req() req: HttpRequest, @Res({ passthrough: true }) res: HttpResponse): Promise<LogoutResponse> {
     if (!sameOrigin(req.headers)) throw new ForbiddenException('a request from another site is refused (Origin does not match)');
     const { idToken, cookie } = await this.auth.endSession(req.headers);
     res.setHeader('set-cookie', cookie);

@@ -1,8 +1,9 @@
 // REST over the history: nodes, a node's facts, the whole state, changes, diffs, lifecycle events
 // and the derived topology, each now or at a past moment.
+import type { ChangesPage, EventsResponse, FactsResponse, NodesResponse, TopologyResponse } from '@netatlas/wire';
 import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res, ServiceUnavailableException } from '@nestjs/common';
 import { deriveTopology } from '@netatlas/graph';
-import { FactKindSchema, FactRefSchema, NodeNameSchema, type Fact, type FactChange, type NodeEvent, type NodeSummary, type Topology } from '@netatlas/wire';
+import { FactKindSchema, FactRefSchema, NodeNameSchema } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
 import { HistoryReader, type ChangeCursor } from '../db/repositories/history/history-reader.js';
@@ -67,12 +68,12 @@ export class HistoryController {
   ) {}
 
   @Get('nodes')
-  async nodes(): Promise<{ nodes: NodeSummary[] }> {
+  async nodes(): Promise<NodesResponse> {
     return { nodes: await this.history.nodes() };
   }
 
   @Get('nodes/:name/facts')
-  async nodeFacts(@Param('name') name: string, @Query() query: unknown): Promise<{ node: string; at: string | null; facts: Fact[] }> {
+  async nodeFacts(@Param('name') name: string, @Query() query: unknown): Promise<FactsResponse> {
     const q = parseQuery(FactsQuerySchema, query);
     const parsedName = NodeNameSchema.safeParse(name);
     if (!parsedName.success || !(await this.history.nodeExists(name))) throw new NotFoundException(`no node named ${JSON.stringify(name)}`);
@@ -91,7 +92,7 @@ export class HistoryController {
   }
 
   @Get('changes')
-  async changes(@Query() query: unknown): Promise<{ from: string; to: string; changes: FactChange[]; next: string | null }> {
+  async changes(@Query() query: unknown): Promise<ChangesPage> {
     const q = parseQuery(ChangesQuerySchema, query);
     const to = q.to ?? new Date();
     const after = q.after === undefined ? undefined : decodeCursor(q.after, isCursor);
@@ -111,7 +112,7 @@ export class HistoryController {
   }
 
   @Get('events')
-  async events(@Query() query: unknown): Promise<{ from: string; to: string; events: NodeEvent[] }> {
+  async events(@Query() query: unknown): Promise<EventsResponse> {
     const q = parseQuery(EventsQuerySchema, query);
     const to = q.to ?? new Date();
     const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
@@ -119,7 +120,7 @@ export class HistoryController {
   }
 
   @Get('topology')
-  async topology(@Query() query: unknown): Promise<{ at: string | null } & Topology> {
+  async topology(@Query() query: unknown): Promise<TopologyResponse> {
     const q = parseQuery(TopologyQuerySchema, query);
     const state = await this.history.state(q.at ?? null, TOPOLOGY_KINDS);
     // pods are named from Kubernetes for "now" only: at a past moment an IP may have been another pod's

@@ -6,22 +6,36 @@
 // the API checks the browser's Origin header, so they need no header of their own.
 import {
   ROLES,
+  type AcknowledgeResponse,
   type AddressHistory,
+  type AlertsResponse,
+  type ApiTokenCreatedResponse,
+  type ApiTokenRevokedResponse,
+  type ApiTokensResponse,
+  type ChangesPage,
+  type DiffResponse,
+  type EventsResponse,
+  type FactsResponse,
+  type LogoutResponse,
+  type NodesResponse,
+  type SilenceEndedResponse,
+  type SilenceResponse,
+  type SilencesResponse,
+  type StateResponse,
+  type TokenLoginResponse,
+  type TopologyResponse,
   type Alert,
   type AlertRule,
   type AlertState,
   type ApiToken,
   type AuthMe,
   type ChecksResult,
-  type Fact,
   type FactChange,
   type FactKind,
   type KubernetesHealthStatus,
-  type NodeEvent,
   type NodeSummary,
   type Role,
   type Silence,
-  type Topology,
   type TraceComparison,
   type TraceResult,
   type Viewer,
@@ -33,47 +47,8 @@ export interface Health {
   [key: string]: unknown;
 }
 
-export interface FactsResponse {
-  node: string;
-  at: string | null;
-  facts: Fact[];
-}
-
-export interface StateResponse {
-  at: string | null;
-  nodes: Record<string, Fact[]>;
-}
-
-export interface ChangesPage {
-  from: string;
-  to: string;
-  changes: FactChange[];
-  /** pass as `after` for the next page; null on the last one */
-  next: string | null;
-}
-
-export interface KindDiff {
-  added: Fact[];
-  removed: Fact[];
-  changed: { kind: FactKind; key: string; before: Fact['value']; after: Fact['value'] }[];
-}
-
-/** node → kind → what differs between `from` and `to` */
-export type StateDiff = Record<string, Partial<Record<FactKind, KindDiff>>>;
-
-export interface DiffResponse {
-  from: string;
-  to: string;
-  nodes: StateDiff;
-}
-
-export interface EventsResponse {
-  from: string;
-  to: string;
-  events: NodeEvent[];
-}
-
-export type TopologyResponse = { at: string | null } & Topology;
+// the answers' shapes are the API's own (libs/wire rest.ts); re-exported for the views
+export type { ChangesPage, DiffResponse, EventsResponse, FactsResponse, KindDiff, StateDiff, StateResponse, TopologyResponse } from '@netatlas/wire/core';
 
 export type Instant = Date | string;
 
@@ -117,12 +92,7 @@ export interface TraceCompareQuery {
   at2?: Instant | null;
 }
 
-export interface AlertsResponse {
-  from: string;
-  to: string;
-  /** newest first */
-  alerts: Alert[];
-}
+export type { AlertsResponse } from '@netatlas/wire/core';
 
 /** What a failed request means to the UI. */
 export type ApiErrorKind = 'unauthorized' | 'forbidden' | 'not-found' | 'invalid' | 'unavailable' | 'failed';
@@ -313,26 +283,26 @@ export class RestClient {
 
   /** Signs in with an API token (a session cookie comes back); a bad token is an ApiError 401 with the API's message. */
   async tokenLogin(token: string): Promise<Viewer> {
-    return (await this.request<{ viewer: Viewer }>('POST', '/api/auth/token-login', { body: { token }, quiet401: true })).viewer;
+    return (await this.request<TokenLoginResponse>('POST', '/api/auth/token-login', { body: { token }, quiet401: true })).viewer;
   }
 
   /** Ends the session; `redirect` is the provider's end-session page to go to, if any. */
-  logout(): Promise<{ redirect: string | null }> {
+  logout(): Promise<LogoutResponse> {
     return this.request('POST', '/api/auth/logout');
   }
 
   // --- admin ---
 
   async apiTokens(signal?: AbortSignal): Promise<ApiToken[]> {
-    return (await this.get<{ tokens: ApiToken[] }>('/api/admin/tokens', signal)).tokens;
+    return (await this.get<ApiTokensResponse>('/api/admin/tokens', signal)).tokens;
   }
 
   /** A new API token; its `secret` is in this answer only. */
-  createApiToken(name: string, role: Role): Promise<{ token: ApiToken; secret: string }> {
+  createApiToken(name: string, role: Role): Promise<ApiTokenCreatedResponse> {
     return this.request('POST', '/api/admin/tokens', { body: { name, role } });
   }
 
-  revokeApiToken(id: number): Promise<{ revoked: true }> {
+  revokeApiToken(id: number): Promise<ApiTokenRevokedResponse> {
     return this.request('DELETE', `/api/admin/tokens/${encodeURIComponent(String(id))}`);
   }
 
@@ -344,19 +314,19 @@ export class RestClient {
   // --- operators: acknowledging and silencing alerts ---
 
   async acknowledgeAlert(id: string): Promise<Alert> {
-    return (await this.request<{ alert: Alert }>('POST', `/api/alerts/${encodeURIComponent(id)}/acknowledge`)).alert;
+    return (await this.request<AcknowledgeResponse>('POST', `/api/alerts/${encodeURIComponent(id)}/acknowledge`)).alert;
   }
 
   /** The silences in force now. */
   async silences(signal?: AbortSignal): Promise<Silence[]> {
-    return (await this.get<{ silences: Silence[] }>('/api/silences', signal)).silences;
+    return (await this.get<SilencesResponse>('/api/silences', signal)).silences;
   }
 
   async createSilence(req: SilenceRequest): Promise<Silence> {
-    return (await this.request<{ silence: Silence }>('POST', '/api/silences', { body: req })).silence;
+    return (await this.request<SilenceResponse>('POST', '/api/silences', { body: req })).silence;
   }
 
-  endSilence(id: number): Promise<{ ended: true }> {
+  endSilence(id: number): Promise<SilenceEndedResponse> {
     return this.request('DELETE', `/api/silences/${encodeURIComponent(String(id))}`);
   }
 
@@ -372,7 +342,7 @@ export class RestClient {
   }
 
   async nodes(signal?: AbortSignal): Promise<NodeSummary[]> {
-    return (await this.get<{ nodes: NodeSummary[] }>('/api/nodes', signal)).nodes;
+    return (await this.get<NodesResponse>('/api/nodes', signal)).nodes;
   }
 
   nodeFacts(name: string, q: { kind?: readonly FactKind[]; at?: Instant | null } = {}, signal?: AbortSignal): Promise<FactsResponse> {
