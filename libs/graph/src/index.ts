@@ -4,6 +4,7 @@ export * from './topology.js';
 export * from './checks.js';
 export { addrKey, formatIp, formatPrefix, mask, parseIp, parsePrefix, type Ip, type IpKey, type Prefix } from './topology-ip.js';
 export * from './topology-incremental.js';
+export * from './topology-maps.js';
 export * from './forwarding.js';
 export * from './bgp-paths.js';
 export * from './pod-ranges.js';

@@ -9,7 +9,7 @@ import type { Alert, AlertState, AlertTransition, FactChange, NodeEvent, NodeSta
 import type { LiveSource } from '../api/live-client.js';
 import { ApiError, type RestClient } from '../api/rest-client.js';
 import { Emitter } from './emitter.js';
-import { applyPatchToMaps, diffTopologyMaps, emptyTopologyMaps, isEmptyPatch, topologyMaps, type TopologyMaps } from './topology-maps.js';
+import { applyPatchToMaps, diffTopologyMaps, emptyTopologyMaps, isEmptyTopologyPatch, topologyMaps, type TopologyMaps } from '@netatlas/graph';
 
 export type LiveNodeEvent = NodeEvent & { status: NodeStatus };
 
@@ -314,7 +314,7 @@ export class LiveStore extends Emitter<LiveStoreEvents> {
       this.replaceNodes(nodes);
       this.ready = true;
       this.syncing = false;
-      if (!isEmptyPatch(patch) || !reconnect) this.emit('topology', patch);
+      if (!isEmptyTopologyPatch(patch) || !reconnect) this.emit('topology', patch);
       const held = this.heldPatches;
       this.heldPatches = [];
       for (const p of held) this.onPatch(p);

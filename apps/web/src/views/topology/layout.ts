@@ -15,7 +15,7 @@
 //   costs the hosts it touches.
 import type { TopoNode, Topology } from '@netatlas/wire/core';
 import { naturalCompare } from '../../addresses/ip.js';
-import type { TopologyMaps } from '../../state/topology-maps.js';
+import type { TopologyMaps } from '@netatlas/graph';
 
 export interface Rect {
   x: number;

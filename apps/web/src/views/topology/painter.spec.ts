@@ -13,7 +13,7 @@ import { syntheticHostName, syntheticTopology } from '../../testing/synthetic-to
 import type { PathHighlight } from '../trace/trace-model.js';
 import { hitTest, paintTopology, type PaintInput } from './painter.js';
 import { compareTopologies, TopologyScene } from './scene.js';
-import { topologyMaps } from '../../state/topology-maps.js';
+import { topologyMaps } from '@netatlas/graph';
 
 const graphFixture = (style: 'kube-router' | 'calico' | 'flannel'): Record<string, Fact[]> =>
   JSON.parse(readFileSync(new URL(`../../../../../libs/graph/src/fixtures/topology/${style}.json`, import.meta.url), 'utf8')) as Record<string, Fact[]>;

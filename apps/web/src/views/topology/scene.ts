@@ -2,7 +2,7 @@
 // per-host counts for collapsed boxes, compare marks and hidden hosts. No DOM: the canvas painter
 // and the table read it, tests drive it. A patch relays out only the hosts it touches.
 import type { TopoEdge, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
-import { applyPatchToMaps, diffTopologyMaps, emptyTopologyMaps, topologyMaps, type TopologyMaps } from '../../state/topology-maps.js';
+import { applyPatchToMaps, diffTopologyMaps, emptyTopologyMaps, topologyMaps, type TopologyMaps } from '@netatlas/graph';
 import { hostNameOf, layoutTopology, type HostEntry, type LayoutInput, type Rect, type TopologyLayout } from './layout.js';
 import { bgpColourClass } from './level-of-detail.js';
 

@@ -7,7 +7,7 @@ import { formatHash, withParams, type AppRoute } from '../../state/route.js';
 import { sameTime, shownMoment, type TimeSelection } from '../../state/time-control.js';
 import { findingCounts } from '../node-detail/findings.js';
 import { hostRanges, ignoredText, podCidrsOf, rangesByNode, RANGE_SOURCE_TITLES, type NodeRanges } from '../node-detail/ranges.js';
-import { topologyMaps } from '../../state/topology-maps.js';
+import { topologyMaps } from '@netatlas/graph';
 import { syntheticTopology } from '../../testing/synthetic-topology.js';
 import { debounce, fill, h, perFrame } from '../../ui/dom.js';
 import { failureBox } from '../../ui/failure.js';

@@ -1,5 +1,7 @@
 // A topology held as maps by id, so that a live patch costs its own size (the API's arrays sorted by
-// id would be re-sorted on every patch). Shared by the live store and the topology scene.
+// id would be re-sorted on every patch): the browser's live store and topology scene hold it so.
+// The same patches as topology.ts's diffTopology / applyTopologyPatch, on maps; its spec holds the
+// two to the same results.
 import type { TopoEdge, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
 
 export interface TopologyMaps {
@@ -32,8 +34,4 @@ export function diffTopologyMaps(from: TopologyMaps, to: TopologyMaps): Topology
   for (const [id, e] of to.edges) if (!same(from.edges.get(id), e)) patch.upsertEdges.push(e);
   for (const id of from.edges.keys()) if (!to.edges.has(id)) patch.removeEdges.push(id);
   return patch;
-}
-
-export function isEmptyPatch(p: TopologyPatch): boolean {
-  return p.upsertNodes.length + p.removeNodes.length + p.upsertEdges.length + p.removeEdges.length === 0;
 }
