@@ -185,9 +185,13 @@ describe('shutdown with a backlog', () => {
     try {
       const c = await FakeCollector.connect(t.url, 's1');
       expect(await c.snapshot([route('10.5.0.0/24')])).toMatchObject({ ok: true });
-      const sent = Array.from({ length: 400 }, (_, i) => c.delta([route(`10.5.${Math.floor(i / 200) + 1}.${i % 200}/32`)], []).catch(() => undefined));
-      await new Promise((r) => setTimeout(r, 20));
       const ingest = t.api.app.get(IngestService);
+      const sent = Array.from({ length: 400 }, (_, i) => c.delta([route(`10.5.${Math.floor(i / 200) + 1}.${i % 200}/32`)], []).catch(() => undefined));
+      // stop once a backlog is there (a fixed 20 ms was too short on a loaded machine: nothing had
+      // arrived yet, and there was nothing to refuse)
+      const until = Date.now() + 10_000;
+      while (ingest.stats.pendingHighWater < 20 && Date.now() < until) await new Promise((r) => setImmediate(r));
+      expect(ingest.stats.pendingHighWater).toBeGreaterThanOrEqual(20);
       await t.stop();
       await Promise.all(sent);
       c.close();
