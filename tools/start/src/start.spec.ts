@@ -76,8 +76,9 @@ describe('npm start', () => {
         interval: 500,
       })
       .toBe('connected');
-    const facts = (await (await fetch(`${base}/api/nodes/${name}/facts?kind=link`)).json()) as { facts: Array<{ value: { ifname: string } }> };
-    expect(facts.facts.map((f) => f.value.ifname)).toContain('lo');
+    // `connected` comes with its hello; its snapshot is stored after
+    const links = async () => ((await (await fetch(`${base}/api/nodes/${name}/facts?kind=link`)).json()) as { facts: Array<{ value: { ifname: string } }> }).facts.map((f) => f.value.ifname);
+    await expect.poll(links, { timeout: 30_000, interval: 250 }).toContain('lo');
     expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
     expect(existsSync(join(dataDir, 'token'))).toBe(true);
 

@@ -528,7 +528,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.outage.delete(node);
     if (changes === 0) return;
     void this.writer.gap(node, { from: new Date(since), to: at, changes, reason: 'database unavailable' }).then(
-      (event) => event && this.events.nodeEvent(event, 'connected'),
+      (gap) => gap && this.events.nodeEvent(gap.event, gap.status),
       (error: unknown) => this.log.warn(`could not record the gap of node ${node}: ${(error as Error).message}`),
     );
   }

@@ -2,7 +2,12 @@
 // engine decided (transitions), from the modules that produce them to those that follow them. The
 // producers (ingest, the Kubernetes node events, the alert engine) know the bus only, not who
 // listens; the browsers' fan-out (LiveHub) and the alert engine listen. Listeners are called in
-// the order they subscribed, synchronously, with every batch, in commit order.
+// the order they subscribed, synchronously, with every batch.
+//
+// Node events can reach the bus out of their commit order: the lost-node check's transaction and
+// a heartbeat that revives the node commit one after the other, but their awaits resolve in either
+// order. A node's status is therefore the one its newest event (highest id) gave it; an older event
+// arriving late is still passed on (the timeline keeps it) with that newer status.
 import { Injectable } from '@nestjs/common';
 import type { AlertTransition, FactChange, NodeEvent, NodeStatus } from '@netatlas/wire';
 
@@ -15,6 +20,10 @@ export class EventBus {
   private readonly changeListeners: ChangesListener[] = [];
   private readonly nodeEventListeners: NodeEventListener[] = [];
   private readonly alertListeners: AlertsListener[] = [];
+  /** node → its newest event's id and the status after it */
+  private readonly newest = new Map<string, { id: bigint; status: NodeStatus }>();
+  /** node events that arrived after a newer one of their node */
+  lateNodeEvents = 0;
 
   onChanges(listener: ChangesListener): void {
     this.changeListeners.push(listener);
@@ -36,7 +45,19 @@ export class EventBus {
 
   /** A node event recorded, with the node's status after it. */
   nodeEvent(event: NodeEvent, status: NodeStatus): void {
-    for (const listener of this.nodeEventListeners) listener(event, status);
+    const now = this.statusAfter(event, status);
+    for (const listener of this.nodeEventListeners) listener(event, now);
+  }
+
+  private statusAfter(event: NodeEvent, status: NodeStatus): NodeStatus {
+    const id = idOf(event.id);
+    const known = this.newest.get(event.node);
+    if (id === null || !known || id > known.id) {
+      if (id !== null) this.newest.set(event.node, { id, status });
+      return status;
+    }
+    this.lateNodeEvents += 1;
+    return known.status;
   }
 
   /** Alert transitions (none: nothing is called). */
@@ -44,4 +65,9 @@ export class EventBus {
     if (transitions.length === 0) return;
     for (const listener of this.alertListeners) listener(transitions);
   }
+}
+
+/** A node event's id (bigserial) as a number to order by; null for one that is not. */
+function idOf(id: string): bigint | null {
+  return /^\d+$/.test(id) ? BigInt(id) : null;
 }

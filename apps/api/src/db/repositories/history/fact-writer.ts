@@ -378,12 +378,13 @@ export class FactWriter {
    * Records that the node's changes committed at `to` happened unseen since `from` (the database
    * was unreachable meanwhile: they were stamped when it came back).
    */
-  async gap(name: string, detail: { from: Date; to: Date; changes: number; reason: string }): Promise<NodeEvent | null> {
+  async gap(name: string, detail: { from: Date; to: Date; changes: number; reason: string }): Promise<{ event: NodeEvent; status: NodeStatus } | null> {
     return this.transaction(async (client) => {
-      const { rows } = await client.query<{ id: number }>(`SELECT id FROM nodes WHERE name = $1`, [name]);
+      // the row is locked, so the status read is the one after the gap (a gap changes none)
+      const { rows } = await client.query<{ id: number; status: NodeStatus }>(`SELECT id, status FROM nodes WHERE name = $1 FOR NO KEY UPDATE`, [name]);
       if (!rows[0]) return null;
       const row = await this.event(client, rows[0].id, 'gap', { from: detail.from.toISOString(), to: detail.to.toISOString(), changes: detail.changes, reason: detail.reason }, detail.to);
-      return nodeEventOf(row, name);
+      return { event: nodeEventOf(row, name), status: rows[0].status };
     });
   }
 
