@@ -8,7 +8,7 @@
 import { evaluateChecks, gatherEvidence } from '@netatlas/graph';
 import type { Fact } from '@netatlas/wire';
 import { parseArgs } from 'node:util';
-import { CHECK_KINDS } from '../src/alerts/alert-engine.js';
+import { CHECK_KINDS } from '../src/state/state-kinds.js';
 import { SimNode } from './fleet.js';
 import { int, ms } from './stats.js';
 

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { IncrementalTopology } from '@netatlas/graph';
 import { factId, type Fact, type FactChange, type FactKind } from '@netatlas/wire';
-import { applyToMirror, type FactMirror } from '../src/live/fact-mirror.js';
+import { applyToMirror, type FactMirror } from '../src/state/fact-mirror.js';
 import { SimNode } from './fleet.js';
 import { int, ms } from './stats.js';
 

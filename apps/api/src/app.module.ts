@@ -23,6 +23,7 @@ import { AlertsModule } from './alerts/alerts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { KubeModule } from './kube/kube.module.js';
 import { LiveHub } from './live/live-hub.js';
+import { CurrentState } from './state/current-state.js';
 import { EventBus } from './realtime/event-bus.js';
 import { LiveGateway } from './live/live.gateway.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -40,7 +41,12 @@ export interface AppModuleOptions {
 @Module({ providers: [SocketServer, EventBus], exports: [SocketServer, EventBus] })
 class RealtimeModule {}
 
+/** The current state (one copy of the current facts, in a worker thread) and what it answers. */
+@Module({ imports: [RealtimeModule], providers: [CurrentState], exports: [CurrentState] })
+class StateModule {}
+
 @Module({
+  imports: [StateModule],
   providers: [
     { provide: FactWriter, useFactory: (db: Database) => new FactWriter(db.pool), inject: [DATABASE] },
     { provide: HistoryReader, useFactory: (db: Database) => new HistoryReader(db.readPool), inject: [DATABASE] },
@@ -51,7 +57,7 @@ class RealtimeModule {}
 })
 class HistoryModule {}
 
-@Module({ imports: [HistoryModule, RealtimeModule], providers: [LiveHub, LiveGateway], exports: [LiveHub] })
+@Module({ imports: [HistoryModule, RealtimeModule, StateModule], providers: [LiveHub, LiveGateway], exports: [LiveHub] })
 class LiveModule {}
 
 @Module({ imports: [HistoryModule, RealtimeModule], providers: [IngestService, IngestGateway], exports: [IngestService] })
@@ -88,8 +94,8 @@ export class AppModule {
     class CoreModule {}
     return {
       module: AppModule,
-      imports: [CoreModule, AuthModule, RealtimeModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(RealtimeModule),
-        AlertsModule.register([HistoryModule, RealtimeModule]),
+      imports: [CoreModule, AuthModule, RealtimeModule, StateModule, HistoryModule, LiveModule, IngestModule, HealthModule, RetentionModule, KubeModule.register(RealtimeModule),
+        AlertsModule.register([HistoryModule, RealtimeModule, StateModule]),
         NotifyModule, MetricsModule.register(IngestModule), TraceModule.register(HistoryModule)],
     };
   }

@@ -161,3 +161,15 @@ describe('the SQL check', () => {
     expect(lines(`log('Select a node'); log('-----BEGIN CERTIFICATE-----'); env('NETATLAS_NOTIFY_CONFIG'); log('the update set in')`)).toEqual([]);
   });
 });
+
+describe('the current state', () => {
+  it('has one home: only state/current-state.ts starts a worker thread, and the bundle carries that one worker', () => {
+    const starters = sources(SRC)
+      .filter((file) => /\bstartWorkerThread\(|\bnew Worker\(/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file))
+      .filter((file) => file !== 'state/worker-thread.ts'); // (where startWorkerThread is defined)
+    expect(starters).toEqual(['state/current-state.ts']);
+    const build = readFileSync(join(SRC, '..', 'project.json'), 'utf8');
+    expect(build.match(/apps\/api\/src\/\S+-worker\.ts/g)).toEqual(['apps/api/src/state/state-worker.ts']);
+  });
+});

@@ -321,7 +321,7 @@ describe('the API image, built outside Docker', () => {
     for (const path of ['/api/docs', '/api/docs/openapi.json', '/metrics', '/api/topology', '/api/checks', '/api/nodes']) {
       expect((await fetch(`${apiUrl}${path}`)).status, path).toBe(200);
     }
-    for (const worker of ['main.js', 'topology-worker.js', 'checks-worker.js']) {
+    for (const worker of ['main.js', 'state-worker.js']) {
       expect(existsSync(join(images.api.runtime.cwd, 'dist/apps/api', worker)), worker).toBe(true);
     }
   });

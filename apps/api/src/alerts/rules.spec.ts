@@ -1,7 +1,7 @@
 // The rules as a pure function: which conditions hold, with which labels, and how symptoms group
 // under the root cause that lies on their path. Each case is a cluster shape and a fault, with the
 // expected roots and symptoms written out; the evidence comes from real-shaped facts through
-// gatherEvidence (libs/graph), as the checks worker computes it.
+// gatherEvidence (libs/graph), as the current state's worker computes it.
 import { gatherEvidence } from '@netatlas/graph';
 import { makeFact, type ExpectedNode, type Fact, type Finding, type FindingDependencies } from '@netatlas/wire';
 import { describe, expect, it } from 'vitest';

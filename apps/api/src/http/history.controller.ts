@@ -8,8 +8,9 @@ import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
 import { HistoryReader, type ChangeCursor } from '../db/repositories/history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
-import { TOPOLOGY_KINDS } from '../live/live-hub.js';
 import { Limiter, LimiterFull } from '../realtime/limiter.js';
+import { CurrentState, StateUnavailable } from '../state/current-state.js';
+import { TOPOLOGY_KINDS } from '../state/state-kinds.js';
 import { ResponseSpool, type SpoolTarget } from './response-spool.js';
 import {
   ChangesQuerySchema,
@@ -64,6 +65,7 @@ export class HistoryController {
   constructor(
     @Inject(HistoryReader) private readonly history: HistoryReader,
     @Inject(API_CONFIG) private readonly config: CoreConfig,
+    @Inject(CurrentState) private readonly current: CurrentState,
     @Optional() @Inject(KubeWatcher) private readonly kube: KubeWatcher | null = null,
   ) {}
 
@@ -122,10 +124,16 @@ export class HistoryController {
   @Get('topology')
   async topology(@Query() query: unknown): Promise<TopologyResponse> {
     const q = parseQuery(TopologyQuerySchema, query);
-    const state = await this.history.state(q.at ?? null, TOPOLOGY_KINDS);
-    // pods are named from Kubernetes for "now" only: at a past moment an IP may have been another pod's
-    const pods = !q.at && this.kube && this.kube.mode !== 'off' ? this.kube.podNamesByIp() : undefined;
-    return { at: q.at?.toISOString() ?? null, ...deriveTopology(state, { pods }) };
+    if (q.at) return { at: q.at.toISOString(), ...deriveTopology(await this.history.state(q.at, TOPOLOGY_KINDS)) };
+    // now: from the current state, which the live patches come from too; pods are named from
+    // Kubernetes for "now" only (at a past moment an IP may have been another pod's)
+    const pods = this.kube && this.kube.mode !== 'off' ? this.kube.podNamesByIp() : null;
+    try {
+      return { at: null, ...(await this.current.topology(pods)) };
+    } catch (error) {
+      if (error instanceof StateUnavailable) throw new ServiceUnavailableException(`the current topology cannot be derived: ${error.message}`);
+      throw error;
+    }
   }
 }
 

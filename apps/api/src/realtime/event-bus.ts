@@ -1,7 +1,8 @@
-// The API's in-process event bus: what was committed (fact changes, node events) and what the alert
-// engine decided (transitions), from the modules that produce them to those that follow them. The
-// producers (ingest, the Kubernetes node events, the alert engine) know the bus only, not who
-// listens; the browsers' fan-out (LiveHub) and the alert engine listen. Listeners are called in
+// The API's in-process event bus: what was committed (fact changes, node events), what the topology
+// of now became (patches) and what the alert engine decided (transitions), from the modules that
+// produce them to those that follow them. The producers (ingest, the Kubernetes node events, the
+// current state, the alert engine) know the bus only, not who listens; the browsers' fan-out
+// (LiveHub), the current state and the alert engine listen. Listeners are called in
 // the order they subscribed, synchronously, with every batch.
 //
 // Node events can reach the bus out of their commit order: the lost-node check's transaction and
@@ -9,17 +10,19 @@
 // order. A node's status is therefore the one its newest event (highest id) gave it; an older event
 // arriving late is still passed on (the timeline keeps it) with that newer status.
 import { Injectable } from '@nestjs/common';
-import type { AlertTransition, FactChange, NodeEvent, NodeStatus } from '@netatlas/wire';
+import type { AlertTransition, FactChange, NodeEvent, NodeStatus, TopologyPatch } from '@netatlas/wire';
 
 type ChangesListener = (changes: readonly FactChange[]) => void;
 type NodeEventListener = (event: NodeEvent, status: NodeStatus) => void;
 type AlertsListener = (transitions: readonly AlertTransition[]) => void;
+type TopologyListener = (patch: TopologyPatch) => void;
 
 @Injectable()
 export class EventBus {
   private readonly changeListeners: ChangesListener[] = [];
   private readonly nodeEventListeners: NodeEventListener[] = [];
   private readonly alertListeners: AlertsListener[] = [];
+  private readonly topologyListeners: TopologyListener[] = [];
   /** node → its newest event's id and the status after it */
   private readonly newest = new Map<string, { id: bigint; status: NodeStatus }>();
   /** node events that arrived after a newer one of their node */
@@ -35,6 +38,10 @@ export class EventBus {
 
   onAlerts(listener: AlertsListener): void {
     this.alertListeners.push(listener);
+  }
+
+  onTopologyPatch(listener: TopologyListener): void {
+    this.topologyListeners.push(listener);
   }
 
   /** Committed changes (none: nothing is called). */
@@ -58,6 +65,11 @@ export class EventBus {
     }
     this.lateNodeEvents += 1;
     return known.status;
+  }
+
+  /** What changed in the topology of now since the last patch (current-state.ts, while followed). */
+  topologyPatch(patch: TopologyPatch): void {
+    for (const listener of this.topologyListeners) listener(patch);
   }
 
   /** Alert transitions (none: nothing is called). */

@@ -1,8 +1,7 @@
 // Starts one of the API's worker threads. The bundle (dist/apps/api) carries `<name>.js` beside
 // main.js; from source (tsx, vitest) the worker is TypeScript, and a small bootstrap registers tsx in
 // the worker first (a worker does not inherit the parent's --import).
-import { existsSync, readFileSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { nextPacedTurn } from '../realtime/turns.js';
@@ -76,22 +75,5 @@ export class ChangePoster<C> {
     this.send(changes);
     this.posted += changes.length;
     while (this.marks.length > 0 && this.marks[0]!.upTo <= this.posted) this.marks.shift()!.run();
-  }
-}
-
-/**
- * Runs the calling worker thread at a lower CPU priority (nice 10; Linux, where a thread has its own
- * nice value, read from /proc/thread-self): on a small machine the topology worker then takes
- * the cores only when ingest, whose acks collectors wait for, and Postgres leave them idle. Returns
- * whether it took effect; elsewhere it does nothing.
- */
-export function lowerThisThreadsPriority(nice = 10): boolean {
-  try {
-    const tid = Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ', 1)[0]);
-    if (!Number.isInteger(tid) || tid <= 0) return false;
-    setPriority(tid, Math.max(getPriority(tid), nice));
-    return true;
-  } catch {
-    return false;
   }
 }

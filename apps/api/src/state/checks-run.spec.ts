@@ -1,10 +1,10 @@
-// The checks worker's memory of what daemons originated: a node whose daemon stopped answering
+// The checks' memory of what daemons originated: a node whose daemon stopped answering
 // keeps the ranges it last announced (its peers must be seen losing them), until it answers again
 // or leaves.
 import type { RememberedOrigin } from '@netatlas/graph';
 import { makeFact, type Fact } from '@netatlas/wire';
 import { describe, expect, it } from 'vitest';
-import { rememberOrigins } from './checks-worker.js';
+import { rememberOrigins } from './checks-run.js';
 
 const node = (status: 'ok' | 'failed' | 'missing'): Fact =>
   makeFact('node', { hostname: 'h', kernel: 'k', bootId: 'b', cniStyle: 'calico', readers: { bird: { status, error: status === 'ok' ? null : 'gone' } } });

@@ -1,9 +1,9 @@
-// The workers' copy of the current facts: changes applied, and taken back newest first to the state
-// before them, whether or not the state they are taken from had seen the last of them.
+// The current state's facts: changes applied in order, and applied again on a read that saw some
+// of them already.
 import { factId, type FactChange } from '@netatlas/wire';
 import { describe, expect, it } from 'vitest';
 import { neigh, route } from '../testing/facts.js';
-import { applyToMirror, loadMirror, undoInMirror, type FactMirror } from './fact-mirror.js';
+import { applyToMirror, type FactMirror } from './fact-mirror.js';
 
 const plain = (m: FactMirror) => Object.fromEntries([...m].map(([node, byId]) => [node, Object.fromEntries(byId)]));
 
@@ -21,24 +21,23 @@ describe('fact mirror', () => {
     { node: 'x', kind: a.kind, key: a.key, at, op: 'remove', before: a.value, after: null },
   ];
 
-  it('undoes what it applied, back to the state before', () => {
-    const m: FactMirror = new Map();
-    loadMirror(m, [['x', [n1]]]);
-    const before = plain(m);
+  const load = (): FactMirror => new Map([['x', new Map([[factId(n1), n1]])]]);
+  const after = { x: { [factId(n3)]: n3 }, y: { [factId(n1)]: n1 } };
+
+  it('applies changes in order; a node whose facts all ended drops out', () => {
+    const m = load();
     applyToMirror(m, changes);
-    expect(plain(m)).toEqual({ x: { [factId(n3)]: n3 }, y: { [factId(n1)]: n1 } });
-    undoInMirror(m, changes);
-    expect(plain(m)).toEqual(before);
+    expect(plain(m)).toEqual(after);
+    applyToMirror(m, [{ node: 'y', kind: n1.kind, key: n1.key, at, op: 'remove', before: n1.value, after: null }]);
+    expect([...m.keys()]).toEqual(['x']);
   });
 
-  it('gives the state before the changes also from a state that saw only some of them', () => {
+  it('ends in the state after them all also from a read that saw some of them already (the worker applies those held during its load)', () => {
     for (let seen = 0; seen <= changes.length; seen++) {
-      const m: FactMirror = new Map();
-      loadMirror(m, [['x', [n1]]]);
-      const before = plain(m);
+      const m = load();
       applyToMirror(m, changes.slice(0, seen));
-      undoInMirror(m, changes);
-      expect(plain(m), `after ${seen} of them`).toEqual(before);
+      applyToMirror(m, changes);
+      expect(plain(m), `after ${seen} of them`).toEqual(after);
     }
   });
 });

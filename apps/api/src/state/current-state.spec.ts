@@ -1,0 +1,71 @@
+// The current state against the real API and Postgres: one copy of the current facts (counted in
+// its worker, equal to what is stored, following every change), from which the topology of now,
+// its live patches and the checks come.
+import { deriveTopology } from '@netatlas/graph';
+import type { Fact, Topology, TopologyPatch } from '@netatlas/wire';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AlertEngine } from '../alerts/alert-engine.js';
+import { connectLive, FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
+import { member, neigh, route } from '../testing/facts.js';
+import { setupOnce } from '../testing/setup.js';
+import { CurrentState } from './current-state.js';
+import { held, TOPOLOGY_KINDS } from './state-kinds.js';
+
+describe('current state', () => {
+  let t: TestApi;
+  let state: CurrentState;
+  const open: Array<{ close(): void }> = [];
+
+  setupOnce(async () => {
+    t = await startTestApi('current-state');
+    state = t.api.app.get(CurrentState);
+  });
+
+  afterAll(async () => {
+    for (const s of open) s.close();
+    await t?.close();
+  });
+
+  /** the stored current facts, as GET /api/state gives them */
+  const stored = async () => (await t.get<{ nodes: Record<string, Fact[]> }>('/api/state')).body.nodes;
+  const heldOf = (nodes: Record<string, Fact[]>) => Object.values(nodes).flat().filter((f) => held(f.kind, f.value));
+
+  it('holds each current fact once, the ones the checks and topology read only, and follows every change', async () => {
+    const a = await FakeCollector.connect(t.url, 'cs-a');
+    const b = await FakeCollector.connect(t.url, 'cs-b');
+    open.push(a.socket, b.socket);
+    await a.snapshot([route('10.233.2.0/24', '172.20.0.12'), neigh('172.20.0.12', 'aa:bb:cc:00:00:02'), member('kube-router-pod-subnets', '10.233.2.0/24'), member('KUBE-SVC-ABC', '10.96.0.1')]);
+    await b.snapshot([route('10.233.1.0/24', '172.20.0.11'), neigh('172.20.0.11', 'aa:bb:cc:00:00:01')]);
+    // the alert engine loads the state and runs the checks on it
+    await t.api.app.get(AlertEngine).evaluateNow();
+    const facts = heldOf(await stored());
+    // a service set's member is stored but not held: the checks read kube-router's two sets only
+    expect(Object.values(await stored()).flat()).toHaveLength(facts.length + 1);
+    await expect.poll(() => state.count(), { timeout: 10_000 }).toEqual({ nodes: 2, facts: facts.length });
+
+    await a.delta([route('10.233.9.0/24', '172.20.0.19')], [{ kind: 'neigh', key: neigh('172.20.0.12', null).key }]);
+    await expect.poll(() => state.count(), { timeout: 10_000 }).toEqual({ nodes: 2, facts: heldOf(await stored()).length });
+    expect(heldOf(await stored())).toHaveLength(facts.length);
+    await b.leave('drained');
+    await expect.poll(() => state.count(), { timeout: 10_000 }).toEqual({ nodes: 1, facts: heldOf(await stored()).length });
+  });
+
+  it('GET /api/topology (now) comes from it and equals the topology derived from the stored state; patches follow it', async () => {
+    const live = await connectLive(t.url, { topology: true, nodes: ['cs-c'] });
+    open.push(live);
+    const patches: TopologyPatch[] = [];
+    live.on('topology', (p) => patches.push(p));
+    const c = await FakeCollector.connect(t.url, 'cs-c');
+    open.push(c.socket);
+    await c.snapshot([route('10.7.0.0/24'), neigh('172.20.0.11', 'aa:bb:cc:00:00:01')]);
+    await expect.poll(() => patches.flatMap((p) => p.upsertNodes.map((n) => n.id)), { timeout: 20_000 }).toContain('host:cs-c');
+
+    const now = (await t.get<Topology & { at: null }>('/api/topology')).body;
+    const nodes = await stored();
+    const input = new Map(Object.entries(nodes).map(([n, list]) => [n, list.filter((f) => TOPOLOGY_KINDS.includes(f.kind))]));
+    const { at, ...topology } = now;
+    expect(at).toBeNull();
+    expect(topology).toEqual(deriveTopology(input));
+    expect(topology.nodes.map((n) => n.id)).toContain('host:cs-c');
+  }, 30_000);
+});

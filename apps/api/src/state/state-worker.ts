@@ -1,0 +1,182 @@
+// Runs in a worker thread: the API's one copy of the current facts (current-state.ts). It reads
+// them from Postgres itself (handing ~100k facts over from the API's thread took ~0.4 s there, and
+// a 1M-fact state ~1 GB of the API's heap), keeps them current with every committed change, and
+// answers from them: the expected-state checks, the topology of now, and — while browsers follow
+// it — the topology's patches, re-deriving only the hosts that changed (IncrementalTopology). None
+// of it holds up the API's event loop, where collectors wait for their acks.
+import { deriveTopology, IncrementalTopology, isEmptyTopologyPatch, type PodName, type RememberedOrigin } from '@netatlas/graph';
+import { factId, type Fact, type FactChange, type FactKind, type Topology, type TopologyPatch } from '@netatlas/wire/core';
+import pg from 'pg';
+import { parentPort } from 'node:worker_threads';
+import { streamStateJson } from '../db/repositories/history/state-stream.js';
+import { runChecks, type ChecksRun, type KubeInput } from './checks-run.js';
+import { applyToMirror, type FactMirror } from './fact-mirror.js';
+import { drawn, held } from './state-kinds.js';
+
+export type ToStateWorker =
+  | { type: 'load'; url: string; kinds: FactKind[] }
+  | { type: 'changes'; changes: FactChange[] }
+  /** keep the topology derived, for patches (while browsers follow it) */
+  | { type: 'follow'; on: boolean }
+  | { type: 'pods'; pods: Array<[string, PodName]> }
+  | { type: 'derive' }
+  | { type: 'topology'; id: number; pods: Array<[string, PodName]> | null }
+  | { type: 'evaluate'; id: number; live: string[]; kubernetes: KubeInput | null }
+  | { type: 'count'; id: number };
+
+export type FromStateWorker =
+  | { type: 'loaded'; ms: number; nodes: number; facts: number }
+  | { type: 'failed'; error: string }
+  /** `asked`: the answer to 'derive' (else it came first in a topology's answer) */
+  | { type: 'patch'; patch: TopologyPatch | null; ms: number; hosts: number; asked: boolean }
+  | { type: 'topology'; id: number; topology: Topology | null; error: string | null; ms: number }
+  | ({ type: 'evaluated'; id: number } & ChecksRun)
+  | { type: 'counted'; id: number; nodes: number; facts: number };
+
+const facts: FactMirror = new Map();
+let loaded = false;
+let loading = false;
+/** changes that came while the state was being read: applied on top of it, in order */
+let heldChanges: FactChange[][] = [];
+/** what each live node's daemon last originated (bgpOrigin), kept while its daemon is down */
+const origins = new Map<string, RememberedOrigin[]>();
+/** the topology kept derived while browsers follow it; null while none does */
+let followed: IncrementalTopology | null = null;
+let wantFollow = false;
+let pods: Map<string, PodName> | undefined;
+
+/** A host's facts the topology reads (the state also holds what only the checks read). */
+function* drawnFacts(byId: Map<string, Fact>): Iterable<Fact> {
+  for (const f of byId.values()) if (drawn(f.kind)) yield f;
+}
+
+const factsOfHost = (node: string) => {
+  const byId = facts.get(node);
+  return byId ? drawnFacts(byId) : undefined;
+};
+
+function post(message: FromStateWorker): void {
+  parentPort?.postMessage(message);
+}
+
+async function load(url: string, kinds: FactKind[]): Promise<void> {
+  const t0 = performance.now();
+  loading = true;
+  heldChanges = [];
+  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'netatlas-api-state', options: '-c jit=off' });
+  pool.on('error', () => undefined);
+  try {
+    facts.clear();
+    await streamStateJson(pool, null, kinds, (node, json) => {
+      const list = JSON.parse(Buffer.concat(json).toString('utf8')) as Fact[];
+      const byId = new Map<string, Fact>();
+      for (const f of list) if (held(f.kind, f.value)) byId.set(factId(f), f);
+      facts.set(node, byId);
+    });
+  } catch (error) {
+    loading = false;
+    heldChanges = [];
+    facts.clear();
+    post({ type: 'failed', error: (error as Error).message });
+    return;
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+  // a change the read saw already sets what it holds again: applying it twice is harmless
+  for (const changes of heldChanges) applyToMirror(facts, changes);
+  heldChanges = [];
+  loading = false;
+  loaded = true;
+  if (wantFollow) startFollowing();
+  let count = 0;
+  for (const byId of facts.values()) count += byId.size;
+  post({ type: 'loaded', ms: performance.now() - t0, nodes: facts.size, facts: count });
+}
+
+function startFollowing(): void {
+  followed = new IncrementalTopology(factsOfHost, { pods });
+  for (const node of facts.keys()) followed.touch(node);
+  followed.patch(); // the baseline: patches say what changed since
+}
+
+function derive(): { patch: TopologyPatch | null; hosts: number } {
+  if (!followed) return { patch: null, hosts: 0 };
+  const patch = followed.patch();
+  return { patch: isEmptyTopologyPatch(patch) ? null : patch, hosts: followed.lastWork.hosts };
+}
+
+/** The topology now: from the followed one (its patch goes out first, so browsers stay in step), else derived once. */
+function topologyNow(podList: Array<[string, PodName]> | null): Topology {
+  const podMap = podList ? new Map(podList) : undefined;
+  if (followed) {
+    if (podMap) {
+      pods = podMap;
+      followed.setPods(podMap);
+    }
+    const t0 = performance.now();
+    const { patch, hosts } = derive();
+    if (patch) post({ type: 'patch', patch, ms: performance.now() - t0, hosts, asked: false });
+    return followed.topology();
+  }
+  const input = new Map<string, Fact[]>();
+  for (const [node, byId] of facts) input.set(node, [...drawnFacts(byId)]);
+  return deriveTopology(input, { pods: podMap });
+}
+
+function checks(live: string[], kubernetes: KubeInput | null): ChecksRun {
+  const state = new Map<string, Fact[]>();
+  for (const [node, byId] of facts) state.set(node, [...byId.values()]);
+  return runChecks(state, live, kubernetes, origins);
+}
+
+parentPort?.on('message', (message: ToStateWorker) => {
+  const t0 = performance.now();
+  switch (message.type) {
+    case 'load':
+      if (!loading) void load(message.url, message.kinds);
+      break;
+    case 'changes':
+      if (loading) heldChanges.push(message.changes);
+      if (!loaded) break; // (before a load: the load reads them)
+      // a node whose facts all ended (it left) is no longer a host of the topology
+      applyToMirror(facts, message.changes);
+      if (followed) for (const c of message.changes) if (drawn(c.kind)) followed.change(c.node, c.kind, c.before, c.after);
+      break;
+    case 'follow':
+      wantFollow = message.on;
+      if (!message.on) followed = null;
+      else if (loaded && !followed) startFollowing();
+      break;
+    case 'pods':
+      pods = new Map(message.pods);
+      followed?.setPods(pods);
+      break;
+    case 'derive': {
+      const { patch, hosts } = derive();
+      post({ type: 'patch', patch, ms: performance.now() - t0, hosts, asked: true });
+      break;
+    }
+    case 'topology': {
+      if (!loaded) {
+        post({ type: 'topology', id: message.id, topology: null, error: 'the current state is not loaded', ms: 0 });
+        break;
+      }
+      try {
+        post({ type: 'topology', id: message.id, topology: topologyNow(message.pods), error: null, ms: performance.now() - t0 });
+      } catch (error) {
+        post({ type: 'topology', id: message.id, topology: null, error: (error as Error).stack ?? String(error), ms: performance.now() - t0 });
+      }
+      break;
+    }
+    case 'evaluate':
+      if (!loaded) post({ type: 'evaluated', id: message.id, ms: 0, findings: [], totalFindings: 0, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: 'the current state is not loaded' });
+      else post({ type: 'evaluated', id: message.id, ...checks(message.live, message.kubernetes) });
+      break;
+    case 'count': {
+      let count = 0;
+      for (const byId of facts.values()) count += byId.size;
+      post({ type: 'counted', id: message.id, nodes: facts.size, facts: count });
+      break;
+    }
+  }
+});
