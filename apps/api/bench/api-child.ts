@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/settings.js';
 import { FactWriter } from '../src/db/repositories/history/fact-writer.js';
 import { startApi } from '../src/start.js';
+import { CurrentState } from '../src/state/current-state.js';
 
 export interface ChildStats {
   type: 'stats';
@@ -19,6 +20,11 @@ export interface ChildStats {
   rssMb: number;
   maxRssMb: number;
   heapUsedMb: number;
+  heapTotalMb: number;
+  /** Buffers and other memory outside the V8 heaps that JS objects hold (the main thread's) */
+  externalMb: number;
+  /** the current state's worker's V8 heap: in use after its last piece of work, the most in use since the last stats, allocated (null: not started) */
+  state: { heapUsedMb: number; heapPeakMb: number; heapTotalMb: number; collections: number; lastCollectionMs: number } | null;
   /** database pool: most clients waiting for a connection at once since the last stats */
   poolWaitingMax: number;
   poolTotal: number;
@@ -39,8 +45,17 @@ let cpu = process.cpuUsage();
 const writer = api.app.get(FactWriter);
 let batches = { ...writer.batchStats };
 
+const current = api.app.get(CurrentState);
+/** the state worker's heap after its last piece of work, and its largest since the last stats */
+let stateHeapPeak = 0;
+const stateSampler = setInterval(() => (stateHeapPeak = Math.max(stateHeapPeak, current.workerHeap.used)), 200);
+stateSampler.unref();
+
 process.on('message', (message: { type?: string }) => {
   if (message?.type !== 'stats') return;
+  const heap = current.workerHeap;
+  const state = heap.used > 0 ? { heapUsedMb: heap.used / 1048576, heapPeakMb: stateHeapPeak / 1048576, heapTotalMb: heap.total / 1048576, collections: heap.collections, lastCollectionMs: heap.lastCollectionMs } : null;
+  stateHeapPeak = 0;
   const used = process.cpuUsage(cpu);
   cpu = process.cpuUsage();
   const memory = process.memoryUsage();
@@ -54,6 +69,9 @@ process.on('message', (message: { type?: string }) => {
     rssMb: memory.rss / 1048576,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     heapUsedMb: memory.heapUsed / 1048576,
+    heapTotalMb: memory.heapTotal / 1048576,
+    externalMb: memory.external / 1048576,
+    state,
     poolWaitingMax: waitingMax,
     poolTotal: pool.totalCount,
     deltaBatches: writer.batchStats.batches - batches.batches,

@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
   // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof" to profile the API under bench,
   // or "--trace-gc" with BENCH_API_STDOUT=tmp/api-stdout.log to keep what the API prints
-  const nodeArgs = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
+  const nodeArgs = (env['BENCH_API_NODE_ARGS'] ?? process.env['BENCH_API_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'apps/api/bench/api-child.ts'], {
     cwd: ROOT,
     env: { ...process.env, TSX_TSCONFIG_PATH: 'apps/api/tsconfig.json', NODE_ENV: 'production', ...env },

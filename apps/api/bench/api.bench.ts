@@ -49,6 +49,7 @@ const { values: args } = parseArgs({
     'query-runs': { type: 'string', default: '3' },
     'no-heartbeats': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    retained: { type: 'boolean', default: false },
     'database-url': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -66,6 +67,8 @@ if (args.help) {
   --snapshot-concurrency C  snapshots in flight at once (0 = every node at once, as after an API restart)
   --query-runs Q            runs of each REST query (3)
   --no-heartbeats           collectors send no heartbeats (they do every heartbeatMs by default)
+  --retained                the state worker collects its heap before each memory figure (slower:
+                            the figure is what the current state retains, not what it allocated)
   --keep                    keep the fresh database
   --database-url URL        use this database instead of a fresh one (never dropped)
 `);
@@ -455,13 +458,20 @@ async function churn(api: ApiProcess, collectors: Collector[], label: string, se
   return out;
 }
 
+/** Where the API's memory is: its thread's V8 heap and what Buffers hold, the current state's worker. */
+function memoryOf(api: ChildStats): string {
+  const mb0 = (n: number) => n.toFixed(0);
+  const state = api.state ? `state worker heap ${mb0(api.state.heapUsedMb)} MB in use after its last work (most ${mb0(Math.max(api.state.heapPeakMb, api.state.heapUsedMb))}), ${mb0(api.state.heapTotalMb)} MB allocated, ${api.state.collections} collections by hand so far (the last ${ms(api.state.lastCollectionMs)})` : 'no state worker yet';
+  return `API thread heap ${mb0(api.heapUsedMb)} MB in use of ${mb0(api.heapTotalMb)} MB, ${mb0(api.externalMb)} MB external; ${state}`;
+}
+
 function logUsage(u: Usage): void {
   const c = u.cpu;
   log(
     `${stamp()}   CPU over ${c.wall.toFixed(1)} s (2 cores = ${(2 * c.wall).toFixed(0)} s): API ${c.api.toFixed(1)} s, Postgres backends ${c.postgres.toFixed(1)} s, bench ${c.bench.toFixed(1)} s, anything else ${c.other.toFixed(1)} s (Postgres background work, other programs)`,
   );
   log(
-    `${stamp()}   API event loop lag p99 ${ms(u.api.loopP99)} max ${ms(u.api.loopMax)}; pool waiters max ${u.api.poolWaitingMax} (pool ${u.api.poolTotal}); API RSS ${u.api.rssMb.toFixed(0)} MB (peak ${u.api.maxRssMb.toFixed(0)}); bench loop lag p99 ${ms(u.benchLoopP99)} max ${ms(u.benchLoopMax)}`,
+    `${stamp()}   API event loop lag p99 ${ms(u.api.loopP99)} max ${ms(u.api.loopMax)}; pool waiters max ${u.api.poolWaitingMax} (pool ${u.api.poolTotal}); API RSS ${u.api.rssMb.toFixed(0)} MB (peak ${u.api.maxRssMb.toFixed(0)}; ${memoryOf(u.api)}); bench loop lag p99 ${ms(u.benchLoopP99)} max ${ms(u.benchLoopMax)}`,
   );
 }
 
@@ -637,6 +647,7 @@ async function main(): Promise<void> {
     NETATLAS_TOKEN: TOKEN,
     NETATLAS_LOST_AFTER_S: '86400',
     NETATLAS_RETENTION_DAYS: '0',
+    ...(args.retained ? { NETATLAS_STATE_RETAINED: '1', BENCH_API_NODE_ARGS: `${process.env['BENCH_API_NODE_ARGS'] ?? ''} --expose-gc` } : {}),
   });
   log(`  API in a child process (pid ${api.pid}, ${api.url}), so the ${NODES} simulated collectors and the browser do not share its event loop; logger at warn/error`);
   monitor = new pg.Client({ connectionString: url });

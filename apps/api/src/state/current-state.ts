@@ -48,6 +48,8 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
   private podsTimer: NodeJS.Timeout | null = null;
   /** how long the last derivation of a patch took in the worker */
   lastPatchMs = 0;
+  /** the worker's V8 heap after its last piece of work (bytes), its largest, and the collections heap-trim.ts made */
+  workerHeap = { used: 0, total: 0, peakUsed: 0, collections: 0, lastCollectionMs: 0 };
 
   constructor(
     @Inject(DATABASE) private readonly database: Database,
@@ -114,11 +116,15 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
     return m.topology;
   }
 
-  /** How many nodes and facts the worker holds now (the one copy: tests and metrics). */
-  async count(): Promise<{ nodes: number; facts: number }> {
+  /** How many nodes and facts the worker holds now (the one copy), and its V8 heap in use. */
+  async count(): Promise<{ nodes: number; facts: number; heapUsedBytes: number }> {
     const m = await this.ask((id) => ({ type: 'count', id }));
     if (m.type !== 'counted') throw new Error(`the state worker answered ${m.type} to count`);
-    return { nodes: m.nodes, facts: m.facts };
+    return { nodes: m.nodes, facts: m.facts, heapUsedBytes: m.heapUsedBytes };
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded;
   }
 
   /**
@@ -207,6 +213,15 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
           return;
         case 'failed':
           this.settle?.reject(new StateUnavailable(m.error));
+          return;
+        case 'memory':
+          this.workerHeap = {
+            used: m.heapUsedBytes,
+            total: m.heapTotalBytes,
+            peakUsed: Math.max(this.workerHeap.peakUsed, m.heapUsedBytes),
+            collections: m.collections,
+            lastCollectionMs: m.lastCollectionMs,
+          };
           return;
         case 'patch':
           if (m.asked && this.deriving) {

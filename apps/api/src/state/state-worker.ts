@@ -7,10 +7,12 @@
 import { deriveTopology, IncrementalTopology, isEmptyTopologyPatch, type PodName, type RememberedOrigin } from '@netatlas/graph';
 import { factId, type Fact, type FactChange, type FactKind, type Topology, type TopologyPatch } from '@netatlas/wire/core';
 import pg from 'pg';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { streamStateJson } from '../db/repositories/history/state-stream.js';
 import { runChecks, type ChecksRun, type KubeInput } from './checks-run.js';
 import { applyToMirror, type FactMirror } from './fact-mirror.js';
+import { HeapTrim } from './heap-trim.js';
 import { drawn, held } from './state-kinds.js';
 
 export type ToStateWorker =
@@ -31,7 +33,9 @@ export type FromStateWorker =
   | { type: 'patch'; patch: TopologyPatch | null; ms: number; hosts: number; asked: boolean }
   | { type: 'topology'; id: number; topology: Topology | null; error: string | null; ms: number }
   | ({ type: 'evaluated'; id: number } & ChecksRun)
-  | { type: 'counted'; id: number; nodes: number; facts: number };
+  | { type: 'counted'; id: number; nodes: number; facts: number; heapUsedBytes: number }
+  /** after each piece of work: the worker's V8 heap (what the facts and what is derived from them take) */
+  | { type: 'memory'; heapUsedBytes: number; heapTotalBytes: number; collections: number; lastCollectionMs: number };
 
 const facts: FactMirror = new Map();
 let loaded = false;
@@ -91,6 +95,7 @@ async function load(url: string, kinds: FactKind[]): Promise<void> {
   let count = 0;
   for (const byId of facts.values()) count += byId.size;
   post({ type: 'loaded', ms: performance.now() - t0, nodes: facts.size, facts: count });
+  postMemory();
 }
 
 function startFollowing(): void {
@@ -130,6 +135,22 @@ function checks(live: string[], kubernetes: KubeInput | null): ChecksRun {
 }
 
 parentPort?.on('message', (message: ToStateWorker) => {
+  handle(message);
+  if (message.type !== 'changes' && message.type !== 'pods' && message.type !== 'follow' && message.type !== 'load') postMemory();
+});
+
+/** (bench:api --retained: the heap is collected before each figure, so it is what the state retains) */
+const MEASURE_RETAINED = process.env['NETATLAS_STATE_RETAINED'] === '1';
+const trim = new HeapTrim();
+
+function postMemory(): void {
+  if (MEASURE_RETAINED) trim.collect();
+  else trim.afterWork();
+  const heap = getHeapStatistics();
+  post({ type: 'memory', heapUsedBytes: heap.used_heap_size, heapTotalBytes: heap.total_heap_size, collections: trim.stats.collections, lastCollectionMs: trim.stats.lastMs });
+}
+
+function handle(message: ToStateWorker): void {
   const t0 = performance.now();
   switch (message.type) {
     case 'load':
@@ -175,8 +196,8 @@ parentPort?.on('message', (message: ToStateWorker) => {
     case 'count': {
       let count = 0;
       for (const byId of facts.values()) count += byId.size;
-      post({ type: 'counted', id: message.id, nodes: facts.size, facts: count });
+      post({ type: 'counted', id: message.id, nodes: facts.size, facts: count, heapUsedBytes: getHeapStatistics().used_heap_size });
       break;
     }
   }
-});
+}
