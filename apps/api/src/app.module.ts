@@ -50,7 +50,7 @@ class StateModule {}
   providers: [
     { provide: FactWriter, useFactory: (db: Database) => new FactWriter(db.pool), inject: [DATABASE] },
     { provide: HistoryReader, useFactory: (db: Database) => new HistoryReader(db.readPool), inject: [DATABASE] },
-    { provide: CollectorTokensRepository, useFactory: (db: Database) => new CollectorTokensRepository(db.pool), inject: [DATABASE] },
+    { provide: CollectorTokensRepository, useFactory: (db: Database) => new CollectorTokensRepository(db.prisma), inject: [DATABASE] },
   ],
   controllers: [HistoryController],
   exports: [FactWriter, HistoryReader, CollectorTokensRepository],

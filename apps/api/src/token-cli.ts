@@ -9,7 +9,9 @@ import { NewApiTokenSchema, NodeNameSchema, ROLES } from '@netatlas/wire';
 import pg from 'pg';
 import { parseArgs } from 'node:util';
 import { ApiTokensRepository } from './db/repositories/api-tokens.repository.js';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { CollectorTokensRepository } from './db/repositories/collector-tokens.repository.js';
+import { PrismaClient } from './generated/prisma/client.js';
 import { databaseUrlFromEnv } from './db/url.js';
 
 const USAGE = `usage: npm run token -- create --node NAME
@@ -47,7 +49,8 @@ try {
   fail((error as Error).message);
 }
 const pool = new pg.Pool({ connectionString: url, max: 1, application_name: 'netatlas-token' });
-const tokens = new CollectorTokensRepository(pool);
+const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+const tokens = new CollectorTokensRepository(prisma);
 const apiTokens = new ApiTokensRepository(pool);
 try {
   if (command === 'create-api') {
@@ -80,5 +83,6 @@ try {
 } catch (error) {
   fail((error as Error).message, 1);
 } finally {
+  await prisma.$disconnect();
   await pool.end();
 }

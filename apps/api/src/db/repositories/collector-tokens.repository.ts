@@ -2,7 +2,7 @@
 // token is random (32 bytes, base64url, prefixed `nac_` so that a leaked one is recognisable); only
 // its SHA-256 is stored, so the table gives nothing away.
 import { createHash, randomBytes } from 'node:crypto';
-import type pg from 'pg';
+import type { PrismaClient } from '../../generated/prisma/client.js';
 
 export interface CollectorTokenRow {
   id: string;
@@ -17,41 +17,41 @@ export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
+/**
+ * Plain create/read/update on one table: the API's one path through the Prisma client (README,
+ * "Database": raw SQL and COPY on the measured hot paths, Prisma where a query is simple CRUD).
+ */
 export class CollectorTokensRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly prisma: PrismaClient) {}
 
   /** A new token for `node`: the token itself (shown once) and its row. */
   async create(node: string): Promise<{ token: string; row: CollectorTokenRow }> {
     const token = `${COLLECTOR_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const { rows } = await this.pool.query<CollectorTokenRow>(
-      `INSERT INTO collector_tokens (node, token_hash) VALUES ($1, $2)
-       RETURNING id::text, node, created_at AS "createdAt", revoked_at AS "revokedAt"`,
-      [node, hashToken(token)],
-    );
-    return { token, row: rows[0]! };
+    const row = await this.prisma.collectorToken.create({ data: { node, tokenHash: new Uint8Array(hashToken(token)) }, select: COLUMNS });
+    return { token, row: rowOf(row) };
   }
 
   /** The node a token speaks for, or null when it is unknown or revoked. */
   async nodeOf(token: string): Promise<string | null> {
-    const { rows } = await this.pool.query<{ node: string }>(`SELECT node FROM collector_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, [hashToken(token)]);
-    return rows[0]?.node ?? null;
+    const row = await this.prisma.collectorToken.findUnique({ where: { tokenHash: new Uint8Array(hashToken(token)) }, select: { node: true, revokedAt: true } });
+    return row && row.revokedAt === null ? row.node : null;
   }
 
   async list(node?: string): Promise<CollectorTokenRow[]> {
-    const { rows } = await this.pool.query<CollectorTokenRow>(
-      `SELECT id::text, node, created_at AS "createdAt", revoked_at AS "revokedAt" FROM collector_tokens
-       WHERE $1::text IS NULL OR node = $1 ORDER BY node, id`,
-      [node ?? null],
-    );
-    return rows;
+    const rows = await this.prisma.collectorToken.findMany({ where: node === undefined ? {} : { node }, orderBy: [{ node: 'asc' }, { id: 'asc' }], select: COLUMNS });
+    return rows.map(rowOf);
   }
 
-  /** Revokes one token by id, or every token of a node; returns how many were revoked now. */
+  /** Revokes one token by id (digits), or every token of a node; returns how many were revoked now. */
   async revoke(by: { id: string } | { node: string }): Promise<number> {
-    const { rowCount } =
-      'id' in by
-        ? await this.pool.query(`UPDATE collector_tokens SET revoked_at = now() WHERE id = $1::bigint AND revoked_at IS NULL`, [by.id])
-        : await this.pool.query(`UPDATE collector_tokens SET revoked_at = now() WHERE node = $1 AND revoked_at IS NULL`, [by.node]);
-    return rowCount ?? 0;
+    const where = 'id' in by ? { id: BigInt(by.id), revokedAt: null } : { node: by.node, revokedAt: null };
+    const { count } = await this.prisma.collectorToken.updateMany({ where, data: { revokedAt: new Date() } });
+    return count;
   }
+}
+
+const COLUMNS = { id: true, node: true, createdAt: true, revokedAt: true } as const;
+
+function rowOf(row: { id: bigint; node: string; createdAt: Date; revokedAt: Date | null }): CollectorTokenRow {
+  return { id: String(row.id), node: row.node, createdAt: row.createdAt, revokedAt: row.revokedAt };
 }
