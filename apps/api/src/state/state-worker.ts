@@ -91,17 +91,20 @@ async function load(url: string, kinds: FactKind[]): Promise<void> {
   heldChanges = [];
   loading = false;
   loaded = true;
-  if (wantFollow) startFollowing();
+  // followed since before the read ended: the browsers that asked know none of it, and some of what
+  // was read came after they asked, so the first patch holds the whole topology
+  if (wantFollow) startFollowing(false);
   let count = 0;
   for (const byId of facts.values()) count += byId.size;
   post({ type: 'loaded', ms: performance.now() - t0, nodes: facts.size, facts: count });
   postMemory();
 }
 
-function startFollowing(): void {
+/** `baseline`: the topology now is what the followers know (patches say what changed since); else the first patch is all of it */
+function startFollowing(baseline: boolean): void {
   followed = new IncrementalTopology(factsOfHost, { pods });
   for (const node of facts.keys()) followed.touch(node);
-  followed.patch(); // the baseline: patches say what changed since
+  if (baseline) followed.patch();
 }
 
 function derive(): { patch: TopologyPatch | null; hosts: number } {
@@ -166,7 +169,7 @@ function handle(message: ToStateWorker): void {
     case 'follow':
       wantFollow = message.on;
       if (!message.on) followed = null;
-      else if (loaded && !followed) startFollowing();
+      else if (loaded && !followed) startFollowing(true);
       break;
     case 'pods':
       pods = new Map(message.pods);
