@@ -62,7 +62,7 @@ export default defineConfig(
     // The shared libs are imported by the browser app, and parsers stay pure (text in, facts out):
     // no Node built-ins at all, so no child_process and no fs. Readers in apps/collector do the I/O.
     files: ['libs/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/vitest.config.ts'],
+    ignores: ['**/*.spec.ts', '**/vitest.config.ts', 'libs/*/src/spec-support/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -93,12 +93,12 @@ export default defineConfig(
     // read as named steps, none longer than a screen. A function that must stay longer says why,
     // directly above it: `// eslint-disable-next-line max-lines-per-function -- <the reason>`.
     files: ['libs/graph/src/**/*.ts', 'apps/web/src/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
+    ignores: ['**/*.spec.ts', 'libs/*/src/spec-support/**'],
     rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
   },
   {
     // Tests (and their support folders) may drive the lab and read its ground truth.
-    files: ['**/*.spec.ts', 'apps/*/src/testing/**/*.ts', 'apps/*/bench/**/*.ts'],
+    files: ['**/*.spec.ts', 'apps/*/src/testing/**/*.ts', 'libs/*/src/spec-support/**/*.ts', 'apps/*/bench/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@netatlas/lab-testing'] }] },
   },
   {

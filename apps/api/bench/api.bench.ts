@@ -704,7 +704,7 @@ async function main(): Promise<void> {
   const churnChanges = churns.reduce((s, c) => s + c.committedChanges, 0);
 
   phase(`REST queries (${QUERY_RUNS} runs each, timed to the last byte by a client process of their own)`);
-  // the API digests the churn for a few seconds after it stops (the topology worker's last patch,
+  // the API digests the churn for a few seconds after it stops (the state worker's last patch,
   // the alert rules' last evaluation): the queries start once it is idle, so that they measure
   // the queries rather than that backlog
   const settled = await settle(api);

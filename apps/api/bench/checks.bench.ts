@@ -1,7 +1,7 @@
 // npm run bench:checks [-- --nodes 200,1000 --runs 7]
 //
 // The expected-state checks' own cost, without the API around them: evaluateChecks and
-// gatherEvidence (what the checks worker runs for every evaluation of the alert rules) over the API
+// gatherEvidence (what the current-state worker runs for every evaluation of the alert rules) over the API
 // bench's simulated fleet (fleet.ts: kube-router nodes, ~1100 facts each, N x (N-1) routes), as
 // the worker holds it. Prints per fleet size the median and range of a whole evaluation and of its
 // parts, and the findings (a healthy fleet: 0).

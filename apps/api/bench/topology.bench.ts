@@ -1,6 +1,6 @@
 // npm run bench:topology [-- --nodes 200 --rate 2000 --patches 8]
 //
-// The live topology's own cost, without the API around it: the topology worker's IncrementalTopology
+// The live topology's own cost, without the API around it: the current-state worker's IncrementalTopology
 // over the API bench's simulated fleet (fleet.ts, ~1100 facts a node), fed the fleet's churn as the
 // worker gets it (committed changes with before and after values, topology kinds only). Prints
 // the first full derivation, then for each patch the changes since the last one, the hosts derived

@@ -5,20 +5,12 @@
 // where the lab cannot go (wrong gateways, missing neighbor or fdb entries), small hand-built
 // states for the awkward cases (covering routes, multipath, onlink via a VTEP, blackholes, Kubernetes
 // podCIDRs and matching), and a 200-node run.
-import { makeFact, type Fact, type FactOf, type Finding, type NeighValue, type RouteValue } from '@netatlas/wire';
-import { readFileSync } from 'node:fs';
+import { makeFact, type Fact, type Finding } from '@netatlas/wire';
 import { describe, expect, it } from 'vitest';
 import { checkNodes, evaluateChecks, expectedNodes, type KubernetesNodeInfo } from './checks.js';
 import { deriveTopology } from './topology.js';
+import { addr, edit, fdb, isMainRoute, kubeOf, labState, link, neigh, readFixture, route, withRoute, type LabNode, type State, type Style } from './spec-support/facts.js';
 
-type State = Record<string, Fact[]>;
-type Style = 'kube-router' | 'calico' | 'flannel';
-interface LabNode {
-  name: string;
-  underlayIp: string;
-  podCidr: string;
-  pods: { ip: string; hostVeth: string }[];
-}
 interface ChecksFixture {
   commands: string[];
   fault: Record<string, unknown>;
@@ -27,31 +19,14 @@ interface ChecksFixture {
   after: State;
 }
 
-const readJson = <T>(path: string): T => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as T;
-const topology = (style: Style): { state: State; lab: LabNode[] } => ({
-  state: readJson<State>(`./fixtures/topology/${style}.json`),
-  lab: readJson<{ status: { nodes: LabNode[] } }>(`./fixtures/topology/${style}.lab.json`).status.nodes,
-});
+const topology = labState;
 const scenario = (id: string): ChecksFixture & { n: [LabNode, LabNode, LabNode] } => {
-  const fx = readJson<ChecksFixture>(`./fixtures/checks/${id}.json`);
+  const fx = readFixture<ChecksFixture>(`fixtures/checks/${id}.json`);
   return { ...fx, n: fx.lab.nodes as [LabNode, LabNode, LabNode] };
 };
 
 /** [type, node, peer, subject] of each finding: what a test says in one line */
 const brief = (fs: readonly Finding[]) => fs.map((f) => [f.type, f.node, f.peer, f.subject]);
-const kubeOf = (lab: readonly LabNode[], rename: (n: LabNode, i: number) => string = (n) => n.name): KubernetesNodeInfo[] =>
-  lab.map((n, i) => ({ name: rename(n, i), addresses: [n.underlayIp], podCidrs: [n.podCidr] }));
-
-/** A copy of a state with one node's facts rewritten. */
-function edit(state: State, node: string, fn: (facts: Fact[]) => Fact[]): State {
-  const out = structuredClone(state);
-  out[node] = fn(out[node] ?? []);
-  return out;
-}
-const isMainRoute = (f: Fact, dst: string): f is FactOf<'route'> => f.kind === 'route' && f.value.table === 'main' && f.value.dst === dst;
-/** Replace the main-table route to `dst` (its value, and so its key). */
-const withRoute = (facts: Fact[], dst: string, change: (r: RouteValue) => RouteValue): Fact[] =>
-  facts.map((f) => (isMainRoute(f, dst) ? makeFact('route', change(f.value)) : f));
 
 // ------------------------------------------------------------------ healthy labs
 
@@ -310,18 +285,6 @@ describe('faults captured from real labs', () => {
 // ------------------------------------------------------------------ hand-built
 
 describe('hand-built states', () => {
-  const base = { ifindex: 1, mtu: 1500, mac: null, operstate: 'UP', flags: [], master: null, link: null, linkIndex: null, linkNetnsId: null, vxlan: null, ipip: null };
-  const link = (ifname: string, kind: string, extra: Partial<FactOf<'link'>['value']> = {}): Fact => makeFact('link', { ...base, ifname, kind, ...extra });
-  const addr = (ifname: string, address: string, prefixLen: number): Fact =>
-    makeFact('addr', { ifname, family: address.includes(':') ? 'inet6' : 'inet', address, prefixLen, scope: 'global', broadcast: null, label: null, flags: [] });
-  const route = (dst: string, gateway: string | null, dev: string | null, extra: Partial<RouteValue> = {}): Fact =>
-    makeFact('route', {
-      table: 'main', family: dst.includes(':') ? 'inet6' : 'inet', dst, type: 'unicast', protocol: '17', scope: gateway ? 'global' : 'link',
-      gateway, dev, prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [], ...extra,
-    });
-  const neigh = (dev: string, address: string, lladdr: string, extra: Partial<NeighValue> = {}): Fact =>
-    makeFact('neigh', { dev, family: 'inet', address, lladdr, state: ['PERMANENT'], router: false, proxy: false, ...extra });
-  const fdb = (dev: string, mac: string, dst: string): Fact => makeFact('fdb', { dev, mac, master: null, vlan: null, dst, vni: null, port: null, state: 'permanent', flags: ['self'] });
   const ip = (i: number) => `192.168.0.${i}`;
   const cidr = (i: number) => `10.233.${i}.0/24`;
 

@@ -1,32 +1,23 @@
 // The forwarding engine on hand-built facts, one kernel rule per case, then on real lab states (the
 // topology fixtures). The same rules against the real kernel: apps/collector/src/forwarding-lab.spec.ts
 // (`ip route get` on every lab shape, and routes no shape builds) and `npm run bench:forwarding`.
-import { makeFact, type Fact, type FactOf, type NeighValue, type RouteValue } from '@netatlas/wire';
+import type { Fact, FactOf, RouteValue } from '@netatlas/wire';
+import { addr, fdb, link as anyLink, neigh, route as anyRoute } from './spec-support/facts.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Fib, forwardOn, straightTo, walk, type Branch, type WalkContext } from './forwarding.js';
 import { addrKey, parsePrefix, type IpKey, type Prefix } from './topology-ip.js';
 import { addressOwners, indexHost, indexHosts } from './topology.js';
 
-// ------------------------------------------------------------------ helpers (as in checks.spec.ts)
+// ------------------------------------------------------------------ helpers (spec-support/facts.ts, with links up and static routes)
 
-const base = { ifindex: 1, mtu: 1500, mac: null, operstate: 'UP', flags: ['UP', 'LOWER_UP'], master: null, link: null, linkIndex: null, linkNetnsId: null, vxlan: null, ipip: null };
-const link = (ifname: string, kind: string, extra: Partial<FactOf<'link'>['value']> = {}): Fact => makeFact('link', { ...base, ifname, kind, ...extra });
-const addr = (ifname: string, address: string, prefixLen: number): Fact =>
-  makeFact('addr', { ifname, family: address.includes(':') ? 'inet6' : 'inet', address, prefixLen, scope: 'global', broadcast: null, label: null, flags: [] });
-const route = (dst: string, gateway: string | null, dev: string | null, extra: Partial<RouteValue> = {}): Fact =>
-  makeFact('route', {
-    table: 'main', family: dst.includes(':') ? 'inet6' : 'inet', dst, type: 'unicast', protocol: 'static', scope: gateway ? 'global' : 'link',
-    gateway, dev, prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [], ...extra,
-  });
+const link = (ifname: string, kind: string, extra: Partial<FactOf<'link'>['value']> = {}): Fact => anyLink(ifname, kind, { flags: ['UP', 'LOWER_UP'], ...extra });
+const route = (dst: string, gateway: string | null, dev: string | null, extra: Partial<RouteValue> = {}): Fact => anyRoute(dst, gateway, dev, { protocol: 'static', ...extra });
 const multipath = (dst: string, hops: Array<[gateway: string, dev: string, flags?: string[]]>, extra: Partial<RouteValue> = {}): Fact =>
   route(dst, null, null, { scope: 'global', nexthops: hops.map(([gateway, dev, flags = []]) => ({ gateway, dev, weight: 1, flags })), ...extra });
 /** what the kernel adds to table local for an address of the node */
 const local = (address: string, dev: string, len = address.includes(':') ? 128 : 32): Fact =>
   route(`${address}/${len}`, null, dev, { table: 'local', type: 'local', protocol: 'kernel', scope: 'host' });
-const neigh = (dev: string, address: string, lladdr: string | null, extra: Partial<NeighValue> = {}): Fact =>
-  makeFact('neigh', { dev, family: address.includes(':') ? 'inet6' : 'inet', address, lladdr, state: ['PERMANENT'], router: false, proxy: false, ...extra });
-const fdb = (dev: string, mac: string, dst: string): Fact => makeFact('fdb', { dev, mac, master: null, vlan: null, dst, vni: null, port: null, state: 'permanent', flags: ['self'] });
 
 const p = (s: string): Prefix => {
   const x = parsePrefix(s, s.includes(':') ? 'inet6' : 'inet');

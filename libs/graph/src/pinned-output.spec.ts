@@ -8,38 +8,14 @@
 // The pinned texts are fixtures/pinned/*.jsonl, one JSON line per node, edge, finding or part
 // field. After a change of output that is meant, `npx vitest run libs/graph/src/pinned-output.spec.ts -u`
 // rewrites them, and their diff shows what changed.
-import { makeFact, type Fact, type FactOf, type NeighValue, type RouteValue } from '@netatlas/wire';
-import { readFileSync } from 'node:fs';
+import { makeFact, type Fact, type FactOf } from '@netatlas/wire';
 import { describe, expect, it } from 'vitest';
-import { evaluateChecks, type CheckNodesOptions, type KubernetesNodeInfo, type KubernetesPodInfo } from './checks.js';
+import { evaluateChecks, type CheckNodesOptions, type KubernetesPodInfo } from './checks.js';
+import { addr, edit, kubeOf, labState, link, neigh as permanentNeigh, readFixture, route, withRoute, type LabNode, type State } from './spec-support/facts.js';
 import { deriveHostPart, indexHosts, newHostPartCache, topologyContext, type DeriveTopologyOptions, type HostPart } from './topology.js';
 
-type State = Record<string, Fact[]>;
-interface LabNode {
-  name: string;
-  underlayIp: string;
-  podCidr: string;
-  pods: { name?: string; ip: string; hostVeth: string }[];
-}
+const scenario = (id: string) => readFixture<{ lab: { nodes: LabNode[] }; before?: State; after: State }>(`fixtures/checks/${id}.json`);
 
-const readJson = <T>(path: string): T => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as T;
-const labState = (style: string): { state: State; lab: LabNode[] } => ({
-  state: readJson<State>(`./fixtures/topology/${style}.json`),
-  lab: readJson<{ status: { nodes: LabNode[] } }>(`./fixtures/topology/${style}.lab.json`).status.nodes,
-});
-const scenario = (id: string) => readJson<{ lab: { nodes: LabNode[] }; before?: State; after: State }>(`./fixtures/checks/${id}.json`);
-
-function edit(state: State, node: string, fn: (facts: Fact[]) => Fact[]): State {
-  const out = structuredClone(state);
-  out[node] = fn(out[node] ?? []);
-  return out;
-}
-const isMainRoute = (f: Fact, dst: string): f is FactOf<'route'> => f.kind === 'route' && f.value.table === 'main' && f.value.dst === dst;
-const withRoute = (facts: Fact[], dst: string, change: (r: RouteValue) => RouteValue): Fact[] =>
-  facts.map((f) => (isMainRoute(f, dst) ? makeFact('route', change(f.value)) : f));
-
-const kubeOf = (lab: readonly LabNode[], rename: (n: LabNode, i: number) => string = (n) => n.name): KubernetesNodeInfo[] =>
-  lab.map((n, i) => ({ name: rename(n, i), addresses: [n.underlayIp], podCidrs: [n.podCidr] }));
 const kubePodsOf = (lab: readonly LabNode[]): KubernetesPodInfo[] =>
   lab.flatMap((n) => n.pods.map((p, i) => ({ namespace: 'default', name: p.name ?? `pod-${i}`, node: n.name, ips: [p.ip], hostNetwork: false, phase: 'Running' })));
 const podNamesOf = (lab: readonly LabNode[]): DeriveTopologyOptions['pods'] =>
@@ -94,7 +70,7 @@ interface Case {
 
 function labCases(): Case[] {
   const cases: Case[] = [];
-  for (const style of ['kube-router', 'calico', 'flannel']) {
+  for (const style of ['kube-router', 'calico', 'flannel'] as const) {
     const { state, lab } = labState(style);
     cases.push({
       name: style,
@@ -164,17 +140,7 @@ function calicoEdits(): Case {
 
 /** Hand-built: IPIP tunnels between two nodes, IPv6 pods on a third, a docker0 and a service IP everywhere. */
 function handBuilt(): Case {
-  const base = { ifindex: 1, mtu: 1500, mac: null, operstate: 'UP', flags: [], master: null, link: null, linkIndex: null, linkNetnsId: null, vxlan: null, ipip: null };
-  const link = (ifname: string, kind: string, extra: Partial<FactOf<'link'>['value']> = {}): Fact => makeFact('link', { ...base, ifname, kind, ...extra });
-  const addr = (ifname: string, address: string, prefixLen: number): Fact =>
-    makeFact('addr', { ifname, family: address.includes(':') ? 'inet6' : 'inet', address, prefixLen, scope: 'global', broadcast: null, label: null, flags: [] });
-  const route = (dst: string, gateway: string | null, dev: string | null, extra: Partial<RouteValue> = {}): Fact =>
-    makeFact('route', {
-      table: 'main', family: dst.includes(':') ? 'inet6' : 'inet', dst, type: 'unicast', protocol: '17', scope: gateway ? 'global' : 'link',
-      gateway, dev, prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [], ...extra,
-    });
-  const neigh = (dev: string, address: string, lladdr: string, extra: Partial<NeighValue> = {}): Fact =>
-    makeFact('neigh', { dev, family: address.includes(':') ? 'inet6' : 'inet', address, lladdr, state: ['REACHABLE'], router: false, proxy: false, ...extra });
+  const neigh = (dev: string, address: string, lladdr: string) => permanentNeigh(dev, address, lladdr, { state: ['REACHABLE'] });
   const ipipHost = (i: number, peer: number): Fact[] => [
     link('eth0', 'device'),
     link('kube-bridge', 'bridge'),

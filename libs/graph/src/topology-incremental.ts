@@ -1,4 +1,4 @@
-// A live topology kept current by re-deriving only what changed (the API's topology worker). Every
+// A live topology kept current by re-deriving only what changed (the API's current-state worker). Every
 // host's part (topology.ts, deriveHostPart) depends on its own facts and on the topology context
 // (who owns which address, pod CIDR and tunnel end). After a change, the touched hosts are indexed
 // again; when the context they make is unchanged, only their parts are derived again, else every

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatIp, formatPrefix, isGroupMac, mask, parseIp, parsePrefix } from './topology-ip.js';
+import { addr, link, route } from './spec-support/facts.js';
 import { applyTopologyPatch, deriveTopology, diffTopology, isEmptyTopologyPatch } from './topology.js';
 
 type Style = 'kube-router' | 'calico' | 'flannel';
@@ -332,13 +333,6 @@ describe('deriveTopology: pods without an IP, and the bridge side of it', () => 
 });
 
 describe('deriveTopology: cases the lab cannot build', () => {
-  const base = { ifindex: 1, mtu: 1500, mac: null, operstate: 'UP', flags: [], master: null, link: null, linkIndex: null, linkNetnsId: null, vxlan: null, ipip: null };
-  const link = (ifname: string, kind: string, extra: Partial<FactOf<'link'>['value']> = {}): Fact => makeFact('link', { ...base, ifname, kind, ...extra });
-  const addr = (ifname: string, address: string, prefixLen: number): Fact =>
-    makeFact('addr', { ifname, family: 'inet', address, prefixLen, scope: 'global', broadcast: null, label: null, flags: [] });
-  const route = (dst: string, gateway: string | null, dev: string): Fact =>
-    makeFact('route', { table: 'main', family: 'inet', dst, type: 'unicast', protocol: '17', scope: gateway ? 'global' : 'link', gateway, dev, prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [] });
-
   it("kube-router's IPIP overlay: device routes into point-to-point tunnels lead to the tunnel's remote end", () => {
     const host = (i: number, peer: number): Fact[] => [
       link('eth0', 'device'),
