@@ -3,6 +3,7 @@
 // the tests fail with a message that says so; they never skip.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { migrate } from '../db/migrate.js';
 
 /** The server the API's tests use: NETATLAS_TEST_DATABASE_URL, else the machine's PostgreSQL. */
 export const TEST_SERVER_URL =
@@ -61,6 +62,28 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
         }
         await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
       }),
+  };
+}
+
+export interface MigratedDatabase extends TestDatabase {
+  /** a pool on it (`max` connections) */
+  pool: pg.Pool;
+  /** Ends the pool and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database with every migration applied and a pool on it: a repository spec's setup. */
+export async function createMigratedDatabase(label: string, max = 4): Promise<MigratedDatabase> {
+  const database = await createTestDatabase(label);
+  await migrate(database.url);
+  const pool = new pg.Pool({ connectionString: database.url, max });
+  return {
+    ...database,
+    pool,
+    close: async () => {
+      await pool.end();
+      await database.drop();
+    },
   };
 }
 

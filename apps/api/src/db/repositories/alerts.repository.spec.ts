@@ -3,11 +3,10 @@
 // open ones, acknowledgement of open alerts only, and the alerts of a window with their filters and
 // counts of symptoms; a failed transaction writes nothing.
 import type { AlertCause } from '@netatlas/wire';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import { createMigratedDatabase, type MigratedDatabase } from '../../testing/postgres.js';
 import { setupOnce } from '../../testing/setup.js';
-import { migrate } from '../migrate.js';
 import { AlertsRepository, type NewAlert } from './alerts.repository.js';
 
 const T0 = new Date('2026-11-23T18:00:00.000Z');
@@ -19,14 +18,13 @@ function alert(fingerprint: string, over: Partial<NewAlert> = {}): NewAlert {
 }
 
 describe('AlertsRepository', () => {
-  let database: TestDatabase;
+  let database: MigratedDatabase;
   let pool: pg.Pool;
   let alerts: AlertsRepository;
 
   setupOnce(async () => {
-    database = await createTestDatabase('alerts-repo');
-    await migrate(database.url);
-    pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    database = await createMigratedDatabase('alerts-repo', 4);
+    pool = database.pool;
     alerts = new AlertsRepository(pool);
   });
 
@@ -34,10 +32,7 @@ describe('AlertsRepository', () => {
     await pool?.query('TRUNCATE alerts');
   });
 
-  afterAll(async () => {
-    await pool?.end();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   it('inserts, fires, regroups, resolves; the open ones are those not resolved', async () => {
     const [root] = await alerts.transaction((c) => alerts.insert(c, [alert('root', { rule: 'NodeUnreachable', severity: 'critical', labels: { node: 'n3' } })], at(0), win(0)));

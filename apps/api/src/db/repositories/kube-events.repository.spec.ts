@@ -1,29 +1,24 @@
 // The Kubernetes events' statements on a real database: node rows found by name (locked) or by a
 // current address, pending rows created once, statuses moved, events recorded in order, and each
 // node's last Kubernetes event; a transaction that fails leaves nothing behind.
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import { createMigratedDatabase, type MigratedDatabase } from '../../testing/postgres.js';
 import { setupOnce } from '../../testing/setup.js';
-import { migrate } from '../migrate.js';
 import { KubeEventsRepository } from './kube-events.repository.js';
 
 describe('KubeEventsRepository', () => {
-  let database: TestDatabase;
+  let database: MigratedDatabase;
   let pool: pg.Pool;
   let repository: KubeEventsRepository;
 
   setupOnce(async () => {
-    database = await createTestDatabase('kube-events-repo');
-    await migrate(database.url);
-    pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    database = await createMigratedDatabase('kube-events-repo', 4);
+    pool = database.pool;
     repository = new KubeEventsRepository(pool);
   });
 
-  afterAll(async () => {
-    await pool?.end();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   const addNode = async (name: string, status: string) =>
     (await pool.query<{ id: number }>(`INSERT INTO nodes (name, status) VALUES ($1, $2) RETURNING id`, [name, status])).rows[0]!.id;

@@ -2,11 +2,10 @@
 // the last status of a group, claims of each receiver's head only (a locked head is skipped, never
 // overtaken), leases, release, retries, delivered and refused rows, pruning, and the count of rows
 // left for receivers no longer configured.
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import { createMigratedDatabase, type MigratedDatabase } from '../../testing/postgres.js';
 import { setupOnce } from '../../testing/setup.js';
-import { migrate } from '../migrate.js';
 import { OutboxRepository } from './outbox.repository.js';
 
 interface Row {
@@ -19,14 +18,13 @@ interface Row {
 }
 
 describe('OutboxRepository', () => {
-  let database: TestDatabase;
+  let database: MigratedDatabase;
   let pool: pg.Pool;
   let outbox: OutboxRepository;
 
   setupOnce(async () => {
-    database = await createTestDatabase('outbox-repo');
-    await migrate(database.url);
-    pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    database = await createMigratedDatabase('outbox-repo', 4);
+    pool = database.pool;
     outbox = new OutboxRepository(pool);
   });
 
@@ -34,10 +32,7 @@ describe('OutboxRepository', () => {
     await pool?.query('TRUNCATE notification_outbox RESTART IDENTITY');
   });
 
-  afterAll(async () => {
-    await pool?.end();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   const rows = async () =>
     (

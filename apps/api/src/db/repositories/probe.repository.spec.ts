@@ -3,27 +3,22 @@
 // every node, current BGP sessions by state, undelivered notifications by receiver.
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import { createMigratedDatabase, type MigratedDatabase } from '../../testing/postgres.js';
 import { setupOnce } from '../../testing/setup.js';
-import { migrate } from '../migrate.js';
 import { ProbeRepository } from './probe.repository.js';
 
 describe('ProbeRepository', () => {
-  let database: TestDatabase;
+  let database: MigratedDatabase;
   let pool: pg.Pool;
   let probe: ProbeRepository;
 
   setupOnce(async () => {
-    database = await createTestDatabase('probe-repo');
-    await migrate(database.url);
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    database = await createMigratedDatabase('probe-repo', 2);
+    pool = database.pool;
     probe = new ProbeRepository(pool);
   });
 
-  afterAll(async () => {
-    await pool?.end();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   it('pings the database, and fails where there is none', async () => {
     await expect(probe.ping()).resolves.toBeUndefined();

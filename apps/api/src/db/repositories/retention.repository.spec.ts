@@ -1,31 +1,26 @@
 // The retention statements on a real database: ended versions before the cutoff go, at most `limit`
 // at a time; current versions and anything ended after the cutoff stay; old events go.
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../testing/postgres.js';
+import { createMigratedDatabase, type MigratedDatabase } from '../../testing/postgres.js';
 import { setupOnce } from '../../testing/setup.js';
-import { migrate } from '../migrate.js';
 import { RetentionRepository } from './retention.repository.js';
 
 describe('RetentionRepository', () => {
-  let database: TestDatabase;
+  let database: MigratedDatabase;
   let pool: pg.Pool;
   let repository: RetentionRepository;
   let node: number;
 
   setupOnce(async () => {
-    database = await createTestDatabase('retention-repo');
-    await migrate(database.url);
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    database = await createMigratedDatabase('retention-repo', 2);
+    pool = database.pool;
     repository = new RetentionRepository(pool);
     const { rows } = await pool.query<{ id: number }>(`INSERT INTO nodes (name) VALUES ('r1') RETURNING id`);
     node = rows[0]!.id;
   });
 
-  afterAll(async () => {
-    await pool?.end();
-    await database?.drop();
-  });
+  afterAll(() => database?.close());
 
   const fact = (key: string, from: string, to: string | null) =>
     pool.query(`INSERT INTO facts (node_id, kind, key, value, valid_from, valid_to) VALUES ($1, 'route', $2, '{}', $3, $4)`, [node, key, from, to]);
