@@ -63,13 +63,24 @@ describe('current state', () => {
     open.push(c.socket);
     await c.snapshot([route('10.7.0.0/24'), neigh('172.20.0.11', 'aa:bb:cc:00:00:01')]);
     await expect.poll(() => patches.flatMap((p) => p.upsertNodes.map((n) => n.id)), { timeout: 20_000 }).toContain('host:cs-c');
+    // a node with only what the checks read (an ipset member) is held, but draws no host
+    const d = await FakeCollector.connect(t.url, 'cs-d');
+    open.push(d.socket);
+    await d.snapshot([member('kube-router-pod-subnets', '10.233.7.0/24')]);
+    await expect.poll(async () => (await counted()).nodes, { timeout: 10_000 }).toBe(3);
 
     const now = (await t.get<Topology & { at: null }>('/api/topology')).body;
     const nodes = await stored();
-    const input = new Map(Object.entries(nodes).map(([n, list]) => [n, list.filter((f) => TOPOLOGY_KINDS.includes(f.kind))]));
+    // as GET /api/state?kind=… reads them: a node without facts of those kinds is not there
+    const input = new Map(
+      Object.entries(nodes)
+        .map(([n, list]) => [n, list.filter((f) => TOPOLOGY_KINDS.includes(f.kind))] as const)
+        .filter(([, list]) => list.length > 0),
+    );
     const { at, ...topology } = now;
     expect(at).toBeNull();
     expect(topology).toEqual(deriveTopology(input));
     expect(topology.nodes.map((n) => n.id)).toContain('host:cs-c');
+    expect(topology.nodes.map((n) => n.id)).not.toContain('host:cs-d');
   }, 30_000);
 });

@@ -54,9 +54,11 @@ function* drawnFacts(byId: Map<string, Fact>): Iterable<Fact> {
   for (const f of byId.values()) if (drawn(f.kind)) yield f;
 }
 
-const factsOfHost = (node: string) => {
+/** A host's drawn facts; undefined for a node that has none (one with only what the checks read is no host) */
+const factsOfHost = (node: string): Iterable<Fact> | undefined => {
   const byId = facts.get(node);
-  return byId ? drawnFacts(byId) : undefined;
+  if (byId) for (const f of byId.values()) if (drawn(f.kind)) return drawnFacts(byId);
+  return undefined;
 };
 
 function post(message: FromStateWorker): void {
@@ -75,7 +77,7 @@ async function load(url: string, kinds: FactKind[]): Promise<void> {
       const list = JSON.parse(Buffer.concat(json).toString('utf8')) as Fact[];
       const byId = new Map<string, Fact>();
       for (const f of list) if (held(f.kind, f.value)) byId.set(factId(f), f);
-      facts.set(node, byId);
+      if (byId.size > 0) facts.set(node, byId);
     });
   } catch (error) {
     loading = false;
@@ -127,7 +129,10 @@ function topologyNow(podList: Array<[string, PodName]> | null): Topology {
     return followed.topology();
   }
   const input = new Map<string, Fact[]>();
-  for (const [node, byId] of facts) input.set(node, [...drawnFacts(byId)]);
+  for (const node of facts.keys()) {
+    const drawnOnes = factsOfHost(node);
+    if (drawnOnes) input.set(node, [...drawnOnes]);
+  }
   return deriveTopology(input, { pods: podMap });
 }
 
