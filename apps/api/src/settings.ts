@@ -66,10 +66,11 @@ export const API_ENV = [
   ...AUTH_ENV,
   'NETATLAS_VERSION',
   'npm_package_version',
+  'NETATLAS_STATE_RETAINED',
 ] as const;
 
-/** The variables of API_ENV read at start outside loadConfig. */
-export const API_ENV_OUTSIDE_CONFIG = ['NETATLAS_MIGRATIONS_DIR', 'NETATLAS_VERSION', 'npm_package_version'] as const;
+/** The variables of API_ENV read at start outside loadConfig (NETATLAS_STATE_RETAINED: by the state worker, a bench diagnostic). */
+export const API_ENV_OUTSIDE_CONFIG = ['NETATLAS_MIGRATIONS_DIR', 'NETATLAS_VERSION', 'npm_package_version', 'NETATLAS_STATE_RETAINED'] as const;
 
 /**
  * NETATLAS_KUBERNETES: `auto` (the default) is in-cluster inside a pod (KUBERNETES_SERVICE_HOST is
