@@ -5,7 +5,7 @@
 // part is. The patch is the difference of the touched parts and of the shared nodes, so its cost
 // follows the churn, not the size of the cluster; it equals diffTopology(before, after) of two full
 // derivations (topology-incremental.spec.ts).
-import type { Fact, TopoEdge, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
+import type { Fact, TopoEdge, TopoNode, Topology, TopologyForm, TopologyPatch } from '@netatlas/wire/core';
 import {
   assembleTopology,
   contextSignature,
@@ -16,6 +16,7 @@ import {
   sameForTopology,
   sharedNodes,
   topologyContext,
+  topologyFormFor,
   type DeriveTopologyOptions,
   type Host,
   type HostPart,
@@ -27,6 +28,11 @@ import { jsonEqual } from './delta.js';
 
 /** Where a host's facts come from: its current facts, or undefined when it has none (it is gone). */
 export type HostFacts = (host: string) => Iterable<Fact> | undefined;
+
+export interface IncrementalTopologyOptions extends Omit<DeriveTopologyOptions, 'compact'> {
+  /** the wire form; `auto` (default): compact from COMPACT_FROM_HOSTS hosts on, decided again whenever the context changes */
+  form?: TopologyForm | 'auto';
+}
 
 export class IncrementalTopology {
   private readonly hosts = new Map<string, Host>();
@@ -40,13 +46,17 @@ export class IncrementalTopology {
   private everything = true;
   private pods: ReadonlyMap<string, PodName> | undefined;
   private readonly podCidrs: ReadonlyMap<string, readonly string[]>;
+  private readonly formOption: TopologyForm | 'auto';
+  /** the form of the topology as it stands after the last patch() */
+  form: TopologyForm = 'full';
   /** what the last patch() re-derived (touched hosts, or every host: the context changed) and where its time went, ms */
   lastWork: PatchWork = { hosts: 0, all: false, ms: { index: 0, context: 0, parts: 0, diff: 0, shared: 0 } };
 
   constructor(
     private readonly factsOf: HostFacts,
-    options: DeriveTopologyOptions = {},
+    options: IncrementalTopologyOptions = {},
   ) {
+    this.formOption = options.form ?? 'auto';
     this.pods = options.pods;
     this.podCidrs = new Map(options.podCidrs ? entriesOf(options.podCidrs) : []);
   }
@@ -79,6 +89,20 @@ export class IncrementalTopology {
     for (const part of this.parts.values()) if (part.podIps.some((ip) => changed.has(ip))) this.touched.add(part.host);
   }
 
+  /**
+   * Every edge that starts at the named hosts or their elements, in the full form, as of the last
+   * patch() (the compact form's on-demand part: GET /api/topology/edges); sorted by id.
+   */
+  fullEdges(names: Iterable<string>): TopoEdge[] {
+    if (this.context === null) return [];
+    const out: TopoEdge[] = [];
+    for (const name of new Set(names)) {
+      const h = this.hosts.get(name);
+      if (h) for (const e of deriveHostPart(h, this.context, { pods: this.pods }).edges) out.push(e);
+    }
+    return out.sort(byId);
+  }
+
   /** The whole topology as it stands after the last patch(). */
   topology(): Topology {
     return assembleTopology([...this.parts.keys()].sort(cmp).map((h) => this.parts.get(h)!));
@@ -106,6 +130,8 @@ export class IncrementalTopology {
     if (contextChanged) {
       this.context = topologyContext(hosts);
       this.cache = newHostPartCache();
+      // the host count only changes with the context, so the form switches on a full re-derivation
+      this.form = this.formOption === 'auto' ? topologyFormFor(hosts.length) : this.formOption;
     }
     const context = this.context!;
     this.signature = signature;
@@ -117,7 +143,7 @@ export class IncrementalTopology {
     const upsertEdges: TopoEdge[] = [];
     const removeNodes: string[] = [];
     const removeEdges: string[] = [];
-    const options = { pods: this.pods };
+    const options = { pods: this.pods, compact: this.form === 'compact' };
     const redo = all ? new Set([...this.parts.keys(), ...this.hosts.keys()]) : this.touched;
     for (const name of redo) {
       const h = this.hosts.get(name);

@@ -16,6 +16,7 @@ import type {
   Fact,
   FdbValue,
   HostData,
+  HostRelations,
   IpsetMemberValue,
   IpsetValue,
   LinkValue,
@@ -27,6 +28,7 @@ import type {
   TopoEdge,
   TopoNode,
   Topology,
+  TopologyForm,
   TopologyPatch,
 } from '@netatlas/wire/core';
 import { cniStyleOf } from './cni-style.js';
@@ -62,7 +64,16 @@ export interface DeriveTopologyOptions {
    * and carries `data.k8s` (only for "now": a past moment's pods may have had other IPs).
    */
   pods?: ReadonlyMap<string, PodName>;
+  /** the compact form (TopologyForm): healthy host-to-host edges counted in the hosts' `data.relations`, not listed */
+  compact?: boolean;
 }
+
+/** The API sends the compact form from this many hosts on (the web draws every healthy edge only up to 40). */
+export const COMPACT_FROM_HOSTS = 41;
+/** How many of the hosts a host has no route into its `relations.routes.missing` names. */
+export const MISSING_LISTED = 8;
+
+export const topologyFormFor = (hostCount: number): TopologyForm => (hostCount >= COMPACT_FROM_HOSTS ? 'compact' : 'full');
 
 export interface PodName {
   namespace: string;
@@ -564,6 +575,8 @@ export interface TopologyContext {
   tunnelByLocal: Map<string, string>;
   /** host name → its rank in name order (orders the route edges into sorted runs) */
   hostRank: Map<string, number>;
+  /** the hosts with pod CIDRs, in name order (what a host's routes should reach: the compact form's `relations.routes`) */
+  podHosts: string[];
 }
 
 /** A host's share of the topology. */
@@ -588,6 +601,7 @@ export function topologyContext(hosts: readonly Host[]): TopologyContext {
   const tunnelByLocal = new Map<string, string>();
   const hostRank = new Map<string, number>();
   hosts.forEach((h, i) => hostRank.set(h.name, i));
+  const podHosts = hosts.filter((h) => h.podCidrs.length > 0).map((h) => h.name);
   for (const h of hosts) {
     for (const c of h.podCidrs) {
       const o = cidrOwner.get(c);
@@ -598,7 +612,7 @@ export function topologyContext(hosts: readonly Host[]): TopologyContext {
       if (local) tunnelByLocal.set(`${t.kind}|${t.vxlan?.id ?? ''}|${ipKey(local)}`, tunnelId(h.name, t.ifname));
     }
   }
-  return { addrOwner, cidrOwner, tunnelByLocal, hostRank };
+  return { addrOwner, cidrOwner, tunnelByLocal, hostRank, podHosts };
 }
 
 /**
@@ -622,6 +636,15 @@ export function deriveTopology(input: TopologyInput, options: DeriveTopologyOpti
   const hosts = indexHosts(input, options.podCidrs);
   const context = topologyContext(hosts);
   return assembleTopology(hosts.map((h) => deriveHostPart(h, context, options)));
+}
+
+/** Every edge (full form) that starts at the named hosts or their elements, sorted by id: the compact form's on-demand part. */
+export function deriveHostEdges(input: TopologyInput, names: Iterable<string>, options: Omit<DeriveTopologyOptions, 'compact'> = {}): TopoEdge[] {
+  const hosts = indexHosts(input, options.podCidrs);
+  const context = topologyContext(hosts);
+  const wanted = new Set(names);
+  const edges = hosts.filter((h) => wanted.has(h.name)).flatMap((h) => deriveHostPart(h, context, options).edges);
+  return edges.sort(byId);
 }
 
 /** The whole topology from every host's part (parts in host name order). */
@@ -688,7 +711,11 @@ export function sharedNodes(parts: Iterable<HostPart>): TopoNode[] {
 
 interface RouteEdgeCacheEntry {
   host: string;
-  edges: Array<{ edge: TopoEdge; external: string | null }>;
+  /** the host whose pod CIDR the route covers */
+  dstHost: string | null;
+  /** per next hop: its edge (null: a healthy edge to a host, counted only, in the compact form), and the external gateway it names */
+  edges: Array<{ edge: TopoEdge | null; external: string | null }>;
+  compact: boolean;
 }
 
 /**
@@ -718,10 +745,13 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
     options,
     part: { host: h.name, nodes: [], edges: [], externals: new Map(), vteps: new Set(), subnets: new Map(), podIps: [] },
     attributed: new Map(),
+    relations: options.compact ? emptyRelations() : null,
+    routeHosts: new Set(),
   };
   // the steps in this order: a repeated id keeps its last element (uniqueSorted), and the shared
   // nodes' contributions (externals, VTEPs, subnets) keep the order they had in one function
-  b.part.nodes.push(hostNode(h));
+  const host = hostNode(h);
+  b.part.nodes.push(host);
   const bridgeNodes = addBridgeNodes(b);
   addTunnelNodes(b);
   addPods(b);
@@ -731,6 +761,7 @@ export function deriveHostPart(h: Host, context: TopologyContext, options: Deriv
   addBgpEdges(b);
   addTunnelEdges(b);
   addRouteEdges(b, cache);
+  if (b.relations) host.data['relations'] = finishRelations(b);
   b.part.nodes = uniqueSorted(b.part.nodes);
   b.part.edges = uniqueSorted(b.part.edges);
   return b.part;
@@ -745,6 +776,42 @@ interface PartBuilder {
   part: HostPart;
   /** bridge → pod IPs found behind its ports */
   attributed: Map<string, Set<string>>;
+  /** the compact form's counts (null: the full form) */
+  relations: HostRelations | null;
+  /** the hosts whose pod CIDRs this host has a route into */
+  routeHosts: Set<string>;
+}
+
+const emptyRelations = (): HostRelations => ({
+  routes: { total: 0, mismatch: 0, toHosts: 0, of: 0, missing: [], missingCount: 0 },
+  bgp: { total: 0, established: 0, pending: 0, down: 0 },
+  tunnels: { total: 0, toHosts: 0 },
+});
+
+/** Which hosts with pod CIDRs the host's routes reach, and the first few they do not. */
+function finishRelations(b: PartBuilder): HostRelations {
+  const r = b.relations!;
+  const { podHosts } = b.context;
+  const own = b.h.podCidrs.length > 0 ? 1 : 0;
+  r.routes.of = podHosts.length - own;
+  r.routes.toHosts = b.routeHosts.size;
+  // routeHosts only holds hosts with pod CIDRs (cidrOwner), never this one: equal sizes, none missing
+  if (r.routes.toHosts < r.routes.of) {
+    for (const name of podHosts) {
+      if (name === b.h.name || b.routeHosts.has(name)) continue;
+      if (r.routes.missing.length < MISSING_LISTED) r.routes.missing.push(name);
+      r.routes.missingCount++;
+    }
+  }
+  return r;
+}
+
+/** established; on the way up (connect, opensent, openconfirm); else down: as the web colours a session. */
+function countSession(r: HostRelations, state: string): void {
+  r.bgp.total++;
+  if (state === 'established') r.bgp.established++;
+  else if (state === 'connect' || state === 'opensent' || state === 'openconfirm') r.bgp.pending++;
+  else r.bgp.down++;
 }
 
 /** The host whose pod CIDR most specifically contains `dst` (null: none, or claimed by several). */
@@ -977,6 +1044,7 @@ function addBgpEdges(b: PartBuilder): void {
   const { h, part } = b;
   for (const s of h.sessions) {
     const owner = ownerOf(b.context.addrOwner, parseIp(s.peerAddress));
+    // the compact form drops an established session to a host before building its edge
     const target = owner !== null ? hostId(owner) : externalRef(part, s.peerAddress, 'bgp-peer', s.peerAs);
     const data: BgpEdgeData & Record<string, unknown> = {
       daemon: s.daemon,
@@ -990,6 +1058,10 @@ function addBgpEdges(b: PartBuilder): void {
       prefixes: { received: s.prefixesReceived, accepted: s.prefixesAccepted, sent: s.prefixesSent },
       lastError: s.lastError,
     };
+    if (b.relations) {
+      countSession(b.relations, s.state);
+      if (owner !== null && s.state === 'established') continue;
+    }
     part.edges.push({ id: edgeId('bgp', h.id, target, `${s.daemon}|${s.peerAddress}`), type: 'bgp', source: h.id, target, data });
   }
 }
@@ -997,11 +1069,19 @@ function addBgpEdges(b: PartBuilder): void {
 /** Tunnels: VXLAN fdb entries towards remote VTEPs, and point-to-point tunnels' remote ends. */
 function addTunnelEdges(b: PartBuilder): void {
   const { h, part } = b;
+  const tunnelHosts = new Set<string>();
   for (const t of h.tunnels) {
     const tid = tunnelId(h.name, t.ifname);
     for (const r of tunnelRemotes(h, t).values()) {
       const ip = parseIp(r.dst);
       const owner = ownerOf(b.context.addrOwner, ip);
+      if (b.relations) {
+        b.relations.tunnels.total++;
+        if (owner !== null) {
+          tunnelHosts.add(owner);
+          continue;
+        }
+      }
       const target = owner !== null ? hostId(owner) : vtepRef(part, r.dst);
       part.edges.push({
         id: edgeId('tunnel', tid, target, r.dst),
@@ -1019,6 +1099,7 @@ function addTunnelEdges(b: PartBuilder): void {
       });
     }
   }
+  if (b.relations) b.relations.tunnels.toHosts = tunnelHosts.size;
 }
 
 /** A tunnel's remote ends (not its own local address), by canonical address, with the MACs behind each. */
@@ -1066,21 +1147,24 @@ function addRouteEdges(b: PartBuilder, cache: HostPartCache | undefined): void {
     // itself and the context: its edges from the last derivation still hold (IncrementalTopology)
     const cacheable = cache !== undefined && routeNeedsOnlyContext(h, r);
     const cached = cacheable ? cache.routeEdges.get(r) : undefined;
-    if (cached && cached.host === h.name) {
+    if (cached && cached.host === h.name && cached.compact === (b.relations !== null)) {
+      if (cached.dstHost !== null && cached.edges.length > 0) b.routeHosts.add(cached.dstHost);
       for (const { edge, external: gw } of cached.edges) {
         if (gw !== null) externalRef(part, gw, 'next-hop');
-        placeRouteEdge(runs, hostRank, edge);
+        countRouteHop(b, edge);
+        if (edge) placeRouteEdge(runs, hostRank, edge);
       }
       continue;
     }
     const dstHost = cidrHost(b.context.cidrOwner, r.dst, r.family);
     if (dstHost === null || dstHost === h.name) {
-      if (cacheable) cache.routeEdges.set(r, { host: h.name, edges: [] });
+      if (cacheable) cache.routeEdges.set(r, { host: h.name, dstHost: null, edges: [], compact: b.relations !== null });
       continue;
     }
     const made: RouteEdgeCacheEntry['edges'] = [];
     makeRouteEdges(b, r, dstHost, made, runs);
-    if (cacheable) cache.routeEdges.set(r, { host: h.name, edges: made });
+    if (made.length > 0) b.routeHosts.add(dstHost);
+    if (cacheable) cache.routeEdges.set(r, { host: h.name, dstHost, edges: made, compact: b.relations !== null });
   }
   for (const es of runs.byTarget) {
     if (!es) continue;
@@ -1096,6 +1180,12 @@ function makeRouteEdges(b: PartBuilder, r: RouteValue, dstHost: string, made: Ro
   const hops = r.nexthops.length > 0 ? r.nexthops : [{ gateway: r.gateway, dev: r.dev, weight: null, flags: [] }];
   for (const nh of hops) {
     const { vtep: via, host: nextHopHost } = resolveNexthop(h, nh, b.context.addrOwner);
+    if (b.relations && nextHopHost !== null && nextHopHost === dstHost) {
+      // the compact form: a healthy edge to a host is counted, never built
+      made.push({ edge: null, external: null });
+      countRouteHop(b, null);
+      continue;
+    }
     const viaExternal = nextHopHost === null && via === null && nh.gateway !== null;
     const target =
       nextHopHost !== null ? hostId(nextHopHost) : via !== null ? vtepRef(part, via) : viaExternal ? externalRef(part, nh.gateway!, 'next-hop') : hostId(dstHost);
@@ -1117,8 +1207,16 @@ function makeRouteEdges(b: PartBuilder, r: RouteValue, dstHost: string, made: Ro
     if (r.tos !== 0) q += `|tos ${r.tos}`;
     const e: TopoEdge = { id: edgeId('route', h.id, target, q), type: 'route', source: h.id, target, data };
     made.push({ edge: e, external: viaExternal ? nh.gateway : null });
+    countRouteHop(b, e);
     placeRouteEdge(runs, b.context.hostRank, e);
   }
+}
+
+/** The compact form's count of one route edge (null: a healthy one to a host, not built). */
+function countRouteHop(b: PartBuilder, e: TopoEdge | null): void {
+  if (!b.relations) return;
+  b.relations.routes.total++;
+  if (e !== null && (e.data as unknown as RouteEdgeData).nextHopMismatch) b.relations.routes.mismatch++;
 }
 
 /** Sorted by id; of elements with one id, the last (the sort is stable). */

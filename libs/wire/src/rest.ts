@@ -5,7 +5,7 @@ import type { Alert } from './alerts.js';
 import type { ApiToken, Silence, Viewer } from './auth.js';
 import type { Fact, FactKind } from './fact.js';
 import type { FactChange, NodeEvent, NodeSummary } from './protocol.js';
-import type { Topology } from './topology.js';
+import type { TopoEdge, Topology, TopologyForm } from './topology.js';
 
 /** GET /api/nodes */
 export interface NodesResponse {
@@ -58,7 +58,14 @@ export interface EventsResponse {
 }
 
 /** GET /api/topology */
-export type TopologyResponse = { at: string | null } & Topology;
+export type TopologyResponse = { at: string | null; form: TopologyForm } & Topology;
+
+/** GET /api/topology/edges: the full edges that start at the asked hosts or their elements, sorted by id */
+export interface TopologyEdgesResponse {
+  at: string | null;
+  hosts: string[];
+  edges: TopoEdge[];
+}
 
 /** GET /api/alerts */
 export interface AlertsResponse {

@@ -39,6 +39,16 @@ export interface TopoEdge {
   data: Record<string, unknown>;
 }
 
+/**
+ * The two wire forms. `full`: every edge. `compact` (what the API sends past COMPACT_FROM_HOSTS
+ * hosts): the healthy edges between two hosts — an established BGP session, a route whose next hop
+ * is the host owning the prefix, a tunnel to a known host — are left out and counted in each host
+ * node's `data.relations` (HostRelations), so the topology grows with N, not N². Every other edge
+ * (to externals, VTEPs and subnets, inside a host, and every problem) is kept. A host's full edges
+ * come on demand: GET /api/topology/edges?hosts=….
+ */
+export type TopologyForm = 'full' | 'compact';
+
 /** Nodes and edges, each sorted by id: equal inputs give equal (deep-equal, JSON-identical) output. */
 export interface Topology {
   nodes: TopoNode[];
@@ -54,6 +64,25 @@ export interface TopologyPatch {
 }
 
 // ------------------------------------------------------------------ the data of each element
+
+/** `data.relations` of a host node in the compact form: its edges to other hosts, counted. */
+export interface HostRelations {
+  routes: {
+    /** route edges from this host (one per route and next hop), healthy or not */
+    total: number;
+    /** of them, via a host that does not own the prefix (each is also an edge) */
+    mismatch: number;
+    /** the other hosts with pod CIDRs this host has a route into */
+    toHosts: number;
+    /** the other hosts with pod CIDRs */
+    of: number;
+    /** the first MISSING_LISTED of the hosts it has no route into, by name */
+    missing: string[];
+    missingCount: number;
+  };
+  bgp: { total: number; established: number; pending: number; down: number };
+  tunnels: { total: number; toHosts: number };
+}
 
 /** `data` of a `host` node */
 export interface HostData {
