@@ -10,6 +10,7 @@ import {
   EventsQuerySchema,
   FactsQuerySchema,
   StateQuerySchema,
+  TopologyEdgesQuerySchema,
   TopologyQuerySchema,
 } from '../query-params/query.js';
 import { AddressHistoryQuerySchema, TraceCompareQuerySchema, TraceQuerySchema } from '../trace/trace-query.js';
@@ -60,7 +61,17 @@ const ROUTES: Route[] = [
   },
   { path: '/api/diff', summary: 'The net difference between the states at two moments: { from, to, nodes: { <name>: { <kind>: { added, removed, changed } } } }, nodes in name order, kinds and each list in key order (bytewise)', query: DiffQuerySchema },
   { path: '/api/events', summary: 'Node lifecycle events in [from, to]', query: EventsQuerySchema },
-  { path: '/api/topology', summary: 'The topology derived from the facts now, or at a past moment', query: TopologyQuerySchema },
+  {
+    path: '/api/topology',
+    summary:
+      'The topology derived from the facts now, or at a past moment: { at, form, nodes, edges }. In the compact form (auto: from 41 hosts on) the healthy edges between hosts are counted in each host node\'s data.relations instead of listed',
+    query: TopologyQuerySchema,
+  },
+  {
+    path: '/api/topology/edges',
+    summary: "Every edge (full form) that starts at the named hosts or their elements, now or at a past moment: { at, hosts, edges } (the compact form's on-demand part)",
+    query: TopologyEdgesQuerySchema,
+  },
   {
     path: '/api/trace',
     summary: 'How a packet from `from` to `to` travels through the nodes\' forwarding facts now or at a past moment: branches (ECMP), hops (route, next hop, device, neighbor, encapsulation, MTU, the facts read) and a verdict per branch',

@@ -1,8 +1,8 @@
 // REST over the history: nodes, a node's facts, the whole state, changes, diffs, lifecycle events
 // and the derived topology, each now or at a past moment.
-import type { ChangesPage, EventsResponse, FactsResponse, NodesResponse, TopologyResponse } from '@netatlas/wire';
+import type { ChangesPage, EventsResponse, FactsResponse, NodesResponse, TopologyEdgesResponse, TopologyResponse } from '@netatlas/wire';
 import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res, ServiceUnavailableException } from '@nestjs/common';
-import { deriveTopology } from '@netatlas/graph';
+import { deriveHostEdges, deriveTopology, topologyFormFor } from '@netatlas/graph';
 import { FactKindSchema, FactRefSchema, NodeNameSchema } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
@@ -22,6 +22,7 @@ import {
   parseInstant,
   parseQuery,
   StateQuerySchema,
+  TopologyEdgesQuerySchema,
   TopologyQuerySchema,
 } from '../query-params/query.js';
 
@@ -124,16 +125,38 @@ export class HistoryController {
   @Get('topology')
   async topology(@Query() query: unknown): Promise<TopologyResponse> {
     const q = parseQuery(TopologyQuerySchema, query);
-    if (q.at) return { at: q.at.toISOString(), ...deriveTopology(await this.history.state(q.at, TOPOLOGY_KINDS)) };
+    if (q.at) {
+      const state = await this.history.state(q.at, TOPOLOGY_KINDS);
+      const form = q.form === 'auto' ? topologyFormFor(state.size) : q.form;
+      return { at: q.at.toISOString(), form, ...deriveTopology(state, { compact: form === 'compact' }) };
+    }
     // now: from the current state, which the live patches come from too; pods are named from
     // Kubernetes for "now" only (at a past moment an IP may have been another pod's)
-    const pods = this.kube && this.kube.mode !== 'off' ? this.kube.podNamesByIp() : null;
     try {
-      return { at: null, ...(await this.current.topology(pods)) };
+      return { at: null, ...(await this.current.topology(this.podNames(), q.form)) };
     } catch (error) {
       if (error instanceof StateUnavailable) throw new ServiceUnavailableException(`the current topology cannot be derived: ${error.message}`);
       throw error;
     }
+  }
+
+  /** The compact form's on-demand part: every edge that starts at the named hosts (or their elements), full form. */
+  @Get('topology/edges')
+  async topologyEdges(@Query() query: unknown): Promise<TopologyEdgesResponse> {
+    const q = parseQuery(TopologyEdgesQuerySchema, query);
+    if (q.at) {
+      return { at: q.at.toISOString(), hosts: q.hosts, edges: deriveHostEdges(await this.history.state(q.at, TOPOLOGY_KINDS), q.hosts) };
+    }
+    try {
+      return { at: null, hosts: q.hosts, edges: await this.current.edges(q.hosts) };
+    } catch (error) {
+      if (error instanceof StateUnavailable) throw new ServiceUnavailableException(`the current topology cannot be derived: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private podNames() {
+    return this.kube && this.kube.mode !== 'off' ? this.kube.podNamesByIp() : null;
   }
 }
 

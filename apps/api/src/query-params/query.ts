@@ -47,7 +47,25 @@ export const FactsQuerySchema = z.strictObject({
   at: instant.optional().describe('a past moment (default: now)'),
 });
 export const StateQuerySchema = FactsQuerySchema;
-export const TopologyQuerySchema = z.strictObject({ at: instant.optional().describe('a past moment (default: now)') });
+export const TopologyQuerySchema = z.strictObject({
+  at: instant.optional().describe('a past moment (default: now)'),
+  form: z
+    .enum(['auto', 'full', 'compact'])
+    .default('auto')
+    .describe('full: every edge; compact: healthy edges between hosts counted in the hosts\' data.relations; auto (default): compact from 41 hosts on'),
+});
+
+/** The most hosts one GET /api/topology/edges names (the ones in focus on a screen). */
+export const MAX_EDGE_HOSTS = 100;
+
+export const TopologyEdgesQuerySchema = z.strictObject({
+  hosts: z
+    .string()
+    .transform((s) => [...new Set(s.split(',').filter(Boolean))])
+    .pipe(z.array(NodeNameSchema).min(1).max(MAX_EDGE_HOSTS))
+    .describe(`comma-separated node names (1–${MAX_EDGE_HOSTS})`),
+  at: instant.optional().describe('a past moment (default: now)'),
+});
 
 export const ChangesQuerySchema = z
   .strictObject({

@@ -1,12 +1,12 @@
 // The current state against the real API and Postgres: one copy of the current facts (counted in
 // its worker, equal to what is stored, following every change), from which the topology of now,
 // its live patches and the checks come.
-import { deriveTopology } from '@netatlas/graph';
-import type { Fact, Topology, TopologyPatch } from '@netatlas/wire';
+import { deriveHostEdges, deriveTopology } from '@netatlas/graph';
+import type { Fact, TopologyEdgesResponse, TopologyPatch, TopologyResponse } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../alerts/alert-engine.js';
 import { connectLive, FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
-import { member, neigh, route } from '../testing/facts.js';
+import { bgpSession, member, neigh, route } from '../testing/facts.js';
 import { setupOnce } from '../testing/setup.js';
 import { CurrentState } from './current-state.js';
 import { held, TOPOLOGY_KINDS } from './state-kinds.js';
@@ -32,6 +32,13 @@ describe('current state', () => {
     return { nodes, facts };
   };
   const stored = async () => (await t.get<{ nodes: Record<string, Fact[]> }>('/api/state')).body.nodes;
+  /** the stored facts the topology reads, as GET /api/state?kind=… reads them: a node without facts of those kinds is not there */
+  const drawnInput = async () =>
+    new Map(
+      Object.entries(await stored())
+        .map(([n, list]) => [n, list.filter((f) => TOPOLOGY_KINDS.includes(f.kind))] as const)
+        .filter(([, list]) => list.length > 0),
+    );
   const heldOf = (nodes: Record<string, Fact[]>) => Object.values(nodes).flat().filter((f) => held(f.kind, f.value));
 
   it('holds each current fact once, the ones the checks and topology read only, and follows every change', async () => {
@@ -69,18 +76,52 @@ describe('current state', () => {
     await d.snapshot([member('kube-router-pod-subnets', '10.233.7.0/24')]);
     await expect.poll(async () => (await counted()).nodes, { timeout: 10_000 }).toBe(3);
 
-    const now = (await t.get<Topology & { at: null }>('/api/topology')).body;
-    const nodes = await stored();
-    // as GET /api/state?kind=… reads them: a node without facts of those kinds is not there
-    const input = new Map(
-      Object.entries(nodes)
-        .map(([n, list]) => [n, list.filter((f) => TOPOLOGY_KINDS.includes(f.kind))] as const)
-        .filter(([, list]) => list.length > 0),
-    );
-    const { at, ...topology } = now;
+    const now = (await t.get<TopologyResponse>('/api/topology')).body;
+    const input = await drawnInput();
+    const { at, form, ...topology } = now;
     expect(at).toBeNull();
+    expect(form).toBe('full');
     expect(topology).toEqual(deriveTopology(input));
     expect(topology.nodes.map((n) => n.id)).toContain('host:cs-c');
     expect(topology.nodes.map((n) => n.id)).not.toContain('host:cs-d');
+  }, 30_000);
+
+  it('the compact form on request, and the full edges of chosen hosts on demand, now and at a past moment', async () => {
+    const e = await FakeCollector.connect(t.url, 'cs-e');
+    open.push(e.socket);
+    await e.snapshot([route('10.7.0.0/24', '172.20.0.11'), route('10.8.0.0/24'), neigh('172.20.0.11', 'aa:bb:cc:00:00:01'), bgpSession('172.20.0.99', 'established')]);
+    await expect.poll(async () => (await t.get<TopologyResponse>('/api/topology')).body.nodes.map((n) => n.id), { timeout: 10_000 }).toContain('host:cs-e');
+    const input = await drawnInput();
+    const compact = (await t.get<TopologyResponse>('/api/topology?form=compact')).body;
+    expect(compact.form).toBe('compact');
+    expect({ nodes: compact.nodes, edges: compact.edges }).toEqual(deriveTopology(input, { compact: true }));
+    expect(compact.nodes.find((n) => n.id === 'host:cs-e')?.data['relations']).toBeDefined();
+
+    const edges = (await t.get<TopologyEdgesResponse>('/api/topology/edges?hosts=cs-e,cs-c,cs-e')).body;
+    expect(edges.hosts).toEqual(['cs-e', 'cs-c']);
+    expect(edges.edges).toEqual(deriveHostEdges(input, ['cs-e', 'cs-c']));
+    expect(edges.edges.length).toBeGreaterThan(0);
+
+    const at = new Date().toISOString();
+    const past = (await t.get<TopologyEdgesResponse>(`/api/topology/edges?hosts=cs-e&at=${encodeURIComponent(at)}`)).body;
+    expect(past.at).toBe(at);
+    expect(past.edges).toEqual(deriveHostEdges(input, ['cs-e']));
+    const pastTopology = (await t.get<TopologyResponse>(`/api/topology?form=compact&at=${encodeURIComponent(at)}`)).body;
+    expect({ nodes: pastTopology.nodes, edges: pastTopology.edges }).toEqual(deriveTopology(input, { compact: true }));
+
+    // wrong input: a 400 that names the parameter
+    for (const [query, says] of [
+      ['hosts=', 'hosts'],
+      [`hosts=${Array.from({ length: 101 }, (_, i) => `n${i}`).join(',')}`, 'hosts'],
+      ['hosts=a%20b', 'hosts'],
+      ['hosts=cs-e&form=compact', 'form'],
+    ] as const) {
+      const r = await t.get<{ message: string }>(`/api/topology/edges?${query}`);
+      expect(r.status, query).toBe(400);
+      expect(JSON.stringify(r.body), query).toContain(says);
+    }
+    const badForm = await t.get<{ message: string }>('/api/topology?form=tiny');
+    expect(badForm.status).toBe(400);
+    expect(JSON.stringify(badForm.body)).toContain('form');
   }, 30_000);
 });

@@ -5,7 +5,7 @@
 // browsers.
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { PodName } from '@netatlas/graph';
-import type { FactChange, Topology } from '@netatlas/wire';
+import type { FactChange, TopoEdge, Topology, TopologyForm } from '@netatlas/wire';
 import type { Worker } from 'node:worker_threads';
 import { API_CONFIG, DATABASE } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
@@ -108,12 +108,20 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
     return m;
   }
 
-  /** The topology now, pods named from `pods` (Kubernetes, by IP) when given. */
-  async topology(pods: ReadonlyMap<string, PodName> | null): Promise<Topology> {
-    const m = await this.ask((id) => ({ type: 'topology', id, pods: pods ? [...pods] : null }));
+  /** The topology now in `form` (default auto: TopologyForm), pods named from `pods` (Kubernetes, by IP) when given. */
+  async topology(pods: ReadonlyMap<string, PodName> | null, form: TopologyForm | 'auto' = 'auto'): Promise<Topology & { form: TopologyForm }> {
+    const m = await this.ask((id) => ({ type: 'topology', id, pods: pods ? [...pods] : null, form }));
     if (m.type !== 'topology') throw new Error(`the state worker answered ${m.type} to topology`);
     if (!m.topology) throw new StateUnavailable(m.error ?? 'no topology');
-    return m.topology;
+    return { form: m.form, ...m.topology };
+  }
+
+  /** Every edge (full form) that starts at the named hosts or their elements now, sorted by id. */
+  async edges(hosts: string[]): Promise<TopoEdge[]> {
+    const m = await this.ask((id) => ({ type: 'edges', id, hosts }));
+    if (m.type !== 'edges') throw new Error(`the state worker answered ${m.type} to edges`);
+    if (!m.edges) throw new StateUnavailable(m.error ?? 'no edges');
+    return m.edges;
   }
 
   /** How many nodes and facts the worker holds now (the one copy), and its V8 heap in use. */

@@ -4,8 +4,8 @@
 // answers from them: the expected-state checks, the topology of now, and — while browsers follow
 // it — the topology's patches, re-deriving only the hosts that changed (IncrementalTopology). None
 // of it holds up the API's event loop, where collectors wait for their acks.
-import { deriveTopology, IncrementalTopology, isEmptyTopologyPatch, type PodName, type RememberedOrigin } from '@netatlas/graph';
-import { factId, type Fact, type FactChange, type FactKind, type Topology, type TopologyPatch } from '@netatlas/wire/core';
+import { deriveHostEdges, deriveTopology, IncrementalTopology, isEmptyTopologyPatch, topologyFormFor, type PodName, type RememberedOrigin } from '@netatlas/graph';
+import { factId, type Fact, type FactChange, type FactKind, type TopoEdge, type Topology, type TopologyForm, type TopologyPatch } from '@netatlas/wire/core';
 import pg from 'pg';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
@@ -22,7 +22,9 @@ export type ToStateWorker =
   | { type: 'follow'; on: boolean }
   | { type: 'pods'; pods: Array<[string, PodName]> }
   | { type: 'derive' }
-  | { type: 'topology'; id: number; pods: Array<[string, PodName]> | null }
+  | { type: 'topology'; id: number; pods: Array<[string, PodName]> | null; form: TopologyForm | 'auto' }
+  /** the full edges of some hosts (the compact form's on-demand part) */
+  | { type: 'edges'; id: number; hosts: string[] }
   | { type: 'evaluate'; id: number; live: string[]; kubernetes: KubeInput | null }
   | { type: 'count'; id: number };
 
@@ -31,7 +33,8 @@ export type FromStateWorker =
   | { type: 'failed'; error: string }
   /** `asked`: the answer to 'derive' (else it came first in a topology's answer) */
   | { type: 'patch'; patch: TopologyPatch | null; ms: number; hosts: number; asked: boolean }
-  | { type: 'topology'; id: number; topology: Topology | null; error: string | null; ms: number }
+  | { type: 'topology'; id: number; topology: Topology | null; form: TopologyForm; error: string | null; ms: number }
+  | { type: 'edges'; id: number; edges: TopoEdge[] | null; error: string | null }
   | ({ type: 'evaluated'; id: number } & ChecksRun)
   | { type: 'counted'; id: number; nodes: number; facts: number; heapUsedBytes: number }
   /** after each piece of work: the worker's V8 heap (what the facts and what is derived from them take) */
@@ -115,25 +118,47 @@ function derive(): { patch: TopologyPatch | null; hosts: number } {
   return { patch: isEmptyTopologyPatch(patch) ? null : patch, hosts: followed.lastWork.hosts };
 }
 
-/** The topology now: from the followed one (its patch goes out first, so browsers stay in step), else derived once. */
-function topologyNow(podList: Array<[string, PodName]> | null): Topology {
+/** Brings the followed topology up to the facts; its patch goes out first, so browsers stay in step. */
+function catchUp(): void {
+  if (!followed) return;
+  const t0 = performance.now();
+  const { patch, hosts } = derive();
+  if (patch) post({ type: 'patch', patch, ms: performance.now() - t0, hosts, asked: false });
+}
+
+/** Every host's drawn facts (for a derivation from scratch). */
+function drawnInput(): Map<string, Fact[]> {
+  const input = new Map<string, Fact[]>();
+  for (const node of facts.keys()) {
+    const drawnOnes = factsOfHost(node);
+    if (drawnOnes) input.set(node, [...drawnOnes]);
+  }
+  return input;
+}
+
+/** The topology now in `form`: the followed one when it is in that form, else derived once. */
+function topologyNow(podList: Array<[string, PodName]> | null, form: TopologyForm | 'auto'): { topology: Topology; form: TopologyForm } {
   const podMap = podList ? new Map(podList) : undefined;
   if (followed) {
     if (podMap) {
       pods = podMap;
       followed.setPods(podMap);
     }
-    const t0 = performance.now();
-    const { patch, hosts } = derive();
-    if (patch) post({ type: 'patch', patch, ms: performance.now() - t0, hosts, asked: false });
-    return followed.topology();
+    catchUp();
+    if (form === 'auto' || form === followed.form) return { topology: followed.topology(), form: followed.form };
   }
-  const input = new Map<string, Fact[]>();
-  for (const node of facts.keys()) {
-    const drawnOnes = factsOfHost(node);
-    if (drawnOnes) input.set(node, [...drawnOnes]);
+  const input = drawnInput();
+  const chosen = form === 'auto' ? topologyFormFor(input.size) : form;
+  return { topology: deriveTopology(input, { pods: podMap, compact: chosen === 'compact' }), form: chosen };
+}
+
+/** The full edges of `hosts` now. */
+function edgesNow(hosts: string[]): TopoEdge[] {
+  if (followed) {
+    catchUp();
+    return followed.fullEdges(hosts);
   }
-  return deriveTopology(input, { pods: podMap });
+  return deriveHostEdges(drawnInput(), hosts, { pods });
 }
 
 function checks(live: string[], kubernetes: KubeInput | null): ChecksRun {
@@ -187,13 +212,25 @@ function handle(message: ToStateWorker): void {
     }
     case 'topology': {
       if (!loaded) {
-        post({ type: 'topology', id: message.id, topology: null, error: 'the current state is not loaded', ms: 0 });
+        post({ type: 'topology', id: message.id, topology: null, form: 'full', error: 'the current state is not loaded', ms: 0 });
         break;
       }
       try {
-        post({ type: 'topology', id: message.id, topology: topologyNow(message.pods), error: null, ms: performance.now() - t0 });
+        post({ type: 'topology', id: message.id, ...topologyNow(message.pods, message.form), error: null, ms: performance.now() - t0 });
       } catch (error) {
-        post({ type: 'topology', id: message.id, topology: null, error: (error as Error).stack ?? String(error), ms: performance.now() - t0 });
+        post({ type: 'topology', id: message.id, topology: null, form: 'full', error: (error as Error).stack ?? String(error), ms: performance.now() - t0 });
+      }
+      break;
+    }
+    case 'edges': {
+      if (!loaded) {
+        post({ type: 'edges', id: message.id, edges: null, error: 'the current state is not loaded' });
+        break;
+      }
+      try {
+        post({ type: 'edges', id: message.id, edges: edgesNow(message.hosts), error: null });
+      } catch (error) {
+        post({ type: 'edges', id: message.id, edges: null, error: (error as Error).stack ?? String(error) });
       }
       break;
     }
