@@ -732,6 +732,10 @@ async function main(): Promise<void> {
     queries.push(await query(api, 'state at mid-history (all nodes)', `/api/state?at=${new Date((history.hourStart.getTime() + history.hourEnd.getTime()) / 2).toISOString()}`));
   }
   queries.push(await query(api, 'state now (all nodes)', `/api/state`));
+  // the topology as the UI reads it (form auto: compact past 40 hosts), and the edges of a host in focus
+  queries.push(await query(api, 'topology now', `/api/topology`));
+  if (first) queries.push(await query(api, 'topology at mid-churn', `/api/topology?at=${new Date((first.startedAt.getTime() + first.endedAt.getTime()) / 2).toISOString()}`));
+  queries.push(await query(api, 'topology edges of one host now', `/api/topology/edges?hosts=${node0}`));
 
   // autovacuum is off on some servers (this machine's CI configuration): the churn's dead row
   // versions then stay, and every read through the indexes visits them. Measured as is above, and
@@ -788,8 +792,19 @@ async function main(): Promise<void> {
     rows.push(['  WAL per committed change (whole server)', `${int(c.walBytes / Math.max(1, c.committedChanges))} B; ${c.checkpoints} checkpoint(s)`, '', '']);
     if (c.label === 'topology:true') rows.push(['  topology patches (gap p50)', `${c.topologyPatches} (${ms(c.topologyGap.p50)})`, '', '']);
   }
+  // issue 18's targets: the topology's size grows with N (10 MB at 1000 nodes, 40 MB at 5000), and a past moment's comes derived in 0.5 s at 1000, 2 s at 5000
+  const topologyBytes = (NODES <= 1000 ? 10 : 40) * 1024 * 1024;
+  const topologyAtMs = NODES <= 1000 ? 500 : 2000;
   for (const q of queries) {
-    const target = q.name.startsWith('state at mid-churn (all nodes)') ? 500 : q.name.startsWith(`diff over the ${HISTORY_MIN} min`) && HISTORY_MIN === 60 ? 1000 : NaN;
+    if (q.name === 'topology now') {
+      rows.push([`GET ${q.name}: size`, `${mb(q.bytes)} (${ms(q.median)}, first ${ms(q.first)})`, `< ${mb(topologyBytes)}`, verdict(q.bytes, topologyBytes)]);
+      continue;
+    }
+    const target =
+      q.name.startsWith('state at mid-churn (all nodes)') ? 500
+      : q.name.startsWith(`diff over the ${HISTORY_MIN} min`) && HISTORY_MIN === 60 ? 1000
+      : q.name === 'topology at mid-churn' ? topologyAtMs
+      : NaN;
     rows.push([
       `GET ${q.name}`,
       `${ms(q.median)} (first ${ms(q.first)}; ${int(q.rows)} rows, ${mb(q.bytes)})`,

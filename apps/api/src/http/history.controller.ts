@@ -1,7 +1,7 @@
 // REST over the history: nodes, a node's facts, the whole state, changes, diffs, lifecycle events
 // and the derived topology, each now or at a past moment.
 import type { ChangesPage, EventsResponse, FactsResponse, NodesResponse, TopologyEdgesResponse, TopologyResponse } from '@netatlas/wire';
-import { Controller, Get, Inject, NotFoundException, Optional, Param, Query, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, NotFoundException, Optional, Param, Query, Res, ServiceUnavailableException } from '@nestjs/common';
 import { deriveHostEdges, deriveTopology, topologyFormFor } from '@netatlas/graph';
 import { FactKindSchema, FactRefSchema, NodeNameSchema } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
@@ -11,6 +11,7 @@ import { KubeWatcher } from '../kube/kube-watcher.js';
 import { Limiter, LimiterFull } from '../realtime/limiter.js';
 import { CurrentState, StateUnavailable } from '../state/current-state.js';
 import { TOPOLOGY_KINDS } from '../state/state-kinds.js';
+import { sendJson, sendJsonBytes, takesGzip, type JsonTarget } from './json-body.js';
 import { ResponseSpool, type SpoolTarget } from './response-spool.js';
 import {
   ChangesQuerySchema,
@@ -122,18 +123,23 @@ export class HistoryController {
     return { from: from.toISOString(), to: to.toISOString(), events: await this.history.events(from, to, q.node) };
   }
 
+  /** TopologyResponse, gzipped when the client takes it */
   @Get('topology')
-  async topology(@Query() query: unknown): Promise<TopologyResponse> {
+  async topology(@Query() query: unknown, @Headers('accept-encoding') acceptEncoding: string | undefined, @Res() res: JsonTarget): Promise<void> {
     const q = parseQuery(TopologyQuerySchema, query);
+    const gzip = takesGzip(acceptEncoding);
     if (q.at) {
       const state = await this.history.state(q.at, TOPOLOGY_KINDS);
       const form = q.form === 'auto' ? topologyFormFor(state.size) : q.form;
-      return { at: q.at.toISOString(), form, ...deriveTopology(state, { compact: form === 'compact' }) };
+      const answer: TopologyResponse = { at: q.at.toISOString(), form, ...deriveTopology(state, { compact: form === 'compact' }) };
+      return sendJson(res, answer, gzip);
     }
     // now: from the current state, which the live patches come from too; pods are named from
-    // Kubernetes for "now" only (at a past moment an IP may have been another pod's)
+    // Kubernetes for "now" only (at a past moment an IP may have been another pod's); the worker
+    // makes the answer's bytes
     try {
-      return { at: null, ...(await this.current.topology(this.podNames(), q.form)) };
+      const answer = await this.current.topologyBody(this.podNames(), q.form, gzip);
+      sendJsonBytes(res, answer.body, answer.gzip);
     } catch (error) {
       if (error instanceof StateUnavailable) throw new ServiceUnavailableException(`the current topology cannot be derived: ${error.message}`);
       throw error;

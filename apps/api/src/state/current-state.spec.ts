@@ -3,6 +3,8 @@
 // its live patches and the checks come.
 import { deriveHostEdges, deriveTopology } from '@netatlas/graph';
 import type { Fact, TopologyEdgesResponse, TopologyPatch, TopologyResponse } from '@netatlas/wire';
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../alerts/alert-engine.js';
 import { connectLive, FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
@@ -10,6 +12,20 @@ import { bgpSession, member, neigh, route } from '../testing/facts.js';
 import { setupOnce } from '../testing/setup.js';
 import { CurrentState } from './current-state.js';
 import { held, TOPOLOGY_KINDS } from './state-kinds.js';
+
+/** GET without fetch's automatic decompression: the bytes and Content-Encoding as sent. */
+function rawGet(url: string, acceptEncoding: string): Promise<{ body: Buffer; encoding: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'accept-encoding': acceptEncoding } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ body: Buffer.concat(chunks), encoding: res.headers['content-encoding'] }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
 
 describe('current state', () => {
   let t: TestApi;
@@ -108,6 +124,18 @@ describe('current state', () => {
     expect(past.edges).toEqual(deriveHostEdges(input, ['cs-e']));
     const pastTopology = (await t.get<TopologyResponse>(`/api/topology?form=compact&at=${encodeURIComponent(at)}`)).body;
     expect({ nodes: pastTopology.nodes, edges: pastTopology.edges }).toEqual(deriveTopology(input, { compact: true }));
+
+    // gzipped for a client that takes it (made in the worker for now, off the event loop at a moment), the same JSON
+    for (const path of ['/api/topology', `/api/topology?at=${encodeURIComponent(at)}`]) {
+      const plain = await rawGet(`${t.url}${path}`, 'identity');
+      const zipped = await rawGet(`${t.url}${path}`, 'gzip, deflate, br');
+      expect(plain.encoding, path).toBeUndefined();
+      // the worker gzips every answer; at a moment, only one worth it (16 kB and more)
+      expect(zipped.encoding, path).toBe(path === '/api/topology' || plain.body.length >= 16 * 1024 ? 'gzip' : undefined);
+      expect(JSON.parse((zipped.encoding === 'gzip' ? gunzipSync(zipped.body) : zipped.body).toString('utf8')), path).toEqual(JSON.parse(plain.body.toString('utf8')));
+    }
+    expect((await rawGet(`${t.url}/api/topology`, 'gzip')).encoding).toBe('gzip');
+    expect((await rawGet(`${t.url}/api/topology`, 'gzip;q=0, identity')).encoding).toBeUndefined();
 
     // wrong input: a 400 that names the parameter
     for (const [query, says] of [

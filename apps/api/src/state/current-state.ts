@@ -5,7 +5,7 @@
 // browsers.
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { PodName } from '@netatlas/graph';
-import type { FactChange, TopoEdge, Topology, TopologyForm } from '@netatlas/wire';
+import type { FactChange, TopoEdge, TopologyForm } from '@netatlas/wire';
 import type { Worker } from 'node:worker_threads';
 import { API_CONFIG, DATABASE } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
@@ -108,12 +108,15 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
     return m;
   }
 
-  /** The topology now in `form` (default auto: TopologyForm), pods named from `pods` (Kubernetes, by IP) when given. */
-  async topology(pods: ReadonlyMap<string, PodName> | null, form: TopologyForm | 'auto' = 'auto'): Promise<Topology & { form: TopologyForm }> {
-    const m = await this.ask((id) => ({ type: 'topology', id, pods: pods ? [...pods] : null, form }));
+  /**
+   * GET /api/topology's answer now (TopologyResponse) as JSON bytes, gzipped when `gzip`: the topology in
+   * `form` (default auto: TopologyForm), pods named from `pods` (Kubernetes, by IP) when given.
+   */
+  async topologyBody(pods: ReadonlyMap<string, PodName> | null, form: TopologyForm | 'auto', gzip: boolean): Promise<{ body: Buffer; gzip: boolean; form: TopologyForm }> {
+    const m = await this.ask((id) => ({ type: 'topology', id, pods: pods ? [...pods] : null, form, gzip }));
     if (m.type !== 'topology') throw new Error(`the state worker answered ${m.type} to topology`);
-    if (!m.topology) throw new StateUnavailable(m.error ?? 'no topology');
-    return { form: m.form, ...m.topology };
+    if (!m.body) throw new StateUnavailable(m.error ?? 'no topology');
+    return { body: Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength), gzip: m.gzip, form: m.form };
   }
 
   /** Every edge (full form) that starts at the named hosts or their elements now, sorted by id. */

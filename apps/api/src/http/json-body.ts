@@ -1,0 +1,43 @@
+// A JSON answer sent as bytes made elsewhere (the state worker) or here, gzipped when the client
+// takes it: the compact topology of a big cluster is tens of MB of JSON and compresses ~10×.
+import { gzip as gzipCallback } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gzipAsync = promisify(gzipCallback);
+
+/** The part of Express' response a JSON body needs. */
+export interface JsonTarget {
+  status(code: number): JsonTarget;
+  type(contentType: string): JsonTarget;
+  setHeader(name: string, value: string): void;
+  end(chunk: Buffer): void;
+}
+
+/** Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0). */
+export function takesGzip(acceptEncoding: string | undefined): boolean {
+  if (!acceptEncoding) return false;
+  for (const part of acceptEncoding.toLowerCase().split(',')) {
+    const [coding, ...params] = part.trim().split(';');
+    if (coding !== 'gzip' && coding !== '*') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (q === undefined || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
+}
+
+/** Sends JSON bytes (gzipped already when `gzipped`). */
+export function sendJsonBytes(res: JsonTarget, body: Buffer, gzipped: boolean): void {
+  res.status(200).type('application/json; charset=utf-8');
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (gzipped) res.setHeader('Content-Encoding', 'gzip');
+  res.setHeader('Content-Length', String(body.length));
+  res.end(body);
+}
+
+/** Serialises `value` and sends it, gzipped off the event loop (zlib's thread pool) when the client takes it. */
+export async function sendJson(res: JsonTarget, value: unknown, gzip: boolean): Promise<void> {
+  const json = Buffer.from(JSON.stringify(value), 'utf8');
+  // a small answer is not worth a trip to the thread pool
+  if (!gzip || json.length < 16 * 1024) return sendJsonBytes(res, json, false);
+  sendJsonBytes(res, await gzipAsync(json, { level: 1 }), true);
+}
