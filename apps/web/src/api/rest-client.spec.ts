@@ -168,3 +168,21 @@ describe('RestClient and the session', () => {
     ]);
   });
 });
+
+describe('GET /api/topology/edges', () => {
+  it('asks for the hosts as a comma list (each name encoded) and the moment; no hosts, no request', async () => {
+    const answer = { at: null, hosts: ['node001', 'node002'], edges: [] };
+    const { fetch, calls } = fakeFetch({ status: 200, body: answer }, { status: 200, body: answer }, { status: 200, body: answer });
+    const rest = new RestClient({ fetch });
+    expect(await rest.topologyEdges({ hosts: ['node001', 'node002'] })).toEqual(answer);
+    await rest.topologyEdges({ hosts: ['a b', 'c,d'], at: new Date('2026-12-06T12:00:00Z') });
+    await rest.topologyEdges({ hosts: ['node001'], at: '2026-12-06T11:00:00Z' }, new AbortController().signal);
+    expect(await rest.topologyEdges({ hosts: [], at: '2026-12-06T11:00:00Z' })).toEqual({ at: '2026-12-06T11:00:00Z', hosts: [], edges: [] });
+    expect(calls.map((c) => `${c.init?.method} ${c.url}`)).toEqual([
+      'GET /api/topology/edges?hosts=node001,node002',
+      'GET /api/topology/edges?hosts=a%20b,c%2Cd&at=2026-12-06T12%3A00%3A00.000Z',
+      'GET /api/topology/edges?hosts=node001&at=2026-12-06T11%3A00%3A00Z',
+    ]);
+    expect(calls[2]!.init?.signal).toBeInstanceOf(AbortSignal);
+  });
+});

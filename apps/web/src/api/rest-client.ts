@@ -23,6 +23,7 @@ import {
   type SilencesResponse,
   type StateResponse,
   type TokenLoginResponse,
+  type TopologyEdgesResponse,
   type TopologyResponse,
   type Alert,
   type AlertRule,
@@ -48,7 +49,7 @@ export interface Health {
 }
 
 // the answers' shapes are the API's own (libs/wire rest.ts); re-exported for the views
-export type { ChangesPage, DiffResponse, EventsResponse, FactsResponse, KindDiff, StateDiff, StateResponse, TopologyResponse } from '@netatlas/wire/core';
+export type { ChangesPage, DiffResponse, EventsResponse, FactsResponse, KindDiff, StateDiff, StateResponse, TopologyEdgesResponse, TopologyResponse } from '@netatlas/wire/core';
 
 export type Instant = Date | string;
 
@@ -390,6 +391,18 @@ export class RestClient {
 
   topology(q: { at?: Instant | null } = {}, signal?: AbortSignal): Promise<TopologyResponse> {
     return this.get(`/api/topology${queryString({ at: q.at == null ? undefined : iso(q.at) })}`, signal);
+  }
+
+  /**
+   * The full edges that start at some hosts or their elements (the compact topology leaves their
+   * healthy edges to other hosts out). No hosts: no request.
+   */
+  async topologyEdges(q: { hosts: readonly string[]; at?: Instant | null }, signal?: AbortSignal): Promise<TopologyEdgesResponse> {
+    const at = q.at == null ? undefined : iso(q.at);
+    if (q.hosts.length === 0) return { at: at ?? null, hosts: [], edges: [] };
+    // each name encoded, the list joined by plain commas: `hosts=a,b` as the API documents it
+    const hosts = `hosts=${q.hosts.map(encodeURIComponent).join(',')}`;
+    return this.get(`/api/topology/edges?${hosts}${at === undefined ? '' : `&at=${encodeURIComponent(at)}`}`, signal);
   }
 
   /** Alerts open at some moment of a window (from = to: open at that moment), newest first. */

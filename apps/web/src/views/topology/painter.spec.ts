@@ -9,10 +9,14 @@ import { readFileSync } from 'node:fs';
 import { deriveTopology } from '@netatlas/graph';
 import type { Fact, NodeStatus, Topology } from '@netatlas/wire/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compactTopology, fullEdgesOf } from '../../testing/compact-topology.js';
 import { syntheticHostName, syntheticTopology } from '../../testing/synthetic-topology.js';
 import type { PathHighlight } from '../trace/trace-model.js';
 import { hitTest, paintTopology, type PaintInput } from './painter.js';
+import { BGP_COLOURS } from './palette.js';
 import { compareTopologies, TopologyScene } from './scene.js';
+
+const BGP_RED = BGP_COLOURS.down;
 import { topologyMaps } from '@netatlas/graph';
 
 const graphFixture = (style: 'kube-router' | 'calico' | 'flannel'): Record<string, Fact[]> =>
@@ -155,6 +159,27 @@ describe('paintTopology', () => {
     // a second frame of the same scene (from the painter's caches) draws the same
     expect(paintLog(s)).toBe(first);
     await expect(first).toMatchFileSnapshot(`./painter-pinned/${name}.txt`);
+  });
+
+  it("a compact host's card shows its routes' coverage, red while short; its focus edges are drawn", () => {
+    const full = syntheticTopology({ hosts: 50, podsPerHost: 4, bgpDown: [3] });
+    const scene = sceneOf(compactTopology(full));
+    const logOf = (input: Partial<PaintInput>) => paintLog({ name: '', scene, input: { transform: { k: 0.25, x: 0, y: 60 }, ...input } }).split('\n');
+    const collapsed = logOf({});
+    const at = (log: string[], s: string) => log.findIndex((l) => l.startsWith(`fillText(${JSON.stringify(s)}`));
+    // host 1 reaches 48 of 49 (not host 3, whose sessions are down); host 3 reaches none
+    const i1 = at(collapsed, 'routes 48/49');
+    expect(i1).toBeGreaterThan(0);
+    expect(collapsed.slice(0, i1).reverse().find((l) => l.startsWith('fillStyle'))).toBe(`fillStyle = ${JSON.stringify(BGP_RED)}`);
+    expect(at(collapsed, 'routes 0/49')).toBeGreaterThan(0);
+    const interior = logOf({ transform: { k: 1.2, x: 0, y: 60 } });
+    expect(at(interior, 'routes 48/49')).toBeGreaterThan(0);
+
+    const h1 = syntheticHostName(1);
+    const edgesOf = (log: string[]) => Number(/"edgesDrawn":(\d+)/.exec(log.at(-2) ?? '')?.[1]);
+    const before = edgesOf(logOf({ focusHosts: new Set([h1]) }));
+    scene.setFocusEdges(fullEdgesOf(full, [h1]));
+    expect(edgesOf(logOf({ focusHosts: new Set([h1]) }))).toBeGreaterThan(before + 90);
   });
 
   it('hitTest finds the smallest element under a point, else the host, else an outer element', () => {

@@ -7,7 +7,7 @@ import type { PathHighlight } from '../trace/trace-model.js';
 import { hostAt, type HostLayout, type Rect } from './layout.js';
 import { bgpColourClass, edgeDrawModes, hostDetail, type BgpColour } from './level-of-detail.js';
 import { BGP_COLOURS, cniColour, COLOURS } from './palette.js';
-import type { HostStats, TopologyScene } from './scene.js';
+import type { HostStats, RouteCoverage, TopologyScene } from './scene.js';
 
 export interface ZoomTransformLike {
   k: number;
@@ -363,8 +363,23 @@ function paintCollapsedHost(ctx: CanvasRenderingContext2D, name: string, box: Re
   ctx.fillStyle = COLOURS.hostMuted;
   text(ctx, `${st.pods} pods`, box.x + 12, box.y + box.h * 0.55, f, box.w - 20);
   ctx.fillStyle = st.bgpTotal === 0 ? COLOURS.hostMuted : st.bgpEstablished === st.bgpTotal ? BGP_COLOURS.established : BGP_COLOURS.down;
-  if (st.bgpTotal > 0) text(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, box.x + 12, box.y + box.h * 0.78, f, box.w - 20);
+  const cov = st.routeCoverage;
+  if (!cov) {
+    if (st.bgpTotal > 0) text(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, box.x + 12, box.y + box.h * 0.78, f, box.w - 20);
+    return;
+  }
+  // a compact host: BGP on the left, its routes' coverage of the other hosts on the right
+  const half = (box.w - 24) / 2;
+  if (st.bgpTotal > 0) text(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, box.x + 12, box.y + box.h * 0.78, f, half);
+  if (cov.of > 0) {
+    ctx.fillStyle = coverageColour(cov);
+    textRightFit(ctx, routesText(cov), box.x + box.w - 8, box.y + box.h * 0.78, f, half);
+  }
 }
+
+const routesText = (c: RouteCoverage): string => `routes ${c.toHosts}/${c.of}`;
+/** Red while some host with pod CIDRs cannot be reached. */
+const coverageColour = (c: RouteCoverage): string => (c.toHosts < c.of ? BGP_COLOURS.down : BGP_COLOURS.established);
 
 /** Routes: those via the right host faint, those via another host (nextHopMismatch) dashed in red. */
 function paintRouteEdges(f: Frame): void {
@@ -399,10 +414,16 @@ function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name
   ctx.fillStyle = COLOURS.hostMuted;
   const nodeIps = Array.isArray(hostNode?.data['nodeIps']) ? (hostNode.data['nodeIps'] as string[]).join(' ') : '';
   const sub = [String(hostNode?.data['cniStyle'] ?? ''), nodeIps].filter(Boolean).join(' · ');
-  text(ctx, sub, box.x + 12, box.y + 23, Math.max(9, 8 * px), box.w - 24);
+  // a compact host's route coverage sits right of the style and IPs, under its BGP count
+  const cov = st?.routeCoverage && st.routeCoverage.of > 0 ? st.routeCoverage : null;
+  text(ctx, sub, box.x + 12, box.y + 23, Math.max(9, 8 * px), cov ? box.w * 0.55 : box.w - 24);
   if (st && st.bgpTotal > 0) {
     ctx.fillStyle = st.bgpEstablished === st.bgpTotal ? BGP_COLOURS.established : BGP_COLOURS.down;
     textRight(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, box.x + box.w - 8, box.y + 11, Math.max(10, 9 * px));
+  }
+  if (cov) {
+    ctx.fillStyle = coverageColour(cov);
+    textRightFit(ctx, routesText(cov), box.x + box.w - 8, box.y + 23, Math.max(9, 8 * px), box.w * 0.4);
   }
   if (!entry) return;
   const mark = (id: string) => scene.marks.get(id);
@@ -525,6 +546,15 @@ function textRight(ctx: CanvasRenderingContext2D, s: string, x: number, y: numbe
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'right';
   ctx.fillText(s, x, y);
+  ctx.textAlign = 'left';
+}
+
+function textRightFit(ctx: CanvasRenderingContext2D, s: string, x: number, y: number, size: number, maxWidth: number): void {
+  if (size <= 0 || maxWidth <= 0) return;
+  ctx.font = `${size}px system-ui, sans-serif`;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'right';
+  ctx.fillText(s, x, y, maxWidth);
   ctx.textAlign = 'left';
 }
 

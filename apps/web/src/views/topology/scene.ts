@@ -1,9 +1,15 @@
 // The topology view's model: the topology (as maps), its elements grouped by host, the layout,
 // per-host counts for collapsed boxes, compare marks and hidden hosts. No DOM: the canvas painter
 // and the table read it, tests drive it. A patch relays out only the hosts it touches.
-import type { TopoEdge, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
+//
+// In the compact wire form (big clusters) a host's healthy edges to other hosts are left out and
+// counted in its node's `data.relations`: its stats come from those counts. The full edges of the
+// hosts in focus are fetched on demand and merged in as *focus edges* (setFocusEdges): drawn and
+// listed, never counted, and dropped again when their host leaves focus.
+import type { HostRelations, TopoEdge, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
 import { applyPatchToMaps, diffTopologyMaps, emptyTopologyMaps, topologyMaps, type TopologyMaps } from '@netatlas/graph';
 import { hostNameOf, layoutTopology, type HostEntry, type LayoutInput, type Rect, type TopologyLayout } from './layout.js';
+import { planFocusMerge } from './focus-edges.js';
 import { bgpColourClass } from './level-of-detail.js';
 
 export type Mark = 'added' | 'removed' | 'changed';
@@ -17,6 +23,29 @@ export interface HostStats {
   routes: number;
   /** routes whose next hop is not the host that owns the prefix */
   routeMismatch: number;
+  /** compact hosts only (the key is absent otherwise): the other hosts with pod CIDRs its routes reach */
+  routeCoverage?: RouteCoverage;
+}
+
+export interface RouteCoverage {
+  toHosts: number;
+  of: number;
+  /** the first few hosts it has no route into, by name */
+  missing: readonly string[];
+  missingCount: number;
+}
+
+/** A compact host node's relations (null: a full-form host, or not a host). */
+export function hostRelations(n: TopoNode | null | undefined): HostRelations | null {
+  if (!n || n.type !== 'host') return null;
+  const r = n.data['relations'] as Partial<HostRelations> | null | undefined;
+  return r && typeof r === 'object' && r.bgp && r.routes ? (r as HostRelations) : null;
+}
+
+/** `a, b, c and 4 more` (empty: none missing). */
+export function missingHostsText(c: Pick<RouteCoverage, 'missing' | 'missingCount'>): string {
+  const more = c.missingCount - c.missing.length;
+  return c.missing.join(', ') + (more > 0 ? ` and ${more} more` : '');
 }
 
 export interface TopologySummary {
@@ -55,6 +84,9 @@ export class TopologyScene {
   private readonly edgesFrom = new Map<string, Set<string>>();
   /** host name → ids of the edges that end at it or at one of its elements */
   private readonly edgesTo = new Map<string, Set<string>>();
+  /** focus edges merged into `maps.edges` (not part of the topology): id → edge */
+  private readonly focusOnly = new Map<string, TopoEdge>();
+  private readonly focusIndexed = new Map<string, { from: string | null; to: string | null }>();
   layout: TopologyLayout = layoutTopology({ hosts: new Map(), outer: new Map() });
   readonly stats = new Map<string, HostStats>();
   slotToHost = new Map<number, string>();
@@ -68,6 +100,11 @@ export class TopologyScene {
     const dirtyLayout = new Set<string>();
     const dirtyStats = new Set<string>();
     let outerChanged = false;
+    // the topology wins over a focus edge of the same id: it becomes (or goes as) a topology edge
+    for (const id of [...patch.removeEdges, ...patch.upsertEdges.map((e) => e.id)]) {
+      if (!this.focusOnly.delete(id)) continue;
+      this.unindexEdge(id);
+    }
     const touchNode = (n: TopoNode) => {
       const h = hostNameOf(n);
       if (h === null) outerChanged = true;
@@ -128,11 +165,47 @@ export class TopologyScene {
 
   /** Shows another topology: applied as the difference from the current one, so unchanged hosts stay put. */
   setTopology(t: Topology | TopologyMaps, marks: Map<string, Mark> = new Map()): TopologyPatch {
+    // focus edges belong to the topology shown: out first, so the difference is the topologies'
+    this.setFocusEdges([]);
     const target = Array.isArray(t.nodes) ? topologyMaps(t as Topology) : (t as TopologyMaps);
     const patch = diffTopologyMaps(this.maps, target);
     this.marks = marks;
     this.applyPatch(patch);
     return patch;
+  }
+
+  /**
+   * Makes `edges` the merged focus edges: those not merged yet are added (unless the topology has
+   * the id: it wins), those no longer asked for dropped. Stats are left alone. True when it changed.
+   */
+  setFocusEdges(edges: Iterable<TopoEdge>): boolean {
+    const wanted = new Map<string, TopoEdge>();
+    for (const e of edges) wanted.set(e.id, e);
+    const plan = planFocusMerge(this.focusOnly, wanted, (id) => this.maps.edges.has(id) && !this.focusOnly.has(id));
+    if (plan.drop.length === 0 && plan.add.length === 0) return false;
+    for (const id of plan.drop) {
+      this.unindexEdge(id);
+      this.maps.edges.delete(id);
+      this.focusOnly.delete(id);
+    }
+    for (const e of plan.add) {
+      this.unindexEdge(e.id);
+      this.maps.edges.set(e.id, e);
+      this.focusOnly.set(e.id, e);
+      this.indexEdge(e);
+    }
+    this.version++;
+    return true;
+  }
+
+  /** A merged focus edge (not part of the topology: not counted, not listed in the tables). */
+  isFocusEdge(id: string): boolean {
+    return this.focusOnly.has(id);
+  }
+
+  /** A host sent in the compact form: its healthy edges to other hosts come only on demand. */
+  isCompactHost(name: string): boolean {
+    return hostRelations(this.hostIndex.get(name)?.node) !== null;
   }
 
   /** Hosts left out of the picture (nodes that left the cluster); their cells stay free. */
@@ -207,8 +280,15 @@ export class TopologyScene {
       if (this.hidden.has(name) || (entry.node && this.marks.get(entry.node.id) === 'removed')) continue;
       s.hosts++;
       for (const n of entry.members.values()) if (n.type === 'pod' && this.marks.get(n.id) !== 'removed') s.pods++;
+      const rel = hostRelations(entry.node);
+      if (rel) {
+        s.bgpSessions += rel.bgp.total;
+        s.bgpEstablished += rel.bgp.established;
+        s.routes += rel.routes.total;
+        continue;
+      }
       for (const id of this.edgesFrom.get(name) ?? []) {
-        if (this.marks.get(id) === 'removed') continue;
+        if (this.marks.get(id) === 'removed' || this.focusOnly.has(id)) continue;
         const e = this.maps.edges.get(id);
         if (!e) continue;
         if (e.type === 'bgp') {
@@ -244,6 +324,29 @@ export class TopologyScene {
     else e.members.delete(n.id);
   }
 
+  /** Indexes a focus edge by its hosts, remembered so it leaves the index even after its nodes went. */
+  private indexEdge(e: TopoEdge): void {
+    const at = { from: this.edgeHost(e), to: this.hostOf(e.target) };
+    this.focusIndexed.set(e.id, at);
+    for (const [index, h] of [
+      [this.edgesFrom, at.from],
+      [this.edgesTo, at.to],
+    ] as const) {
+      if (h === null) continue;
+      let set = index.get(h);
+      if (!set) index.set(h, (set = new Set()));
+      set.add(e.id);
+    }
+  }
+
+  private unindexEdge(id: string): void {
+    const at = this.focusIndexed.get(id);
+    if (!at) return;
+    this.focusIndexed.delete(id);
+    if (at.from !== null) this.edgesFrom.get(at.from)?.delete(id);
+    if (at.to !== null) this.edgesTo.get(at.to)?.delete(id);
+  }
+
   private edgeHost(e: TopoEdge): string | null {
     return hostFromId(e.source) ?? this.maps.nodes.get(e.source)?.host ?? null;
   }
@@ -256,7 +359,21 @@ export class TopologyScene {
     }
     const s: HostStats = { pods: 0, bgpTotal: 0, bgpEstablished: 0, bgpDown: 0, routes: 0, routeMismatch: 0 };
     for (const n of entry.members.values()) if (n.type === 'pod') s.pods++;
+    const rel = hostRelations(entry.node);
+    if (rel) {
+      // compact: the healthy edges are not here to count (and focus edges never count)
+      s.bgpTotal = rel.bgp.total;
+      s.bgpEstablished = rel.bgp.established;
+      s.bgpDown = rel.bgp.down;
+      s.routes = rel.routes.total;
+      s.routeMismatch = rel.routes.mismatch;
+      const { toHosts, of, missing, missingCount } = rel.routes;
+      s.routeCoverage = { toHosts, of, missing, missingCount };
+      this.stats.set(name, s);
+      return;
+    }
     for (const id of this.edgesFrom.get(name) ?? []) {
+      if (this.focusOnly.has(id)) continue;
       const e = this.maps.edges.get(id);
       if (!e) continue;
       if (e.type === 'bgp') {

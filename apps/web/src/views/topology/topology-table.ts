@@ -107,7 +107,8 @@ export function topologyTables(
   }
   const edges: TopoEdge[] = [];
   for (const e of scene.maps.edges.values()) {
-    if (e.type === 'veth') continue;
+    // focus edges come and go with the pointer: the table lists the topology itself
+    if (e.type === 'veth' || scene.isFocusEdge(e.id)) continue;
     const s = scene.hostOf(e.source);
     const t = scene.hostOf(e.target);
     if (scene.isHidden(s) || scene.isHidden(t)) continue;

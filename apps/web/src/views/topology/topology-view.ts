@@ -16,7 +16,8 @@ import { layoutBounds, type Rect } from './layout.js';
 import { bgpColourClass } from './level-of-detail.js';
 import { hitTest, paintTopology, type PaintStats } from './painter.js';
 import { BGP_COLOURS, COLOURS } from './palette.js';
-import { compareTopologies, TopologyScene } from './scene.js';
+import { FocusEdgeLoader } from './focus-edges.js';
+import { compareTopologies, missingHostsText, TopologyScene, type HostStats } from './scene.js';
 import { searchTopology, type SearchResult } from './search.js';
 import { topologyTables } from './topology-table.js';
 import { TraceOverlay } from './trace-overlay.js';
@@ -72,12 +73,22 @@ export class TopologyView implements View {
   private readonly refreshPanels = perFrame(() => this.updatePanels());
   private readonly refreshTables = debounce(() => this.updateTables(), 250);
   private readonly searchLater = debounce(() => this.runSearch(true), 350);
+  /** compact topologies: the full edges of the hosts in focus, fetched and merged into the scene */
+  private readonly focusEdges: FocusEdgeLoader;
 
   constructor(
     private readonly ctx: ViewContext,
     route: AppRoute,
   ) {
     this.route = route;
+    this.focusEdges = new FocusEdgeLoader({
+      target: this.scene,
+      fetch: (hosts, at, signal) => this.ctx.rest.topologyEdges({ hosts, at }, signal),
+      onChange: () => {
+        this.requestDraw();
+        this.refreshPanels();
+      },
+    });
     this.searchInput = this.searchBox(route);
     this.tableToggle = h('button', { type: 'button', 'data-testid': 'topology-table-toggle', 'aria-pressed': 'false', onclick: () => this.setParam('table', this.route.params.get('table') === '1' ? null : '1') }, 'Table');
     this.departedToggle = h('input', { type: 'checkbox', 'data-testid': 'topology-show-departed', onchange: () => this.setParam('departed', this.departedToggle.checked ? '1' : null) });
@@ -221,6 +232,7 @@ export class TopologyView implements View {
     for (const u of this.unsubscribe) u();
     this.traceOverlay.destroy();
     this.resizeObserver.disconnect();
+    this.focusEdges.destroy();
     this.loadToken++;
   }
 
@@ -258,11 +270,13 @@ export class TopologyView implements View {
       // a generated cluster, for measuring the canvas without a real one
       const started = performance.now();
       this.scene.setTopology(syntheticTopology({ hosts: Number(synthetic[1]), podsPerHost: Number(synthetic[2]) }));
+      this.focusEdges.reset(null, false);
       this.fill(`synthetic ${synthetic[1]} × ${synthetic[2]} topology (layout ${Math.round(performance.now() - started)} ms)`);
       return;
     }
     if (time.mode === 'live') {
       this.scene.setTopology(this.ctx.store.topology);
+      this.focusEdges.reset(null, true);
       this.fill(this.ctx.store.ready ? '' : 'waiting for the API…');
       return;
     }
@@ -272,12 +286,15 @@ export class TopologyView implements View {
         const t = await this.ctx.rest.topology({ at: time.at });
         if (token !== this.loadToken) return;
         this.scene.setTopology(t);
+        this.focusEdges.reset(time.at.toISOString(), true);
         this.fill(`the network at ${formatDateTime(time.at)} UTC`);
       } else {
         const [from, to] = await Promise.all([this.ctx.rest.topology({ at: time.from }), this.ctx.rest.topology({ at: time.to })]);
         if (token !== this.loadToken) return;
         const { union, marks } = compareTopologies(topologyMaps(from), topologyMaps(to));
         this.scene.setTopology(union, marks);
+        // a compare's union has no one moment to ask about: compact hosts show their counts only
+        this.focusEdges.reset(null, false);
         const counts = { added: 0, removed: 0, changed: 0 };
         for (const m of marks.values()) counts[m]++;
         this.fill(`changes from ${formatDateTime(time.from)} to ${formatDateTime(time.to)} UTC: ${counts.added} added, ${counts.removed} removed, ${counts.changed} changed`);
@@ -297,6 +314,7 @@ export class TopologyView implements View {
     if (this.route.time.mode !== 'live' || this.route.params.has('synthetic')) return;
     const received = performance.now();
     this.scene.applyPatch(patch);
+    this.focusEdges.applyPatch(patch);
     if (this.ctx.store.ready) fill(this.status);
     this.afterChange();
     this.patchPendingSince ??= received;
@@ -349,13 +367,16 @@ export class TopologyView implements View {
   }
 
   private draw(): void {
-    if (this.size.width === 0) return;
-    const focus = new Set(this.search.hosts);
-    for (const host of this.traceOverlay.highlight?.hosts ?? []) focus.add(host);
+    // what matters most first: the loader fetches the first few compact hosts only
+    const focus = new Set<string>();
     for (const id of [this.hover, this.route.params.get('sel') ?? null]) {
       const host = id === null ? null : this.scene.hostOf(id);
       if (host !== null) focus.add(host);
     }
+    for (const host of this.traceOverlay.highlight?.hosts ?? []) focus.add(host);
+    for (const host of this.search.hosts) focus.add(host);
+    this.focusEdges.setFocus(focus);
+    if (this.size.width === 0) return;
     this.lastPaint = paintTopology(this.ctx2d, {
       scene: this.scene,
       transform: this.transform,
@@ -500,6 +521,7 @@ export class TopologyView implements View {
               'data-mark': this.scene.marks.get(`host:${name}`) ?? null,
               'data-findings': this.findings.get(name) ?? 0,
               'data-path': this.traceOverlay.hostMark(name),
+              'data-routes': st?.routeCoverage ? `${st.routeCoverage.toHosts}/${st.routeCoverage.of}` : null,
             },
             `${name}: ${st?.pods ?? 0} pods, BGP ${st?.bgpEstablished ?? 0}/${st?.bgpTotal ?? 0}, ${this.findings.get(name) ?? 0} findings`,
           ),
@@ -569,6 +591,7 @@ function tooltipLines(n: TopoNode, scene: TopologyScene, ranges: ReadonlyMap<str
       const st = scene.stats.get(n.label);
       lines.push(h('div', null, `${str(d['cniStyle'])} · ${str(d['nodeIps'])}`), ...rangeLines(n.label, scene, ranges));
       if (st) lines.push(h('div', null, `${st.pods} pods · BGP ${st.bgpEstablished}/${st.bgpTotal} · ${st.routes} routes`));
+      if (st) lines.push(...coverageLines(st));
       break;
     }
     case 'bridge':
@@ -627,6 +650,8 @@ function dataList(n: TopoNode): HTMLElement {
     if (v === null || (Array.isArray(v) && v.length === 0)) continue;
     // a host's pod CIDRs are listed below with their sources
     if (n.type === 'host' && k === 'podCidrs') continue;
+    // a compact host's counts: its route coverage is listed below, its sessions are in the counts
+    if (n.type === 'host' && k === 'relations') continue;
     dl.append(h('dt', null, k), h('dd', null, str(v)));
   }
   return dl;
@@ -637,6 +662,9 @@ function hostDetails(n: TopoNode, host: string, scene: TopologyScene, ctx: ViewC
   const out = podRangeLists(n, host, ranges);
   const status = ctx.store.nodes.get(host);
   if (status && route.time.mode === 'live') out.push(h('p', null, `collector ${status.status}, last seen ${formatAge(status.lastSeen, new Date())}`));
+  const st = scene.stats.get(host);
+  const coverage = st ? coverageLines(st) : [];
+  if (coverage.length > 0) out.push(h('h4', null, 'Route coverage'), ...coverage);
   const sessions = [...scene.edgesOfHost(host)].map((id) => scene.maps.edges.get(id)).filter((e) => e?.type === 'bgp');
   if (sessions.length > 0) {
     out.push(h('h4', null, 'BGP sessions'));
@@ -668,6 +696,15 @@ function hostDetails(n: TopoNode, host: string, scene: TopologyScene, ctx: ViewC
       ),
     );
   }
+  return out;
+}
+
+/** A compact host's routes into the other hosts' pod CIDRs (`routes k/N`) and the hosts it misses. */
+function coverageLines(st: HostStats): HTMLElement[] {
+  const c = st.routeCoverage;
+  if (!c || c.of === 0) return [];
+  const out = [h('div', { class: c.toHosts < c.of ? 'warn' : null, 'data-testid': 'route-coverage' }, `routes ${c.toHosts}/${c.of} hosts`)];
+  if (c.missingCount > 0) out.push(h('div', { class: 'warn', 'data-testid': 'route-missing' }, `no route to ${missingHostsText(c)}`));
   return out;
 }
 
