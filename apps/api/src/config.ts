@@ -33,6 +33,8 @@ export interface CoreConfig {
   collectorServiceAccount: string;
   /** a streamed response whose client takes nothing for this long is cut (ms) */
   slowReaderTimeoutMs: number;
+  /** the topology's form `auto` is compact from this many hosts on (TopologyForm) */
+  topologyCompactFrom: number;
   /** the built web app to serve at / (null: none) */
   webDir: string | null;
   /** where the Kubernetes API is (NETATLAS_KUBERNETES, `auto` resolved): off, in-cluster, or a kubeconfig */
@@ -52,4 +54,5 @@ export const CONFIG_DEFAULTS = {
   maxSnapshotMb: 256,
   liveBatchMs: 100,
   slowReaderTimeoutS: 60,
+  topologyCompactFrom: 41,
 } as const;

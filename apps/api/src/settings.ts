@@ -45,6 +45,7 @@ export const API_ENV = [
   'NETATLAS_MAX_SNAPSHOT_MB',
   'NETATLAS_LIVE_BATCH_MS',
   'NETATLAS_SLOW_READER_TIMEOUT_S',
+  'NETATLAS_TOPOLOGY_COMPACT_FROM',
   'NETATLAS_METRICS_TOKEN',
   'NETATLAS_COLLECTOR_AUDIENCE',
   'NETATLAS_COLLECTOR_SERVICE_ACCOUNT',
@@ -137,6 +138,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
     collectorServiceAccount: serviceAccount(env['NETATLAS_COLLECTOR_SERVICE_ACCOUNT']),
     slowReaderTimeoutMs:
       number(env, 'NETATLAS_SLOW_READER_TIMEOUT_S', CONFIG_DEFAULTS.slowReaderTimeoutS, (n) => n >= 1 && n <= 3600, 'a number of seconds from 1 to 3600') * 1000,
+    topologyCompactFrom: number(env, 'NETATLAS_TOPOLOGY_COMPACT_FROM', CONFIG_DEFAULTS.topologyCompactFrom, (n) => Number.isInteger(n) && n >= 1, 'a number of hosts, 1 or more'),
     liveBatchMs: number(env, 'NETATLAS_LIVE_BATCH_MS', CONFIG_DEFAULTS.liveBatchMs, (n) => Number.isInteger(n) && n >= 10 && n <= 5000, 'an integer from 10 to 5000'),
     webDir: env['NETATLAS_WEB_DIR'] || null,
     ...kubernetes(env),

@@ -32,6 +32,8 @@ export type HostFacts = (host: string) => Iterable<Fact> | undefined;
 export interface IncrementalTopologyOptions extends Omit<DeriveTopologyOptions, 'compact'> {
   /** the wire form; `auto` (default): compact from COMPACT_FROM_HOSTS hosts on, decided again whenever the context changes */
   form?: TopologyForm | 'auto';
+  /** where `auto` turns compact (default COMPACT_FROM_HOSTS) */
+  compactFrom?: number;
 }
 
 export class IncrementalTopology {
@@ -47,6 +49,7 @@ export class IncrementalTopology {
   private pods: ReadonlyMap<string, PodName> | undefined;
   private readonly podCidrs: ReadonlyMap<string, readonly string[]>;
   private readonly formOption: TopologyForm | 'auto';
+  private readonly compactFrom: number | undefined;
   /** the form of the topology as it stands after the last patch() */
   form: TopologyForm = 'full';
   /** what the last patch() re-derived (touched hosts, or every host: the context changed) and where its time went, ms */
@@ -57,6 +60,7 @@ export class IncrementalTopology {
     options: IncrementalTopologyOptions = {},
   ) {
     this.formOption = options.form ?? 'auto';
+    this.compactFrom = options.compactFrom;
     this.pods = options.pods;
     this.podCidrs = new Map(options.podCidrs ? entriesOf(options.podCidrs) : []);
   }
@@ -131,7 +135,7 @@ export class IncrementalTopology {
       this.context = topologyContext(hosts);
       this.cache = newHostPartCache();
       // the host count only changes with the context, so the form switches on a full re-derivation
-      this.form = this.formOption === 'auto' ? topologyFormFor(hosts.length) : this.formOption;
+      this.form = this.formOption === 'auto' ? topologyFormFor(hosts.length, this.compactFrom) : this.formOption;
     }
     const context = this.context!;
     this.signature = signature;

@@ -73,7 +73,7 @@ export const COMPACT_FROM_HOSTS = 41;
 /** How many of the hosts a host has no route into its `relations.routes.missing` names. */
 export const MISSING_LISTED = 8;
 
-export const topologyFormFor = (hostCount: number): TopologyForm => (hostCount >= COMPACT_FROM_HOSTS ? 'compact' : 'full');
+export const topologyFormFor = (hostCount: number, compactFrom = COMPACT_FROM_HOSTS): TopologyForm => (hostCount >= compactFrom ? 'compact' : 'full');
 
 export interface PodName {
   namespace: string;

@@ -64,7 +64,7 @@ const ROUTES: Route[] = [
   {
     path: '/api/topology',
     summary:
-      'The topology derived from the facts now, or at a past moment: { at, form, nodes, edges }. In the compact form (auto: from 41 hosts on) the healthy edges between hosts are counted in each host node\'s data.relations instead of listed',
+      'The topology derived from the facts now, or at a past moment: { at, form, nodes, edges }. In the compact form (auto: from NETATLAS_TOPOLOGY_COMPACT_FROM hosts on, 41) the healthy edges between hosts are counted in each host node\'s data.relations instead of listed',
     query: TopologyQuerySchema,
   },
   {

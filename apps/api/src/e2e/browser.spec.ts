@@ -3,6 +3,7 @@
 // saved under tmp/screenshots/, or under $NETATLAS_SCREENSHOTS (`npm run screenshots` refreshes the
 // README's, in docs/screenshots/).
 import { inCI, lab, labStatus, type LabStatus } from '@netatlas/lab-testing';
+import type { TopologyEdgesResponse, TopologyResponse } from '@netatlas/wire';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../testing/api.js';
@@ -52,6 +53,44 @@ describe.skipIf(missing.length > 0 && !inCI)('the web app in Chromium on a kube-
     for (const n of status.nodes) await expect.poll(() => page.getByTestId(`host-${n.namespace}`).count()).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('connection').getAttribute('data-state')).toBe('live');
     await page.screenshot({ path: `${SHOTS}/topology.png` });
+  });
+
+  it('the compact form shows the same hosts, pods, sessions and route health; a host in focus gets its full edges', async () => {
+    // a second API on the same database, compact from one host on: what a cluster of 41 and more gets
+    const compact = await startTestApi('browser-compact', { webDir: WEB_DIR, topologyCompactFrom: 1 }, t.database);
+    try {
+      const seen = async (url: string) => {
+        await page.goto(`${url}/#/topology`);
+        const summary = page.getByTestId('topology-summary');
+        await expect.poll(() => summary.getAttribute('data-bgp-established'), { timeout: 30_000, interval: 250 }).toBe('6');
+        const hosts = await page.getByTestId('topology-hosts').locator('li').evaluateAll((items) =>
+          items.map((li) => ({ id: li.getAttribute('data-testid'), pods: li.getAttribute('data-pods'), bgp: li.getAttribute('data-bgp-established'), routes: li.getAttribute('data-routes') })),
+        );
+        const { hosts: count, pods, bgpSessions, bgpEstablished, routes } = await summary.evaluate((el) => ({ ...(el as unknown as { dataset: Record<string, string> }).dataset }));
+        return { summary: { count, pods, bgpSessions, bgpEstablished, routes }, hosts };
+      };
+      const full = await seen(t.url);
+      const small = await seen(compact.url);
+      expect(small.summary).toEqual(full.summary);
+      expect(full.summary).toMatchObject({ count: '3', pods: '6', bgpSessions: '6', routes: '6' });
+      expect(small.hosts.map(({ routes, ...rest }) => rest)).toEqual(full.hosts.map(({ routes, ...rest }) => rest));
+      // route health: the full form has no coverage to show, the compact one says every host reaches the other two
+      expect(full.hosts.map((x) => x.routes)).toEqual([null, null, null]);
+      expect(small.hosts.map((x) => x.routes)).toEqual(['2/2', '2/2', '2/2']);
+      expect((await compact.get<TopologyResponse>('/api/topology')).body.edges.filter((e) => e.type === 'bgp' || e.type === 'route')).toEqual([]);
+
+      // focus: selecting a host fetches its full edges (two established sessions, two routes via their owners)
+      const a = status.nodes[0]!;
+      const fetched = page.waitForResponse((r) => r.url().includes('/api/topology/edges?') && r.url().includes(a.namespace), { timeout: 15_000 });
+      await page.goto(`${compact.url}/#/topology?sel=${encodeURIComponent(`host:${a.namespace}`)}`);
+      const edges = ((await (await fetched).json()) as TopologyEdgesResponse).edges;
+      expect(edges.filter((e) => e.type === 'bgp' && e.data['state'] === 'established')).toHaveLength(2);
+      expect(edges.filter((e) => e.type === 'route' && e.data['nextHopMismatch'] === false)).toHaveLength(2);
+      await expect.poll(() => page.getByTestId('route-coverage').first().textContent(), { timeout: 10_000 }).toBe('routes 2/2 hosts');
+      await page.screenshot({ path: `${SHOTS}/topology-compact-focus.png` });
+    } finally {
+      await compact.stop();
+    }
   });
 
   it('the BGP matrix shows every session Established', async () => {

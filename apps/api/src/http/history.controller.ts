@@ -130,7 +130,7 @@ export class HistoryController {
     const gzip = takesGzip(acceptEncoding);
     if (q.at) {
       const state = await this.history.state(q.at, TOPOLOGY_KINDS);
-      const form = q.form === 'auto' ? topologyFormFor(state.size) : q.form;
+      const form = q.form === 'auto' ? topologyFormFor(state.size, this.config.topologyCompactFrom) : q.form;
       const answer: TopologyResponse = { at: q.at.toISOString(), form, ...deriveTopology(state, { compact: form === 'compact' }) };
       return sendJson(res, answer, gzip);
     }

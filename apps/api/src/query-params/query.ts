@@ -52,7 +52,7 @@ export const TopologyQuerySchema = z.strictObject({
   form: z
     .enum(['auto', 'full', 'compact'])
     .default('auto')
-    .describe('full: every edge; compact: healthy edges between hosts counted in the hosts\' data.relations; auto (default): compact from 41 hosts on'),
+    .describe('full: every edge; compact: healthy edges between hosts counted in the hosts\' data.relations; auto (default): compact from NETATLAS_TOPOLOGY_COMPACT_FROM hosts on (41)'),
 });
 
 /** The most hosts one GET /api/topology/edges names (the ones in focus on a screen). */

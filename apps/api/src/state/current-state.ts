@@ -86,7 +86,7 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
     this.loading ??= new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
       const worker = (this.worker ??= this.startWorker());
-      worker.postMessage({ type: 'load', url: this.database.url, kinds: [...CHECK_KINDS] } satisfies ToStateWorker);
+      worker.postMessage({ type: 'load', url: this.database.url, kinds: [...CHECK_KINDS], compactFrom: this.config.topologyCompactFrom } satisfies ToStateWorker);
       if (this.following) this.post({ type: 'follow', on: true });
     }).finally(() => {
       this.loading = null;

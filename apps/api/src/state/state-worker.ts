@@ -17,7 +17,8 @@ import { HeapTrim } from './heap-trim.js';
 import { drawn, held } from './state-kinds.js';
 
 export type ToStateWorker =
-  | { type: 'load'; url: string; kinds: FactKind[] }
+  /** `compactFrom`: where the topology's form auto turns compact */
+  | { type: 'load'; url: string; kinds: FactKind[]; compactFrom: number }
   | { type: 'changes'; changes: FactChange[] }
   /** keep the topology derived, for patches (while browsers follow it) */
   | { type: 'follow'; on: boolean }
@@ -53,6 +54,7 @@ const origins = new Map<string, RememberedOrigin[]>();
 let followed: IncrementalTopology | null = null;
 let wantFollow = false;
 let pods: Map<string, PodName> | undefined;
+let compactFrom: number | undefined;
 
 /** A host's facts the topology reads (the state also holds what only the checks read). */
 function* drawnFacts(byId: Map<string, Fact>): Iterable<Fact> {
@@ -122,7 +124,7 @@ async function load(url: string, kinds: FactKind[]): Promise<void> {
 
 /** `baseline`: the topology now is what the followers know (patches say what changed since); else the first patch is all of it */
 function startFollowing(baseline: boolean): void {
-  followed = new IncrementalTopology(factsOfHost, { pods });
+  followed = new IncrementalTopology(factsOfHost, { pods, compactFrom });
   for (const node of facts.keys()) followed.touch(node);
   if (baseline) followed.patch();
 }
@@ -163,7 +165,7 @@ function topologyNow(podList: Array<[string, PodName]> | null, form: TopologyFor
     if (form === 'auto' || form === followed.form) return { topology: followed.topology(), form: followed.form };
   }
   const input = drawnInput();
-  const chosen = form === 'auto' ? topologyFormFor(input.size) : form;
+  const chosen = form === 'auto' ? topologyFormFor(input.size, compactFrom) : form;
   return { topology: deriveTopology(input, { pods: podMap, compact: chosen === 'compact' }), form: chosen };
 }
 
@@ -202,6 +204,7 @@ function handle(message: ToStateWorker): void {
   const t0 = performance.now();
   switch (message.type) {
     case 'load':
+      compactFrom = message.compactFrom;
       if (!loading) void load(message.url, message.kinds);
       break;
     case 'changes':
