@@ -9,6 +9,7 @@
 // patches to the subscribers, as the LiveHub does.
 import {
   describeZodError,
+  encodeTopologyPatch,
   type AuthMe,
   LIVE_NAMESPACE,
   LiveSubscriptionSchema,
@@ -179,11 +180,13 @@ export class BenchServer {
     const live = this.live;
     if (!live) throw new Error('the bench server is not started');
     const at = changes[0]?.at ?? new Date().toISOString();
+    // as the API sends it: the patch's JSON, made once (topology-bytes.ts)
+    const bytes = encodeTopologyPatch(patch);
     for (const [id, subscription] of this.subscribers) {
       const socket = live.sockets.get(id);
       if (!socket) continue;
       if (changes.length > 0) socket.emit('changes', { at, changes });
-      if (subscription.topology !== false) socket.emit('topology', patch);
+      if (subscription.topology !== false) socket.emit('topology', bytes);
     }
   }
 

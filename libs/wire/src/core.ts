@@ -8,6 +8,7 @@ export * from './protocol.js';
 export * from './snapshot-parts.js';
 export * from './trace.js';
 export type * from './topology.js';
+export * from './topology-bytes.js';
 export * from './checks.js';
 export * from './alerts.js';
 export type * from './kubernetes.js';

@@ -6,6 +6,7 @@ export * from './snapshot-parts.js';
 export * from './trace.js';
 export * from './protocol-schemas.js';
 export type * from './topology.js';
+export * from './topology-bytes.js';
 export * from './checks.js';
 export * from './alerts.js';
 export type * from './rest.js';

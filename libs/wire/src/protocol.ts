@@ -5,6 +5,7 @@ import type { CniStyle, Fact, FactKind, ReaderStatus } from './fact.js';
 import type { FactRef } from './messages.js';
 import type { AlertTransition } from './alerts.js';
 import type { TopologyPatch } from './topology.js';
+import type { TopologyPatchBytes } from './topology-bytes.js';
 
 /**
  * The protocol collectors speak. The API accepts this one and the one before it (SUPPORTED_PROTOCOLS),
@@ -261,11 +262,14 @@ export interface LiveClientToServer {
   subscribe(subscription: LiveSubscription, ack: (reply: { ok: true; serverTime: string } | { ok: false; error: string }) => void): void;
 }
 
+/** The live events as a client hands them on, decoded (the topology patch from its bytes). */
+export type LiveEvents = Omit<LiveServerToClient, 'topology'> & { topology(patch: TopologyPatch): void };
+
 export interface LiveServerToClient {
   /** fact changes committed in the last batch interval, in commit order */
   changes(batch: { at: string; changes: FactChange[] }): void;
-  /** how the derived topology changed in the last batch interval */
-  topology(patch: TopologyPatch): void;
+  /** how the derived topology changed in the last batch interval: the patch's JSON as bytes (topology-bytes.ts) */
+  topology(patch: TopologyPatchBytes): void;
   /** node lifecycle events and status changes */
   nodeEvent(event: NodeEvent & { status: NodeStatus }): void;
   /** alerts that changed state (pending, firing, resolved), as they are decided */

@@ -3,6 +3,7 @@
 // disturbing the other suites). Every check compares the API's answers with `ip -n` and `ipset`
 // read straight from the lab's namespaces.
 import type { Fact, FactChange, RouteValue, Topology, TopologyPatch } from '@netatlas/wire';
+import { decodeTopologyPatch } from '@netatlas/wire';
 import { inCI, ipsetMembers, lab, labPrerequisites, labStatus, mainTable, routeLine, sh, type LabStatus } from '@netatlas/lab-testing';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -175,7 +176,7 @@ describe.skipIf(missing.length > 0 && !inCI)('API end to end on a kube-router la
     const watcher = await connectLive(api.url, { topology: true, kinds: ['route'] });
     live.push(watcher);
     const patches: TopologyPatch[] = [];
-    watcher.on('topology', (p) => patches.push(p));
+    watcher.on('topology', (p) => patches.push(decodeTopologyPatch(p)));
     const before = { [n1]: await groundTruth(n1), [n2]: await groundTruth(n2) };
     const tBefore = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 20));

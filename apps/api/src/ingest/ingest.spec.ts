@@ -1,6 +1,7 @@
 // The collectors' protocol against the real API and Postgres: authentication, hello, snapshot,
 // numbered deltas, idempotence, and every kind of bad message rejected with nothing applied.
 import type { Fact } from '@netatlas/wire';
+import { decodeTopologyPatch } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectIngest, connectLive, FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
 import { member, neigh, route } from '../testing/facts.js';
@@ -228,7 +229,7 @@ describe('ingest', () => {
     const live = await connectLive(t.url, { topology: true, nodes: ['n12'] });
     open.push(live);
     const patches: Array<{ upsertNodes: Array<{ id: string }>; removeNodes: string[] }> = [];
-    live.on('topology', (p) => patches.push(p));
+    live.on('topology', (p) => patches.push(decodeTopologyPatch(p)));
     // give the worker its initial state before the node appears
     await new Promise((r) => setTimeout(r, 500));
     const c = await collector('n12');

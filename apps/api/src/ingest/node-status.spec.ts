@@ -1,7 +1,7 @@
 // Live node status against the real API and Postgres: a delta whose `node` fact reports a reader
 // turning `failed` (or another CNI style) changes /api/nodes when it is acknowledged, and browsers
 // on /live see the change in their `changes` batch and the host's style in a topology patch.
-import { makeFact, type CniStyle, type Fact, type FactChange, type NodeSummary, type NodeValue, type ReaderStatus, type TopologyPatch } from '@netatlas/wire';
+import { makeFact, type CniStyle, type Fact, type FactChange, type NodeSummary, type NodeValue, type ReaderStatus, type TopologyPatch, decodeTopologyPatch } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectLive, FakeCollector, startTestApi, type TestApi } from '../testing/api.js';
 import { route } from '../testing/facts.js';
@@ -64,7 +64,7 @@ describe('live node status', () => {
     const changes: FactChange[] = [];
     const patches: TopologyPatch[] = [];
     live.on('changes', (b) => changes.push(...b.changes));
-    live.on('topology', (p) => patches.push(p));
+    live.on('topology', (p) => patches.push(decodeTopologyPatch(p)));
     const hostStyle = () =>
       patches
         .flatMap((p) => p.upsertNodes)

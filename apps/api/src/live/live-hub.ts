@@ -10,7 +10,7 @@ import {
   type LiveSubscription,
   type NodeEvent,
   type NodeStatus,
-  type TopologyPatch,
+  type TopologyPatchBytes,
 } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
@@ -69,8 +69,8 @@ export class LiveHub implements OnModuleDestroy {
     for (const s of this.subscribers.values()) s.emit('alerts', batch);
   }
 
-  /** The topology's patches go to every browser that wants them, at once (the state paces them). */
-  private topology(patch: TopologyPatch): void {
+  /** The topology's patches go to every browser that wants them, at once (the state paces them), as the worker made their bytes. */
+  private topology(patch: TopologyPatchBytes): void {
     for (const s of this.subscribers.values()) if (s.subscription.topology !== false) s.emit('topology', patch);
   }
 

@@ -10,12 +10,12 @@
 // order. A node's status is therefore the one its newest event (highest id) gave it; an older event
 // arriving late is still passed on (the timeline keeps it) with that newer status.
 import { Injectable } from '@nestjs/common';
-import type { AlertTransition, FactChange, NodeEvent, NodeStatus, TopologyPatch } from '@netatlas/wire';
+import type { AlertTransition, FactChange, NodeEvent, NodeStatus, TopologyPatchBytes } from '@netatlas/wire';
 
 type ChangesListener = (changes: readonly FactChange[]) => void;
 type NodeEventListener = (event: NodeEvent, status: NodeStatus) => void;
 type AlertsListener = (transitions: readonly AlertTransition[]) => void;
-type TopologyListener = (patch: TopologyPatch) => void;
+type TopologyListener = (patch: TopologyPatchBytes) => void;
 
 @Injectable()
 export class EventBus {
@@ -67,8 +67,8 @@ export class EventBus {
     return known.status;
   }
 
-  /** What changed in the topology of now since the last patch (current-state.ts, while followed). */
-  topologyPatch(patch: TopologyPatch): void {
+  /** What changed in the topology of now since the last patch (current-state.ts, while followed), as its JSON's bytes. */
+  topologyPatch(patch: TopologyPatchBytes): void {
     for (const listener of this.topologyListeners) listener(patch);
   }
 

@@ -3,6 +3,7 @@
 // its live patches and the checks come.
 import { deriveHostEdges, deriveTopology } from '@netatlas/graph';
 import type { Fact, TopologyEdgesResponse, TopologyPatch, TopologyResponse } from '@netatlas/wire';
+import { decodeTopologyPatch } from '@netatlas/wire';
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,7 +82,7 @@ describe('current state', () => {
     const live = await connectLive(t.url, { topology: true, nodes: ['cs-c'] });
     open.push(live);
     const patches: TopologyPatch[] = [];
-    live.on('topology', (p) => patches.push(p));
+    live.on('topology', (p) => patches.push(decodeTopologyPatch(p)));
     const c = await FakeCollector.connect(t.url, 'cs-c');
     open.push(c.socket);
     await c.snapshot([route('10.7.0.0/24'), neigh('172.20.0.11', 'aa:bb:cc:00:00:01')]);

@@ -189,7 +189,7 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
 
   private onPatch(m: Extract<FromStateWorker, { type: 'patch' }>): void {
     this.lastPatchMs = m.ms;
-    if (m.patch && this.following) this.events.topologyPatch(m.patch);
+    if (m.bytes && this.following) this.events.topologyPatch(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
   }
 
   private ask(message: (id: number) => ToStateWorker): Promise<Answer> {

@@ -5,7 +5,7 @@
 // it — the topology's patches, re-deriving only the hosts that changed (IncrementalTopology). None
 // of it holds up the API's event loop, where collectors wait for their acks.
 import { deriveHostEdges, deriveTopology, IncrementalTopology, isEmptyTopologyPatch, topologyFormFor, type PodName, type RememberedOrigin } from '@netatlas/graph';
-import { factId, type Fact, type FactChange, type FactKind, type TopoEdge, type Topology, type TopologyForm, type TopologyPatch } from '@netatlas/wire/core';
+import { encodeTopologyPatch, factId, type Fact, type FactChange, type FactKind, type TopoEdge, type Topology, type TopologyForm, type TopologyPatch } from '@netatlas/wire/core';
 import pg from 'pg';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
@@ -35,7 +35,8 @@ export type FromStateWorker =
   | { type: 'loaded'; ms: number; nodes: number; facts: number }
   | { type: 'failed'; error: string }
   /** `asked`: the answer to 'derive' (else it came first in a topology's answer) */
-  | { type: 'patch'; patch: TopologyPatch | null; ms: number; hosts: number; asked: boolean }
+  /** `bytes`: the patch's JSON (topology-bytes.ts), made here once for every browser; null: nothing changed */
+  | { type: 'patch'; bytes: Uint8Array | null; ms: number; hosts: number; asked: boolean }
   | { type: 'topology'; id: number; body: Uint8Array | null; gzip: boolean; form: TopologyForm; error: string | null; ms: number }
   | { type: 'edges'; id: number; edges: TopoEdge[] | null; error: string | null }
   | ({ type: 'evaluated'; id: number } & ChecksRun)
@@ -135,12 +136,18 @@ function derive(): { patch: TopologyPatch | null; hosts: number } {
   return { patch: isEmptyTopologyPatch(patch) ? null : patch, hosts: followed.lastWork.hosts };
 }
 
+/** Posts a derived patch as bytes, transferred (not copied) to the API's thread. */
+function postPatch(patch: TopologyPatch | null, t0: number, hosts: number, asked: boolean): void {
+  const bytes = patch ? encodeTopologyPatch(patch) : null;
+  post({ type: 'patch', bytes, ms: performance.now() - t0, hosts, asked }, bytes ? [bytes.buffer as ArrayBuffer] : []);
+}
+
 /** Brings the followed topology up to the facts; its patch goes out first, so browsers stay in step. */
 function catchUp(): void {
   if (!followed) return;
   const t0 = performance.now();
   const { patch, hosts } = derive();
-  if (patch) post({ type: 'patch', patch, ms: performance.now() - t0, hosts, asked: false });
+  if (patch) postPatch(patch, t0, hosts, false);
 }
 
 /** Every host's drawn facts (for a derivation from scratch). */
@@ -225,7 +232,7 @@ function handle(message: ToStateWorker): void {
       break;
     case 'derive': {
       const { patch, hosts } = derive();
-      post({ type: 'patch', patch, ms: performance.now() - t0, hosts, asked: true });
+      postPatch(patch, t0, hosts, true);
       break;
     }
     case 'topology': {

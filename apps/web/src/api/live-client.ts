@@ -5,8 +5,10 @@
 // an API that refuses it (`connect_error` 'unauthenticated') does not let socket.io retry, and the
 // shell shows the sign-in screen (`onRefused`).
 import {
+  decodeTopologyPatch,
   LIVE_NAMESPACE,
   type LiveClientToServer,
+  type LiveEvents,
   type LiveServerToClient,
   type LiveSubscription,
 } from '@netatlas/wire/core';
@@ -16,12 +18,13 @@ import { initialConnectionState, nextConnectionState, type ConnectionEvent, type
 /** the `connect_error` message of a connection the API refused for want of a session */
 export const UNAUTHENTICATED = 'unauthenticated';
 
-type Handler<E extends keyof LiveServerToClient> = LiveServerToClient[E];
+/** handlers get the events decoded (the topology patch from its bytes) */
+type Handler<E extends keyof LiveEvents> = LiveEvents[E];
 
 /** What the live store needs from a live connection (a fake in tests). */
 export interface LiveSource {
   readonly state: ConnectionState;
-  on<E extends keyof LiveServerToClient>(event: E, handler: Handler<E>): () => void;
+  on<E extends keyof LiveEvents>(event: E, handler: Handler<E>): () => void;
   /** after each acknowledged subscription: `reconnect` is false the first time */
   onSynced(handler: (info: { reconnect: boolean; serverTime: string }) => void): () => void;
   onState(handler: (state: ConnectionState) => void): () => void;
@@ -79,7 +82,8 @@ export class LiveClient implements LiveSource {
     socket.io.on('reconnect_attempt', () => this.dispatch({ type: 'attempt' }));
     for (const event of ['changes', 'topology', 'nodeEvent', 'alerts'] as const) {
       socket.on(event, (payload: never) => {
-        for (const h of this.handlers.get(event) ?? []) h(payload);
+        const decoded = (event === 'topology' ? decodeTopologyPatch(payload) : payload) as never;
+        for (const h of this.handlers.get(event) ?? []) h(decoded);
       });
     }
     this.ticker = setInterval(() => this.dispatch({ type: 'tick' }), this.options.tickMs ?? 1000);
@@ -92,7 +96,7 @@ export class LiveClient implements LiveSource {
     this.ticker = null;
   }
 
-  on<E extends keyof LiveServerToClient>(event: E, handler: Handler<E>): () => void {
+  on<E extends keyof LiveEvents>(event: E, handler: Handler<E>): () => void {
     let set = this.handlers.get(event);
     if (!set) this.handlers.set(event, (set = new Set()));
     const h = handler as unknown as (...args: never[]) => void;

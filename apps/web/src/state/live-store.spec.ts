@@ -1,4 +1,4 @@
-import type { Alert, AlertTransition, FactChange, LiveServerToClient, NodeSummary, ReaderStatus, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
+import type { Alert, AlertTransition, FactChange, LiveEvents, NodeSummary, ReaderStatus, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
 import { describe, expect, it, vi } from 'vitest';
 import type { LiveSource } from '../api/live-client.js';
 import { ApiError, type AlertsQuery, type ChangesQuery } from '../api/rest-client.js';
@@ -31,7 +31,7 @@ class FakeLive implements LiveSource {
   state = { status: 'live' as const, since: new Date(), attempts: 0, error: null };
   private handlers = new Map<string, ((x: never) => void)[]>();
   private synced: ((i: { reconnect: boolean; serverTime: string }) => void)[] = [];
-  on<E extends keyof LiveServerToClient>(event: E, handler: LiveServerToClient[E]): () => void {
+  on<E extends keyof LiveEvents>(event: E, handler: LiveEvents[E]): () => void {
     this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler as (x: never) => void]);
     return () => undefined;
   }
@@ -42,7 +42,7 @@ class FakeLive implements LiveSource {
   onState() {
     return () => undefined;
   }
-  emit<E extends keyof LiveServerToClient>(event: E, payload: Parameters<LiveServerToClient[E]>[0]): void {
+  emit<E extends keyof LiveEvents>(event: E, payload: Parameters<LiveEvents[E]>[0]): void {
     for (const h of this.handlers.get(event) ?? []) h(payload as never);
   }
   sync(reconnect: boolean, serverTime = '2026-11-23T14:00:00.000Z'): void {
