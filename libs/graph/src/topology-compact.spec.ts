@@ -7,7 +7,7 @@ import { makeFact, type Fact, type HostRelations, type RouteEdgeData, type TopoE
 import { describe, expect, it } from 'vitest';
 import { addr, edit, labState, link, route, type State, type Style } from './spec-support/facts.js';
 import { IncrementalTopology } from './topology-incremental.js';
-import { applyTopologyPatch, COMPACT_FROM_HOSTS, deriveHostEdges, deriveTopology, MISSING_LISTED, type Topology as _T } from './topology.js';
+import { applyTopologyPatch, COMPACT_FROM_HOSTS, deriveHostEdges, deriveTopology, MISSING_LISTED } from './topology.js';
 
 const STYLES: Style[] = ['kube-router', 'calico', 'flannel'];
 const hostOfId = (id: string) => (id.startsWith('host:') ? id.slice(5) : null);
@@ -187,7 +187,7 @@ describe('incremental topology, form auto', () => {
     let current: State = small;
     const inc = new IncrementalTopology((h) => facts(current)(h));
     for (const h of Object.keys(big)) inc.touch(h);
-    let shown: _T = applyTopologyPatch({ nodes: [], edges: [] }, inc.patch());
+    let shown: Topology = applyTopologyPatch({ nodes: [], edges: [] }, inc.patch());
     expect(inc.form).toBe('full');
     expect(shown).toEqual(deriveTopology(small));
 
