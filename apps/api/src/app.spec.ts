@@ -43,6 +43,10 @@ describe('api over HTTP', () => {
     const changes = doc.body.paths['/api/changes']!.get.parameters;
     expect(changes.find((p) => p.name === 'from')).toMatchObject({ required: true });
     expect(changes.find((p) => p.name === 'kind')).toMatchObject({ required: false });
+    // the answers' shapes, from libs/wire's response schemas (docs/openapi.spec.ts, docs/responses.spec.ts)
+    expect(doc.body.paths['/api/changes']!.get).toMatchObject({
+      responses: { '200': { content: { 'application/json': { schema: { type: 'object', required: ['from', 'to', 'changes', 'next'], additionalProperties: false } } } } },
+    });
     const page = await fetch(`${t.url}/api/docs`);
     expect(await page.text()).toContain('swagger-ui-bundle.js');
     const asset = await fetch(`${t.url}/api/docs/assets/swagger-ui-bundle.js`);

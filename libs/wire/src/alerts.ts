@@ -1,8 +1,10 @@
 // Alerts: rules evaluated by the API over the expected-state findings, the nodes' evidence (daemon
 // readers, underlay links, BGP sessions) and node lifecycle; each alert goes pending -> firing ->
 // resolved and is kept in Postgres. Symptoms are grouped under the root cause on their path
-// (`rootId`, with the history in `causes`). Shared with the web app.
-import type { AlertAcknowledgement } from './auth.js';
+// (`rootId`, with the history in `causes`). Shared with the web app. An alert's shape is declared
+// once, as a schema (alerts-schemas.ts); the types here are its.
+import type { z } from 'zod';
+import type { AlertCauseSchema, AlertSchema } from './alerts-schemas.js';
 
 export const ALERT_RULES = [
   // root causes: each claimed on evidence, named in its summary
@@ -64,49 +66,10 @@ export function isAlertTransition(from: AlertState | null, to: AlertState): bool
   return ALERT_TRANSITIONS[from ?? 'new'].includes(to);
 }
 
-export interface Alert {
-  id: string;
-  rule: AlertRule;
-  severity: AlertSeverity;
-  state: AlertState;
-  /** identity: the rule and these labels (node, peer, prefix, set, member, interface …) */
-  labels: Record<string, string>;
-  /** `rule{k=v,…}`, stable across evaluations */
-  fingerprint: string;
-  summary: string;
-  /** when the condition was first seen (pending since) */
-  startsAt: string;
-  /** when it started firing (null while pending, or if it cleared before `for` ran out) */
-  firedAt: string | null;
-  resolvedAt: string | null;
-  /** the root-cause alert this one is a symptom of now */
-  rootId: string | null;
-  /**
-   * every root cause it was grouped under, oldest first: a symptom whose root resolves keeps this
-   * history ("caused by #12 until 14:02") and is grouped under another open cause or stands alone
-   */
-  causes: AlertCause[];
-  /** for a root cause: how many symptom alerts it groups now */
-  symptoms: number;
-  /** the window of changes that caused it and that cleared it (links to /api/diff) */
-  cause: { from: string; to: string } | null;
-  clear: { from: string; to: string } | null;
-  /** an operator said they are on it (null: nobody has) */
-  acknowledged: AlertAcknowledgement | null;
-  /** the silence that keeps it from receivers now (null: none) */
-  silencedBy: number | null;
-}
+export type Alert = z.infer<typeof AlertSchema>;
 
 /** One spell of a symptom under a root cause. */
-export interface AlertCause {
-  rootId: string;
-  rule: AlertRule;
-  fingerprint: string;
-  summary: string;
-  from: string;
-  /** null while it still is */
-  to: string | null;
-}
+export type AlertCause = z.infer<typeof AlertCauseSchema>;
 
 /**
  * Sent to browsers on /live and recorded for receivers when an alert changes state. `from` equal

@@ -1,5 +1,8 @@
 // Who a viewer is and what they may do (README "Security"): the roles, the signed-in user as
-// GET /api/auth/me reports it, API tokens as the admin page lists them, and alert silences.
+// GET /api/auth/me reports it, API tokens as the admin page lists them, and alert silences. Their
+// shapes are declared once, as schemas (auth-schemas.ts); the types here are theirs.
+import type { z } from 'zod';
+import type { AlertAcknowledgementSchema, ApiTokenSchema, AuthMeSchema, SilenceSchema, ViewerSchema } from './auth-schemas.js';
 
 /** viewer reads everything; operator also acknowledges and silences alerts; admin also manages tokens and reads settings */
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -11,57 +14,22 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
 }
 
 /** how a viewer got in */
-export type AuthVia = 'oidc' | 'token' | 'proxy' | 'anonymous';
+export const AUTH_VIAS = ['oidc', 'token', 'proxy', 'anonymous'] as const;
+export type AuthVia = (typeof AUTH_VIAS)[number];
 
-export interface Viewer {
-  /** the OIDC subject, the proxy's user, `token:<name>`, or `anonymous` */
-  subject: string;
-  /** what to show: the name claim, the proxy's user, the token's name */
-  name: string;
-  role: Role;
-  via: AuthVia;
-}
+export type Viewer = z.infer<typeof ViewerSchema>;
 
 /** GET /api/auth/me (open to all): who this is, and how one may sign in */
-export interface AuthMe {
-  /** null: not signed in (every other endpoint answers 401) */
-  viewer: Viewer | null;
-  methods: {
-    /** sign in through the OpenID provider at GET /api/auth/login?return=… (null: not configured) */
-    oidc: { issuer: string } | null;
-    /** sign in by pasting an API token (POST /api/auth/token-login) */
-    token: boolean;
-  };
-  /** POST /api/auth/logout ends the session (false for anonymous and proxy viewers, whose access is not a session) */
-  canLogout: boolean;
-}
+export type AuthMe = z.infer<typeof AuthMeSchema>;
 
 /** An API token as GET /api/admin/tokens lists it (its secret is shown once, on creation) */
-export interface ApiToken {
-  id: number;
-  name: string;
-  role: Role;
-  createdAt: string;
-  createdBy: string | null;
-  lastUsedAt: string | null;
-}
+export type ApiToken = z.infer<typeof ApiTokenSchema>;
 
 /** A silence: alerts of `rule` (any rule when null) whose labels include `labels` are not notified until `until` */
-export interface Silence {
-  id: number;
-  rule: string | null;
-  labels: Record<string, string>;
-  until: string;
-  comment: string;
-  createdBy: string;
-  createdAt: string;
-}
+export type Silence = z.infer<typeof SilenceSchema>;
 
 /** Who acknowledged an alert, and when */
-export interface AlertAcknowledgement {
-  by: string;
-  at: string;
-}
+export type AlertAcknowledgement = z.infer<typeof AlertAcknowledgementSchema>;
 
 /** Whether a silence covers an alert: the same rule (or any), and every label of the silence on the alert. */
 export function silenceMatches(silence: Pick<Silence, 'rule' | 'labels'>, alert: { rule: string; labels: Record<string, string> }): boolean {

@@ -1,6 +1,9 @@
 // Expected state (DESIGN.md step 7): what every node's routes and kube-router ipsets should hold,
 // given the cluster's live nodes, and the findings where they do not. Derived in libs/graph
-// (checks.ts), served by the API at GET /api/checks and turned into alerts.
+// (checks.ts), served by the API at GET /api/checks and turned into alerts. The answer's shapes are
+// declared once, as schemas (checks-schemas.ts); the types here are theirs.
+import type { z } from 'zod';
+import type { ChecksResultSchema, ExpectedNodeSchema, FindingDependenciesSchema, FindingSchema, IgnoredRangeSchema, PodRangeSchema } from './checks-schemas.js';
 
 export const FINDING_TYPES = [
   /** A has no route to B's pod CIDR while B is alive */
@@ -22,42 +25,9 @@ export const FINDING_TYPES = [
 ] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
 
-export interface Finding {
-  type: FindingType;
-  /** the node where the problem is (the collector's node name) */
-  node: string;
-  /**
-   * the other node concerned: whose pods cannot be reached, whose stale route or ipset member it is
-   * (null when no known node accounts for it, and for mtu-mismatch)
-   */
-  peer: string | null;
-  /**
-   * what the finding is about: the pod CIDR (route-missing, route-wrong-nexthop), the route's
-   * destination (route-stale), `set member` (ipset-*), the interface (mtu-mismatch)
-   */
-  subject: string;
-  /** stable identity across evaluations: `type|node|peer|subject`, an empty peer when null */
-  key: string;
-  /** one line for people: "node1 has no route to 10.233.3.0/24 (node3's pods)" */
-  message: string;
-  /** what should be there (route gateway/dev/vtep, member, MTU limit), or null */
-  expected: Record<string, unknown> | null;
-  /** what is there, or null */
-  actual: Record<string, unknown> | null;
-  /**
-   * What the thing judged depends on, so that a root cause can claim it only where it explains it:
-   * the nodes whose health matters (the node itself, the destination, a route reflector between
-   * them) and the BGP sessions the route was learned over (pairs of node names, each once).
-   */
-  dependsOn: FindingDependencies;
-}
+export type Finding = z.infer<typeof FindingSchema>;
 
-export interface FindingDependencies {
-  /** in the order a cause is looked for: the node itself, nodes in between, the far end */
-  nodes: string[];
-  /** BGP sessions the route travels over, as [node, peer] in path order */
-  sessions: Array<[string, string]>;
-}
+export type FindingDependencies = z.infer<typeof FindingDependenciesSchema>;
 
 /** Where a pod range of a node is known from, most trusted first. */
 export const RANGE_SOURCES = [
@@ -75,47 +45,13 @@ export const RANGE_SOURCES = [
 export type RangeSource = (typeof RANGE_SOURCES)[number];
 
 /** A pod range of a node and every source that names it. */
-export interface PodRange {
-  cidr: string;
-  family: 'inet' | 'inet6';
-  /** most trusted first; `detail` names the daemon, device or object (`bird`, `cni0`, `Node.spec.podCIDRs`) */
-  sources: Array<{ source: RangeSource; detail: string }>;
-}
+export type PodRange = z.infer<typeof PodRangeSchema>;
 
 /** A range a source names that the checks do not use, and why. */
-export interface IgnoredRange {
-  cidr: string;
-  source: RangeSource;
-  why: string;
-}
+export type IgnoredRange = z.infer<typeof IgnoredRangeSchema>;
 
 /** What a node is expected to announce and be reached by, and where that came from. */
-export interface ExpectedNode {
-  /** the collector's node name when a collector's node matches, else the Kubernetes node's name */
-  name: string;
-  /** the Kubernetes node this is (matched by name, else by InternalIP), null without Kubernetes */
-  kubernetesName: string | null;
-  /** whether the node's own facts are known (without them, only routes towards it can be checked) */
-  collected: boolean;
-  /** the node's underlay (InternalIP) addresses */
-  addresses: string[];
-  /** its pod ranges (the CIDRs of `ranges`) */
-  podCidrs: string[];
-  /** its pod ranges with where each is known from */
-  ranges: PodRange[];
-  /** ranges a source names that are not used (Calico ignores Node.spec.podCIDRs, an aggregate …) */
-  ignored: IgnoredRange[];
-  /** vxlan VTEP address (the tunnel's local underlay address), when the style tunnels */
-  vtep: string | null;
-  /** the CNI style the node shows (its collector's, else detected from its facts) */
-  style: 'kube-router' | 'calico' | 'flannel' | 'unknown';
-  /** the address families the node speaks (a global address of it); expectations are per family */
-  families: Array<'inet' | 'inet6'>;
-}
+export type ExpectedNode = z.infer<typeof ExpectedNodeSchema>;
 
-export interface ChecksResult {
-  /** the moment evaluated (null: now) */
-  at: string | null;
-  nodes: ExpectedNode[];
-  findings: Finding[];
-}
+/** GET /api/checks */
+export type ChecksResult = z.infer<typeof ChecksResultSchema>;

@@ -8,6 +8,9 @@ import { READER_ERROR_MAX, UNSTORABLE_TEXT } from './protocol.js';
 /** A string the store can hold: refused at the boundary, with its path, instead of failing in Postgres. */
 export const text = () => z.string().refine((s) => !UNSTORABLE_TEXT.test(s), { message: 'contains NUL or an unpaired surrogate, which cannot be stored' });
 
+/** A moment as the API writes it: ISO 8601 (Date.toISOString, `2026-11-23T08:00:00.000Z`). */
+export const instant = () => z.iso.datetime({ offset: true });
+
 const str = text();
 const nstr = text().nullable();
 const nint = z.number().int().nullable();
@@ -317,6 +320,23 @@ export const FactSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('rule'), key: keySchema, value: RuleValueSchema }),
   z.strictObject({ kind: z.literal('sysctl'), key: keySchema, value: SysctlValueSchema }),
   z.strictObject({ kind: z.literal('node'), key: keySchema, value: NodeValueSchema }),
+]);
+
+/** The value of a fact of any kind (a change's before and after). */
+export const FactValueSchema = z.union([
+  LinkValueSchema,
+  AddrValueSchema,
+  RouteValueSchema,
+  NeighValueSchema,
+  FdbValueSchema,
+  IpsetValueSchema,
+  IpsetMemberValueSchema,
+  BgpSessionValueSchema,
+  BgpOriginValueSchema,
+  IpvsServiceValueSchema,
+  RuleValueSchema,
+  SysctlValueSchema,
+  NodeValueSchema,
 ]);
 
 export type Fact = z.infer<typeof FactSchema>;

@@ -1,9 +1,11 @@
-// Runtime schemas for every message the API receives (protocol.ts holds the types). The API
-// validates at its boundary with these and nothing else.
+// Runtime schemas for every message the API receives (protocol.ts holds their types). The API
+// validates at its boundary with these and nothing else. Below them, the schemas of what the API
+// sends of a node (its summary, its fact changes, its lifecycle events): the one declaration of
+// those, protocol.ts infers their types.
 import { z } from 'zod';
-import { FactKindSchema, FactSchema, ReaderStatusSchema, text } from './fact.js';
+import { CniStyleSchema, FactKindSchema, FactSchema, FactValueSchema, instant, ReaderStatusSchema, text } from './fact.js';
 import { FactRefSchema } from './messages.js';
-import { READERS_MAX, SNAPSHOT_PARTS_MAX, SUPPORTED_PROTOCOLS } from './protocol.js';
+import { NODE_EVENT_TYPES, NODE_STATUSES, READERS_MAX, SNAPSHOT_PARTS_MAX, SUPPORTED_PROTOCOLS } from './protocol.js';
 
 /** A Kubernetes node name, a hostname, or a lab namespace name. */
 export const NodeNameSchema = z
@@ -63,6 +65,41 @@ export const LiveSubscriptionSchema = z.strictObject({
   kinds: z.array(FactKindSchema).optional(),
   nodes: z.array(NodeNameSchema).optional(),
   topology: z.boolean().optional(),
+});
+
+// ------------------------------------------------------------------ what the API sends
+
+export const ChangeOpSchema = z.enum(['add', 'change', 'remove']);
+
+/** One version change of one fact, as stored: `before` is null for add, `after` null for remove. */
+export const FactChangeSchema = z.strictObject({
+  node: z.string(),
+  kind: FactKindSchema,
+  key: z.string(),
+  at: instant(),
+  op: ChangeOpSchema,
+  before: FactValueSchema.nullable(),
+  after: FactValueSchema.nullable(),
+});
+
+export const NodeStatusSchema = z.enum(NODE_STATUSES);
+export const NodeEventTypeSchema = z.enum(NODE_EVENT_TYPES);
+
+export const NodeEventSchema = z.strictObject({
+  id: z.string(),
+  node: z.string(),
+  type: NodeEventTypeSchema,
+  at: instant(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+export const NodeSummarySchema = z.strictObject({
+  name: z.string(),
+  status: NodeStatusSchema,
+  firstSeen: instant(),
+  lastSeen: instant(),
+  cniStyle: CniStyleSchema.nullable(),
+  readers: z.record(z.string(), ReaderStatusSchema),
 });
 
 /** "facts[3].value.mtu: expected number" — the first few problems, with where they are. */

@@ -1,10 +1,12 @@
 // The wire protocol between collectors, the API and browsers (DESIGN.md step 4 and 8): namespaces,
 // event maps and message types. No runtime schemas here, so the collector can import it without
 // zod; the API validates every incoming message with protocol-schemas.ts.
-import type { CniStyle, Fact, FactKind, ReaderStatus } from './fact.js';
+import type { z } from 'zod';
+import type { Fact, FactKind, ReaderStatus } from './fact.js';
 import type { FactRef } from './messages.js';
 import type { AlertTransition } from './alerts.js';
 import type { TopologyPatch } from './topology.js';
+import type { ChangeOpSchema, FactChangeSchema, NodeEventSchema, NodeSummarySchema } from './protocol-schemas.js';
 import type { TopologyPatchBytes } from './topology-bytes.js';
 
 /**
@@ -211,18 +213,12 @@ export interface IngestServerToClient {
 
 // ------------------------------------------------------------------ live (browsers)
 
-export type ChangeOp = 'add' | 'change' | 'remove';
+// What the API sends of a node: declared once, as schemas (protocol-schemas.ts); the types are theirs.
+
+export type ChangeOp = z.infer<typeof ChangeOpSchema>;
 
 /** One version change of one fact, as stored: `before` is null for add, `after` null for remove. */
-export interface FactChange {
-  node: string;
-  kind: FactKind;
-  key: string;
-  at: string;
-  op: ChangeOp;
-  before: Fact['value'] | null;
-  after: Fact['value'] | null;
-}
+export type FactChange = z.infer<typeof FactChangeSchema>;
 
 export const NODE_STATUSES = ['pending', 'connected', 'disconnected', 'lost', 'left'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
@@ -232,22 +228,9 @@ export const NODE_EVENT_TYPES = [
 ] as const;
 export type NodeEventType = (typeof NODE_EVENT_TYPES)[number];
 
-export interface NodeEvent {
-  id: string;
-  node: string;
-  type: NodeEventType;
-  at: string;
-  detail: Record<string, unknown>;
-}
+export type NodeEvent = z.infer<typeof NodeEventSchema>;
 
-export interface NodeSummary {
-  name: string;
-  status: NodeStatus;
-  firstSeen: string;
-  lastSeen: string;
-  cniStyle: CniStyle | null;
-  readers: Record<string, ReaderStatus>;
-}
+export type NodeSummary = z.infer<typeof NodeSummarySchema>;
 
 export interface LiveSubscription {
   /** only changes of these kinds (default: all) */

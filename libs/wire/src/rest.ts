@@ -1,122 +1,102 @@
-// The REST API's answers (README "API"), one declaration each: the API's controllers return them
-// and the web client reads them. (Trace, checks, auth and Kubernetes health have theirs in their own
-// modules: trace.ts, checks.ts, auth.ts, kubernetes.ts.)
-import type { Alert } from './alerts.js';
-import type { ApiToken, Silence, Viewer } from './auth.js';
-import type { Fact, FactKind } from './fact.js';
-import type { FactChange, NodeEvent, NodeSummary } from './protocol.js';
-import type { TopoEdge, Topology, TopologyForm } from './topology.js';
+// The REST API's answers (README "API"): declared once, as zod schemas (rest-schemas.ts, and the
+// trace's, checks', auth's and Kubernetes' in their own *-schemas.ts); these are their types, which
+// the API's controllers return and the web client reads. Types only: the collector and the web
+// import them from @netatlas/wire/core without loading zod.
+import type { z } from 'zod';
+import type { NewSilenceSchema } from './auth-schemas.js';
+import type {
+  AcknowledgeResponseSchema,
+  AdminSettingSchema,
+  AdminSettingsResponseSchema,
+  AlertsResponseSchema,
+  ApiTokenCreatedResponseSchema,
+  ApiTokenRevokedResponseSchema,
+  ApiTokensResponseSchema,
+  ChangesPageSchema,
+  DiffResponseSchema,
+  EventsResponseSchema,
+  FactsResponseSchema,
+  HealthSchema,
+  KindDiffSchema,
+  LogoutResponseSchema,
+  NodesResponseSchema,
+  SilenceEndedResponseSchema,
+  SilenceResponseSchema,
+  SilencesResponseSchema,
+  StateDiffSchema,
+  StateResponseSchema,
+  TokenLoginResponseSchema,
+  TopologyEdgesResponseSchema,
+  TopologyResponseSchema,
+} from './rest-schemas.js';
+
+/** GET /api/health and /api/health/ready */
+export type Health = z.infer<typeof HealthSchema>;
 
 /** GET /api/nodes */
-export interface NodesResponse {
-  nodes: NodeSummary[];
-}
+export type NodesResponse = z.infer<typeof NodesResponseSchema>;
 
 /** GET /api/nodes/:name/facts */
-export interface FactsResponse {
-  node: string;
-  at: string | null;
-  facts: Fact[];
-}
+export type FactsResponse = z.infer<typeof FactsResponseSchema>;
 
 /** GET /api/state (streamed) */
-export interface StateResponse {
-  at: string | null;
-  nodes: Record<string, Fact[]>;
-}
+export type StateResponse = z.infer<typeof StateResponseSchema>;
 
 /** GET /api/changes: one page */
-export interface ChangesPage {
-  from: string;
-  to: string;
-  changes: FactChange[];
-  /** pass as `after` for the next page; null on the last one */
-  next: string | null;
-}
+export type ChangesPage = z.infer<typeof ChangesPageSchema>;
 
-export interface KindDiff {
-  added: Fact[];
-  removed: Fact[];
-  changed: { kind: FactKind; key: string; before: Fact['value']; after: Fact['value'] }[];
-}
+export type KindDiff = z.infer<typeof KindDiffSchema>;
 
 /** node → kind → what differs between `from` and `to` */
-export type StateDiff = Record<string, Partial<Record<FactKind, KindDiff>>>;
+export type StateDiff = z.infer<typeof StateDiffSchema>;
 
 /** GET /api/diff (streamed) */
-export interface DiffResponse {
-  from: string;
-  to: string;
-  nodes: StateDiff;
-}
+export type DiffResponse = z.infer<typeof DiffResponseSchema>;
 
 /** GET /api/events */
-export interface EventsResponse {
-  from: string;
-  to: string;
-  events: NodeEvent[];
-}
+export type EventsResponse = z.infer<typeof EventsResponseSchema>;
 
 /** GET /api/topology */
-export type TopologyResponse = { at: string | null; form: TopologyForm } & Topology;
+export type TopologyResponse = z.infer<typeof TopologyResponseSchema>;
 
 /** GET /api/topology/edges: the full edges that start at the asked hosts or their elements, sorted by id */
-export interface TopologyEdgesResponse {
-  at: string | null;
-  hosts: string[];
-  edges: TopoEdge[];
-}
+export type TopologyEdgesResponse = z.infer<typeof TopologyEdgesResponseSchema>;
 
 /** GET /api/alerts */
-export interface AlertsResponse {
-  from: string;
-  to: string;
-  /** newest first */
-  alerts: Alert[];
-}
+export type AlertsResponse = z.infer<typeof AlertsResponseSchema>;
 
 /** POST /api/alerts/:id/acknowledge */
-export interface AcknowledgeResponse {
-  alert: Alert;
-}
+export type AcknowledgeResponse = z.infer<typeof AcknowledgeResponseSchema>;
 
 /** GET /api/silences */
-export interface SilencesResponse {
-  silences: Silence[];
-}
+export type SilencesResponse = z.infer<typeof SilencesResponseSchema>;
 
 /** POST /api/silences */
-export interface SilenceResponse {
-  silence: Silence;
-}
+export type SilenceResponse = z.infer<typeof SilenceResponseSchema>;
 
 /** DELETE /api/silences/:id */
-export interface SilenceEndedResponse {
-  ended: true;
-}
+export type SilenceEndedResponse = z.infer<typeof SilenceEndedResponseSchema>;
 
 /** GET /api/admin/tokens */
-export interface ApiTokensResponse {
-  tokens: ApiToken[];
-}
+export type ApiTokensResponse = z.infer<typeof ApiTokensResponseSchema>;
 
 /** POST /api/admin/tokens: the secret is shown once, here */
-export interface ApiTokenCreatedResponse {
-  token: ApiToken;
-  secret: string;
-}
+export type ApiTokenCreatedResponse = z.infer<typeof ApiTokenCreatedResponseSchema>;
 
 /** DELETE /api/admin/tokens/:id */
-export interface ApiTokenRevokedResponse {
-  revoked: true;
-}
+export type ApiTokenRevokedResponse = z.infer<typeof ApiTokenRevokedResponseSchema>;
+
+/** One setting in force, secrets redacted */
+export type AdminSetting = z.infer<typeof AdminSettingSchema>;
+
+/** GET /api/admin/settings */
+export type AdminSettingsResponse = z.infer<typeof AdminSettingsResponseSchema>;
 
 /** POST /api/auth/token-login */
-export interface TokenLoginResponse {
-  viewer: Viewer;
-}
+export type TokenLoginResponse = z.infer<typeof TokenLoginResponseSchema>;
 
 /** POST /api/auth/logout: where the browser goes next (the OpenID provider's logout), if anywhere */
-export interface LogoutResponse {
-  redirect: string | null;
-}
+export type LogoutResponse = z.infer<typeof LogoutResponseSchema>;
+
+/** POST /api/silences: the body as a client sends it (`comment` may be left out) */
+export type SilenceRequest = z.input<typeof NewSilenceSchema>;

@@ -1,5 +1,6 @@
 // The derived topology (DESIGN.md step 6): what libs/graph computes from facts and the web draws.
-// Types only; the derivation lives in libs/graph/src/topology.ts.
+// Types only (the elements' schemas are in topology-schemas.ts); the derivation lives in
+// libs/graph/src/topology.ts.
 //
 // Ids are stable across derivations (they name the kernel object, never an attribute that changes
 // with state), so a patch updates an element in place instead of removing and re-adding it:
@@ -15,29 +16,17 @@
 //
 // Edges: `<type>:<source>-><target>`, plus `#<qualifier>` where several can join the same pair.
 
-export type TopoNodeType = 'host' | 'bridge' | 'tunnel' | 'veth' | 'pod' | 'vtep' | 'subnet' | 'external';
-export type TopoEdgeType = 'veth' | 'underlay' | 'bgp' | 'route' | 'tunnel';
+import type { z } from 'zod';
+import type { TopoEdgeSchema, TopoEdgeTypeSchema, TopologyFormSchema, TopologySchema, TopoNodeSchema, TopoNodeTypeSchema } from './topology-schemas.js';
 
-export interface TopoNode {
-  /** stable: see the id formats above */
-  id: string;
-  type: TopoNodeType;
-  /** the host (cluster node name) this element belongs to; null for hosts, subnets, externals and VTEPs */
-  host: string | null;
-  /** the element it sits in, for the hierarchical layout (host → bridge/tunnel → veth → pod) */
-  parent: string | null;
-  label: string;
-  data: Record<string, unknown>;
-}
+// The elements are declared once, as schemas (topology-schemas.ts); these are their types.
 
-export interface TopoEdge {
-  /** stable: `<type>:<source>-><target>` (with `#<qualifier>` where several can exist) */
-  id: string;
-  type: TopoEdgeType;
-  source: string;
-  target: string;
-  data: Record<string, unknown>;
-}
+export type TopoNodeType = z.infer<typeof TopoNodeTypeSchema>;
+export type TopoEdgeType = z.infer<typeof TopoEdgeTypeSchema>;
+
+export type TopoNode = z.infer<typeof TopoNodeSchema>;
+
+export type TopoEdge = z.infer<typeof TopoEdgeSchema>;
 
 /**
  * The two wire forms. `full`: every edge. `compact` (what the API sends past COMPACT_FROM_HOSTS
@@ -47,13 +36,10 @@ export interface TopoEdge {
  * (to externals, VTEPs and subnets, inside a host, and every problem) is kept. A host's full edges
  * come on demand: GET /api/topology/edges?hosts=….
  */
-export type TopologyForm = 'full' | 'compact';
+export type TopologyForm = z.infer<typeof TopologyFormSchema>;
 
 /** Nodes and edges, each sorted by id: equal inputs give equal (deep-equal, JSON-identical) output. */
-export interface Topology {
-  nodes: TopoNode[];
-  edges: TopoEdge[];
-}
+export type Topology = z.infer<typeof TopologySchema>;
 
 /** What turns one topology into another: removals by id, then upserts (whole elements). */
 export interface TopologyPatch {

@@ -1,5 +1,5 @@
 // The admin's endpoints: API tokens (list, create, revoke) and the settings in force, redacted.
-import type { ApiTokenCreatedResponse, ApiTokenRevokedResponse, ApiTokensResponse } from '@netatlas/wire';
+import type { AdminSettingsResponse, ApiTokenCreatedResponse, ApiTokenRevokedResponse, ApiTokensResponse } from '@netatlas/wire';
 import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, Req } from '@nestjs/common';
 import { NewApiTokenSchema } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
@@ -41,7 +41,7 @@ export class AdminController {
 
   /** What is configured, without a secret in it. */
   @Get('settings')
-  settings(): { settings: Array<{ name: string; value: string }> } {
+  settings(): AdminSettingsResponse {
     const c = this.config;
     const a = this.authSettings;
     const n = this.notifySettings;

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { Public } from '../auth/roles.js';
-import { type Health, HealthService } from './health.service.js';
+import type { Health } from '@netatlas/wire';
+import { HealthService } from './health.service.js';
 
 // open to all: Kubernetes probes and load balancers ask it without credentials, and it tells only
 // the version and whether the database answers

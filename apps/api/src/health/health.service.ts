@@ -1,16 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Health } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import { APP_VERSION } from '../app-version.js';
 import type { CoreConfig } from '../config.js';
 import { withDeadline } from '../db/database.js';
 import { ProbeRepository } from '../db/repositories/probe.repository.js';
-
-export interface Health {
-  /** degraded: the API runs but cannot reach its database */
-  status: 'ok' | 'degraded';
-  version: string;
-  database: { ok: boolean; latencyMs: number | null; error: string | null; embedded: boolean };
-}
 
 @Injectable()
 export class HealthService {

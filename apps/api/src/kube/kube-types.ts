@@ -2,58 +2,19 @@
 // them from the objects the informers hold (typed objects from a list, plain JSON from a watch: the
 // fields read here have the same names in both).
 import type { KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
-import type { KubernetesHealth, KubernetesMode } from '@netatlas/wire';
+import type { KubernetesBlockAffinity, KubernetesCrdState, KubernetesMode, KubernetesNode, KubernetesPod, KubernetesStatus } from '@netatlas/wire';
 
+// The shapes the API reports (GET /api/kubernetes) are declared once, in libs/wire
+// (kubernetes-schemas.ts); these are their names here.
 /** off, or where the API's Kubernetes connection comes from (settings.ts resolves `auto`). */
 export type KubeMode = KubernetesMode;
-
-export interface KubeNode {
-  name: string;
-  /** status.addresses of type InternalIP */
-  internalIPs: string[];
-  /** spec.podCIDRs (or spec.podCIDR) */
-  podCIDRs: string[];
-  /** the Ready condition is True */
-  ready: boolean;
-  labels: Record<string, string>;
-  resourceVersion: string;
-}
-
-export interface KubePod {
-  namespace: string;
-  name: string;
-  /** status.podIP ('' while none is assigned) */
-  ip: string;
-  /** status.podIPs (every family) */
-  ips: string[];
-  /** spec.nodeName ('' while unscheduled) */
-  node: string;
-  /** status.phase: Pending, Running, Succeeded, Failed, Unknown */
-  phase: string;
-  /** the pod uses its node's network namespace (its IP is the node's) */
-  hostNetwork: boolean;
-  resourceVersion: string;
-}
-
-/**
- * A Calico IPAM block affinity (blockaffinities.crd.projectcalico.org/v1, cluster scoped): the pod
- * address block Calico's IPAM gave a node, which its BGP daemon announces.
- */
-export interface KubeBlockAffinity {
-  /** metadata.name (Calico: `<node>-<cidr with . : / as ->`) */
-  name: string;
-  /** spec.node */
-  node: string;
-  /** spec.cidr */
-  cidr: string;
-  /** spec.state: confirmed, pending, pendingDeletion */
-  state: string;
-  /** spec.deleted is true (Calico marks an affinity deleted, as a string, before deleting it) */
-  deleted: boolean;
-  /** spec.type: `host` (also when absent, as older Calico writes it) or `virtual` */
-  type: string;
-  resourceVersion: string;
-}
+export type KubeNode = KubernetesNode;
+export type KubePod = KubernetesPod;
+export type KubeBlockAffinity = KubernetesBlockAffinity;
+/** The Calico block affinities CRD: not asked yet, served, or not served by this cluster (404). */
+export type KubeCrdState = KubernetesCrdState;
+/** GET /api/kubernetes */
+export type KubeStatus = KubernetesStatus;
 
 /** What the block affinities informer reads (the CRD has no generated client type). */
 export interface BlockAffinityObject extends KubernetesObject {
@@ -61,30 +22,6 @@ export interface BlockAffinityObject extends KubernetesObject {
 }
 
 export type KubeChange = 'added' | 'modified' | 'deleted';
-
-/** The Calico block affinities CRD: not asked yet, served, or not served by this cluster (404). */
-export type KubeCrdState = 'unknown' | 'installed' | 'absent';
-
-/** GET /api/kubernetes */
-export interface KubeStatus {
-  mode: KubeMode;
-  /** the API server (from the kubeconfig or the in-cluster environment); null when off */
-  server: string | null;
-  /** every informer has listed at least once (block affinities: or found the CRD absent) */
-  synced: boolean;
-  /** the current failure of any informer while it has not recovered; null when healthy or off */
-  error: string | null;
-  /** the source's health (KubeWatcher.health()) */
-  health: KubernetesHealth;
-  /** the last resourceVersion each informer holds ('' before its first list) */
-  resourceVersions: { nodes: string; pods: string; blockaffinities: string };
-  nodes: KubeNode[];
-  pods: KubePod[];
-  /** whether the cluster serves blockaffinities.crd.projectcalico.org */
-  blockAffinitiesCrd: KubeCrdState;
-  /** every block affinity held, whatever its state, by node then CIDR */
-  blockAffinities: KubeBlockAffinity[];
-}
 
 export function kubeNodeOf(node: V1Node): KubeNode {
   const addresses = node.status?.addresses ?? [];

@@ -2,8 +2,7 @@
 // and Calico block affinities; GET /api/kubernetes/health: the connection and its health alone (what
 // the web polls: small whatever the cluster's size).
 import { Controller, Get, Inject } from '@nestjs/common';
-import type { KubernetesHealthStatus } from '@netatlas/wire';
-import type { KubeStatus } from './kube-types.js';
+import type { KubernetesHealthStatus, KubernetesStatus } from '@netatlas/wire';
 import { KubeWatcher } from './kube-watcher.js';
 
 @Controller('kubernetes')
@@ -11,7 +10,7 @@ export class KubeController {
   constructor(@Inject(KubeWatcher) private readonly kube: KubeWatcher) {}
 
   @Get()
-  status(): KubeStatus {
+  status(): KubernetesStatus {
     return this.kube.status();
   }
 

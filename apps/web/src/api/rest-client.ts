@@ -8,6 +8,8 @@ import {
   ROLES,
   type AcknowledgeResponse,
   type AddressHistory,
+  type AdminSetting,
+  type AdminSettingsResponse,
   type AlertsResponse,
   type ApiTokenCreatedResponse,
   type ApiTokenRevokedResponse,
@@ -33,23 +35,34 @@ import {
   type ChecksResult,
   type FactChange,
   type FactKind,
+  type Health,
   type KubernetesHealthStatus,
   type NodeSummary,
   type Role,
   type Silence,
+  type SilenceRequest,
   type TraceComparison,
   type TraceResult,
   type Viewer,
 } from '@netatlas/wire/core';
 
-export interface Health {
-  version: string;
-  database: unknown;
-  [key: string]: unknown;
-}
-
-// the answers' shapes are the API's own (libs/wire rest.ts); re-exported for the views
-export type { ChangesPage, DiffResponse, EventsResponse, FactsResponse, KindDiff, StateDiff, StateResponse, TopologyEdgesResponse, TopologyResponse } from '@netatlas/wire/core';
+// The answers' shapes are the API's own, declared once as zod schemas in libs/wire (rest-schemas.ts
+// and the modules' *-schemas.ts) and typed from them; re-exported for the views. The client does not
+// validate at run time (the schemas stay out of the bundle): the API's specs parse every answer.
+export type {
+  AdminSetting,
+  ChangesPage,
+  DiffResponse,
+  EventsResponse,
+  FactsResponse,
+  Health,
+  KindDiff,
+  SilenceRequest,
+  StateDiff,
+  StateResponse,
+  TopologyEdgesResponse,
+  TopologyResponse,
+} from '@netatlas/wire/core';
 
 export type Instant = Date | string;
 
@@ -179,22 +192,6 @@ export type FetchLike = (input: string, init?: FetchInit) => Promise<{
   text(): Promise<string>;
 }>;
 
-/** POST /api/silences */
-export interface SilenceRequest {
-  /** any rule when null */
-  rule: string | null;
-  /** the alerts whose labels include these */
-  labels: Record<string, string>;
-  durationS: number;
-  comment: string;
-}
-
-export interface AdminSetting {
-  name: string;
-  /** as the API shows it: secrets redacted */
-  value: string;
-}
-
 /**
  * What GET /api/auth/me stands for with an API from before viewer login (it answers 404): everyone
  * reads, nobody signs in or out.
@@ -309,7 +306,7 @@ export class RestClient {
 
   /** The API's settings, secrets redacted by the API. */
   async settings(signal?: AbortSignal): Promise<AdminSetting[]> {
-    return (await this.get<{ settings: AdminSetting[] }>('/api/admin/settings', signal)).settings;
+    return (await this.get<AdminSettingsResponse>('/api/admin/settings', signal)).settings;
   }
 
   // --- operators: acknowledging and silencing alerts ---
