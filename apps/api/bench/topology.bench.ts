@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { IncrementalTopology } from '@netatlas/graph';
 import { factId, type Fact, type FactChange, type FactKind } from '@netatlas/wire';
 import { applyToMirror, type FactMirror } from '../src/state/fact-mirror.js';
+import { TOPOLOGY_KINDS } from '../src/state/state-kinds.js';
 import { SimNode } from './fleet.js';
 import { int, ms } from './stats.js';
 
@@ -26,8 +27,8 @@ const RATE = Number(args.rate);
 const PATCH_S = Number(args['patch-seconds']);
 const PATCHES = Number(args.patches);
 const MAX_OPS = Number(args['max-ops']);
-// the kinds the API's live hub forwards to the worker (live-hub.ts TOPOLOGY_KINDS)
-const KINDS = new Set<FactKind>(['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'node']);
+// the kinds the current state's topology is derived from
+const KINDS = new Set<FactKind>(TOPOLOGY_KINDS);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const fleet = Array.from({ length: NODES }, (_, i) => new SimNode(i, NODES));
@@ -39,7 +40,7 @@ log(`topology bench: ${NODES} nodes, ${int([...mirror.values()].reduce((s, m) =>
 let t0 = performance.now();
 for (const n of mirror.keys()) topology.touch(n);
 const first = topology.patch();
-log(`first derivation: ${ms(performance.now() - t0)}; ${int(first.upsertNodes.length)} nodes, ${int(first.upsertEdges.length)} edges`);
+log(`first derivation: ${ms(performance.now() - t0)}; ${topology.form} form (compact from 41 hosts), ${int(first.upsertNodes.length)} nodes, ${int(first.upsertEdges.length)} edges`);
 
 /** One simulated delta as the changes the worker would get (before from the mirror). */
 function changesOf(node: SimNode): FactChange[] {

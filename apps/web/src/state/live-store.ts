@@ -309,7 +309,11 @@ export class LiveStore extends Emitter<LiveStoreEvents> {
       // the topology as fetched, then the patches that came while fetching, in order: they were
       // computed from the API's live copy, and any element they hold that is older than the fetch
       // is superseded by a later patch
-      const patch = diffTopologyMaps(this.topology, topologyMaps(topology));
+      // (into an empty store the topology is the patch: no maps to build and compare, ~0.5 s at 5000 hosts)
+      const empty = this.topology.nodes.size === 0 && this.topology.edges.size === 0;
+      const patch: TopologyPatch = empty
+        ? { upsertNodes: topology.nodes, removeNodes: [], upsertEdges: topology.edges, removeEdges: [] }
+        : diffTopologyMaps(this.topology, topologyMaps(topology));
       applyPatchToMaps(this.topology, patch);
       this.replaceNodes(nodes);
       this.ready = true;
