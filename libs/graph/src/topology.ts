@@ -806,12 +806,19 @@ function finishRelations(b: PartBuilder): HostRelations {
   return r;
 }
 
-/** established; on the way up (connect, opensent, openconfirm); else down: as the web colours a session. */
+/**
+ * A BGP session's state in three: established; on the way up (connect, opensent, openconfirm):
+ * pending; idle, active or anything else: down. A compact host's counts and the web's colours.
+ */
+export function bgpStateClass(state: unknown): 'established' | 'pending' | 'down' {
+  if (state === 'established') return 'established';
+  if (state === 'connect' || state === 'opensent' || state === 'openconfirm') return 'pending';
+  return 'down';
+}
+
 function countSession(r: HostRelations, state: string): void {
   r.bgp.total++;
-  if (state === 'established') r.bgp.established++;
-  else if (state === 'connect' || state === 'opensent' || state === 'openconfirm') r.bgp.pending++;
-  else r.bgp.down++;
+  r.bgp[bgpStateClass(state)]++;
 }
 
 /** The host whose pod CIDR most specifically contains `dst` (null: none, or claimed by several). */

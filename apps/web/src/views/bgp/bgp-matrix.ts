@@ -4,7 +4,8 @@
 // pair share a cell, which shows the worst state. Pure.
 import type { BgpSessionValue, BgpState, Fact } from '@netatlas/wire/core';
 import { compareAddressText, naturalCompare } from '../../addresses/ip.js';
-import { bgpColourClass, type BgpColour } from '../topology/level-of-detail.js';
+import { bgpStateClass } from '@netatlas/graph';
+import type { BgpColour } from '../topology/level-of-detail.js';
 
 export interface BgpCell {
   node: string;
@@ -119,7 +120,7 @@ export function buildBgpMatrix(
       peerHost: owners.get(peerAddress) ?? null,
       sessions: [...list].sort((a, b) => naturalCompare(a.daemon, b.daemon)),
       state: worst.state,
-      colour: bgpColourClass(worst.state),
+      colour: bgpStateClass(worst.state),
       since: worst.since,
       prefixes: {
         received: sum(list.map((s) => s.prefixesReceived)),

@@ -1,5 +1,6 @@
 // Semantic zoom: what to draw of a host and of the edges at a given zoom scale. Pure, so the
 // thresholds are tested apart from the canvas.
+import type { bgpStateClass } from '@netatlas/graph';
 import { HOST_W, type HostLayout } from './layout.js';
 
 export type HostDetail = 'collapsed' | 'pods' | 'labels';
@@ -55,11 +56,5 @@ export function edgeDrawModes(
   };
 }
 
-export type BgpColour = 'established' | 'pending' | 'down';
-
-/** established: green; on the way up (connect, opensent, openconfirm): amber; idle, active or unknown: red. */
-export function bgpColourClass(state: unknown): BgpColour {
-  if (state === 'established') return 'established';
-  if (state === 'connect' || state === 'opensent' || state === 'openconfirm') return 'pending';
-  return 'down';
-}
+/** established: green; on the way up: amber; down: red (libs/graph's bgpStateClass) */
+export type BgpColour = ReturnType<typeof bgpStateClass>;

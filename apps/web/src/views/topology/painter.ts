@@ -2,10 +2,11 @@
 // view). World coordinates come from the layout; the zoom transform maps them to the screen. Only
 // what is on screen is drawn, hosts at the level of detail their on-screen size allows, and edges
 // in one path per colour, so 200 hosts × 50 pods pan and zoom smoothly.
+import { bgpStateClass } from '@netatlas/graph';
 import type { NodeStatus, TopoEdge, TopoNode } from '@netatlas/wire/core';
 import type { PathHighlight } from '../trace/trace-model.js';
 import { hostAt, type HostLayout, type Rect } from './layout.js';
-import { bgpColourClass, edgeDrawModes, hostDetail, type BgpColour } from './level-of-detail.js';
+import { edgeDrawModes, hostDetail, type BgpColour } from './level-of-detail.js';
 import { BGP_COLOURS, cniColour, COLOURS } from './palette.js';
 import type { HostStats, RouteCoverage, TopologyScene } from './scene.js';
 
@@ -395,7 +396,7 @@ function paintBgpEdges(f: Frame): void {
   const bgp = f.modes.bgp === 'all' ? f.lists.bgp : focusAndProblems(f, 'bgp');
   byMark(f, bgp, (es, colour, dash) => {
     const buckets: Record<BgpColour, TopoEdge[]> = { established: [], pending: [], down: [] };
-    for (const e of es) buckets[bgpColourClass(e.data['state'])].push(e);
+    for (const e of es) buckets[bgpStateClass(e.data['state'])].push(e);
     for (const c of ['established', 'pending', 'down'] as const) strokeCurves(f, buckets[c], colour ?? BGP_COLOURS[c], c === 'established' ? 1.8 : 2.6, 0.15, dash, colour || c !== 'established' ? 1 : 0.8);
   });
 }

@@ -7,10 +7,9 @@
 // hosts in focus are fetched on demand and merged in as *focus edges* (setFocusEdges): drawn and
 // listed, never counted, and dropped again when their host leaves focus.
 import type { HostRelations, TopoEdge, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
-import { applyPatchToMaps, diffTopologyMaps, emptyTopologyMaps, topologyMaps, type TopologyMaps } from '@netatlas/graph';
+import { applyPatchToMaps, bgpStateClass, diffTopologyMaps, emptyTopologyMaps, topologyMaps, type TopologyMaps } from '@netatlas/graph';
 import { hostNameOf, layoutTopology, type HostEntry, type LayoutInput, type Rect, type TopologyLayout } from './layout.js';
 import { planFocusMerge } from './focus-edges.js';
-import { bgpColourClass } from './level-of-detail.js';
 
 export type Mark = 'added' | 'removed' | 'changed';
 
@@ -378,7 +377,7 @@ export class TopologyScene {
       if (!e) continue;
       if (e.type === 'bgp') {
         s.bgpTotal++;
-        const c = bgpColourClass(e.data['state']);
+        const c = bgpStateClass(e.data['state']);
         if (c === 'established') s.bgpEstablished++;
         else if (c === 'down') s.bgpDown++;
       } else if (e.type === 'route') {

@@ -7,13 +7,12 @@ import { formatHash, withParams, type AppRoute } from '../../state/route.js';
 import { sameTime, shownMoment, type TimeSelection } from '../../state/time-control.js';
 import { findingCounts } from '../node-detail/findings.js';
 import { hostRanges, ignoredText, podCidrsOf, rangesByNode, RANGE_SOURCE_TITLES, type NodeRanges } from '../node-detail/ranges.js';
-import { topologyMaps } from '@netatlas/graph';
+import { bgpStateClass, topologyMaps } from '@netatlas/graph';
 import { syntheticTopology } from '../../testing/synthetic-topology.js';
 import { debounce, fill, h, perFrame } from '../../ui/dom.js';
 import { failureBox } from '../../ui/failure.js';
 import type { View, ViewContext } from '../view.js';
 import { layoutBounds, type Rect } from './layout.js';
-import { bgpColourClass } from './level-of-detail.js';
 import { hitTest, paintTopology, type PaintStats } from './painter.js';
 import { BGP_COLOURS, COLOURS } from './palette.js';
 import { FocusEdgeLoader } from './focus-edges.js';
@@ -699,7 +698,7 @@ function hostDetails(n: TopoNode, host: string, scene: TopologyScene, ctx: ViewC
           h(
             'li',
             null,
-            h('span', { class: 'dot', style: `background:${BGP_COLOURS[bgpColourClass(e!.data['state'])]}` }),
+            h('span', { class: 'dot', style: `background:${BGP_COLOURS[bgpStateClass(e!.data['state'])]}` }),
             ` ${str(e!.data['peerAddress'])} (${scene.hostOf(e!.target) ?? 'external'}) ${str(e!.data['state'])} · ${str(e!.data['daemon'])}`,
           ),
         ),
