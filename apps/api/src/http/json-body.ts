@@ -1,9 +1,5 @@
-// A JSON answer sent as bytes made elsewhere (the state worker) or here, gzipped when the client
-// takes it: the compact topology of a big cluster is tens of MB of JSON and compresses ~10×.
-import { gzip as gzipCallback } from 'node:zlib';
-import { promisify } from 'node:util';
-
-const gzipAsync = promisify(gzipCallback);
+// A JSON answer sent as bytes made elsewhere (the state worker), gzipped when the client takes it:
+// the compact topology of a big cluster is tens of MB of JSON and compresses ~10×.
 
 /** The part of Express' response a JSON body needs. */
 export interface JsonTarget {
@@ -32,12 +28,4 @@ export function sendJsonBytes(res: JsonTarget, body: Buffer, gzipped: boolean): 
   if (gzipped) res.setHeader('Content-Encoding', 'gzip');
   res.setHeader('Content-Length', String(body.length));
   res.end(body);
-}
-
-/** Serialises `value` and sends it, gzipped off the event loop (zlib's thread pool) when the client takes it. */
-export async function sendJson(res: JsonTarget, value: unknown, gzip: boolean): Promise<void> {
-  const json = Buffer.from(JSON.stringify(value), 'utf8');
-  // a small answer is not worth a trip to the thread pool
-  if (!gzip || json.length < 16 * 1024) return sendJsonBytes(res, json, false);
-  sendJsonBytes(res, await gzipAsync(json, { level: 1 }), true);
 }

@@ -22,6 +22,13 @@ type Answer = Extract<FromStateWorker, { id: number }>;
 /** The current state cannot be read (the database is down, or the worker failed): the caller answers 503. */
 export class StateUnavailable extends Error {}
 
+/** A read in the worker that failed, as an error with the driver's code (db/errors.ts tells a database that is down by it). */
+function readFailure(message: string | null, code: string | undefined): Error {
+  const error = new Error(message ?? 'the read failed');
+  if (code) (error as Error & { code?: string }).code = code;
+  return error;
+}
+
 @Injectable()
 export class CurrentState implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('state');
@@ -113,17 +120,31 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
    * `form` (default auto: TopologyForm), pods named from `pods` (Kubernetes, by IP) when given.
    */
   async topologyBody(pods: ReadonlyMap<string, PodName> | null, form: TopologyForm | 'auto', gzip: boolean): Promise<{ body: Buffer; gzip: boolean; form: TopologyForm }> {
-    const m = await this.ask((id) => ({ type: 'topology', id, pods: pods ? [...pods] : null, form, gzip }));
+    const m = await this.ask((id) => ({ type: 'topology', id, at: null, pods: pods ? [...pods] : null, form, gzip }));
     if (m.type !== 'topology') throw new Error(`the state worker answered ${m.type} to topology`);
     if (!m.body) throw new StateUnavailable(m.error ?? 'no topology');
     return { body: Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength), gzip: m.gzip, form: m.form };
   }
 
-  /** Every edge (full form) that starts at the named hosts or their elements now, sorted by id. */
-  async edges(hosts: string[]): Promise<TopoEdge[]> {
-    const m = await this.ask((id) => ({ type: 'edges', id, hosts }));
+  /**
+   * The same answer at a past moment: the worker reads the state then and derives it (pods by IP:
+   * Kubernetes' names are of now). Needs no loaded state, only the database; a read that fails
+   * rejects with the driver's error code, so a database that is down is a 503 like any read's.
+   */
+  async topologyBodyAt(at: Date, form: TopologyForm | 'auto', gzip: boolean): Promise<{ body: Buffer; gzip: boolean; form: TopologyForm }> {
+    const m = await this.askWorker((id) => ({ type: 'topology', id, at: { at: at.toISOString(), url: this.database.url }, pods: null, form, gzip }));
+    if (m.type !== 'topology') throw new Error(`the state worker answered ${m.type} to topology`);
+    if (!m.body) throw readFailure(m.error, m.code);
+    return { body: Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength), gzip: m.gzip, form: m.form };
+  }
+
+  /** Every edge (full form) that starts at the named hosts or their elements, now (`at` null) or at a past moment, sorted by id. */
+  async edges(hosts: string[], at: Date | null = null): Promise<TopoEdge[]> {
+    const m = at
+      ? await this.askWorker((id) => ({ type: 'edges', id, at: { at: at.toISOString(), url: this.database.url }, hosts }))
+      : await this.ask((id) => ({ type: 'edges', id, at: null, hosts }));
     if (m.type !== 'edges') throw new Error(`the state worker answered ${m.type} to edges`);
-    if (!m.edges) throw new StateUnavailable(m.error ?? 'no edges');
+    if (!m.edges) throw at ? readFailure(m.error, m.code) : new StateUnavailable(m.error ?? 'no edges');
     return m.edges;
   }
 
@@ -202,6 +223,17 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
           this.post(message(id));
         }),
     );
+  }
+
+  /** A question about a past moment: the worker reads it from the database itself, loaded or not. */
+  private askWorker(message: (id: number) => ToStateWorker): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      if (this.closed) return reject(new StateUnavailable('the API is stopping'));
+      this.worker ??= this.startWorker();
+      const id = ++this.nextId;
+      this.waiting.set(id, { resolve, reject });
+      this.post(message(id));
+    });
   }
 
   private post(message: ToStateWorker): void {

@@ -14,7 +14,7 @@ import { streamStateJson } from '../db/repositories/history/state-stream.js';
 import { runChecks, type ChecksRun, type KubeInput } from './checks-run.js';
 import { applyToMirror, type FactMirror } from './fact-mirror.js';
 import { HeapTrim } from './heap-trim.js';
-import { drawn, held } from './state-kinds.js';
+import { drawn, held, TOPOLOGY_KINDS } from './state-kinds.js';
 
 export type ToStateWorker =
   /** `compactFrom`: where the topology's form auto turns compact */
@@ -24,10 +24,13 @@ export type ToStateWorker =
   | { type: 'follow'; on: boolean }
   | { type: 'pods'; pods: Array<[string, PodName]> }
   | { type: 'derive' }
-  /** GET /api/topology (now): the answer's JSON, gzipped when the client takes it (`gzip`) */
-  | { type: 'topology'; id: number; pods: Array<[string, PodName]> | null; form: TopologyForm | 'auto'; gzip: boolean }
-  /** the full edges of some hosts (the compact form's on-demand part) */
-  | { type: 'edges'; id: number; hosts: string[] }
+  /**
+   * GET /api/topology: the answer's JSON, gzipped when the client takes it (`gzip`); now (`at`
+   * null) from the facts held, at a past moment from the state then, read here from `url`
+   */
+  | { type: 'topology'; id: number; at: { at: string; url: string } | null; pods: Array<[string, PodName]> | null; form: TopologyForm | 'auto'; gzip: boolean }
+  /** the full edges of some hosts (the compact form's on-demand part), now or at a past moment */
+  | { type: 'edges'; id: number; at: { at: string; url: string } | null; hosts: string[] }
   | { type: 'evaluate'; id: number; live: string[]; kubernetes: KubeInput | null }
   | { type: 'count'; id: number };
 
@@ -37,8 +40,9 @@ export type FromStateWorker =
   /** `asked`: the answer to 'derive' (else it came first in a topology's answer) */
   /** `bytes`: the patch's JSON (topology-bytes.ts), made here once for every browser; null: nothing changed */
   | { type: 'patch'; bytes: Uint8Array | null; ms: number; hosts: number; asked: boolean }
-  | { type: 'topology'; id: number; body: Uint8Array | null; gzip: boolean; form: TopologyForm; error: string | null; ms: number }
-  | { type: 'edges'; id: number; edges: TopoEdge[] | null; error: string | null }
+  /** `code`: the failed read's error code (the API tells a database that is down by it) */
+  | { type: 'topology'; id: number; body: Uint8Array | null; gzip: boolean; form: TopologyForm; error: string | null; code?: string; ms: number }
+  | { type: 'edges'; id: number; edges: TopoEdge[] | null; error: string | null; code?: string }
   | ({ type: 'evaluated'; id: number } & ChecksRun)
   | { type: 'counted'; id: number; nodes: number; facts: number; heapUsedBytes: number }
   /** after each piece of work: the worker's V8 heap (what the facts and what is derived from them take) */
@@ -56,6 +60,8 @@ let followed: IncrementalTopology | null = null;
 let wantFollow = false;
 let pods: Map<string, PodName> | undefined;
 let compactFrom: number | undefined;
+/** the pool that reads past moments' states (made on the first) */
+let pastPool: pg.Pool | null = null;
 
 /** A host's facts the topology reads (the state also holds what only the checks read). */
 function* drawnFacts(byId: Map<string, Fact>): Iterable<Fact> {
@@ -176,6 +182,49 @@ function topologyNow(podList: Array<[string, PodName]> | null, form: TopologyFor
   return { topology: deriveTopology(input, { pods: podMap, compact: chosen === 'compact' }), form: chosen };
 }
 
+/**
+ * Every host's drawn facts at a past moment, read here (so neither the parse of ~0.6 M facts nor
+ * the derivation at 1000 nodes holds the API's event loop): nodes in name order, each node's facts
+ * in kind and key order, as the history's state reads give them.
+ */
+async function drawnInputAt(url: string, at: Date): Promise<Map<string, Fact[]>> {
+  if (!pastPool) {
+    pastPool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 10_000, application_name: 'netatlas-api-state', options: '-c jit=off' });
+    pastPool.on('error', () => undefined);
+  }
+  const byNode = new Map<string, Fact[]>();
+  await streamStateJson(pastPool, at, TOPOLOGY_KINDS, (node, json) => {
+    const list = JSON.parse(Buffer.concat(json).toString('utf8')) as Fact[];
+    if (list.length > 0) byNode.set(node, list.sort(byKindAndKey));
+  });
+  return new Map([...byNode].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+const byKindAndKey = (a: Fact, b: Fact) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** The error and its code (a database that is down is told by it, db/errors.ts). */
+const failure = (error: unknown) => ({ error: (error as Error).stack ?? String(error), code: typeof (error as { code?: unknown }).code === 'string' ? ((error as { code: string }).code) : undefined });
+
+async function topologyAt(message: Extract<ToStateWorker, { type: 'topology' }>, url: string, at: Date): Promise<void> {
+  try {
+    const input = await drawnInputAt(url, at);
+    const t0 = performance.now();
+    const form = message.form === 'auto' ? topologyFormFor(input.size, compactFrom) : message.form;
+    const body = encode({ at: at.toISOString(), form, ...deriveTopology(input, { compact: form === 'compact' }) }, message.gzip);
+    post({ type: 'topology', id: message.id, body, gzip: message.gzip, form, error: null, ms: performance.now() - t0 }, [body.buffer as ArrayBuffer]);
+  } catch (error) {
+    post({ type: 'topology', id: message.id, body: null, gzip: false, form: 'full', ...failure(error), ms: 0 });
+  }
+}
+
+async function edgesAt(message: Extract<ToStateWorker, { type: 'edges' }>, url: string, at: Date): Promise<void> {
+  try {
+    post({ type: 'edges', id: message.id, edges: deriveHostEdges(await drawnInputAt(url, at), message.hosts), error: null });
+  } catch (error) {
+    post({ type: 'edges', id: message.id, edges: null, ...failure(error) });
+  }
+}
+
 /** The full edges of `hosts` now. */
 function edgesNow(hosts: string[]): TopoEdge[] {
   if (followed) {
@@ -236,6 +285,10 @@ function handle(message: ToStateWorker): void {
       break;
     }
     case 'topology': {
+      if (message.at !== null) {
+        void topologyAt(message, message.at.url, new Date(message.at.at));
+        break;
+      }
       if (!loaded) {
         post({ type: 'topology', id: message.id, body: null, gzip: false, form: 'full', error: 'the current state is not loaded', ms: 0 });
         break;
@@ -250,6 +303,10 @@ function handle(message: ToStateWorker): void {
       break;
     }
     case 'edges': {
+      if (message.at !== null) {
+        void edgesAt(message, message.at.url, new Date(message.at.at));
+        break;
+      }
       if (!loaded) {
         post({ type: 'edges', id: message.id, edges: null, error: 'the current state is not loaded' });
         break;
