@@ -13,9 +13,10 @@ import { debounce, fill, h, perFrame } from '../../ui/dom.js';
 import { failureBox } from '../../ui/failure.js';
 import type { View, ViewContext } from '../view.js';
 import { layoutBounds, type Rect } from './layout.js';
-import { hitTest, paintTopology, type PaintStats } from './painter.js';
+import { hitTest, type PaintStats } from './painter.js';
 import { BGP_COLOURS, COLOURS } from './palette.js';
 import { FocusEdgeLoader } from './focus-edges.js';
+import { FrameCache } from './frame-cache.js';
 import { compareTopologies, missingHostsText, TopologyScene, type HostStats } from './scene.js';
 import { searchTopology, type SearchResult } from './search.js';
 import { topologyTables } from './topology-table.js';
@@ -62,6 +63,11 @@ export class TopologyView implements View {
   private hover: string | null = null;
   private size = { width: 0, height: 0 };
   private lastPaint: PaintStats | null = null;
+  /** the picture kept while panning (frame-cache.ts) */
+  private readonly frames = new FrameCache({ createCanvas: () => document.createElement('canvas') });
+  /** live status by host and the search's matches, made once per change, not per frame (the frame cache compares them by identity) */
+  private statusMap: Map<string, NodeStatus> | null = null;
+  private matchSet: { search: SearchResult; ids: ReadonlySet<string> } | null = null;
   /** measurement attributes on the canvas (npm run bench:web): draws so far, live patches drawn */
   private draws = 0;
   private patchesDrawn = 0;
@@ -192,6 +198,7 @@ export class TopologyView implements View {
     this.unsubscribe.push(
       store.on('topology', (patch) => this.onLivePatch(patch)),
       store.on('nodes', () => {
+        this.statusMap = null;
         this.updateHidden();
         this.refreshPanels();
         this.requestDraw();
@@ -207,6 +214,7 @@ export class TopologyView implements View {
   update(route: AppRoute): void {
     const previous = this.route;
     this.route = route;
+    this.statusMap = null;
     const table = route.params.get('table') === '1';
     this.tableToggle.setAttribute('aria-pressed', String(table));
     this.tableToggle.classList.toggle('active', table);
@@ -234,6 +242,7 @@ export class TopologyView implements View {
     this.traceOverlay.destroy();
     this.resizeObserver.disconnect();
     this.focusEdges.destroy();
+    this.frames.release();
     this.loadToken++;
   }
 
@@ -347,8 +356,13 @@ export class TopologyView implements View {
   }
 
   private liveStatus(): Map<string, NodeStatus> {
-    if (this.route.time.mode !== 'live') return new Map();
-    return new Map([...this.ctx.store.nodes].map(([name, n]) => [name, n.status]));
+    this.statusMap ??= this.route.time.mode !== 'live' ? new Map() : new Map([...this.ctx.store.nodes].map(([name, n]) => [name, n.status]));
+    return this.statusMap;
+  }
+
+  private matches(): ReadonlySet<string> {
+    if (this.matchSet?.search !== this.search) this.matchSet = { search: this.search, ids: new Set(this.search.ids) };
+    return this.matchSet.ids;
   }
 
   // ---------------------------------------------------------------- drawing
@@ -378,7 +392,7 @@ export class TopologyView implements View {
     for (const host of this.search.hosts) focus.add(host);
     this.focusEdges.setFocus(focus);
     if (this.size.width === 0) return;
-    this.lastPaint = paintTopology(this.ctx2d, {
+    this.lastPaint = this.frames.draw(this.ctx2d, {
       scene: this.scene,
       transform: this.transform,
       width: this.size.width,
@@ -386,7 +400,7 @@ export class TopologyView implements View {
       dpr: window.devicePixelRatio || 1,
       hover: this.hover,
       selected: this.route.params.get('sel') ?? null,
-      matches: new Set(this.search.ids),
+      matches: this.matches(),
       focusHosts: focus,
       status: this.liveStatus(),
       findings: this.findings,
