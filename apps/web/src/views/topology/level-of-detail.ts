@@ -19,6 +19,16 @@ export function hostDetail(scale: number, host: Pick<HostLayout, 'unit'>): HostD
 export const COLLAPSE_SCALE = COLLAPSE_BELOW_PX / HOST_W;
 
 /**
+ * A collapsed host narrower than this on screen (px) has no room for its name: it is drawn as a
+ * plain cell in its health's colour, the cluster as a heat map (the boxes, borders and accents of
+ * thousands of hosts cost a 5000-host overview ~15 ms of painting and more of rasterizing).
+ */
+export const CELL_BELOW_PX = 36;
+
+/** Every host is a cell at this scale. */
+export const drawsCells = (scale: number): boolean => HOST_W * scale < CELL_BELOW_PX;
+
+/**
  * Which edges are drawn. Problems always are (a BGP session not established, a route whose next
  * hop is not the host owning the prefix); healthy BGP and route edges are drawn for every host only
  * while the graph is small enough to read, otherwise only for the hosts in focus (hovered, selected,

@@ -13,7 +13,7 @@ import { compactTopology, fullEdgesOf } from '../../testing/compact-topology.js'
 import { syntheticHostName, syntheticTopology } from '../../testing/synthetic-topology.js';
 import type { PathHighlight } from '../trace/trace-model.js';
 import { hitTest, paintTopology, type PaintInput } from './painter.js';
-import { BGP_COLOURS } from './palette.js';
+import { BGP_COLOURS, COLOURS } from './palette.js';
 import { compareTopologies, TopologyScene } from './scene.js';
 
 const BGP_RED = BGP_COLOURS.down;
@@ -120,6 +120,12 @@ function shots(): Shot[] {
   const focus = new Set([syntheticHostName(3), syntheticHostName(20)]);
   out.push({ name: 'big-focus', scene: big, input: { transform: { k: 0.25, x: 0, y: 60 }, focusHosts: focus, hover: `host:${syntheticHostName(20)}` } });
   out.push({ name: 'big-zoomed', scene: big, input: { transform: { k: 1.5, x: -2000, y: -500 }, focusHosts: new Set([syntheticHostName(17)]) } });
+  // zoomed out to where hosts are cells coloured by health (a lost one, two with sessions down, one selected)
+  out.push({
+    name: 'big-cells',
+    scene: big,
+    input: { transform: { k: 0.1, x: 0, y: 60 }, focusHosts: focus, selected: `host:${syntheticHostName(20)}`, status: new Map([[syntheticHostName(30), 'lost' as const]]) },
+  });
   const few = sceneOf(syntheticTopology({ hosts: 12, podsPerHost: 3, bgpDown: [5] }));
   out.push({ name: 'mesh-all', scene: few, input: { transform: { k: 0.4, x: 0, y: 60 } } });
   return out;
@@ -180,6 +186,18 @@ describe('paintTopology', () => {
     const before = edgesOf(logOf({ focusHosts: new Set([h1]) }));
     scene.setFocusEdges(fullEdgesOf(full, [h1]));
     expect(edgesOf(logOf({ focusHosts: new Set([h1]) }))).toBeGreaterThan(before + 90);
+  });
+
+  it('hosts narrower than 36 px are cells in the colour of their health, one fill per colour', () => {
+    const scene = sceneOf(syntheticTopology({ hosts: 50, podsPerHost: 4 }));
+    const log = paintLog({ name: '', scene, input: { transform: { k: 0.1, x: 0, y: 60 }, status: new Map([[syntheticHostName(9), 'lost' as const]]) } }).split('\n');
+    expect(log.filter((l) => l.startsWith('rect('))).toHaveLength(50);
+    // no boxes, no text but the subnet's
+    expect(log.filter((l) => (l.startsWith('roundRect(') || l.startsWith('fillText(')) && !l.includes('subnet') && !l.startsWith('roundRect(0, -126,'))).toEqual([]);
+    const fills = log.flatMap((l, i) => (l === 'fill()' ? [log.slice(0, i).reverse().find((s) => s.startsWith('fillStyle'))] : []));
+    // the subnet, then the healthy hosts in grey and the lost one in red
+    expect(fills).toEqual([COLOURS.subnet, COLOURS.hostStroke, COLOURS.statusLost].map((c) => `fillStyle = ${JSON.stringify(c)}`));
+    expect(log.at(-2)).toContain('"hostsDrawn":50');
   });
 
   it('hitTest finds the smallest element under a point, else the host, else an outer element', () => {

@@ -6,7 +6,7 @@ import { bgpStateClass } from '@netatlas/graph';
 import type { NodeStatus, TopoEdge, TopoNode } from '@netatlas/wire/core';
 import type { PathHighlight } from '../trace/trace-model.js';
 import { hostAt, type HostLayout, type Rect } from './layout.js';
-import { edgeDrawModes, hostDetail, type BgpColour } from './level-of-detail.js';
+import { CELL_BELOW_PX, drawsCells, edgeDrawModes, hostDetail, type BgpColour } from './level-of-detail.js';
 import { BGP_COLOURS, cniColour, COLOURS } from './palette.js';
 import type { HostStats, RouteCoverage, TopologyScene } from './scene.js';
 
@@ -149,7 +149,8 @@ export function paintTopology(ctx: CanvasRenderingContext2D, input: PaintInput):
   // edges under the boxes, then outer elements and hosts, then BGP, route and tunnel edges over the boxes
   paintUnderlay(f);
   paintOuterElements(f);
-  for (const [name, hl] of input.scene.layout.hosts) if (intersects(hl.box, f.x0, f.y0, f.x1, f.y1)) paintHost(f, name, hl);
+  if (drawsCells(f.k)) paintHostCells(f);
+  else for (const [name, hl] of input.scene.layout.hosts) if (intersects(hl.box, f.x0, f.y0, f.x1, f.y1)) paintHost(f, name, hl);
   paintRouteEdges(f);
   paintBgpEdges(f);
   byMark(f, f.lists.tunnel, (es, colour, dash) => strokeCurves(f, es, colour ?? COLOURS.tunnelEdge, 1.2, 0.22, dash.length ? dash : [4, 3]));
@@ -336,14 +337,48 @@ function paintHost(f: Frame, name: string, hl: HostLayout): void {
 
   const screenW = box.w * f.k;
   if (detail === 'collapsed') {
-    if (screenW >= 36) paintCollapsedHost(ctx, name, box, st, screenW, px);
+    if (screenW >= CELL_BELOW_PX) paintCollapsedHost(ctx, name, box, st, screenW, px);
   } else {
     drawHostInterior(ctx, input, name, detail === 'labels', px);
   }
   ctx.globalAlpha = 1;
   outline(ctx, input, hid, box, px);
   const found = input.findings?.get(name) ?? 0;
-  if (found > 0 && screenW >= 36) findingsBadge(ctx, box, found, px);
+  if (found > 0 && screenW >= CELL_BELOW_PX) findingsBadge(ctx, box, found, px);
+}
+
+/**
+ * Hosts too small for their names: cells in the colour of their border (health), one path and one
+ * fill per colour, then their outlines (selection, search, hover, compare marks).
+ */
+function paintHostCells(f: Frame): void {
+  const { ctx, scene, input, px } = f;
+  const byColour = new Map<string, Rect[]>();
+  const faded = new Map<string, Rect[]>();
+  const shown: [string, Rect][] = [];
+  for (const [name, hl] of scene.layout.hosts) {
+    const box = hl.box;
+    if (!intersects(box, f.x0, f.y0, f.x1, f.y1)) continue;
+    f.stats.hostsDrawn++;
+    const colour = hostBorder(input.status.get(name), scene.stats.get(name));
+    const cells = scene.marks.get(`host:${name}`) === 'removed' ? faded : byColour;
+    (cells.get(colour) ?? cells.set(colour, []).get(colour)!).push(box);
+    shown.push([name, box]);
+  }
+  for (const [cells, alpha] of [
+    [byColour, 1],
+    [faded, 0.45],
+  ] as const) {
+    ctx.globalAlpha = alpha;
+    for (const [colour, boxes] of cells) {
+      ctx.beginPath();
+      for (const b of boxes) ctx.rect(b.x, b.y, b.w, b.h);
+      ctx.fillStyle = colour;
+      ctx.fill();
+    }
+  }
+  ctx.globalAlpha = 1;
+  for (const [name, box] of shown) outline(ctx, input, `host:${name}`, box, px);
 }
 
 /** A host's border: its node's status first, then sessions down, then routes via the wrong host. */
