@@ -416,7 +416,7 @@ export class BenchServer {
   }
 }
 
-/** Whether an Accept-Encoding header takes gzip (apps/api/src/http/json-body.ts). */
+/** Whether an Accept-Encoding header takes gzip: apps/api/src/http/json-body.ts's, copied (an app may not import another's files: @nx/enforce-module-boundaries). */
 function takesGzip(acceptEncoding: string | undefined): boolean {
   if (!acceptEncoding) return false;
   for (const part of acceptEncoding.toLowerCase().split(',')) {
