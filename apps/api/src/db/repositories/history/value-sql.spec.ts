@@ -38,6 +38,13 @@ describe('fact values as json', () => {
     const cases: Array<[string | null, string | null, boolean]> = [
       ['{"a":1,"b":[1,2]}', '{"a":1,"b":[1,2]}', false],
       ['{"a":1,"b":[1,2]}', '{"b": [1, 2], "a": 1}', false], // jsonb's text of the same value
+      ['{"b": [1, 2], "a": 1}', '{"a":1,"b":[1,2]}', false], // (either side)
+      ['{"a":1,"b":"x y"}', '{"b":"x y","a":1}', false], // another key order, the same length
+      ['{"a":1,"b":"xy"}', '{"b":"xy","a":1}', false], // another key order, no space at all
+      ['{"a":1,"b":"xy"}', '{"a":1,"b":"yx"}', true], // the same length, another value
+      ['{"a":1,"b":"xy"}', '{"a":1,"b":"xyz"}', true], // another length, no space: not the same
+      ['{"a":"1 2"}', '{"a":"1  2"}', true], // spaces inside strings are the value's
+      ['{"a":1.5}', '{"a": 1.50}', false], // jsonb's numbers compare by value
       ['{"a":1,"b":[1,2]}', '{"a":1,"b":[2,1]}', true],
       ['{"a":1}', '{"a":"1"}', true],
       ['{"a":null}', '{}', true],
