@@ -1,5 +1,5 @@
 // The streamed diff against the real Postgres, checked against a diff computed here from the rows
-// inserted: both ways of finding it (window, states) give the same JSON, byte for byte, in both
+// inserted: every way of finding it (window, states, versions) gives the same JSON, byte for byte, in both
 // directions (from later than to), for one node or all, with nodes in name order, kinds and keys in
 // bytewise order, and awkward keys and values (quotes, backslashes, control characters,
 // non-ASCII, a removed fact of a node that has nothing left) carried as valid JSON.
@@ -88,6 +88,13 @@ describe('streamDiffJson', () => {
     versions.push({ node: 'node-a', kind: 'link', key: 'flap', value: { up: true }, from: t0, to: new Date(t1.getTime() + 600_000) });
     versions.push({ node: 'node-a', kind: 'link', key: 'flap', value: { up: false }, from: new Date(t1.getTime() + 600_000), to: new Date(t1.getTime() + 900_000) });
     versions.push({ node: 'node-a', kind: 'link', key: 'flap', value: { up: true }, from: new Date(t1.getTime() + 900_000), to: null });
+    // changes exactly at the window's ends: the version valid at a moment is the one that began then
+    versions.push({ node: 'node-b', kind: 'link', key: 'at-t1', value: { mtu: 1 }, from: t0, to: t1 });
+    versions.push({ node: 'node-b', kind: 'link', key: 'at-t1', value: { mtu: 2 }, from: t1, to: null });
+    versions.push({ node: 'node-b', kind: 'link', key: 'at-t2', value: { mtu: 1 }, from: t0, to: t2 });
+    versions.push({ node: 'node-b', kind: 'link', key: 'at-t2', value: { mtu: 2 }, from: t2, to: null });
+    // a fact that came and went inside the window is no difference
+    versions.push({ node: 'node-c', kind: 'link', key: 'brief', value: { up: true }, from: new Date(t1.getTime() + 600_000), to: new Date(t1.getTime() + 1200_000) });
     const ids = new Map<string, number>();
     for (const name of names) ids.set(name, (await pool.query<{ id: number }>(`INSERT INTO nodes (name) VALUES ($1) RETURNING id`, [name])).rows[0]!.id);
     for (const v of versions) {
@@ -120,13 +127,15 @@ describe('streamDiffJson', () => {
   ];
 
   for (const [what, from, to] of windows) {
-    it(`equals the expected diff ${what}, by both strategies, byte for byte`, async () => {
+    it(`equals the expected diff ${what}, by every strategy, byte for byte`, async () => {
       const byWindow = await collect(from, to, 'window');
-      const byStates = await collect(from, to, 'states');
       expect(byWindow.parsed).toEqual(expected(versions, from, to));
       expect(byWindow.names).toEqual([...byWindow.names].sort());
-      expect(Buffer.concat(byStates.raw).equals(Buffer.concat(byWindow.raw))).toBe(true);
-      expect(byStates.names).toEqual(byWindow.names);
+      for (const strategy of ['states', 'versions'] as const) {
+        const other = await collect(from, to, strategy);
+        expect(Buffer.concat(other.raw).equals(Buffer.concat(byWindow.raw)), strategy).toBe(true);
+        expect(other.names).toEqual(byWindow.names);
+      }
     });
   }
 
@@ -141,7 +150,7 @@ describe('streamDiffJson', () => {
   });
 
   it('one node only, and a node that does not exist', async () => {
-    for (const strategy of ['window', 'states'] as const) {
+    for (const strategy of ['window', 'states', 'versions'] as const) {
       const one = await collect(t1, t2, strategy, 'node-c');
       expect(one.names).toEqual(['node-c']);
       expect(one.parsed).toEqual(expected(versions, t1, t2, 'node-c'));

@@ -230,7 +230,7 @@ export class HistoryReader {
   /**
    * The net difference between the states at `from` and at `to`, per node and kind, as JSON for
    * each node in name order, handed to `write` (diff-stream.ts: put together from the bytes
-   * Postgres sends). `strategy` forces one of the two ways of finding it (tests compare them).
+   * Postgres sends). `strategy` forces one of the ways of finding it (tests compare them).
    */
   streamDiff(from: Date, to: Date, node: string | undefined, write: (node: string, json: Buffer) => void | Promise<void>, strategy?: DiffStrategy): Promise<void> {
     return streamDiffJson(this.pool, from, to, node, write, strategy);

@@ -107,9 +107,9 @@ describe('history equals an in-memory replay', () => {
               const { body } = await t.get<{ nodes: Record<string, Record<string, { added: Fact[]; removed: Fact[]; changed: Array<{ key: string; kind: string; before: unknown; after: unknown }> }>> }>(
                 `/api/diff?from=${encodeURIComponent(from.at)}&to=${encodeURIComponent(to.at)}`,
               );
-              // both ways of computing a diff agree (the API picks one by the planner's estimates)
+              // every way of computing a diff agrees (the API picks one by the planner's estimates)
               const reader = new HistoryReader(t.api.database.pool);
-              for (const strategy of ['window', 'states'] as const) {
+              for (const strategy of ['window', 'states', 'versions'] as const) {
                 const direct = await reader.diff(new Date(from.at), new Date(to.at), undefined, strategy);
                 const mine = Object.fromEntries(Object.entries(direct).filter(([n]) => names.includes(n)));
                 expect(mine, `diff by ${strategy}`).toEqual(Object.fromEntries(Object.entries(body.nodes).filter(([n]) => names.includes(n))));
