@@ -8,6 +8,11 @@ import type pg from 'pg';
 export interface NodeChunkOptions {
   /** nodes per query (default 8), or a function of the number of nodes: small enough to start early, large enough to amortise */
   chunkNodes?: number | ((nodes: number) => number);
+  /**
+   * nodes in the first chunk (default: as many as in the others): the answer's first byte waits
+   * for the first chunk, and a chunk of 128 nodes takes ~0.3–0.5 s at 1000 nodes
+   */
+  leadNodes?: number;
   /** connections building chunks (default 2, this machine's cores) */
   parallel?: number;
   /** chunks built ahead of the one being consumed, at most (default 2 × parallel) */
@@ -52,7 +57,9 @@ export async function forEachNodeChunk<T>(
     const size = typeof chunkOption === 'function' ? chunkOption(nodes.length) : chunkOption;
     const chunkNodes = Math.max(1, Math.floor(size));
     const chunks: NodeRef[][] = [];
-    for (let i = 0; i < nodes.length; i += chunkNodes) chunks.push(nodes.slice(i, i + chunkNodes));
+    const leadNodes = Math.max(1, Math.min(chunkNodes, Math.floor(options.leadNodes ?? chunkNodes)));
+    if (nodes.length > 0) chunks.push(nodes.slice(0, leadNodes));
+    for (let i = leadNodes; i < nodes.length; i += chunkNodes) chunks.push(nodes.slice(i, i + chunkNodes));
     if (chunks.length > 1 && parallel > 1) {
       const snapshot = (await lead.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
       for (let i = 1; i < Math.min(parallel, chunks.length); i++) {

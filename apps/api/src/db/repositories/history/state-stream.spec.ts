@@ -63,7 +63,7 @@ describe('streamStateJson', () => {
   it('equals the one-query state now and at past moments, in id order, whatever the chunking', async () => {
     for (const at of [null, new Date(t1.getTime() + 1000), new Date(t2.getTime() + 1000), new Date(t1.getTime() - 1000)]) {
       const expected = [...(await reader.state(at))];
-      for (const options of [{ chunkNodes: 1, parallel: 2 }, { chunkNodes: 3, parallel: 3 }, { chunkNodes: 100, parallel: 1 }, { chunkNodes: 1, parallel: 2, ahead: 1 }]) {
+      for (const options of [{ chunkNodes: 1, parallel: 2 }, { chunkNodes: 3, parallel: 3 }, { chunkNodes: 100, parallel: 1 }, { chunkNodes: 1, parallel: 2, ahead: 1 }, { chunkNodes: 4, leadNodes: 1, parallel: 2 }]) {
         expect(await collect(at, options), `${at?.toISOString() ?? 'now'} ${JSON.stringify(options)}`).toEqual(expected);
       }
     }

@@ -39,7 +39,8 @@ export async function streamStateJson(
   const where = validAtLiteral(at, kinds);
   await forEachNodeChunk(
     pool,
-    { ...options, idRanges: true },
+    // a small first chunk: the first byte goes out without waiting for a whole range of nodes
+    { leadNodes: STATE_LEAD_NODES, ...options, idRanges: true },
     async (client, chunk) => {
       // one range of node ids, one bitmap scan (see above); COPY takes no bind parameters: the ids are integers, the moment and kinds literals
       const [lo, hi] = idRange(chunk);
@@ -60,6 +61,9 @@ export async function streamStateJson(
     },
   );
 }
+
+/** nodes in the state's first chunk (at 1000 nodes: first byte 355–538 ms with 128, the chunk size) */
+export const STATE_LEAD_NODES = 8;
 
 const KIND = Buffer.from('{"kind":"');
 const KEY = Buffer.from('","key":');
