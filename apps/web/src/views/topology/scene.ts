@@ -100,9 +100,10 @@ export class TopologyScene {
     const dirtyStats = new Set<string>();
     let outerChanged = false;
     // the topology wins over a focus edge of the same id: it becomes (or goes as) a topology edge
-    for (const id of [...patch.removeEdges, ...patch.upsertEdges.map((e) => e.id)]) {
-      if (!this.focusOnly.delete(id)) continue;
-      this.unindexEdge(id);
+    // (no list of every id made: a big first patch has hundreds of thousands)
+    if (this.focusOnly.size > 0) {
+      for (const id of patch.removeEdges) if (this.focusOnly.delete(id)) this.unindexEdge(id);
+      for (const e of patch.upsertEdges) if (this.focusOnly.delete(e.id)) this.unindexEdge(e.id);
     }
     const touchNode = (n: TopoNode) => {
       const h = hostNameOf(n);
