@@ -81,7 +81,22 @@ describe.each(['kube-router', 'calico', 'flannel'] as const)('a healthy %s lab',
     const broken = edit(state, a.name, (fs) => fs.filter((f) => !isMainRoute(f, b.podCidr)));
     const brokenShuffled = new Map([...shuffled].map(([k]) => [k, [...(broken[k] ?? [])].reverse()] as const));
     expect(JSON.stringify(checkNodes(brokenShuffled))).toBe(JSON.stringify(checkNodes(broken)));
-    expect(evaluateChecks(shuffled)).toEqual({ nodes: expectedNodes(state), findings: [] });
+    expect(evaluateChecks(shuffled)).toEqual({ nodes: expectedNodes(state), findings: [], dropped: 0 });
+  });
+
+  it('builds at most maxFindings findings and counts the rest', () => {
+    // every node loses its routes to every other node's pods
+    let broken = state;
+    for (const a of lab) broken = edit(broken, a.name, (fs) => fs.filter((f) => !lab.some((b) => b.name !== a.name && isMainRoute(f, b.podCidr))));
+    const all = evaluateChecks(broken);
+    expect(all.dropped).toBe(0);
+    expect(all.findings.length).toBeGreaterThan(3);
+    const capped = evaluateChecks(broken, { maxFindings: 3 });
+    expect(capped.findings).toHaveLength(3);
+    expect(capped.findings.length + capped.dropped).toBe(all.findings.length);
+    // the ones built are built whole, as without the cap
+    for (const f of capped.findings) expect(all.findings).toContainEqual(f);
+    expect(capped.nodes).toEqual(all.nodes);
   });
 
   it('a route via another node that forwards it on delivers; one whose next node drops it is route-wrong-nexthop', () => {

@@ -89,6 +89,13 @@ export interface CheckNodesOptions extends ExpectedNodesOptions {
    * node of the state or of Kubernetes that is not live has left: routes to it are stale.
    */
   live?: readonly string[];
+  /**
+   * at most this many findings are built (default: all); past it they are counted (`dropped`), not
+   * built. A badly broken (or badly simulated) 1000-node cluster has millions — route-missing and
+   * ipset-missing for N × (N − 1) pairs — and building 2.4 million took 20 s, half of it garbage
+   * collection. Which ones are kept follows the order the nodes are checked in.
+   */
+  maxFindings?: number;
 }
 
 export const KUBE_ROUTER_POD_SUBNETS = 'kube-router-pod-subnets';
@@ -335,13 +342,16 @@ function podSpaces(cidrs: readonly Prefix[]): Prefix[] {
  * when given, else every node of the state; `live` narrows it (default: all of it).
  */
 export function checkNodes(state: TopologyInput, options: CheckNodesOptions = {}): Finding[] {
-  return evaluate(buildCluster(state, options), options);
+  return evaluate(buildCluster(state, options), options).findings;
 }
 
-/** expectedNodes and checkNodes in one pass over the state (one index of every host). */
-export function evaluateChecks(state: TopologyInput, options: CheckNodesOptions = {}): { nodes: ExpectedNode[]; findings: Finding[] } {
+/**
+ * expectedNodes and checkNodes in one pass over the state (one index of every host); `dropped`:
+ * the findings past `maxFindings`, counted but not built (a finding found twice counts twice there).
+ */
+export function evaluateChecks(state: TopologyInput, options: CheckNodesOptions = {}): { nodes: ExpectedNode[]; findings: Finding[]; dropped: number } {
   const cluster = buildCluster(state, options);
-  return { nodes: cluster.members.map((m) => m.expected), findings: evaluate(cluster, options) };
+  return { nodes: cluster.members.map((m) => m.expected), ...evaluate(cluster, options) };
 }
 
 /** Whether a walk from A delivers towards its target, as the checks judge it. */
@@ -411,7 +421,7 @@ function walkSummary(result: WalkResult): Array<Record<string, unknown>> {
 }
 
 /** Every finding for the live nodes of the cluster, sorted by key; each node's in the order of its steps (the first finding of a key stays). */
-function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
+function evaluate(cluster: Cluster, options: CheckNodesOptions): { findings: Finding[]; dropped: number } {
   const findings = new Map<string, Finding>();
   const e = evaluation(cluster, options, findings);
   for (const a of e.live) {
@@ -424,7 +434,7 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): Finding[] {
     checkIpsets(e, n); // 4. kube-router's ipsets
     checkMtus(n.h, n.name, n.podTunnels, pods, e.add); // 5. MTUs
   }
-  return [...findings.values()].sort((x, y) => cmp(x.key, y.key));
+  return { findings: [...findings.values()].sort((x, y) => cmp(x.key, y.key)), dropped: e.budget.dropped };
 }
 
 type AddFindingOn = (
@@ -458,8 +468,10 @@ interface Evaluation {
   wantedSets: Map<string, Map<string, string>>;
   /** the pods each live node must deliver to (Kubernetes', by the collector's node name) */
   kubePods: Map<string, Array<{ ip: string; pod: string }>>;
-  /** records a finding, unless one of its key is there already */
+  /** records a finding, unless one of its key is there already (or there is no room: counted) */
   add: AddFindingOn;
+  /** room for more findings (maxFindings), and how many found past it were not built */
+  budget: { room(): boolean; dropped: number };
 }
 
 function evaluation(cluster: Cluster, options: CheckNodesOptions, findings: Map<string, Finding>): Evaluation {
@@ -472,9 +484,13 @@ function evaluation(cluster: Cluster, options: CheckNodesOptions, findings: Map<
   for (const [k, v] of ownersOf(departed)) if (!owners.has(k)) owners.set(k, v);
   const fibs = new Map<string, Fib>();
   for (const m of live) if (m.host) fibs.set(m.expected.name, new Fib(m.host));
+  const max = options.maxFindings ?? Infinity;
+  const budget = { room: () => findings.size < max, dropped: 0 };
   const add: AddFindingOn = (type, node, peer, subject, message, expected, actual, dependsOn = { nodes: [node], sessions: [] }) => {
     const key = findingKey(type, node, peer, subject);
-    if (!findings.has(key)) findings.set(key, { type, node, peer, subject, key, message, expected, actual, dependsOn });
+    if (findings.has(key)) return;
+    if (findings.size >= max) budget.dropped += 1;
+    else findings.set(key, { type, node, peer, subject, key, message, expected, actual, dependsOn });
   };
   return {
     live,
@@ -488,6 +504,7 @@ function evaluation(cluster: Cluster, options: CheckNodesOptions, findings: Map<
     wantedSets: new Map(),
     kubePods: kubePodsByNode(live, options.pods),
     add,
+    budget,
   };
 }
 
@@ -621,7 +638,9 @@ function checkPeerRange(e: Evaluation, n: NodeCheck, b: Member, i: number): void
   if (handedStraightTo(e, first, bName)) return;
   const result = walk(e.walkContext, n.name, c, bName);
   if (delivers(result, e.departedNames)) return;
-  addDeliveryFinding(e, n, b, i, hit, result);
+  // past the budget, counted without describing it (its dependencies, path and texts)
+  if (!e.budget.room()) e.budget.dropped += 1;
+  else addDeliveryFinding(e, n, b, i, hit, result);
 }
 
 /**
@@ -779,6 +798,10 @@ function checkIpset(e: Evaluation, name: string, setName: string, nets: boolean,
   const what = nets ? 'pod CIDR' : 'node IP';
   for (const [member, node] of have.size - extra.size === want.size ? [] : want) {
     if (have.has(member)) continue;
+    if (!e.budget.room()) {
+      e.budget.dropped += 1;
+      continue;
+    }
     e.add('ipset-missing', name, node, `${setName} ${member}`, `${name}'s ipset ${setName} lacks ${member} (${node}'s ${what})`, { set: setName, member }, null);
   }
   for (const member of extra) {
