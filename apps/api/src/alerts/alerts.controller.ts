@@ -1,11 +1,12 @@
 // GET /api/alerts: alerts open at some moment of a window, newest first, with their root cause and
 // the silence that keeps each from receivers. Operators acknowledge alerts and silence them.
 import type { AcknowledgeResponse, AlertsResponse, SilenceEndedResponse, SilenceResponse, SilencesResponse } from '@netatlas/wire';
-import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { NewSilenceSchema, silenceMatches, type Alert, type ChecksResult, type Silence } from '@netatlas/wire';
 import { Requires, type ViewerRequest } from '../auth/roles.js';
 import { SilencesRepository } from '../db/repositories/silences.repository.js';
 import { AlertsQuerySchema, ChecksQuerySchema, idParam, parseBody, parseQuery } from '../query-params/query.js';
+import { wholeRead } from '../http/whole-reads.js';
 import { AlertEngine } from './alert-engine.js';
 
 /** The alerts with the silence (if any) that covers each now. */
@@ -22,9 +23,10 @@ export class AlertsController {
   ) {}
 
   @Get('checks')
-  async checks(@Query() query: unknown): Promise<ChecksResult> {
+  async checks(@Query() query: unknown, @Res({ passthrough: true }) res: { setHeader(name: string, value: string): void }): Promise<ChecksResult> {
     const q = parseQuery(ChecksQuerySchema, query);
-    return this.engine.checks(q.at ?? null);
+    // a past moment's checks read the whole state then: one whole-cluster read at a time
+    return q.at ? wholeRead(res, () => this.engine.checks(q.at!)) : this.engine.checks(null);
   }
 
   @Get('alerts')

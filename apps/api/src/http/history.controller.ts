@@ -1,16 +1,17 @@
 // REST over the history: nodes, a node's facts, the whole state, changes, diffs, lifecycle events
 // and the derived topology, each now or at a past moment.
-import type { ChangesPage, EventsResponse, FactsResponse, NodesResponse, TopologyEdgesResponse, TopologyResponse } from '@netatlas/wire';
+import type { ChangesPage, EventsResponse, FactsResponse, NodesResponse, TopologyEdgesResponse } from '@netatlas/wire';
 import { Controller, Get, Headers, Inject, NotFoundException, Optional, Param, Query, Res, ServiceUnavailableException } from '@nestjs/common';
 import { FactKindSchema, FactRefSchema, NodeNameSchema } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
 import { HistoryReader, type ChangeCursor } from '../db/repositories/history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
-import { Limiter, LimiterFull } from '../realtime/limiter.js';
+import { LimiterFull } from '../realtime/limiter.js';
 import { CurrentState, StateUnavailable } from '../state/current-state.js';
 import { sendJsonBytes, takesGzip, type JsonTarget } from './json-body.js';
 import { ResponseSpool, type SpoolTarget } from './response-spool.js';
+import { lineFull, wholeRead, WHOLE_READS } from './whole-reads.js';
 import {
   ChangesQuerySchema,
   decodeCursor,
@@ -31,19 +32,6 @@ interface RawResponse extends SpoolTarget {
   type(contentType: string): RawResponse;
   setHeader(name: string, value: string): void;
 }
-
-/**
- * Whole-cluster reads (the state, a diff) being read from Postgres at once, and waiting for their
- * turn, at most. A read keeps two connections and the cores busy while it lasts; five readers of a
- * 300k-fact state, two at a time, held the health probe's answers for 56–107 ms and the deltas'
- * acks for 67–84 ms (p99; baseline 17–29), one at a time 39 and 59 (npm run bench:abuse). A read
- * waits for its turn without a connection, and a response still being sent to its client holds no
- * place: the line moves at the database's pace, never at a client's.
- */
-export const WHOLE_READS_AT_ONCE = 1;
-export const WHOLE_READS = new Limiter(WHOLE_READS_AT_ONCE, 32);
-/** seconds a client refused for a full line is told to wait */
-export const WHOLE_READS_RETRY_AFTER_S = 2;
 
 /** A cursor this endpoint could have made: anything else (forged, edited) is a 400, never a query. */
 const isCursor = (v: unknown): v is ChangeCursor => {
@@ -130,7 +118,7 @@ export class HistoryController {
       // read and derived in the current state's worker (at 1000 nodes ~0.6 M facts parsed and a
       // derivation of seconds, which held the event loop here), one whole-cluster read at a time
       const at = q.at;
-      const answer = await this.wholeRead(res, () => this.current.topologyBodyAt(at, q.form, gzip));
+      const answer = await wholeRead(res, () => this.current.topologyBodyAt(at, q.form, gzip));
       return sendJsonBytes(res, answer.body, answer.gzip);
     }
     // now: from the current state, which the live patches come from too; pods are named from
@@ -151,25 +139,12 @@ export class HistoryController {
     const q = parseQuery(TopologyEdgesQuerySchema, query);
     if (q.at) {
       const at = q.at;
-      return { at: at.toISOString(), hosts: q.hosts, edges: await this.wholeRead(res, () => this.current.edges(q.hosts, at)) };
+      return { at: at.toISOString(), hosts: q.hosts, edges: await wholeRead(res, () => this.current.edges(q.hosts, at)) };
     }
     try {
       return { at: null, hosts: q.hosts, edges: await this.current.edges(q.hosts) };
     } catch (error) {
       if (error instanceof StateUnavailable) throw new ServiceUnavailableException(`the current topology cannot be derived: ${error.message}`);
-      throw error;
-    }
-  }
-
-  /** A whole-cluster read that makes no stream (a past moment's topology): one at a time with the others (WHOLE_READS). */
-  private async wholeRead<T>(res: { setHeader(name: string, value: string): void }, read: () => Promise<T>): Promise<T> {
-    try {
-      return await WHOLE_READS.run(read);
-    } catch (error) {
-      if (error instanceof LimiterFull) {
-        res.setHeader('Retry-After', String(WHOLE_READS_RETRY_AFTER_S));
-        throw new ServiceUnavailableException(`too many whole-cluster reads at once (${error.message}); retry in ${WHOLE_READS_RETRY_AFTER_S} s`);
-      }
       throw error;
     }
   }
@@ -222,10 +197,7 @@ async function streamNodes(
     if (!started) await begin();
   } catch (error) {
     await spool.discard();
-    if (error instanceof LimiterFull) {
-      res.setHeader('Retry-After', String(WHOLE_READS_RETRY_AFTER_S));
-      throw new ServiceUnavailableException(`too many whole-cluster reads at once (${error.message}); retry in ${WHOLE_READS_RETRY_AFTER_S} s`);
-    }
+    if (error instanceof LimiterFull) throw lineFull(res, error);
     if (!started) throw error;
     res.destroy(error as Error);
     return;

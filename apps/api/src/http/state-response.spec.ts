@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FactWriter } from '../db/repositories/history/fact-writer.js';
 import { route } from '../testing/facts.js';
 import { startTestApi, type TestApi } from '../testing/api.js';
-import { WHOLE_READS, WHOLE_READS_AT_ONCE } from './history.controller.js';
+import { WHOLE_READS, WHOLE_READS_AT_ONCE } from './whole-reads.js';
 import { spoolStats } from './response-spool.js';
 import { setupOnce } from '../testing/setup.js';
 

@@ -1,8 +1,8 @@
 // The current state against the real API and Postgres: one copy of the current facts (counted in
 // its worker, equal to what is stored, following every change), from which the topology of now,
 // its live patches and the checks come.
-import { deriveHostEdges, deriveTopology } from '@netatlas/graph';
-import type { Fact, TopologyEdgesResponse, TopologyPatch, TopologyResponse } from '@netatlas/wire';
+import { deriveHostEdges, deriveTopology, evaluateChecks } from '@netatlas/graph';
+import type { ChecksResult, Fact, TopologyEdgesResponse, TopologyPatch, TopologyResponse } from '@netatlas/wire';
 import { decodeTopologyPatch } from '@netatlas/wire';
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
@@ -148,6 +148,15 @@ describe('current state', () => {
       expect(r.status, query).toBe(400);
       expect(JSON.stringify(r.body), query).toContain(says);
     }
+    // the checks at a past moment come from the worker too: the same as the checks over the state then
+    const then = new Map(Object.entries(await stored()).map(([n, list]) => [n, list.filter((f) => held(f.kind, f.value))] as const));
+    const checksThen = (await t.get<ChecksResult>(`/api/checks?at=${encodeURIComponent(at)}`)).body;
+    const want = evaluateChecks(then, { live: [...then.keys()] });
+    expect(checksThen.at).toBe(at);
+    expect(checksThen.nodes).toEqual(want.nodes);
+    expect(checksThen.findings).toEqual(want.findings);
+    expect(checksThen.nodes.map((n) => n.name)).toContain('cs-e');
+
     const badForm = await t.get<{ message: string }>('/api/topology?form=tiny');
     expect(badForm.status).toBe(400);
     expect(JSON.stringify(badForm.body)).toContain('form');

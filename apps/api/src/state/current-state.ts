@@ -116,6 +116,17 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * The checks at a past moment, over the state then (read in the worker, like topologyBodyAt),
+   * each node with facts then taken as live. A read that fails rejects with the driver's code.
+   */
+  async evaluateAt(at: Date): Promise<ChecksRun> {
+    const m = await this.askWorker((id) => ({ type: 'evaluateAt', id, at: { at: at.toISOString(), url: this.database.url } }));
+    if (m.type !== 'evaluated') throw new Error(`the state worker answered ${m.type} to evaluateAt`);
+    if (m.code) throw readFailure(m.error, m.code);
+    return m;
+  }
+
+  /**
    * GET /api/topology's answer now (TopologyResponse) as JSON bytes, gzipped when `gzip`: the topology in
    * `form` (default auto: TopologyForm), pods named from `pods` (Kubernetes, by IP) when given.
    */

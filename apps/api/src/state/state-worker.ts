@@ -14,7 +14,7 @@ import { streamStateJson } from '../db/repositories/history/state-stream.js';
 import { runChecks, type ChecksRun, type KubeInput } from './checks-run.js';
 import { applyToMirror, type FactMirror } from './fact-mirror.js';
 import { HeapTrim } from './heap-trim.js';
-import { drawn, held, TOPOLOGY_KINDS } from './state-kinds.js';
+import { CHECK_KINDS, drawn, held, TOPOLOGY_KINDS } from './state-kinds.js';
 
 export type ToStateWorker =
   /** `compactFrom`: where the topology's form auto turns compact */
@@ -32,6 +32,8 @@ export type ToStateWorker =
   /** the full edges of some hosts (the compact form's on-demand part), now or at a past moment */
   | { type: 'edges'; id: number; at: { at: string; url: string } | null; hosts: string[] }
   | { type: 'evaluate'; id: number; live: string[]; kubernetes: KubeInput | null }
+  /** the checks at a past moment, over the state then read here from `url` (each node with facts then taken as live) */
+  | { type: 'evaluateAt'; id: number; at: { at: string; url: string } }
   | { type: 'count'; id: number };
 
 export type FromStateWorker =
@@ -43,7 +45,7 @@ export type FromStateWorker =
   /** `code`: the failed read's error code (the API tells a database that is down by it) */
   | { type: 'topology'; id: number; body: Uint8Array | null; gzip: boolean; form: TopologyForm; error: string | null; code?: string; ms: number }
   | { type: 'edges'; id: number; edges: TopoEdge[] | null; error: string | null; code?: string }
-  | ({ type: 'evaluated'; id: number } & ChecksRun)
+  | ({ type: 'evaluated'; id: number; code?: string } & ChecksRun)
   | { type: 'counted'; id: number; nodes: number; facts: number; heapUsedBytes: number }
   /** after each piece of work: the worker's V8 heap (what the facts and what is derived from them take) */
   | { type: 'memory'; heapUsedBytes: number; heapTotalBytes: number; collections: number; lastCollectionMs: number };
@@ -187,14 +189,19 @@ function topologyNow(podList: Array<[string, PodName]> | null, form: TopologyFor
  * the derivation at 1000 nodes holds the API's event loop): nodes in name order, each node's facts
  * in kind and key order, as the history's state reads give them.
  */
-async function drawnInputAt(url: string, at: Date): Promise<Map<string, Fact[]>> {
+function drawnInputAt(url: string, at: Date): Promise<Map<string, Fact[]>> {
+  return stateAt(url, at, TOPOLOGY_KINDS, () => true);
+}
+
+/** The facts of `kinds` that `keep` keeps at a past moment, as drawnInputAt orders them. */
+async function stateAt(url: string, at: Date, kinds: readonly FactKind[], keep: (f: Fact) => boolean): Promise<Map<string, Fact[]>> {
   if (!pastPool) {
     pastPool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 10_000, application_name: 'netatlas-api-state', options: '-c jit=off' });
     pastPool.on('error', () => undefined);
   }
   const byNode = new Map<string, Fact[]>();
-  await streamStateJson(pastPool, at, TOPOLOGY_KINDS, (node, json) => {
-    const list = JSON.parse(Buffer.concat(json).toString('utf8')) as Fact[];
+  await streamStateJson(pastPool, at, kinds, (node, json) => {
+    const list = (JSON.parse(Buffer.concat(json).toString('utf8')) as Fact[]).filter(keep);
     if (list.length > 0) byNode.set(node, list.sort(byKindAndKey));
   });
   return new Map([...byNode].sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -222,6 +229,17 @@ async function edgesAt(message: Extract<ToStateWorker, { type: 'edges' }>, url: 
     post({ type: 'edges', id: message.id, edges: deriveHostEdges(await drawnInputAt(url, at), message.hosts), error: null });
   } catch (error) {
     post({ type: 'edges', id: message.id, edges: null, ...failure(error) });
+  }
+}
+
+async function evaluateAt(message: Extract<ToStateWorker, { type: 'evaluateAt' }>): Promise<void> {
+  try {
+    const state = await stateAt(message.at.url, new Date(message.at.at), CHECK_KINDS, (f) => held(f.kind, f.value));
+    // no daemon's origins remembered: a past moment is judged by its own facts
+    post({ type: 'evaluated', id: message.id, ...runChecks(state, [...state.keys()], null, new Map()) });
+  } catch (error) {
+    const { error: text, code } = failure(error);
+    post({ type: 'evaluated', id: message.id, ms: 0, findings: [], totalFindings: 0, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: text, code });
   }
 }
 
@@ -321,6 +339,9 @@ function handle(message: ToStateWorker): void {
     case 'evaluate':
       if (!loaded) post({ type: 'evaluated', id: message.id, ms: 0, findings: [], totalFindings: 0, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: 'the current state is not loaded' });
       else post({ type: 'evaluated', id: message.id, ...checks(message.live, message.kubernetes) });
+      break;
+    case 'evaluateAt':
+      void evaluateAt(message);
       break;
     case 'count': {
       let count = 0;
