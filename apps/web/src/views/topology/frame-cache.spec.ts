@@ -1,6 +1,7 @@
 // The frame cache: a pan blits the picture painted once (at whole device pixels, where the translation
-// puts it), anything else that changes paints it again, a zoom and a picture too big to hold are
-// painted straight on screen, and the cache holds all the painter draws (arcs included).
+// puts it) and paints it again when anything but the translation changed; a frame that does not pan
+// (a zoom, a patch while standing still) and a picture too big to hold are painted straight on
+// screen; the cache holds all the painter draws (arcs included).
 import { describe, expect, it } from 'vitest';
 import { compactTopology, fullEdgesOf } from '../../testing/compact-topology.js';
 import { syntheticHostName, syntheticTopology } from '../../testing/synthetic-topology.js';
@@ -65,15 +66,16 @@ describe('FrameCache', () => {
   it('pans by blitting the picture painted once, at whole device pixels', () => {
     const f = fixture();
     const at = (x: number, y: number, extra: Partial<PaintInput> = {}) => f.cache.draw(f.screen, { ...f.base, ...extra, transform: { k: 0.05, x, y } });
-    // the first frame at a new scale is drawn straight (a zoom might go on)
-    at(40, 120);
-    expect(f.painted).toHaveLength(1);
-    expect(f.painted[0]!.ctx).toBe(f.screen);
-    // the same scale again: painted into the cache, then blitted
-    at(40, 120);
+    // a frame that does not pan is drawn straight (a zoom might go on; standing still, nothing to blit)
+    at(30, 110);
+    at(30, 110);
     expect(f.painted).toHaveLength(2);
-    expect(f.painted[1]!.ctx).toBe(f.cacheCtx);
-    const cached = f.painted[1]!.input;
+    expect(f.painted.every((p) => p.ctx === f.screen)).toBe(true);
+    // the first frame of a pan: painted into the cache, then blitted
+    at(40, 120);
+    expect(f.painted).toHaveLength(3);
+    expect(f.painted[2]!.ctx).toBe(f.cacheCtx);
+    const cached = f.painted[2]!.input;
     const [canvas] = f.canvases;
     const blits = () => f.screenCalls.filter((c) => c.name === 'drawImage').map((c) => c.args.slice(1));
     const [left, top] = blits()[0] as [number, number];
@@ -84,21 +86,27 @@ describe('FrameCache', () => {
     // panning (with new but equal sets of the same hosts in focus) paints nothing more
     at(140.4, 70.6, { focusHosts: new Set([f.held]) });
     at(-20, 300);
-    expect(f.painted).toHaveLength(2);
+    // and standing still again shows the same
+    at(-20, 300);
+    expect(f.painted).toHaveLength(3);
     expect(blits().slice(1)).toEqual([
       [left + 100, top - 49],
       [left - 60, top + 180],
+      [left - 60, top + 180],
     ]);
-    expect(f.cache.counts).toEqual({ direct: 1, cached: 1, blitted: 2 });
+    expect(f.cache.counts).toEqual({ direct: 2, cached: 1, blitted: 3 });
   });
 
-  it('paints again when anything but the translation changes', () => {
+  it('paints again, panning, when anything but the translation changed; straight when not panning', () => {
     const f = fixture();
-    const draw = (extra: Partial<PaintInput> = {}) => f.cache.draw(f.screen, { ...f.base, ...extra });
+    let x = 40;
+    /** a frame of a pan, one px on */
+    const draw = (extra: Partial<PaintInput> = {}) => f.cache.draw(f.screen, { ...f.base, ...extra, transform: { ...f.base.transform, x: x++ } });
     draw();
     draw();
     const n = () => f.painted.length;
     expect(n()).toBe(2);
+    expect(f.painted[1]!.ctx).toBe(f.cacheCtx);
     const changes: Partial<PaintInput>[] = [
       { hover: null },
       { selected: `host:${f.held}` },
@@ -121,16 +129,23 @@ describe('FrameCache', () => {
     f.scene.setHidden([syntheticHostName(9)]);
     draw(changes.at(-1));
     expect(n()).toBe(before + 1);
+    expect(f.painted.at(-1)!.ctx).toBe(f.cacheCtx);
+    // the same, standing still: straight on screen
+    f.scene.setHidden([]);
+    f.cache.draw(f.screen, { ...f.base, ...changes.at(-1), transform: { ...f.base.transform, x: x - 1 } });
+    expect(n()).toBe(before + 2);
+    expect(f.painted.at(-1)!.ctx).toBe(f.screen);
   });
 
   it('draws straight on screen while zooming, and when the picture at the scale is too big to hold', () => {
     const f = fixture();
-    const k = (scale: number) => f.cache.draw(f.screen, { ...f.base, transform: { k: scale, x: 0, y: 0 } });
-    for (const scale of [0.05, 0.06, 0.07]) k(scale);
+    const k = (scale: number, x = 0) => f.cache.draw(f.screen, { ...f.base, transform: { k: scale, x, y: 0 } });
+    // a wheel zooms about the pointer: scale and translation change together
+    for (const scale of [0.05, 0.06, 0.07]) k(scale, -scale * 1000);
     expect(f.painted.every((p) => p.ctx === f.screen)).toBe(true);
-    // zoomed in on 200 hosts: far more than three screens
+    // panning zoomed in on 200 hosts: far more than three screens
     k(0.6);
-    k(0.6);
+    k(0.6, 10);
     expect(f.painted.slice(-2).every((p) => p.ctx === f.screen)).toBe(true);
     expect(f.canvases).toHaveLength(0);
     f.cache.release();

@@ -3,9 +3,10 @@
 // host's ~10,000 session and route arcs cost ~70 ms a frame (bench:web), while moving a bitmap costs
 // ~2 ms. The cache holds everything the scene draws at the current scale (its bounds and the arcs
 // rising above them), painted by the same painter, and is blitted at whole device pixels; it is
-// painted again when anything but the translation changes. While zooming (the scale changes from
-// one frame to the next) the painter draws straight on screen, as before, and so it does when the
-// picture at this scale is too big to hold.
+// painted on a frame that pans (same scale, another translation) when what it shows changed. Any
+// other frame — zooming, a patch or a hover while the view stands still — is painted straight on
+// screen, as before (a cache painted then would cost up to three screens' painting for nothing), and
+// so is a pan when the picture at this scale is too big to hold.
 import { layoutBounds, type Rect, type TopologyLayout } from './layout.js';
 import { paintTopology, type PaintInput, type PaintStats } from './painter.js';
 import { COLOURS } from './palette.js';
@@ -86,8 +87,8 @@ export class FrameCache {
   private cacheCtx: CanvasRenderingContext2D | null = null;
   /** what the cache shows, and the screen translation (device px) it was painted at */
   private shown: { input: PaintInput; version: number; tx: number; ty: number; left: number; top: number; stats: PaintStats } | null = null;
-  /** the previous frame's scale: a different one is a zoom, drawn straight */
-  private lastK: number | null = null;
+  /** the previous frame's transform: the same scale at another translation is a pan */
+  private last: { k: number; x: number; y: number } | null = null;
   private bounds: { layout: TopologyLayout; rect: Rect } | null = null;
   private readonly paint: typeof paintTopology;
 
@@ -101,16 +102,16 @@ export class FrameCache {
   /** Draws a frame on `ctx` (the screen's canvas, width × height CSS px at input.dpr). */
   draw(ctx: CanvasRenderingContext2D, input: PaintInput): PaintStats {
     const started = performance.now();
-    const zooming = this.lastK !== input.transform.k;
-    this.lastK = input.transform.k;
     const { dpr, transform: t } = input;
+    const panning = this.last !== null && this.last.k === t.k && (this.last.x !== t.x || this.last.y !== t.y);
+    this.last = { k: t.k, x: t.x, y: t.y };
     const s = this.shown;
     if (s && s.version === input.scene.version && sameBut(s.input, input)) {
       this.blit(ctx, input, s.left + Math.round(dpr * t.x - s.tx), s.top + Math.round(dpr * t.y - s.ty));
       this.counts.blitted++;
       return { hostsDrawn: hostsOnScreen(input), edgesDrawn: s.stats.edgesDrawn, ms: performance.now() - started };
     }
-    const area = zooming ? null : this.area(input);
+    const area = panning ? this.area(input) : null;
     if (!area) {
       this.shown = null;
       this.counts.direct++;
