@@ -1,13 +1,17 @@
 // `npm start`: the whole product on one machine with no configuration. Builds what is missing,
 // starts the API (embedded Postgres under the data folder unless DATABASE_URL is set) serving the
 // web app, a collector for this host, and optionally a 3-node lab with a collector per lab node,
-// then prints the URL. Ctrl-C stops everything it started.
+// then prints the URL. Ctrl-C (the terminal's whole group), or SIGINT, SIGTERM or SIGHUP to this
+// process or to npm, stops everything it started, in order: the collectors, then the API (which
+// records their disconnects, then stops its embedded Postgres), then the lab.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killGroupsNow, stopGroup } from './processes.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const API_BUNDLE = join(ROOT, 'dist/apps/api/main.js');
@@ -129,9 +133,38 @@ function labMissing(): string[] {
   return missing;
 }
 
-function runLab(args: string[]): { ok: boolean; output: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', LAB_CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
-  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
+/** How long each child gets to exit on SIGTERM before its process group is killed. */
+export const STOP_GRACE_MS = 10_000;
+/** How long the API gets to record the collectors' disconnects once they have exited. */
+const DISCONNECT_RECORD_MS = 5_000;
+
+/** The lab's CLI, in a process group of its own (a Ctrl-C during `up` does not cut it short). */
+function runLab(args: string[], running?: (child: ChildProcess) => void): Promise<{ ok: boolean; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', LAB_CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running?.(child);
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    child.on('error', (error) => (output += error.message));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ ok: code === 0, output: output.trim() });
+    });
+  });
+}
+
+/** The nodes among `names` that the API still lists as connected (null: it did not answer). */
+async function stillConnected(apiUrl: string, names: readonly string[]): Promise<string[] | null> {
+  try {
+    const res = await fetch(`${apiUrl}/api/nodes`, { signal: AbortSignal.timeout(2_000) });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { nodes: Array<{ name: string; status: string }> };
+    return body.nodes.filter((n) => names.includes(n.name) && n.status === 'connected').map((n) => n.name);
+  } catch {
+    return null;
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -161,42 +194,65 @@ async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
   }
-  const children: ChildProcess[] = [];
-  let labUp = false;
+  const api: { child: ChildProcess | null; url: string | null } = { child: null, url: null };
+  const collectors: Array<{ child: ChildProcess; node: string }> = [];
+  const all: ChildProcess[] = [];
+  const lab: { touched: boolean; command: ChildProcess | null } = { touched: false, command: null };
   let stopping = false;
+  /** what main awaits once a signal came: stop() ends the process */
+  const stopped = new Promise<number>(() => undefined);
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
-    for (const child of children.reverse()) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    // 1. the collectors: each closes its connection, and the API records the disconnect
+    await Promise.all(collectors.map(({ child }) => stopGroup(child, STOP_GRACE_MS)));
+    // 2. the API, once it has recorded them (it stops its embedded Postgres as it exits)
+    if (api.child && api.url && collectors.length > 0 && api.child.exitCode === null) {
+      const nodes = collectors.map((c) => c.node);
+      const until = Date.now() + DISCONNECT_RECORD_MS;
+      let left = await stillConnected(api.url, nodes);
+      while (left !== null && left.length > 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = await stillConnected(api.url, nodes);
       }
+      if (left === null || left.length > 0) log(`the API did not record the disconnect of ${left?.join(', ') ?? 'its collectors'} within ${DISCONNECT_RECORD_MS / 1000} s`);
     }
-    if (labUp) {
+    if (api.child) {
+      const outcome = await stopGroup(api.child, STOP_GRACE_MS);
+      if (!outcome.graceful) log(`the API did not stop within ${STOP_GRACE_MS / 1000} s: killed`);
+    }
+    // 3. the lab, even half built
+    if (lab.touched) {
+      if (lab.command) await stopGroup(lab.command, STOP_GRACE_MS);
       log(`taking lab ${args.labName} down`);
-      runLab(['down', '--name', args.labName]);
+      const down = await runLab(['down', '--name', args.labName]);
+      if (!down.ok) log(`lab down failed:\n${down.output}`);
     }
+    log('stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  // npm forwards SIGINT and SIGTERM to its script, which `exec` makes this process; a terminal's
+  // Ctrl-C reaches both npm and this process (not the children, in groups of their own): once is enough
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
+  // whatever ends this process otherwise, no child outlives it
+  process.on('exit', () => killGroupsNow(all));
 
   const secret = await token(dataDir);
   const env = { ...process.env, NETATLAS_TOKEN: secret, NETATLAS_DATA_DIR: dataDir, NETATLAS_WEB_DIR: WEB_DIR, PORT: String(args.port) };
   let url: string | null = null;
-  const api = spawn(process.execPath, [API_BUNDLE], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(api);
-  const apiLines = pipe(api, 'api', (line) => {
+  const apiChild = spawn(process.execPath, [API_BUNDLE], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  api.child = apiChild;
+  all.push(apiChild);
+  const apiLines = pipe(apiChild, 'api', (line) => {
     const m = /listening on (http:\/\/\S+?)\s/.exec(line);
     if (m) url = m[1]!;
   });
   const deadline = Date.now() + 120_000;
   while (!url) {
-    if (api.exitCode !== null) {
-      log(`the API exited (code ${api.exitCode}):\n${apiLines.join('\n')}`);
+    if (stopping) return stopped;
+    if (apiChild.exitCode !== null) {
+      log(`the API exited (code ${apiChild.exitCode}):\n${apiLines.join('\n')}`);
       await stop(1);
       return 1;
     }
@@ -208,46 +264,55 @@ async function main(argv: readonly string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const apiUrl: string = url;
-  api.on('exit', (code) => {
+  api.url = apiUrl;
+  apiChild.on('exit', (code) => {
     if (!stopping) {
       log(`the API exited unexpectedly (code ${code})`);
       void stop(1);
     }
   });
 
-  const collector = (name: string, extra: string[]) => {
+  /** a collector for `node` (this host, or a lab node read through `--netns`) */
+  const collector = (name: string, node: string, extra: string[]) => {
+    if (stopping) return;
     const child = spawn(process.execPath, ['--max-semi-space-size=2', '--optimize-for-size', COLLECTOR_BUNDLE, '--api', apiUrl, ...extra], {
       cwd: ROOT,
       env: { ...process.env, NETATLAS_TOKEN: secret },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
-    children.push(child);
+    collectors.push({ child, node });
+    all.push(child);
     pipe(child, name);
   };
-  if (args.host) collector('collector', []);
+  if (args.host) collector('collector', hostname(), []);
 
   if (args.lab) {
     const missing = labMissing();
     if (missing.length) {
       log(`no lab: it needs ${missing.join(', ')}; going on with this host alone`);
-      collector('collector', []);
+      collector('collector', hostname(), []);
     } else {
       log(`building a 3-node ${args.lab} lab "${args.labName}" (about 10–20 s)…`);
-      runLab(['down', '--name', args.labName]);
-      const up = runLab(['up', '--name', args.labName, '--style', args.lab, '--nodes', '3', '--pods', '2']);
+      lab.touched = true;
+      await runLab(['down', '--name', args.labName], (c) => (lab.command = c));
+      if (stopping) return stopped;
+      const up = await runLab(['up', '--name', args.labName, '--style', args.lab, '--nodes', '3', '--pods', '2'], (c) => (lab.command = c));
+      lab.command = null;
+      if (stopping) return stopped;
       if (!up.ok) {
         log(`the lab did not come up; going on with this host alone:\n${up.output}`);
-        runLab(['down', '--name', args.labName]);
-        collector('collector', []);
+        await runLab(['down', '--name', args.labName]);
+        lab.touched = false;
+        collector('collector', hostname(), []);
       } else {
-        labUp = true;
-        const status = JSON.parse(runLab(['status', '--json', '--name', args.labName]).output) as {
+        const status = JSON.parse((await runLab(['status', '--json', '--name', args.labName])).output) as {
           nodes: Array<{ namespace: string; collectorArgs: string[] }>;
         };
         for (const n of status.nodes) {
           // the flags that read the node's BGP daemon, as the lab hands them out
           const extra = ['--netns', n.namespace, '--node-name', n.namespace, ...n.collectorArgs];
-          collector(n.namespace, extra);
+          collector(n.namespace, n.namespace, extra);
         }
         log(`lab "${args.labName}": ${status.nodes.map((n) => n.namespace).join(', ')}; no collector for this host, which is no node of the lab`);
         const fault = args.lab === 'flannel' ? 'link-down node2' : 'stop-bgp node2';
