@@ -47,6 +47,20 @@ export const ALERT_STATES = ['pending', 'firing', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
 /**
+ * What GET /api/alerts?state= filters on: an alert's state now, or `open` for pending or firing
+ * (the alerts view's `state=open`: not yet resolved).
+ */
+export const ALERT_STATE_FILTERS = [...ALERT_STATES, 'open'] as const;
+export type AlertStateFilter = (typeof ALERT_STATE_FILTERS)[number];
+/** the states each filter stands for */
+export const ALERT_STATES_OF_FILTER: Readonly<Record<AlertStateFilter, readonly AlertState[]>> = {
+  pending: ['pending'],
+  firing: ['firing'],
+  resolved: ['resolved'],
+  open: ['pending', 'firing'],
+};
+
+/**
  * An alert's lifecycle: what each state may become (`new` is an alert not yet open). A condition
  * that appears opens a pending alert (firing at once when its rule's `for` is 0); pending fires
  * once it held for `for` (and its root cause is not pending), or resolves when it clears first;

@@ -2,7 +2,7 @@
 // the silence that keeps each from receivers. Operators acknowledge alerts and silence them.
 import type { AcknowledgeResponse, AlertsResponse, SilenceEndedResponse, SilenceResponse, SilencesResponse } from '@netatlas/wire';
 import { Body, Controller, Delete, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { NewSilenceSchema, silenceMatches, type Alert, type ChecksResult, type Silence } from '@netatlas/wire';
+import { ALERT_STATES_OF_FILTER, NewSilenceSchema, silenceMatches, type Alert, type ChecksResult, type Silence } from '@netatlas/wire';
 import { Requires, type ViewerRequest } from '../auth/roles.js';
 import { SilencesRepository } from '../db/repositories/silences.repository.js';
 import { AlertsQuerySchema, ChecksQuerySchema, idParam, parseBody, parseQuery } from '../query-params/query.js';
@@ -13,6 +13,13 @@ import { AlertEngine } from './alert-engine.js';
 function withSilences(alerts: Alert[], silences: Silence[]): Alert[] {
   if (silences.length === 0) return alerts;
   return alerts.map((a) => ({ ...a, silencedBy: a.state === 'resolved' ? null : (silences.find((s) => silenceMatches(s, a))?.id ?? null) }));
+}
+
+/** The store's order: the newest start first, then the higher id. */
+function newestFirst(a: Alert, b: Alert): number {
+  const byStart = Date.parse(b.startsAt) - Date.parse(a.startsAt);
+  if (byStart !== 0) return byStart;
+  return BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0;
 }
 
 @Controller()
@@ -31,13 +38,11 @@ export class AlertsController {
 
   @Get('alerts')
   async alerts(@Query() query: unknown): Promise<AlertsResponse> {
-    const q = parseQuery(AlertsQuerySchema, query);
-    const to = q.to ?? new Date();
-    const from = q.from ?? new Date(to.getTime() - 24 * 3600_000);
-    const [alerts, silences] = await Promise.all([
-      this.engine.store.query({ from, to, state: q.state, rule: q.rule, node: q.node, limit: q.limit }),
-      this.silences.active(),
-    ]);
+    const { from, to, state, rule, node, limit } = parseQuery(AlertsQuerySchema, query);
+    // a filter of several states (open: pending or firing) is a query per state, merged
+    const states = state === undefined ? [undefined] : ALERT_STATES_OF_FILTER[state];
+    const [lists, silences] = await Promise.all([Promise.all(states.map((s) => this.engine.store.query({ from, to, state: s, rule, node, limit }))), this.silences.active()]);
+    const alerts = lists.length === 1 ? lists[0]! : lists.flat().sort(newestFirst).slice(0, limit);
     return { from: from.toISOString(), to: to.toISOString(), alerts: withSilences(alerts, silences) };
   }
 

@@ -62,7 +62,8 @@ export interface Route {
   response: z.ZodType | null;
   /** the least role that may call it (default viewer; `open` needs no sign-in) */
   role?: 'open' | 'operator' | 'admin';
-  query?: z.ZodObject;
+  /** an object of query parameters, possibly piped into a transform (a window's defaults): documented as its input */
+  query?: z.ZodObject | z.ZodPipe<z.ZodObject, z.ZodTransform>;
   pathParams?: Record<string, string>;
   responses?: Record<string, string>;
 }

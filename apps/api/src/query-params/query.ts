@@ -1,7 +1,7 @@
 // Query-string parsing for the REST endpoints: one zod schema per endpoint (also the source of the
 // OpenAPI document), and a 400 that says which parameter is wrong and why.
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { ALERT_RULES, ALERT_STATES, FactKindSchema, NodeNameSchema } from '@netatlas/wire';
+import { ALERT_RULES, ALERT_STATE_FILTERS, FactKindSchema, NodeNameSchema } from '@netatlas/wire';
 import { z } from 'zod';
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):?(\d{2})))?$/;
@@ -67,36 +67,57 @@ export const TopologyEdgesQuerySchema = z.strictObject({
   at: instant.optional().describe('a past moment (default: now)'),
 });
 
+/** A window's length when its start is not given: `from` is 24 hours before `to` everywhere. */
+export const DEFAULT_WINDOW_MS = 24 * 3600_000;
+
+/**
+ * The one default of every window (changes, events, alerts, an address's history): `to` now,
+ * `from` DEFAULT_WINDOW_MS before `to`. A schema's output then always has both.
+ */
+export function withWindow<T extends { from?: Date | undefined; to?: Date | undefined }>(q: T): Omit<T, 'from' | 'to'> & { from: Date; to: Date } {
+  const to = q.to ?? new Date();
+  return { ...q, to, from: q.from ?? new Date(to.getTime() - DEFAULT_WINDOW_MS) };
+}
+
+const windowFrom = (what: string) => instant.optional().describe(`${what} (default: 24 hours before \`to\`)`);
+const windowTo = (what: string) => instant.optional().describe(`${what} (default: now)`);
+
 export const ChangesQuerySchema = z
   .strictObject({
-    from: instant.describe('window start (exclusive)'),
-    to: instant.optional().describe('window end (inclusive; default now)'),
+    from: windowFrom('window start, exclusive'),
+    to: windowTo('window end, inclusive'),
     node: NodeNameSchema.optional(),
     kind: FactKindSchema.optional(),
     limit: z.coerce.number().int().min(1).max(10_000).default(1000).describe('changes per page (1–10000, default 1000)'),
-    after: z.string().optional().describe('the `next` cursor of the previous page'),
-  });
+    after: z.string().optional().describe('the `next` cursor of the previous page (with the `to` of the first page\'s answer)'),
+  })
+  .transform(withWindow);
+/** Two moments, not a window: the earlier one is always named (a diff of every node over a day is a big read to make by default). */
 export const DiffQuerySchema = z.strictObject({
   from: instant.describe('the earlier moment'),
   to: instant.optional().describe('the later moment (default now)'),
   node: NodeNameSchema.optional(),
 });
-export const EventsQuerySchema = z.strictObject({
-  from: instant.optional().describe('default: 24 hours before `to`'),
-  to: instant.optional().describe('default: now'),
-  node: NodeNameSchema.optional(),
-});
+export const EventsQuerySchema = z
+  .strictObject({
+    from: windowFrom('window start'),
+    to: windowTo('window end'),
+    node: NodeNameSchema.optional(),
+  })
+  .transform(withWindow);
 
 export const ChecksQuerySchema = z.strictObject({ at: instant.optional().describe('a past moment (default: now, with Kubernetes when watched)') });
 
-export const AlertsQuerySchema = z.strictObject({
-  state: z.enum(ALERT_STATES).optional().describe('only alerts in this state now'),
-  from: instant.optional().describe('alerts open at some moment after this (default: 24 hours before `to`)'),
-  to: instant.optional().describe('default: now'),
-  rule: z.enum(ALERT_RULES).optional(),
-  node: NodeNameSchema.optional().describe('alerts about this node (as `node` or `peer`)'),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-});
+export const AlertsQuerySchema = z
+  .strictObject({
+    state: z.enum(ALERT_STATE_FILTERS).optional().describe('only alerts in this state now; `open`: pending or firing'),
+    from: windowFrom('alerts open at some moment after this'),
+    to: windowTo('and before this'),
+    rule: z.enum(ALERT_RULES).optional(),
+    node: NodeNameSchema.optional().describe('alerts about this node (as `node` or `peer`)'),
+    limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  })
+  .transform(withWindow);
 
 export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
   const result = schema.safeParse(query ?? {});
