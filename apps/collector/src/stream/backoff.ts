@@ -8,8 +8,16 @@ export interface BackoffOptions {
   maxMs?: number;
   /** growth per attempt (default 2) */
   factor?: number;
-  /** each delay is moved by up to ± this share of itself (default 0.5; 0 for none) */
+  /**
+   * each delay is moved by up to ± this share of itself (default 0.5; 0 for none); with `full`, only
+   * down: jitter 1 is full jitter
+   */
   jitter?: number;
+  /**
+   * full jitter: each delay is base × (1 − jitter × random), so with jitter 1 anywhere from 0 to the
+   * base. What a herd reconnecting at once needs: spread over the whole window, not around its middle.
+   */
+  full?: boolean;
   random?: () => number;
 }
 
@@ -18,6 +26,7 @@ export class Backoff {
   readonly maxMs: number;
   private readonly factor: number;
   private readonly jitter: number;
+  private readonly full: boolean;
   private readonly random: () => number;
   /** delays handed out since the last reset */
   attempts = 0;
@@ -27,6 +36,7 @@ export class Backoff {
     this.maxMs = Math.max(this.initialMs, options.maxMs ?? 10_000);
     this.factor = options.factor ?? 2;
     this.jitter = Math.min(1, Math.max(0, options.jitter ?? 0.5));
+    this.full = options.full ?? false;
     this.random = options.random ?? Math.random;
     if (!(this.initialMs >= 0) || !(this.factor >= 1)) throw new Error('back-off: initialMs must be >= 0 and factor >= 1');
   }
@@ -38,10 +48,10 @@ export class Backoff {
     return this.jittered(base);
   }
 
-  /** The largest delay, with jitter (for failures that will not go away soon). */
+  /** The largest delay, less at most half of it (for failures that will not go away soon: slow, whatever the jitter). */
   max(): number {
     this.attempts += 1;
-    return this.jittered(this.maxMs);
+    return Math.round(this.maxMs * (1 - Math.min(0.5, this.jitter) * this.random()));
   }
 
   reset(): void {
@@ -49,6 +59,7 @@ export class Backoff {
   }
 
   private jittered(base: number): number {
+    if (this.full) return Math.round(base * (1 - this.jitter * this.random()));
     const spread = base * this.jitter * (2 * this.random() - 1);
     return Math.round(Math.min(this.maxMs, Math.max(0, base + spread)));
   }

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { factId, makeFact, PROTOCOL_VERSION, type Delta, type Fact } from '@netatlas/wire/core';
 import { STREAM_TRANSITIONS, StreamClient, type StreamClientOptions, type StreamState } from './stream-client.js';
 import { ScriptedApi, waitFor } from './testing-server.js';
@@ -345,6 +345,29 @@ describe('StreamClient', () => {
     const { client } = startClient(api.url, node);
     await streaming(client);
     expect(api.of('hello').map((r) => r.message.protocol)).toEqual([PROTOCOL_VERSION]);
+  });
+
+  it('reconnects after a back-off with full jitter: anywhere from 0 to 0.5 s doubling, not ±50 % around it', async () => {
+    // a server that takes each connection and drops it: every attempt fails, and waits the next back-off
+    const attempts: number[] = [];
+    const dropper = createServer((socket) => {
+      attempts.push(Date.now());
+      socket.destroy();
+    });
+    await new Promise<void>((r) => dropper.listen(0, '127.0.0.1', () => r()));
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.99);
+    try {
+      const node = new FakeNode();
+      // the default back-off (no `backoff` option): with random 0.99 each wait is 1 % of 0.5 s, 1 s, 2 s, …;
+      // ±50 % would have been 0.75 s at least
+      const { client } = startClient(`http://127.0.0.1:${(dropper.address() as { port: number }).port}`, node, { backoff: undefined });
+      await sleep(400);
+      expect(attempts.length).toBeGreaterThanOrEqual(4);
+      await client.close();
+    } finally {
+      random.mockRestore();
+      dropper.close();
+    }
   });
 
   it('on no-hello says hello again and sends a snapshot', async () => {

@@ -15,6 +15,8 @@
 // A large snapshot goes in parts (SnapshotPart) when the API takes them: one part at a time, the next
 // when the previous is acked `staged`; deltas wait until its last part is acked, and a resend starts
 // again from part 0.
+// Reconnecting waits a back-off with full jitter (0 to 0.5 s, doubling to 0 to 10 s), which spreads
+// a herd of collectors reconnecting after an API restart over the whole window.
 // An API of the protocol before ours (a rolling upgrade with the collectors first) refuses our hello
 // naming the protocol: the collector then says hello again in the previous one, whose snapshots go
 // whole, and tries its own again on its next connection.
@@ -92,7 +94,10 @@ export interface StreamClientOptions {
   readers?: () => Record<string, ReaderStatus>;
   log?: (message: string) => void;
   onState?: (state: StreamState) => void;
-  /** reconnection and resend back-off (default 500 ms doubling to 10 s, jitter 0.5) */
+  /**
+   * back-off of reconnections (default 500 ms doubling to 10 s, full jitter: anywhere from 0 to that)
+   * and of resends (the same, ±50 %); given, both use it as given
+   */
   backoff?: BackoffOptions;
   /** at most this many messages waiting for their ack (default 256); more: a snapshot instead */
   maxUnacked?: number;
@@ -221,7 +226,7 @@ export class StreamClient {
   constructor(private readonly opts: StreamClientOptions) {
     this.epoch = opts.epoch ?? PROCESS_EPOCH;
     this.url = opts.url.replace(/\/+$/, '') + INGEST_NAMESPACE;
-    this.connectBackoff = new Backoff(opts.backoff);
+    this.connectBackoff = new Backoff(opts.backoff ?? { jitter: 1, full: true });
     this.streamBackoff = new Backoff(opts.backoff);
     this.maxUnacked = opts.maxUnacked ?? 256;
     this.maxUnackedFacts = opts.maxUnackedFacts ?? 100_000;
