@@ -23,6 +23,8 @@ export interface CoreConfig {
   maxMessageBytes: number;
   /** a snapshot sent in parts may hold at most this many bytes of JSON over all its parts */
   maxSnapshotBytes: number;
+  /** protocol 3: at most this many collectors hold a turn to send a snapshot at once (the rest are told when to ask again) */
+  snapshotTurns: number;
   /** browsers receive changes batched over this interval */
   liveBatchMs: number;
   /** GET /metrics answers only this bearer token (null: open, like the rest on loopback) */
@@ -52,6 +54,7 @@ export const CONFIG_DEFAULTS = {
   retentionDays: 30,
   maxMessageMb: 4,
   maxSnapshotMb: 256,
+  snapshotTurns: 4,
   liveBatchMs: 100,
   slowReaderTimeoutS: 60,
   topologyCompactFrom: 41,

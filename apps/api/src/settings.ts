@@ -43,6 +43,7 @@ export const API_ENV = [
   'NETATLAS_RETENTION_DAYS',
   'NETATLAS_MAX_MESSAGE_MB',
   'NETATLAS_MAX_SNAPSHOT_MB',
+  'NETATLAS_SNAPSHOT_TURNS',
   'NETATLAS_LIVE_BATCH_MS',
   'NETATLAS_SLOW_READER_TIMEOUT_S',
   'NETATLAS_TOPOLOGY_COMPACT_FROM',
@@ -133,6 +134,7 @@ export function loadConfig(env: Env = process.env): ApiConfig {
       number(env, 'NETATLAS_MAX_MESSAGE_MB', CONFIG_DEFAULTS.maxMessageMb, (n) => n > 0 && n <= 1024, 'a size in MB from 1 to 1024') * 1024 * 1024,
     maxSnapshotBytes:
       number(env, 'NETATLAS_MAX_SNAPSHOT_MB', CONFIG_DEFAULTS.maxSnapshotMb, (n) => n >= 1 && n <= 4096, 'a size in MB from 1 to 4096') * 1024 * 1024,
+    snapshotTurns: number(env, 'NETATLAS_SNAPSHOT_TURNS', CONFIG_DEFAULTS.snapshotTurns, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'an integer from 1 to 1000'),
     metricsToken: secret(env['NETATLAS_METRICS_TOKEN'], 'NETATLAS_METRICS_TOKEN'),
     collectorAudience: env['NETATLAS_COLLECTOR_AUDIENCE']?.trim() || 'netatlas',
     collectorServiceAccount: serviceAccount(env['NETATLAS_COLLECTOR_SERVICE_ACCOUNT']),

@@ -22,7 +22,7 @@ const readers = z
 
 export const HelloSchema = z.strictObject({
   protocol: z.literal(SUPPORTED_PROTOCOLS, {
-    error: `protocol must be one of ${SUPPORTED_PROTOCOLS.join(', ')} (this API speaks ${SUPPORTED_PROTOCOLS.at(-1)} and the one before it)`,
+    error: `protocol must be one of ${SUPPORTED_PROTOCOLS.join(', ')} (this API speaks ${SUPPORTED_PROTOCOLS.at(-1)} and the ones before it)`,
   }),
   node: NodeNameSchema,
   bootId: text().max(64),
@@ -43,6 +43,8 @@ export const SnapshotMessageSchema = z.strictObject({
   facts: z.array(FactSchema),
   readers,
 });
+
+export const SnapshotTurnRequestSchema = z.strictObject({ epoch });
 
 export const DeltaMessageSchema = z.strictObject({
   epoch,

@@ -4,7 +4,7 @@
 // specs; vitest runs the assertions too, as no-ops), so a field added to one and not the other fails.
 import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import type { DeltaMessage, Heartbeat, Hello, LeaveMessage, LiveSubscription, SnapshotMessage, SnapshotPart } from './protocol.js';
+import type { DeltaMessage, Heartbeat, Hello, LeaveMessage, LiveSubscription, SnapshotMessage, SnapshotPart, SnapshotTurnRequest } from './protocol.js';
 import type {
   DeltaMessageSchema,
   HeartbeatSchema,
@@ -13,6 +13,7 @@ import type {
   LiveSubscriptionSchema,
   SnapshotMessageSchema,
   SnapshotPartSchema,
+  SnapshotTurnRequestSchema,
 } from './protocol-schemas.js';
 
 describe('the protocol’s types and its schemas', () => {
@@ -20,6 +21,7 @@ describe('the protocol’s types and its schemas', () => {
     expectTypeOf<z.infer<typeof HelloSchema>>().toEqualTypeOf<Hello>();
     expectTypeOf<z.infer<typeof SnapshotPartSchema>>().toEqualTypeOf<SnapshotPart>();
     expectTypeOf<z.infer<typeof SnapshotMessageSchema>>().toEqualTypeOf<SnapshotMessage>();
+    expectTypeOf<z.infer<typeof SnapshotTurnRequestSchema>>().toEqualTypeOf<SnapshotTurnRequest>();
     expectTypeOf<z.infer<typeof DeltaMessageSchema>>().toEqualTypeOf<DeltaMessage>();
     expectTypeOf<z.infer<typeof LeaveMessageSchema>>().toEqualTypeOf<LeaveMessage>();
     expectTypeOf<z.infer<typeof HeartbeatSchema>>().toEqualTypeOf<Heartbeat>();

@@ -10,15 +10,20 @@ import type { ChangeOpSchema, FactChangeSchema, NodeEventSchema, NodeSummarySche
 import type { TopologyPatchBytes } from './topology-bytes.js';
 
 /**
- * The protocol collectors speak. The API accepts this one and the one before it (SUPPORTED_PROTOCOLS),
+ * The protocol collectors speak. The API accepts this one and the two before it (SUPPORTED_PROTOCOLS),
  * so that during a rolling upgrade the collectors not yet upgraded keep streaming:
- *   2 — snapshots may come in parts (SnapshotPart); the hello ack announces maxSnapshotBytes;
+ *   3 — a collector asks for its turn (snapshotTurn) before each snapshot and sends it only once
+ *       granted; told `retryAfterMs`, it asks again then (SnapshotTurnRequest). A snapshot on a
+ *       protocol-3 connection without a turn is refused as `unavailable` (ask for one);
+ *   2 — snapshots may come in parts (SnapshotPart); the hello ack announces maxSnapshotBytes; a
+ *       snapshot is sent unasked, and refused as `unavailable` when the API's budget of snapshots in
+ *       flight is spent (send it again after a back-off);
  *   1 — every snapshot whole (a part is refused as `invalid`); the hello ack announces no parts.
- * The messages are otherwise the same: upgrading a v1 stream (upgradeHello) changes nothing else.
+ * The messages are otherwise the same: a v1 or v2 stream changes nothing else.
  */
-export const PROTOCOL_VERSION = 2;
-/** the versions the API accepts: the current and the previous one */
-export const SUPPORTED_PROTOCOLS = [1, 2] as const;
+export const PROTOCOL_VERSION = 3;
+/** the versions the API accepts: the current and the two before it */
+export const SUPPORTED_PROTOCOLS = [1, 2, 3] as const;
 export type ProtocolVersion = (typeof SUPPORTED_PROTOCOLS)[number];
 /** A reader's error message is at most this long on the wire (the collector clips longer ones). */
 export const READER_ERROR_MAX = 2000;
@@ -62,7 +67,7 @@ export interface StreamPosition {
 }
 
 export interface Hello {
-  /** the collector's protocol: the API's PROTOCOL_VERSION or the one before it */
+  /** the collector's protocol: the API's PROTOCOL_VERSION or one of the two before it */
   protocol: ProtocolVersion;
   /** the node's name (Kubernetes node name, or hostname, or --node-name) */
   node: string;
@@ -121,6 +126,40 @@ export const SNAPSHOT_PART_BYTES = 256 * 1024;
 /** A snapshot has at most this many parts. */
 export const SNAPSHOT_PARTS_MAX = 100_000;
 
+/**
+ * Protocol 3: before each snapshot (whole, or its part 0) a collector asks for a turn, once the
+ * messages it has in flight are answered, and sends nothing meanwhile. The API grants a bounded
+ * number of turns at once (NETATLAS_SNAPSHOT_TURNS); a granted turn is this connection's until the
+ * snapshot's answer (a whole one's ack, its last part's, or any refusal), until no part of it came for
+ * `idleMs`, or until the connection goes, so a collector that takes a turn and vanishes blocks
+ * nobody. When every turn is held, the answer to the first few asks waits (at most 5 s) for a turn
+ * that frees; the others are told when to ask again: `retryAfterMs`, from how many wait ahead of them
+ * and the recent mean time of a turn, with jitter so that a herd spreads out. A resync herd thus
+ * sends its snapshots a few at a time instead of all at once to be refused after the sending. A
+ * snapshot sent again after a refusal (`unavailable`) needs a new turn.
+ */
+export interface SnapshotTurnRequest {
+  /** the epoch of this connection's hello */
+  epoch: number;
+}
+
+export type SnapshotTurnReply =
+  | {
+      ok: true;
+      granted: true;
+      /** the turn is taken back when no part of the snapshot comes for this long: send it now */
+      idleMs: number;
+    }
+  | {
+      ok: true;
+      granted: false;
+      /** ask again after this long (ms) */
+      retryAfterMs: number;
+      /** collectors waiting for a turn ahead of this one */
+      ahead: number;
+    }
+  | IngestRejection;
+
 /** What changed since the previous message of the same epoch. */
 export interface DeltaMessage extends StreamPosition {
   takenAt: string;
@@ -161,7 +200,10 @@ export type IngestErrorCode =
    * older than the node's last stream. Start a new stream (epoch = now) and say hello again.
    */
   | 'stale-epoch'
-  /** the database is unavailable: send the same message again later */
+  /**
+   * the database is unavailable, or the API has no room for the message now (its connection's queue
+   * is full; a snapshot over the budget, or without its turn on protocol 3): send it again later
+   */
   | 'unavailable'
   /** the API failed for another reason (its log says why); a snapshot may get past it */
   | 'internal';
@@ -201,6 +243,8 @@ export interface IngestErrorEvent {
 
 export interface IngestClientToServer {
   hello(message: Hello, ack: (reply: HelloAck) => void): void;
+  /** protocol 3: a turn for the next snapshot (see SnapshotTurnRequest) */
+  snapshotTurn(message: SnapshotTurnRequest, ack: (reply: SnapshotTurnReply) => void): void;
   snapshot(message: SnapshotMessage, ack: (reply: IngestAck) => void): void;
   delta(message: DeltaMessage, ack: (reply: IngestAck) => void): void;
   leave(message: LeaveMessage, ack: (reply: IngestAck) => void): void;

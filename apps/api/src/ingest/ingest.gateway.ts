@@ -33,7 +33,7 @@ const FIRST_PART = /^\{"part":\{"index":0,/;
 /** the stand-in's one field: why the message was refused undecoded, and its size */
 const UNDECODED = '$netatlasUndecoded';
 interface Undecoded {
-  why: 'too-large' | 'over-budget' | 'no-room-for-parts';
+  why: 'too-large' | 'over-budget' | 'no-room-for-parts' | 'no-turn';
   bytes: number;
 }
 /**
@@ -200,10 +200,16 @@ export class IngestGateway implements OnModuleInit {
       if (!head) return;
       const event = head[2]!;
       const firstPart = event === 'snapshot' && FIRST_PART.test(data.slice(head[0].length, head[0].length + 24));
+      // protocol 3: a snapshot comes in its turn (the turns bound them), else it is refused unread
+      const turns = event === 'snapshot' && this.ingest.takesTurns(session);
       const why =
         bytes > this.ingest.sizeLimit(event)
           ? 'too-large'
-          : firstPart && !this.ingest.hasRoomForParts(session)
+          : turns
+            ? this.ingest.holdsTurn(session)
+              ? null
+              : 'no-turn'
+            : firstPart && !this.ingest.hasRoomForParts(session)
             ? 'no-room-for-parts'
             : event === 'snapshot' && !firstPart && !this.ingest.admitsSnapshot(bytes)
               ? 'over-budget'
@@ -227,7 +233,9 @@ export class IngestGateway implements OnModuleInit {
             ? this.ingest.refuseSnapshot(session, true)
             : undecoded.why === 'no-room-for-parts'
               ? this.ingest.refuseParts(session)
-              : this.ingest.refuseTooLarge(session, event, undecoded.bytes);
+              : undecoded.why === 'no-turn'
+                ? this.ingest.refuseNoTurn(session, true)
+                : this.ingest.refuseTooLarge(session, event, undecoded.bytes);
         socket.emit('ingestError', { event, epoch: null, seq: null, code: reply.code, error: reply.error });
         if (typeof ack === 'function') (ack as (r: unknown) => void)(reply);
         if (gated) leaveGate();
@@ -249,6 +257,7 @@ export class IngestGateway implements OnModuleInit {
       });
     };
     socket.on('hello', (raw, ack) => handle('hello', raw, ack, (bytes) => this.ingest.hello(session, raw, bytes)));
+    socket.on('snapshotTurn', (raw, ack) => handle('snapshotTurn', raw, ack, (bytes) => this.ingest.snapshotTurn(session, raw, bytes)));
     socket.on('snapshot', (raw, ack) => handle('snapshot', raw, ack, (bytes) => this.ingest.snapshot(session, raw, bytes)));
     socket.on('delta', (raw, ack) => handle('delta', raw, ack, (bytes) => this.ingest.delta(session, raw, bytes)));
     socket.on('leave', (raw, ack) => handle('leave', raw, ack, (bytes) => this.ingest.leave(session, raw, bytes)));
@@ -257,6 +266,8 @@ export class IngestGateway implements OnModuleInit {
     tcp?.once('close', () => leaveGate());
     socket.on('disconnect', (reason) => {
       leaveGate();
+      // its place in line for a snapshot turn goes at once (its turn, once what it sent is done with)
+      this.ingest.turns.leave(session.id);
       session.gone = true; // what still waits is not applied: its sender cannot be answered
       void session.queue.finally(() => this.ingest.disconnected(session, reason));
     });

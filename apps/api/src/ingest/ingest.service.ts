@@ -13,7 +13,9 @@ import {
   HelloSchema,
   LeaveMessageSchema,
   SnapshotMessageSchema,
+  SnapshotTurnRequestSchema,
   type SnapshotMessage,
+  type SnapshotTurnReply,
   factId,
   type CniStyle,
   type Fact,
@@ -32,6 +34,7 @@ import { FactWriter, type IngestOutcome } from '../db/repositories/history/fact-
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { LargeMessageGate } from './large-message-gate.js';
 import { LogBudget } from './log-budget.js';
+import { SnapshotTurns } from './snapshot-turns.js';
 import { EventBus } from '../realtime/event-bus.js';
 import { Limiter } from '../realtime/limiter.js';
 import { Turns } from '../realtime/turns.js';
@@ -43,7 +46,7 @@ export interface IngestSession {
   readonly speaksFor: string | null;
   node: string | null;
   epoch: number | null;
-  /** the protocol its hello spoke (null before it): a collector of the previous one sends snapshots whole */
+  /** the protocol its hello spoke (null before it): 3 asks for a turn before each snapshot, 2 sends it unasked, 1 sends it whole */
   protocol?: ProtocolVersion | null;
   /** the node left through this connection: nothing more is taken from it */
   left: boolean;
@@ -114,6 +117,8 @@ export interface IngestStats {
   refusedUndecoded: number;
   /** snapshot parts kept until their snapshot's last part */
   partsStaged: number;
+  /** protocol 3: snapshots refused for coming without a turn (a turn expired, or none was asked for) */
+  refusedNoTurn: number;
   /** the last snapshot applied: its facts and the API's time on it (validation to commit, ms) */
   lastSnapshot: { facts: number; ms: number } | null;
 }
@@ -166,7 +171,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly outage = new Map<string, number>();
   /** set when the API shuts down: what is still queued is refused as `unavailable` (send it again) */
   private stopping = false;
-  readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0, throttled: 0, pendingHighWater: 0, cut: 0, refusedUndecoded: 0, partsStaged: 0, lastSnapshot: null };
+  readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0, throttled: 0, pendingHighWater: 0, cut: 0, refusedUndecoded: 0, partsStaged: 0, refusedNoTurn: 0, lastSnapshot: null };
+  /** protocol 3: the turns to send a snapshot (snapshot-turns.ts) */
+  readonly turns: SnapshotTurns;
   /** messages over 4 MB are read one at a time (large-message-gate.ts) */
   readonly largeMessages = new LargeMessageGate(1);
   /** rejections are logged within a budget: a flood of bad messages costs its sender, not the log */
@@ -180,12 +187,14 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     // two of the largest snapshots at once: a herd of resyncing collectors waits its turn instead
     // of holding twenty decoded states in memory
     this.snapshotBudget = 2 * config.maxMessageBytes;
+    this.turns = new SnapshotTurns(config.snapshotTurns);
   }
 
   onModuleInit(): void {
     const every = Math.max(250, Math.min(5000, this.config.lostAfterMs / 4));
     this.watchdog = setInterval(() => {
       this.dropIdleStagings();
+      this.turns.expire();
       void this.markLost();
     }, every);
     this.watchdog.unref();
@@ -216,10 +225,14 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       return Promise.resolve(this.reject(session, event, new IngestError('unavailable', `this connection has ${session.pending} messages waiting (at most ${PENDING_MAX}); send it again after the acks`, true)));
     }
     const snapshot = event === 'snapshot';
-    if (snapshot && !this.admitsSnapshot(bytes)) return Promise.resolve(this.refuseSnapshot(session));
+    // protocol 3: a snapshot comes in its turn, which bounds the snapshots in flight; the others wait for the budget
+    const turn = snapshot && this.takesTurns(session);
+    if (turn && !this.turns.holds(session.id)) return Promise.resolve(this.refuseNoTurn(session));
+    if (snapshot && !turn && !this.admitsSnapshot(bytes)) return Promise.resolve(this.refuseSnapshot(session));
     session.pending += 1;
     if (session.pending > this.stats.pendingHighWater) this.stats.pendingHighWater = session.pending;
     if (snapshot) this.snapshotBytes += bytes;
+    if (turn) this.turns.busy(session.id, 1);
     const run = session.queue
       .then(() => {
         if (this.stopping) throw new IngestError('unavailable', 'the API is shutting down; send it again to the next one', true);
@@ -231,8 +244,53 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         session.pending -= 1;
         if (snapshot) this.snapshotBytes -= bytes;
       });
+    if (turn) {
+      // the turn stays while the snapshot's parts come (each acked `staged`); its answer frees it
+      void run.then((reply) => {
+        this.turns.busy(session.id, -1);
+        const ack = reply as IngestAck;
+        if (ack.ok && ack.staged !== undefined) return;
+        this.turns.release(session.id, ack.ok);
+      });
+    }
     session.queue = run;
     return run;
+  }
+
+  /** Whether this connection asks for a turn before each snapshot (protocol 3). */
+  takesTurns(session: IngestSession): boolean {
+    return (session.protocol ?? 0) >= 3;
+  }
+
+  /** Whether this connection holds a turn to send a snapshot now (the gateway asks before decoding one). */
+  holdsTurn(session: IngestSession): boolean {
+    return this.turns.holds(session.id);
+  }
+
+  /**
+   * Protocol 3: a turn for the connection's next snapshot (SnapshotTurnRequest): granted at once, or
+   * when one frees for the first few kept waiting (at most 5 s), or when to ask again.
+   */
+  async snapshotTurn(session: IngestSession, raw: unknown, bytes = 0): Promise<SnapshotTurnReply> {
+    const node = this.requireHello(session);
+    this.checkSize(bytes, SMALL_MESSAGE_MAX_BYTES, 'a snapshot turn request');
+    if (session.left) throw new IngestError('invalid', `node ${node} has left through this connection; say hello again to rejoin`);
+    const message = this.parse(SnapshotTurnRequestSchema, raw);
+    this.checkEpoch(session, message.epoch);
+    if (!this.takesTurns(session)) {
+      throw new IngestError('invalid', `snapshot turns are protocol 3; this connection said hello with protocol ${session.protocol}: send the snapshot unasked`);
+    }
+    const answer = await this.turns.ask(session.id);
+    return answer.granted ? { ok: true, granted: true, idleMs: this.turns.idleMs } : { ok: true, ...answer };
+  }
+
+  /** The refusal of a protocol-3 snapshot that came without its turn (the gateway's, before decoding it, too). */
+  refuseNoTurn(session: IngestSession, undecoded = false): IngestRejection {
+    this.stats.throttled += 1;
+    this.stats.refusedNoTurn += 1;
+    if (undecoded) this.stats.refusedUndecoded += 1;
+    this.dropStaging(session);
+    return this.reject(session, 'snapshot', new IngestError('unavailable', 'this connection holds no turn to send a snapshot (none was granted, or it was taken back after an idle spell): ask for one (snapshotTurn), then send it', true));
   }
 
   /** Whether a snapshot of `bytes` fits the budget of snapshot bytes in flight now (one always does when none is). */
@@ -253,6 +311,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
 
   /** The refusal of a message over its size limit, seen before it was decoded (the gateway's). */
   refuseTooLarge(session: IngestSession, event: string, bytes: number): IngestRejection {
+    // a snapshot's turn ends with its answer, this one too
+    if (event === 'snapshot') this.turns.release(session.id, false);
     const stream = event === 'snapshot' || event === 'delta';
     return this.reject(session, event, this.tooLarge(bytes, this.sizeLimit(event), stream ? 'the message' : `a ${event}`));
   }
@@ -307,8 +367,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.checkSize(bytes);
     if (session.left) throw new IngestError('invalid', `node ${node} has left through this connection; say hello again to rejoin`);
     const t0 = performance.now();
-    // part 0 of a snapshot there is no room for is refused before the cost of validating it
-    if (isFirstPart(raw) && this.stagingsFull(session)) throw this.noRoomForParts();
+    // part 0 of a snapshot there is no room for is refused before the cost of validating it (a
+    // protocol-3 snapshot comes in its turn: the turns bound the snapshots in parts at once)
+    if (isFirstPart(raw) && !this.takesTurns(session) && this.stagingsFull(session)) throw this.noRoomForParts();
     const message = await this.parseSnapshot(raw);
     this.checkEpoch(session, message.epoch);
     if (message.part) {
@@ -325,7 +386,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     const { index, count } = message.part!;
     if (index === 0) {
       this.dropStaging(session);
-      if (this.stagingsFull(session)) throw this.noRoomForParts();
+      if (!this.takesTurns(session) && this.stagingsFull(session)) throw this.noRoomForParts();
       session.staging = {
         epoch: message.epoch,
         seq: message.seq,
@@ -476,6 +537,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
 
   async disconnected(session: IngestSession, reason: string): Promise<void> {
     this.dropStaging(session);
+    this.turns.forget(session.id);
     const node = session.node;
     if (!node || this.active.get(node) !== session) return;
     this.active.delete(node);

@@ -1,7 +1,9 @@
-// Rolling upgrades (issue 17): the API takes collectors of its protocol and of the one before it. A
+// Rolling upgrades (issue 17): the API takes collectors of its protocol and of the two before it. A
 // collector of protocol 1 (snapshots whole, no parts) connects, streams a snapshot and deltas, and its
 // facts are stored as a current collector's are; it is not told of parts, and a part it sends anyway
-// is refused naming why. A protocol the API does not speak is refused naming the ones it does.
+// is refused naming why. One of protocol 2 sends its snapshots without asking for a turn (herd.spec.ts
+// has them taken while every turn is held). A protocol the API does not speak is refused naming the
+// ones it does.
 import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, snapshotParts, type Fact } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeCollector, connectIngest, startTestApi, type TestApi } from '../testing/api.js';
@@ -23,9 +25,19 @@ describe('protocol versions', () => {
 
   const routesOf = async (node: string) => (await t.get<{ facts: Fact[] }>(`/api/nodes/${node}/facts?kind=route`)).body.facts.map((f) => (f.value as { dst: string }).dst).sort();
 
-  it('speaks the current protocol and the one before it', () => {
-    expect(PROTOCOL_VERSION).toBe(2);
-    expect(SUPPORTED_PROTOCOLS).toEqual([PROTOCOL_VERSION - 1, PROTOCOL_VERSION]);
+  it('speaks the current protocol and the two before it', () => {
+    expect(PROTOCOL_VERSION).toBe(3);
+    expect(SUPPORTED_PROTOCOLS).toEqual([PROTOCOL_VERSION - 2, PROTOCOL_VERSION - 1, PROTOCOL_VERSION]);
+  });
+
+  it('a collector of protocol 2 streams a snapshot, unasked and in parts, and deltas', async () => {
+    const v2 = new FakeCollector(await connectIngest(t.url), 'v2-node', Date.now(), 2);
+    open.push(v2);
+    expect(await v2.hello()).toMatchObject({ ok: true, acked: null, maxSnapshotBytes: t.config.maxSnapshotBytes });
+    const facts = Array.from({ length: 200 }, (_, i) => route(`10.3.${i}.0/24`));
+    expect(await v2.snapshotInParts(facts, 4096)).toMatchObject({ ok: true, changes: 200 });
+    expect(await v2.delta([route('10.3.250.0/24')], [])).toMatchObject({ ok: true, changes: 1 });
+    expect(await routesOf('v2-node')).toHaveLength(201);
   });
 
   it('a collector of the previous protocol connects and streams a snapshot and deltas', async () => {
@@ -52,18 +64,18 @@ describe('protocol versions', () => {
     expect(reply).toMatchObject({ ok: false, code: 'invalid' });
     expect(reply.error).toMatch(/snapshot parts are protocol 2; this connection said hello with protocol 1/);
 
-    const current = await FakeCollector.connect(t.url, 'v2-parts');
+    const current = await FakeCollector.connect(t.url, 'v3-parts');
     open.push(current);
     expect(await current.snapshotInParts(facts, 4096)).toMatchObject({ ok: true, changes: 200 });
   });
 
   it('a protocol it does not speak is refused, naming the ones it does', async () => {
-    for (const protocol of [0, 3, '2']) {
+    for (const protocol of [0, 4, '3']) {
       const c = new FakeCollector(await connectIngest(t.url), 'v-other', Date.now());
       open.push(c);
       const reply = (await c.raw('hello', { protocol, node: 'v-other', bootId: 'b', epoch: Date.now(), version: 't', readers: {} })) as { ok: boolean; code: string; error: string };
       expect(reply).toMatchObject({ ok: false, code: 'invalid' });
-      expect(reply.error).toContain('protocol must be one of 1, 2');
+      expect(reply.error).toContain('protocol must be one of 1, 2, 3');
     }
   });
 });

@@ -75,10 +75,10 @@ export class MetricsService implements OnModuleDestroy {
       'Collector messages rejected since the API started, by code (invalid, too-large, out-of-order, no-hello, unavailable, internal).',
       Object.entries(stats.rejectedByCode).map(([code, value]) => ({ labels: { code }, value })),
     );
-    m.add('netatlas_ingest_throttled_total', 'counter', 'Collector messages refused at once (unavailable, send again) because their connection had 512 waiting, the snapshot budget was spent or a snapshot was already coming in parts, since the API started.', [
+    m.add('netatlas_ingest_throttled_total', 'counter', 'Collector messages refused at once (unavailable, send again) because their connection had 512 waiting, the snapshot budget was spent, a snapshot was already coming in parts, or a protocol-3 snapshot came without its turn, since the API started.', [
       { value: stats.throttled },
     ]);
-    m.add('netatlas_ingest_snapshots_refused_undecoded_total', 'counter', 'Snapshots refused before they were decoded (over the budget of snapshot bytes in flight, or a part 0 while another snapshot comes in parts), since the API started.', [
+    m.add('netatlas_ingest_snapshots_refused_undecoded_total', 'counter', 'Snapshots refused before they were decoded (over the budget of snapshot bytes in flight, a part 0 while another snapshot comes in parts, or a protocol-3 snapshot without its turn), since the API started.', [
       { value: stats.refusedUndecoded },
     ]);
     m.add('netatlas_ingest_large_messages_waiting', 'gauge', 'Collector connections holding a message over 4 MB back until it is their turn to be read (one at a time).', [
@@ -90,6 +90,15 @@ export class MetricsService implements OnModuleDestroy {
     m.add('netatlas_ingest_snapshots_in_parts', 'gauge', `Snapshots being received in parts now (at most ${STAGINGS_MAX} at once; part 0 of another is refused as unavailable and sent again).`, [
       { value: this.ingest.snapshotsInParts },
     ]);
+    const turns = this.ingest.turns;
+    m.add('netatlas_ingest_snapshot_turns_held', 'gauge', `Collectors holding a turn to send a snapshot now (protocol 3; at most ${turns.limit}, NETATLAS_SNAPSHOT_TURNS).`, [{ value: turns.holding }]);
+    m.add('netatlas_ingest_snapshot_turns_waiting', 'gauge', 'Collectors waiting for a snapshot turn: kept waiting for the next that frees, or told to ask again (retryAfterMs) and still expected back.', [{ value: turns.waiting }]);
+    m.add('netatlas_ingest_snapshot_turns_granted_total', 'counter', 'Snapshot turns granted since the API started (at once, or handed to an ask kept waiting).', [{ value: turns.stats.granted }]);
+    m.add('netatlas_ingest_snapshot_turns_deferred_total', 'counter', 'Asks for a snapshot turn answered with retryAfterMs (all turns held) since the API started.', [{ value: turns.stats.deferred }]);
+    m.add('netatlas_ingest_snapshot_turns_taken_back_total', 'counter', 'Snapshot turns taken back from holders that sent no part of their snapshot for 10 s (or held one 120 s) since the API started.', [
+      { value: turns.stats.takenBack },
+    ]);
+    m.add('netatlas_ingest_snapshot_turn_seconds', 'gauge', 'The mean time of the last 32 snapshot turns, grant to answer: what retryAfterMs is reckoned from.', [{ value: turns.meanTurnMs / 1000 }]);
     m.add('netatlas_ingest_connections_cut_total', 'counter', 'Collector connections cut for sending on past their limit of 512 waiting messages (64 refusals), since the API started.', [
       { value: stats.cut },
     ]);

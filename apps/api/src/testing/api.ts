@@ -13,7 +13,9 @@ import {
   type IngestAck,
   type IngestClientToServer,
   type IngestErrorEvent,
+  type IngestRejection,
   type IngestServerToClient,
+  type SnapshotTurnReply,
   type LiveClientToServer,
   type LiveServerToClient,
 } from '@netatlas/wire';
@@ -92,7 +94,11 @@ export async function connectIngest(url: string, token: string | null = TEST_TOK
   return socket;
 }
 
-/** A scripted collector: hello, then numbered snapshots and deltas. */
+/**
+ * A scripted collector: hello, then numbered snapshots and deltas. In protocol 3 (the default) it
+ * asks for its turn before each snapshot, as a collector does, and waits the retryAfterMs it is told;
+ * `raw` sends exactly what it is given, without a turn.
+ */
 export class FakeCollector {
   seq = 0;
   readonly errors: IngestErrorEvent[] = [];
@@ -125,7 +131,32 @@ export class FakeCollector {
     });
   }
 
-  snapshot(facts: Fact[], seq = ++this.seq): Promise<IngestAck> {
+  /** Protocol 3: asks for a turn once (granted, or when to ask again). */
+  askTurn(): Promise<SnapshotTurnReply> {
+    return this.socket.timeout(10_000).emitWithAck('snapshotTurn', { epoch: this.epoch });
+  }
+
+  /** Protocol 3: asks for a turn until it is granted (or refused), waiting each retryAfterMs; the replies, the last granted or refused. */
+  async turn(): Promise<SnapshotTurnReply[]> {
+    const replies: SnapshotTurnReply[] = [];
+    for (;;) {
+      const reply = await this.askTurn();
+      replies.push(reply);
+      if (!reply.ok || reply.granted) return replies;
+      await new Promise((resolve) => setTimeout(resolve, reply.retryAfterMs));
+    }
+  }
+
+  /** Protocol 3: a turn before a snapshot; null once granted (or in an older protocol), else the refusal, which stands for the snapshot's answer. */
+  private async turnFirst(): Promise<IngestRejection | null> {
+    if (this.protocol < 3) return null;
+    const last = (await this.turn()).at(-1)!;
+    return last.ok ? null : last;
+  }
+
+  async snapshot(facts: Fact[], seq = ++this.seq): Promise<IngestAck> {
+    const refused = await this.turnFirst();
+    if (refused) return refused;
     return this.socket.timeout(30_000).emitWithAck('snapshot', {
       epoch: this.epoch,
       seq,
@@ -149,8 +180,10 @@ export class FakeCollector {
     return snapshotParts(whole, partBytes);
   }
 
-  /** Sends parts one at a time, the next after the previous one's `staged` ack: the last part's ack, or the first refusal. */
+  /** Sends parts one at a time (in its turn, protocol 3), the next after the previous one's `staged` ack: the last part's ack, or the first refusal. */
   async sendParts(parts: SnapshotMessage[]): Promise<IngestAck> {
+    const refused = await this.turnFirst();
+    if (refused) return refused;
     for (const part of parts.slice(0, -1)) {
       const reply = await this.socket.timeout(30_000).emitWithAck('snapshot', part);
       if (!reply.ok || reply.staged === undefined) return reply;
@@ -167,7 +200,7 @@ export class FakeCollector {
   }
 
   /** Sends anything as `event` (for malformed-message tests). */
-  raw(event: 'hello' | 'snapshot' | 'delta' | 'leave', message: unknown): Promise<unknown> {
+  raw(event: 'hello' | 'snapshotTurn' | 'snapshot' | 'delta' | 'leave', message: unknown): Promise<unknown> {
     return (this.socket.timeout(10_000) as unknown as { emitWithAck(e: string, m: unknown): Promise<unknown> }).emitWithAck(event, message);
   }
 

@@ -118,7 +118,7 @@ describe('StreamClient', () => {
     await streaming(client, 4);
 
     expect(api.of('hello').map((h) => h.message)).toEqual([
-      { protocol: 2, node: 'node1', bootId: 'boot-1', epoch: EPOCH, version: '1.2.3-test', readers: { ipsets: { status: 'ok', error: null } } },
+      { protocol: PROTOCOL_VERSION, node: 'node1', bootId: 'boot-1', epoch: EPOCH, version: '1.2.3-test', readers: { ipsets: { status: 'ok', error: null } } },
     ]);
     expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'delta:3', 'delta:4']);
     for (const r of api.received) if (r.event !== 'hello') expect(r.message.epoch).toBe(EPOCH);
@@ -324,8 +324,10 @@ describe('StreamClient', () => {
     await streaming(client);
     const hellos = () => api.of('hello').map((r) => r.message.protocol);
     expect(hellos()).toEqual([PROTOCOL_VERSION, PROTOCOL_VERSION - 1]);
-    expect(logs.some((l) => l.includes(`does not speak protocol ${PROTOCOL_VERSION}`))).toBe(true);
+    expect(logs.some((l) => l.includes(`does not speak protocol ${PROTOCOL_VERSION}`) && l.includes('snapshots sent without asking for a turn'))).toBe(true);
     expect(api.of('snapshot').every((r) => r.message.part === undefined)).toBe(true);
+    // protocol 2 asks for no turn: the snapshot goes unasked
+    expect(api.of('snapshotTurn')).toHaveLength(0);
     client.pushDelta(node.add(600));
     await streaming(client, 2);
     expect(api.facts).toEqual(stateOf(node.facts.values()));
@@ -345,6 +347,67 @@ describe('StreamClient', () => {
     const { client } = startClient(api.url, node);
     await streaming(client);
     expect(api.of('hello').map((r) => r.message.protocol)).toEqual([PROTOCOL_VERSION]);
+  });
+
+  it('asks for a turn before each snapshot and, told to wait, asks again only after retryAfterMs', async () => {
+    const api = await startApi();
+    api.turnScript.push({ ok: true, granted: false, retryAfterMs: 150, ahead: 7 }, { ok: true, granted: false, retryAfterMs: 100, ahead: 2 });
+    const node = new FakeNode(3);
+    const { client, logs } = startClient(api.url, node);
+    await waitFor(() => api.of('snapshotTurn').length === 1, 'the first ask');
+    // a delta while waiting for the turn is not sent: the snapshot will hold it
+    client.pushDelta(node.add(70));
+    await streaming(client);
+    const asks = api.of('snapshotTurn');
+    expect(asks.map((a) => a.message)).toEqual([{ epoch: EPOCH }, { epoch: EPOCH }, { epoch: EPOCH }]);
+    expect(asks[1]!.at - asks[0]!.at).toBeGreaterThanOrEqual(145);
+    expect(asks[2]!.at - asks[1]!.at).toBeGreaterThanOrEqual(95);
+    // the snapshot came after the granted ask, never without a turn, and holds the delta
+    const snapshot = api.of('snapshot')[0]!;
+    expect(snapshot.at).toBeGreaterThanOrEqual(asks[2]!.at);
+    expect(api.snapshotsWithoutTurn).toBe(0);
+    expect(api.sequence()).toEqual(['snapshot:1']);
+    expect(api.facts).toEqual(stateOf(node.facts.values()));
+    expect(client.counters).toMatchObject({ turnAsks: 3, turnWaits: 2, snapshots: 1 });
+    expect(logs.some((l) => /waiting for a turn to send the snapshot: 7 ahead, asking again in 0\.15s/.test(l))).toBe(true);
+    // the next snapshot (after an out-of-order delta) asks again
+    api.script.push('out-of-order');
+    client.pushDelta(node.add(71));
+    await streaming(client, 3);
+    expect(api.of('snapshotTurn')).toHaveLength(4);
+    expect(api.sequence()).toEqual(['snapshot:1', 'delta:2', 'snapshot:3']);
+    expect(api.snapshotsWithoutTurn).toBe(0);
+  });
+
+  it('a snapshot refused as unavailable is sent again, with its seq, only in a new turn', async () => {
+    const api = await startApi();
+    const node = new FakeNode(3);
+    const { client } = startClient(api.url, node, { backoff: { initialMs: 60, maxMs: 1000, jitter: 0 } });
+    api.script.push('unavailable');
+    api.turnScript.push({ ok: true, granted: true, idleMs: 10_000 }, { ok: true, granted: false, retryAfterMs: 80, ahead: 0 });
+    await streaming(client);
+    expect(api.sequence()).toEqual(['snapshot:1', 'snapshot:1']);
+    const [first, again] = api.of('snapshot');
+    expect(again!.message).toEqual(first!.message);
+    // back-off, then an ask told to wait, then a granted one, then the snapshot again
+    const asks = api.of('snapshotTurn').map((a) => a.at);
+    expect(asks).toHaveLength(3);
+    expect(asks[1]! - first!.at).toBeGreaterThanOrEqual(55);
+    expect(asks[2]! - asks[1]!).toBeGreaterThanOrEqual(75);
+    expect(again!.at).toBeGreaterThanOrEqual(asks[2]!);
+    expect(api.snapshotsWithoutTurn).toBe(0);
+    expect(client.counters).toMatchObject({ retries: 1, turnAsks: 3, turnWaits: 1 });
+  });
+
+  it('a turn request refused for no-hello says hello again, then asks again', async () => {
+    const api = await startApi();
+    api.turnScript.push({ ok: false, code: 'no-hello', error: 'say hello first', retry: false });
+    const node = new FakeNode(2);
+    const { client } = startClient(api.url, node);
+    await streaming(client);
+    expect(api.of('hello')).toHaveLength(2);
+    expect(api.of('snapshotTurn')).toHaveLength(2);
+    expect(api.snapshotsWithoutTurn).toBe(0);
   });
 
   it('reconnects after a back-off with full jitter: anywhere from 0 to 0.5 s doubling, not ±50 % around it', async () => {

@@ -15,11 +15,15 @@
 // A large snapshot goes in parts (SnapshotPart) when the API takes them: one part at a time, the next
 // when the previous is acked `staged`; deltas wait until its last part is acked, and a resend starts
 // again from part 0.
-// Reconnecting waits a back-off with full jitter (0 to 0.5 s, doubling to 0 to 10 s), which spreads
-// a herd of collectors reconnecting after an API restart over the whole window.
-// An API of the protocol before ours (a rolling upgrade with the collectors first) refuses our hello
-// naming the protocol: the collector then says hello again in the previous one, whose snapshots go
-// whole, and tries its own again on its next connection.
+// In protocol 3 every snapshot waits for its turn: the client asks (snapshotTurn) once the messages
+// in flight have their replies, sends the snapshot when granted, and when told `retryAfterMs` asks
+// again after that long; a snapshot refused as `unavailable` is taken anew after the back-off, in a
+// new turn. So a herd of collectors reconnecting after an API restart sends its snapshots a few at a
+// time. Reconnecting itself waits a back-off with full jitter (0 to 0.5 s, doubling to 0 to 10 s),
+// which spreads such a herd over the whole window.
+// An API of a protocol before ours (a rolling upgrade with the collectors first) refuses our hello
+// naming the protocol: the collector then says hello again in the one before (3 → 2: snapshots
+// unasked; 2 → 1: and whole), and tries its own again on its next connection.
 import { io, type Socket } from 'socket.io-client';
 import {
   INGEST_NAMESPACE,
@@ -41,11 +45,15 @@ import {
   type LeaveMessage,
   type ReaderStatus,
   type SnapshotMessage,
+  type SnapshotTurnReply,
   type StreamPosition,
 } from '@netatlas/wire/core';
 import { Backoff, type BackoffOptions } from './backoff.js';
 
 type IngestSocket = Socket<IngestServerToClient, IngestClientToServer>;
+
+/** The longest wait for a snapshot turn the client takes from the API's retryAfterMs. */
+export const TURN_WAIT_MAX_MS = 120_000;
 
 /** This process's epoch: its start time. A restarted collector has a larger one. */
 export const PROCESS_EPOCH = Date.now();
@@ -55,7 +63,8 @@ export const PROCESS_EPOCH = Date.now();
  *   disconnected — no connection; the next attempt waits for its back-off (and the start)
  *   connecting   — a socket is being opened (transport, token)
  *   hello        — hello sent on it (or sent again: the API had lost it), its ack awaited
- *   resyncing    — the API took the hello; a snapshot is due or on its way (whole or in parts)
+ *   resyncing    — the API took the hello; a snapshot is due (protocol 3: its turn asked for, or
+ *                  awaited for retryAfterMs), or on its way (whole or in parts)
  *   streaming    — the snapshot is acked: deltas go out as they come
  *   closed       — close() or leave(): for good
  */
@@ -129,6 +138,9 @@ export interface StreamCounters {
   connects: number;
   /** snapshot parts the API kept (acked `staged`) */
   parts: number;
+  /** protocol 3: snapshot turns asked for, and the answers "not yet" among them */
+  turnAsks: number;
+  turnWaits: number;
 }
 
 type Outgoing =
@@ -179,7 +191,7 @@ export class StreamClient {
   /** this stream's epoch: the process's start time, or the moment a refused stream was started anew */
   epoch: number;
   readonly url: string;
-  readonly counters: StreamCounters = { sent: 0, acked: 0, snapshots: 0, retries: 0, rejected: 0, dropped: 0, heartbeats: 0, connects: 0, parts: 0 };
+  readonly counters: StreamCounters = { sent: 0, acked: 0, snapshots: 0, retries: 0, rejected: 0, dropped: 0, heartbeats: 0, connects: 0, parts: 0, turnAsks: 0, turnWaits: 0 };
   /** the last message of this epoch the API acked */
   lastAcked: StreamPosition | null = null;
   /** what the API announced in its last hello ack */
@@ -203,6 +215,8 @@ export class StreamClient {
   private protocol: ProtocolVersion = PROTOCOL_VERSION;
   /** the next connection says hello in this protocol (set when an API refused ours), then ours again */
   private fallBackTo: ProtocolVersion | null = null;
+  /** protocol 3: a snapshot turn asked for on this connection and not answered yet */
+  private askingTurn = false;
   /** sent, waiting for an ok ack, in seq order */
   private unacked: Outgoing[] = [];
   /** deltas held back while a rejection is being dealt with */
@@ -289,7 +303,7 @@ export class StreamClient {
       return;
     }
     const item: Queued = { delta, takenAt, facts };
-    if (this.retryTimer !== null || this.trouble.length > 0 || this.partsUnderway()) {
+    if (this.retryTimer !== null || this.trouble.length > 0 || this.askingTurn || this.partsUnderway()) {
       this.queued.push(item);
       this.bufferedFacts += facts;
       return;
@@ -447,7 +461,8 @@ export class StreamClient {
   /** The API refused our protocol: connect again at once and say hello in the one before it. */
   private fallBack(error: string): void {
     const previous = (this.protocol - 1) as ProtocolVersion;
-    this.limited.write('protocol-fallback', `the API at ${this.url} does not speak protocol ${this.protocol} (${error}): speaking protocol ${previous}, snapshots whole`);
+    const how = previous >= 2 ? 'snapshots sent without asking for a turn' : 'snapshots whole';
+    this.limited.write('protocol-fallback', `the API at ${this.url} does not speak protocol ${this.protocol} (${error}): speaking protocol ${previous}, ${how}`);
     this.fallBackTo = previous;
     this.teardown();
     this.scheduleReconnect(0);
@@ -539,6 +554,7 @@ export class StreamClient {
     this.inFlight = 0;
     this.trouble = [];
     this.snapshotNeeded = false;
+    this.askingTurn = false;
     this.resolveDrain();
   }
 
@@ -596,10 +612,13 @@ export class StreamClient {
 
   /** Send what may be sent now. */
   private pump(): void {
-    if (!this.helloed || this.retryTimer !== null || this.trouble.length > 0) return;
+    if (!this.helloed || this.retryTimer !== null || this.trouble.length > 0 || this.askingTurn) return;
     if (this.snapshotNeeded) {
       // after the in-flight messages' replies: a slow API is not sent more while it catches up
-      if (this.inFlight === 0) this.sendSnapshot();
+      if (this.inFlight === 0) {
+        if (this.protocol >= 3) this.askTurn(() => this.sendSnapshot(), () => this.pump());
+        else this.sendSnapshot();
+      }
       return;
     }
     if (this.partsUnderway()) return;
@@ -609,6 +628,43 @@ export class StreamClient {
       this.bufferedFacts -= item.facts;
       this.sendDelta(item);
     }
+  }
+
+  /**
+   * Protocol 3: asks for a turn to send a snapshot (anew, or again after `unavailable`); granted,
+   * `go`; told to wait, `again` after retryAfterMs. Nothing else is sent meanwhile.
+   */
+  private askTurn(go: () => void, again: () => void): void {
+    const socket = this.socket;
+    if (!socket || this.askingTurn) return;
+    this.askingTurn = true;
+    this.counters.turnAsks += 1;
+    const timeoutMs = this.opts.helloTimeoutMs ?? 10_000;
+    socket.timeout(timeoutMs).emit('snapshotTurn', { epoch: this.epoch }, (err: Error | null, reply: SnapshotTurnReply) => {
+      if (this.socket !== socket || !this.askingTurn) return;
+      this.askingTurn = false;
+      if (err) return this.reconnect(`no answer to the snapshot turn request within ${secs(timeoutMs)}`);
+      if (!this.helloed) return;
+      if (reply?.ok === true && reply.granted) return go();
+      if (reply?.ok === true) {
+        this.counters.turnWaits += 1;
+        // the API says when: never sooner, and never so late that a bad answer parks the collector
+        const wait = Math.min(TURN_WAIT_MAX_MS, Math.max(0, Number(reply.retryAfterMs) || 0));
+        this.limited.write('turn-wait', `waiting for a turn to send the snapshot: ${reply.ahead} ahead, asking again in ${secs(wait)}`);
+        this.later(wait, again);
+        return;
+      }
+      if (reply?.code === 'no-hello') {
+        this.dropBuffered();
+        this.log(`the API has no hello for this connection (${reply.error}); saying hello again`);
+        this.stopHeartbeat();
+        this.hello(socket, true);
+        return;
+      }
+      const delay = this.streamBackoff.next();
+      this.limited.write(`turn-refused:${reply?.code ?? 'malformed'}`, `the API refused the snapshot turn request (${reply?.code ?? 'malformed reply'}: ${reply?.error ?? ''}); asking again in ${secs(delay)}`);
+      this.later(delay, again);
+    });
   }
 
   private sendSnapshot(): void {
@@ -763,6 +819,18 @@ export class StreamClient {
   }
 
   private resend(): void {
+    // protocol 3: a snapshot among them goes again only in a new turn (its turn ended with the refusal)
+    if (this.protocol >= 3 && this.unacked.some((out) => out.type === 'snapshot')) {
+      this.askTurn(
+        () => this.resendNow(),
+        () => this.resend(),
+      );
+      return;
+    }
+    this.resendNow();
+  }
+
+  private resendNow(): void {
     for (const out of this.unacked) {
       this.counters.retries += 1;
       if (out.type === 'snapshot') out.next = 0;

@@ -17,6 +17,8 @@ import {
   type IngestServerToClient,
   type LeaveMessage,
   type SnapshotMessage,
+  type SnapshotTurnReply,
+  type SnapshotTurnRequest,
   type StreamPosition,
 } from '@netatlas/wire/core';
 
@@ -34,7 +36,8 @@ export type Received =
   | { event: 'snapshot'; message: SnapshotMessage; at: number; socket: string }
   | { event: 'delta'; message: DeltaMessage; at: number; socket: string }
   | { event: 'leave'; message: LeaveMessage; at: number; socket: string }
-  | { event: 'heartbeat'; message: Heartbeat; at: number; socket: string };
+  | { event: 'heartbeat'; message: Heartbeat; at: number; socket: string }
+  | { event: 'snapshotTurn'; message: SnapshotTurnRequest; at: number; socket: string };
 
 export interface ScriptedApiOptions {
   /** 0 (default): any free port */
@@ -67,6 +70,14 @@ export class ScriptedApi {
   facts: Map<string, Fact>;
   /** rejections for the next snapshot/delta messages, first first (null: that one is applied as usual) */
   readonly script: (IngestErrorCode | null)[] = [];
+  /**
+   * answers to the next snapshot turn requests, first first (protocol 3); when empty, a turn is
+   * granted. As the API does, a protocol-3 snapshot (or part 0) sent without a granted turn is refused
+   * as `unavailable`, and the turn ends with the snapshot's answer.
+   */
+  readonly turnScript: SnapshotTurnReply[] = [];
+  /** snapshots of protocol 3 received without a turn */
+  snapshotsWithoutTurn = 0;
   /** while set, snapshot/delta replies wait in `held` until release() */
   holding = false;
   /** while set, hellos are recorded and never answered (an API that hangs mid-handshake) */
@@ -136,6 +147,7 @@ export class ScriptedApi {
     });
     nsp.on('connection', (socket: IngestSocket) => {
       let hello: Hello | null = null;
+      let turn = false;
       const record = (r: Received) => this.received.push(r);
       socket.on('hello', (message, ack: (reply: HelloAck) => void) => {
         record({ event: 'hello', message, at: Date.now(), socket: socket.id });
@@ -153,9 +165,21 @@ export class ScriptedApi {
         ack({ ok: true, acked: this.acked, heartbeatMs: this.options.heartbeatMs ?? 60_000, maxMessageBytes: this.options.maxMessageBytes ?? 1e6, maxSnapshotBytes: this.options.maxSnapshotBytes });
       });
       socket.on('heartbeat', (message) => record({ event: 'heartbeat', message, at: Date.now(), socket: socket.id }));
+      socket.on('snapshotTurn', (message, ack: (reply: SnapshotTurnReply) => void) => {
+        record({ event: 'snapshotTurn', message, at: Date.now(), socket: socket.id });
+        if (!hello) return ack({ ok: false, code: 'no-hello', error: 'say hello first', retry: false });
+        const reply = this.turnScript.shift() ?? { ok: true, granted: true, idleMs: 10_000 };
+        if (reply.ok && reply.granted) turn = true;
+        ack(reply);
+      });
       const handle = (event: 'snapshot' | 'delta' | 'leave', message: SnapshotMessage | DeltaMessage | LeaveMessage, ack: (reply: IngestAck) => void) => {
         record({ event, message, at: Date.now(), socket: socket.id } as Received);
-        const reply = this.apply(hello, event, message);
+        let reply: IngestAck;
+        if (event === 'snapshot' && hello && hello.protocol >= 3 && !turn) {
+          this.snapshotsWithoutTurn += 1;
+          reply = { ok: false, code: 'unavailable', error: 'no turn: ask for one (snapshotTurn)', retry: true };
+        } else reply = this.apply(hello, event, message);
+        if (event === 'snapshot' && !(reply.ok && reply.staged !== undefined)) turn = false;
         if (!reply.ok) socket.emit('ingestError', { event, epoch: message.epoch, seq: message.seq, code: reply.code, error: reply.error });
         if (this.holding || this.held.length > 0) this.held.push(() => ack(reply));
         else ack(reply);
