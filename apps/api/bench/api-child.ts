@@ -6,6 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/settings.js';
 import { FactWriter } from '../src/db/repositories/history/fact-writer.js';
+import { IngestService } from '../src/ingest/ingest.service.js';
 import { startApi } from '../src/start.js';
 import { CurrentState } from '../src/state/current-state.js';
 
@@ -31,6 +32,12 @@ export interface ChildStats {
   /** delta batches written since the last stats, and the deltas in them (fact-writer.ts) */
   deltaBatches: number;
   batchedDeltas: number;
+  /** the most RSS since the last stats, sampled every 50 ms (maxRssMb is the process's whole life's) */
+  rssPeakMb: number;
+  /** protocol 3's snapshot turns since the last stats: the most held and waiting at once, granted, deferred, taken back */
+  turns: { mostHeld: number; mostWaiting: number; granted: number; handedOver: number; deferred: number; takenBack: number; meanTurnMs: number };
+  /** messages refused at once as unavailable since the last stats (a snapshot over the budget, without its turn, …: IngestStats.throttled) */
+  throttled: number;
 }
 
 const api = await startApi(loadConfig(), { logger: ['warn', 'error'], log: () => undefined, version: 'bench' });
@@ -41,7 +48,13 @@ loop.enable();
 let waitingMax = 0;
 const sampler = setInterval(() => (waitingMax = Math.max(waitingMax, pool.waitingCount)), 20);
 sampler.unref();
+let rssPeak = 0;
+const rssSampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
+rssSampler.unref();
 let cpu = process.cpuUsage();
+const ingest = api.app.get(IngestService);
+let turns = { ...ingest.turns.stats };
+let throttled = ingest.stats.throttled;
 const writer = api.app.get(FactWriter);
 let batches = { ...writer.batchStats };
 
@@ -76,8 +89,23 @@ process.on('message', (message: { type?: string }) => {
     poolTotal: pool.totalCount,
     deltaBatches: writer.batchStats.batches - batches.batches,
     batchedDeltas: writer.batchStats.deltas - batches.deltas,
+    rssPeakMb: Math.max(rssPeak, memory.rss) / 1048576,
+    turns: {
+      mostHeld: ingest.turns.stats.mostHeld,
+      mostWaiting: ingest.turns.stats.mostWaiting,
+      granted: ingest.turns.stats.granted - turns.granted,
+      handedOver: ingest.turns.stats.handedOver - turns.handedOver,
+      deferred: ingest.turns.stats.deferred - turns.deferred,
+      takenBack: ingest.turns.stats.takenBack - turns.takenBack,
+      meanTurnMs: ingest.turns.meanTurnMs,
+    },
+    throttled: ingest.stats.throttled - throttled,
   };
   batches = { ...writer.batchStats };
+  rssPeak = 0;
+  ingest.turns.resetPeaks();
+  turns = { ...ingest.turns.stats };
+  throttled = ingest.stats.throttled;
   loop.reset();
   waitingMax = 0;
   process.send?.(stats);

@@ -4,7 +4,9 @@
 // process, see api-child.ts) and the real PostgreSQL, then prints figures against the targets:
 //   1. a fresh database on the test server (or --database-url), the API started on it
 //   2. N collectors connect (websocket, token) and say hello; every node sends its snapshot
-//      (~1100 facts, fleet.ts); heartbeats every heartbeatMs from then on, as the collector does
+//      (~1100 facts, fleet.ts), in protocol 3 in its turn (asked for, retryAfterMs waited); heartbeats
+//      every heartbeatMs from then on, as the collector does; then every node sends it again, as after
+//      an API restart (--restart: a real one, the collectors reconnecting with full-jitter back-off)
 //   3. an hour of synthetic history inserted with SQL before the snapshots (history.ts)
 //   4. churn at --rate changes/s over the fleet, deltas pipelined per node (no waiting for acks),
 //      with a browser on /live subscribed with {topology: false}, then again with {topology: true}:
@@ -19,7 +21,10 @@ import {
   INGEST_NAMESPACE,
   LIVE_NAMESPACE,
   PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOLS,
   type IngestAck,
+  type ProtocolVersion,
+  type SnapshotTurnReply,
   type IngestClientToServer,
   type IngestServerToClient,
   type LiveClientToServer,
@@ -48,6 +53,8 @@ const { values: args } = parseArgs({
     'snapshot-concurrency': { type: 'string', default: '0' },
     'query-runs': { type: 'string', default: '3' },
     'no-heartbeats': { type: 'boolean', default: false },
+    protocol: { type: 'string', default: String(PROTOCOL_VERSION) },
+    restart: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     retained: { type: 'boolean', default: false },
     'database-url': { type: 'string' },
@@ -67,6 +74,10 @@ if (args.help) {
   --snapshot-concurrency C  snapshots in flight at once (0 = every node at once, as after an API restart)
   --query-runs Q            runs of each REST query (3)
   --no-heartbeats           collectors send no heartbeats (they do every heartbeatMs by default)
+  --protocol P              the collectors' protocol (${PROTOCOL_VERSION}: a snapshot in its turn; 2: sent unasked, refused
+                            over the API's budget and sent again after a back-off, as before)
+  --restart                 the resync herd is a real API restart: the API stopped and started again on
+                            its port, every collector reconnecting (full-jitter back-off), hello, snapshot
   --retained                the state worker collects its heap before each memory figure (slower:
                             the figure is what the current state retains, not what it allocated)
   --keep                    keep the fresh database
@@ -90,6 +101,10 @@ const HISTORY_RATE = positive('history-rate', args['history-rate'], RATE, true);
 const MAX_OPS = Math.max(1, Math.floor(positive('max-ops', args['max-ops'], 4)));
 const SNAPSHOT_CONCURRENCY = Math.floor(positive('snapshot-concurrency', args['snapshot-concurrency'], 0, true)) || NODES;
 const QUERY_RUNS = Math.max(1, Math.floor(positive('query-runs', args['query-runs'], 3)));
+const PROTOCOL = Number(args.protocol) as ProtocolVersion;
+if (!(SUPPORTED_PROTOCOLS as readonly number[]).includes(PROTOCOL)) throw new Error(`--protocol must be one of ${SUPPORTED_PROTOCOLS.join(', ')}, got ${args.protocol}`);
+/** protocol 3: the collectors ask for a turn before each snapshot */
+const TURNS = PROTOCOL >= 3;
 const TOKEN = 'bench-token-0123456789abcdef';
 /** most deltas awaiting an ack before the bench stops offering more (the API is then far behind) */
 const MAX_IN_FLIGHT = 200_000;
@@ -120,9 +135,16 @@ interface Collector {
   epoch: number;
   heartbeat: NodeJS.Timeout | null;
   heartbeatMs: number;
+  /** while its socket is gone (an API restart): settles once it said hello again */
+  back: Promise<void> | null;
 }
 
-async function connectCollector(url: string, node: SimNode): Promise<Collector> {
+/**
+ * A simulated collector's connection: a socket, then hello in PROTOCOL. Its `disconnect` ends the
+ * bench, except while the API restarts (`restarting`): then it reconnects as the collector does,
+ * after a back-off of 0.5 s doubling to 10 s with full jitter (anywhere from 0 to that).
+ */
+async function openIngest(url: string, node: SimNode): Promise<IngestSocket> {
   const socket: IngestSocket = io(`${url}${INGEST_NAMESPACE}`, {
     auth: { token: TOKEN },
     reconnection: false,
@@ -131,33 +153,81 @@ async function connectCollector(url: string, node: SimNode): Promise<Collector> 
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
-    socket.once('connect_error', (error) => reject(new Error(`${node.name}: cannot connect: ${error.message}`)));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(new Error(`${node.name}: cannot connect: ${error.message}`));
+    });
   });
-  const epoch = Date.now();
-  const collector: Collector = { node, socket, epoch, heartbeat: null, heartbeatMs: 5000 };
-  // `unavailable` (the API's snapshot budget is in use: send it again later) is answered in the ack
-  // and sent again after a back-off, as the collector does; anything else ends the bench
+  return socket;
+}
+
+function watch(collector: Collector): void {
+  const { socket, node } = collector;
+  // `unavailable` (send it again later) is answered in the ack and handled there; anything else ends the bench
   socket.on('ingestError', (e) => {
     if (e.code !== 'unavailable') fail(new Error(`${node.name}: ingestError on ${e.event} (epoch ${e.epoch}, seq ${e.seq}): ${e.code}: ${e.error}`));
   });
   socket.on('disconnect', (reason) => {
-    if (!closing) fail(new Error(`${node.name}: disconnected (${reason})`));
+    if (closing) return;
+    if (!restarting) return fail(new Error(`${node.name}: disconnected (${reason})`));
+    collector.back ??= reconnect(collector);
   });
-  const hello = await socket.timeout(120_000).emitWithAck('hello', {
-    protocol: PROTOCOL_VERSION,
-    node: node.name,
-    bootId: `bench-boot-${node.index}`,
-    epoch,
+}
+
+async function hello(collector: Collector): Promise<void> {
+  const reply = await collector.socket.timeout(120_000).emitWithAck('hello', {
+    protocol: PROTOCOL,
+    node: collector.node.name,
+    bootId: `bench-boot-${collector.node.index}`,
+    epoch: collector.epoch,
     version: 'bench',
     readers: READERS,
   });
-  if (!hello.ok) throw new Error(`${node.name}: hello rejected: ${hello.code}: ${hello.error}`);
-  collector.heartbeatMs = hello.heartbeatMs;
+  if (!reply.ok) throw new Error(`${collector.node.name}: hello rejected: ${reply.code}: ${reply.error}`);
+  collector.heartbeatMs = reply.heartbeatMs;
+  // the stream goes on after the API's last commit of it
+  if (reply.acked && reply.acked.epoch === collector.epoch && reply.acked.seq > collector.node.seq) collector.node.seq = reply.acked.seq;
+}
+
+async function connectCollector(url: string, node: SimNode): Promise<Collector> {
+  const collector: Collector = { node, socket: await openIngest(url, node), epoch: Date.now(), heartbeat: null, heartbeatMs: 5000, back: null };
+  watch(collector);
+  await hello(collector);
   return collector;
 }
 
+/** The moments collectors were back after an API restart (hello taken), and the attempts that failed, by why. */
+const reconnected: number[] = [];
+const reconnectFailures = new Map<string, number>();
+/** when the restarted API listened (failures after it are told apart) */
+let listeningAgainAt = Infinity;
+
+/** After the API went: connect again and say hello, each attempt after a full-jitter back-off, until it takes. */
+async function reconnect(collector: Collector): Promise<void> {
+  for (let attempt = 0; !closing; attempt++) {
+    await sleep(Math.random() * Math.min(10_000, 500 * 2 ** attempt));
+    let socket: IngestSocket | null = null;
+    try {
+      socket = await openIngest(api!.url, collector.node);
+      collector.socket = socket;
+      await hello(collector);
+      watch(collector);
+      collector.back = null;
+      reconnected.push(now());
+      return;
+    } catch (error) {
+      // the API is not back yet (or did not answer the hello): again after the back-off
+      socket?.close();
+      const why = `${now() > listeningAgainAt ? 'after' : 'before'} it listened: ${(error as Error).message.replace(/^bench-node-\d+: /, '').slice(0, 60)}`;
+      reconnectFailures.set(why, (reconnectFailures.get(why) ?? 0) + 1);
+    }
+  }
+}
+
 function startHeartbeats(collector: Collector): void {
-  const beat = () => collector.socket.emit('heartbeat', { epoch: collector.epoch, seq: collector.node.seq });
+  const beat = () => {
+    if (collector.socket.connected) collector.socket.emit('heartbeat', { epoch: collector.epoch, seq: collector.node.seq });
+  };
   // first beat at a random point of the period, as collectors start at different moments
   const first = setTimeout(() => {
     beat();
@@ -180,47 +250,134 @@ async function inPool<T>(items: readonly T[], concurrency: number, run: (item: T
 
 interface HerdResult {
   fleetMs: number;
+  /** per collector, first ask (or send) → ack: how long it waited to be in sync */
   per: Summary;
+  /** per snapshot, its (last) send → ack */
+  sent: Summary;
   changes: number;
+  /** snapshots sent again after an `unavailable` (protocol 2: the API's budget) */
+  retried: number;
+  /** protocol 3: asks for a turn, and the most collectors waiting for one at once (as the bench saw them) */
+  asks: number;
+  mostWaiting: number;
   usage: Usage;
 }
 
-/** Every collector sends a snapshot of its whole state (SNAPSHOT_CONCURRENCY at a time). */
-async function snapshotHerd(api: ApiProcess, title: string): Promise<HerdResult> {
+/**
+ * Every collector sends a snapshot of its whole state (SNAPSHOT_CONCURRENCY at a time). In protocol 3
+ * each asks for its turn first and, told `retryAfterMs`, asks again then; in protocol 2 it sends
+ * unasked, and a snapshot refused as `unavailable` (the API's budget of snapshots in flight) goes
+ * again after the collector's back-off (0.5 s doubling to 10 s, ±50 %), with the same seq.
+ * `ready`: waits until the collector may send (after an API restart: until it said hello again).
+ */
+async function snapshotHerd(api: ApiProcess, title: string, restart?: { stoppedAt: number; listeningAt: number }): Promise<HerdResult> {
   phase(title);
   const latencies: number[] = [];
+  const sendToAck: number[] = [];
   let changes = 0;
   let retried = 0;
+  let asks = 0;
+  let waitingNow = 0;
+  let mostWaiting = 0;
   let firstSend = NaN;
   let lastAck = NaN;
-  const { usage } = await measureUsage(api, () =>
-    inPool(collectors, SNAPSHOT_CONCURRENCY, async (c) => {
-      await new Promise((resolve) => setImmediate(resolve));
-      const facts = c.node.facts();
-      const seq = ++c.node.seq;
-      const t = now();
-      if (Number.isNaN(firstSend)) firstSend = t;
-      const message = { epoch: c.epoch, seq, takenAt: new Date().toISOString(), facts, readers: READERS };
-      let ack = await c.socket.timeout(1_200_000).emitWithAck('snapshot', message);
-      // refused for the API's budget of snapshot bytes in flight: again after the collector's back-off
-      // (0.5 s doubling to 10 s, ±50 %), the same seq
-      for (let backoff = 500; !ack.ok && ack.code === 'unavailable'; backoff = Math.min(10_000, backoff * 2)) {
-        retried += 1;
-        await new Promise((resolve) => setTimeout(resolve, backoff * (0.5 + Math.random())));
-        check();
-        ack = await c.socket.timeout(1_200_000).emitWithAck('snapshot', message);
+  const ask = async (c: Collector): Promise<void> => {
+    let waiting = false;
+    for (;;) {
+      asks += 1;
+      const reply: SnapshotTurnReply = await c.socket.timeout(120_000).emitWithAck('snapshotTurn', { epoch: c.epoch });
+      if (!reply.ok) throw new Error(`${c.node.name}: snapshot turn refused: ${reply.code}: ${reply.error}`);
+      if (reply.granted) {
+        if (waiting) waitingNow -= 1;
+        return;
       }
-      if (!ack.ok) throw new Error(`${c.node.name}: snapshot rejected: ${ack.code}: ${ack.error}`);
-      lastAck = now();
+      if (!waiting) {
+        waiting = true;
+        waitingNow += 1;
+        mostWaiting = Math.max(mostWaiting, waitingNow);
+      }
+      await sleep(reply.retryAfterMs);
+      check();
+    }
+  };
+  const { usage } = await measureUsage(api, async () => {
+    // after a restart, from the moment the API listened again: each collector once it said hello again
+    firstSend = restart?.listeningAt ?? now();
+    await inPool(collectors, SNAPSHOT_CONCURRENCY, async (c) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (c.back) await c.back;
+      const t = restart?.listeningAt ?? now();
+      for (let backoff = 500; ; backoff = Math.min(10_000, backoff * 2)) {
+        if (TURNS) await ask(c);
+        const facts = c.node.facts();
+        const seq = ++c.node.seq;
+        const message = { epoch: c.epoch, seq, takenAt: new Date().toISOString(), facts, readers: READERS };
+        const sentAt = now();
+        const ack = await c.socket.timeout(1_200_000).emitWithAck('snapshot', message);
+        if (ack.ok) {
+          lastAck = now();
+          sendToAck.push(lastAck - sentAt);
+          changes += ack.changes;
+          break;
+        }
+        if (ack.code !== 'unavailable') throw new Error(`${c.node.name}: snapshot rejected: ${ack.code}: ${ack.error}`);
+        // refused (the API's budget; in protocol 3 only if the turn was taken back): again after the back-off
+        retried += 1;
+        c.node.seq -= 1;
+        await sleep(backoff * (0.5 + Math.random()));
+        check();
+      }
       latencies.push(lastAck - t);
-      changes += ack.changes;
-      if (latencies.length % 200 === 0) log(`${stamp()}   ${latencies.length} snapshots acknowledged`);
-    }),
+      if (latencies.length % Math.max(200, Math.round(collectors.length / 5)) === 0) log(`${stamp()}   ${latencies.length} snapshots acknowledged`);
+    });
+  });
+  const out: HerdResult = { fleetMs: lastAck - firstSend, per: summarize(latencies), sent: summarize(sendToAck), changes, retried, asks, mostWaiting, usage };
+  log(
+    `${stamp()}   ${collectors.length} snapshots in ${ms(out.fleetMs)}${restart ? ` from the API listening again (${ms(lastAck - restart.stoppedAt)} from its stop)` : ''}, ${int(changes)} fact changes; ` +
+      `per collector (${restart ? 'API listening' : 'first ask or send'} → ack) ${pSummary(out.per)}; per snapshot send → ack ${pSummary(out.sent)}`,
   );
-  const out = { fleetMs: lastAck - firstSend, per: summarize(latencies), changes, usage };
-  log(`${stamp()}   ${collectors.length} snapshots in ${ms(out.fleetMs)} (first send → last ack), ${int(changes)} fact changes, ${int(retried)} sent again after an \`unavailable\` (the snapshot budget); per snapshot ${pSummary(out.per)}`);
+  if (restart) {
+    const back = summarize(reconnected.map((t) => t - restart.listeningAt));
+    const failed = [...reconnectFailures].map(([why, n]) => `${int(n)} × ${why}`).join(', ');
+    log(`${stamp()}   reconnected (hello taken) after the API listened again: ${pSummary(back)}; attempts that failed: ${failed || 'none'}`);
+  }
+  const t = usage.api.turns;
+  log(
+    TURNS
+      ? `${stamp()}   turns (protocol ${PROTOCOL}): ${int(asks)} asks, ${int(t.granted)} granted (${int(t.handedOver)} of them to asks kept waiting), ${int(t.deferred)} told to ask again; most waiting at once ${int(t.mostWaiting)} (the bench saw ${int(mostWaiting)}), most held ${t.mostHeld}; a turn took ${ms(t.meanTurnMs)} on average (the last 32); ${int(retried)} sent again after an \`unavailable\`, ${int(t.takenBack)} turns taken back`
+      : `${stamp()}   protocol ${PROTOCOL}, no turns: ${int(retried)} sent again after an \`unavailable\` (the snapshot budget); the API refused ${int(usage.api.throttled)} messages at once`,
+  );
   logUsage(usage);
   return out;
+}
+
+/**
+ * The resync herd as it happens (--restart): the API is stopped (SIGTERM, as a rolling deploy does)
+ * and started again on its port; every collector sees its socket go, reconnects after a full-jitter
+ * back-off, says hello, and sends its snapshot (in its turn, protocol 3).
+ */
+async function restartHerd(env: Record<string, string>): Promise<HerdResult> {
+  phase(`API restart: stopped and started again on its port; ${NODES} collectors reconnect (full-jitter back-off 0.5 s doubling to 10 s), say hello and resync`);
+  const port = new URL(api!.url).port;
+  restarting = true;
+  reconnected.length = 0;
+  reconnectFailures.clear();
+  listeningAgainAt = Infinity;
+  const stoppedAt = now();
+  await api!.stop();
+  const t0 = now();
+  while (collectors.some((c) => !c.back) && now() - t0 < 30_000) await sleep(50);
+  if (collectors.some((c) => !c.back)) throw new Error('collectors still connected 30 s after the API stopped');
+  log(`${stamp()}   API stopped in ${ms(t0 - stoppedAt)}; every collector saw its socket go`);
+  api = await startApiProcess({ ...env, PORT: port });
+  const listeningAt = now();
+  listeningAgainAt = listeningAt;
+  log(`${stamp()}   API listening again ${ms(listeningAt - stoppedAt)} after the stop (pid ${api.pid})`);
+  try {
+    return await snapshotHerd(api, `resync after the restart, ${SNAPSHOT_CONCURRENCY === NODES ? 'all at once' : `${SNAPSHOT_CONCURRENCY} at a time`}`, { stoppedAt, listeningAt });
+  } finally {
+    restarting = false;
+  }
 }
 
 // ------------------------------------------------------------------ live (browser) client
@@ -471,7 +628,7 @@ function logUsage(u: Usage): void {
     `${stamp()}   CPU over ${c.wall.toFixed(1)} s (2 cores = ${(2 * c.wall).toFixed(0)} s): API ${c.api.toFixed(1)} s, Postgres backends ${c.postgres.toFixed(1)} s, bench ${c.bench.toFixed(1)} s, anything else ${c.other.toFixed(1)} s (Postgres background work, other programs)`,
   );
   log(
-    `${stamp()}   API event loop lag p99 ${ms(u.api.loopP99)} max ${ms(u.api.loopMax)}; pool waiters max ${u.api.poolWaitingMax} (pool ${u.api.poolTotal}); API RSS ${u.api.rssMb.toFixed(0)} MB (peak ${u.api.maxRssMb.toFixed(0)}; ${memoryOf(u.api)}); bench loop lag p99 ${ms(u.benchLoopP99)} max ${ms(u.benchLoopMax)}`,
+    `${stamp()}   API event loop lag p99 ${ms(u.api.loopP99)} max ${ms(u.api.loopMax)}; pool waiters max ${u.api.poolWaitingMax} (pool ${u.api.poolTotal}); API RSS ${u.api.rssMb.toFixed(0)} MB (most in this phase ${u.api.rssPeakMb.toFixed(0)}, in its life ${u.api.maxRssMb.toFixed(0)}; ${memoryOf(u.api)}); bench loop lag p99 ${ms(u.benchLoopP99)} max ${ms(u.benchLoopMax)}`,
   );
 }
 
@@ -631,6 +788,8 @@ async function indexSizes(url: string): Promise<string> {
 // ------------------------------------------------------------------ main
 
 let closing = false;
+/** the API is being restarted (--restart): collectors whose socket goes reconnect instead of failing the bench */
+let restarting = false;
 /** one connection of the bench's own for monitoring */
 let monitor: pg.Client | null = null;
 let database: TestDatabase | null = null;
@@ -653,7 +812,7 @@ async function main(): Promise<void> {
     url = database.url;
     log(`  fresh database ${database.name}${args.keep ? ' (kept: --keep)' : ' (dropped at the end)'}`);
   }
-  api = await startApiProcess({
+  const apiEnv: Record<string, string> = {
     DATABASE_URL: url,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -661,7 +820,8 @@ async function main(): Promise<void> {
     NETATLAS_LOST_AFTER_S: '86400',
     NETATLAS_RETENTION_DAYS: '0',
     ...(args.retained ? { NETATLAS_STATE_RETAINED: '1', BENCH_API_NODE_ARGS: `${process.env['BENCH_API_NODE_ARGS'] ?? ''} --expose-gc` } : {}),
-  });
+  };
+  api = await startApiProcess(apiEnv);
   log(`  API in a child process (pid ${api.pid}, ${api.url}), so the ${NODES} simulated collectors and the browser do not share its event loop; logger at warn/error`);
   monitor = new pg.Client({ connectionString: url });
   await monitor.connect();
@@ -705,7 +865,9 @@ async function main(): Promise<void> {
     }
   }
   // every collector sends its snapshot again, as after an API restart: nothing changed since
-  const resync = await snapshotHerd(api, `resync snapshots into the populated database (as after an API restart), ${SNAPSHOT_CONCURRENCY === NODES ? 'all at once' : `${SNAPSHOT_CONCURRENCY} at a time`}`);
+  const resync = args.restart
+    ? await restartHerd(apiEnv)
+    : await snapshotHerd(api, `resync snapshots into the populated database (as after an API restart), ${SNAPSHOT_CONCURRENCY === NODES ? 'all at once' : `${SNAPSHOT_CONCURRENCY} at a time`}`);
   if (resync.changes !== 0) throw new Error(`the resync snapshots changed ${resync.changes} facts: the synthetic history does not end in the fleet's state`);
 
   const before = await storage(url);
@@ -791,9 +953,18 @@ async function main(): Promise<void> {
   rows.push(['API', `child process, ${NODES} nodes, ~${sample.length} facts/node`, '', '']);
   rows.push(['connect + hello, whole fleet', ms(connectMs), '', '']);
   rows.push(['snapshot ingest, whole fleet, empty database', `${secs(snapshot.fleetMs)} (${int(snapshot.changes)} facts, ${int(snapshot.changes / (snapshot.fleetMs / 1000))}/s)`, '', '']);
-  rows.push(['  per snapshot send→ack', `p50 ${ms(snapshot.per.p50)} / p99 ${ms(snapshot.per.p99)}`, '', '']);
-  rows.push(['resync snapshots, whole fleet, nothing changed', secs(resync.fleetMs), '', '']);
-  rows.push(['  per snapshot send→ack', `p50 ${ms(resync.per.p50)} / p99 ${ms(resync.per.p99)}`, '', '']);
+  for (const [herd, h] of [
+    ['snapshots, empty database', snapshot],
+    [args.restart ? 'resync after an API restart' : 'resync, nothing changed', resync],
+  ] as const) {
+    if (herd.startsWith('resync')) rows.push([`${herd}: whole fleet`, secs(h.fleetMs), args.restart ? '< 2 min' : '', args.restart ? verdict(h.fleetMs, 120_000) : '']);
+    rows.push([`  per collector, ${args.restart && h === resync ? 'API listening' : 'first ask or send'} → ack`, pSummary(h.per), '', '']);
+    rows.push(['  per snapshot send→ack', pSummary(h.sent), '', '']);
+    rows.push(['  turns: most waiting / most held', TURNS ? `${int(h.usage.api.turns.mostWaiting)} / ${h.usage.api.turns.mostHeld} (protocol ${PROTOCOL})` : `none (protocol ${PROTOCOL}: ${int(h.retried)} sent again)`, '', '']);
+    rows.push(['  API pool waiters, most', int(h.usage.api.poolWaitingMax), '', '']);
+    rows.push(['  API event loop lag p99 / max', `${ms(h.usage.api.loopP99)} / ${ms(h.usage.api.loopMax)}`, '< 100 ms', verdict(h.usage.api.loopP99, 100)]);
+    rows.push(['  API RSS, most during the herd', `${int(h.usage.api.rssPeakMb)} MB`, '', '']);
+  }
   for (const c of churns) {
     rows.push([`churn {${c.label}}: committed changes/s`, `${int(c.committedRate)} of ${int(RATE)} offered${c.throttled ? ' (throttled: API far behind)' : ''}`, '', '']);
     rows.push(['  changes / deltas committed, rejected', `${int(c.committedChanges)} / ${int(c.ackedDeltas)}, 0 rejected`, '', '']);
