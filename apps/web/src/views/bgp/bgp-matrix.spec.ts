@@ -85,6 +85,34 @@ describe('BGP matrix across daemons', () => {
     expect(m.totals.byState).toEqual({ established: 2, opensent: 1, idle: 1 });
   });
 
+  it('a node that left with no sessions gets no row; one still reporting sessions, or still peered with, is marked departed', () => {
+    const a = session({ localAddress: '172.20.0.11', peerAddress: '172.20.0.12', state: 'active' });
+    const b = session({ localAddress: '172.20.0.12', peerAddress: '172.20.0.11', state: 'active' });
+    const owners = new Map([
+      ['172.20.0.11', 'a'],
+      ['172.20.0.12', 'b'],
+      ['172.20.0.13', 'c'],
+    ]);
+    // c left: its facts ended (an empty list), nobody peers with it
+    const gone = buildBgpMatrix({ a: [], b: [], c: [] }, { nodes: ['a', 'b'], owners, departed: new Set(['c']) });
+    expect(gone.rows.map((r) => r.node)).toEqual(['a', 'b']);
+    expect(gone.rows.every((r) => !r.departed)).toBe(true);
+    // asked for as a row all the same (a list of nodes that includes it): still none
+    expect(buildBgpMatrix({ c: [] }, { nodes: ['a', 'c'], owners, departed: new Set(['c']) }).rows.map((r) => r.node)).toEqual(['a']);
+    // b left but a still peers with b's address: b's column stays, marked; b still reporting a session keeps its row, marked
+    const stale = buildBgpMatrix({ a: [a], b: [b] }, { nodes: ['a'], owners, departed: new Set(['b']) });
+    expect(stale.rows.map((r) => [r.node, r.departed])).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
+    expect(stale.columns.map((c) => [c.label, c.departed])).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
+    // without the departed set, every node named has its row, as before
+    expect(buildBgpMatrix({ a: [], b: [], c: [] }).rows.map((r) => r.node)).toEqual(['a', 'b', 'c']);
+  });
+
   it('an address two nodes claim names neither', () => {
     const owners = addressOwners({ a: [session({ localAddress: '10.0.0.1' })], b: [session({ localAddress: '10.0.0.1' })] });
     expect(owners.has('10.0.0.1')).toBe(false);

@@ -1,7 +1,11 @@
 // The whole cluster's BGP sessions as a matrix: a row per node, a column per peer address (named
 // after the node that owns it, when one does), a cell per session with its state, how long it has
 // been in it, and its prefix counts. Sessions of several daemons (BIRD, GoBGP, FRR) between the same
-// pair share a cell, which shows the worst state. Pure.
+// pair share a cell, which shows the worst state. A node that has left the cluster (its status
+// `left`) and reports no sessions gets no row: an empty row reads as a node without BGP, which is a
+// fault, while the node is simply gone. It keeps a row, marked departed, while it still reports
+// sessions, and a column, marked departed, while other nodes still peer with its address (a
+// leftover neighbour in their configuration, worth seeing). Pure.
 import type { BgpSessionValue, BgpState, Fact } from '@netatlas/wire/core';
 import { compareAddressText, naturalCompare } from '../../addresses/ip.js';
 import { bgpStateClass } from '@netatlas/graph';
@@ -27,12 +31,16 @@ export interface BgpColumn {
   peerAddress: string;
   host: string | null;
   label: string;
+  /** the node owning the address has left the cluster */
+  departed: boolean;
 }
 
 export interface BgpRow {
   node: string;
   sessions: number;
   established: number;
+  /** the node has left the cluster (and still reports sessions) */
+  departed: boolean;
 }
 
 export interface BgpMatrix {
@@ -87,13 +95,15 @@ const sum = (xs: (number | null)[]): number | null => (xs.every((x) => x === nul
 
 export function buildBgpMatrix(
   sessions: SessionsByNode,
-  options: { nodes?: Iterable<string>; owners?: ReadonlyMap<string, string> } = {},
+  options: { nodes?: Iterable<string>; owners?: ReadonlyMap<string, string>; departed?: ReadonlySet<string> } = {},
 ): BgpMatrix {
   const owners = options.owners ?? addressOwners(sessions);
-  const rowNames = new Set(options.nodes ?? []);
+  const departed = options.departed ?? new Set<string>();
+  const rowNames = new Set([...(options.nodes ?? [])].filter((n) => !departed.has(n)));
   const grouped = new Map<string, BgpSessionValue[]>();
   const peerSet = new Set<string>();
   for (const [node, list] of entriesOf(sessions)) {
+    if (list.length === 0 && departed.has(node)) continue;
     rowNames.add(node);
     for (const s of list) {
       peerSet.add(s.peerAddress);
@@ -107,7 +117,7 @@ export function buildBgpMatrix(
   const cells = new Map<string, BgpCell>();
   const totals: BgpMatrix['totals'] = { sessions: 0, established: 0, byState: {} };
   const perRow = new Map<string, BgpRow>();
-  for (const name of rowNames) perRow.set(name, { node: name, sessions: 0, established: 0 });
+  for (const name of rowNames) perRow.set(name, { node: name, sessions: 0, established: 0, departed: departed.has(name) });
   for (const [k, list] of grouped) {
     const sep = k.lastIndexOf('|');
     const node = k.slice(0, sep);
@@ -143,7 +153,10 @@ export function buildBgpMatrix(
 
   // columns: peers that are nodes, in node order (the matrix reads like a node × node grid), then external peers
   const columns: BgpColumn[] = [...peerSet]
-    .map((a) => ({ peerAddress: a, host: owners.get(a) ?? null, label: owners.get(a) ?? a }))
+    .map((a) => {
+      const host = owners.get(a) ?? null;
+      return { peerAddress: a, host, label: host ?? a, departed: host !== null && departed.has(host) };
+    })
     .sort((a, b) => {
       if ((a.host === null) !== (b.host === null)) return a.host === null ? 1 : -1;
       return (a.host !== null && b.host !== null ? naturalCompare(a.host, b.host) : 0) || compareAddressText(a.peerAddress, b.peerAddress);

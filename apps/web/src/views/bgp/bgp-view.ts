@@ -136,8 +136,11 @@ export class BgpView implements View {
     for (const n of this.ctx.store.topology.nodes.values()) {
       if (n.type === 'host' && Array.isArray(n.data['nodeIps'])) nodeIps.set(n.label, n.data['nodeIps'] as string[]);
     }
-    const rows = live ? [...this.ctx.store.nodes.values()].filter((n) => n.status !== 'left').map((n) => n.name) : [];
-    return buildBgpMatrix(byNode, { nodes: rows, owners: addressOwners(byNode, nodeIps) });
+    const nodes = live ? [...this.ctx.store.nodes.values()] : [];
+    const rows = nodes.filter((n) => n.status !== 'left').map((n) => n.name);
+    // live: nodes that left have no row unless they still report sessions (bgp-matrix.ts says why)
+    const departed = new Set(nodes.filter((n) => n.status === 'left').map((n) => n.name));
+    return buildBgpMatrix(byNode, { nodes: rows, owners: addressOwners(byNode, nodeIps), departed });
   }
 
   private draw(): void {
@@ -187,15 +190,24 @@ export class BgpView implements View {
     const head = h(
       'tr',
       null,
-      h('th', { class: 'corner' }, 'node ＼ peer'),
-      ...m.columns.map((c) => h('th', { class: 'peer', title: c.peerAddress, 'data-peer': c.peerAddress }, h('span', null, c.label), c.host !== null && !compact ? h('small', null, c.peerAddress) : null)),
+      // the corner names both axes, split by a diagonal line drawn in CSS (no glyph a font may lack)
+      h('th', { class: 'corner', 'data-testid': 'bgp-corner', title: 'rows: the node reporting the session; columns: its peer' }, h('span', { class: 'corner-peer' }, 'peer'), h('span', { class: 'corner-node' }, 'node')),
+      ...m.columns.map((c) =>
+        h(
+          'th',
+          { class: `peer${c.departed ? ' departed' : ''}`, title: c.departed ? `${c.peerAddress}: ${c.label} has left the cluster; some nodes still peer with it` : c.peerAddress, 'data-peer': c.peerAddress, 'data-departed': c.departed ? 'true' : undefined },
+          h('span', null, c.label),
+          c.departed ? h('small', { class: 'departed-mark' }, 'left') : null,
+          c.host !== null && !compact ? h('small', null, c.peerAddress) : null,
+        ),
+      ),
     );
     const body = document.createDocumentFragment();
     for (const r of m.rows) {
       const tr = h(
         'tr',
-        { 'data-testid': `bgp-row-${r.node}` },
-        h('th', { class: 'row-head', scope: 'row' }, r.node, h('small', null, ` ${r.established}/${r.sessions}`)),
+        { 'data-testid': `bgp-row-${r.node}`, 'data-departed': r.departed ? 'true' : undefined, class: r.departed ? 'departed' : undefined },
+        h('th', { class: 'row-head', scope: 'row', title: r.departed ? `${r.node} has left the cluster` : undefined }, r.node, r.departed ? h('small', { class: 'departed-mark' }, ' left') : null, h('small', null, ` ${r.established}/${r.sessions}`)),
       );
       for (const c of m.columns) {
         const cell = m.cells.get(cellKey(r.node, c.peerAddress));
