@@ -200,6 +200,33 @@ describe('paintTopology', () => {
     expect(log.at(-2)).toContain('"hostsDrawn":50');
   });
 
+  it("the findings badge leaves a host's BGP label and name readable, at every level of detail", () => {
+    const scene = sceneOf(deriveTopology(graphFixture('kube-router')));
+    const hosts = [...scene.layout.hosts.keys()];
+    const findings = new Map(hosts.map((h, i) => [h, i + 1]));
+    for (const k of [0.3, 0.5, 1, 1.2, 3]) {
+      const log = paintLog({ name: '', scene, input: { transform: { k, x: 0, y: 200 }, findings } }).split('\n');
+      const call = (l: string) => JSON.parse(`[${l.slice(l.indexOf('(') + 1, -1)}]`) as unknown[];
+      const badges = log.filter((l) => l.startsWith('arc(')).map((l) => call(l) as number[]);
+      expect(badges.length, `k=${k}`).toBeGreaterThan(0);
+      // every right-aligned header text (BGP, routes) ends left of its host's badge; every name's room ends before it
+      const texts = log.flatMap((l, i) => (l.startsWith('fillText(') ? [{ args: call(l), align: log.slice(0, i).reverse().find((x) => x.startsWith('textAlign'))! }] : []));
+      const bgp = texts.filter((t) => String(t.args[0]).startsWith('BGP '));
+      expect(bgp.length, `k=${k}`).toBe(badges.length);
+      for (const [cx, cy, r] of badges) {
+        const box = [...scene.layout.hosts.values()].find((hl) => Math.abs(hl.box.x + hl.box.w - cx! - r! * 0.6) < 1e-6)!.box;
+        const inBox = (t: { args: unknown[] }) => (t.args[1] as number) >= box.x && (t.args[1] as number) <= box.x + box.w;
+        const label = bgp.find(inBox)!;
+        if (label.align.includes('right')) {
+          const overlapsVertically = (label.args[2] as number) + 8 > cy! - r! && (label.args[2] as number) - 8 < cy! + r!;
+          if (overlapsVertically) expect(label.args[1] as number, `k=${k}: BGP label under the badge`).toBeLessThanOrEqual(cx! - r!);
+        }
+        const name = texts.find((t) => inBox(t) && hosts.includes(String(t.args[0])))!;
+        expect((name.args[1] as number) + (name.args[3] as number), `k=${k}: the name runs under the badge`).toBeLessThanOrEqual(cx! - r! + 1e-6);
+      }
+    }
+  });
+
   it('hitTest finds the smallest element under a point, else the host, else an outer element', () => {
     const scene = sceneOf(deriveTopology(graphFixture('kube-router')));
     const [name, hl] = [...scene.layout.hosts][0]!;

@@ -336,15 +336,18 @@ function paintHost(f: Frame, name: string, hl: HostLayout): void {
   ctx.fillRect(box.x, box.y + 4, 4, box.h - 8);
 
   const screenW = box.w * f.k;
+  const found = input.findings?.get(name) ?? 0;
+  const badge = found > 0 && screenW >= CELL_BELOW_PX ? badgeAt(box, px) : null;
+  // the header's right-hand texts end left of the badge, so that neither hides the other
+  const right = badge ? Math.min(box.x + box.w - 8, badge.cx - badge.r - 3 * px) : box.x + box.w - 8;
   if (detail === 'collapsed') {
-    if (screenW >= CELL_BELOW_PX) paintCollapsedHost(ctx, name, box, st, screenW, px);
+    if (screenW >= CELL_BELOW_PX) paintCollapsedHost(ctx, name, box, st, screenW, px, right);
   } else {
-    drawHostInterior(ctx, input, name, detail === 'labels', px);
+    drawHostInterior(ctx, input, name, detail === 'labels', px, right);
   }
   ctx.globalAlpha = 1;
   outline(ctx, input, hid, box, px);
-  const found = input.findings?.get(name) ?? 0;
-  if (found > 0 && screenW >= CELL_BELOW_PX) findingsBadge(ctx, box, found, px);
+  if (badge) findingsBadge(ctx, badge, found, px);
 }
 
 /**
@@ -390,11 +393,11 @@ function hostBorder(status: NodeStatus | undefined, st: HostStats | undefined): 
   return COLOURS.hostStroke;
 }
 
-/** A collapsed host's name, pod count and BGP sessions up. */
-function paintCollapsedHost(ctx: CanvasRenderingContext2D, name: string, box: Rect, st: HostStats | undefined, screenW: number, px: number): void {
+/** A collapsed host's name (ending at `right`, left of a findings badge), pod count and BGP sessions up. */
+function paintCollapsedHost(ctx: CanvasRenderingContext2D, name: string, box: Rect, st: HostStats | undefined, screenW: number, px: number, right: number): void {
   const f = Math.min(box.h / 5, (screenW >= 90 ? 13 : 10) * px);
   ctx.fillStyle = COLOURS.hostHeader;
-  text(ctx, name, box.x + 12, box.y + box.h * 0.3, f * 1.2, box.w - 20, 'bold');
+  text(ctx, name, box.x + 12, box.y + box.h * 0.3, f * 1.2, Math.min(box.w - 20, right - box.x - 12), 'bold');
   if (!st) return;
   ctx.fillStyle = COLOURS.hostMuted;
   text(ctx, `${st.pods} pods`, box.x + 12, box.y + box.h * 0.55, f, box.w - 20);
@@ -436,7 +439,8 @@ function paintBgpEdges(f: Frame): void {
   });
 }
 
-function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name: string, labels: boolean, px: number): void {
+/** A host's header (its right-hand texts ending at `right`) and interior. */
+function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name: string, labels: boolean, px: number, right: number): void {
   const { scene } = input;
   const hl = scene.layout.hosts.get(name)!;
   const entry = scene.hostEntry(name);
@@ -455,11 +459,11 @@ function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name
   text(ctx, sub, box.x + 12, box.y + 23, Math.max(9, 8 * px), cov ? box.w * 0.55 : box.w - 24);
   if (st && st.bgpTotal > 0) {
     ctx.fillStyle = st.bgpEstablished === st.bgpTotal ? BGP_COLOURS.established : BGP_COLOURS.down;
-    textRight(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, box.x + box.w - 8, box.y + 11, Math.max(10, 9 * px));
+    textRight(ctx, `BGP ${st.bgpEstablished}/${st.bgpTotal}`, right, box.y + 11, Math.max(10, 9 * px));
   }
   if (cov) {
     ctx.fillStyle = coverageColour(cov);
-    textRightFit(ctx, routesText(cov), box.x + box.w - 8, box.y + 23, Math.max(9, 8 * px), box.w * 0.4);
+    textRightFit(ctx, routesText(cov), right, box.y + 23, Math.max(9, 8 * px), box.w * 0.4 - (box.x + box.w - 8 - right));
   }
   if (!entry) return;
   const mark = (id: string) => scene.marks.get(id);
@@ -518,11 +522,15 @@ function drawHostInterior(ctx: CanvasRenderingContext2D, input: PaintInput, name
   }
 }
 
-/** A round badge on the host's top-right corner: how many expected-state findings it has. */
-function findingsBadge(ctx: CanvasRenderingContext2D, box: Rect, count: number, px: number): void {
+/** Where a host's findings badge sits (world units): a circle of 9 screen px on its top-right corner. */
+export function badgeAt(box: Rect, px: number): { cx: number; cy: number; r: number } {
   const r = 9 * px;
-  const cx = box.x + box.w - r * 0.6;
-  const cy = box.y + r * 0.6;
+  return { cx: box.x + box.w - r * 0.6, cy: box.y + r * 0.6, r };
+}
+
+/** A round badge on the host's top-right corner: how many expected-state findings it has. */
+function findingsBadge(ctx: CanvasRenderingContext2D, at: { cx: number; cy: number; r: number }, count: number, px: number): void {
+  const { cx, cy, r } = at;
   ctx.beginPath();
   ctx.arc(cx, cy, r, 0, Math.PI * 2);
   ctx.fillStyle = COLOURS.statusLost;
