@@ -3,7 +3,7 @@ import { deriveTopology } from '@netatlas/graph';
 import type { Fact, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
 import { describe, expect, it } from 'vitest';
 import { syntheticHostName, syntheticPod, syntheticTopology } from '../../testing/synthetic-topology.js';
-import { assignSlots, CELL_H, CELL_W, fitSlots, HOST_W, layoutTopology, MAX_SLOT, rectOf, type Rect, type TopologyLayout } from './layout.js';
+import { assignSlots, CELL_H, CELL_W, fitSlots, fittedHostHeight, HOST_H, HOST_MIN_H, HOST_W, layoutTopology, MAX_SLOT, PAD, rectOf, type Rect, type TopologyLayout } from './layout.js';
 import { COLLAPSE_SCALE, edgeDrawModes, hostDetail } from './level-of-detail.js';
 import { TopologyScene } from './scene.js';
 
@@ -107,7 +107,11 @@ describe('layout stability', () => {
       expect(scene.layout.hosts.get(name)).toBe(h);
     }
     for (const [id, r] of Object.entries(beforePos)) if (!id.includes(syntheticHostName(7))) expect(after[id], id).toEqual(r);
-    expect(scene.layout.hosts.get(syntheticHostName(7))!.box).toEqual(before.hosts.get(syntheticHostName(7))!.box);
+    // the host itself keeps its place and width; its box is as tall as what it now holds
+    const was = before.hosts.get(syntheticHostName(7))!.box;
+    const now = scene.layout.hosts.get(syntheticHostName(7))!.box;
+    expect({ x: now.x, y: now.y, w: now.w }).toEqual({ x: was.x, y: was.y, w: was.w });
+    expect(now.h).toBeGreaterThanOrEqual(was.h);
     expect(after[pod.id]).toBeDefined();
   });
 
@@ -230,6 +234,30 @@ describe('layout at 200 hosts × 50 pods', () => {
     }
     times.sort((a, b) => a - b);
     expect(times[2]).toBeLessThan(250);
+  });
+
+  it.each([
+    ['kube-router', 2],
+    ['calico', 2],
+    ['flannel', 2],
+  ] as const)('%s: a host box is as tall as what it holds (pods of full size, no empty rows under them)', (style) => {
+    const layout = layoutTopology(deriveTopology(graphFixture(style)));
+    for (const h of layout.hosts.values()) {
+      expect(h.box.h, h.name).toBeLessThan(HOST_H);
+      expect(h.box.h).toBeGreaterThanOrEqual(HOST_MIN_H);
+      expect(h.unit).toBe(MAX_SLOT);
+      const bottom = Math.max(...[...h.items.values()].map((r) => r.y + r.h), ...h.bands.map((b) => b.rect.y + b.rect.h));
+      for (const r of h.items.values()) expect(inside(r, h.box)).toBe(true);
+      // at most the padding under the last band (or the least height)
+      expect(h.box.y + h.box.h - bottom).toBeLessThanOrEqual(Math.max(PAD + 1, h.box.y + HOST_MIN_H - bottom));
+    }
+  });
+
+  it('an empty host is HOST_MIN_H tall, a full one HOST_H; either way its cell is the same', () => {
+    const layout = layoutTopology({ nodes: [...syntheticTopology({ hosts: 2, podsPerHost: 60, mesh: false }).nodes.filter((n) => n.host !== 'node002')], edges: [] });
+    expect(layout.hosts.get('node001')!.box.h).toBe(HOST_H);
+    expect(layout.hosts.get('node002')!.box).toEqual({ x: CELL_W, y: 0, w: HOST_W, h: HOST_MIN_H });
+    expect(fittedHostHeight([])).toBe(HOST_MIN_H);
   });
 
   it('a host with far more pods draws them smaller, in its own box', () => {

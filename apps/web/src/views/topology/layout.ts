@@ -4,11 +4,14 @@
 //   previous layout, a host keeps its cell; a new host takes the lowest free cell and a removed
 //   one leaves a hole, so adding or removing an element never moves another host. Only when the
 //   hosts outgrow the grid (more than cols² of them) is the grid rebuilt.
-// - Inside its fixed-size box a host has a header, a row of chips for its tunnels (and any other
-//   device), then one band per bridge (the bridge as the band's header, its veths under it), then
-//   a band for veths that hang off the host directly (Calico's cali*). Each veth gets a square slot
-//   with the veth on top and its pod under it; the slot size is the largest that fits every band
-//   in the box, so a host with more pods draws them smaller rather than growing into its neighbours.
+// - Inside its box a host has a header, a row of chips for its tunnels (and any other device),
+//   then one band per bridge (the bridge as the band's header, its veths under it), then a band for
+//   veths that hang off the host directly (Calico's cali*). Each veth gets a square slot with the
+//   veth on top and its pod under it; the slot size is the largest (up to MAX_SLOT) that fits every
+//   band in HOST_W × HOST_H, so a host with more pods draws them smaller rather than growing into
+//   its neighbours. The box is as tall as what it holds (at least HOST_MIN_H, at most HOST_H: a
+//   host with two pods is not mostly empty space); its width and its cell do not change, so the
+//   grid stays the same whatever the hosts hold.
 // - Subnets sit in a row above the grid, externals and VTEPs in a column to its left; each keeps
 //   its place in that row or column the same way hosts keep their cells.
 // - With `dirtyHosts`, hosts not in it keep their previous HostLayout object as is: a live patch
@@ -29,6 +32,8 @@ export interface Rect {
 
 export const HOST_W = 300;
 export const HOST_H = 220;
+/** the least height of a host's box (a host with nothing in it still shows its name and counts, collapsed) */
+export const HOST_MIN_H = 100;
 export const GAP_X = 70;
 export const GAP_Y = 70;
 export const CELL_W = HOST_W + GAP_X;
@@ -217,8 +222,9 @@ export function layoutTopology(t: Topology | TopologyMaps | LayoutInput, options
       continue;
     }
     const entry = input.hosts.get(name);
-    const box = { x: (slot % cols) * CELL_W, y: Math.floor(slot / cols) * CELL_H, w: HOST_W, h: HOST_H };
-    hosts.set(name, layoutHost(name, slot, box, entry?.members ?? new Map()));
+    const members = entry?.members ?? new Map<string, TopoNode>();
+    const box = { x: (slot % cols) * CELL_W, y: Math.floor(slot / cols) * CELL_H, w: HOST_W, h: fittedHostHeight(members.values()) };
+    hosts.set(name, layoutHost(name, slot, box, members));
   }
 
   const outerIds = [...input.outer.keys()].sort(naturalCompare);
@@ -268,6 +274,36 @@ function layoutInterior(box: Rect, members: readonly TopoNode[]): HostInterior {
       other: chips.filter((c) => c.type !== 'tunnel').length,
     },
   };
+}
+
+/**
+ * How tall a host's box is: its header, chips and bands with slots of the size they get in a box
+ * of HOST_W × HOST_H, and its padding; between HOST_MIN_H and HOST_H. Counts only (no places), so
+ * that the box is known without laying out the interior.
+ */
+export function fittedHostHeight(members: Iterable<TopoNode>): number {
+  const list = [...members];
+  const bridges = new Map<string, number>();
+  const veths = new Set<string>();
+  let chips = 0;
+  for (const n of list) {
+    if (n.type === 'bridge') bridges.set(n.id, 0);
+    else if (n.type === 'veth') veths.add(n.id);
+    else if (n.type !== 'pod') chips++;
+  }
+  let direct = 0;
+  for (const n of list) {
+    if (n.type === 'veth') {
+      const b = n.parent === null ? undefined : bridges.get(n.parent);
+      if (b === undefined) direct++;
+      else bridges.set(n.parent!, b + 1);
+    } else if (n.type === 'pod' && (n.parent === null || !veths.has(n.parent))) direct++;
+  }
+  const sizes = [...bridges.values(), ...(direct > 0 ? [direct] : [])];
+  const top = HEADER_H + (chips > 0 ? CHIP_H + BAND_GAP : 0) + bridges.size * (CHIP_H + 2) + Math.max(0, sizes.length - 1) * BAND_GAP;
+  const { unit, cols } = fitSlots(sizes, HOST_W - 2 * PAD, HOST_H - PAD - top);
+  const rows = sizes.reduce((sum, n) => sum + Math.ceil(n / cols), 0);
+  return Math.min(HOST_H, Math.max(HOST_MIN_H, Math.ceil(top + rows * unit + PAD)));
 }
 
 /** A host's elements by kind, each in label order (chips: tunnels first, then the other devices by type). */
