@@ -223,6 +223,40 @@ describe('stopping npm start', () => {
     await startAndStop([], async () => [hostname()], 'SIGTERM', 'npm');
   });
 
+  it('stops on SIGTERM to npm while the API is still starting', async () => {
+    const env = { ...process.env };
+    delete env['DATABASE_URL'];
+    delete env['NETATLAS_TOKEN'];
+    const npm = spawn('npm', ['start', '--', '--port', '0', '--data-dir', dataDir, '--no-build'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => npm.once('exit', (code, signal) => r({ code, signal })));
+    current = { npm, exited, output: [], apiPort: 0, pgPort: 0 };
+    const output: string[] = [];
+    let signalled: ProcEntry[] | null = null;
+    const t0 = { at: 0 };
+    for (const stream of [npm.stdout, npm.stderr]) {
+      stream.setEncoding('utf8').on('data', (d: string) => {
+        output.push(d);
+        // the API has begun starting its embedded Postgres: it listens on nothing yet
+        if (signalled === null && d.includes('starting an embedded Postgres')) {
+          signalled = tree(npm.pid!);
+          t0.at = performance.now();
+          process.kill(npm.pid!, 'SIGTERM');
+        }
+      });
+    }
+    const exit = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 60_000))]);
+    const text = output.join('');
+    expect(exit, text).toEqual({ code: 0, signal: null });
+    process.stdout.write(`npm start stopped in ${Math.round(performance.now() - t0.at)} ms on SIGTERM while starting\n`);
+    expect(text).not.toContain('ready: open');
+    expect(text).toContain('netatlas: stopped');
+    expect(signalled).not.toBeNull();
+    expect(survivors(signalled!).map((p) => `${p.pid} ${cmdline(p.pid)}`)).toEqual([]);
+    // nothing runs on the data folder: the Postgres the API was starting is gone too
+    expect(processes().filter((p) => cmdline(p.pid).includes(dataDir)).map((p) => `${p.pid} ${cmdline(p.pid)}`)).toEqual([]);
+    current = null;
+  });
+
   describe.skipIf(missing.length > 0)('with a lab', () => {
     it('stops on Ctrl-C (SIGINT to the whole process group) and takes the lab down', async () => {
       // the lab's daemons (gobgpd per node, its route-sync agent), found by the lab's folder in their command lines
