@@ -187,21 +187,7 @@ export class BgpView implements View {
       return;
     }
     const compact = m.columns.length > COMPACT_FROM;
-    const head = h(
-      'tr',
-      null,
-      // the corner names both axes, split by a diagonal line drawn in CSS (no glyph a font may lack)
-      h('th', { class: 'corner', 'data-testid': 'bgp-corner', title: 'rows: the node reporting the session; columns: its peer' }, h('span', { class: 'corner-peer' }, 'peer'), h('span', { class: 'corner-node' }, 'node')),
-      ...m.columns.map((c) =>
-        h(
-          'th',
-          { class: `peer${c.departed ? ' departed' : ''}`, title: c.departed ? `${c.peerAddress}: ${c.label} has left the cluster; some nodes still peer with it` : c.peerAddress, 'data-peer': c.peerAddress, 'data-departed': c.departed ? 'true' : undefined },
-          h('span', null, c.label),
-          c.departed ? h('small', { class: 'departed-mark' }, 'left') : null,
-          c.host !== null && !compact ? h('small', null, c.peerAddress) : null,
-        ),
-      ),
-    );
+    const head = this.headRow(m, compact);
     const body = document.createDocumentFragment();
     for (const r of m.rows) {
       const tr = h(
@@ -229,6 +215,25 @@ export class BgpView implements View {
       body.append(tr);
     }
     fill(this.matrixSlot, h('table', { class: `bgp-matrix${compact ? ' compact' : ''}`, 'data-testid': 'bgp-matrix' }, h('thead', null, head), h('tbody', null, body)));
+  }
+
+  /** The header: the corner naming both axes, then a column per peer. */
+  private headRow(m: BgpMatrix, compact: boolean): HTMLElement {
+    return h(
+      'tr',
+      null,
+      // the corner names both axes, split by a diagonal line drawn in CSS (no glyph a font may lack)
+      h('th', { class: 'corner', 'data-testid': 'bgp-corner', title: 'rows: the node reporting the session; columns: its peer' }, h('span', { class: 'corner-peer' }, 'peer'), h('span', { class: 'corner-node' }, 'node')),
+      ...m.columns.map((c) =>
+        h(
+          'th',
+          { class: `peer${c.departed ? ' departed' : ''}`, title: c.departed ? `${c.peerAddress}: ${c.label} has left the cluster; some nodes still peer with it` : c.peerAddress, 'data-peer': c.peerAddress, 'data-departed': c.departed ? 'true' : undefined },
+          h('span', null, c.label),
+          c.departed ? h('small', { class: 'departed-mark' }, 'left') : null,
+          c.host !== null && !compact ? h('small', null, c.peerAddress) : null,
+        ),
+      ),
+    );
   }
 
   private cell(c: BgpCell, now: Date, compact: boolean): HTMLElement {

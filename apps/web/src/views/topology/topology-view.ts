@@ -17,6 +17,7 @@ import { hitTest, type PaintStats } from './painter.js';
 import { BGP_COLOURS, COLOURS } from './palette.js';
 import { FocusEdgeLoader } from './focus-edges.js';
 import { FrameCache } from './frame-cache.js';
+import { dismissIntro, firstLookOf, firstLookPanel, introLegend, introShown, type FirstLook } from './first-look.js';
 import { compareTopologies, missingHostsText, TopologyScene, type HostStats } from './scene.js';
 import { searchTopology, type SearchResult } from './search.js';
 import { topologyTables } from './topology-table.js';
@@ -39,6 +40,9 @@ export class TopologyView implements View {
   private readonly details = h('aside', { class: 'details', 'data-testid': 'topology-details', hidden: true });
   private readonly tableWrap = h('div', { class: 'topology-tables', hidden: true });
   private readonly status = h('div', { class: 'view-status' });
+  /** the hint where there is little to see (first-look.ts), and which one it shows */
+  private readonly firstLookSlot = h('div', { class: 'first-look-slot' });
+  private firstLook: FirstLook = 'none';
   private readonly searchInput: HTMLInputElement;
   private readonly matchCount = h('span', { class: 'muted match-count' });
   private readonly tableToggle: HTMLButtonElement;
@@ -102,7 +106,14 @@ export class TopologyView implements View {
     const ctx2d = this.canvas.getContext('2d', { alpha: false });
     if (!ctx2d) throw new Error('no 2D canvas');
     this.ctx2d = ctx2d;
-    this.canvasWrap = h('div', { class: 'canvas-wrap' }, this.canvas, this.tooltip, this.hostList);
+    this.canvasWrap = h('div', { class: 'canvas-wrap' }, this.canvas, this.tooltip, this.hostList, this.firstLookSlot);
+    if (introShown(storage())) {
+      const intro = introLegend(() => {
+        dismissIntro(storage());
+        intro.remove();
+      });
+      this.canvasWrap.append(intro);
+    }
     this.traceOverlay = new TraceOverlay(ctx, () => {
       this.refreshPanels();
       this.requestDraw();
@@ -204,6 +215,7 @@ export class TopologyView implements View {
         this.requestDraw();
       }),
       store.on('alerts', () => void this.loadChecks()),
+      store.on('synced', () => this.refreshPanels()),
     );
     // while live, findings follow the cluster (alert transitions also trigger a reload)
     this.checksTimer = setInterval(() => {
@@ -519,6 +531,11 @@ export class TopologyView implements View {
     el.textContent =
       `${s.hosts} hosts · ${s.pods} pods · BGP ${s.bgpEstablished}/${s.bgpSessions} established · ${s.routes} node routes` +
       (this.findingsTotal ? ` · ${this.findingsTotal} findings` : '');
+    const look = firstLookOf({ live: this.route.time.mode === 'live', synthetic: this.route.params.has('synthetic'), ready: this.ctx.store.ready, hosts: s.hosts });
+    if (look !== this.firstLook) {
+      this.firstLook = look;
+      fill(this.firstLookSlot, look === 'none' ? null : firstLookPanel(look));
+    }
 
     // the hosts drawn, for screen readers and tests (the canvas itself has no DOM)
     if (this.canvasWrap.hidden) {
@@ -586,6 +603,15 @@ export class TopologyView implements View {
 }
 
 // ---------------------------------------------------------------- small pieces
+
+/** The page's localStorage, or null where it cannot be reached. */
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
 
 function legend(): HTMLElement {
   const item = (colour: string, label: string, line = false) =>
