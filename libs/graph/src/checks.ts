@@ -470,8 +470,8 @@ interface Evaluation {
   kubePods: Map<string, Array<{ ip: string; pod: string }>>;
   /** records a finding, unless one of its key is there already (or there is no room: counted) */
   add: AddFindingOn;
-  /** room for more findings (maxFindings), and how many found past it were not built */
-  budget: { room(): boolean; dropped: number };
+  /** room for one more finding (maxFindings): false, and it is counted as dropped, when there is none */
+  budget: { take(): boolean; dropped: number };
 }
 
 function evaluation(cluster: Cluster, options: CheckNodesOptions, findings: Map<string, Finding>): Evaluation {
@@ -485,12 +485,17 @@ function evaluation(cluster: Cluster, options: CheckNodesOptions, findings: Map<
   const fibs = new Map<string, Fib>();
   for (const m of live) if (m.host) fibs.set(m.expected.name, new Fib(m.host));
   const max = options.maxFindings ?? Infinity;
-  const budget = { room: () => findings.size < max, dropped: 0 };
+  const budget = {
+    dropped: 0,
+    take(): boolean {
+      if (findings.size < max) return true;
+      budget.dropped += 1;
+      return false;
+    },
+  };
   const add: AddFindingOn = (type, node, peer, subject, message, expected, actual, dependsOn = { nodes: [node], sessions: [] }) => {
     const key = findingKey(type, node, peer, subject);
-    if (findings.has(key)) return;
-    if (findings.size >= max) budget.dropped += 1;
-    else findings.set(key, { type, node, peer, subject, key, message, expected, actual, dependsOn });
+    if (!findings.has(key) && budget.take()) findings.set(key, { type, node, peer, subject, key, message, expected, actual, dependsOn });
   };
   return {
     live,
@@ -639,8 +644,7 @@ function checkPeerRange(e: Evaluation, n: NodeCheck, b: Member, i: number): void
   const result = walk(e.walkContext, n.name, c, bName);
   if (delivers(result, e.departedNames)) return;
   // past the budget, counted without describing it (its dependencies, path and texts)
-  if (!e.budget.room()) e.budget.dropped += 1;
-  else addDeliveryFinding(e, n, b, i, hit, result);
+  if (e.budget.take()) addDeliveryFinding(e, n, b, i, hit, result);
 }
 
 /**
@@ -798,10 +802,7 @@ function checkIpset(e: Evaluation, name: string, setName: string, nets: boolean,
   const what = nets ? 'pod CIDR' : 'node IP';
   for (const [member, node] of have.size - extra.size === want.size ? [] : want) {
     if (have.has(member)) continue;
-    if (!e.budget.room()) {
-      e.budget.dropped += 1;
-      continue;
-    }
+    if (!e.budget.take()) continue;
     e.add('ipset-missing', name, node, `${setName} ${member}`, `${name}'s ipset ${setName} lacks ${member} (${node}'s ${what})`, { set: setName, member }, null);
   }
   for (const member of extra) {

@@ -224,16 +224,9 @@ export class CurrentState implements OnModuleInit, OnModuleDestroy {
     if (m.bytes && this.following) this.events.topologyPatch(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
   }
 
-  private ask(message: (id: number) => ToStateWorker): Promise<Answer> {
-    return this.ready().then(
-      (ok) =>
-        new Promise<Answer>((resolve, reject) => {
-          if (!ok || !this.worker) return reject(new StateUnavailable('the current state cannot be loaded (is the database up?)'));
-          const id = ++this.nextId;
-          this.waiting.set(id, { resolve, reject });
-          this.post(message(id));
-        }),
-    );
+  private async ask(message: (id: number) => ToStateWorker): Promise<Answer> {
+    if (!(await this.ready()) || !this.worker) throw new StateUnavailable('the current state cannot be loaded (is the database up?)');
+    return this.askWorker(message);
   }
 
   /** A question about a past moment: the worker reads it from the database itself, loaded or not. */

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { withTransaction } from '../../transaction.js';
 import { copyRows, type RawRow } from './copy-out.js';
 import { JsonBytes } from './json-bytes.js';
-import { forEachNodeChunk, idRange, type NodeRef } from './node-chunks.js';
+import { forEachNodeChunk, idRange, type NodeChunkOptions, type NodeRef } from './node-chunks.js';
 import { valuesDiffer } from './value-sql.js';
 
 export type DiffStrategy = 'window' | 'states' | 'versions';
@@ -59,28 +59,46 @@ const ordered = (select: string) => `SELECT * FROM (${select}) d ORDER BY node_i
  * first, 0.1 s more of a 0.35 s chunk), chunks on parallel connections (node-chunks.ts).
  */
 async function statesDiff(pool: pg.Pool, from: Date, to: Date, node: string | undefined, out: Map<number, Buffer>): Promise<Map<number, string>> {
+  return chunkedDiff(pool, from, to, node, out, {}, ['SET LOCAL enable_mergejoin = off'], (loAt, hiAt, nodes) => ({
+    before: `${nodes} AND tstzrange(f.valid_from, f.valid_to, '[)') @> ${loAt}
+                -- ended by the later moment (valid_to <= hi), as an index condition
+                AND tstzrange(f.valid_from, f.valid_to, '[)') &< tstzrange(${hiAt}, ${hiAt}, '[]')`,
+    after: `${nodes} AND tstzrange(f.valid_from, f.valid_to, '[)') @> ${hiAt}
+                -- began after the earlier moment (valid_from > lo), as an index condition
+                AND tstzrange(f.valid_from, f.valid_to, '[)') &> tstzrange(${loAt}, NULL, '()')`,
+  }));
+}
+
+/**
+ * A diff put together chunk by chunk of node ids (node-chunks.ts: parallel connections from one
+ * snapshot): in each, the versions `sides` selects as valid at the earlier moment only (`before`)
+ * and at the later only (`after`), joined by key, those whose values differ.
+ */
+async function chunkedDiff(
+  pool: pg.Pool,
+  from: Date,
+  to: Date,
+  node: string | undefined,
+  out: Map<number, Buffer>,
+  chunking: Pick<NodeChunkOptions, 'chunkNodes' | 'parallel'>,
+  settings: readonly string[],
+  sides: (loAt: string, hiAt: string, nodes: string) => { before: string; after: string },
+): Promise<Map<number, string>> {
   const [lo, hi] = from <= to ? [from, to] : [to, from];
-  const loAt = `${literal(lo)}::timestamptz`;
-  const hiAt = `${literal(hi)}::timestamptz`;
   const values = from <= to ? 'a.value::text AS before, b.value::text AS after' : 'b.value::text AS before, a.value::text AS after';
   const names = new Map<number, string>();
   await forEachNodeChunk(
     pool,
-    { only: node === undefined ? undefined : [node], idRanges: true },
+    { only: node === undefined ? undefined : [node], idRanges: true, ...chunking },
     async (client, chunk) => {
       for (const n of chunk) names.set(n.id, n.name);
-      await client.query('SET LOCAL enable_mergejoin = off');
+      for (const setting of settings) await client.query(setting);
       const [first, last] = idRange(chunk);
+      const where = sides(`${literal(lo)}::timestamptz`, `${literal(hi)}::timestamptz`, `f.node_id BETWEEN ${first} AND ${last}`);
       const sql = `COPY (${ordered(`
         SELECT coalesce(a.node_id, b.node_id) AS node_id, coalesce(a.kind, b.kind) AS kind, coalesce(a.key, b.key) AS key, ${values}
-        FROM (SELECT node_id, kind, key, value FROM facts f
-              WHERE f.node_id BETWEEN ${first} AND ${last} AND tstzrange(f.valid_from, f.valid_to, '[)') @> ${loAt}
-                -- ended by the later moment (valid_to <= hi), as an index condition
-                AND tstzrange(f.valid_from, f.valid_to, '[)') &< tstzrange(${hiAt}, ${hiAt}, '[]')) a
-        FULL JOIN (SELECT node_id, kind, key, value FROM facts f
-              WHERE f.node_id BETWEEN ${first} AND ${last} AND tstzrange(f.valid_from, f.valid_to, '[)') @> ${hiAt}
-                -- began after the earlier moment (valid_from > lo), as an index condition
-                AND tstzrange(f.valid_from, f.valid_to, '[)') &> tstzrange(${loAt}, NULL, '()')) b
+        FROM (SELECT node_id, kind, key, value FROM facts f WHERE ${where.before}) a
+        FULL JOIN (SELECT node_id, kind, key, value FROM facts f WHERE ${where.after}) b
           ON a.node_id = b.node_id AND a.kind = b.kind AND a.key = b.key
         WHERE ${valuesDiffer('a.value', 'b.value')}`)}) TO STDOUT (FORMAT binary)`;
       const asked = new Set(chunk.map((n) => n.id));
@@ -145,45 +163,24 @@ async function windowDiff(pool: pg.Pool, from: Date, to: Date, node: string | un
  * heap, the hour took 1.68 s instead of 1.73 s with every page cached: not worth 16 bytes a version.)
  */
 async function versionsDiff(pool: pg.Pool, from: Date, to: Date, node: string | undefined, out: Map<number, Buffer>): Promise<Map<number, string>> {
-  const [lo, hi] = from <= to ? [from, to] : [to, from];
-  const loAt = `${literal(lo)}::timestamptz`;
-  const hiAt = `${literal(hi)}::timestamptz`;
-  const values = from <= to ? 'a.value::text AS before, b.value::text AS after' : 'b.value::text AS before, a.value::text AS after';
-  const names = new Map<number, string>();
-  await forEachNodeChunk(
+  return chunkedDiff(
     pool,
+    from,
+    to,
+    node,
+    out,
     // two halves: every chunk scans the window's whole index range
-    { only: node === undefined ? undefined : [node], idRanges: true, chunkNodes: (n) => Math.ceil(n / 2), parallel: 2 },
-    async (client, chunk) => {
-      for (const n of chunk) names.set(n.id, n.name);
-      // the hash of one side and the sort of the answer in memory (~50 MB each per half for the
-      // hour at 1000 nodes; spilled to disk they cost +1 s); whole reads run one at a time
-      // (WHOLE_READS). Range scans of the window's btrees, not the bitmaps of a node range's read;
-      // a merge join sorts both sides first; JIT compiling the plan cost more than it saved.
-      await client.query("SET LOCAL work_mem = '128MB'");
-      await client.query('SET LOCAL enable_indexscan = on');
-      await client.query('SET LOCAL enable_mergejoin = off');
-      await client.query('SET LOCAL jit = off');
-      const [first, last] = idRange(chunk);
-      const nodes = `AND f.node_id BETWEEN ${first} AND ${last}`;
-      const sql = `COPY (${ordered(`
-        SELECT coalesce(a.node_id, b.node_id) AS node_id, coalesce(a.kind, b.kind) AS kind, coalesce(a.key, b.key) AS key, ${values}
-        FROM (SELECT node_id, kind, key, value FROM facts f
-              WHERE f.valid_to > ${loAt} AND f.valid_to <= ${hiAt} AND f.valid_from <= ${loAt} ${nodes}) a
-        FULL JOIN (SELECT node_id, kind, key, value FROM facts f
-              WHERE f.valid_from > ${loAt} AND f.valid_from <= ${hiAt} AND (f.valid_to IS NULL OR f.valid_to > ${hiAt}) ${nodes}) b
-          ON a.node_id = b.node_id AND a.kind = b.kind AND a.key = b.key
-        WHERE ${valuesDiffer('a.value', 'b.value')}`)}) TO STDOUT (FORMAT binary)`;
-      const asked = new Set(chunk.map((n) => n.id));
-      const builder = new DiffJsonBuilder((id, json) => {
-        if (asked.has(id)) out.set(id, json);
-      });
-      await copyRows(client, sql, builder.onRow);
-      builder.finish();
-    },
-    () => undefined,
+    { chunkNodes: (n) => Math.ceil(n / 2), parallel: 2 },
+    // the hash of one side and the sort of the answer in memory (~50 MB each per half for the hour
+    // at 1000 nodes; spilled to disk they cost +1 s); whole reads run one at a time (WHOLE_READS).
+    // Range scans of the window's btrees, not the bitmaps of a node range's read; a merge join
+    // sorts both sides first; JIT compiling the plan cost more than it saved.
+    ["SET LOCAL work_mem = '128MB'", 'SET LOCAL enable_indexscan = on', 'SET LOCAL enable_mergejoin = off', 'SET LOCAL jit = off'],
+    (loAt, hiAt, nodes) => ({
+      before: `f.valid_to > ${loAt} AND f.valid_to <= ${hiAt} AND f.valid_from <= ${loAt} AND ${nodes}`,
+      after: `f.valid_from > ${loAt} AND f.valid_from <= ${hiAt} AND (f.valid_to IS NULL OR f.valid_to > ${hiAt}) AND ${nodes}`,
+    }),
   );
-  return names;
 }
 
 /**
