@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { deriveTopology } from '@netatlas/graph';
 import { describe, expect, it } from 'vitest';
 import { syntheticTopology } from '../../testing/synthetic-topology.js';
-import { searchTopology } from './search.js';
+import { searchSelection, searchTopology } from './search.js';
 
 /** Facts of a real 3-node lab of each style, as libs/graph captured them: {node: Fact[]}. */
 const graphFixture = (style: 'kube-router' | 'calico' | 'flannel'): Record<string, Fact[]> =>
@@ -47,5 +47,55 @@ describe('searchTopology on a real kube-router lab', () => {
     const r = searchTopology(big.nodes, '10.200.0.0/8', 500);
     expect(r.ids).toHaveLength(500);
     expect(r.truncated).toBe(true);
+  });
+});
+
+describe('searchSelection: an address one pod has selects that pod', () => {
+  const calico = deriveTopology(graphFixture('calico'));
+  const nodes = new Map(calico.nodes.map((n) => [n.id, n]));
+  const nodeOf = (id: string) => nodes.get(id);
+  const select = (q: string, shown?: (id: string) => boolean) => searchSelection(searchTopology(nodes.values(), q), nodeOf, shown);
+
+  it("a pod's IP selects the pod, not the host whose pod CIDR also holds it", () => {
+    const r = searchTopology(nodes.values(), '10.48.0.130');
+    expect(r.ids).toEqual(['host:fxt2-node2', 'pod:fxt2-node2/cali06d1bb6b606']);
+    expect(searchSelection(r, nodeOf)).toBe('pod:fxt2-node2/cali06d1bb6b606');
+    expect(select(' 10.48.0.193 ')).toBe('pod:fxt2-node3/cali45a69f3e4a4');
+    const kr = deriveTopology(graphFixture('kube-router'));
+    expect(searchSelection(searchTopology(kr.nodes, '10.233.2.3'), (id) => kr.nodes.find((n) => n.id === id))).toBe('pod:fxt1-node2/veth23e5d996');
+  });
+
+  it('no pod with the address: nothing selected (a node IP, a free address in a pod CIDR, an address nothing has)', () => {
+    expect(select('172.20.0.12')).toBeNull();
+    expect(select('10.48.0.140')).toBeNull();
+    expect(select('192.0.2.1')).toBeNull();
+    expect(select('')).toBeNull();
+  });
+
+  it('a prefix or a text search selects nothing, even when it finds exactly one pod', () => {
+    expect(searchTopology(nodes.values(), '10.48.0.130/32').ids).toEqual(['host:fxt2-node2', 'pod:fxt2-node2/cali06d1bb6b606']);
+    expect(select('10.48.0.130/32')).toBeNull();
+    expect(searchTopology(nodes.values(), 'cali06d1bb6b606').ids).toContain('pod:fxt2-node2/cali06d1bb6b606');
+    expect(select('cali06d1bb6b606')).toBeNull();
+  });
+
+  it('an address two pods have selects neither, unless only one of them is drawn', () => {
+    const stale = { ...nodes.get('pod:fxt2-node1/cali4bb9769a031')!, id: 'pod:fxt2-node1/caliold', data: { ips: ['10.48.0.130'] } };
+    const both = [...calico.nodes, stale];
+    const byId = new Map(both.map((n) => [n.id, n]));
+    const r = searchTopology(both, '10.48.0.130');
+    expect(r.ids).toEqual(['host:fxt2-node2', 'pod:fxt2-node2/cali06d1bb6b606', 'pod:fxt2-node1/caliold']);
+    expect(searchSelection(r, (id) => byId.get(id))).toBeNull();
+    // the stale one on a node not drawn (a node that left): the other is the one
+    expect(searchSelection(r, (id) => byId.get(id), (id) => !id.startsWith('pod:fxt2-node1/'))).toBe('pod:fxt2-node2/cali06d1bb6b606');
+    // the only pod with the address not drawn: nothing to select
+    expect(select('10.48.0.130', () => false)).toBeNull();
+  });
+
+  it('a truncated result selects nothing (its pods are not all known)', () => {
+    const r = searchTopology(nodes.values(), '10.48.0.130', 1);
+    expect(r.truncated).toBe(true);
+    expect(r.ids).toEqual(['host:fxt2-node2']);
+    expect(searchSelection(r, nodeOf)).toBeNull();
   });
 });

@@ -6,6 +6,8 @@
 //   CIDR holds it, externals and VTEPs at it, subnets that hold it;
 // - anything else: a case-insensitive substring of an element's label or id (host names, veth and
 //   bridge names, pod IPs as text).
+//
+// An address that exactly one pod has also selects that pod (searchSelection).
 import type { TopoNode } from '@netatlas/wire/core';
 import { parseIp, parsePrefix, prefixContains, prefixesOverlap, type IpPrefix } from '../../addresses/ip.js';
 import { hostNameOf } from './layout.js';
@@ -81,4 +83,22 @@ export function searchTopology(nodes: Iterable<TopoNode>, query: string, limit =
     if (h !== null) result.hosts.add(h);
   }
   return result;
+}
+
+/**
+ * What a search the user ran selects: the pod an address search found by its IP, when it found
+ * exactly one (`shown`: among those drawn, so that a pod of a node that left, not drawn, does not
+ * stand in the way of the pod that has its IP now). Null for a prefix or a text search, for an
+ * address no pod has or that several have (the search's matches are highlighted as before), and
+ * for a truncated result (its pods are not all known).
+ */
+export function searchSelection(result: SearchResult, nodeOf: (id: string) => TopoNode | undefined, shown: (id: string) => boolean = () => true): string | null {
+  if (result.kind !== 'address' || result.truncated) return null;
+  let found: string | null = null;
+  for (const id of result.ids) {
+    if (nodeOf(id)?.type !== 'pod' || !shown(id)) continue;
+    if (found !== null) return null;
+    found = id;
+  }
+  return found;
 }
