@@ -3,8 +3,8 @@ import { deriveTopology } from '@netatlas/graph';
 import type { Fact, TopoNode, Topology, TopologyPatch } from '@netatlas/wire/core';
 import { describe, expect, it } from 'vitest';
 import { syntheticHostName, syntheticPod, syntheticTopology } from '../../testing/synthetic-topology.js';
-import { assignSlots, CELL_H, CELL_W, fitSlots, fittedHostHeight, HOST_H, HOST_MIN_H, HOST_W, layoutTopology, MAX_SLOT, PAD, rectOf, type Rect, type TopologyLayout } from './layout.js';
-import { COLLAPSE_SCALE, edgeDrawModes, hostDetail } from './level-of-detail.js';
+import { assignSlots, CELL_H, CELL_W, fitSlots, fittedHostHeight, HOST_H, HOST_MIN_H, HOST_W, layoutBounds, layoutTopology, MAX_SLOT, PAD, rectOf, type Rect, type TopologyLayout } from './layout.js';
+import { COLLAPSE_SCALE, drawsCells, edgeDrawModes, elementDetail, frameRect, hostDetail, PODS_SCALE } from './level-of-detail.js';
 import { TopologyScene } from './scene.js';
 
 /** Facts of a real 3-node lab of each style, as libs/graph captured them: {node: Fact[]}. */
@@ -275,6 +275,37 @@ describe('semantic zoom', () => {
     expect(hostDetail(fit, host)).toBe('collapsed');
     expect(hostDetail(COLLAPSE_SCALE * 0.99, host)).toBe('collapsed');
     expect(hostDetail(COLLAPSE_SCALE * 1.01, host)).toBe('pods');
+  });
+
+  it("a pod found by its IP: framing its host draws its pods, from the heat map and on a small canvas", () => {
+    const wall = { width: 1920, height: 1080 };
+    const overview = frameRect(layoutBounds(layout), wall, 1.6);
+    expect(hostDetail(overview.k, host)).toBe('collapsed');
+    const pod = [...host.items.entries()].find(([id]) => id.startsWith('pod:'))![1];
+    const screen = (f: { k: number; x: number; y: number }) => ({ x: pod.x * f.k + f.x, y: pod.y * f.k + f.y, w: pod.w * f.k, h: pod.h * f.k });
+    expect(elementDetail(overview.k, host, screen(overview), wall)).toBe('collapsed');
+    // what the view does: the host with a margin, at a scale that draws pods
+    const b = host.box;
+    const around = { x: b.x - 20, y: b.y - 20, w: b.w + 40, h: b.h + 40 };
+    const big = frameRect(around, wall, 2.5, PODS_SCALE);
+    expect(big.k).toBe(2.5);
+    expect(elementDetail(big.k, host, screen(big), wall)).toBe('labels');
+    // a canvas too small for the host: the host overflows it, its pods are still drawn and the pod on it
+    const small = { width: 200, height: 150 };
+    expect(frameRect(around, small, 2.5).k).toBeLessThan(COLLAPSE_SCALE);
+    const close = frameRect(around, small, 2.5, PODS_SCALE);
+    expect(close.k).toBe(PODS_SCALE);
+    expect(hostDetail(PODS_SCALE, host)).toBe('pods');
+    expect(elementDetail(close.k, host, screen(close), small)).toBe('pods');
+    // a pod off the canvas is not drawn, whatever the scale
+    expect(elementDetail(2.5, host, { x: 200, y: 10, w: 30, h: 30 }, small)).toBe('offscreen');
+    expect(elementDetail(2.5, host, { x: -30, y: 10, w: 30, h: 30 }, small)).toBe('offscreen');
+    expect(elementDetail(2.5, host, { x: -29, y: 10, w: 30, h: 30 }, small)).toBe('labels');
+  });
+
+  it('a 5000-host overview is a heat map', () => {
+    const cells = layoutTopology(syntheticTopology({ hosts: 5000, podsPerHost: 1, mesh: false }));
+    expect(drawsCells(frameRect(layoutBounds(cells), { width: 1920, height: 1080 }, 1.6).k)).toBe(true);
   });
 
   it('shows pods, then their labels, as one zooms in', () => {

@@ -1,7 +1,7 @@
 // Semantic zoom: what to draw of a host and of the edges at a given zoom scale. Pure, so the
 // thresholds are tested apart from the canvas.
 import type { bgpStateClass } from '@netatlas/graph';
-import { HOST_W, type HostLayout } from './layout.js';
+import { HOST_W, type HostLayout, type Rect } from './layout.js';
 
 export type HostDetail = 'collapsed' | 'pods' | 'labels';
 
@@ -17,6 +17,34 @@ export function hostDetail(scale: number, host: Pick<HostLayout, 'unit'>): HostD
 
 /** The zoom scale below which every host is collapsed. */
 export const COLLAPSE_SCALE = COLLAPSE_BELOW_PX / HOST_W;
+
+/** A zoom scale at which every host draws its pods (just above COLLAPSE_SCALE, clear of rounding). */
+export const PODS_SCALE = COLLAPSE_SCALE * 1.01;
+
+/**
+ * The zoom that frames a world rectangle in the middle of a canvas with a margin: a scale (at most
+ * `maxScale`; at least `minScale`, even if the rectangle then overflows a small canvas) and the
+ * translation of the zoom transform (screen = world × k + (x, y)).
+ */
+export function frameRect(r: Rect, canvas: { width: number; height: number }, maxScale: number, minScale = 0, margin = 40): { k: number; x: number; y: number } {
+  const k = Math.max(minScale, Math.min(maxScale, (canvas.width - 2 * margin) / r.w, (canvas.height - 2 * margin) / r.h));
+  return { k, x: canvas.width / 2 - k * (r.x + r.w / 2), y: canvas.height / 2 - k * (r.y + r.h / 2) };
+}
+
+/**
+ * How an element inside a host is drawn: its host's detail at this scale, or `offscreen` when its
+ * rectangle (screen px) is outside the canvas. (For tests and measurements: the canvas's
+ * `data-selected-detail`.)
+ */
+export function elementDetail(
+  scale: number,
+  host: Pick<HostLayout, 'unit'>,
+  screen: { x: number; y: number; w: number; h: number },
+  canvas: { width: number; height: number },
+): HostDetail | 'offscreen' {
+  if (screen.x + screen.w <= 0 || screen.y + screen.h <= 0 || screen.x >= canvas.width || screen.y >= canvas.height) return 'offscreen';
+  return hostDetail(scale, host);
+}
 
 /**
  * A collapsed host narrower than this on screen (px) has no room for its name: it is drawn as a

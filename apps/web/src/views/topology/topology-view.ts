@@ -13,13 +13,14 @@ import { debounce, fill, h, perFrame } from '../../ui/dom.js';
 import { failureBox } from '../../ui/failure.js';
 import type { View, ViewContext } from '../view.js';
 import { layoutBounds, type Rect } from './layout.js';
+import { elementDetail, frameRect, PODS_SCALE } from './level-of-detail.js';
 import { hitTest, type PaintStats } from './painter.js';
 import { BGP_COLOURS, COLOURS } from './palette.js';
 import { FocusEdgeLoader } from './focus-edges.js';
 import { FrameCache } from './frame-cache.js';
 import { dismissIntro, firstLookOf, firstLookPanel, introLegend, introShown, type FirstLook } from './first-look.js';
 import { compareTopologies, missingHostsText, TopologyScene, type HostStats } from './scene.js';
-import { searchTopology, type SearchResult } from './search.js';
+import { searchSelection, searchTopology, type SearchResult } from './search.js';
 import { topologyTables } from './topology-table.js';
 import { TraceOverlay } from './trace-overlay.js';
 import { traceEndpointOf, traceRoute } from '../trace/trace-model.js';
@@ -53,6 +54,10 @@ export class TopologyView implements View {
   private transform: ZoomTransform = zoomIdentity;
   private userMoved = false;
   private pendingSearchZoom = false;
+  /** the search box's text the user's last search ran on (Enter, Escape or the pause after typing): the pause does not run it again */
+  private searchRan: string | null = null;
+  /** true while a search the user ran puts its query (and its pod) in the route: it frames what it found itself */
+  private searchNavigating = false;
   private route: AppRoute;
   private shownTime: TimeSelection | null = null;
   private loadToken = 0;
@@ -83,7 +88,9 @@ export class TopologyView implements View {
   private readonly requestDraw = perFrame(() => this.draw());
   private readonly refreshPanels = perFrame(() => this.updatePanels());
   private readonly refreshTables = debounce(() => this.updateTables(), 250);
-  private readonly searchLater = debounce(() => this.runSearch(true), 350);
+  private readonly searchLater = debounce(() => {
+    if (this.searchInput.value !== this.searchRan) this.userSearch();
+  }, 350);
   /** compact topologies: the full edges of the hosts in focus, fetched and merged into the scene */
   private readonly focusEdges: FocusEdgeLoader;
 
@@ -127,7 +134,11 @@ export class TopologyView implements View {
     this.update(route);
   }
 
-  /** The search box: matches as you type, zooms to them a moment later or on Enter; Escape clears it. */
+  /**
+   * The search box: matches as you type, zooms to them a moment later or on Enter; an address one
+   * pod has selects that pod. Escape clears the search (and its `q=`), not the selection: that goes
+   * as it does after a click (a click on nothing, or the details' ×).
+   */
   private searchBox(route: AppRoute): HTMLInputElement {
     return h('input', {
       type: 'search',
@@ -137,14 +148,15 @@ export class TopologyView implements View {
       'data-testid': 'topology-search',
       value: route.params.get('q') ?? '',
       oninput: () => {
+        this.searchRan = null;
         this.runSearch(false);
         this.searchLater();
       },
       onkeydown: (e: KeyboardEvent) => {
-        if (e.key === 'Enter') this.runSearch(true);
+        if (e.key === 'Enter') this.userSearch();
         if (e.key === 'Escape') {
           this.searchInput.value = '';
-          this.runSearch(false);
+          this.userSearch();
         }
       },
     });
@@ -240,7 +252,7 @@ export class TopologyView implements View {
     this.updateHidden();
     this.traceOverlay.update(route);
     // a search from a link (or the back button) frames its matches, once there is something to frame
-    if (q !== '' && (previous === route || (previous.params.get('q') ?? '') !== q)) this.pendingSearchZoom = true;
+    if (q !== '' && !this.searchNavigating && (previous === route || (previous.params.get('q') ?? '') !== q)) this.pendingSearchZoom = true;
     this.runSearch(this.takeSearchZoom());
     this.refreshPanels();
     if (table) this.updateTables();
@@ -422,6 +434,7 @@ export class TopologyView implements View {
     c['drawMs'] = this.lastPaint.ms.toFixed(1);
     c['hostsDrawn'] = String(this.lastPaint.hostsDrawn);
     c['scale'] = this.transform.k.toFixed(3);
+    c['selectedDetail'] = this.selectedDetail();
     if (this.patchPendingSince !== null) {
       // a live patch is on screen: from its arrival in the view to the end of this draw
       c['patchMs'] = (performance.now() - this.patchPendingSince).toFixed(1);
@@ -433,13 +446,23 @@ export class TopologyView implements View {
     c['draws'] = String(++this.draws);
   }
 
-  /** Zooms to a world rectangle (animated when asked). */
-  private zoomTo(r: Rect, animate: boolean, maxScale = 2.5): void {
-    const { width, height } = this.size;
-    if (width === 0 || r.w <= 0 || r.h <= 0) return;
-    const margin = 40;
-    const k = Math.min(maxScale, (width - 2 * margin) / r.w, (height - 2 * margin) / r.h);
-    const t = zoomIdentity.translate(width / 2 - k * (r.x + r.w / 2), height / 2 - k * (r.y + r.h / 2)).scale(k);
+  /** How the selected element of a host is drawn now (collapsed, pods, labels, offscreen); empty: no selection in a host drawn. */
+  private selectedDetail(): string {
+    const sel = this.route.params.get('sel') ?? null;
+    const host = sel === null ? null : this.scene.hostOf(sel);
+    const hl = host === null ? undefined : this.scene.layout.hosts.get(host);
+    const r = sel === null ? undefined : this.scene.rectOf(sel);
+    if (!hl || !r) return '';
+    const [x0, y0] = this.transform.apply([r.x, r.y]);
+    const k = this.transform.k;
+    return elementDetail(k, hl, { x: x0, y: y0, w: r.w * k, h: r.h * k }, this.size);
+  }
+
+  /** Zooms to a world rectangle (animated when asked), at a scale between minScale and maxScale. */
+  private zoomTo(r: Rect, animate: boolean, maxScale = 2.5, minScale = 0): void {
+    if (this.size.width === 0 || r.w <= 0 || r.h <= 0) return;
+    const { k, x, y } = frameRect(r, this.size, maxScale, minScale);
+    const t = zoomIdentity.translate(x, y).scale(k);
     const sel = select(this.canvas);
     if (animate) sel.transition().duration(450).call(this.zoomBehavior.transform, t);
     else sel.call(this.zoomBehavior.transform, t);
@@ -458,13 +481,44 @@ export class TopologyView implements View {
 
   // ---------------------------------------------------------------- search, hover, selection
 
-  private runSearch(zoomToMatches: boolean): void {
+  /** A search the user ran (Enter, Escape, the pause after typing): in the route, framed, and an address one pod has selects it. */
+  private userSearch(): void {
+    this.searchRan = this.searchInput.value;
+    this.runSearch(true, true);
+  }
+
+  /**
+   * Runs the search box's query; `zoomToMatches`: puts it in the route (`q=`) and frames the matches.
+   * `fromUser`: a search the user ran, whose one pod with the address becomes the selection (`sel=`,
+   * as a click on it) and is framed with its host at a zoom that draws pods; a search from a link or
+   * the back button, or run again after a live patch, leaves the selection alone.
+   */
+  private runSearch(zoomToMatches: boolean, fromUser = false): void {
     const q = this.searchInput.value;
-    if (zoomToMatches && (this.route.params.get('q') ?? '') !== q.trim()) this.setParam('q', q.trim() || null);
     this.search = searchTopology(this.scene.maps.nodes.values(), q);
     this.matchCount.textContent = this.search.kind === 'empty' ? '' : `${this.search.ids.length}${this.search.truncated ? '+' : ''} match${this.search.ids.length === 1 ? '' : 'es'} in ${this.search.hosts.size} host${this.search.hosts.size === 1 ? '' : 's'}`;
     this.matchCount.dataset['matches'] = String(this.search.ids.length);
-    if (zoomToMatches && this.search.ids.length > 0) {
+    const pod = fromUser ? searchSelection(this.search, (id) => this.scene.maps.nodes.get(id), (id) => this.scene.rectOf(id) !== undefined) : null;
+    if (zoomToMatches) {
+      const updates: Record<string, string | null> = {};
+      if ((this.route.params.get('q') ?? '') !== q.trim()) updates['q'] = q.trim() || null;
+      if (pod !== null && pod !== this.route.params.get('sel')) updates['sel'] = pod;
+      if (Object.keys(updates).length > 0) {
+        // the route's update runs the search again, which must not frame the matches: this does, below
+        this.searchNavigating = true;
+        try {
+          this.setParams(updates);
+        } finally {
+          this.searchNavigating = false;
+        }
+      }
+    }
+    const host = pod === null ? undefined : this.scene.rectOf(`host:${this.scene.hostOf(pod) ?? ''}`);
+    if (zoomToMatches && host) {
+      // the pod's host, close enough to draw its pods (a heat map's cell would hide it)
+      this.userMoved = true;
+      this.zoomTo({ x: host.x - 20, y: host.y - 20, w: host.w + 40, h: host.h + 40 }, true, 2.5, PODS_SCALE);
+    } else if (zoomToMatches && this.search.ids.length > 0) {
       // a few matches: frame them; many: frame their hosts
       const rects = (this.search.ids.length <= 20 ? this.search.ids : [...this.search.hosts].map((h) => `host:${h}`))
         .map((id) => this.scene.rectOf(id))
@@ -514,7 +568,11 @@ export class TopologyView implements View {
   }
 
   private setParam(key: string, value: string | null): void {
-    this.ctx.navigate(withParams(this.route, { [key]: value }), true);
+    this.setParams({ [key]: value });
+  }
+
+  private setParams(updates: Readonly<Record<string, string | null>>): void {
+    this.ctx.navigate(withParams(this.route, updates), true);
   }
 
   // ---------------------------------------------------------------- panels
