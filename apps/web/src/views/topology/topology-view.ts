@@ -511,6 +511,11 @@ export class TopologyView implements View {
         } finally {
           this.searchNavigating = false;
         }
+        // a pod selected: the details open beside the canvas now, so that it is framed in the canvas left
+        if (updates['sel']) {
+          this.updatePanels();
+          this.resize();
+        }
       }
     }
     const host = pod === null ? undefined : this.scene.rectOf(`host:${this.scene.hostOf(pod) ?? ''}`);
