@@ -9,9 +9,13 @@
 // route that went.
 // Screenshots go to tmp/screenshots/, or to $NETATLAS_SCREENSHOTS (`npm run screenshots` refreshes
 // the README's).
-import type { TraceResult } from '@netatlas/wire';
+// First, on the same lab (a lab start saved), the topology's search (issue 19): the other node's
+// pod IP typed in the search box and Enter select that pod, zoomed in from the heat map far enough
+// to draw it; Escape clears the search, not the selection; the pause after typing the first node's
+// pod IP selects that one; a prefix search leaves the selection alone; no console error.
+import type { TopologyResponse, TraceResult } from '@netatlas/wire';
 import { inCI, lab, labStatus, type LabStatus } from '@netatlas/lab-testing';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../testing/api.js';
 import { startCollectorProcess, type CollectorProcess } from '../testing/collector-process.js';
@@ -74,6 +78,81 @@ describe.skipIf(missing.length > 0 && !inCI)('the Trace view follows a path live
   const hopNodes = async () => Promise.all((await page.getByTestId('trace-hop').all()).map((r) => r.getAttribute('data-node')));
   const notReloaded = () => page.evaluate(() => (globalThis as unknown as PageState).trOpenedOnce === true);
   const apiTrace = async (at?: string) => (await t.get<TraceResult>(`/api/trace?from=${src}&to=${dst}${at ? `&at=${encodeURIComponent(at)}` : ''}`)).body;
+
+  it("searching a pod's IP selects the pod (as a click would) and zooms in to draw it; Escape clears the search, not the selection", async () => {
+    const problems: string[] = [];
+    const onConsole = (m: ConsoleMessage) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
+    };
+    const onError = (e: Error) => problems.push(`page error: ${e.message}`);
+    page.on('console', onConsole);
+    page.on('pageerror', onError);
+    try {
+      // the lab's pods, as its plan has them, and as the API has them once their collectors reported
+      const pod2 = `pod:${n2.namespace}/${n2.pods[0]!.hostVeth}`;
+      const pod1 = `pod:${n1.namespace}/${n1.pods[0]!.hostVeth}`;
+      const podIps = async () => {
+        const nodes = (await t.get<TopologyResponse>('/api/topology')).body.nodes;
+        return [pod1, pod2].map((id) => nodes.find((n) => n.id === id)?.data['ips'] ?? null);
+      };
+      await expect.poll(podIps, { timeout: 30_000, interval: 250 }).toEqual([[src], [dst]]);
+
+      await page.goto(`${t.url}/#/topology`);
+      await expect.poll(() => page.getByTestId('topology-summary').getAttribute('data-pods'), { timeout: 20_000, interval: 250 }).toBe('2');
+      const param = (key: string) => new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '').get(key);
+      const canvas = page.getByTestId('topology-canvas');
+      const details = page.getByTestId('topology-details');
+      const search = page.getByTestId('topology-search');
+      // all the way out (d3-zoom's wheel, to its 0.02 floor): every host a cell, no pod drawn
+      await canvas.hover({ position: { x: 100, y: 100 } });
+      for (let i = 0; i < 12; i++) await page.mouse.wheel(0, 1000);
+      await expect.poll(() => canvas.getAttribute('data-scale'), { timeout: 5000 }).toBe('0.020');
+      expect(param('sel')).toBeNull();
+      expect(await details.isHidden()).toBe(true);
+
+      // the second node's pod IP and Enter: the pod is the selection, its details shown, drawn
+      await search.fill(dst);
+      await search.press('Enter');
+      await expect.poll(() => param('sel'), { timeout: 5000 }).toBe(pod2);
+      expect(param('q')).toBe(dst);
+      await expect.poll(() => details.isVisible(), { timeout: 5000 }).toBe(true);
+      expect(await details.locator('h3').textContent()).toMatch(/^pod /);
+      expect(await details.getByTestId('trace-from-here').textContent()).toBe(`Trace from here (${dst}) →`);
+      expect(await details.locator('dd').allTextContents()).toContain(dst);
+      await expect.poll(() => canvas.getAttribute('data-selected-detail'), { timeout: 5000 }).toMatch(/^(pods|labels)$/);
+      expect(Number(await canvas.getAttribute('data-scale'))).toBeGreaterThan(0.43);
+      expect(await page.locator('.match-count').getAttribute('data-matches')).not.toBe('0');
+      await page.screenshot({ path: `${SHOTS}/topology-search-pod.png` });
+
+      // Escape: the search and its q= go, the selection stays (cleared as after a click: on nothing, or ×)
+      await search.press('Escape');
+      expect(await search.inputValue()).toBe('');
+      await expect.poll(() => param('q'), { timeout: 5000 }).toBeNull();
+      expect(param('sel')).toBe(pod2);
+      expect(await details.isVisible()).toBe(true);
+      // and a later click does not bring the search back
+      await details.getByRole('button', { name: 'close' }).click();
+      await expect.poll(() => param('sel'), { timeout: 5000 }).toBeNull();
+      expect(await search.inputValue()).toBe('');
+      expect(await details.isHidden()).toBe(true);
+
+      // the first node's pod IP typed, no Enter: the pause after typing selects it
+      await search.pressSequentially(src, { delay: 20 });
+      await expect.poll(() => param('sel'), { timeout: 5000 }).toBe(pod1);
+      expect(await details.getByTestId('trace-from-here').textContent()).toBe(`Trace from here (${src}) →`);
+
+      // a prefix holding the other pod: matches highlighted, the selection left as it was
+      await search.fill(n2.podCidr);
+      await search.press('Enter');
+      await expect.poll(() => param('q'), { timeout: 5000 }).toBe(n2.podCidr);
+      expect(Number(await page.locator('.match-count').getAttribute('data-matches'))).toBeGreaterThan(0);
+      expect(param('sel')).toBe(pod1);
+      expect(problems).toEqual([]);
+    } finally {
+      page.off('console', onConsole);
+      page.off('pageerror', onError);
+    }
+  });
 
   it('"trace from here" on a pod opens the Trace view with it as the source; to a pod on the other node the path is delivered through both nodes', async () => {
     const veth = n1.pods[0]!.hostVeth;
