@@ -282,6 +282,35 @@ export const SysctlValueSchema = z.strictObject({
   ipv6: SysctlIpv6Schema.nullable(),
 });
 
+// ------------------------------------------------------------------ cniAddr
+
+export const CNI_RECORDS = ['host-local', 'result'] as const;
+
+/**
+ * An address the node's CNI gave a container, as the node's CNI files record it (without any
+ * traffic): host-local IPAM's allocation files (`<cni dir>/networks/<network>/<ip>`, holding the
+ * container ID and its interface) and the container runtime's cache of each ADD's result
+ * (libcni's `<cni dir>/results/<network>-<container>-<ifname>`, which also names the interfaces
+ * the plugin made on the host: the pod's host-side veth, its bridge).
+ */
+export const CniAddrValueSchema = z.strictObject({
+  /** the CNI network's name (host-local's directory, the cached result's networkName) */
+  network: str,
+  /** the address, canonical, without its length */
+  address: str,
+  /** its length as the result gives it; null when only host-local's file records the address */
+  prefixLen: nint,
+  containerId: str,
+  /** the interface inside the container (`eth0`); null when host-local's file holds only the ID (before CNI plugins v0.8) */
+  ifname: nstr,
+  /** the result's interfaces outside the container (the host veth, the bridge), in the result's order */
+  hostIfnames: z.array(str),
+  /** the container's network namespace, as the runtime gave it (`/var/run/netns/cni-…`) */
+  netns: nstr,
+  /** which files record it: host-local's allocation, the cached result, or both */
+  recordedBy: z.array(z.enum(CNI_RECORDS)),
+});
+
 // ------------------------------------------------------------------ node
 
 export const READER_STATUSES = ['ok', 'missing', 'failed', 'unparseable', 'timeout', 'disabled'] as const;
@@ -319,6 +348,7 @@ export const FactSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('ipvsService'), key: keySchema, value: IpvsServiceValueSchema }),
   z.strictObject({ kind: z.literal('rule'), key: keySchema, value: RuleValueSchema }),
   z.strictObject({ kind: z.literal('sysctl'), key: keySchema, value: SysctlValueSchema }),
+  z.strictObject({ kind: z.literal('cniAddr'), key: keySchema, value: CniAddrValueSchema }),
   z.strictObject({ kind: z.literal('node'), key: keySchema, value: NodeValueSchema }),
 ]);
 
@@ -336,6 +366,7 @@ export const FactValueSchema = z.union([
   IpvsServiceValueSchema,
   RuleValueSchema,
   SysctlValueSchema,
+  CniAddrValueSchema,
   NodeValueSchema,
 ]);
 
@@ -345,7 +376,7 @@ export type FactOf<K extends FactKind> = Extract<Fact, { kind: K }>;
 export type FactValueOf<K extends FactKind> = FactOf<K>['value'];
 
 export const FACT_KINDS = [
-  'link', 'addr', 'route', 'neigh', 'fdb', 'ipset', 'ipsetMember', 'bgpSession', 'bgpOrigin', 'ipvsService', 'rule', 'sysctl', 'node',
+  'link', 'addr', 'route', 'neigh', 'fdb', 'ipset', 'ipsetMember', 'bgpSession', 'bgpOrigin', 'ipvsService', 'rule', 'sysctl', 'cniAddr', 'node',
 ] as const satisfies readonly FactKind[];
 export const FactKindSchema = z.enum(FACT_KINDS);
 
@@ -365,6 +396,8 @@ export type RuleRange = z.infer<typeof RuleRangeSchema>;
 export type RuleAction = (typeof RULE_ACTIONS)[number];
 export type RuleValue = z.infer<typeof RuleValueSchema>;
 export type SysctlValue = z.infer<typeof SysctlValueSchema>;
+export type CniAddrValue = z.infer<typeof CniAddrValueSchema>;
+export type CniRecord = (typeof CNI_RECORDS)[number];
 export type NodeValue = z.infer<typeof NodeValueSchema>;
 export type ReaderStatus = z.infer<typeof ReaderStatusSchema>;
 export type CniStyle = z.infer<typeof CniStyleSchema>;

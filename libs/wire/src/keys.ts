@@ -2,6 +2,7 @@
 // so a key is derived from the value in exactly one way.
 import type {
   AddrValue,
+  CniAddrValue,
   BgpOriginValue,
   BgpSessionValue,
   Fact,
@@ -81,6 +82,8 @@ export const FACT_KEYS: KeyFns = {
   rule: (v: RuleValue) => `${v.family}|${v.priority}|${ruleText(v)}`,
   /** the interface, or `all` / `default` (names the kernel refuses for an interface) */
   sysctl: (v: SysctlValue) => v.name,
+  /** two containers may claim one address (a stale file after a crash): both are kept */
+  cniAddr: (v: CniAddrValue) => `${v.network}|${v.address}|${v.containerId}`,
   node: () => 'node',
 };
 

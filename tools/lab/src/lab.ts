@@ -30,6 +30,7 @@ import {
   findNode,
   labDir,
   loadState,
+  nodeCniDir,
   nodeDir,
   removeLabDir,
   requireState,
@@ -245,6 +246,8 @@ async function buildNodes(state: LabState, nodes: LabNode[], log: Logger): Promi
   let built = 0;
   await inParallel(nodes, 4, async (node) => {
     mkdirSync(nodeDir(state.name, node.name), { recursive: true });
+    // the node's CNI records: a runtime's results/ (bridge styles' host-local adds networks/)
+    mkdirSync(join(nodeCniDir(state.name, node.name), 'results'), { recursive: true, mode: 0o700 });
     await createNodeNamespace(state.name, node);
     await driver.buildNode(state, node);
     built++;
@@ -482,8 +485,10 @@ export interface NodeStatus {
   /** the node's BGP daemon (bird, gobgp, frr), null without BGP */
   daemon: Daemon | null;
   bgpControl: BgpControl | null;
-  /** the collector flags that read this node's daemon, e.g. `--bird-socket <path>` */
+  /** the collector flags that read this node's daemon and CNI records, e.g. `--bird-socket <path> --cni-dir <path>` */
   collectorArgs: string[];
+  /** the node's CNI records (host-local's networks/, the cached results/): the collector's `--cni-dir` */
+  cniDir: string;
   bgpSessions: { peer: string; state: string }[];
   /** `ip`: IPv4, null for an IPv6-only pod (`--ipv6-only-pods`); `ip6`: IPv6, null without */
   pods: { name: string; namespace: string; ip: string | null; ip6: string | null; hostVeth: string }[];
@@ -521,7 +526,8 @@ export async function status(lab: string): Promise<LabStatus> {
       bgp: n.bgp,
       daemon: daemonOf(state, n),
       bgpControl: control,
-      collectorArgs: collectorArgs(control),
+      collectorArgs: [...collectorArgs(control), '--cni-dir', nodeCniDir(lab, n.name)],
+      cniDir: nodeCniDir(lab, n.name),
       bgpSessions: sessions,
       pods: n.pods.map((p) => ({ name: p.name, namespace: p.namespace, ip: p.ip, ip6: p.ip6 ?? null, hostVeth: p.hostVeth })),
     });

@@ -1,5 +1,8 @@
 // Namespaces and links common to every style: the underlay switch, node namespaces, pod namespaces.
 // Everything is created inside lab namespaces (`ip -n`), never in the root namespace.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { cacheResult, cniAdd, type CniCall } from './cni.js';
 import { ipBatch, ipn, nsExec, run } from './exec.js';
 import {
   CALICO_GATEWAY6,
@@ -11,6 +14,9 @@ import {
   type NodePlan,
   type PodPlan,
 } from './plan.js';
+
+/** Where `ip netns` keeps named namespaces. */
+const NETNS_DIR = '/run/netns';
 
 export async function listNamespaces(): Promise<string[]> {
   const r = await run('ip', ['-j', 'netns', 'list'], { allowFail: true });
@@ -81,6 +87,12 @@ export interface PodAttachment {
    */
   calico?: boolean;
   mtu?: number;
+  /**
+   * bridge styles: the pod's address is allocated by the real host-local IPAM plugin (its records
+   * under `<dir>/networks/<network>/`) and the ADD's result cached under `<dir>/results/`, as a
+   * node's runtime would: what the collector's `cni` reader finds
+   */
+  cni?: { dir: string; network: string };
 }
 
 export const CALICO_GATEWAY = '169.254.1.1';
@@ -116,6 +128,7 @@ export async function createPod(node: NodePlan, pod: PodPlan, how: PodAttachment
       ...(v6 ? [`route add ${v6}/128 dev ${pod.hostVeth}`] : []),
     ]);
   } else if (how.bridge) {
+    if (how.cni && pod.ip) await allocateWithHostLocal(node, pod, how.bridge, how.cni);
     await ipBatch(pod.namespace, [
       `addr add ${pod.ip}/${how.bridge.prefixLen} dev eth0`,
       'link set eth0 up',
@@ -123,6 +136,50 @@ export async function createPod(node: NodePlan, pod: PodPlan, how: PodAttachment
     ]);
     await ipBatch(node.namespace, [`link set ${pod.hostVeth} master ${how.bridge.name}`, `link set ${pod.hostVeth} up`]);
   }
+}
+
+/** The container ID the lab's runtime gives a pod: 64 hex digits, as containerd's sandbox IDs. */
+export function podContainerId(pod: PodPlan): string {
+  return createHash('sha256').update(pod.namespace).digest('hex');
+}
+
+/**
+ * The pod's planned address, allocated by host-local (CNI_ARGS IP=…, so the plan stays the truth),
+ * and the result a bridge plugin would return for it cached: the bridge, the host veth, the pod's eth0.
+ */
+async function allocateWithHostLocal(
+  node: NodePlan,
+  pod: PodPlan,
+  bridge: { name: string; gateway: string; prefixLen: number },
+  cni: { dir: string; network: string },
+): Promise<void> {
+  const call: CniCall = {
+    conf: {
+      cniVersion: '1.0.0',
+      name: cni.network,
+      type: 'bridge',
+      bridge: bridge.name,
+      isDefaultGateway: true,
+      ipam: { type: 'host-local', dataDir: join(cni.dir, 'networks'), ranges: [[{ subnet: node.podCidr, gateway: bridge.gateway }]] },
+    },
+    plugin: 'host-local',
+    containerId: podContainerId(pod),
+    netns: join(NETNS_DIR, pod.namespace),
+    ifname: 'eth0',
+    args: [['IP', pod.ip ?? '']],
+  };
+  const ipam = await cniAdd(call);
+  const got = ipam.ips?.map((i) => i.address) ?? [];
+  if (got.length !== 1 || got[0] !== `${pod.ip}/${bridge.prefixLen}`) {
+    throw new Error(`host-local gave ${pod.name} ${got.join(', ') || 'no address'}, not ${pod.ip}/${bridge.prefixLen}`);
+  }
+  cacheResult(cni.dir, call, {
+    cniVersion: '1.0.0',
+    interfaces: [{ name: bridge.name }, { name: pod.hostVeth }, { name: 'eth0', sandbox: call.netns }],
+    ips: (ipam.ips ?? []).map((i) => ({ ...i, interface: 2 })),
+    ...(ipam.routes ? { routes: ipam.routes } : {}),
+    dns: {},
+  });
 }
 
 /** Pod namespaces that belong to a node (they share the node's name as prefix). */

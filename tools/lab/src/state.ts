@@ -59,6 +59,11 @@ export function nodeDir(lab: string, node: string): string {
   return join(labDir(lab), node);
 }
 
+/** The node's CNI records (host-local's networks/, the runtime's results/): its /var/lib/cni. */
+export function nodeCniDir(lab: string, node: string): string {
+  return join(nodeDir(lab, node), 'cni');
+}
+
 export function statePath(lab: string): string {
   return join(labDir(lab), 'state.json');
 }

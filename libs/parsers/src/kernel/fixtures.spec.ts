@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { FactSchema, type Fact } from '@netatlas/wire';
 import { describe, expect, it } from 'vitest';
-import { parseAddrs, parseFdb, parseLinks, parseNeighbors, parseRoutes, parseRules, parseSysctls } from './index.js';
+import { parseAddrs, parseCniRecords, parseFdb, parseLinks, parseNeighbors, parseRoutes, parseRules, parseSysctls } from './index.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
 
@@ -19,6 +19,7 @@ const PARSE: Record<string, (text: string) => Fact[]> = {
   'rule-inet.json': (t) => parseRules(t, 'inet'),
   'rule-inet6.json': (t) => parseRules(t, 'inet6'),
   'sysctl.txt': parseSysctls,
+  'cni.txt': parseCniRecords,
 };
 
 const CAPTURED_COMMANDS = ['link.json', 'addr.json', 'route-inet.json', 'route-inet6.json', 'neigh.json', 'neigh-proxy.json', 'fdb.json'];
@@ -48,11 +49,12 @@ describe('kernel fixtures', () => {
   it('has the captured cases and the handwritten ipip one', () => {
     expect(cases).toEqual(
       expect.arrayContaining([
-        'kube-router', 'calico', 'flannel', 'routes', 'neigh', 'vxlan', 'empty', 'fdb-key-gap', 'rules', 'sysctl', 'ipip-handwritten',
+        'kube-router', 'calico', 'flannel', 'routes', 'neigh', 'vxlan', 'empty', 'fdb-key-gap', 'rules', 'sysctl', 'cni', 'ipip-handwritten',
       ]),
     );
-    for (const c of cases.filter((name) => !name.endsWith('-handwritten'))) {
-      const expected = c === 'monitor' ? CAPTURED_COMMANDS : [...CAPTURED_COMMANDS, ...KERNEL_CAPTURE_ONLY];
+    for (const c of cases.filter((name) => !name.endsWith('-handwritten') && name !== 'cni')) {
+      const lab = ['kube-router', 'calico', 'flannel'].includes(c) ? ['cni.txt'] : [];
+      const expected = c === 'monitor' ? CAPTURED_COMMANDS : [...CAPTURED_COMMANDS, ...KERNEL_CAPTURE_ONLY, ...lab];
       expect(readdirSync(new URL(c, FIXTURES)), c).toEqual(expect.arrayContaining(expected));
     }
   });
@@ -68,8 +70,8 @@ describe('kernel fixtures', () => {
           const golden = JSON.parse(read(caseName, file.replace(/\.(json|txt)$/, '.expected.json'))) as unknown;
           expect(facts).toEqual(golden);
           // the raw output has as many entries as there are facts (addresses: one per addr_info;
-          // sysctls: one per interface directory)
-          expect(facts).toHaveLength(rawEntries(file, read(caseName, file)));
+          // sysctls: one per interface directory; CNI records: cni-records.spec, by case)
+          if (file !== 'cni.txt') expect(facts).toHaveLength(rawEntries(file, read(caseName, file)));
           const duplicates = [...groupByKey(facts).values()].filter((g) => g.length > 1);
           expect(duplicates).toEqual([]);
         });

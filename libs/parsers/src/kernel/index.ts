@@ -8,3 +8,4 @@ export { parseSysctls } from './sysctls.js';
 export { SYSCTL_GREP_ARGS } from './sysctl-files.js';
 export { parseFdb } from './fdb.js';
 export { parseMonitorEvent, type MonitorEvent } from './monitor.js';
+export { parseCniRecords, CNI_GREP_ARGS } from './cni-records.js';

@@ -2,12 +2,15 @@
 // neighbor and fdb entry flanneld writes. No BGP: flanneld follows Kubernetes nodes, so entries
 // change when a node is added or removed, not when it fails.
 import { ipBatch, ipn, inParallel, run } from '../exec.js';
+import { HOST_LOCAL_TOOL } from '../cni.js';
 import { createPod } from '../netns.js';
 import { FLANNEL_MTU, FLANNEL_VXLAN_PORT } from '../plan.js';
-import type { LabNode, LabState } from '../state.js';
+import { nodeCniDir, type LabNode, type LabState } from '../state.js';
 import type { StyleDriver } from './driver.js';
 
 export const CNI_BRIDGE = 'cni0';
+/** flannel's CNI network (its conflist's name): host-local keeps its allocations under networks/cbr0 */
+export const FLANNEL_CNI_NETWORK = 'cbr0';
 export const VXLAN_DEV = 'flannel.1';
 
 function remoteEntries(node: LabNode, other: LabNode): string[] {
@@ -54,7 +57,7 @@ async function syncRemotes(state: LabState, node: LabNode): Promise<void> {
 }
 
 export const flannel: StyleDriver = {
-  tools: [{ command: 'bridge', debianPackage: 'iproute2' }],
+  tools: [{ command: 'bridge', debianPackage: 'iproute2' }, HOST_LOCAL_TOOL],
 
   async buildNode(state, node) {
     await ipBatch(node.namespace, [
@@ -69,6 +72,7 @@ export const flannel: StyleDriver = {
       await createPod(node, pod, {
         bridge: { name: CNI_BRIDGE, gateway: node.bridgeIp ?? '', prefixLen: 24 },
         mtu: FLANNEL_MTU,
+        cni: { dir: nodeCniDir(state.name, node.name), network: FLANNEL_CNI_NETWORK },
       });
     }
     await syncRemotes(state, node);

@@ -8,13 +8,16 @@ import {
   writeGobgpConfig,
   GOBGP_API,
 } from '../gobgp.js';
+import { HOST_LOCAL_TOOL } from '../cni.js';
 import { createPod } from '../netns.js';
 import { IPVS_SERVICES, SERVICE_IPS } from '../plan.js';
 import { stopNamed } from '../processes.js';
-import type { LabNode, LabState } from '../state.js';
+import { nodeCniDir, type LabNode, type LabState } from '../state.js';
 import { announcing, type StyleDriver } from './driver.js';
 
 export const KUBE_BRIDGE = 'kube-bridge';
+/** kube-router's CNI network (its conflist's name, `mynet`): host-local keeps its allocations under networks/mynet */
+export const KUBE_ROUTER_CNI_NETWORK = 'mynet';
 
 interface IpsetSpec {
   name: string;
@@ -65,6 +68,7 @@ function writeConfig(state: LabState, node: LabNode): void {
 
 export const kubeRouter: StyleDriver = {
   tools: [
+    HOST_LOCAL_TOOL,
     { command: 'gobgpd', debianPackage: 'gobgpd' },
     { command: 'gobgp', debianPackage: 'gobgpd' },
     { command: 'ipset', debianPackage: 'ipset' },
@@ -77,7 +81,10 @@ export const kubeRouter: StyleDriver = {
       `link set ${KUBE_BRIDGE} up`,
     ]);
     for (const pod of node.pods) {
-      await createPod(node, pod, { bridge: { name: KUBE_BRIDGE, gateway: node.bridgeIp ?? '', prefixLen: 24 } });
+      await createPod(node, pod, {
+        bridge: { name: KUBE_BRIDGE, gateway: node.bridgeIp ?? '', prefixLen: 24 },
+        cni: { dir: nodeCniDir(state.name, node.name), network: KUBE_ROUTER_CNI_NETWORK },
+      });
     }
     await syncIpsets(state, node);
     writeConfig(state, node);
