@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     const watcher = new Watcher(c, {
       netns: NS,
       debounceMs: 100,
-      pollSeconds: { kernel: 3600, bgp: 3600, ipset: 3600, ipvs: 3600 },
+      pollSeconds: { kernel: 3600, bgp: 3600, ipset: 3600, ipvs: 3600, cni: 3600 },
       onDelta: (d) => seen.push({ at: performance.now(), ms: c.lastDeltaMs, changes: d.upserts.length + d.deletes.length }),
       onLog: (m) => process.stderr.write(`${m}\n`),
     });

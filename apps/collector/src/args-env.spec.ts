@@ -50,7 +50,7 @@ describe('COLLECTOR_ENV', () => {
       },
     });
     parseCollectorArgs(['--api', 'http://127.0.0.1:3000'], env);
-    expect([...reads].sort()).toEqual(['NETATLAS_BIRD_SOCKET', 'NETATLAS_FRR_VTY_SOCKET', 'NETATLAS_GOBGP_API', 'NETATLAS_TOKEN', 'NETATLAS_TOKEN_FILE']);
+    expect([...reads].sort()).toEqual(['NETATLAS_BIRD_SOCKET', 'NETATLAS_CNI_DIR', 'NETATLAS_FRR_VTY_SOCKET', 'NETATLAS_GOBGP_API', 'NETATLAS_TOKEN', 'NETATLAS_TOKEN_FILE']);
     for (const name of reads) expect(COLLECTOR_ENV, name).toContain(name);
   });
 

@@ -8,7 +8,8 @@ describe('parseCollectorArgs', () => {
   it('uses defaults', () => {
     const o = parseCollectorArgs(['--once']);
     expect(o).toMatchObject({ mode: 'once', netns: undefined, nodeName: undefined, readers: undefined, timeoutMs: 5000 });
-    expect(o.pollSeconds).toEqual({ kernel: 30, bgp: 1, ipset: 5, ipvs: 10 });
+    expect(o.pollSeconds).toEqual({ kernel: 30, bgp: 1, ipset: 5, ipvs: 10, cni: 5 });
+    expect(o.cniDir).toBeUndefined();
     // the daemons' places are unset unless given: a given daemon must answer, a default one may be absent
     expect(o).toMatchObject({ birdSocket: undefined, gobgpApi: undefined, frrVtySocket: undefined });
     expect(o).toMatchObject({ api: undefined, token: undefined });
@@ -82,6 +83,15 @@ describe('parseCollectorArgs', () => {
     const empty = { NETATLAS_BIRD_SOCKET: '', NETATLAS_GOBGP_API: '', NETATLAS_FRR_VTY_SOCKET: '' };
     expect(parseCollectorArgs(['--once'], empty)).toMatchObject({ birdSocket: undefined, gobgpApi: undefined, frrVtySocket: undefined });
     expect(() => parseCollectorArgs(['--once', '--frr-vty-socket='])).toThrow(/--frr-vty-socket must not be empty/);
+  });
+
+  it('takes the CNI records\' directory from --cni-dir, else NETATLAS_CNI_DIR (empty is unset), and their poll from --poll-cni', () => {
+    expect(parseCollectorArgs(['--once'], { NETATLAS_CNI_DIR: '/e/cni' }).cniDir).toBe('/e/cni');
+    expect(parseCollectorArgs(['--once', '--cni-dir', '/f/cni'], { NETATLAS_CNI_DIR: '/e/cni' }).cniDir).toBe('/f/cni');
+    expect(parseCollectorArgs(['--once'], { NETATLAS_CNI_DIR: '' }).cniDir).toBeUndefined();
+    expect(() => parseCollectorArgs(['--once', '--cni-dir='])).toThrow(/--cni-dir must not be empty/);
+    expect(parseCollectorArgs(['--once', '--poll-cni', '2']).pollSeconds.cni).toBe(2);
+    expect(() => parseCollectorArgs(['--once', '--poll-cni', '0'])).toThrow(/--poll-cni must be a positive number/);
   });
 
   it('describes --api and --token in the usage', () => {

@@ -25,7 +25,7 @@ Options:
                          tells the API (or prints a "leave" line) and exits
   --node-name <name>     node name to report (default: the netns name, else the host name)
   --readers <a,b,...>    only these readers (links, addrs, routes, rules, neighbors,
-                         sysctls, fdb, ipsets, bird, gobgp, frr, ipvs; default: all)
+                         sysctls, fdb, ipsets, bird, gobgp, frr, ipvs, cni; default: all)
   --bird-socket <path>   BIRD control socket (default: NETATLAS_BIRD_SOCKET, else
                          /var/run/calico/bird.ctl, then /run/bird/bird.ctl)
   --gobgp-api <h:p>      GoBGP API inside the node's namespace (default: NETATLAS_GOBGP_API,
@@ -35,6 +35,9 @@ Options:
                          A daemon given by flag or variable must answer: if it does not,
                          its reader is 'failed' (not 'missing'), as is a daemon that
                          answered earlier and stopped; either way its facts go.
+  --cni-dir <dir>        where the CNI records are: host-local IPAM's networks/ and the
+                         container runtime's results/ (default: NETATLAS_CNI_DIR, else
+                         /var/lib/cni); they give each pod's address before it sends a packet
   --timeout <ms>         time-out of each tool run (default 5000)
   --debounce <ms>        wait after a kernel event before re-reading (default 100)
   --poll-kernel <s>      safety-net poll of the kernel tables, rules and sysctls (default 30)
@@ -42,6 +45,7 @@ Options:
                          shows within a second)
   --poll-ipset <s>       ipset poll (default 5)
   --poll-ipvs <s>        IPVS poll (default 10)
+  --poll-cni <s>         CNI records poll (default 5; a new pod's veth also triggers a read)
   -h, --help             show this help and exit
 `;
 
@@ -59,9 +63,11 @@ export interface CollectorOptions {
   birdSocket: string | undefined;
   gobgpApi: string | undefined;
   frrVtySocket: string | undefined;
+  /** where the CNI records are; undefined: the reader's default */
+  cniDir: string | undefined;
   timeoutMs: number;
   debounceMs: number;
-  pollSeconds: { kernel: number; bgp: number; ipset: number; ipvs: number };
+  pollSeconds: { kernel: number; bgp: number; ipset: number; ipvs: number; cni: number };
 }
 
 function positiveNumber(name: string, value: string | undefined, fallback: number): number {
@@ -99,12 +105,14 @@ const COLLECTOR_OPTIONS = {
   'bird-socket': { type: 'string' },
   'gobgp-api': { type: 'string' },
   'frr-vty-socket': { type: 'string' },
+  'cni-dir': { type: 'string' },
   timeout: { type: 'string' },
   debounce: { type: 'string' },
   'poll-kernel': { type: 'string' },
   'poll-bgp': { type: 'string' },
   'poll-ipset': { type: 'string' },
   'poll-ipvs': { type: 'string' },
+  'poll-cni': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
@@ -123,6 +131,7 @@ export const COLLECTOR_ENV = [
   'NETATLAS_BIRD_SOCKET',
   'NETATLAS_GOBGP_API',
   'NETATLAS_FRR_VTY_SOCKET',
+  'NETATLAS_CNI_DIR',
   'NETATLAS_VERSION',
   'npm_package_version',
   'PATH',
@@ -142,7 +151,7 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   });
   if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
   if (values.once && values.watch) throw new Error('choose one of --once and --watch');
-  for (const name of ['netns', 'node-name', 'readers', 'bird-socket', 'gobgp-api', 'frr-vty-socket', 'api', 'token', 'token-file'] as const) {
+  for (const name of ['netns', 'node-name', 'readers', 'bird-socket', 'gobgp-api', 'frr-vty-socket', 'cni-dir', 'api', 'token', 'token-file'] as const) {
     if (values[name] === '') throw new Error(`--${name} must not be empty`);
   }
   if (values.netns !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.netns)) {
@@ -176,6 +185,7 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
     birdSocket: values['bird-socket'] ?? (env['NETATLAS_BIRD_SOCKET'] || undefined),
     gobgpApi: values['gobgp-api'] ?? (env['NETATLAS_GOBGP_API'] || undefined),
     frrVtySocket: values['frr-vty-socket'] ?? (env['NETATLAS_FRR_VTY_SOCKET'] || undefined),
+    cniDir: values['cni-dir'] ?? (env['NETATLAS_CNI_DIR'] || undefined),
     timeoutMs: positiveNumber('timeout', values.timeout, 5000),
     debounceMs: positiveNumber('debounce', values.debounce, 100),
     pollSeconds: {
@@ -183,6 +193,7 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
       bgp: positiveNumber('poll-bgp', values['poll-bgp'], 1),
       ipset: positiveNumber('poll-ipset', values['poll-ipset'], 5),
       ipvs: positiveNumber('poll-ipvs', values['poll-ipvs'], 10),
+      cni: positiveNumber('poll-cni', values['poll-cni'], 5),
     },
   };
 }

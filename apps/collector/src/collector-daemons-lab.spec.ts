@@ -51,9 +51,10 @@ describe.skipIf(missing.length > 0)('collector on a lab mixing BIRD, GoBGP and F
   test('the lab runs one daemon of each kind and hands out the flags that read it', () => {
     expect(s.nodes.map((n) => n.daemon)).toEqual(['bird', 'gobgp', 'frr']);
     const [bird, gobgp, frr] = s.nodes as [LabNodeStatus, LabNodeStatus, LabNodeStatus];
-    expect(bird.collectorArgs).toEqual(['--bird-socket', `/run/netatlas-lab/${NAME}/${bird.name}/bird.ctl`]);
-    expect(gobgp.collectorArgs).toEqual(['--gobgp-api', '127.0.0.1:50051']);
-    expect(frr.collectorArgs).toEqual(['--frr-vty-socket', `/run/netatlas-lab/${NAME}/${frr.name}/frr`]);
+    const cni = (n: { name: string }) => ['--cni-dir', `/run/netatlas-lab/${NAME}/${n.name}/cni`];
+    expect(bird.collectorArgs).toEqual(['--bird-socket', `/run/netatlas-lab/${NAME}/${bird.name}/bird.ctl`, ...cni(bird)]);
+    expect(gobgp.collectorArgs).toEqual(['--gobgp-api', '127.0.0.1:50051', ...cni(gobgp)]);
+    expect(frr.collectorArgs).toEqual(['--frr-vty-socket', `/run/netatlas-lab/${NAME}/${frr.name}/frr`, ...cni(frr)]);
   });
 
   test("each node's reader is ok, the other two daemons' missing", () => {

@@ -23,7 +23,7 @@ export function buildCollector(options: CollectorOptions): Collector {
     nodeName: options.nodeName ?? options.netns ?? hostname(),
     runner: new SystemRunner(options.netns),
     readers: selectReaders(options.readers),
-    options: { birdSocket: options.birdSocket, gobgpApi: options.gobgpApi, frrVtySocket: options.frrVtySocket },
+    options: { birdSocket: options.birdSocket, gobgpApi: options.gobgpApi, frrVtySocket: options.frrVtySocket, cniDir: options.cniDir },
     timeoutMs: options.timeoutMs,
   });
 }

@@ -48,7 +48,7 @@ describe('polls', () => {
       frr: { status: 'failed', error: 'FRR stopped answering at /run/frr' },
     };
     const collector = { readers: [], readerStatuses: () => statuses } as unknown as Collector;
-    const w = new Watcher(collector, { debounceMs: 100, pollSeconds: { kernel: 30, bgp: 1, ipset: 5, ipvs: 10 }, onDelta: () => undefined, onLog: () => undefined });
+    const w = new Watcher(collector, { debounceMs: 100, pollSeconds: { kernel: 30, bgp: 1, ipset: 5, ipvs: 10, cni: 5 }, onDelta: () => undefined, onLog: () => undefined });
     const names = ['bird', 'gobgp', 'frr'];
     const t0 = 1_000_000;
     expect(w.duePolls(names, t0)).toEqual(names);

@@ -258,8 +258,19 @@ describe('the collector DaemonSet', () => {
     expect(mount!.readOnly).toBe(true);
     const volume = pod.volumes?.find((v) => v.name === mount!.name);
     expect(volume?.hostPath?.path).toBe(folder);
-    // no other host folders
-    expect(pod.volumes?.filter((v) => v.hostPath).map((v) => v.hostPath!.path)).toEqual([folder]);
+    // no other host folders than it and the CNI records' (below)
+    expect(pod.volumes?.filter((v) => v.hostPath).map((v) => v.hostPath!.path).sort()).toEqual([folder, '/var/lib/cni'].sort());
+  });
+
+  it('mounts the CNI records read-only where the cni reader looks by default (no --cni-dir, no NETATLAS_CNI_DIR)', () => {
+    const cni = readRepoFile('apps/collector/src/readers/cni.reader.ts');
+    const dir = /DEFAULT_CNI_DIR = '([^']+)'/.exec(cni)![1]!;
+    const mount = collectorContainer.volumeMounts?.find((m) => m.mountPath === dir);
+    expect(mount, `a mount at ${dir}`).toBeDefined();
+    expect(mount!.readOnly).toBe(true);
+    expect(pod.volumes?.find((v) => v.name === mount!.name)?.hostPath?.path).toBe(dir);
+    expect(flagsOf(collectorContainer.args ?? [])).not.toContain('cni-dir');
+    expect(envOf(collectorContainer).has('NETATLAS_CNI_DIR')).toBe(false);
   });
 
   it('reaches GoBGP’s API on the node’s loopback (the --gobgp-api default) through hostNetwork', () => {

@@ -47,10 +47,12 @@ describe('README "Configuration"', () => {
     // the defaults of the numeric flags match the code's
     const args = readRepoFile('apps/collector/src/args.ts');
     const defaults = [...args.matchAll(/positiveNumber\('([a-z-]+)', values(?:\.\w+|\['[a-z-]+'\]), (\d+)\)/g)];
-    expect(defaults.length).toBe(6);
+    expect(defaults.length).toBe(7);
     for (const [, flag, value] of defaults) expect(rows.get(flag!), `--${flag}`).toBe(`\`${value}\``);
     const gobgp = readRepoFile('apps/collector/src/readers/gobgp.reader.ts');
     expect(rows.get('gobgp-api')).toBe(`\`NETATLAS_GOBGP_API\`, else \`${/DEFAULT_GOBGP_API = '([^']+)'/.exec(gobgp)![1]}\``);
+    const cni = readRepoFile('apps/collector/src/readers/cni.reader.ts');
+    expect(rows.get('cni-dir')).toBe(`\`NETATLAS_CNI_DIR\`, else \`${/DEFAULT_CNI_DIR = '([^']+)'/.exec(cni)![1]}\``);
   });
 
   it('points docker compose users at .env.example, and the Deploy section at the images and manifests', () => {

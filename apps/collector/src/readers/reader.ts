@@ -14,6 +14,8 @@ export interface ReaderOptions {
   gobgpApi?: string;
   /** FRR's vty socket directory (vtysh --vty_socket); unset: FRR's default, /var/run/frr */
   frrVtySocket?: string;
+  /** where the CNI records are (host-local's networks/, libcni's results/); unset: DEFAULT_CNI_DIR */
+  cniDir?: string;
 }
 
 /** What a reader remembers between its reads, for one collector: where its daemon last answered, and when. */
@@ -29,8 +31,8 @@ export interface ReaderContext {
   memory: ReaderMemory;
 }
 
-/** How often a source is polled: BGP and ipsets have no kernel events, the kernel tables do. */
-export type PollGroup = 'kernel' | 'bgp' | 'ipset' | 'ipvs';
+/** How often a source is polled: BGP, ipsets and the CNI's files have no kernel events, the kernel tables do. */
+export type PollGroup = 'kernel' | 'bgp' | 'ipset' | 'ipvs' | 'cni';
 
 /** `ip monitor` object types (`netconf`: forwarding, rp_filter, proxy_arp/ndp), plus `fdb` for `bridge monitor fdb`. */
 export type MonitorObject = 'link' | 'address' | 'route' | 'rule' | 'netconf' | 'neigh' | 'fdb';

@@ -1,6 +1,7 @@
 // Every reader, in the order their facts are reported.
 import { addrsReader } from './addrs.reader.js';
 import { birdReader } from './bird.reader.js';
+import { cniReader } from './cni.reader.js';
 import { fdbReader } from './fdb.reader.js';
 import { frrReader } from './frr.reader.js';
 import { gobgpReader } from './gobgp.reader.js';
@@ -26,6 +27,7 @@ export const ALL_READERS: readonly Reader[] = [
   gobgpReader,
   frrReader,
   ipvsReader,
+  cniReader,
 ];
 
 export function selectReaders(names: readonly string[] | undefined): Reader[] {

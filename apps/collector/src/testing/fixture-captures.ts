@@ -9,7 +9,7 @@
 // What no capture holds may be given by a stand-in, each with its reason, listed apart so that
 // none passes for a capture. Anything else has no answer: the fixture runner fails on it.
 import { existsSync, readFileSync } from 'node:fs';
-import { BIRD_STATICS_COMMAND, SYSCTL_GREP_ARGS, birdExportCommand, type BirdOriginOutputs } from '@netatlas/parsers';
+import { BIRD_STATICS_COMMAND, CNI_GREP_ARGS, SYSCTL_GREP_ARGS, birdExportCommand, type BirdOriginOutputs } from '@netatlas/parsers';
 
 const KERNEL_FIXTURES = new URL('../../../../libs/parsers/src/kernel/fixtures/', import.meta.url);
 const DAEMON_FIXTURES = new URL('../../../../libs/parsers/src/daemons/fixtures/', import.meta.url);
@@ -35,6 +35,9 @@ export interface Capture {
   timeZone: string;
 }
 
+/** Where the cni reader is told the CNI records are, in the captured command lines (the capture's own paths are in its output). */
+export const CAPTURED_CNI_DIR = '<cni dir>';
+
 /** The kernel commands the readers run and the file capture-kernel.ts stores each one's output in (its COMMANDS). */
 const KERNEL_COMMANDS: [string[], string][] = [
   [['ip', '-json', '-details', 'link', 'show'], 'link.json'],
@@ -47,6 +50,8 @@ const KERNEL_COMMANDS: [string[], string][] = [
   [['ip', '-details', '-json', '-4', 'rule', 'show'], 'rule-inet.json'],
   [['ip', '-details', '-json', '-6', 'rule', 'show'], 'rule-inet6.json'],
   [['grep', ...SYSCTL_GREP_ARGS], 'sysctl.txt'],
+  // the lab node's CNI records; the readers are pointed at `<cni dir>` (FixtureRunner.readerOptions)
+  [['grep', ...CNI_GREP_ARGS, `${CAPTURED_CNI_DIR}/networks`, `${CAPTURED_CNI_DIR}/results`], 'cni.txt'],
 ];
 
 /** The daemon captures (captures.json cases) taken on node 1 of a lab of each style. */

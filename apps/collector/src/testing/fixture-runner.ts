@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ReaderOptions } from '../readers/reader.js';
 import { ToolMissingError, type Runner } from '../runner.js';
-import { loadCapture, type Answer, type Capture } from './fixture-captures.js';
+import { CAPTURED_CNI_DIR, loadCapture, type Answer, type Capture } from './fixture-captures.js';
 
 export { LAB_STYLES, hasKernelCapture } from './fixture-captures.js';
 
@@ -36,7 +36,8 @@ export class FixtureRunner implements Runner {
 
   /** What the readers need told to find the captured daemons (see birdSocket). */
   get readerOptions(): ReaderOptions {
-    return this.tools.has('birdc') ? { birdSocket: this.birdSocket } : {};
+    const cni = [...this.capture.commands.keys()].some((c) => c.includes(CAPTURED_CNI_DIR));
+    return { ...(this.tools.has('birdc') ? { birdSocket: this.birdSocket } : {}), ...(cni ? { cniDir: CAPTURED_CNI_DIR } : {}) };
   }
 
   /** When the daemons' output was captured: the collector's clock, so BIRD's time-only stamps resolve as they did then. */
