@@ -1,6 +1,7 @@
 // `--once` on a lab node of each style against ground truth read independently with the tools
 // themselves (ip -j, bridge -j, ipset, birdc, gobgp, sysctl): every object is there with the right
 // attributes, and nothing else.
+import { deriveTopology } from '@netatlas/graph';
 import type { Fact, FactOf, Snapshot } from '@netatlas/wire';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { inCI, lab, labPrerequisites, labStatus, podIpv4, sh, type LabNodeStatus } from '@netatlas/lab-testing';
@@ -115,18 +116,29 @@ for (const style of ['kube-router', 'calico', 'flannel']) {
     let before: Truth;
     let after: Truth;
     let snap: Snapshot;
+    /** taken before any pod sent a packet */
+    let quiet: Snapshot;
+    /** each pod's eth0 as its own namespace has it: address and the ifindex of its host-side peer */
+    let podTruth: { pod: string; ip: string; hostIfindex: number }[];
 
     beforeAll(async () => {
       await lab(['down', '--name', name]);
       await lab(['up', '--name', name, '--style', style, '--nodes', '3', '--pods', '2']);
       const nodes = (await labStatus(name)).nodes;
       node = nodes[0] as LabNodeStatus;
+      const args = ['--netns', node.namespace, '--node-name', node.name, ...node.collectorArgs];
+      quiet = (await collectOnce(args)).snapshot;
+      podTruth = [];
+      for (const p of node.pods) {
+        const [eth0] = await ipj(p.namespace, ['addr', 'show', 'dev', 'eth0']);
+        const v4 = (eth0?.['addr_info'] as J[]).find((a) => a['family'] === 'inet');
+        podTruth.push({ pod: p.name, ip: v4?.['local'], hostIfindex: eth0?.['link_index'] });
+      }
       // fill the neighbor tables: pods talk across nodes
       for (const other of nodes.slice(1)) {
         await sh('ip', ['netns', 'exec', node.pods[0]!.namespace, 'ping', '-c', '1', '-W', '2', podIpv4(other.pods[0]!)]);
       }
       before = await groundTruth(style, node);
-      const args = ['--netns', node.namespace, '--node-name', node.name, ...node.collectorArgs];
       snap = (await collectOnce(args)).snapshot;
       after = await groundTruth(style, node);
     });
@@ -139,7 +151,7 @@ for (const style of ['kube-router', 'calico', 'flannel']) {
       expect(snap.node).toBe(node.name);
       const nodeFact = facts(snap, 'node')[0];
       expect(nodeFact?.value.cniStyle).toBe(style);
-      for (const r of ['links', 'addrs', 'routes', 'rules', 'neighbors', 'sysctls', 'fdb', 'ipsets']) expect(snap.readers[r]?.status, r).toBe('ok');
+      for (const r of ['links', 'addrs', 'routes', 'rules', 'neighbors', 'sysctls', 'fdb', 'ipsets', 'cni']) expect(snap.readers[r]?.status, r).toBe('ok');
       expect(snap.readers[style === 'calico' ? 'bird' : 'gobgp']?.status).toBe(style === 'flannel' ? 'missing' : 'ok');
     });
 
@@ -242,6 +254,41 @@ for (const style of ['kube-router', 'calico', 'flannel']) {
         expect(got.size).toBe(2);
         for (const s of got.values()) expect(s).toBe('established');
         for (const f of facts(snap, 'bgpSession')) expect(f.value).toMatchObject({ peerAs: 64512, localAs: 64512 });
+      }
+    });
+
+    test('CNI records: every pod\'s address, its container and its host veth, as the pod\'s own namespace has them', () => {
+      const got = facts(snap, 'cniAddr').map((f) => f.value);
+      if (style === 'calico') {
+        // Calico's IPAM keeps no files and the lab's Calico pods cache no result: nothing, and the reader is ok
+        expect(got).toEqual([]);
+        return;
+      }
+      const vethByIndex = new Map(after.links.filter((l) => l['linkinfo']?.['info_kind'] === 'veth').map((l) => [l['ifindex'] as number, l['ifname'] as string]));
+      expect(got.map((v) => v.address).sort()).toEqual(podTruth.map((p) => p.ip).sort());
+      for (const p of podTruth) {
+        const v = got.find((g) => g.address === p.ip);
+        expect(v, p.pod).toMatchObject({ network: style === 'flannel' ? 'cbr0' : 'mynet', prefixLen: 24, ifname: 'eth0', recordedBy: ['host-local', 'result'] });
+        expect(v?.hostIfnames, p.pod).toContain(vethByIndex.get(p.hostIfindex));
+        expect(v?.containerId, p.pod).toMatch(/^[0-9a-f]{64}$/);
+      }
+      expect(new Set(got.map((v) => v.containerId)).size).toBe(podTruth.length);
+    });
+
+    test('topology before any traffic: every pod shows its address, and a Kubernetes pod known by that address its name', () => {
+      expect(quiet.readers['cni']?.status).toBe('ok');
+      expect(facts(quiet, 'neigh').filter((f) => podTruth.some((p) => p.ip === f.value.address))).toEqual([]);
+      const names = new Map(podTruth.map((p) => [p.ip, { namespace: 'default', name: p.pod }]));
+      for (const pods of [undefined, names]) {
+        const topo = deriveTopology({ [quiet.node]: quiet.facts }, pods ? { pods } : {});
+        const drawn = topo.nodes.filter((n) => n.type === 'pod');
+        expect(drawn).toHaveLength(podTruth.length);
+        for (const p of podTruth) {
+          const pod = drawn.find((n) => n.data['veth'] === after.links.find((l) => l['ifindex'] === p.hostIfindex)?.['ifname']);
+          expect(pod?.data['ips'], p.pod).toEqual([p.ip]);
+          expect(pod?.data['ipSources'], p.pod).toEqual([style === 'calico' ? 'route' : 'cni']);
+          expect(pod?.label, p.pod).toBe(pods ? `default/${p.pod}` : p.ip);
+        }
       }
     });
 

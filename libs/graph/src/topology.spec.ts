@@ -330,6 +330,30 @@ describe('deriveTopology: pods without an IP, and the bridge side of it', () => 
     expect(pods.map((p) => [p.label, p.data['ips']])).toEqual(a.pods.map((p) => [p.hostVeth, []]).sort());
     expect(node(t, `bridge:${a.name}/kube-bridge`)?.data['unattributedIps']).toEqual(a.pods.map((p) => p.ip).sort());
   });
+
+  it("the CNI's records name each pod's address without traffic; they also explain the bridge's neighbors", () => {
+    const fx = fixture('kube-router');
+    const [a] = labOf('kube-router') as [LabNode];
+    const cni = (address: string, hostIfnames: string[], network = 'mynet', containerId = `c-${address}`): Fact =>
+      makeFact('cniAddr', { network, address, prefixLen: 24, containerId, ifname: 'eth0', hostIfnames, netns: null, recordedBy: ['host-local', 'result'] });
+    const aged = edit(fx, a.name, (fs) => [
+      ...fs.filter((f) => !(f.kind === 'fdb' && f.value.master !== null && f.value.state === null)),
+      ...a.pods.map((p) => cni(p.ip, ['kube-bridge', p.hostVeth])),
+      // a second network's address on the first pod (outside the pod CIDR: not its pod IP), and an
+      // allocation no cached result names a veth for (host-local alone): neither is drawn
+      cni('192.168.77.5', ['br-second', a.pods[0]!.hostVeth], 'second', 'c-x'),
+      cni('10.233.1.99', []),
+    ]);
+    const t = deriveTopology(aged);
+    const pods = ofType(t, 'pod').filter((p) => p.host === a.name);
+    expect(pods.map((p) => [p.data['veth'], p.label, p.data['ips'], p.data['ipSources']])).toEqual(
+      a.pods.map((p) => [p.hostVeth, p.ip, [p.ip], ['cni']]).sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    );
+    expect(node(t, `bridge:${a.name}/kube-bridge`)?.data['unattributedIps']).toEqual([]);
+    // with the fdb as captured too, both ways agree and both are named
+    const both = deriveTopology(edit(fx, a.name, (fs) => [...fs, ...a.pods.map((p) => cni(p.ip, ['kube-bridge', p.hostVeth]))]));
+    for (const p of ofType(both, 'pod').filter((x) => x.host === a.name)) expect(p.data['ipSources']).toEqual(['cni', 'fdb+neighbor']);
+  });
 });
 
 describe('deriveTopology: cases the lab cannot build', () => {

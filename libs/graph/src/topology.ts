@@ -18,6 +18,7 @@ import type {
   HostData,
   HostRelations,
   IpsetMemberValue,
+  CniAddrValue,
   IpsetValue,
   LinkValue,
   NeighValue,
@@ -129,6 +130,8 @@ export interface Host {
   sessions: BgpSessionValue[];
   ipsets: IpsetValue[];
   ipsetMembers: IpsetMemberValue[];
+  /** the addresses the node's CNI files record, by the host-side interface their result names (a pod's veth) */
+  cniByHostIf: Map<string, CniAddrValue[]>;
   // derived
   style: CniStyle;
   /** global unicast addresses, by interface */
@@ -221,6 +224,7 @@ function emptyHost(name: string): Host {
     sessions: [],
     ipsets: [],
     ipsetMembers: [],
+    cniByHostIf: new Map(),
     style: 'unknown',
     globalAddrs: new Map(),
     localMacs: new Set(),
@@ -265,6 +269,9 @@ function sortFacts(h: Host, facts: Iterable<Fact>): void {
         break;
       case 'ipsetMember':
         h.ipsetMembers.push(f.value);
+        break;
+      case 'cniAddr':
+        for (const ifname of f.value.hostIfnames) push(h.cniByHostIf, ifname, f.value);
         break;
       case 'node':
         h.node = f.value;
@@ -948,6 +955,14 @@ function addPods(b: PartBuilder): void {
       addOnce(sources, 'route');
     }
     const bridge = v.master !== null && h.links.get(v.master)?.kind === 'bridge' ? v.master : null;
+    // what the node's CNI files record for the container behind this veth: known without traffic
+    for (const c of h.cniByHostIf.get(v.ifname) ?? []) {
+      const ip = podIpOf(h, c.address);
+      if (ip === null) continue;
+      addOnce(ips, ip);
+      addOnce(sources, 'cni');
+      if (bridge !== null) attribute(b, bridge, ip);
+    }
     gatherBridgedPodAddresses(b, v, bridge, ips, sources, macs);
     // neighbors on the veth itself (routed pods: Calico's cali*), also telling the pod's MAC
     for (const n of h.neighByDev.get(v.ifname) ?? []) {
@@ -980,11 +995,16 @@ function gatherBridgedPodAddresses(b: PartBuilder, v: LinkValue, bridge: string 
       if (ip === null) continue;
       addOnce(ips, ip);
       addOnce(sources, 'fdb+neighbor');
-      let seen = b.attributed.get(bridge);
-      if (!seen) b.attributed.set(bridge, (seen = new Set()));
-      seen.add(ip);
+      attribute(b, bridge, ip);
     }
   }
+}
+
+/** Notes a pod address on a bridge as explained by one of its ports (markUnattributedIps). */
+function attribute(b: PartBuilder, bridge: string, ip: string): void {
+  let seen = b.attributed.get(bridge);
+  if (!seen) b.attributed.set(bridge, (seen = new Set()));
+  seen.add(ip);
 }
 
 function addPodNodes(b: PartBuilder, v: LinkValue, bridge: string | null, ips: string[], sources: string[], macs: string[]): void {

@@ -29,7 +29,8 @@ describe.skipIf(missing.length > 0 && !inCI)('the web app in Chromium on a kube-
     await lab(['up', '--name', LAB, '--style', 'kube-router', '--nodes', '3', '--pods', '2']);
     status = await labStatus(LAB);
     t = await startTestApi('browser', { webDir: WEB_DIR });
-    for (const n of status.nodes) collectors.push(startCollectorProcess(t.url, n.namespace));
+    // each node's CNI records (host-local's, the cached results): its pods' addresses before any traffic
+    for (const n of status.nodes) collectors.push(startCollectorProcess(t.url, n.namespace, ['--cni-dir', n.cniDir]));
     ({ browser, page } = await launchBrowser());
     // a viewer who has read the first-look legend (the README's screenshots show the topology, not it;
     // first-look-browser.spec.ts covers the legend)
@@ -56,6 +57,33 @@ describe.skipIf(missing.length > 0 && !inCI)('the web app in Chromium on a kube-
     for (const n of status.nodes) await expect.poll(() => page.getByTestId(`host-${n.namespace}`).count()).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('connection').getAttribute('data-state')).toBe('live');
     await page.screenshot({ path: `${SHOTS}/topology.png` });
+  });
+
+  it('before any pod has sent a packet, every pod shows its IP (from the CNI records), and searching one selects that pod', async () => {
+    // no pod of this lab has talked yet: the node knows their addresses only from host-local's and the runtime's records
+    const pods = status.nodes.flatMap((n) => n.pods.map((p) => ({ id: `pod:${n.namespace}/${p.hostVeth}`, ip: p.ip })));
+    const seen = async () => {
+      const nodes = (await t.get<TopologyResponse>('/api/topology')).body.nodes;
+      return pods.map(({ id }) => {
+        const n = nodes.find((x) => x.id === id);
+        return n ? { id, label: n.label, ips: n.data['ips'], cni: (n.data['ipSources'] as string[]).includes('cni') } : null;
+      });
+    };
+    await expect.poll(seen, { timeout: 30_000, interval: 250 }).toEqual(pods.map(({ id, ip }) => ({ id, label: ip, ips: [ip], cni: true })));
+    // the second node's first pod, by its IP: the selection (as a click), its details with the IP
+    const target = pods[2]!;
+    await page.goto(`${t.url}/#/topology`);
+    const search = page.getByTestId('topology-search');
+    await search.fill(target.ip!);
+    await search.press('Enter');
+    const param = (key: string) => new URLSearchParams(new URL(page.url()).hash.split('?')[1] ?? '').get(key);
+    await expect.poll(() => param('sel'), { timeout: 5000 }).toBe(target.id);
+    const details = page.getByTestId('topology-details');
+    await expect.poll(() => details.isVisible(), { timeout: 5000 }).toBe(true);
+    expect(await details.locator('dd').allTextContents()).toContain(target.ip);
+    await search.press('Escape');
+    await details.getByRole('button', { name: 'close' }).click();
+    await expect.poll(() => param('sel'), { timeout: 5000 }).toBeNull();
   });
 
   it('the compact form shows the same hosts, pods, sessions and route health; a host in focus gets its full edges', async () => {

@@ -3,11 +3,11 @@
 import { KUBE_ROUTER_NODE_IPS, KUBE_ROUTER_POD_SUBNETS } from '@netatlas/graph';
 import type { FactKind } from '@netatlas/wire/core';
 
-/** The kinds the topology is derived from (ipsets and IPVS services do not draw). */
-export const TOPOLOGY_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'node'];
+/** The kinds the topology is derived from (ipsets and IPVS services do not draw; the CNI's records name pods' addresses). */
+export const TOPOLOGY_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'cniAddr', 'node'];
 
 /** What the checks read: what the topology reads, plus kube-router's ipsets and the daemons' origins. */
-export const CHECK_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'bgpOrigin', 'node', 'ipset', 'ipsetMember'];
+export const CHECK_KINDS: readonly FactKind[] = ['link', 'addr', 'route', 'neigh', 'fdb', 'bgpSession', 'cniAddr', 'bgpOrigin', 'node', 'ipset', 'ipsetMember'];
 
 const CHECKED_SETS = new Set([KUBE_ROUTER_POD_SUBNETS, KUBE_ROUTER_NODE_IPS]);
 const TOPOLOGY = new Set(TOPOLOGY_KINDS);

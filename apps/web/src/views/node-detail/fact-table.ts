@@ -17,7 +17,7 @@ export interface FactRow<K extends FactKind = FactKind> {
 }
 
 /** The tables of the node detail, in this order; ipsets and their members side by side. */
-export const FACT_TABLE_KINDS = ['link', 'addr', 'route', 'neigh', 'fdb', 'ipset', 'ipsetMember', 'bgpSession', 'ipvsService'] as const satisfies readonly FactKind[];
+export const FACT_TABLE_KINDS = ['link', 'addr', 'route', 'neigh', 'fdb', 'ipset', 'ipsetMember', 'bgpSession', 'ipvsService', 'cniAddr'] as const satisfies readonly FactKind[];
 export type TableKind = (typeof FACT_TABLE_KINDS)[number];
 
 export const KIND_TITLES: Record<TableKind, string> = {
@@ -30,6 +30,7 @@ export const KIND_TITLES: Record<TableKind, string> = {
   ipsetMember: 'IP set members',
   bgpSession: 'BGP sessions',
   ipvsService: 'IPVS services',
+  cniAddr: 'CNI records',
 };
 
 const list = (xs: readonly string[] | null | undefined): string => (xs ?? []).join(' ');
@@ -121,6 +122,14 @@ export const COLUMNS: { [K in TableKind]: Cols<K> } = {
     col('persistent', 'persistent', (v) => v.persistent, { numeric: true }),
     col('real', 'real servers', (v) => v.realServers.map((r) => `${r.address}:${r.port} ${r.forward} w${r.weight}`).join(', ')),
   ],
+  cniAddr: [
+    col('address', 'address', (v) => (v.prefixLen === null ? v.address : `${v.address}/${v.prefixLen}`), { compare: 'address' }),
+    col('network', 'network', (v) => v.network),
+    col('container', 'container', (v) => v.containerId.slice(0, 12)),
+    col('ifname', 'interface', (v) => v.ifname),
+    col('host', 'host side', (v) => list(v.hostIfnames)),
+    col('recorded', 'recorded by', (v) => list(v.recordedBy)),
+  ],
 };
 
 /** Default sort per kind: how `ip` lists them, roughly. */
@@ -134,6 +143,7 @@ export const DEFAULT_SORT: Record<TableKind, SortState> = {
   ipsetMember: { column: 'set', dir: 'asc' },
   bgpSession: { column: 'peer', dir: 'asc' },
   ipvsService: { column: 'service', dir: 'asc' },
+  cniAddr: { column: 'address', dir: 'asc' },
 };
 
 export interface RowMarks {
