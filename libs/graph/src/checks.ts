@@ -36,6 +36,7 @@
 // Cost: one index per host (shared with the topology), one FIB per host, then a walk per (node,
 // peer range) pair, which is one lookup when the route leads straight to the peer.
 import type { ExpectedNode, Fact, Finding, FindingDependencies, FindingType, LinkValue, RouteValue } from '@netatlas/wire/core';
+import { TUNNEL_KINDS } from './link-kinds.js';
 import { BgpPeerings } from './bgp-paths.js';
 import { Fib, forwardOn, isPodInterface, straightTo, takesFrame, walk, type Branch, type WalkContext, type WalkResult } from './forwarding.js';
 import { podRanges, type BlockAffinityInfo, type NodeRanges, type RememberedOrigin } from './pod-ranges.js';
@@ -922,8 +923,7 @@ function departedOwner(owners: ReadonlyMap<IpKey, string>, departed: ReadonlySet
   return o !== null && departed.has(o) ? o : null;
 }
 
-const TUNNEL_LINK_KINDS = new Set(['vxlan', 'geneve', 'ipip', 'sit', 'ip6tnl', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'wireguard', 'vti', 'vti6']);
-const isTunnel = (l: LinkValue | undefined): boolean => l !== undefined && TUNNEL_LINK_KINDS.has(l.kind);
+const isTunnel = (l: LinkValue | undefined): boolean => l !== undefined && TUNNEL_KINDS.has(l.kind);
 
 /** The device a tunnel's packets leave by: vxlan's `dev`, else the device holding its local address. */
 function lowerLink(h: Host, t: LinkValue): LinkValue | undefined {

@@ -26,6 +26,7 @@
 // table, until it reaches the node asked about, is delivered locally somewhere else, dies, leaves
 // the nodes netatlas knows, or loops.
 import type { DropReason, LinkValue, NeighValue, RouteValue, RuleValue, SysctlValue } from '@netatlas/wire/core';
+import { TUNNEL_KINDS } from './link-kinds.js';
 import { PrefixTable, ownerOf, ownerOfKey, type Host } from './topology.js';
 import { addrKey, formatIp, ipKey, mask, parseIp, parsePrefix, type Ip, type IpKey, type Prefix } from './topology-ip.js';
 
@@ -69,7 +70,6 @@ export interface Packet {
 
 // ------------------------------------------------------------------ one node's tables
 
-const TUNNEL_KINDS = new Set(['vxlan', 'geneve', 'ipip', 'sit', 'ip6tnl', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'wireguard', 'vti', 'vti6']);
 /** Tables in the order of the kernel's default rules. */
 const RULE_TABLES = ['local', 'main', 'default'] as const;
 

@@ -33,6 +33,7 @@ import type {
   TopologyPatch,
 } from '@netatlas/wire/core';
 import { cniStyleOf } from './cni-style.js';
+import { TUNNEL_KINDS } from './link-kinds.js';
 import { jsonEqual } from './delta.js';
 import {
   formatIp,
@@ -81,10 +82,7 @@ export interface PodName {
   name: string;
 }
 
-/** Link kinds drawn as tunnels. */
-export const TUNNEL_KINDS: ReadonlySet<string> = new Set([
-  'vxlan', 'ipip', 'sit', 'ip6tnl', 'gre', 'gretap', 'ip6gre', 'ip6gretap', 'geneve', 'wireguard', 'vti', 'vti6', 'erspan',
-]);
+export { TUNNEL_KINDS } from './link-kinds.js';
 
 /** Bridges that hold pods by name, even before their first pod (kube-router, the bridge CNI plugin / flannel). */
 const POD_BRIDGE_NAMES: ReadonlySet<string> = new Set(['kube-bridge', 'cni0']);
