@@ -26,6 +26,7 @@ import {
   type TopoNode,
   type TopologyForm,
   type TopologyPatch,
+  takesGzip,
 } from '@netatlas/wire';
 import { topologyFormFor } from '@netatlas/graph';
 import { createReadStream } from 'node:fs';
@@ -416,17 +417,6 @@ export class BenchServer {
   }
 }
 
-/** Whether an Accept-Encoding header takes gzip: apps/api/src/http/json-body.ts's, copied (an app may not import another's files: @nx/enforce-module-boundaries). */
-function takesGzip(acceptEncoding: string | undefined): boolean {
-  if (!acceptEncoding) return false;
-  for (const part of acceptEncoding.toLowerCase().split(',')) {
-    const [coding, ...params] = part.trim().split(';');
-    if (coding !== 'gzip' && coding !== '*') continue;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    if (q === undefined || Number(q.slice(2)) > 0) return true;
-  }
-  return false;
-}
 
 /** The chunks gzipped as one stream, at level 1 as the API does (off the event loop: zlib's thread pool). */
 function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {

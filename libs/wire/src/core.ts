@@ -14,3 +14,4 @@ export * from './alerts.js';
 export type * from './kubernetes.js';
 export * from './auth.js';
 export type * from './rest.js';
+export * from './content-coding.js';

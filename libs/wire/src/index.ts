@@ -19,3 +19,4 @@ export type * from './kubernetes.js';
 export * from './kubernetes-schemas.js';
 export * from './auth.js';
 export * from './auth-schemas.js';
+export * from './content-coding.js';

@@ -2,14 +2,14 @@
 // and the derived topology, each now or at a past moment.
 import type { ChangesPage, EventsResponse, FactsResponse, NodesResponse, TopologyEdgesResponse } from '@netatlas/wire';
 import { Controller, Get, Headers, Inject, NotFoundException, Optional, Param, Query, Res, ServiceUnavailableException } from '@nestjs/common';
-import { FactKindSchema, FactRefSchema, NodeNameSchema } from '@netatlas/wire';
+import { FactKindSchema, FactRefSchema, NodeNameSchema, takesGzip } from '@netatlas/wire';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
 import { HistoryReader, type ChangeCursor } from '../db/repositories/history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { LimiterFull } from '../realtime/limiter.js';
 import { CurrentState, StateUnavailable } from '../state/current-state.js';
-import { sendJsonBytes, takesGzip, type JsonTarget } from './json-body.js';
+import { sendJsonBytes, type JsonTarget } from './json-body.js';
 import { ResponseSpool, type SpoolTarget } from './response-spool.js';
 import { lineFull, wholeRead, WHOLE_READS } from './whole-reads.js';
 import {

@@ -9,18 +9,6 @@ export interface JsonTarget {
   end(chunk: Buffer): void;
 }
 
-/** Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0). */
-export function takesGzip(acceptEncoding: string | undefined): boolean {
-  if (!acceptEncoding) return false;
-  for (const part of acceptEncoding.toLowerCase().split(',')) {
-    const [coding, ...params] = part.trim().split(';');
-    if (coding !== 'gzip' && coding !== '*') continue;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    if (q === undefined || Number(q.slice(2)) > 0) return true;
-  }
-  return false;
-}
-
 /** Sends JSON bytes (gzipped already when `gzipped`). */
 export function sendJsonBytes(res: JsonTarget, body: Buffer, gzipped: boolean): void {
   res.status(200).type('application/json; charset=utf-8');
