@@ -81,6 +81,13 @@ describe('parseCniRecords on what grep may print', () => {
     expect(parseCniRecords(text).map((f) => [f.key, f.value.address])).toEqual([['n|fd00::a|abc', 'fd00::a']]);
   });
 
+  it('a record holding text the store cannot hold (NUL, a lone surrogate) is skipped, the others kept', () => {
+    const text = line('/x/networks/n/10.0.0.1', 'ab\u0000cd\r') + line('/x/networks/n/10.0.0.1', 'eth0') +
+      line('/x/networks/n/10.0.0.2', 'ok\r') + line('/x/networks/n/10.0.0.2', 'eth\ud800');
+    expect(parseCniRecords(text)).toEqual([]);
+    expect(parseCniRecords(text + line('/x/networks/n/10.0.0.3', 'fine')).map((f) => f.key)).toEqual(['n|10.0.0.3|fine']);
+  });
+
   it('a line without grep -Z\'s NUL after the file name is refused, naming the line', () => {
     expect(() => parseCniRecords('/x/networks/n/10.0.0.1:abc\n')).toThrow(ParseError);
     expect(() => parseCniRecords('/x/networks/n/10.0.0.1:abc\n')).toThrow(/line 1 has no file name/);

@@ -9,9 +9,9 @@
 //   container's carry a `sandbox`) and the addresses, each pointing at its interface.
 //
 // `-Z` ends each file name with a NUL, so names with `:` (host-local's IPv6 files) split cleanly.
-// A record that cannot be read (a cache of an older layout, a torn write) is skipped, not fatal: it
-// says nothing about the other containers.
-import { makeFact, type CniAddrValue, type CniRecord, type FactOf } from '@netatlas/wire/core';
+// A record that cannot be read (a cache of an older layout, a torn write, text the store cannot
+// hold) is skipped, not fatal: it says nothing about the other containers.
+import { makeFact, UNSTORABLE_TEXT, type CniAddrValue, type CniRecord, type FactOf } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
 import { canonicalIpv6, isIpv4, isRecord, preview } from '../daemons/util.js';
 
@@ -110,6 +110,8 @@ export function parseCniRecords(text: string): FactOf<'cniAddr'>[] {
       records = resultRecords(body);
     }
     for (const r of records) {
+      // a torn or corrupt file is this record's problem only: the API refuses a snapshot holding text it cannot store
+      if ([r.network, r.containerId, r.ifname ?? '', r.netns ?? '', ...r.hostIfnames].some((x) => UNSTORABLE_TEXT.test(x))) continue;
       const key = `${r.network}|${r.address}|${r.containerId}`;
       const v = merged.get(key);
       if (!v) {
