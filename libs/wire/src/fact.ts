@@ -3,6 +3,7 @@
 // same key, never a delete plus an add. Values hold state, not counters or countdowns: a fact
 // changes only when the network does.
 import { z } from 'zod';
+import { FACT_KEY_MAX } from './keys.js';
 import { READER_ERROR_MAX, UNSTORABLE_TEXT } from './protocol.js';
 
 /** A string the store can hold: refused at the boundary, with its path, instead of failing in Postgres. */
@@ -333,7 +334,7 @@ export const NodeValueSchema = z.strictObject({
 
 // ------------------------------------------------------------------ the union
 
-const keySchema = text().min(1).max(512);
+const keySchema = text().min(1).max(FACT_KEY_MAX);
 
 export const FactSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('link'), key: keySchema, value: LinkValueSchema }),

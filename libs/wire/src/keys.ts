@@ -87,6 +87,9 @@ export const FACT_KEYS: KeyFns = {
   node: () => 'node',
 };
 
+/** The longest key the wire takes (FactSchema): a longer one makes the whole message invalid. */
+export const FACT_KEY_MAX = 512;
+
 export function makeFact<K extends FactKind>(kind: K, value: FactValueOf<K>): FactOf<K> {
   const keyOf = FACT_KEYS[kind] as (v: FactValueOf<K>) => string;
   return { kind, key: keyOf(value), value } as FactOf<K>;

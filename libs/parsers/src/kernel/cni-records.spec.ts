@@ -86,6 +86,8 @@ describe('parseCniRecords on what grep may print', () => {
       line('/x/networks/n/10.0.0.2', 'ok\r') + line('/x/networks/n/10.0.0.2', 'eth\ud800');
     expect(parseCniRecords(text)).toEqual([]);
     expect(parseCniRecords(text + line('/x/networks/n/10.0.0.3', 'fine')).map((f) => f.key)).toEqual(['n|10.0.0.3|fine']);
+    // a container ID that would make a key longer than the wire takes
+    expect(parseCniRecords(line('/x/networks/n/10.0.0.4', 'c'.repeat(600)))).toEqual([]);
   });
 
   it('a line without grep -Z\'s NUL after the file name is refused, naming the line', () => {

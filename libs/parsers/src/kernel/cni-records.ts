@@ -10,8 +10,8 @@
 //
 // `-Z` ends each file name with a NUL, so names with `:` (host-local's IPv6 files) split cleanly.
 // A record that cannot be read (a cache of an older layout, a torn write, text the store cannot
-// hold) is skipped, not fatal: it says nothing about the other containers.
-import { makeFact, UNSTORABLE_TEXT, type CniAddrValue, type CniRecord, type FactOf } from '@netatlas/wire/core';
+// hold, a key longer than the wire takes) is skipped, not fatal: it says nothing about the other containers.
+import { FACT_KEY_MAX, makeFact, UNSTORABLE_TEXT, type CniAddrValue, type CniRecord, type FactOf } from '@netatlas/wire/core';
 import { ParseError } from '../errors.js';
 import { canonicalIpv6, isIpv4, isRecord, preview } from '../daemons/util.js';
 
@@ -113,6 +113,7 @@ export function parseCniRecords(text: string): FactOf<'cniAddr'>[] {
       // a torn or corrupt file is this record's problem only: the API refuses a snapshot holding text it cannot store
       if ([r.network, r.containerId, r.ifname ?? '', r.netns ?? '', ...r.hostIfnames].some((x) => UNSTORABLE_TEXT.test(x))) continue;
       const key = `${r.network}|${r.address}|${r.containerId}`;
+      if (key.length > FACT_KEY_MAX) continue;
       const v = merged.get(key);
       if (!v) {
         merged.set(key, {
