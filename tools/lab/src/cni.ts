@@ -3,7 +3,7 @@
 // configuration on stdin, the result on stdout), and each ADD's result cached where and how libcni
 // (containerd, CRI-O) caches it: `<cni dir>/results/<network>-<container>-<ifname>`, kind
 // cniCacheV1. A node's collector reads these records (its `cni` reader), as it would on a real node.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './exec.js';
 import type { RequiredTool } from './styles/driver.js';
@@ -44,7 +44,8 @@ export interface CniCall {
   inNamespace?: string;
 }
 
-function env(call: CniCall, command: 'ADD' | 'DEL'): string[] {
+/** A pod's records go with its node's folder (the lab removes no single pod): ADD is the one command it needs. */
+function env(call: CniCall, command: 'ADD'): string[] {
   const vars = {
     CNI_COMMAND: command,
     CNI_CONTAINERID: call.containerId,
@@ -56,7 +57,7 @@ function env(call: CniCall, command: 'ADD' | 'DEL'): string[] {
   return Object.entries(vars).map(([k, v]) => `${k}=${v}`);
 }
 
-async function invoke(call: CniCall, command: 'ADD' | 'DEL'): Promise<string> {
+async function invoke(call: CniCall, command: 'ADD'): Promise<string> {
   const plugin = join(CNI_PLUGIN_DIR, call.plugin ?? call.conf.type);
   const argv = ['env', '-i', ...env(call, command), plugin];
   const [cmd, args] = call.inNamespace ? ['ip', ['netns', 'exec', call.inNamespace, ...argv]] : [argv[0] as string, argv.slice(1)];
@@ -71,11 +72,7 @@ export async function cniAdd(call: CniCall): Promise<CniResult> {
   return JSON.parse(await invoke(call, 'ADD')) as CniResult;
 }
 
-export async function cniDel(call: CniCall): Promise<void> {
-  await invoke(call, 'DEL');
-}
-
-export function cacheFile(cniDir: string, network: string, containerId: string, ifname: string): string {
+function cacheFile(cniDir: string, network: string, containerId: string, ifname: string): string {
   return join(cniDir, 'results', `${network}-${containerId}-${ifname}`);
 }
 
@@ -95,8 +92,4 @@ export function cacheResult(cniDir: string, call: CniCall, result: CniResult): s
   mkdirSync(join(cniDir, 'results'), { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(cached), { mode: 0o600 });
   return file;
-}
-
-export function uncacheResult(cniDir: string, network: string, containerId: string, ifname: string): void {
-  rmSync(cacheFile(cniDir, network, containerId, ifname), { force: true });
 }
