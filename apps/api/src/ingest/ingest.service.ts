@@ -34,6 +34,7 @@ import { FactWriter, type IngestOutcome } from '../db/repositories/history/fact-
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { LargeMessageGate } from './large-message-gate.js';
 import { LogBudget } from './log-budget.js';
+import { PartPacer } from './part-pacer.js';
 import { SnapshotTurns } from './snapshot-turns.js';
 import { EventBus } from '../realtime/event-bus.js';
 import { Limiter } from '../realtime/limiter.js';
@@ -179,6 +180,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0, throttled: 0, pendingHighWater: 0, cut: 0, refusedUndecoded: 0, partsStaged: 0, partsApplyingMost: 0, partsApplyWaited: 0, refusedNoTurn: 0, lastSnapshot: null };
   /** protocol 3: the turns to send a snapshot (snapshot-turns.ts) */
   readonly turns: SnapshotTurns;
+  /** the pace at which snapshots' parts are taken in (their acks held while the API's thread is busy) */
+  readonly partPacer = new PartPacer();
   /** messages over 4 MB are read one at a time (large-message-gate.ts) */
   readonly largeMessages = new LargeMessageGate(1);
   /** rejections are logged within a budget: a flood of bad messages costs its sender, not the log */
@@ -436,6 +439,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     staging.touched = Date.now();
     if (index < count - 1) {
       this.stats.partsStaged += 1;
+      // the next part comes after this ack: it waits while the API's thread is busy (part-pacer.ts)
+      await this.partPacer.pace();
       return { ok: true, epoch: message.epoch, seq: message.seq, duplicate: false, at: null, changes: 0, staged: index };
     }
     // the one place stays taken until the snapshot is applied: applying one is the larger part of
