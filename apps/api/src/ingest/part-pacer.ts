@@ -10,7 +10,7 @@
 // a part: the herd's parts come in what the thread leaves idle, and with nothing else to do, at once.
 
 /** the event loop's utilisation above which parts wait (0–1) */
-export const PART_PACE_TARGET = 0.5;
+export const PART_PACE_TARGET = 0.35;
 /** the longest a part's ack is held (a 31 MB snapshot is ~120 parts: at most ~24 s longer) */
 export const PART_PACE_MAX_WAIT_MS = 200;
 /** how often the utilisation is sampled while parts wait, and the weight of each sample in its mean */
