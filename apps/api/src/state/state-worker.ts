@@ -15,7 +15,6 @@ import { runChecks, type ChecksRun, type KubeInput } from './checks-run.js';
 import { applyToMirror, type FactMirror } from './fact-mirror.js';
 import { HeapTrim } from './heap-trim.js';
 import { CHECK_KINDS, drawn, held, TOPOLOGY_KINDS } from './state-kinds.js';
-import { lowerThreadPriority } from './thread-priority.js';
 
 export type ToStateWorker =
   /** `compactFrom`: where the topology's form auto turns compact */
@@ -50,14 +49,6 @@ export type FromStateWorker =
   | { type: 'counted'; id: number; nodes: number; facts: number; heapUsedBytes: number }
   /** after each piece of work: the worker's V8 heap (what the facts and what is derived from them take) */
   | { type: 'memory'; heapUsedBytes: number; heapTotalBytes: number; collections: number; lastCollectionMs: number };
-
-/**
- * Nice levels this thread takes above the API's main thread: what it does after a resync (117k
- * changes into the mirror, the checks again: ~1.5 s of a core) yields the CPU to the acks and
- * /api/health on a machine with few cores, and takes whatever they leave idle (thread-priority.ts).
- */
-const NICER_BY = 10;
-if (parentPort) lowerThreadPriority(NICER_BY);
 
 const facts: FactMirror = new Map();
 let loaded = false;
