@@ -3,7 +3,8 @@
 // Nest's logger at warn/error only. Spawned by api-process.ts through an IPC channel, on which it
 // answers { type: 'stats' } with its event-loop delay, CPU, memory and database-pool figures since
 // the previous answer.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { appendFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { loadConfig } from '../src/settings.js';
 import { FactWriter } from '../src/db/repositories/history/fact-writer.js';
 import { IngestService } from '../src/ingest/ingest.service.js';
@@ -63,6 +64,34 @@ const current = api.app.get(CurrentState);
 let stateHeapPeak = 0;
 const stateSampler = setInterval(() => (stateHeapPeak = Math.max(stateHeapPeak, current.workerHeap.used)), 200);
 stateSampler.unref();
+
+// BENCH_API_TRACE=file: a timeline of what may stall the others, one JSON line each with its wall
+// time `t` (ms, to line up with the bench's own samples): event-loop blocks over 15 ms, GC pauses
+// over 5 ms (V8's kind: 1 young generation, 4 full), the pool's waiters whenever any wait, and every
+// 250 ms with snapshot parts coming: parts staged since, those whose ack the pacer held, the snapshots
+// in parts and turns held, and each snapshot applied (facts, ms)
+const traceFile = process.env['BENCH_API_TRACE'];
+if (traceFile) {
+  const mark = (what: Record<string, unknown>) => appendFileSync(traceFile, `${JSON.stringify({ t: Date.now(), ...what })}\n`);
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    if (now - last > 20) mark({ block: Math.round(now - last - 5) });
+    if (pool.waitingCount > 0) mark({ poolWaiting: pool.waitingCount, idle: pool.idleCount, total: pool.totalCount });
+    last = now;
+  }, 5).unref();
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.duration > 5) mark({ gc: Math.round(e.duration), kind: (e.detail as { kind?: number } | undefined)?.kind });
+  }).observe({ entryTypes: ['gc'] });
+  let staged = 0;
+  let lastSnapshot: unknown = null;
+  setInterval(() => {
+    const s = ingest.stats;
+    if (s.partsStaged !== staged || s.lastSnapshot !== lastSnapshot) mark({ parts: s.partsStaged - staged, paced: ingest.partPacer.stats.held, pacedMs: Math.round(ingest.partPacer.stats.heldMs), inParts: ingest.snapshotsInParts, turnsHeld: ingest.turns.holding, applied: s.lastSnapshot !== lastSnapshot ? s.lastSnapshot : undefined });
+    staged = s.partsStaged;
+    lastSnapshot = s.lastSnapshot;
+  }, 250).unref();
+}
 
 process.on('message', (message: { type?: string }) => {
   if (message?.type !== 'stats') return;

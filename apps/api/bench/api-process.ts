@@ -22,6 +22,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
   // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof" to profile the API under bench,
   // or "--trace-gc" with BENCH_API_STDOUT=tmp/api-stdout.log to keep what the API prints
+  // (BENCH_API_TRACE=file: the child's timeline of loop blocks, GC pauses, pool waits and snapshot parts, api-child.ts)
   const nodeArgs = (env['BENCH_API_NODE_ARGS'] ?? process.env['BENCH_API_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'apps/api/bench/api-child.ts'], {
     cwd: ROOT,
