@@ -87,6 +87,13 @@ export class MetricsService implements OnModuleDestroy {
     m.add('netatlas_ingest_snapshot_parts_total', 'counter', 'Snapshot parts kept until their last part (a snapshot over ~1 MB comes in parts), since the API started.', [
       { value: stats.partsStaged },
     ]);
+    const pacer = this.ingest.partPacer;
+    m.add('netatlas_ingest_snapshot_parts_paced_total', 'counter', `Snapshot parts whose ack was held because the API's event loop was over ${Math.round(pacer.target * 100)} % busy (at most ${pacer.maxWaitMs} ms each), since the API started.`, [
+      { value: pacer.stats.held },
+    ]);
+    m.add('netatlas_ingest_snapshot_parts_paced_seconds_total', 'counter', 'Time snapshot parts\' acks were held by the pacer, in all, since the API started.', [
+      { value: pacer.stats.heldMs / 1000 },
+    ]);
     m.add('netatlas_ingest_snapshots_in_parts', 'gauge', `Snapshots being received in parts now (at most ${STAGINGS_MAX} at once; part 0 of another is refused as unavailable and sent again).`, [
       { value: this.ingest.snapshotsInParts },
     ]);
