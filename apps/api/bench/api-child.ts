@@ -87,7 +87,7 @@ if (traceFile) {
   let lastSnapshot: unknown = null;
   setInterval(() => {
     const s = ingest.stats;
-    if (s.partsStaged !== staged || s.lastSnapshot !== lastSnapshot) mark({ parts: s.partsStaged - staged, paced: ingest.partPacer.stats.held, pacedMs: Math.round(ingest.partPacer.stats.heldMs), inParts: ingest.snapshotsInParts, turnsHeld: ingest.turns.holding, applied: s.lastSnapshot !== lastSnapshot ? s.lastSnapshot : undefined });
+    if (s.partsStaged !== staged || s.lastSnapshot !== lastSnapshot) mark({ parts: s.partsStaged - staged, paced: ingest.partPacer.stats.held, pacedMs: Math.round(ingest.partPacer.stats.heldMs), inParts: ingest.snapshotsInParts, turnsHeld: ingest.turns.holding, decoded: ingest.partDecoder.stats.decoded, applied: s.lastSnapshot !== lastSnapshot ? s.lastSnapshot : undefined });
     staged = s.partsStaged;
     lastSnapshot = s.lastSnapshot;
   }, 250).unref();

@@ -163,13 +163,15 @@ describe('the SQL check', () => {
 });
 
 describe('the current state', () => {
-  it('has one home: only state/current-state.ts starts a worker thread, and the bundle carries that one worker', () => {
+  it('has one home: only state/current-state.ts starts a worker thread that holds state (the part decoder\'s holds none), and the bundle carries those two', () => {
     const starters = sources(SRC)
       .filter((file) => /\bstartWorkerThread\(|\bnew Worker\(/.test(readFileSync(file, 'utf8')))
       .map((file) => relative(SRC, file))
       .filter((file) => file !== 'state/worker-thread.ts'); // (where startWorkerThread is defined)
-    expect(starters).toEqual(['state/current-state.ts']);
+    // the part decoder's worker decodes a snapshot's part and answers it: it keeps nothing between parts
+    expect(starters).toEqual(['ingest/part-decoder.ts', 'state/current-state.ts']);
+    expect(readFileSync(join(SRC, 'ingest/part-decoder-worker.ts'), 'utf8')).not.toMatch(/new (Map|Set)\b|^(let|var) /m);
     const build = readFileSync(join(SRC, '..', 'project.json'), 'utf8');
-    expect(build.match(/apps\/api\/src\/\S+-worker\.ts/g)).toEqual(['apps/api/src/state/state-worker.ts']);
+    expect(build.match(/apps\/api\/src\/\S+-worker\.ts/g)).toEqual(['apps/api/src/state/state-worker.ts', 'apps/api/src/ingest/part-decoder-worker.ts']);
   });
 });

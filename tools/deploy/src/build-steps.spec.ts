@@ -17,7 +17,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { INGEST_NAMESPACE, makeFact, snapshotParts } from '@netatlas/wire';
 import pg from 'pg';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildContext } from './context.js';
 import { copyParts, envPairs, expandVars, parseDockerfile, startCommand, type Dockerfile, type Instruction, type Stage } from './dockerfile.js';
@@ -321,8 +323,33 @@ describe('the API image, built outside Docker', () => {
     for (const path of ['/api/docs', '/api/docs/openapi.json', '/metrics', '/api/topology', '/api/checks', '/api/nodes']) {
       expect((await fetch(`${apiUrl}${path}`)).status, path).toBe(200);
     }
-    for (const worker of ['main.js', 'state-worker.js']) {
+    for (const worker of ['main.js', 'state-worker.js', 'part-decoder-worker.js']) {
       expect(existsSync(join(images.api.runtime.cwd, 'dist/apps/api', worker)), worker).toBe(true);
+    }
+  });
+
+  it('takes a snapshot in parts through the bundle’s part decoder thread', async () => {
+    const socket = io(`${apiUrl}${INGEST_NAMESPACE}`, { auth: { token: TOKEN }, reconnection: false, transports: ['websocket'] });
+    try {
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+      const node = `deploy-parts-${randomBytes(3).toString('hex')}`;
+      const epoch = Date.now();
+      // protocol 2 sends a snapshot unasked (no turn to ask for)
+      expect(await socket.timeout(10_000).emitWithAck('hello', { protocol: 2, node, bootId: 'boot-deploy', epoch, version: 'deploy-test', readers: {} })).toMatchObject({ ok: true });
+      const facts = Array.from({ length: 1500 }, (_, i) =>
+        makeFact('route', { table: 'main', family: 'inet', dst: `10.7.${i >> 8}.${i & 255}/32`, type: 'unicast', protocol: 'static', scope: 'global', gateway: '172.20.0.11', dev: 'eth0', prefsrc: null, metric: 0, tos: 0, flags: [], nexthops: [] }),
+      );
+      const parts = snapshotParts({ epoch, seq: 1, takenAt: new Date().toISOString(), facts, readers: {} }, 32 * 1024);
+      expect(parts.length).toBeGreaterThan(3);
+      let last: unknown;
+      for (const part of parts) last = await socket.timeout(10_000).emitWithAck('snapshot', part);
+      expect(last).toMatchObject({ ok: true, changes: 1500 });
+      const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
+      const decoded = (thread: string) => Number(new RegExp(`^netatlas_ingest_snapshot_parts_decoded_total\\{thread="${thread}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+      expect(decoded('worker')).toBeGreaterThanOrEqual(parts.length - 1);
+      expect(decoded('api')).toBe(0);
+    } finally {
+      socket.close();
     }
   });
 

@@ -13,6 +13,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
 import { SocketServer } from '../realtime/socket-server.js';
+import { RAW_PART } from './decoded-part.js';
 import { IngestService, type IngestSession } from './ingest.service.js';
 import { LARGE_MESSAGE_BYTES } from './large-message-gate.js';
 import { tokenMatches } from './token.js';
@@ -30,6 +31,10 @@ interface SocketData {
 const EVENT_PACKET_HEAD = /^(2\/ingest,\d*)\["(\w{1,20})",/;
 /** what follows the head of a snapshot's part 0 as collectors write it (`part` first) */
 const FIRST_PART = /^\{"part":\{"index":0,/;
+/** …and of any part: its index */
+const A_PART = /^\{"part":\{"index":(\d{1,9}),/;
+/** snapshot parts from this size on are decoded in the part decoder's thread (part-decoder.ts) */
+const PART_HANDOVER_MIN_BYTES = 16 * 1024;
 /** the stand-in's one field: why the message was refused undecoded, and its size */
 const UNDECODED = '$netatlasUndecoded';
 interface Undecoded {
@@ -131,6 +136,9 @@ export class IngestGateway implements OnModuleInit {
     // of JSON holds the event loop for ~0.3 s): the packet is replaced by a stand-in that keeps its
     // event and ack id, which handle() answers at once.
     let refusedInARow = 0;
+    // snapshot parts handed to the part decoder undecoded: stand-in id → the event's arguments' text
+    const rawParts = new Map<number, string>();
+    let nextRaw = 1;
     // reading is held by a refusal's pause and by the gate for large messages; it resumes when neither holds it
     const tcp = (socket.conn as unknown as { transport?: { socket?: { _socket?: NetSocket } } }).transport?.socket?._socket ?? null;
     let holds = 0;
@@ -195,10 +203,21 @@ export class IngestGateway implements OnModuleInit {
       const data = packet.data;
       const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Buffer ? data.length : 0;
       session.lastPacketBytes = bytes;
-      if (typeof data !== 'string' || bytes <= SMALL_MESSAGE_MAX_BYTES) return;
+      if (typeof data !== 'string' || bytes < PART_HANDOVER_MIN_BYTES) return;
       const head = EVENT_PACKET_HEAD.exec(data.slice(0, 64));
       if (!head) return;
       const event = head[2]!;
+      // a part is decoded and validated in the part decoder's thread, not by socket.io here: the
+      // stand-in keeps its event, ack id and index, and its text waits for the handler
+      const handOver = () => {
+        const part = event === 'snapshot' ? A_PART.exec(data.slice(head[0].length, head[0].length + 32)) : null;
+        if (!part) return;
+        const id = nextRaw++;
+        rawParts.set(id, data.slice(head[1]!.length));
+        packet.data = `${head[1]}["snapshot",{"${RAW_PART}":${id},"part":{"index":${Number(part[1])}}}]`;
+      };
+      // a small message is never refused unread
+      if (bytes <= SMALL_MESSAGE_MAX_BYTES) return handOver();
       const firstPart = event === 'snapshot' && FIRST_PART.test(data.slice(head[0].length, head[0].length + 24));
       // protocol 3: a snapshot comes in its turn (the turns bound them), else it is refused unread
       const turns = event === 'snapshot' && this.ingest.takesTurns(session);
@@ -216,7 +235,7 @@ export class IngestGateway implements OnModuleInit {
               : null;
       if (!why) {
         refusedInARow = 0;
-        return;
+        return handOver();
       }
       packet.data = `${head[1]}["${event}",${JSON.stringify({ [UNDECODED]: { why, bytes } satisfies Undecoded })}]`;
       refusedInARow += 1;
@@ -224,6 +243,15 @@ export class IngestGateway implements OnModuleInit {
     });
     const handle = <R>(event: string, raw: unknown, ack: unknown, run: (bytes: number) => Promise<R>) => {
       const bytes = session.lastPacketBytes;
+      // a stand-in's text is the handler's from here (the handler runs as soon as socket.io decodes it)
+      const rawId = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[RAW_PART] : undefined;
+      if (typeof rawId === 'number' && rawParts.has(rawId)) {
+        (raw as Record<string, unknown>)[RAW_PART] = rawParts.get(rawId);
+        rawParts.delete(rawId);
+      } else if (rawId !== undefined) {
+        // the client's own field of that name is not a stand-in: the message is read as it was sent
+        delete (raw as Record<string, unknown>)[RAW_PART];
+      }
       const undecoded = raw && typeof raw === 'object' && UNDECODED in raw ? (raw as Record<string, Undecoded>)[UNDECODED]! : null;
       // the gate's slot is this message's until it is answered
       const gated = inGate;

@@ -34,6 +34,8 @@ import { FactWriter, type IngestOutcome } from '../db/repositories/history/fact-
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { LargeMessageGate } from './large-message-gate.js';
 import { LogBudget } from './log-budget.js';
+import { isRawPart, unpackFacts, type DecodedPart, type RawPart } from './decoded-part.js';
+import { PartDecoder } from './part-decoder.js';
 import { PartPacer } from './part-pacer.js';
 import { SnapshotTurns } from './snapshot-turns.js';
 import { EventBus } from '../realtime/event-bus.js';
@@ -77,6 +79,9 @@ export interface Staging {
   takenAt: string;
   readers: SnapshotMessage['readers'];
   facts: Fact[];
+  /** the parts decoded in the part decoder's thread, packed (decoded-part.ts), and their facts */
+  packed: string[];
+  packedFacts: number;
   bytes: number;
   /** performance.now() at part 0 (the snapshot's time in the API is counted from it) */
   startedAt: number;
@@ -84,7 +89,7 @@ export interface Staging {
   touched: number;
   /** the last part came: the snapshot is being applied (not dropped for being idle or held long) */
   applying?: boolean;
-  /** the facts' ids so far (a repeat is refused with the part that brings it) */
+  /** the facts' ids so far (a repeat is refused with the part that brings it; in packed parts, once whole) */
   ids: Set<string>;
   /** the CNI signs among the facts so far, and their node fact's value (the style, once whole) */
   signs: Set<string>;
@@ -180,8 +185,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   readonly stats: IngestStats = { messages: 0, changes: 0, rejected: 0, rejectedByCode: {}, duplicates: 0, throttled: 0, pendingHighWater: 0, cut: 0, refusedUndecoded: 0, partsStaged: 0, partsApplyingMost: 0, partsApplyWaited: 0, refusedNoTurn: 0, lastSnapshot: null };
   /** protocol 3: the turns to send a snapshot (snapshot-turns.ts) */
   readonly turns: SnapshotTurns;
-  /** the pace at which snapshots' parts are taken in (their acks held while the API's thread is busy) */
-  readonly partPacer = new PartPacer();
+  /** large snapshots' parts are decoded and validated in a worker thread */
+  readonly partDecoder = new PartDecoder();
+  /** the pace at which snapshots' parts are taken in (their acks held while the API's or the decoder's thread is busy) */
+  readonly partPacer = new PartPacer(undefined, undefined, (since) => performance.eventLoopUtilization(since), (since) => this.partDecoder.utilisation(since));
   /** messages over 4 MB are read one at a time (large-message-gate.ts) */
   readonly largeMessages = new LargeMessageGate(1);
   /** rejections are logged within a budget: a flood of bad messages costs its sender, not the log */
@@ -212,6 +219,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     this.stopping = true;
     if (this.watchdog) clearInterval(this.watchdog);
+    this.partDecoder.close();
   }
 
   /**
@@ -378,11 +386,12 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     // part 0 of a snapshot there is no room for is refused before the cost of validating it (a
     // protocol-3 snapshot comes in its turn: the turns bound the snapshots in parts at once)
     if (isFirstPart(raw) && !this.takesTurns(session) && this.stagingsFull(session)) throw this.noRoomForParts();
-    const message = await this.parseSnapshot(raw);
+    const decoded = isRawPart(raw) ? await this.decodePart(raw) : null;
+    const message = decoded ? { ...decoded.head, facts: decoded.head.part ? [] : unpackFacts(decoded.packed) } : await this.parseSnapshot(raw);
     this.checkEpoch(session, message.epoch);
     if (message.part) {
       if (session.protocol === 1) throw new IngestError('invalid', `snapshot parts are protocol 2; this connection said hello with protocol 1: send the snapshot whole`);
-      return this.snapshotPart(session, node, message, bytes);
+      return this.snapshotPart(session, node, message, bytes, decoded);
     }
     // a whole snapshot supersedes one that was coming in parts
     this.dropStaging(session);
@@ -390,7 +399,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** One part of a snapshot: kept until the last, which applies them all as one snapshot. */
-  private async snapshotPart(session: IngestSession, node: string, message: SnapshotMessage, bytes: number): Promise<IngestAck> {
+  private async snapshotPart(session: IngestSession, node: string, message: SnapshotMessage, bytes: number, decoded: DecodedPart | null): Promise<IngestAck> {
     const { index, count } = message.part!;
     if (index === 0) {
       this.dropStaging(session);
@@ -403,6 +412,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         takenAt: message.takenAt,
         readers: message.readers,
         facts: [],
+        packed: [],
+        packedFacts: 0,
         bytes: 0,
         startedAt: performance.now(),
         touched: Date.now(),
@@ -422,6 +433,13 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (staging.bytes > this.config.maxSnapshotBytes) {
       this.dropStaging(session);
       throw new IngestError('too-large', `the snapshot's parts hold more than ${this.config.maxSnapshotBytes} bytes by part ${index} of ${count} (NETATLAS_MAX_SNAPSHOT_MB)`);
+    }
+    if (decoded) {
+      // decoded in the part decoder's thread: held packed, checked for repeats once whole
+      staging.packed.push(decoded.packed);
+      staging.packedFacts += decoded.count;
+      for (const sign of decoded.signs) staging.signs.add(sign);
+      if (decoded.nodeValue !== null) staging.nodeValue = JSON.parse(decoded.nodeValue) as NodeValue;
     }
     // what applying a whole snapshot checks and derives from its facts, a part at a time here
     for (const fact of message.facts) {
@@ -447,7 +465,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     // its cost, and a herd whose next snapshot was received while the last was applied had several
     // 117k-fact snapshots applied at once
     staging.applying = true;
-    const whole: SnapshotMessage = { epoch: staging.epoch, seq: staging.seq, takenAt: staging.takenAt, facts: staging.facts, readers: staging.readers };
     const cniStyle = staging.nodeValue ? staging.nodeValue.cniStyle : cniStyleOfSigns(staging.signs);
     staging.ids.clear();
     try {
@@ -455,8 +472,11 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       // snapshots in parts be received at once, and four 117k-fact states applied together took the
       // others' ack p99 from 29.5 to 135 ms (bench:abuse's herd)
       if (this.partsApply.active > 0) this.stats.partsApplyWaited += 1;
-      return await this.partsApply.run(() => {
+      return await this.partsApply.run(async () => {
         this.stats.partsApplyingMost = Math.max(this.stats.partsApplyingMost, this.partsApply.active);
+        // packed parts are unpacked in their turn: one snapshot's facts at a time are decoded
+        const facts = staging.packed.length > 0 ? await this.unpackStaging(staging) : staging.facts;
+        const whole: SnapshotMessage = { epoch: staging.epoch, seq: staging.seq, takenAt: staging.takenAt, facts, readers: staging.readers };
         return this.applySnapshot(node, whole, staging.startedAt, cniStyle);
       });
     } finally {
@@ -636,6 +656,27 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     const result = schema.safeParse(raw);
     if (!result.success) throw new IngestError('invalid', describeZodError(result.error));
     return result.data;
+  }
+
+  /** A part the gateway handed over undecoded: decoded and validated in the part decoder's thread. */
+  private async decodePart(raw: RawPart): Promise<DecodedPart> {
+    const decoded = await this.partDecoder.decode(raw.$netatlasPart);
+    if ('error' in decoded) throw new IngestError('invalid', decoded.error);
+    return decoded;
+  }
+
+  /** A snapshot's facts once its last part came: the packed parts' (in turns), then the others', checked for repeats. */
+  private async unpackStaging(staging: Staging): Promise<Fact[]> {
+    const facts: Fact[] = [];
+    const turns = new Turns();
+    for (const packed of staging.packed) {
+      for (const fact of unpackFacts(packed)) facts.push(fact);
+      if (turns.due()) await turns.yield();
+    }
+    for (const fact of staging.facts) facts.push(fact);
+    const duplicate = await firstDuplicate(facts);
+    if (duplicate) throw new IngestError('invalid', `facts[${duplicate.index}] repeats ${duplicate.kind} ${JSON.stringify(duplicate.key)}`);
+    return facts;
   }
 
   /**

@@ -68,4 +68,29 @@ describe('PartPacer', () => {
       clearInterval(busy);
     }
   });
+
+  it('watches every loop it is given (the API\'s and the part decoder\'s): the busier sets the pace', async () => {
+    const api = fakeLoop();
+    const decoder = fakeLoop();
+    const pacer = new PartPacer(0.5, 2000, api.utilisation, decoder.utilisation);
+    api.spend(200, 0.1);
+    decoder.spend(200, 0.95);
+    await new Promise((r) => setTimeout(r, 25));
+    const idleSoon = setTimeout(() => decoder.spend(1000, 0), 150);
+    const t0 = performance.now();
+    await pacer.pace();
+    const waited = performance.now() - t0;
+    clearTimeout(idleSoon);
+    expect(waited).toBeGreaterThanOrEqual(100);
+    expect(waited).toBeLessThan(1000);
+    expect(pacer.stats.held).toBe(1);
+    // both idle: at once
+    api.spend(1000, 0);
+    decoder.spend(1000, 0);
+    await new Promise((r) => setTimeout(r, 25));
+    const t1 = performance.now();
+    await pacer.pace();
+    expect(performance.now() - t1).toBeLessThan(15);
+    expect(pacer.stats.held).toBe(1);
+  });
 });

@@ -8,6 +8,8 @@
 // A part's ack is held while the event loop's utilisation (the share of time it is not idle, the
 // garbage collector's pauses included) over the last ~0.2 s is above `target`, at most `maxWaitMs`
 // a part: the herd's parts come in what the thread leaves idle, and with nothing else to do, at once.
+// The part decoder's thread (part-decoder.ts) is watched the same way: it shares the machine's
+// cores with the API's thread and Postgres, so the busier of the two sets the pace.
 
 /** the event loop's utilisation above which parts wait (0–1) */
 export const PART_PACE_TARGET = 0.35;
@@ -23,34 +25,38 @@ export interface PacerStats {
   heldMs: number;
 }
 
+/** performance.eventLoopUtilization, or a worker's (or a test's clock): cumulative without `since`, else since it */
+export type UtilisationSource = (since?: EventLoopUtilization) => EventLoopUtilization;
+
 export class PartPacer {
-  private last: EventLoopUtilization;
+  private readonly loops: Array<{ utilisation: UtilisationSource; last: EventLoopUtilization; mean: number }>;
   private sampledAt = performance.now();
-  /** the utilisation's running mean (about the last 0.2 s) */
-  private mean = 0;
   readonly stats: PacerStats = { held: 0, heldMs: 0 };
 
   constructor(
     readonly target = PART_PACE_TARGET,
     readonly maxWaitMs = PART_PACE_MAX_WAIT_MS,
-    /** performance.eventLoopUtilization (a test's clock): cumulative without `since`, else since it */
-    private readonly utilisation: (since?: EventLoopUtilization) => EventLoopUtilization = (since) => performance.eventLoopUtilization(since),
+    /** the loops watched: the API's own, and the part decoder's */
+    ...sources: UtilisationSource[]
   ) {
-    this.last = utilisation();
+    const watched = sources.length > 0 ? sources : [(since?: EventLoopUtilization) => performance.eventLoopUtilization(since)];
+    this.loops = watched.map((utilisation) => ({ utilisation, last: utilisation(), mean: 0 }));
   }
 
-  /** The loop's utilisation now (its running mean, updated at most every SAMPLE_MS). */
+  /** The busiest loop's utilisation now (each one's running mean, updated at most every SAMPLE_MS). */
   busy(): number {
     const now = performance.now();
     if (now - this.sampledAt >= SAMPLE_MS) {
-      const current = this.utilisation(this.last);
-      this.last = this.utilisation();
-      // weighed by the time it covers (ms): after a long gap (no part for a while) it is the whole truth
-      const weight = Math.min(1, WEIGHT * ((current.active + current.idle) / SAMPLE_MS));
-      this.mean = this.mean * (1 - weight) + current.utilization * weight;
+      for (const loop of this.loops) {
+        const current = loop.utilisation(loop.last);
+        loop.last = loop.utilisation();
+        // weighed by the time it covers (ms): after a long gap (no part for a while) it is the whole truth
+        const weight = Math.min(1, WEIGHT * ((current.active + current.idle) / SAMPLE_MS));
+        loop.mean = loop.mean * (1 - weight) + current.utilization * weight;
+      }
       this.sampledAt = now;
     }
-    return this.mean;
+    return Math.max(...this.loops.map((loop) => loop.mean));
   }
 
   /** Resolves when a part's ack may go: at once while the loop is idle enough, else when it is (at most maxWaitMs). */

@@ -88,7 +88,11 @@ export class MetricsService implements OnModuleDestroy {
       { value: stats.partsStaged },
     ]);
     const pacer = this.ingest.partPacer;
-    m.add('netatlas_ingest_snapshot_parts_paced_total', 'counter', `Snapshot parts whose ack was held because the API's event loop was over ${Math.round(pacer.target * 100)} % busy (at most ${pacer.maxWaitMs} ms each), since the API started.`, [
+    m.add('netatlas_ingest_snapshot_parts_decoded_total', 'counter', 'Snapshot parts of 16 kB and more decoded and validated by the part decoder, by thread: its worker, or the API\'s own (the worker had failed), since the API started.', [
+      { labels: { thread: 'worker' }, value: this.ingest.partDecoder.stats.decoded },
+      { labels: { thread: 'api' }, value: this.ingest.partDecoder.stats.decodedHere },
+    ]);
+    m.add('netatlas_ingest_snapshot_parts_paced_total', 'counter', `Snapshot parts whose ack was held because the API's event loop or the part decoder's was over ${Math.round(pacer.target * 100)} % busy (at most ${pacer.maxWaitMs} ms each), since the API started.`, [
       { value: pacer.stats.held },
     ]);
     m.add('netatlas_ingest_snapshot_parts_paced_seconds_total', 'counter', 'Time snapshot parts\' acks were held by the pacer, in all, since the API started.', [

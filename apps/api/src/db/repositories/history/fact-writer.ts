@@ -17,6 +17,7 @@ import { isDatabaseUnavailable } from '../../errors.js';
 import { withOwnTransaction, withTransaction } from '../../transaction.js';
 import { pauseTurnsWhile, Turns } from '../../../realtime/turns.js';
 import { Batcher, BatchItemError } from './batcher.js';
+import { valueJsonOf } from './encoded-fact.js';
 import { nodeEventOf, type NodeEventRow } from './rows.js';
 import { valuesDiffer } from './value-sql.js';
 
@@ -624,5 +625,11 @@ function slices<T>(items: readonly T[]): T[][] {
  * JSON.stringify(value) gives, which json keeps as written.
  */
 function factsDocument(items: ReadonlyArray<{ kind: string; key: string; value: unknown }>): string {
-  return JSON.stringify(items.map((f) => ({ kind: f.kind, key: f.key, value: f.value })));
+  // an EncodedFact's value goes in as the text it came as (a snapshot's parts, part-decoder.ts)
+  let out = '[';
+  for (let i = 0; i < items.length; i++) {
+    const f = items[i]!;
+    out += `${i > 0 ? ',' : ''}{"kind":${JSON.stringify(f.kind)},"key":${JSON.stringify(f.key)},"value":${valueJsonOf(f)}}`;
+  }
+  return out + ']';
 }
