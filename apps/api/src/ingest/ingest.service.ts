@@ -150,8 +150,6 @@ const VALIDATE_WHOLE_MAX = 200;
 export const STAGINGS_MAX = 1;
 /** A snapshot in parts whose next part has not come for this long is dropped (its sender stopped halfway). */
 export const STAGING_IDLE_MS = 60_000;
-/** hellos written at once; a hello is a transaction of a few statements (~2 ms) */
-export const HELLOS_AT_ONCE = 2;
 /**
  * A snapshot in parts under way for longer than this gives its place up to another connection's
  * part 0 (its sender must start again): one part every 59 s must not hold the one place for good.
@@ -176,8 +174,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly stagings = new Set<IngestSession>();
   /** snapshots received in parts (large states) are applied one at a time */
   private readonly partsApply = new Limiter(1, Number.MAX_SAFE_INTEGER);
-  /** hellos written at once (the others wait their turn): a herd's leaves the pool to the deltas */
-  private readonly hellos = new Limiter(HELLOS_AT_ONCE);
   /** node → when a message of it was first refused because the database was unreachable */
   private readonly outage = new Map<string, number>();
   /** set when the API shuts down: what is still queued is refused as `unavailable` (send it again) */
@@ -356,7 +352,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
           "the collector's clock runs ahead, or the hello is forged; start a new stream with an epoch of now",
       );
     }
-    const result = await this.hellos.run(() => this.writer.hello(hello.node, hello));
+    // written in batches, two at a time (fact-writer.ts): a herd's hellos leave the pool to the deltas
+    const result = await this.writer.hello(hello.node, hello);
     if (result.error) throw new IngestError('stale-epoch', result.error);
     if (result.replacedFutureEpoch !== null) {
       this.log.warn(`node ${hello.node}: its last stream's epoch ${result.replacedFutureEpoch} was beyond this API's clock; epoch ${hello.epoch} starts the stream anew`);
