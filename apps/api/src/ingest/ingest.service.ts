@@ -79,9 +79,8 @@ export interface Staging {
   takenAt: string;
   readers: SnapshotMessage['readers'];
   facts: Fact[];
-  /** the parts decoded in the part decoder's thread, packed (decoded-part.ts), and their facts */
+  /** the parts decoded in the part decoder's thread, packed (decoded-part.ts) */
   packed: string[];
-  packedFacts: number;
   bytes: number;
   /** performance.now() at part 0 (the snapshot's time in the API is counted from it) */
   startedAt: number;
@@ -410,7 +409,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         readers: message.readers,
         facts: [],
         packed: [],
-        packedFacts: 0,
         bytes: 0,
         startedAt: performance.now(),
         touched: Date.now(),
@@ -434,7 +432,6 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (decoded) {
       // decoded in the part decoder's thread: held packed, checked for repeats once whole
       staging.packed.push(decoded.packed);
-      staging.packedFacts += decoded.count;
       for (const sign of decoded.signs) staging.signs.add(sign);
       if (decoded.nodeValue !== null) staging.nodeValue = JSON.parse(decoded.nodeValue) as NodeValue;
     }
