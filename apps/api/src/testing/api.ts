@@ -19,7 +19,7 @@ import {
   type LiveClientToServer,
   type LiveServerToClient,
 } from '@netatlas/wire';
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { loadConfig, type ApiConfig } from '../settings.js';
 import { startApi, type RunningApi } from '../start.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
@@ -78,11 +78,12 @@ export async function startTestApi(label: string, overrides: Partial<ApiConfig> 
 export type IngestClient = Socket<IngestServerToClient, IngestClientToServer>;
 
 /** A connected ingest socket (no reconnection), or the connect error's message. */
-export async function connectIngest(url: string, token: string | null = TEST_TOKEN): Promise<IngestClient> {
+export async function connectIngest(url: string, token: string | null = TEST_TOKEN, options: Partial<ManagerOptions & SocketOptions> = {}): Promise<IngestClient> {
   const socket: IngestClient = io(`${url}${INGEST_NAMESPACE}`, {
     auth: token === null ? {} : { token },
     reconnection: false,
     transports: ['websocket'],
+    ...options,
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
