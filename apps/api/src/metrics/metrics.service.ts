@@ -10,6 +10,7 @@ import { APP_VERSION } from '../app-version.js';
 import { withDeadline } from '../db/database.js';
 import { ProbeRepository, type MetricsSnapshot } from '../db/repositories/probe.repository.js';
 import { IngestService, STAGINGS_MAX } from '../ingest/ingest.service.js';
+import { socketStats } from '../realtime/socket-server.js';
 import { addKubernetesMetrics } from './kube-metrics.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { Notifier } from '../notify/notifier.js';
@@ -80,6 +81,9 @@ export class MetricsService implements OnModuleDestroy {
     ]);
     m.add('netatlas_ingest_snapshots_refused_undecoded_total', 'counter', 'Snapshots refused before they were decoded (over the budget of snapshot bytes in flight, a part 0 while another snapshot comes in parts, or a protocol-3 snapshot without its turn), since the API started.', [
       { value: stats.refusedUndecoded },
+    ]);
+    m.add('netatlas_socket_oversized_frames_cut_total', 'counter', 'Websocket connections cut at once for a frame over the transport\'s limit (twice NETATLAS_MAX_MESSAGE_MB plus 1 MB), since the API started.', [
+      { value: socketStats.oversizedFramesCut },
     ]);
     m.add('netatlas_ingest_large_messages_waiting', 'gauge', 'Collector connections holding a message over 4 MB back until it is their turn to be read (one at a time).', [
       { value: this.ingest.largeMessages.queued },

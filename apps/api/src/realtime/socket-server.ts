@@ -7,6 +7,41 @@ import { Server } from 'socket.io';
 import { API_CONFIG } from '../app-tokens.js';
 import type { CoreConfig } from '../config.js';
 
+/** Counters for /metrics and the tests. */
+export const socketStats = { oversizedFramesCut: 0 };
+
+/** What cutOversizedFrames reaches of engine.io's connection: its transport's ws socket, if any. */
+interface EngineConnection {
+  transport?: { socket?: unknown };
+  on(event: 'upgrade', listener: () => void): void;
+}
+interface WsSocket {
+  on(event: 'error', listener: (error: { code?: string }) => void): void;
+  _socket?: { destroy(): void };
+}
+
+/**
+ * A websocket frame over maxHttpBufferSize is refused by ws as soon as its header is read, but ws
+ * then answers with a close frame and goes on reading, and throwing away, the rest of the frame
+ * until the sender's own close comes (or 30 s pass). Twenty senders of 31 MB frames had the API
+ * read ~300 MB/s for nothing, taking the others' acks to 2–4× (npm run bench:abuse, oversized
+ * messages). The connection is cut at once instead: the sender learns no more than ws's close
+ * would have told it (its connection is gone), and the kernel refuses the rest of its bytes.
+ */
+function cutOversizedFrames(conn: EngineConnection): void {
+  const watch = () => {
+    const ws = conn.transport?.socket as WsSocket | undefined;
+    if (!ws || typeof ws.on !== 'function' || !ws._socket) return; // polling: the engine's own HTTP limit
+    ws.on('error', (error) => {
+      if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
+      socketStats.oversizedFramesCut += 1;
+      ws._socket?.destroy();
+    });
+  };
+  watch();
+  conn.on('upgrade', watch);
+}
+
 @Injectable()
 export class SocketServer implements OnModuleInit, BeforeApplicationShutdown {
   private server: Server | null = null;
@@ -37,6 +72,7 @@ export class SocketServer implements OnModuleInit, BeforeApplicationShutdown {
       pingInterval: 10_000,
       pingTimeout: 30_000,
     });
+    this.server.engine.on('connection', cutOversizedFrames);
   }
 
   beforeApplicationShutdown(): void {
