@@ -81,19 +81,22 @@ describe.each(['kube-router', 'calico', 'flannel'] as const)('a healthy %s lab',
     const broken = edit(state, a.name, (fs) => fs.filter((f) => !isMainRoute(f, b.podCidr)));
     const brokenShuffled = new Map([...shuffled].map(([k]) => [k, [...(broken[k] ?? [])].reverse()] as const));
     expect(JSON.stringify(checkNodes(brokenShuffled))).toBe(JSON.stringify(checkNodes(broken)));
-    expect(evaluateChecks(shuffled)).toEqual({ nodes: expectedNodes(state), findings: [], dropped: 0 });
+    expect(evaluateChecks(shuffled)).toEqual({ nodes: expectedNodes(state), findings: [], truncated: false });
   });
 
-  it('builds at most maxFindings findings and counts the rest', () => {
+  it('builds at most maxFindings findings and says when there were more', () => {
     // every node loses its routes to every other node's pods
     let broken = state;
     for (const a of lab) broken = edit(broken, a.name, (fs) => fs.filter((f) => !lab.some((b) => b.name !== a.name && isMainRoute(f, b.podCidr))));
     const all = evaluateChecks(broken);
-    expect(all.dropped).toBe(0);
+    expect(all.truncated).toBe(false);
     expect(all.findings.length).toBeGreaterThan(3);
     const capped = evaluateChecks(broken, { maxFindings: 3 });
     expect(capped.findings).toHaveLength(3);
-    expect(capped.findings.length + capped.dropped).toBe(all.findings.length);
+    expect(capped.truncated).toBe(true);
+    // a cap that every finding fits is no truncation, one less is
+    expect(evaluateChecks(broken, { maxFindings: all.findings.length }).truncated).toBe(false);
+    expect(evaluateChecks(broken, { maxFindings: all.findings.length - 1 })).toMatchObject({ truncated: true, findings: { length: all.findings.length - 1 } });
     // the ones built are built whole, as without the cap
     for (const f of capped.findings) expect(all.findings).toContainEqual(f);
     expect(capped.nodes).toEqual(all.nodes);

@@ -186,7 +186,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
     try {
       return await this.state.evaluate(inputs.live, inputs.kubernetes);
     } catch (error) {
-      return { ms: 0, findings: [], totalFindings: 0, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: (error as Error).message };
+      return { ms: 0, findings: [], truncated: false, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: (error as Error).message };
     }
   }
 
@@ -222,8 +222,8 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
         this.lastCheckMs = result.ms;
         this.lastChecks = { key: inputs.key, result };
         // (said once per run of the checks, not again for every evaluation of the same findings)
-        if (result.totalFindings > result.findings.length) {
-          this.report(`${result.totalFindings} expected-state findings; the rules see the first ${result.findings.length} (is the cluster this broken, or are nodes missing from it?)`);
+        if (result.truncated) {
+          this.report(`more than ${result.findings.length} expected-state findings: the checks stopped there, and the rules see those (is the cluster this broken, or are nodes missing from it?)`);
         }
       }
       const conditions = evaluateRules({

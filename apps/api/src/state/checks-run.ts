@@ -14,8 +14,8 @@ export interface KubeInput {
 export interface ChecksRun {
   ms: number;
   findings: Finding[];
-  /** how many there were, those past MAX_FINDINGS counted but not built */
-  totalFindings: number;
+  /** whether there were more than MAX_FINDINGS (the checks stopped there) */
+  truncated: boolean;
   expected: ExpectedNode[];
   evidence: ClusterEvidence;
   error: string | null;
@@ -67,18 +67,17 @@ export function rememberOrigins(state: ReadonlyMap<string, readonly Fact[]>, liv
 export function runChecks(state: ReadonlyMap<string, Fact[]>, live: string[], kubernetes: KubeInput | null, origins: Map<string, RememberedOrigin[]>): ChecksRun {
   const t0 = performance.now();
   let findings: Finding[] = [];
-  let dropped = 0;
+  let truncated = false;
   let expected: ExpectedNode[] = [];
   let evidence: ClusterEvidence = { nodes: [], sessionsDown: [] };
   let error: string | null = null;
   try {
     const lastOrigins = rememberOrigins(state, live, origins);
     const options = { live, lastOrigins, maxFindings: MAX_FINDINGS, ...(kubernetes ? { kubernetes: kubernetes.nodes, pods: kubernetes.pods, blocks: kubernetes.blocks } : {}) };
-    ({ nodes: expected, findings, dropped } = evaluateChecks(state, options));
+    ({ nodes: expected, findings, truncated } = evaluateChecks(state, options));
     evidence = gatherEvidence(state, expected);
   } catch (e) {
     error = (e as Error).stack ?? String(e);
   }
-  const totalFindings = findings.length + dropped;
-  return { ms: performance.now() - t0, findings, totalFindings, expected, evidence, error };
+  return { ms: performance.now() - t0, findings, truncated, expected, evidence, error };
 }

@@ -239,7 +239,7 @@ async function evaluateAt(message: Extract<ToStateWorker, { type: 'evaluateAt' }
     post({ type: 'evaluated', id: message.id, ...runChecks(state, [...state.keys()], null, new Map()) });
   } catch (error) {
     const { error: text, code } = failure(error);
-    post({ type: 'evaluated', id: message.id, ms: 0, findings: [], totalFindings: 0, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: text, code });
+    post({ type: 'evaluated', id: message.id, ms: 0, findings: [], truncated: false, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: text, code });
   }
 }
 
@@ -337,7 +337,7 @@ function handle(message: ToStateWorker): void {
       break;
     }
     case 'evaluate':
-      if (!loaded) post({ type: 'evaluated', id: message.id, ms: 0, findings: [], totalFindings: 0, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: 'the current state is not loaded' });
+      if (!loaded) post({ type: 'evaluated', id: message.id, ms: 0, findings: [], truncated: false, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: 'the current state is not loaded' });
       else post({ type: 'evaluated', id: message.id, ...checks(message.live, message.kubernetes) });
       break;
     case 'evaluateAt':
