@@ -10,6 +10,7 @@ import { FactWriter } from '../src/db/repositories/history/fact-writer.js';
 import { IngestService } from '../src/ingest/ingest.service.js';
 import { startApi } from '../src/start.js';
 import { CurrentState } from '../src/state/current-state.js';
+import { AlertEngine } from '../src/alerts/alert-engine.js';
 
 export interface ChildStats {
   type: 'stats';
@@ -39,6 +40,8 @@ export interface ChildStats {
   turns: { mostHeld: number; mostWaiting: number; granted: number; handedOver: number; deferred: number; takenBack: number; meanTurnMs: number };
   /** messages refused at once as unavailable since the last stats (a snapshot over the budget, without its turn, …: IngestStats.throttled) */
   throttled: number;
+  /** the alert engine's runs of the expected-state checks since the last stats, and their time in the current state's worker */
+  checks: { runs: number; ms: number };
 }
 
 const api = await startApi(loadConfig(), { logger: ['warn', 'error'], log: () => undefined, version: 'bench' });
@@ -58,6 +61,8 @@ let turns = { ...ingest.turns.stats };
 let throttled = ingest.stats.throttled;
 const writer = api.app.get(FactWriter);
 let batches = { ...writer.batchStats };
+const alerts = api.app.get(AlertEngine);
+let checks = { ...alerts.evaluations };
 
 const current = api.app.get(CurrentState);
 /** the state worker's heap after its last piece of work, and its largest since the last stats */
@@ -129,7 +134,9 @@ process.on('message', (message: { type?: string }) => {
       meanTurnMs: ingest.turns.meanTurnMs,
     },
     throttled: ingest.stats.throttled - throttled,
+    checks: { runs: alerts.evaluations.checked - checks.checked, ms: alerts.evaluations.checkMs - checks.checkMs },
   };
+  checks = { ...alerts.evaluations };
   batches = { ...writer.batchStats };
   rssPeak = 0;
   ingest.turns.resetPeaks();

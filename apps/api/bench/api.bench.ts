@@ -625,7 +625,7 @@ function memoryOf(api: ChildStats): string {
 function logUsage(u: Usage): void {
   const c = u.cpu;
   log(
-    `${stamp()}   CPU over ${c.wall.toFixed(1)} s (2 cores = ${(2 * c.wall).toFixed(0)} s): API ${c.api.toFixed(1)} s, Postgres backends ${c.postgres.toFixed(1)} s, bench ${c.bench.toFixed(1)} s, anything else ${c.other.toFixed(1)} s (Postgres background work, other programs)`,
+    `${stamp()}   CPU over ${c.wall.toFixed(1)} s (2 cores = ${(2 * c.wall).toFixed(0)} s): API ${c.api.toFixed(1)} s (of it the alert engine's ${u.api.checks.runs} runs of the checks ${(u.api.checks.ms / 1000).toFixed(1)} s), Postgres backends ${c.postgres.toFixed(1)} s, bench ${c.bench.toFixed(1)} s, anything else ${c.other.toFixed(1)} s (Postgres background work, other programs)`,
   );
   log(
     `${stamp()}   API event loop lag p99 ${ms(u.api.loopP99)} max ${ms(u.api.loopMax)}; pool waiters max ${u.api.poolWaitingMax} (pool ${u.api.poolTotal}); API RSS ${u.api.rssMb.toFixed(0)} MB (most in this phase ${u.api.rssPeakMb.toFixed(0)}, in its life ${u.api.maxRssMb.toFixed(0)}; ${memoryOf(u.api)}); bench loop lag p99 ${ms(u.benchLoopP99)} max ${ms(u.benchLoopMax)}`,
