@@ -430,7 +430,7 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): { findings: Fin
   const e = evaluation(cluster, options, findings);
   for (const a of e.live) {
     // past the cap nothing more can be built: the findings are what they will be
-    if (e.budget.dropped > 0) break;
+    if (e.budget.exceeded) break;
     if (a.host === null) continue; // a Kubernetes node without a collector: only routes towards it are checked
     const n = nodeCheck(e, a, a.host);
     checkPeerRanges(e, n); // 1. every live peer's ranges, delivered towards the peer
@@ -440,7 +440,7 @@ function evaluate(cluster: Cluster, options: CheckNodesOptions): { findings: Fin
     checkIpsets(e, n); // 4. kube-router's ipsets
     checkMtus(n.h, n.name, n.podTunnels, pods, e.add); // 5. MTUs
   }
-  return { findings: [...findings.values()].sort((x, y) => cmp(x.key, y.key)), truncated: e.budget.dropped > 0 };
+  return { findings: [...findings.values()].sort((x, y) => cmp(x.key, y.key)), truncated: e.budget.exceeded };
 }
 
 type AddFindingOn = (
@@ -474,10 +474,10 @@ interface Evaluation {
   wantedSets: Map<string, Map<string, string>>;
   /** the pods each live node must deliver to (Kubernetes', by the collector's node name) */
   kubePods: Map<string, Array<{ ip: string; pod: string }>>;
-  /** records a finding, unless one of its key is there already (or there is no room: counted, and the evaluation stops) */
+  /** records a finding, unless one of its key is there already (or there is no room: the evaluation stops) */
   add: AddFindingOn;
-  /** room for one more finding (maxFindings): false, and it is counted as dropped, when there is none */
-  budget: { take(): boolean; dropped: number };
+  /** room for one more finding (maxFindings): false when there is none, and then `exceeded` (the evaluation stops) */
+  budget: { take(): boolean; exceeded: boolean };
 }
 
 function evaluation(cluster: Cluster, options: CheckNodesOptions, findings: Map<string, Finding>): Evaluation {
@@ -492,10 +492,10 @@ function evaluation(cluster: Cluster, options: CheckNodesOptions, findings: Map<
   for (const m of live) if (m.host) fibs.set(m.expected.name, new Fib(m.host));
   const max = options.maxFindings ?? Infinity;
   const budget = {
-    dropped: 0,
+    exceeded: false,
     take(): boolean {
       if (findings.size < max) return true;
-      budget.dropped += 1;
+      budget.exceeded = true;
       return false;
     },
   };
@@ -623,7 +623,7 @@ const describeRoute = (r: RouteValue, hops: readonly Hop[]) => ({
 
 function checkPeerRanges(e: Evaluation, n: NodeCheck): void {
   for (const b of e.live) {
-    if (e.budget.dropped > 0) return; // past the cap (see evaluateChecks)
+    if (e.budget.exceeded) return; // past the cap (see evaluateChecks)
     if (b === n.a) continue;
     for (let i = 0; i < b.cidrs.length; i++) checkPeerRange(e, n, b, i);
   }

@@ -11,7 +11,7 @@ import { HistoryReader } from '../db/repositories/history/history-reader.js';
 import { KubeWatcher } from '../kube/kube-watcher.js';
 import { EventBus } from '../realtime/event-bus.js';
 import { NOTIFIER, type AlertNotifier } from '../notify/notice.js';
-import type { ChecksRun, KubeInput } from '../state/checks-run.js';
+import { checksFailed, type ChecksRun, type KubeInput } from '../state/checks-run.js';
 import { CurrentState } from '../state/current-state.js';
 import { held } from '../state/state-kinds.js';
 import { AlertStore } from './alert-store.js';
@@ -186,7 +186,7 @@ export class AlertEngine implements OnModuleInit, OnModuleDestroy {
     try {
       return await this.state.evaluate(inputs.live, inputs.kubernetes);
     } catch (error) {
-      return { ms: 0, findings: [], truncated: false, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: (error as Error).message };
+      return checksFailed((error as Error).message);
     }
   }
 

@@ -17,7 +17,8 @@ interface EngineConnection {
 }
 interface WsSocket {
   on(event: 'error', listener: (error: { code?: string }) => void): void;
-  _socket?: { destroy(): void };
+  /** ws' own cut: the TCP socket destroyed, no close handshake */
+  terminate(): void;
 }
 
 /**
@@ -31,11 +32,11 @@ interface WsSocket {
 function cutOversizedFrames(conn: EngineConnection): void {
   const watch = () => {
     const ws = conn.transport?.socket as WsSocket | undefined;
-    if (!ws || typeof ws.on !== 'function' || !ws._socket) return; // polling: the engine's own HTTP limit
+    if (!ws || typeof ws.on !== 'function' || typeof ws.terminate !== 'function') return; // polling: the engine's own HTTP limit
     ws.on('error', (error) => {
       if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return;
       socketStats.oversizedFramesCut += 1;
-      ws._socket?.destroy();
+      ws.terminate();
     });
   };
   watch();

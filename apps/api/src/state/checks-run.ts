@@ -21,6 +21,11 @@ export interface ChecksRun {
   error: string | null;
 }
 
+/** A run of the checks that could not be made: no findings, and why. */
+export function checksFailed(error: string): ChecksRun {
+  return { ms: 0, findings: [], truncated: false, expected: [], evidence: { nodes: [], sessionsDown: [] }, error };
+}
+
 /**
  * At most this many findings are built per evaluation, and cross to the API's thread: a badly
  * broken (or badly simulated) 1000-node cluster has ~N x (N-1) of them (the API bench's fleet 2.4

@@ -11,7 +11,7 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { streamStateJson } from '../db/repositories/history/state-stream.js';
-import { runChecks, type ChecksRun, type KubeInput } from './checks-run.js';
+import { checksFailed, runChecks, type ChecksRun, type KubeInput } from './checks-run.js';
 import { applyToMirror, type FactMirror } from './fact-mirror.js';
 import { HeapTrim } from './heap-trim.js';
 import { CHECK_KINDS, drawn, held, TOPOLOGY_KINDS } from './state-kinds.js';
@@ -239,7 +239,7 @@ async function evaluateAt(message: Extract<ToStateWorker, { type: 'evaluateAt' }
     post({ type: 'evaluated', id: message.id, ...runChecks(state, [...state.keys()], null, new Map()) });
   } catch (error) {
     const { error: text, code } = failure(error);
-    post({ type: 'evaluated', id: message.id, ms: 0, findings: [], truncated: false, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: text, code });
+    post({ type: 'evaluated', id: message.id, ...checksFailed(text), code });
   }
 }
 
@@ -337,7 +337,7 @@ function handle(message: ToStateWorker): void {
       break;
     }
     case 'evaluate':
-      if (!loaded) post({ type: 'evaluated', id: message.id, ms: 0, findings: [], truncated: false, expected: [], evidence: { nodes: [], sessionsDown: [] }, error: 'the current state is not loaded' });
+      if (!loaded) post({ type: 'evaluated', id: message.id, ...checksFailed('the current state is not loaded') });
       else post({ type: 'evaluated', id: message.id, ...checks(message.live, message.kubernetes) });
       break;
     case 'evaluateAt':
