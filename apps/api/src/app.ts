@@ -20,7 +20,13 @@ export interface CreateAppOptions {
 export async function createApp(options: CreateAppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({ version: options.version, config: options.config, database: options.database }),
-    { logger: options.logger ?? ['log', 'warn', 'error'] },
+    {
+      logger: options.logger ?? ['log', 'warn', 'error'],
+      // at close, after every module has stopped, the connections still open are cut: a browser's
+      // socket.io client that reconnected (by long polling) while the API was stopping held its
+      // poll open and kept the HTTP server from closing, for minutes (a test's stop hung)
+      forceCloseConnections: true,
+    },
   );
   // GET /metrics stays at the root, where Prometheus scrapes by default
   app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
