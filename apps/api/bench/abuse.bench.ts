@@ -3,6 +3,7 @@
 // each and a prober asks /api/health every 100 ms, and their latencies are measured
 //   - with nobody else (the baseline),
 //   - with five readers of /api/state that read nothing (a 16-node state of 80k facts),
+//   - with five readers of it that read all of it (not an abuse: what the five reads cost),
 //   - with one socket flooding deltas as fast as it can (acks ignored),
 //   - with twenty collectors resyncing ~31 MB states over and over, in parts as collectors send
 //     them (a refused one sent again after the collector's back-off),
@@ -31,7 +32,7 @@ const { values } = parseArgs({ options: { 'phase-s': { type: 'string', default: 
  * all ten collectors at once) and moved 16–31 ms between runs of the baseline alone on this machine.
  */
 const ROUNDS = Math.max(1, Number(values.rounds));
-/** --only herd (or hog,slow,flood,whole): the baseline and these phases alone, e.g. to profile one */
+/** --only herd (or hog,slow,fast,flood,whole): the baseline and these phases alone, e.g. to profile one */
 const ONLY = values.only ? new Set(values.only.split(',')) : null;
 const PHASE_MS = Number(values['phase-s']) * 1000;
 const log = (line: string) => process.stderr.write(`[abuse] ${line}\n`);
@@ -160,6 +161,36 @@ try {
   };
 
   /**
+   * Not an abuse: the same five whole-state reads, read as fast as they come. Beside the slow
+   * readers' row it tells what the reads cost (Postgres, the JSON, the socket) from what a reader's
+   * slowness adds (the spool: memory, then a temporary file), and says how large the state is.
+   */
+  const fastReaders = () => {
+    // curl at nice 19, as the abusers: reading 5 × ~150 MB here would cost this process's own loop,
+    // where the well-behaved clients' latencies are measured
+    const t0 = performance.now();
+    const reads = Array.from(
+      { length: 5 },
+      () =>
+        new Promise<{ bytes: number; ms: number }>((resolve) => {
+          const curl = spawn('nice', ['-n', '19', 'curl', '-s', '-o', '/dev/null', '-w', '%{size_download}', `${api.url}/api/state`], { stdio: ['ignore', 'pipe', 'ignore'] });
+          let out = '';
+          curl.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+          curl.once('exit', () => resolve({ bytes: Number(out) || 0, ms: performance.now() - t0 }));
+          curl.once('error', () => resolve({ bytes: 0, ms: NaN }));
+        }),
+    );
+    return {
+      ready: Promise.resolve(),
+      stop: async () => {
+        const done = await Promise.all(reads);
+        const mb = Math.max(...done.map((d) => d.bytes)) / 1e6;
+        return `5 readers of /api/state reading all of it (curl; ${mb.toFixed(0)} MB each; the last done after ${(Math.max(...done.map((d) => d.ms)) / 1000).toFixed(1)} s)`;
+      },
+    };
+  };
+
+  /**
    * An abuse in a process of its own (abuser.ts), so that what it costs its own event loop (sending
    * 31 MB snapshots) does not show up as the well-behaved clients' latency here.
    */
@@ -229,6 +260,7 @@ try {
   const abuses: Array<[string, string, () => Abuse]> = [
     ['hog', CONTROL, hog],
     ['slow', 'slow readers', slowReaders],
+    ['fast', 'fast readers (no abuse)', fastReaders],
     ['flood', 'flood', abuser('flood')],
     ['herd', 'snapshot herd', abuser('herd')],
     ['whole', 'oversized messages', abuser('whole')],

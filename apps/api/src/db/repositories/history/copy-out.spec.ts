@@ -77,6 +77,29 @@ describe('copyRows', () => {
     }
   });
 
+  it('gives the event loop a round after every turn even when nobody waits (libuv would hand over a batch of up to 32 chunks at once)', async () => {
+    // each row costs ~20 µs here: a turn (TURN_MS) is ~100 rows, a 64 kB chunk of these rows ~200;
+    // between two rounds of the loop (a setImmediate ticker) at most a turn and the chunk it ended in
+    let rows = 0;
+    let lastTick = 0;
+    let most = 0;
+    let done = false;
+    const tick = () => {
+      most = Math.max(most, rows - lastTick);
+      lastTick = rows;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const n = await copyRows(client, "COPY (SELECT g, repeat('z', 300) FROM generate_series(1, 30000) g) TO STDOUT (FORMAT binary)", () => {
+      rows += 1;
+      const until = performance.now() + 0.02;
+      while (performance.now() < until);
+    });
+    done = true;
+    expect(n).toBe(30_000);
+    expect(most, 'rows handed over in one round of the event loop').toBeLessThan(1000);
+  });
+
   it('rejects on a query error, a stream that is not binary COPY and a consumer that throws; the connection goes on', async () => {
     await expect(copyRows(client, 'COPY (SELECT 1 / (g - 3) FROM generate_series(1, 5) g) TO STDOUT (FORMAT binary)', () => undefined)).rejects.toThrow(/division by zero/);
     expect((await client.query('SELECT 41 + 1 AS n')).rows[0]).toEqual({ n: 42 });

@@ -97,22 +97,27 @@ class CopyRowsQuery {
 
   /**
    * A whole-cluster read yields to ingest as long work does (realtime/turns.ts): after a turn of
-   * TURN_MS, while collectors' deltas are being written, the connection is not read for
-   * YIELD_PAUSE_MS, and Postgres, its send buffer full, waits too. Five readers of a 300k-fact
-   * state, read flat out, took the cores from the deltas' transactions (ack p99 3–4× its baseline).
+   * TURN_MS the connection is not read until the event loop has gone round once (other sockets,
+   * timers), or, while collectors' deltas are being written, for YIELD_PAUSE_MS; Postgres, its
+   * send buffer full, waits too. Five readers of a 300k-fact state, read flat out, took the cores
+   * from the deltas' transactions (ack p99 3–4× its baseline); and without the yield when no delta
+   * was under way yet, one round of the loop read up to 32 chunks of each connection (libuv's batch)
+   * and held the loop for 70–110 ms (a delta that came meanwhile could not be seen waiting).
    */
   private paced(): void {
     const now = performance.now();
     if (now - this.turnStart < TURN_MS) return;
-    this.turnStart = now;
-    if (this.ended || this.failure || !othersAreWaiting()) return;
+    if (this.ended || this.failure) return;
     const stream = this.connection!.stream;
     stream.pause();
-    copyPacing.pauses += 1;
-    setTimeout(() => {
+    const resume = () => {
       stream.resume();
       this.turnStart = performance.now();
-    }, YIELD_PAUSE_MS);
+    };
+    if (othersAreWaiting()) {
+      copyPacing.pauses += 1;
+      setTimeout(resume, YIELD_PAUSE_MS);
+    } else setImmediate(resume);
   }
 
   private take1(chunk: Buffer): void {
