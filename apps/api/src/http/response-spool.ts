@@ -70,8 +70,7 @@ export class ResponseSpool {
       this.memoryBytes += buf.length;
       return;
     }
-    await this.toFile(buf);
-    release?.();
+    await this.toFile(buf, release);
   }
 
   /**
@@ -134,7 +133,8 @@ export class ResponseSpool {
     while (!this.blocked && this.memory.length > 0 && !this.res.destroyed) this.sendNext();
   };
 
-  private async toFile(buf: Buffer): Promise<void> {
+  /** `release` once the file has the bytes: until its write is done the stream reads `buf` */
+  private async toFile(buf: Buffer, release?: () => void): Promise<void> {
     if (this.file === null) {
       const dir = await mkdtemp(join(tmpdir(), 'netatlas-spool-'));
       const path = join(dir, 'response');
@@ -142,7 +142,8 @@ export class ResponseSpool {
       spoolStats.fileSpools += 1;
     }
     const out = this.file.out;
-    if (!out.write(buf)) await new Promise<void>((resolve) => out.once('drain', resolve));
+    const more = release ? out.write(buf, (error) => error || release()) : out.write(buf);
+    if (!more) await new Promise<void>((resolve) => out.once('drain', resolve));
   }
 
   /** The socket's next 'drain' (or 'close'); a client that takes nothing for stallMs is cut. */
