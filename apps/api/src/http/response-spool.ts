@@ -23,6 +23,8 @@ export interface SpoolOptions {
   memoryBytes?: number;
   /** a client that takes nothing for this long is cut (default 60 s) */
   stallMs?: number;
+  /** where the temporary files go (default the system's temporary directory) */
+  dir?: string;
 }
 
 export const SPOOL_DEFAULTS = { memoryBytes: 8 << 20, stallMs: 60_000 };
@@ -40,6 +42,9 @@ export class ResponseSpool {
   private counted = false;
   private readonly limit: number;
   private readonly stallMs: number;
+  private readonly dir: string;
+  /** the file's write failed (a full disk): the response fails, the API goes on */
+  private fileError: Error | null = null;
 
   constructor(
     private readonly res: SpoolTarget,
@@ -47,6 +52,7 @@ export class ResponseSpool {
   ) {
     this.limit = options.memoryBytes ?? SPOOL_DEFAULTS.memoryBytes;
     this.stallMs = options.stallMs ?? SPOOL_DEFAULTS.stallMs;
+    this.dir = options.dir ?? tmpdir();
   }
 
   /**
@@ -94,6 +100,10 @@ export class ResponseSpool {
         }
       }
       if (!this.res.destroyed) this.res.end(tail);
+    } catch (error) {
+      // the file failed, or the client went: what it has is incomplete, and it must not wait for more
+      this.res.destroy(error as Error);
+      throw error;
     } finally {
       await this.discard();
     }
@@ -136,14 +146,30 @@ export class ResponseSpool {
   /** `release` once the file has the bytes: until its write is done the stream reads `buf` */
   private async toFile(buf: Buffer, release?: () => void): Promise<void> {
     if (this.file === null) {
-      const dir = await mkdtemp(join(tmpdir(), 'netatlas-spool-'));
+      const dir = await mkdtemp(join(this.dir, 'netatlas-spool-'));
       const path = join(dir, 'response');
-      this.file = { dir, path, out: createWriteStream(path) };
+      const out = createWriteStream(path);
+      // without a listener a failed write (ENOSPC) would be an uncaught error: the whole API down
+      out.on('error', (error) => void (this.fileError ??= error));
+      this.file = { dir, path, out };
       spoolStats.fileSpools += 1;
     }
     const out = this.file.out;
+    if (this.fileError) throw this.fileError;
     const more = release ? out.write(buf, (error) => error || release()) : out.write(buf);
-    if (!more) await new Promise<void>((resolve) => out.once('drain', resolve));
+    if (!more)
+      await new Promise<void>((resolve, reject) => {
+        const drained = () => {
+          out.off('error', failed);
+          resolve();
+        };
+        const failed = (error: Error) => {
+          out.off('drain', drained);
+          reject(error);
+        };
+        out.once('drain', drained);
+        out.once('error', failed);
+      });
   }
 
   /** The socket's next 'drain' (or 'close'); a client that takes nothing for stallMs is cut. */
