@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../../../testing/postgres
 import { route } from '../../../testing/facts.js';
 import { setupOnce } from '../../../testing/setup.js';
 import { HistoryReader } from './history-reader.js';
+import { chunkStats } from './node-chunks.js';
 import { streamStateJson } from './state-stream.js';
 
 const NODES = 11;
@@ -138,6 +139,40 @@ describe('streamStateJson', () => {
       await pool.query(`DELETE FROM nodes WHERE id = $1`, [rows[0]!.id]);
     }
   });
+
+  it('a consumer that fails (its client left) cuts the chunk being built short rather than reading it to its end', async () => {
+    const { rows } = await pool.query<{ id: number }>(`INSERT INTO nodes (name) VALUES ('node-huge') RETURNING id`);
+    // 150k routes, ~30 MB of COPY: being read on the second connection when the first node's JSON fails
+    await pool.query(
+      `INSERT INTO facts (node_id, kind, key, value, valid_from)
+       SELECT $1, 'route', 'main|10.98.' || (i >> 8) || '.' || (i & 255) || '/32', jsonb_build_object('dst', '10.98.' || (i >> 8) || '.' || (i & 255) || '/32', 'dev', 'eth0', 'table', 'main', 'note', repeat('x', 100)), $2
+       FROM generate_series(0, 149999) AS i`,
+      [rows[0]!.id, t1],
+    );
+    try {
+      const before = chunkStats.cancelled;
+      // the first chunk is node-00 alone, the second every other node, the huge one among them; on
+      // a pool of two (as the state worker's), both held by the read: the cancel needs neither
+      const two = new pg.Pool({ connectionString: database.url, max: 2 });
+      try {
+        await expect(
+          streamStateJson(two, null, null, () => {
+            throw new Error('the client went away');
+          }, { leadNodes: 1, chunkNodes: 100, parallel: 2 }),
+        ).rejects.toThrow('the client went away');
+        expect(two.totalCount - two.idleCount).toBe(0);
+      } finally {
+        await two.end();
+      }
+      expect(chunkStats.cancelled - before, 'the second chunk was cancelled').toBe(1);
+      // the connections go on: a whole read after it
+      const out = await collect(null, {});
+      expect(out.find(([n]) => n === 'node-huge')?.[1]).toHaveLength(150_000);
+    } finally {
+      await pool.query(`DELETE FROM facts WHERE node_id = $1`, [rows[0]!.id]);
+      await pool.query(`DELETE FROM nodes WHERE id = $1`, [rows[0]!.id]);
+    }
+  }, 60_000);
 
   it('a failing query rejects the stream and returns its connections', async () => {
     await expect(
