@@ -76,8 +76,8 @@ export class HistoryController {
     const q = parseQuery(StateQuerySchema, query);
     // { at, nodes: { <name>: Fact[] } }, written node by node as the state stream puts each node's
     // JSON together (db/repositories/history/state-stream.ts)
-    await streamNodes(res, this.config.slowReaderTimeoutMs, `{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`, (write) =>
-      this.history.streamState(q.at ?? null, q.kind ?? null, write),
+    await streamNodes(res, this.config.slowReaderTimeoutMs, `{"at":${JSON.stringify(q.at?.toISOString() ?? null)},"nodes":{`, (write, signal) =>
+      this.history.streamState(q.at ?? null, q.kind ?? null, write, signal),
     );
   }
 
@@ -165,9 +165,13 @@ async function streamNodes(
   res: RawResponse,
   stallMs: number,
   head: string,
-  stream: (write: (node: string, json: Buffer | readonly Buffer[], release?: () => void) => Promise<void>) => Promise<void>,
+  stream: (write: (node: string, json: Buffer | readonly Buffer[], release?: () => void) => Promise<void>, signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
   const spool = new ResponseSpool(res, { stallMs });
+  // a client that leaves while the read goes on: what is being read for it is cancelled
+  const left = new AbortController();
+  const onClose = () => left.abort(new Error('the client went away'));
+  res.once('close', onClose);
   let started = false;
   const begin = async () => {
     res.status(200).type('application/json');
@@ -192,16 +196,18 @@ async function streamNodes(
           for (const piece of json) await spool.write(piece, one);
         }
         first = false;
-      });
+      }, left.signal);
     await WHOLE_READS.run(read);
     if (!started) await begin();
   } catch (error) {
     await spool.discard();
     if (error instanceof LimiterFull) throw lineFull(res, error);
+    if (left.signal.aborted) return; // nobody to answer
     if (!started) throw error;
     res.destroy(error as Error);
     return;
   }
+  res.off('close', onClose);
   // the read is over (committed, connections released): now the client's pace is its own
   await spool.finish('}}').catch(() => undefined);
 }

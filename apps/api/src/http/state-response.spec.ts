@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { Fact } from '@netatlas/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FactWriter } from '../db/repositories/history/fact-writer.js';
+import { chunkStats } from '../db/repositories/history/node-chunks.js';
 import { route } from '../testing/facts.js';
 import { startTestApi, type TestApi } from '../testing/api.js';
 import { WHOLE_READS, WHOLE_READS_AT_ONCE } from './whole-reads.js';
@@ -101,6 +102,38 @@ describe('GET /api/state with reused buffers', () => {
       expect(spoolStats.fileSpools, 'the slow response went on in a file').toBeGreaterThan(files);
     } finally {
       await writer.applySnapshot('sr-big', { epoch: EPOCH, seq: 2, takenAt: new Date().toISOString(), facts: [], readers: {} }, 'unknown');
+    }
+  }, 60_000);
+
+  it('a client that leaves while its state is read has what was being read for it cancelled, and the next read is whole', async () => {
+    const pool = t.api.database.pool;
+    const { rows } = await pool.query<{ id: number }>(`INSERT INTO nodes (name) VALUES ('sr-huge') RETURNING id`);
+    // 150k routes, ~30 MB of COPY in the read's second chunk (the first is the eight lead nodes)
+    await pool.query(
+      `INSERT INTO facts (node_id, kind, key, value, valid_from)
+       SELECT $1, 'route', 'main|10.97.' || (i >> 8) || '.' || (i & 255) || '/32', jsonb_build_object('dst', '10.97.' || (i >> 8) || '.' || (i & 255) || '/32', 'dev', 'eth0', 'table', 'main', 'note', repeat('x', 100)), now()
+       FROM generate_series(0, 149999) AS i`,
+      [rows[0]!.id],
+    );
+    try {
+      const before = chunkStats.cancelled;
+      // leave at the first bytes: the lead nodes are written while the huge chunk is still read
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get(`${t.url}/api/state`, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+          res.on('error', () => undefined);
+        });
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+      });
+      await expect.poll(() => chunkStats.cancelled - before, { timeout: 10_000 }).toBe(1);
+      const after = await slowGet(`${t.url}/api/state`, 0);
+      expect(after.nodes['sr-huge']).toHaveLength(150_000);
+    } finally {
+      await pool.query(`DELETE FROM facts WHERE node_id = $1`, [rows[0]!.id]);
+      await pool.query(`DELETE FROM nodes WHERE id = $1`, [rows[0]!.id]);
     }
   }, 60_000);
 

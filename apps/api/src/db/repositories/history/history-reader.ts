@@ -142,8 +142,13 @@ export class HistoryReader {
    * order, handed to `write` as each is ready (state-stream.ts): the JSON is put together from the
    * bytes Postgres sends, never parsed nor re-serialised.
    */
-  streamState(at: Date | null, kinds: readonly FactKind[] | null, write: (node: string, facts: readonly Buffer[], release: () => void) => void | Promise<void>): Promise<void> {
-    return streamStateJson(this.pool, at, kinds, write);
+  streamState(
+    at: Date | null,
+    kinds: readonly FactKind[] | null,
+    write: (node: string, facts: readonly Buffer[], release: () => void) => void | Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return streamStateJson(this.pool, at, kinds, write, { signal });
   }
 
   /**

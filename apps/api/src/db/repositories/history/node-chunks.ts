@@ -25,6 +25,8 @@ export interface NodeChunkOptions {
    * transaction; chunkNodes defaults to rangeChunk)
    */
   idRanges?: boolean;
+  /** aborted (the client left): the chunks being built are cancelled and the read rejects with the reason */
+  signal?: AbortSignal;
 }
 
 export interface NodeRef {
@@ -115,6 +117,14 @@ export async function forEachNodeChunk<T>(
       }
     };
     const workers = Promise.all(clients.map(work));
+    let cancelling: Promise<void> | null = null;
+    const cancel = () => (cancelling ??= cancelBuilds(pool, clients));
+    const abort = () => {
+      stop(options.signal!.reason);
+      void cancel();
+    };
+    if (options.signal?.aborted) abort();
+    else options.signal?.addEventListener('abort', abort, { once: true });
     try {
       for (const result of results) {
         await consume(await result);
@@ -122,13 +132,15 @@ export async function forEachNodeChunk<T>(
         wakeAll();
       }
     } catch (error) {
+      options.signal?.removeEventListener('abort', abort);
       stop(error);
-      // the consumer failed (its client left): the chunks being built are cancelled, not read to
+      // the consumer failed or the client left: the chunks being built are cancelled, not read to
       // their end (a chunk of a 1000-node state is ~30 MB of COPY for nobody)
-      await cancelBuilds(pool, clients);
+      await cancel();
       await workers.catch(() => undefined);
-      throw error;
+      throw options.signal?.aborted ? options.signal.reason : error;
     }
+    options.signal?.removeEventListener('abort', abort);
     await workers;
     for (const c of clients) await c.query('COMMIT');
   } catch (error) {

@@ -165,6 +165,14 @@ describe('streamStateJson', () => {
         await two.end();
       }
       expect(chunkStats.cancelled - before, 'the second chunk was cancelled').toBe(1);
+      // the client leaves (the signal) while the huge chunk is read: it is cancelled at once, not
+      // when its bytes would have been written
+      const left = new AbortController();
+      await expect(
+        streamStateJson(pool, null, null, () => left.abort(new Error('the client left')), { leadNodes: 1, chunkNodes: 100, parallel: 2, signal: left.signal }),
+      ).rejects.toThrow('the client left');
+      expect(chunkStats.cancelled - before, 'cancelled by the signal').toBe(2);
+      expect(pool.totalCount - pool.idleCount).toBe(0);
       // the connections go on: a whole read after it
       const out = await collect(null, {});
       expect(out.find(([n]) => n === 'node-huge')?.[1]).toHaveLength(150_000);
