@@ -12,6 +12,7 @@ import { startTestApi, type TestApi } from '../testing/api.js';
 import { WHOLE_READS, WHOLE_READS_AT_ONCE } from './whole-reads.js';
 import { spoolStats } from './response-spool.js';
 import { setupOnce } from '../testing/setup.js';
+import { withBigNode } from '../testing/big-node.js';
 
 const NODES = 12;
 const ROUTES = 1500; // ~0.5 MB of JSON a node, ~6 MB a response: more than the sockets' buffers hold
@@ -107,15 +108,8 @@ describe('GET /api/state with reused buffers', () => {
 
   it('a client that leaves while its state is read has what was being read for it cancelled, and the next read is whole', async () => {
     const pool = t.api.database.pool;
-    const { rows } = await pool.query<{ id: number }>(`INSERT INTO nodes (name) VALUES ('sr-huge') RETURNING id`);
     // 150k routes, ~30 MB of COPY in the read's second chunk (the first is the eight lead nodes)
-    await pool.query(
-      `INSERT INTO facts (node_id, kind, key, value, valid_from)
-       SELECT $1, 'route', 'main|10.97.' || (i >> 8) || '.' || (i & 255) || '/32', jsonb_build_object('dst', '10.97.' || (i >> 8) || '.' || (i & 255) || '/32', 'dev', 'eth0', 'table', 'main', 'note', repeat('x', 100)), now()
-       FROM generate_series(0, 149999) AS i`,
-      [rows[0]!.id],
-    );
-    try {
+    await withBigNode(pool, { name: 'sr-huge', routes: 150_000, octet: 97, note: 100 }, async () => {
       const before = chunkStats.cancelled;
       // leave at the first bytes: the lead nodes are written while the huge chunk is still read
       await new Promise<void>((resolve, reject) => {
@@ -131,10 +125,7 @@ describe('GET /api/state with reused buffers', () => {
       await expect.poll(() => chunkStats.cancelled - before, { timeout: 10_000 }).toBe(1);
       const after = await slowGet(`${t.url}/api/state`, 0);
       expect(after.nodes['sr-huge']).toHaveLength(150_000);
-    } finally {
-      await pool.query(`DELETE FROM facts WHERE node_id = $1`, [rows[0]!.id]);
-      await pool.query(`DELETE FROM nodes WHERE id = $1`, [rows[0]!.id]);
-    }
+    });
   }, 60_000);
 
   it('whole-cluster reads beyond the line are refused with 503 and Retry-After, and answered once it shortens', async () => {

@@ -9,6 +9,7 @@ import { migrate } from '../../migrate.js';
 import { createTestDatabase, type TestDatabase } from '../../../testing/postgres.js';
 import { route } from '../../../testing/facts.js';
 import { setupOnce } from '../../../testing/setup.js';
+import { withBigNode } from '../../../testing/big-node.js';
 import { HistoryReader } from './history-reader.js';
 import { chunkStats } from './node-chunks.js';
 import { streamStateJson } from './state-stream.js';
@@ -114,15 +115,8 @@ describe('streamStateJson', () => {
   });
 
   it('hands a node larger than a piece over in pieces of about a megabyte that join to its facts', async () => {
-    const { rows } = await pool.query<{ id: number }>(`INSERT INTO nodes (name) VALUES ('node-big') RETURNING id`);
     // 12k routes with ~100-byte values: ~2.3 MB of JSON
-    await pool.query(
-      `INSERT INTO facts (node_id, kind, key, value, valid_from)
-       SELECT $1, 'route', 'main|10.99.' || (i >> 8) || '.' || (i & 255) || '/32', jsonb_build_object('dst', '10.99.' || (i >> 8) || '.' || (i & 255) || '/32', 'dev', 'eth0', 'table', 'main', 'note', repeat('x', 40)), $2
-       FROM generate_series(0, 11999) AS i`,
-      [rows[0]!.id, t1],
-    );
-    try {
+    await withBigNode(pool, { name: 'node-big', routes: 12_000, octet: 99, note: 40, validFrom: t1 }, async () => {
       const pieces: number[] = [];
       let facts: Fact[] = [];
       await streamStateJson(pool, null, null, (node, json) => {
@@ -134,22 +128,12 @@ describe('streamStateJson', () => {
       expect(new Set(facts.map((f) => f.key)).size).toBe(12_000);
       expect(pieces.length).toBeGreaterThanOrEqual(2);
       expect(Math.max(...pieces)).toBeLessThanOrEqual(1 << 20);
-    } finally {
-      await pool.query(`DELETE FROM facts WHERE node_id = $1`, [rows[0]!.id]);
-      await pool.query(`DELETE FROM nodes WHERE id = $1`, [rows[0]!.id]);
-    }
+    });
   });
 
   it('a consumer that fails (its client left) cuts the chunk being built short rather than reading it to its end', async () => {
-    const { rows } = await pool.query<{ id: number }>(`INSERT INTO nodes (name) VALUES ('node-huge') RETURNING id`);
     // 150k routes, ~30 MB of COPY: being read on the second connection when the first node's JSON fails
-    await pool.query(
-      `INSERT INTO facts (node_id, kind, key, value, valid_from)
-       SELECT $1, 'route', 'main|10.98.' || (i >> 8) || '.' || (i & 255) || '/32', jsonb_build_object('dst', '10.98.' || (i >> 8) || '.' || (i & 255) || '/32', 'dev', 'eth0', 'table', 'main', 'note', repeat('x', 100)), $2
-       FROM generate_series(0, 149999) AS i`,
-      [rows[0]!.id, t1],
-    );
-    try {
+    await withBigNode(pool, { name: 'node-huge', routes: 150_000, octet: 98, note: 100, validFrom: t1 }, async () => {
       const before = chunkStats.cancelled;
       // the first chunk is node-00 alone, the second every other node, the huge one among them; on
       // a pool of two (as the state worker's), both held by the read: the cancel needs neither
@@ -176,10 +160,7 @@ describe('streamStateJson', () => {
       // the connections go on: a whole read after it
       const out = await collect(null, {});
       expect(out.find(([n]) => n === 'node-huge')?.[1]).toHaveLength(150_000);
-    } finally {
-      await pool.query(`DELETE FROM facts WHERE node_id = $1`, [rows[0]!.id]);
-      await pool.query(`DELETE FROM nodes WHERE id = $1`, [rows[0]!.id]);
-    }
+    });
   }, 60_000);
 
   it('a failing query rejects the stream and returns its connections', async () => {
