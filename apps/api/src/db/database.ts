@@ -6,6 +6,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { readSocket } from './read-socket.js';
 import { redactUrl } from './url.js';
 
 export interface DatabaseOptions {
@@ -42,7 +43,8 @@ export function createDatabase(options: DatabaseOptions): Database {
   // JIT compilation costs more than it saves on these short index-driven queries (measured:
   // 0.9 s of a 12.7 s diff over a busy hour)
   const pool = openPool(options.url, options.max ?? 10, name, '-c jit=off');
-  const readPool = openPool(options.url, options.readMax ?? 10, `${name}-read`, '-c jit=off -c idle_in_transaction_session_timeout=60s -c statement_timeout=300s');
+  // its sockets read into a buffer each, reused: whole reads bring hundreds of MB (read-socket.ts)
+  const readPool = openPool(options.url, options.readMax ?? 10, `${name}-read`, '-c jit=off -c idle_in_transaction_session_timeout=60s -c statement_timeout=300s', readSocket);
   const probePool = openPool(options.url, 2, `${name}-probe`, '-c jit=off -c statement_timeout=5s');
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
@@ -71,8 +73,8 @@ export function createDatabase(options: DatabaseOptions): Database {
   };
 }
 
-function openPool(url: string, max: number, applicationName: string, options: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, options });
+function openPool(url: string, max: number, applicationName: string, options: string, stream?: typeof readSocket): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName, options, ...(stream ? { stream } : {}) });
   // An idle client losing its connection (server restart) emits 'error' on the pool; without a
   // listener that would crash the process. The next query gets a fresh connection.
   pool.on('error', () => undefined);

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
+import { readSocket } from '../db/read-socket.js';
 import { streamStateJson } from '../db/repositories/history/state-stream.js';
 import { checksFailed, runChecks, type ChecksRun, type KubeInput } from './checks-run.js';
 import { applyToMirror, type FactMirror } from './fact-mirror.js';
@@ -98,7 +99,7 @@ async function load(url: string, kinds: FactKind[]): Promise<void> {
   const t0 = performance.now();
   loading = true;
   heldChanges = [];
-  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'netatlas-api-state', options: '-c jit=off' });
+  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'netatlas-api-state', options: '-c jit=off', stream: readSocket });
   pool.on('error', () => undefined);
   try {
     facts.clear();
@@ -196,7 +197,8 @@ function drawnInputAt(url: string, at: Date): Promise<Map<string, Fact[]>> {
 /** The facts of `kinds` that `keep` keeps at a past moment, as drawnInputAt orders them. */
 async function stateAt(url: string, at: Date, kinds: readonly FactKind[], keep: (f: Fact) => boolean): Promise<Map<string, Fact[]>> {
   if (!pastPool) {
-    pastPool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 10_000, application_name: 'netatlas-api-state', options: '-c jit=off' });
+    // whole reads: sockets that read into a buffer each, reused (read-socket.ts)
+    pastPool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 10_000, application_name: 'netatlas-api-state', options: '-c jit=off', stream: readSocket });
     pastPool.on('error', () => undefined);
   }
   const byNode = new Map<string, Fact[]>();

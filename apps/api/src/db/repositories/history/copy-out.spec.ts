@@ -2,22 +2,28 @@
 // non-ASCII, empty, 300 kB) and NULLs come out byte for byte; 50,000 rows cross many socket chunks
 // (messages cut anywhere, even inside their 5-byte header); after a query error, a stream that is
 // not binary COPY and a consumer that throws, the call rejects and the connection still works.
+// All of it on a plain socket and on the read pool's, which lends copy-out one buffer it reads
+// into again and again (read-socket.ts): what copy-out keeps past a chunk must be its own copy.
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../testing/postgres.js';
 import { setupOnce } from '../../../testing/setup.js';
 import { pauseTurnsWhile } from '../../../realtime/turns.js';
+import { readSocket } from '../../read-socket.js';
 import { copyPacing, copyRows, type RawRow } from './copy-out.js';
 
 const TEXTS = ['plain', '', 'quote " and \\ backslash', 'tab\tnewline\nreturn\r', 'ünïcödé ✓ 𝄞', '\u0001\u001f', 'x'.repeat(300_000)];
 
-describe('copyRows', () => {
+describe.each([
+  ['a plain socket', undefined],
+  ['a read pool socket (one read buffer, reused)', readSocket],
+])('copyRows on %s', (_, stream) => {
   let database: TestDatabase;
   let client: pg.Client;
 
   setupOnce(async () => {
     database = await createTestDatabase('copyout');
-    client = new pg.Client({ connectionString: database.url });
+    client = new pg.Client({ connectionString: database.url, ...(stream ? { stream } : {}) });
     await client.connect();
     await client.query('CREATE TABLE t (i int, a text, b text)');
     for (const [i, a] of TEXTS.entries()) await client.query('INSERT INTO t VALUES ($1, $2, $3)', [i, a, i % 2 ? null : `${a}!`]);

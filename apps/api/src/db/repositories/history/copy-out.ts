@@ -10,6 +10,7 @@
 // https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-COPY
 import type pg from 'pg';
 import { othersAreWaiting, TURN_MS, YIELD_PAUSE_MS } from '../../../realtime/turns.js';
+import { borrowing } from '../../read-socket.js';
 
 export class CopyBinaryError extends Error {}
 
@@ -44,7 +45,8 @@ export function copyRows(client: pg.PoolClient | pg.Client, sql: string, onRow: 
 class CopyRowsQuery {
   private connection: Connection | null = null;
   private pgHandler: ((chunk: Buffer) => void) | null = null;
-  private readonly onData = (chunk: Buffer) => this.data(chunk);
+  /** reads each chunk only during the call, copying what it keeps: a read pool socket lends it its own buffer (read-socket.ts) */
+  private readonly onData = borrowing((chunk: Buffer) => this.data(chunk));
   /** the start of a message that the last chunk cut, and how many bytes it needs to be whole */
   private pieces: Buffer[] = [];
   private have = 0;
@@ -127,7 +129,7 @@ class CopyRowsQuery {
     while (this.have > 0) {
       const want = this.need - this.have;
       if (chunk.length - at < want) {
-        this.pieces.push(chunk.subarray(at));
+        this.pieces.push(Buffer.from(chunk.subarray(at))); // a copy: the chunk may be the socket's buffer, read into again
         this.have += chunk.length - at;
         return;
       }
@@ -147,7 +149,7 @@ class CopyRowsQuery {
       this.have = 0;
       if (this.messages(joined, 0) < 0) {
         // the COPY ended in that message: the rest is pg's
-        if (at < chunk.length) this.pgHandler!(chunk.subarray(at));
+        if (at < chunk.length) this.pgHandler!(Buffer.from(chunk.subarray(at))); // pg's parser may keep it: a copy
         return;
       }
     }
@@ -217,7 +219,7 @@ class CopyRowsQuery {
     const connection = this.connection!;
     connection.stream.removeListener('data', this.onData);
     connection.stream.on('data', this.pgHandler!);
-    if (from < buf.length) this.pgHandler!(buf.subarray(from));
+    if (from < buf.length) this.pgHandler!(Buffer.from(buf.subarray(from))); // pg's parser may keep it: a copy
     return -1;
   }
 }
