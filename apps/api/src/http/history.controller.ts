@@ -96,8 +96,8 @@ export class HistoryController {
     const to = q.to ?? new Date();
     // { from, to, nodes: { <name>: { <kind>: { added, removed, changed } } } }, the nodes' JSON as
     // the diff stream puts it together (db/repositories/history/diff-stream.ts)
-    await streamNodes(res, this.config.slowReaderTimeoutMs, `{"from":${JSON.stringify(q.from.toISOString())},"to":${JSON.stringify(to.toISOString())},"nodes":{`, (write) =>
-      this.history.streamDiff(q.from, to, q.node, write),
+    await streamNodes(res, this.config.slowReaderTimeoutMs, `{"from":${JSON.stringify(q.from.toISOString())},"to":${JSON.stringify(to.toISOString())},"nodes":{`, (write, signal) =>
+      this.history.streamDiff(q.from, to, q.node, write, undefined, signal),
     );
   }
 

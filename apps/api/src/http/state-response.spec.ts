@@ -128,6 +128,29 @@ describe('GET /api/state with reused buffers', () => {
     });
   }, 60_000);
 
+  it('a client that leaves while its diff is built has its statements cancelled, and the next diff is whole', async () => {
+    const pool = t.api.database.pool;
+    const from = new Date(Date.now() - 60_000).toISOString();
+    // 150k routes that begin now: all of them added in the last minute; a diff writes nothing until
+    // it is built whole (nodes in name order), so a client that leaves has had no byte
+    await withBigNode(pool, { name: 'sr-huge-diff', routes: 150_000, octet: 96, note: 100 }, async () => {
+      const url = `${t.url}/api/diff?from=${encodeURIComponent(from)}`;
+      const before = chunkStats.cancelled;
+      await new Promise<void>((resolve) => {
+        const req = http.get(url, () => undefined);
+        req.on('error', () => undefined);
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 300);
+      });
+      await expect.poll(() => chunkStats.cancelled - before, { timeout: 10_000, message: 'statements cancelled' }).toBeGreaterThanOrEqual(1);
+      const t0 = performance.now();
+      const after = (await slowGet(url, 0)) as unknown as { nodes: Record<string, { route?: { added: Fact[] } }> };
+      expect(after.nodes['sr-huge-diff']?.route?.added, `the diff, built in ${Math.round(performance.now() - t0)} ms`).toHaveLength(150_000);
+    });
+  }, 60_000);
+
   it('whole-cluster reads beyond the line are refused with 503 and Retry-After, and answered once it shortens', async () => {
     // the reads that may run, running, and 32 waiting: the line is full
     let release!: () => void;

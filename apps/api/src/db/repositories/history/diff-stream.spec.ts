@@ -2,13 +2,16 @@
 // inserted: every way of finding it (window, states, versions) gives the same JSON, byte for byte, in both
 // directions (from later than to), for one node or all, with nodes in name order, kinds and keys in
 // bytewise order, and awkward keys and values (quotes, backslashes, control characters,
-// non-ASCII, a removed fact of a node that has nothing left) carried as valid JSON.
+// non-ASCII, a removed fact of a node that has nothing left) carried as valid JSON. A diff whose
+// signal aborts (its client left) has its statements cancelled, by every strategy.
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../migrate.js';
 import { createTestDatabase, type TestDatabase } from '../../../testing/postgres.js';
 import { setupOnce } from '../../../testing/setup.js';
+import { withBigNode } from '../../../testing/big-node.js';
 import { streamDiffJson, type DiffStrategy } from './diff-stream.js';
+import { chunkStats } from './node-chunks.js';
 
 type Value = Record<string, unknown>;
 interface Version {
@@ -157,6 +160,26 @@ describe('streamDiffJson', () => {
       expect((await collect(t1, t2, strategy, 'no-such-node')).names).toEqual([]);
     }
   });
+
+  it('cancels what is being built once its signal aborts, by every strategy, and the pool goes on', async () => {
+    const t4 = new Date(t3.getTime() + 3600_000);
+    const t5 = new Date(t3.getTime() + 7200_000);
+    // 150k routes that begin inside the window (t3, t5]: a diff of seconds, cut short at 150 ms
+    await withBigNode(pool, { name: 'node-huge', routes: 150_000, octet: 95, note: 100, validFrom: t4 }, async () => {
+      for (const strategy of ['window', 'states', 'versions'] as const) {
+        const before = chunkStats.cancelled;
+        const left = new AbortController();
+        const reason = new Error('the client went away');
+        setTimeout(() => left.abort(reason), 150);
+        const t0 = performance.now();
+        await expect(streamDiffJson(pool, t3, t5, undefined, () => undefined, strategy, left.signal), strategy).rejects.toBe(reason);
+        expect(chunkStats.cancelled - before, `${strategy}: statements cancelled (${Math.round(performance.now() - t0)} ms)`).toBeGreaterThanOrEqual(1);
+      }
+      let added = 0;
+      await streamDiffJson(pool, t3, t5, 'node-huge', (_, json) => void (added = (JSON.parse(json.toString('utf8')) as { route: { added: unknown[] } }).route.added.length), 'window');
+      expect(added, 'a whole diff after').toBe(150_000);
+    });
+  }, 120_000);
 
   it('refuses an invalid moment', async () => {
     await expect(streamDiffJson(pool, new Date(NaN), t2, undefined, () => undefined)).rejects.toThrow(/invalid date/);

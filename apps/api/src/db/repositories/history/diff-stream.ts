@@ -15,7 +15,7 @@ import pg from 'pg';
 import { withTransaction } from '../../transaction.js';
 import { copyRows, type RawRow } from './copy-out.js';
 import { JsonBytes } from './json-bytes.js';
-import { forEachNodeChunk, idRange, type NodeChunkOptions, type NodeRef } from './node-chunks.js';
+import { cancelBuilds, chunkStats, forEachNodeChunk, idRange, QUERY_CANCELED, type NodeChunkOptions, type NodeRef } from './node-chunks.js';
 import { valuesDiffer } from './value-sql.js';
 
 export type DiffStrategy = 'window' | 'states' | 'versions';
@@ -24,7 +24,9 @@ export type DiffStrategy = 'window' | 'states' | 'versions';
  * Calls `write(node, json)` for every node with a difference between the states at `from` and at
  * `to` (either may be the later), in node name order; `json` is the UTF-8 text of the node's
  * `{ <kind>: { added: Fact[], removed: Fact[], changed: [{kind, key, before, after}] } }`, kinds
- * and each list in key order (bytewise). `node` limits it to one node.
+ * and each list in key order (bytewise). `node` limits it to one node. Once `signal` aborts (the
+ * client left: every node is written only once the whole diff is built), the statements under way
+ * are cancelled and the call rejects with its reason.
  */
 export async function streamDiffJson(
   pool: pg.Pool,
@@ -33,14 +35,16 @@ export async function streamDiffJson(
   node: string | undefined,
   write: (node: string, json: Buffer) => void | Promise<void>,
   strategy?: DiffStrategy,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new Error('streamDiffJson: invalid date');
   const chosen = strategy ?? (await diffStrategy(pool, from, to, node));
+  signal?.throwIfAborted();
   const byId = new Map<number, Buffer>();
   const names =
-    chosen === 'states' ? await statesDiff(pool, from, to, node, byId)
-    : chosen === 'versions' ? await versionsDiff(pool, from, to, node, byId)
-    : await windowDiff(pool, from, to, node, byId);
+    chosen === 'states' ? await statesDiff(pool, from, to, node, byId, signal)
+    : chosen === 'versions' ? await versionsDiff(pool, from, to, node, byId, signal)
+    : await windowDiff(pool, from, to, node, byId, signal);
   const nodes = [...byId.keys()].map((id) => ({ id, name: names.get(id)! }));
   nodes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const n of nodes) await write(n.name, byId.get(n.id)!);
@@ -58,8 +62,8 @@ const ordered = (select: string) => `SELECT * FROM (${select}) d ORDER BY node_i
  * revisits every heap page many times), joined by hash (a merge join sorted both sides by key
  * first, 0.1 s more of a 0.35 s chunk), chunks on parallel connections (node-chunks.ts).
  */
-async function statesDiff(pool: pg.Pool, from: Date, to: Date, node: string | undefined, out: Map<number, Buffer>): Promise<Map<number, string>> {
-  return chunkedDiff(pool, from, to, node, out, {}, ['SET LOCAL enable_mergejoin = off'], (loAt, hiAt, nodes) => ({
+async function statesDiff(pool: pg.Pool, from: Date, to: Date, node: string | undefined, out: Map<number, Buffer>, signal?: AbortSignal): Promise<Map<number, string>> {
+  return chunkedDiff(pool, from, to, node, out, { signal }, ['SET LOCAL enable_mergejoin = off'], (loAt, hiAt, nodes) => ({
     before: `${nodes} AND tstzrange(f.valid_from, f.valid_to, '[)') @> ${loAt}
                 -- ended by the later moment (valid_to <= hi), as an index condition
                 AND tstzrange(f.valid_from, f.valid_to, '[)') &< tstzrange(${hiAt}, ${hiAt}, '[]')`,
@@ -80,7 +84,7 @@ async function chunkedDiff(
   to: Date,
   node: string | undefined,
   out: Map<number, Buffer>,
-  chunking: Pick<NodeChunkOptions, 'chunkNodes' | 'parallel'>,
+  chunking: Pick<NodeChunkOptions, 'chunkNodes' | 'parallel' | 'signal'>,
   settings: readonly string[],
   sides: (loAt: string, hiAt: string, nodes: string) => { before: string; after: string },
 ): Promise<Map<number, string>> {
@@ -114,7 +118,7 @@ async function chunkedDiff(
 }
 
 /** The facts touched in the window, each looked up at both moments (one query, one transaction). */
-async function windowDiff(pool: pg.Pool, from: Date, to: Date, node: string | undefined, out: Map<number, Buffer>): Promise<Map<number, string>> {
+async function windowDiff(pool: pg.Pool, from: Date, to: Date, node: string | undefined, out: Map<number, Buffer>, signal?: AbortSignal): Promise<Map<number, string>> {
   const [lo, hi] = from <= to ? [from, to] : [to, from];
   const fromAt = `${literal(from)}::timestamptz`;
   const toAt = `${literal(to)}::timestamptz`;
@@ -141,7 +145,20 @@ async function windowDiff(pool: pg.Pool, from: Date, to: Date, node: string | un
       // an SSD-like page cost: the planner then walks the indexes (apps/api/bench/history-indexes.sql)
       await client.query('SET LOCAL random_page_cost = 1.1');
       const builder = new DiffJsonBuilder((id, json) => out.set(id, json));
-      await copyRows(client, sql, builder.onRow);
+      // the client left: the COPY is cancelled rather than read to its end for nobody
+      const abort = () => void cancelBuilds(pool, [client]);
+      signal?.addEventListener('abort', abort, { once: true });
+      try {
+        await copyRows(client, sql, builder.onRow);
+      } catch (error) {
+        if (signal?.aborted && (error as { code?: string }).code === QUERY_CANCELED) {
+          chunkStats.cancelled += 1;
+          throw signal.reason;
+        }
+        throw error;
+      } finally {
+        signal?.removeEventListener('abort', abort);
+      }
       builder.finish();
       if (out.size === 0) return new Map<number, string>();
       const { rows } = await client.query<NodeRef>('SELECT id, name FROM nodes WHERE id = ANY($1::int[])', [[...out.keys()]]);
@@ -162,7 +179,7 @@ async function windowDiff(pool: pg.Pool, from: Date, to: Date, node: string | un
  * (With the other column in those btrees, so that only the versions valid at one end reach the
  * heap, the hour took 1.68 s instead of 1.73 s with every page cached: not worth 16 bytes a version.)
  */
-async function versionsDiff(pool: pg.Pool, from: Date, to: Date, node: string | undefined, out: Map<number, Buffer>): Promise<Map<number, string>> {
+async function versionsDiff(pool: pg.Pool, from: Date, to: Date, node: string | undefined, out: Map<number, Buffer>, signal?: AbortSignal): Promise<Map<number, string>> {
   return chunkedDiff(
     pool,
     from,
@@ -170,7 +187,7 @@ async function versionsDiff(pool: pg.Pool, from: Date, to: Date, node: string | 
     node,
     out,
     // two halves: every chunk scans the window's whole index range
-    { chunkNodes: (n) => Math.ceil(n / 2), parallel: 2 },
+    { chunkNodes: (n) => Math.ceil(n / 2), parallel: 2, signal },
     // the hash of one side and the sort of the answer in memory (~50 MB each per half for the hour
     // at 1000 nodes; spilled to disk they cost +1 s); whole reads run one at a time (WHOLE_READS).
     // Range scans of the window's btrees, not the bitmaps of a node range's read; a merge join

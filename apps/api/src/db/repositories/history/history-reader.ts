@@ -237,8 +237,8 @@ export class HistoryReader {
    * each node in name order, handed to `write` (diff-stream.ts: put together from the bytes
    * Postgres sends). `strategy` forces one of the ways of finding it (tests compare them).
    */
-  streamDiff(from: Date, to: Date, node: string | undefined, write: (node: string, json: Buffer) => void | Promise<void>, strategy?: DiffStrategy): Promise<void> {
-    return streamDiffJson(this.pool, from, to, node, write, strategy);
+  streamDiff(from: Date, to: Date, node: string | undefined, write: (node: string, json: Buffer) => void | Promise<void>, strategy?: DiffStrategy, signal?: AbortSignal): Promise<void> {
+    return streamDiffJson(this.pool, from, to, node, write, strategy, signal);
   }
 
   /** The same difference as objects. */

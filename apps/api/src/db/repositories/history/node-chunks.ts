@@ -154,14 +154,19 @@ export async function forEachNodeChunk<T>(
 
 /** Chunk builds cut short because their consumer failed (tests). */
 export const chunkStats = { cancelled: 0 };
-const QUERY_CANCELED = '57014';
+/** SQLSTATE of a statement cancelled (pg_cancel_backend) */
+export const QUERY_CANCELED = '57014';
 
 /**
  * Cancels what the connections are running (pg_cancel_backend); a connection that is between
  * statements ignores it. Sent on a connection of its own, not one of the pool's: the read may hold
  * them all (the state worker's pool has two), and waiting for one would wait for this very read.
  */
-async function cancelBuilds(pool: pg.Pool, clients: readonly pg.PoolClient[]): Promise<void> {
+/**
+ * Cancels the statement each of `clients` runs (pg_cancel_backend, sent on a connection of its own:
+ * a pool held whole by the read itself would have the cancel wait for the read it cancels).
+ */
+export async function cancelBuilds(pool: pg.Pool, clients: readonly pg.PoolClient[]): Promise<void> {
   const pids = clients.map((c) => (c as unknown as { processID: number | null }).processID).filter((pid): pid is number => typeof pid === 'number');
   if (pids.length === 0) return;
   const { max: _max, ...config } = pool.options;
