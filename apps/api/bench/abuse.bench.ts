@@ -37,6 +37,7 @@ const ONLY = values.only ? new Set(values.only.split(',')) : null;
 const PHASE_MS = Number(values['phase-s']) * 1000;
 const log = (line: string) => process.stderr.write(`[abuse] ${line}\n`);
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+const p99 = (xs: number[]) => quantile(Float64Array.from(xs).sort(), 0.99);
 
 const rssOf = (pid: number): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -58,13 +59,31 @@ const withCpu = (what: string, pid: number, t0: number): string => {
   return Number.isFinite(share) ? `${what} [its CPU: ${(share * 100).toFixed(0)} % of a core]` : what;
 };
 
-/** CPU seconds the API (`apiPid`) and every Postgres process have used, from /proc. */
+/** CPU seconds a process's children that have exited (and been waited for) used, from /proc; 0 once it is gone. */
+const exitedChildrenCpuSecondsOf = (pid: number): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * CPU seconds the API (`apiPid`) and Postgres have used, from /proc: every postgres process's own,
+ * and the postmaster's exited children's (a backend that ends during a phase, e.g. the connection
+ * of a socket that left, would otherwise take its CPU with it: a phase measured -67 % before this).
+ */
 const serverCpuSeconds = (apiPid: number): number => {
   let total = cpuSecondsOf(apiPid);
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSecondsOf(Number(pid)) || 0;
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      total += cpuSecondsOf(Number(pid)) || 0;
+      // the postmaster (whose parent is not postgres) reaps the backends
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (readFileSync(`/proc/${ppid}/comm`, 'utf8').trim() !== 'postgres') total += exitedChildrenCpuSecondsOf(Number(pid));
     } catch {
       // gone meanwhile
     }
@@ -175,6 +194,7 @@ try {
     const note = a ? await a.stop() : '';
     await sleep(2000); // let the API settle before the next phase
     const after = await quiet(api.pid);
+    log(`${name}: ack p99 ${ms(p99(ack))}, health p99 ${ms(p99(health))}, API + Postgres ${(serverCores * 100).toFixed(0)} % of a core`);
     if (after > 1500) log(`${name}: the API and Postgres were busy ${(after / 1000).toFixed(0)} s more after the phase`);
     return { name, ack, health, rssMaxMb, loop, serverCores, note: after > 1500 ? `${note}${note ? '; ' : ''}its work went on ${(after / 1000).toFixed(0)} s after the phase` : note };
   };
@@ -315,14 +335,19 @@ try {
     into.serverCores = Math.max(into.serverCores, r.serverCores);
     into.note = r.note;
   };
+  /** with rounds: each abuse's p99s over those of the baseline run just before it, round by round */
+  const ratios = new Map<string, Array<{ ack: number; health: number }>>();
   await quiet(api.pid); // the state's load (the workers read it too)
   for (let round = 1; round <= ROUNDS; round++) {
     if (ROUNDS > 1) log(`round ${round} of ${ROUNDS}`);
     for (const [key, name, abuse] of abuses) {
       if (ONLY && !ONLY.has(key)) continue;
       // with rounds, the baseline comes right before each abuse, so both see the machine alike
-      if (ROUNDS > 1 || !pooled.has('baseline')) pool(await phase('baseline', () => null));
-      pool(await phase(name, abuse));
+      const baseline = ROUNDS > 1 || !pooled.has('baseline') ? await phase('baseline', () => null) : null;
+      if (baseline) pool(baseline);
+      const r = await phase(name, abuse);
+      pool(r);
+      if (baseline) ratios.set(name, [...(ratios.get(name) ?? []), { ack: p99(r.ack) / p99(baseline.ack), health: p99(r.health) / p99(baseline.health) }]);
     }
   }
   const results = [...pooled.values()];
@@ -340,6 +365,12 @@ try {
   }
   process.stdout.write(`${table(rows)}\n`);
   process.stdout.write(`(${results.map((r) => `${r.name}: ${r.ack.length} acks, ${r.health.length} probes`).join('; ')})\n`);
+  if (ROUNDS > 1) {
+    // the pooled p99 rests on the worst few stalls of all the rounds; these say how the rounds agree
+    const x = (v: number) => `${v.toFixed(2)}×`;
+    process.stdout.write(`each round's p99 over the baseline just before it (ack / health):\n`);
+    for (const [name, rs] of ratios) process.stdout.write(`  ${name}: ${rs.map((r) => `${x(r.ack)} / ${x(r.health)}`).join(', ')}\n`);
+  }
   // what went wrong inside the API meanwhile (a worker restarted, a write failed) belongs beside its figures
   const errors = api.stderr().split('\n').filter((l) => /error|fail|restart/i.test(l));
   if (errors.length) process.stdout.write(`API errors and warnings (${errors.length}; the last 10):\n${errors.slice(-10).join('\n')}\n`);

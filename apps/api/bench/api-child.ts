@@ -76,12 +76,19 @@ stateSampler.unref();
 // 250 ms with snapshot parts coming: parts staged since, those whose ack the pacer held, the snapshots
 // in parts and turns held, and each snapshot applied (facts, ms)
 const traceFile = process.env['BENCH_API_TRACE'];
+// BENCH_API_TRACE_MEMORY=1 adds, every 5 ms, the thread's heap and its Buffers' memory (what V8 counts
+// towards a full collection: a sawtooth of ArrayBuffers was how read-socket.ts was found)
+const traceMemory = process.env['BENCH_API_TRACE_MEMORY'] === '1';
 if (traceFile) {
   const mark = (what: Record<string, unknown>) => appendFileSync(traceFile, `${JSON.stringify({ t: Date.now(), ...what })}\n`);
   let last = performance.now();
   setInterval(() => {
     const now = performance.now();
     if (now - last > 20) mark({ block: Math.round(now - last - 5) });
+    if (traceMemory) {
+      const m = process.memoryUsage();
+      mark({ externalMb: Math.round(m.external / 1048576), arrayBuffersMb: Math.round(m.arrayBuffers / 1048576), heapUsedMb: Math.round(m.heapUsed / 1048576) });
+    }
     if (pool.waitingCount > 0) mark({ poolWaiting: pool.waitingCount, idle: pool.idleCount, total: pool.totalCount });
     last = now;
   }, 5).unref();
