@@ -3,8 +3,9 @@
 // brings hundreds of MB through its connection (the state of 400k facts: 152 MB), and every
 // Buffer allocated counts towards V8's old-generation limit as external memory until the next
 // full collection: five readers of that state had the API's thread run a mark-compact every
-// 150–250 ms (each 5–18 ms of pause and 10–40 ms of marking steps), and the collectors' deltas,
-// acked on that thread, waited for them (ack p99 55–98 ms against 17–27 without the readers).
+// 150–250 ms (each 5–18 ms of pause and 10–40 ms of marking steps), on the thread that acks the
+// collectors' deltas. With this socket: mark-compacts over 5 ms in 15 s of those readers 20 → 8,
+// GC pauses over 5 ms 299 → 215 ms (the acks' p99 did not move beyond its noise; README, bench:abuse).
 //
 // A chunk of a reused buffer is valid only while its 'data' listeners run. Listeners marked
 // `borrowing` (copy-out.ts, which copies what it keeps) are given it as it is; any other listener

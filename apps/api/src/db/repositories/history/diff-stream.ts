@@ -147,6 +147,7 @@ async function windowDiff(pool: pg.Pool, from: Date, to: Date, node: string | un
       const builder = new DiffJsonBuilder((id, json) => out.set(id, json));
       // the client left: the COPY is cancelled rather than read to its end for nobody
       const abort = () => void cancelBuilds(pool, [client]);
+      signal?.throwIfAborted(); // (a signal already aborted would never call `abort`)
       signal?.addEventListener('abort', abort, { once: true });
       try {
         await copyRows(client, sql, builder.onRow);
